@@ -1,0 +1,223 @@
+/* NetBIOS names: first-level encoding, labels, scope, printing.
+ * [RFC 1001 §14.1, RFC 1002 §4.1] */
+#include "msl_nbname.h"
+
+#define LABEL_MAX 63
+#define PTR_MASK 0xC0
+
+static uint8_t ascii_upper(uint8_t c) {
+  return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 'a' + 'A') : c;
+}
+
+/* A scope label byte: printable, not the separator. */
+static int scope_byte_ok(uint8_t c) { return c > 0x20 && c < 0x7f && c != '.'; }
+
+static int set_scope(msl_nbname *n, const char *scope) {
+  size_t len = scope ? strlen(scope) : 0;
+  n->scope_len = 0;
+  n->scope[0] = '\0';
+  if (len == 0)
+    return 0;
+  if (len > MSL_NBNAME_SCOPE_MAX)
+    return MSL_ERR_ARG;
+  size_t label = 0;
+  for (size_t i = 0; i < len; i++) {
+    uint8_t c = (uint8_t)scope[i];
+    if (c == '.') {
+      if (label == 0)
+        return MSL_ERR_ARG;
+      label = 0;
+    } else if (!scope_byte_ok(c) || ++label > LABEL_MAX) {
+      return MSL_ERR_ARG;
+    }
+    n->scope[i] = (char)ascii_upper(c);
+  }
+  if (label == 0)
+    return MSL_ERR_ARG;
+  n->scope[len] = '\0';
+  n->scope_len = (uint8_t)len;
+  return 0;
+}
+
+int msl_nbname_make(msl_nbname *n, const char *name, uint8_t suffix,
+                    const char *scope) {
+  if (!n || !name)
+    return MSL_ERR_ARG;
+  size_t len = strlen(name);
+  if (len == 0 || len > MSL_NBNAME_MAX_CHARS)
+    return MSL_ERR_ARG;
+  int wildcard = len == 1 && name[0] == '*';
+  memset(n->raw, wildcard ? 0x00 : ' ', MSL_NBNAME_MAX_CHARS);
+  for (size_t i = 0; i < len; i++) {
+    uint8_t c = (uint8_t)name[i];
+    if (c < 0x20 || c == 0x7f || c == '.')
+      return MSL_ERR_ARG;
+    n->raw[i] = ascii_upper(c);
+  }
+  n->raw[15] = suffix;
+  return set_scope(n, scope);
+}
+
+int msl_nbname_from_raw(msl_nbname *n, const uint8_t raw[16],
+                        const char *scope) {
+  if (!n || !raw)
+    return MSL_ERR_ARG;
+  memcpy(n->raw, raw, MSL_NBNAME_RAW_LEN);
+  return set_scope(n, scope);
+}
+
+/* The 32-byte first-level label: two 'A'..'P' characters per raw byte. */
+static int decode_first_label(msl_nbname *n, const uint8_t *enc) {
+  for (size_t i = 0; i < MSL_NBNAME_RAW_LEN; i++) {
+    unsigned hi = (unsigned)enc[2 * i] - 'A';
+    unsigned lo = (unsigned)enc[2 * i + 1] - 'A';
+    if (hi > 15 || lo > 15)
+      return MSL_ERR_NAME;
+    n->raw[i] = (uint8_t)(hi << 4 | lo);
+  }
+  return 0;
+}
+
+int msl_nbname_decode(msl_nbname *n, msl_rd *r, int allow_ptr) {
+  if (r->err)
+    return r->err;
+  msl_rd cur = *r;      /* where labels are read now (moves on jumps) */
+  size_t resume = 0;    /* caller's cursor after the first pointer */
+  int jumped = 0, jumps = 0, first = 1;
+  size_t wire = 0;      /* uncompressed length, for the 255-byte bound */
+  size_t low_water = cur.off; /* pointers must go strictly below this */
+  n->scope_len = 0;
+  n->scope[0] = '\0';
+
+  for (;;) {
+    size_t at = cur.off;
+    uint8_t len = msl_rd_u8(&cur);
+    if (cur.err)
+      return r->err = cur.err;
+    if ((len & PTR_MASK) == PTR_MASK) {
+      uint8_t lo = msl_rd_u8(&cur);
+      if (cur.err)
+        return r->err = cur.err;
+      if (!allow_ptr)
+        return r->err = MSL_ERR_NAME_PTR;
+      size_t target = (size_t)(len & 0x3F) << 8 | lo;
+      /* Only strictly backward jumps, each below the last: no loop can form. */
+      if (target >= low_water || target >= at || ++jumps > MSL_NBNAME_MAX_JUMPS)
+        return r->err = MSL_ERR_NAME_LOOP;
+      if (!jumped) {
+        resume = cur.off;
+        jumped = 1;
+      }
+      low_water = target;
+      msl_rd_seek(&cur, target);
+      continue;
+    }
+    if (len & PTR_MASK)
+      return r->err = MSL_ERR_NAME; /* 0x40/0x80: reserved label types */
+    wire += 1u + len;
+    if (wire + (len ? 1 : 0) > MSL_NBNAME_WIRE_MAX) /* + the final 0 */
+      return r->err = MSL_ERR_NAME;
+    if (len == 0) {
+      if (first)
+        return r->err = MSL_ERR_NAME;
+      break;
+    }
+    const uint8_t *label = msl_rd_bytes(&cur, len);
+    if (!label)
+      return r->err = cur.err;
+    if (first) {
+      if (len != 32 || decode_first_label(n, label))
+        return r->err = MSL_ERR_NAME;
+      first = 0;
+      continue;
+    }
+    size_t sl = n->scope_len;
+    size_t need = (sl ? sl + 1 : 0) + len;
+    if (need > MSL_NBNAME_SCOPE_MAX)
+      return r->err = MSL_ERR_NAME;
+    for (size_t i = 0; i < len; i++)
+      if (!scope_byte_ok(label[i]))
+        return r->err = MSL_ERR_NAME;
+    if (sl)
+      n->scope[sl++] = '.';
+    memcpy(n->scope + sl, label, len);
+    n->scope_len = (uint8_t)need;
+    n->scope[need] = '\0';
+  }
+  r->off = jumped ? resume : cur.off;
+  return 0;
+}
+
+size_t msl_nbname_wire_len(const msl_nbname *n) {
+  return 1 + 32 + (n->scope_len ? (size_t)n->scope_len + 1 : 0) + 1;
+}
+
+void msl_nbname_encode(const msl_nbname *n, msl_wr *w) {
+  uint8_t *q = msl_wr_reserve(w, 33);
+  if (q) {
+    q[0] = 32;
+    for (size_t i = 0; i < MSL_NBNAME_RAW_LEN; i++) {
+      q[1 + 2 * i] = (uint8_t)('A' + (n->raw[i] >> 4));
+      q[2 + 2 * i] = (uint8_t)('A' + (n->raw[i] & 0x0F));
+    }
+  }
+  size_t start = 0;
+  for (size_t i = 0; i <= n->scope_len; i++) {
+    if (i == n->scope_len || n->scope[i] == '.') {
+      if (i > start) {
+        msl_wr_u8(w, (unsigned)(i - start));
+        msl_wr_bytes(w, n->scope + start, i - start);
+      }
+      start = i + 1;
+    }
+  }
+  msl_wr_u8(w, 0);
+}
+
+/* Appends to buf (bounded by cap) and always counts the length. */
+static void put(char *buf, size_t cap, size_t *pos, char c) {
+  if (*pos + 1 < cap)
+    buf[*pos] = c;
+  (*pos)++;
+}
+
+static void put_hex(char *buf, size_t cap, size_t *pos, uint8_t b) {
+  static const char hex[] = "0123456789abcdef";
+  put(buf, cap, pos, '<');
+  put(buf, cap, pos, hex[b >> 4]);
+  put(buf, cap, pos, hex[b & 15]);
+  put(buf, cap, pos, '>');
+}
+
+size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap) {
+  size_t end = MSL_NBNAME_MAX_CHARS, pos = 0;
+  int wildcard = n->raw[0] == '*';
+  while (end > 0 && (n->raw[end - 1] == ' ' ||
+                     (wildcard && end > 1 && n->raw[end - 1] == 0x00)))
+    end--;
+  for (size_t i = 0; i < end; i++) {
+    uint8_t c = n->raw[i];
+    if (c >= 0x20 && c < 0x7f)
+      put(buf, cap, &pos, (char)c);
+    else
+      put_hex(buf, cap, &pos, c);
+  }
+  put_hex(buf, cap, &pos, n->raw[15]);
+  if (n->scope_len) {
+    put(buf, cap, &pos, '.');
+    for (size_t i = 0; i < n->scope_len; i++)
+      put(buf, cap, &pos, n->scope[i]);
+  }
+  if (cap)
+    buf[pos < cap ? pos : cap - 1] = '\0';
+  return pos;
+}
+
+int msl_nbname_equal(const msl_nbname *a, const msl_nbname *b) {
+  if (memcmp(a->raw, b->raw, MSL_NBNAME_RAW_LEN) || a->scope_len != b->scope_len)
+    return 0;
+  for (size_t i = 0; i < a->scope_len; i++)
+    if (ascii_upper((uint8_t)a->scope[i]) != ascii_upper((uint8_t)b->scope[i]))
+      return 0;
+  return 1;
+}

@@ -1,0 +1,95 @@
+/*
+ * NetBIOS names [RFC 1001 §14, RFC 1002 §4.1, MS-NBTE §2.2.1].
+ *
+ * A raw name is 16 bytes: 15 name bytes padded with spaces (the wildcard "*"
+ * is padded with NULs) and a suffix byte. On the wire it is first-level
+ * encoded (each nibble + 'A': 32 bytes 'A'..'P') and written as DNS-style
+ * labels: 0x20, the 32 bytes, then each scope label, then 0x00.
+ *
+ *   +------+-----------------+--------+---------+-----+------+
+ *   | 0x20 | 32 x 'A'..'P'    | len    | label   | ... | 0x00 |
+ *   +------+-----------------+--------+---------+-----+------+
+ *
+ * Label pointers (top bits 11) are allowed only in name-service packets; the
+ * decoder follows them only when asked, backwards only, at most
+ * MSL_NBNAME_MAX_JUMPS times.
+ */
+#ifndef MSL_NBNAME_H
+#define MSL_NBNAME_H
+
+#include "msl_buf.h"
+
+#define MSL_NBNAME_RAW_LEN 16 /* 15 characters + suffix */
+#define MSL_NBNAME_MAX_CHARS 15
+/* RFC 1002 §4.1 / RFC 1035: a whole encoded name is at most 255 bytes:
+ * 1 + 32 + (scope as labels: dotted length + 1) + 1 <= 255. */
+#define MSL_NBNAME_WIRE_MAX 255
+#define MSL_NBNAME_SCOPE_MAX 220
+#define MSL_NBNAME_MAX_JUMPS 16
+/* Longest printable form: 15 chars as "<xx>" + "<xx>" + "." + scope + NUL. */
+#define MSL_NBNAME_FMT_MAX (16 * 4 + 1 + MSL_NBNAME_SCOPE_MAX + 1)
+
+typedef struct msl_nbname {
+  uint8_t raw[MSL_NBNAME_RAW_LEN];           /* raw 16 bytes, raw[15] = suffix */
+  uint8_t scope_len;                          /* bytes in scope, no NUL */
+  char scope[MSL_NBNAME_SCOPE_MAX + 1];       /* dotted scope ID, NUL-terminated */
+} msl_nbname;
+
+/* Common suffixes [MS-BRWS §2.1.1, MS-MAIL §3.2.3]. */
+enum {
+  MSL_NB_WORKSTATION = 0x00,
+  MSL_NB_MESSENGER = 0x03,
+  MSL_NB_DOMAIN_MASTER = 0x1b,
+  MSL_NB_DOMAIN_CONTROLLERS = 0x1c,
+  MSL_NB_MASTER_BROWSER = 0x1d,
+  MSL_NB_BROWSER_ELECTION = 0x1e,
+  MSL_NB_SERVER = 0x20,
+};
+
+static inline uint8_t msl_nbname_suffix(const msl_nbname *n) { return n->raw[15]; }
+
+/*
+ * Builds a name from text: up to 15 bytes, upper-cased (Windows registers
+ * upper-case names), padded with spaces ("*" is padded with NULs), then the
+ * suffix. `scope` may be NULL or "" for none; it is upper-cased too
+ * (Windows and Samba send scope IDs upper-case).
+ * Returns 0, or MSL_ERR_ARG for an empty or too long name, a name with a
+ * '.' or control character, or a malformed scope (empty label, label over
+ * 63 bytes, too long).
+ */
+MSL_API int msl_nbname_make(msl_nbname *n, const char *name, uint8_t suffix,
+                            const char *scope);
+
+/* Builds a name from 16 raw bytes (no validation of the bytes). */
+MSL_API int msl_nbname_from_raw(msl_nbname *n, const uint8_t raw[16],
+                                const char *scope);
+
+/*
+ * Reads an encoded name at the reader's cursor. With allow_ptr, label
+ * pointers are followed (offsets are from r->p, the start of the packet);
+ * otherwise a pointer fails with MSL_ERR_NAME_PTR. The cursor ends after the
+ * name (after the first pointer when one was followed).
+ * Returns 0 or MSL_ERR_TRUNCATED, MSL_ERR_NAME (first label not 32 bytes of
+ * 'A'..'P', bad label, too long), MSL_ERR_NAME_PTR, MSL_ERR_NAME_LOOP.
+ */
+MSL_API int msl_nbname_decode(msl_nbname *n, msl_rd *r, int allow_ptr);
+
+/* Writes the encoded name (never compressed). Errors are left in w. */
+MSL_API void msl_nbname_encode(const msl_nbname *n, msl_wr *w);
+
+/* Bytes msl_nbname_encode writes: 34 without a scope. */
+MSL_API size_t msl_nbname_wire_len(const msl_nbname *n);
+
+/*
+ * Printable form, as Wireshark shows names: NAME<xx> with the suffix in two
+ * lower-case hex digits, trailing spaces (and the wildcard's NUL padding)
+ * dropped, bytes that are not printable ASCII written <xx>, then ".scope".
+ * Example: "<01><02>__MSBROWSE__<02><01>". Writes at most cap bytes
+ * including the NUL; returns the length it needs (without the NUL).
+ */
+MSL_API size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap);
+
+/* 1 when both names have the same 16 bytes and (case-insensitively) scope. */
+MSL_API int msl_nbname_equal(const msl_nbname *a, const msl_nbname *b);
+
+#endif /* MSL_NBNAME_H */

@@ -1,0 +1,362 @@
+/* NetBIOS names [RFC 1001 §14.1, RFC 1002 §4.1]: encoding, decoding with
+ * and without compression, scope, validation and the printable form. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "msl_nbname.h"
+
+static size_t unhex(const char *hex, uint8_t *out, size_t cap) {
+  size_t n = 0;
+  for (; hex[0] && hex[1] && n < cap; hex += 2) {
+    unsigned v;
+    sscanf(hex, "%2x", &v);
+    out[n++] = (uint8_t)v;
+  }
+  return n;
+}
+
+static void encode_to(const msl_nbname *n, uint8_t *buf, size_t cap,
+                      size_t *len) {
+  msl_wr w;
+  msl_wr_init(&w, buf, cap);
+  msl_nbname_encode(n, &w);
+  assert_int_equal(w.err, 0);
+  *len = w.off;
+}
+
+static const char *fmt(const msl_nbname *n) {
+  static char buf[MSL_NBNAME_FMT_MAX];
+  msl_nbname_format(n, buf, sizeof buf);
+  return buf;
+}
+
+/* RFC 1001 §14.1: "FRED" padded with spaces (the RFC pads the 16th byte too,
+ * so its suffix is 0x20). */
+static void test_rfc_fred(void **state) {
+  (void)state;
+  msl_nbname n;
+  uint8_t buf[64];
+  size_t len;
+  assert_int_equal(msl_nbname_make(&n, "fred", 0x20, NULL), 0);
+  encode_to(&n, buf, sizeof buf, &len);
+  assert_int_equal(len, 34);
+  assert_int_equal(buf[0], 0x20);
+  assert_memory_equal(buf + 1, "EGFCEFEECACACACACACACACACACACACA", 32);
+  assert_int_equal(buf[33], 0);
+  assert_string_equal(fmt(&n), "FRED<20>");
+}
+
+/* The wildcard is padded with NULs: CKAAAA... (samba nbtname.c, illumos). */
+static void test_wildcard(void **state) {
+  (void)state;
+  msl_nbname n;
+  uint8_t buf[64];
+  size_t len;
+  assert_int_equal(msl_nbname_make(&n, "*", 0x00, NULL), 0);
+  encode_to(&n, buf, sizeof buf, &len);
+  assert_memory_equal(buf + 1, "CKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 32);
+  assert_string_equal(fmt(&n), "*<00>");
+}
+
+/* MS-BRWS §2.1.1: \x01\x02__MSBROWSE__\x02 with suffix 0x01. */
+static void test_msbrowse(void **state) {
+  (void)state;
+  static const uint8_t raw[16] = "\x01\x02__MSBROWSE__\x02\x01";
+  msl_nbname n;
+  uint8_t buf[64];
+  size_t len;
+  assert_int_equal(msl_nbname_from_raw(&n, raw, NULL), 0);
+  encode_to(&n, buf, sizeof buf, &len);
+  assert_memory_equal(buf + 1, "ABACFPFPENFDECFCEPFHFDEFFPFPACAB", 32);
+  assert_string_equal(fmt(&n), "<01><02>__MSBROWSE__<02><01>");
+}
+
+/* windows-xp-browse-eapon1.pcap frame 4: query for ARBEITSGRUPPE<1b>. */
+static void test_capture_query_name(void **state) {
+  (void)state;
+  uint8_t pkt[64];
+  size_t len = unhex("892101100001000000000000"
+                     "204542464345434546454a4645464445484643464646414641454643414341424c00"
+                     "00200001", pkt, sizeof pkt);
+  msl_rd r;
+  msl_rd_init(&r, pkt, len);
+  msl_rd_seek(&r, 12);
+  msl_nbname n;
+  assert_int_equal(msl_nbname_decode(&n, &r, 1), 0);
+  assert_int_equal(r.off, 46);
+  assert_string_equal(fmt(&n), "ARBEITSGRUPPE<1b>");
+  assert_int_equal(msl_nbname_suffix(&n), 0x1b);
+  /* Re-encoding gives the same bytes. */
+  uint8_t out[64];
+  size_t olen;
+  encode_to(&n, out, sizeof out, &olen);
+  assert_int_equal(olen, 34);
+  assert_memory_equal(out, pkt + 12, 34);
+}
+
+/* samba-nmbd-scope.pcap frame 27: source name SCOPEDSMB<00>.LAB.EXAMPLE. */
+static void test_capture_scope(void **state) {
+  (void)state;
+  uint8_t wire[64];
+  size_t len = unhex("204644454445504641454645454644454e4543434143414341434143"
+                     "4143414141034c4142074558414d504c4500", wire, sizeof wire);
+  assert_int_equal(len, 46);
+  msl_rd r;
+  msl_rd_init(&r, wire, len);
+  msl_nbname n;
+  assert_int_equal(msl_nbname_decode(&n, &r, 0), 0);
+  assert_int_equal(r.off, len);
+  assert_string_equal(n.scope, "LAB.EXAMPLE");
+  assert_string_equal(fmt(&n), "SCOPEDSMB<00>.LAB.EXAMPLE");
+  assert_int_equal(msl_nbname_wire_len(&n), len);
+  uint8_t out[64];
+  size_t olen;
+  encode_to(&n, out, sizeof out, &olen);
+  assert_int_equal(olen, len);
+  assert_memory_equal(out, wire, len);
+  msl_nbname m;
+  assert_int_equal(msl_nbname_make(&m, "scopedsmb", 0, "lab.example"), 0);
+  assert_true(msl_nbname_equal(&n, &m));
+}
+
+/* Every proper prefix of a valid name fails as truncated, never crashes. */
+static void test_truncated_every_byte(void **state) {
+  (void)state;
+  msl_nbname n;
+  uint8_t wire[64];
+  size_t len;
+  assert_int_equal(msl_nbname_make(&n, "HOST", 0, "A.BC"), 0);
+  encode_to(&n, wire, sizeof wire, &len);
+  for (size_t cut = 0; cut < len; cut++) {
+    msl_rd r;
+    msl_rd_init(&r, wire, cut);
+    assert_int_equal(msl_nbname_decode(&n, &r, 1), MSL_ERR_TRUNCATED);
+  }
+  msl_rd r;
+  msl_rd_init(&r, wire, len);
+  assert_int_equal(msl_nbname_decode(&n, &r, 1), 0);
+}
+
+static void test_bad_encoding(void **state) {
+  (void)state;
+  msl_nbname n;
+  uint8_t wire[34];
+  msl_rd r;
+  /* 'Q' is outside 'A'..'P'. */
+  wire[0] = 32;
+  memset(wire + 1, 'A', 32);
+  wire[33] = 0;
+  wire[5] = 'Q';
+  msl_rd_init(&r, wire, sizeof wire);
+  assert_int_equal(msl_nbname_decode(&n, &r, 0), MSL_ERR_NAME);
+  /* Lower case is not first-level encoding either. */
+  wire[5] = 'a';
+  msl_rd_init(&r, wire, sizeof wire);
+  assert_int_equal(msl_nbname_decode(&n, &r, 0), MSL_ERR_NAME);
+  /* First label must be 32 bytes. */
+  wire[5] = 'A';
+  wire[0] = 31;
+  msl_rd_init(&r, wire, sizeof wire);
+  assert_int_equal(msl_nbname_decode(&n, &r, 0), MSL_ERR_NAME);
+  /* Empty name. */
+  wire[0] = 0;
+  msl_rd_init(&r, wire, sizeof wire);
+  assert_int_equal(msl_nbname_decode(&n, &r, 0), MSL_ERR_NAME);
+  /* Reserved label types 0x40 and 0x80. */
+  wire[0] = 0x40;
+  msl_rd_init(&r, wire, sizeof wire);
+  assert_int_equal(msl_nbname_decode(&n, &r, 1), MSL_ERR_NAME);
+  wire[0] = 0x80;
+  msl_rd_init(&r, wire, sizeof wire);
+  assert_int_equal(msl_nbname_decode(&n, &r, 1), MSL_ERR_NAME);
+}
+
+/* Builds [name at 0][pointer bytes...] for compression tests. */
+static size_t with_name_at_zero(uint8_t *buf, const uint8_t *tail, size_t tl) {
+  msl_nbname n;
+  msl_wr w;
+  msl_nbname_make(&n, "SRV", 0x20, NULL);
+  msl_wr_init(&w, buf, 128);
+  msl_nbname_encode(&n, &w);
+  msl_wr_bytes(&w, tail, tl);
+  return w.off;
+}
+
+static void test_pointer(void **state) {
+  (void)state;
+  uint8_t buf[128];
+  static const uint8_t ptr[] = {0xC0, 0x00, 0xEE};
+  size_t len = with_name_at_zero(buf, ptr, sizeof ptr);
+  msl_rd r;
+  msl_nbname n;
+  msl_rd_init(&r, buf, len);
+  msl_rd_seek(&r, 34);
+  assert_int_equal(msl_nbname_decode(&n, &r, 1), 0);
+  assert_int_equal(r.off, 36); /* after the pointer, not after the target */
+  assert_string_equal(fmt(&n), "SRV<20>");
+  /* Not allowed in datagrams. */
+  msl_rd_init(&r, buf, len);
+  msl_rd_seek(&r, 34);
+  assert_int_equal(msl_nbname_decode(&n, &r, 0), MSL_ERR_NAME_PTR);
+}
+
+static void test_pointer_loops(void **state) {
+  (void)state;
+  msl_nbname n;
+  msl_rd r;
+  /* Pointer to itself. */
+  static const uint8_t self[] = {0xC0, 0x00};
+  msl_rd_init(&r, self, sizeof self);
+  assert_int_equal(msl_nbname_decode(&n, &r, 1), MSL_ERR_NAME_LOOP);
+  /* Forward pointer. */
+  static const uint8_t fwd[] = {0xC0, 0x02, 0x00};
+  msl_rd_init(&r, fwd, sizeof fwd);
+  assert_int_equal(msl_nbname_decode(&n, &r, 1), MSL_ERR_NAME_LOOP);
+  /* Two pointers pointing at each other: 4 -> 2 -> 4. */
+  static const uint8_t cyc[] = {0, 0, 0xC0, 0x04, 0xC0, 0x02};
+  msl_rd_init(&r, cyc, sizeof cyc);
+  msl_rd_seek(&r, 4);
+  assert_int_equal(msl_nbname_decode(&n, &r, 1), MSL_ERR_NAME_LOOP);
+  /* Pointer past the end of the packet. */
+  static const uint8_t past[] = {0, 0, 0xFF, 0xFF};
+  msl_rd_init(&r, past, sizeof past);
+  msl_rd_seek(&r, 2);
+  assert_int_equal(msl_nbname_decode(&n, &r, 1), MSL_ERR_NAME_LOOP);
+  /* A long chain of backward pointers is cut at MSL_NBNAME_MAX_JUMPS. */
+  uint8_t chain[2 * 40];
+  chain[0] = 0xC0; /* never reached */
+  chain[1] = 0x00;
+  for (size_t i = 1; i < 40; i++) {
+    chain[2 * i] = 0xC0;
+    chain[2 * i + 1] = (uint8_t)(2 * (i - 1));
+  }
+  msl_rd_init(&r, chain, sizeof chain);
+  msl_rd_seek(&r, sizeof chain - 2);
+  assert_int_equal(msl_nbname_decode(&n, &r, 1), MSL_ERR_NAME_LOOP);
+}
+
+static void test_scope_limits(void **state) {
+  (void)state;
+  msl_nbname n;
+  char scope[300];
+  /* 63-byte labels are the longest allowed; 64 is not. */
+  memset(scope, 'A', 63);
+  scope[63] = '\0';
+  assert_int_equal(msl_nbname_make(&n, "X", 0, scope), 0);
+  memset(scope, 'A', 64);
+  scope[64] = '\0';
+  assert_int_equal(msl_nbname_make(&n, "X", 0, scope), MSL_ERR_ARG);
+  /* 220 bytes of dotted scope fill the 255-byte name exactly. */
+  memset(scope, 'A', 220);
+  for (size_t i = 50; i < 220; i += 51)
+    scope[i] = '.';
+  scope[220] = '\0';
+  assert_int_equal(msl_nbname_make(&n, "X", 0, scope), 0);
+  assert_int_equal(msl_nbname_wire_len(&n), 255);
+  uint8_t wire[300];
+  size_t len;
+  encode_to(&n, wire, sizeof wire, &len);
+  assert_int_equal(len, 255);
+  msl_rd r;
+  msl_nbname m;
+  msl_rd_init(&r, wire, len);
+  assert_int_equal(msl_nbname_decode(&m, &r, 0), 0);
+  assert_true(msl_nbname_equal(&n, &m));
+  assert_int_equal(m.scope_len, 220);
+  /* One more label byte on the wire: 256 bytes, rejected. */
+  uint8_t longer[300];
+  memcpy(longer, wire, 253);
+  longer[253] = 'B';
+  longer[254] = 'C';
+  longer[255] = 0;
+  /* Make the last label one byte longer: find it and bump its length. */
+  size_t at = 33, last = 33;
+  while (longer[at] && at < 253) {
+    last = at;
+    at += 1u + longer[at];
+  }
+  longer[last]++;
+  memcpy(longer + last + 1, wire + last + 1, wire[last]);
+  longer[last + 1 + longer[last] - 1] = 'Z';
+  longer[last + 1 + longer[last]] = 0;
+  msl_rd_init(&r, longer, last + 2u + longer[last]);
+  assert_int_equal(msl_nbname_decode(&m, &r, 0), MSL_ERR_NAME);
+  /* Empty labels and bad characters. */
+  assert_int_equal(msl_nbname_make(&n, "X", 0, "A..B"), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_make(&n, "X", 0, ".A"), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_make(&n, "X", 0, "A."), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_make(&n, "X", 0, "A B"), MSL_ERR_ARG);
+}
+
+static void test_make_validation(void **state) {
+  (void)state;
+  msl_nbname n;
+  assert_int_equal(msl_nbname_make(&n, "", 0, NULL), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_make(&n, "ABCDEFGHIJKLMNOP", 0, NULL), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_make(&n, "ABCDEFGHIJKLMNO", 0, NULL), 0);
+  assert_int_equal(msl_nbname_make(&n, "A\tB", 0, NULL), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_make(&n, "A.B", 0, NULL), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_make(NULL, "A", 0, NULL), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_make(&n, NULL, 0, NULL), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_make(&n, "wg", 0x1d, ""), 0);
+  assert_string_equal(fmt(&n), "WG<1d>");
+  assert_int_equal(n.scope_len, 0);
+}
+
+static void test_format_bounds(void **state) {
+  (void)state;
+  msl_nbname n;
+  char small[6];
+  msl_nbname_make(&n, "HOSTNAME", 0x20, "S");
+  size_t need = msl_nbname_format(&n, small, sizeof small);
+  assert_int_equal(need, strlen("HOSTNAME<20>.S"));
+  assert_string_equal(small, "HOSTN");
+  assert_int_equal(msl_nbname_format(&n, NULL, 0), need);
+  /* Non-printable bytes in the middle are shown as <xx>. */
+  uint8_t raw[16];
+  memset(raw, ' ', 16);
+  raw[0] = 'A';
+  raw[1] = 0x7f;
+  raw[2] = 'B';
+  raw[15] = 0x03;
+  msl_nbname_from_raw(&n, raw, NULL);
+  assert_string_equal(fmt(&n), "A<7f>B<03>");
+}
+
+static void test_encode_overflow(void **state) {
+  (void)state;
+  msl_nbname n;
+  msl_nbname_make(&n, "HOST", 0, "SCOPE");
+  uint8_t buf[10];
+  msl_wr w;
+  msl_wr_init(&w, buf, sizeof buf);
+  msl_nbname_encode(&n, &w);
+  assert_int_equal(w.err, MSL_ERR_OVERFLOW);
+  assert_int_equal(w.off, msl_nbname_wire_len(&n));
+  assert_int_equal(msl_wr_result(&w), MSL_ERR_OVERFLOW);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rfc_fred),
+      cmocka_unit_test(test_wildcard),
+      cmocka_unit_test(test_msbrowse),
+      cmocka_unit_test(test_capture_query_name),
+      cmocka_unit_test(test_capture_scope),
+      cmocka_unit_test(test_truncated_every_byte),
+      cmocka_unit_test(test_bad_encoding),
+      cmocka_unit_test(test_pointer),
+      cmocka_unit_test(test_pointer_loops),
+      cmocka_unit_test(test_scope_limits),
+      cmocka_unit_test(test_make_validation),
+      cmocka_unit_test(test_format_bounds),
+      cmocka_unit_test(test_encode_overflow),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,16 @@
+/* Subcommands of the `mailslot` tool. Each takes the arguments after its
+ * own name (argv[0] is the subcommand) and returns the process exit code. */
+#ifndef MSL_TOOLS_CMD_H
+#define MSL_TOOLS_CMD_H
+
+/* Exit codes shared by the subcommands. */
+enum {
+  EXIT_OK = 0,
+  EXIT_FAILED = 1, /* the command ran and found a problem */
+  EXIT_USAGE = 2,  /* bad arguments */
+  EXIT_INPUT = 3,  /* an input could not be read */
+};
+
+int cmd_verify(int argc, char **argv);
+
+#endif /* MSL_TOOLS_CMD_H */

@@ -1,0 +1,45 @@
+/* The `mailslot` command: dispatches to one subcommand per job. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "mailslot.h"
+
+struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *help;
+};
+
+static const struct command commands[] = {
+    {"verify", cmd_verify,
+     "decode every NetBIOS packet of capture files, re-encode it and compare"},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: mailslot COMMAND [ARGS...]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+  fprintf(out, "\n`mailslot COMMAND --help` describes a command.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    usage(stdout);
+    return EXIT_OK;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("mailslot (libmailslot) %s\n", msl_version());
+    return EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(argv[1], commands[i].name))
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "mailslot: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return EXIT_USAGE;
+}
