@@ -40,6 +40,15 @@ typedef enum msl_err {
   MSL_ERR_TOO_BIG = -511,     /* message larger than the format allows */
   MSL_ERR_NOMEM = -512,       /* allocation failed */
   MSL_ERR_SYSTEM = -513,      /* a system call failed; see errno */
+  /* Local mailslots (api/msl_local.c), numbered from -530. */
+  MSL_ERR_EXISTS = -530,       /* a mailslot with that name already exists */
+  MSL_ERR_NOT_FOUND = -531,    /* no mailslot with that name (or it closed) */
+  MSL_ERR_TIMEOUT = -532,      /* no message arrived within the timeout */
+  MSL_ERR_BUFFER_TOO_SMALL = -533, /* next message is larger than the buffer */
+  MSL_ERR_QUEUE_FULL = -534,   /* the mailslot's queue is full; not sent */
+  MSL_ERR_BAD_PATH = -535,     /* not a valid \\.\mailslot\NAME path */
+  MSL_ERR_ACCESS = -536,       /* wrong handle kind, or permission denied */
+  MSL_ERR_MSG_TOO_BIG = -537,  /* message exceeds the mailslot's maximum */
 } msl_err;
 
 /* The library's version, "MAJOR.MINOR.PATCH" (see mailslot_version.h). */
@@ -47,6 +56,156 @@ MSL_API const char *msl_version(void);
 
 /* A static English sentence for an msl_err value (never NULL). */
 MSL_API const char *msl_strerror(int err);
+
+/* ======================================================================
+ * Local mailslots: the Win32 mailslot API on POSIX (api/msl_local.c).
+ *
+ * A reader creates a mailslot by path and receives messages; any process of
+ * the same host (same MAILSLOT_RUNDIR) opens it by path and writes. Messages
+ * are one-way datagrams: boundaries are kept, each writer's messages arrive
+ * in the order written, zero-length messages are messages. Where the slots
+ * live, who may open them and the limits: docs/local-mailslots.md.
+ *
+ * Paths: "\\.\mailslot\NAME" (in C: "\\\\.\\mailslot\\NAME"); NAME may
+ * have sub-paths ("app\events"); '/' is accepted for '\'; names compare
+ * case-insensitively (ASCII). Every function validates its arguments.
+ * ====================================================================== */
+
+/* Read timeout meaning "block until a message arrives". */
+#define MSL_WAIT_FOREVER 0xFFFFFFFFu
+/* msl_get_info() next_size when the mailslot is empty. */
+#define MSL_NO_MESSAGE 0xFFFFFFFFu
+/* Largest local message, whatever the slot's maximum (bytes). */
+#define MSL_LOCAL_MSG_MAX 65536u
+
+/* A mailslot handle: a reader (msl_create) or a writer (msl_open). */
+typedef struct msl_handle msl_handle;
+
+/* Where a message came from (msl_msg_info.origin). */
+enum msl_origin {
+  MSL_ORIGIN_LOCAL = 0,   /* a writer on this host (msl_write) */
+  MSL_ORIGIN_NETWORK = 1, /* a NetBIOS datagram delivered by the service */
+};
+
+/*
+ * Sender details of one message. For MSL_ORIGIN_LOCAL only `origin` is set
+ * (the rest is zero); network fields are filled when the message came from
+ * the NetBIOS datagram service [RFC 1002 §4.4].
+ */
+typedef struct msl_msg_info {
+  int origin;             /* enum msl_origin */
+  uint8_t dgram_type;     /* RFC 1002 MSG_TYPE (0x10 direct unique, ...) */
+  uint8_t src_ip[4];      /* source IPv4 address, network order */
+  uint16_t src_port;      /* source UDP port */
+  uint8_t src_name[16];   /* raw source NetBIOS name (15 chars + suffix) */
+  uint8_t dst_name[16];   /* raw destination NetBIOS name */
+} msl_msg_info;
+
+/**
+ * Creates the mailslot `path` ("\\.\mailslot\NAME") and returns its reader
+ * handle in *out. The name exists until msl_close() or the process dies.
+ *
+ * @param max_msg_size  largest message accepted, in bytes; 0 = any (up to
+ *                      MSL_LOCAL_MSG_MAX). Larger values are kept as given
+ *                      for msl_get_info() but capped at MSL_LOCAL_MSG_MAX.
+ * @param read_timeout_ms  msl_read() timeout: 0 = return at once, N ms, or
+ *                      MSL_WAIT_FOREVER.
+ * @return 0, or MSL_ERR_ARG (NULL path/out), MSL_ERR_BAD_PATH (no
+ *         "\\.\mailslot\" prefix, empty, too long or bad characters, or
+ *         a remote host), MSL_ERR_EXISTS (a live reader owns the name),
+ *         MSL_ERR_ACCESS (run directory not usable), MSL_ERR_NOMEM,
+ *         MSL_ERR_SYSTEM (errno tells).
+ */
+MSL_API int msl_create(const char *path, uint32_t max_msg_size,
+                       uint32_t read_timeout_ms, msl_handle **out);
+
+/**
+ * Opens the existing mailslot `path` for writing; the writer handle is
+ * returned in *out. Only local paths ("\\.\mailslot\...") for now.
+ * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED (a
+ *         remote path), MSL_ERR_NOT_FOUND (nobody created it, or its reader
+ *         died), MSL_ERR_ACCESS (no write permission), MSL_ERR_NOMEM,
+ *         MSL_ERR_SYSTEM.
+ */
+MSL_API int msl_open(const char *path, msl_handle **out);
+
+/**
+ * Reads the next message into buf (cap bytes), waiting up to the slot's
+ * read timeout. Returns the message length (>= 0; zero-length messages are
+ * messages), or:
+ *  - MSL_ERR_TIMEOUT: no message within the timeout;
+ *  - MSL_ERR_BUFFER_TOO_SMALL: the next message is longer than cap; it is
+ *    kept (ask its size with msl_get_info() and read again); the contents
+ *    of buf are unspecified;
+ *  - MSL_ERR_ACCESS: h is a writer; MSL_ERR_ARG; MSL_ERR_NOMEM;
+ *    MSL_ERR_SYSTEM.
+ * buf may be NULL when cap is 0.
+ */
+MSL_API int msl_read(msl_handle *h, void *buf, size_t cap);
+
+/**
+ * msl_read() with an explicit timeout (0, ms, or MSL_WAIT_FOREVER) instead
+ * of the slot's, and the sender details in *info (may be NULL).
+ */
+MSL_API int msl_read_ex(msl_handle *h, void *buf, size_t cap,
+                        msl_msg_info *info, uint32_t timeout_ms);
+
+/**
+ * Writes one message of len bytes (0 allowed) without blocking.
+ * @return 0, or MSL_ERR_ACCESS (h is a reader), MSL_ERR_ARG,
+ *         MSL_ERR_MSG_TOO_BIG (len exceeds the slot's maximum; nothing is
+ *         delivered), MSL_ERR_QUEUE_FULL (the slot's queue is full; nothing
+ *         is delivered, try later), MSL_ERR_NOT_FOUND (the reader closed),
+ *         MSL_ERR_SYSTEM.
+ */
+MSL_API int msl_write(msl_handle *h, const void *buf, size_t len);
+
+/**
+ * msl_write(), but while the queue is full waits up to timeout_ms (or
+ * MSL_WAIT_FOREVER) for room. Returns MSL_ERR_QUEUE_FULL if still full.
+ */
+MSL_API int msl_write_wait(msl_handle *h, const void *buf, size_t len,
+                           uint32_t timeout_ms);
+
+/**
+ * GetMailslotInfo(): any pointer may be NULL. *max_msg_size is the value
+ * given to msl_create(); *next_size the length of the next message or
+ * MSL_NO_MESSAGE; *msg_count the messages waiting (a lower bound beyond
+ * the in-process queue limit, see docs); *read_timeout the current timeout.
+ * @return 0, or MSL_ERR_ARG, MSL_ERR_ACCESS (h is a writer), MSL_ERR_NOMEM,
+ *         MSL_ERR_SYSTEM.
+ */
+MSL_API int msl_get_info(msl_handle *h, uint32_t *max_msg_size,
+                         uint32_t *next_size, uint32_t *msg_count,
+                         uint32_t *read_timeout);
+
+/** SetMailslotInfo(): sets the reader's read timeout. 0 or MSL_ERR_ARG /
+ *  MSL_ERR_ACCESS. */
+MSL_API int msl_set_timeout(msl_handle *h, uint32_t read_timeout_ms);
+
+/**
+ * A file descriptor for poll/epoll, owned by the handle (do not close or
+ * read it). For a reader it is readable while a message may be waiting
+ * (then msl_read_ex(h, ..., 0) does not block); for a writer it is writable
+ * while the slot's queue has room. Returns the fd or MSL_ERR_ARG /
+ * MSL_ERR_SYSTEM.
+ */
+MSL_API int msl_fd(msl_handle *h);
+
+/**
+ * Closes a handle (NULL is ignored). Closing a reader removes the name;
+ * messages still queued are discarded. In a fork()ed child that inherited a
+ * reader, closing only releases the child's copies and keeps the name.
+ */
+MSL_API void msl_close(msl_handle *h);
+
+/**
+ * The directory holding this process's local mailslots (MAILSLOT_RUNDIR,
+ * else /run/mailslot for root, $XDG_RUNTIME_DIR/mailslot or
+ * /tmp/mailslot-UID otherwise), NUL-terminated into buf.
+ * @return its length, or MSL_ERR_ARG / MSL_ERR_OVERFLOW.
+ */
+MSL_API int msl_rundir(char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -383,9 +383,8 @@ int msl_browse_build_host_announcement(msl_browse *m, const char *name,
 }
 
 int msl_browse_build_local_master_announcement(
-    msl_browse *m, const char *name, uint32_t periodicity_ms,
-    uint8_t os_major, uint8_t os_minor, uint32_t server_type,
-    const char *comment) {
+    msl_browse *m, const char *name, uint32_t periodicity_ms, uint8_t os_major,
+    uint8_t os_minor, uint32_t server_type, const char *comment) {
   return build_announce(m, MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT, name,
                         periodicity_ms, os_major, os_minor, server_type,
                         comment, MSL_BROWSE_COMMENT_MAX);
@@ -444,8 +443,8 @@ int msl_browse_build_backup_list_request(msl_browse *m, uint8_t count,
 }
 
 int msl_browse_build_backup_list_response(msl_browse *m, uint32_t token,
-                                          const char *const *names,
-                                          unsigned n, uint8_t *scratch,
+                                          const char *const *names, unsigned n,
+                                          uint8_t *scratch,
                                           size_t scratch_cap) {
   if (!m || n > MSL_BROWSE_BACKUP_LIST_MAX || (n && !names))
     return MSL_ERR_ARG;
@@ -526,33 +525,64 @@ uint32_t msl_browse_host_period_ms(unsigned count) {
 
 const char *msl_browse_opcode_name(unsigned opcode) {
   switch (opcode) {
-  case MSL_BROWSE_HOST_ANNOUNCEMENT: return "HostAnnouncement";
-  case MSL_BROWSE_ANNOUNCEMENT_REQUEST: return "AnnouncementRequest";
-  case MSL_BROWSE_REQUEST_ELECTION: return "RequestElection";
-  case MSL_BROWSE_GET_BACKUP_LIST_REQUEST: return "GetBackupListRequest";
-  case MSL_BROWSE_GET_BACKUP_LIST_RESPONSE: return "GetBackupListResponse";
-  case MSL_BROWSE_BECOME_BACKUP: return "BecomeBackup";
-  case MSL_BROWSE_DOMAIN_ANNOUNCEMENT: return "DomainAnnouncement";
-  case MSL_BROWSE_MASTER_ANNOUNCEMENT: return "MasterAnnouncement";
-  case MSL_BROWSE_RESET_STATE_REQUEST: return "ResetStateRequest";
-  case MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT: return "LocalMasterAnnouncement";
+  case MSL_BROWSE_HOST_ANNOUNCEMENT:
+    return "HostAnnouncement";
+  case MSL_BROWSE_ANNOUNCEMENT_REQUEST:
+    return "AnnouncementRequest";
+  case MSL_BROWSE_REQUEST_ELECTION:
+    return "RequestElection";
+  case MSL_BROWSE_GET_BACKUP_LIST_REQUEST:
+    return "GetBackupListRequest";
+  case MSL_BROWSE_GET_BACKUP_LIST_RESPONSE:
+    return "GetBackupListResponse";
+  case MSL_BROWSE_BECOME_BACKUP:
+    return "BecomeBackup";
+  case MSL_BROWSE_DOMAIN_ANNOUNCEMENT:
+    return "DomainAnnouncement";
+  case MSL_BROWSE_MASTER_ANNOUNCEMENT:
+    return "MasterAnnouncement";
+  case MSL_BROWSE_RESET_STATE_REQUEST:
+    return "ResetStateRequest";
+  case MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT:
+    return "LocalMasterAnnouncement";
   }
   return NULL;
 }
 
 /* Indexed by bit number; NULL for bit 27 (unassigned). */
 static const char *const sv_names[32] = {
-    "WORKSTATION",     "SERVER",          "SQLSERVER",
-    "DOMAIN_CTRL",     "DOMAIN_BAKCTRL",  "TIME_SOURCE",
-    "AFP",             "NOVELL",          "DOMAIN_MEMBER",
-    "PRINTQ_SERVER",   "DIALIN_SERVER",   "SERVER_UNIX",
-    "NT",              "WFW",             "SERVER_MFPN",
-    "SERVER_NT",       "POTENTIAL_BROWSER", "BACKUP_BROWSER",
-    "MASTER_BROWSER",  "DOMAIN_MASTER",   "SERVER_OSF",
-    "SERVER_VMS",      "WINDOWS",         "DFS",
-    "CLUSTER_NT",      "TERMINALSERVER",  "CLUSTER_VS_NT",
-    NULL,              "DCE",             "ALTERNATE_XPORT",
-    "LOCAL_LIST_ONLY", "DOMAIN_ENUM",
+    "WORKSTATION",
+    "SERVER",
+    "SQLSERVER",
+    "DOMAIN_CTRL",
+    "DOMAIN_BAKCTRL",
+    "TIME_SOURCE",
+    "AFP",
+    "NOVELL",
+    "DOMAIN_MEMBER",
+    "PRINTQ_SERVER",
+    "DIALIN_SERVER",
+    "SERVER_UNIX",
+    "NT",
+    "WFW",
+    "SERVER_MFPN",
+    "SERVER_NT",
+    "POTENTIAL_BROWSER",
+    "BACKUP_BROWSER",
+    "MASTER_BROWSER",
+    "DOMAIN_MASTER",
+    "SERVER_OSF",
+    "SERVER_VMS",
+    "WINDOWS",
+    "DFS",
+    "CLUSTER_NT",
+    "TERMINALSERVER",
+    "CLUSTER_VS_NT",
+    NULL,
+    "DCE",
+    "ALTERNATE_XPORT",
+    "LOCAL_LIST_ONLY",
+    "DOMAIN_ENUM",
 };
 
 static const char *const role_names[8] = {
@@ -583,18 +613,24 @@ const char *msl_browse_role_name(uint8_t bit) {
 
 const char *msl_browse_elect_os_name(uint8_t os) {
   switch (os) {
-  case MSL_BROWSE_ELECT_OS_WFW: return "WFW";
-  case MSL_BROWSE_ELECT_OS_NTW: return "NTW";
-  case MSL_BROWSE_ELECT_OS_NTS: return "NTS";
+  case MSL_BROWSE_ELECT_OS_WFW:
+    return "WFW";
+  case MSL_BROWSE_ELECT_OS_NTW:
+    return "NTW";
+  case MSL_BROWSE_ELECT_OS_NTS:
+    return "NTS";
   }
   return NULL;
 }
 
 const char *msl_browse_reset_name(uint8_t type) {
   switch (type) {
-  case MSL_BROWSE_RESET_STOP_MASTER: return "STOP_MASTER";
-  case MSL_BROWSE_RESET_CLEAR_ALL: return "CLEAR_ALL";
-  case MSL_BROWSE_RESET_STOP: return "STOP";
+  case MSL_BROWSE_RESET_STOP_MASTER:
+    return "STOP_MASTER";
+  case MSL_BROWSE_RESET_CLEAR_ALL:
+    return "CLEAR_ALL";
+  case MSL_BROWSE_RESET_STOP:
+    return "STOP";
   }
   return NULL;
 }
@@ -611,8 +647,8 @@ static void put(fmt_out *o, const char *s, size_t n) {
       o->buf[o->len] = s[i];
 }
 
-static size_t flags_format(uint32_t v, unsigned nbits,
-                           const char *const *names, char *buf, size_t cap) {
+static size_t flags_format(uint32_t v, unsigned nbits, const char *const *names,
+                           char *buf, size_t cap) {
   static const char hex[] = "0123456789abcdef";
   fmt_out o = {buf, buf ? cap : 0, 0};
   for (unsigned i = 0; i < nbits; i++) {

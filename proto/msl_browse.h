@@ -49,8 +49,9 @@ enum msl_browse_opcode {
 #define MSL_BROWSE_NAME_LEN 16        /* fixed ServerName/MachineGroup field */
 #define MSL_BROWSE_NAME_MAX 15        /* characters in a NUL-terminated name */
 #define MSL_BROWSE_COMMENT_MAX 42     /* §2.2.1: 43 bytes with the NUL */
-/* Longest comment the decoder accepts. Longer than the spec's 42: Samba
- * sends its "server string" (up to 47 characters in nmbd). */
+/* Longest comment the decoder accepts: more than the spec's 42, since
+ * Samba announces "server string" up to MAX_SERVER_STRING_LENGTH (48)
+ * characters ("otherwise NT will not honour the announce packets"). */
 #define MSL_BROWSE_COMMENT_DECODE_MAX 255
 #define MSL_BROWSE_ANNOUNCE_FIXED 32 /* bytes before the Comment */
 #define MSL_BROWSE_BACKUP_LIST_MAX 255
@@ -73,37 +74,37 @@ enum msl_browse_reset_type {
  * ServerType bits [MS-RAP §2.5.5.2.1; lmserver.h SV_TYPE_*]. Bit 27
  * (0x08000000) is unassigned.
  */
-#define MSL_SV_WORKSTATION         0x00000001u
-#define MSL_SV_SERVER              0x00000002u
-#define MSL_SV_SQLSERVER           0x00000004u
-#define MSL_SV_DOMAIN_CTRL         0x00000008u
-#define MSL_SV_DOMAIN_BAKCTRL      0x00000010u
-#define MSL_SV_TIME_SOURCE         0x00000020u
-#define MSL_SV_AFP                 0x00000040u
-#define MSL_SV_NOVELL              0x00000080u
-#define MSL_SV_DOMAIN_MEMBER       0x00000100u
-#define MSL_SV_PRINTQ_SERVER       0x00000200u
-#define MSL_SV_DIALIN_SERVER       0x00000400u
-#define MSL_SV_SERVER_UNIX         0x00000800u /* also XENIX_SERVER */
-#define MSL_SV_NT                  0x00001000u
-#define MSL_SV_WFW                 0x00002000u
-#define MSL_SV_SERVER_MFPN         0x00004000u
-#define MSL_SV_SERVER_NT           0x00008000u
-#define MSL_SV_POTENTIAL_BROWSER   0x00010000u
-#define MSL_SV_BACKUP_BROWSER      0x00020000u
-#define MSL_SV_MASTER_BROWSER      0x00040000u
-#define MSL_SV_DOMAIN_MASTER       0x00080000u
-#define MSL_SV_SERVER_OSF          0x00100000u
-#define MSL_SV_SERVER_VMS          0x00200000u
-#define MSL_SV_WINDOWS             0x00400000u /* Windows 95 and later */
-#define MSL_SV_DFS                 0x00800000u
-#define MSL_SV_CLUSTER_NT          0x01000000u
-#define MSL_SV_TERMINALSERVER      0x02000000u
-#define MSL_SV_CLUSTER_VS_NT       0x04000000u
-#define MSL_SV_DCE                 0x10000000u
-#define MSL_SV_ALTERNATE_XPORT     0x20000000u
-#define MSL_SV_LOCAL_LIST_ONLY     0x40000000u /* never announced */
-#define MSL_SV_DOMAIN_ENUM         0x80000000u
+#define MSL_SV_WORKSTATION 0x00000001u
+#define MSL_SV_SERVER 0x00000002u
+#define MSL_SV_SQLSERVER 0x00000004u
+#define MSL_SV_DOMAIN_CTRL 0x00000008u
+#define MSL_SV_DOMAIN_BAKCTRL 0x00000010u
+#define MSL_SV_TIME_SOURCE 0x00000020u
+#define MSL_SV_AFP 0x00000040u
+#define MSL_SV_NOVELL 0x00000080u
+#define MSL_SV_DOMAIN_MEMBER 0x00000100u
+#define MSL_SV_PRINTQ_SERVER 0x00000200u
+#define MSL_SV_DIALIN_SERVER 0x00000400u
+#define MSL_SV_SERVER_UNIX 0x00000800u /* also XENIX_SERVER */
+#define MSL_SV_NT 0x00001000u
+#define MSL_SV_WFW 0x00002000u
+#define MSL_SV_SERVER_MFPN 0x00004000u
+#define MSL_SV_SERVER_NT 0x00008000u
+#define MSL_SV_POTENTIAL_BROWSER 0x00010000u
+#define MSL_SV_BACKUP_BROWSER 0x00020000u
+#define MSL_SV_MASTER_BROWSER 0x00040000u
+#define MSL_SV_DOMAIN_MASTER 0x00080000u
+#define MSL_SV_SERVER_OSF 0x00100000u
+#define MSL_SV_SERVER_VMS 0x00200000u
+#define MSL_SV_WINDOWS 0x00400000u /* Windows 95 and later */
+#define MSL_SV_DFS 0x00800000u
+#define MSL_SV_CLUSTER_NT 0x01000000u
+#define MSL_SV_TERMINALSERVER 0x02000000u
+#define MSL_SV_CLUSTER_VS_NT 0x04000000u
+#define MSL_SV_DCE 0x10000000u
+#define MSL_SV_ALTERNATE_XPORT 0x20000000u
+#define MSL_SV_LOCAL_LIST_ONLY 0x40000000u /* never announced */
+#define MSL_SV_DOMAIN_ENUM 0x80000000u
 
 /*
  * Election Criteria, a u32 [MS-BRWS §2.2.3, <14>]:
@@ -219,9 +220,9 @@ typedef struct msl_browse_backup_resp {
 typedef struct msl_browse {
   uint8_t opcode;
   union {
-    msl_browse_announce announce;   /* 0x01, 0x0C, 0x0F */
-    msl_browse_announce_req req;    /* 0x02 */
-    msl_browse_election election;   /* 0x08 */
+    msl_browse_announce announce;       /* 0x01, 0x0C, 0x0F */
+    msl_browse_announce_req req;        /* 0x02 */
+    msl_browse_election election;       /* 0x08 */
     msl_browse_backup_req backup_req;   /* 0x09 */
     msl_browse_backup_resp backup_resp; /* 0x0A */
     msl_view name; /* 0x0B BrowserToPromote, 0x0D MasterBrowserServerName */
@@ -342,16 +343,12 @@ MSL_API int msl_browse_names_next(msl_browse_names *it, msl_view *name);
  * version 0F 01, signature AA55, comment NULL or "" for the single NUL
  * Windows sends (<13>). periodicity_ms: see msl_browse_host_period_ms().
  */
-MSL_API int msl_browse_build_host_announcement(msl_browse *m, const char *name,
-                                               uint32_t periodicity_ms,
-                                               uint8_t os_major,
-                                               uint8_t os_minor,
-                                               uint32_t server_type,
-                                               const char *comment);
+MSL_API int msl_browse_build_host_announcement(
+    msl_browse *m, const char *name, uint32_t periodicity_ms, uint8_t os_major,
+    uint8_t os_minor, uint32_t server_type, const char *comment);
 MSL_API int msl_browse_build_local_master_announcement(
-    msl_browse *m, const char *name, uint32_t periodicity_ms,
-    uint8_t os_major, uint8_t os_minor, uint32_t server_type,
-    const char *comment);
+    msl_browse *m, const char *name, uint32_t periodicity_ms, uint8_t os_major,
+    uint8_t os_minor, uint32_t server_type, const char *comment);
 
 /**
  * DomainAnnouncement (0x0C): BrowserConfigVersion 03 0A as Windows, bytes
@@ -383,8 +380,7 @@ MSL_API int msl_browse_build_backup_list_request(msl_browse *m, uint8_t count,
  * @return 0, MSL_ERR_ARG, or MSL_ERR_OVERFLOW when scratch is too small
  *         (n * 16 bytes always suffice).
  */
-MSL_API int msl_browse_build_backup_list_response(msl_browse *m,
-                                                  uint32_t token,
+MSL_API int msl_browse_build_backup_list_response(msl_browse *m, uint32_t token,
                                                   const char *const *names,
                                                   unsigned n, uint8_t *scratch,
                                                   size_t scratch_cap);

@@ -18,6 +18,16 @@ const char *msl_strerror(int err) {
   case MSL_ERR_TOO_BIG: return "message too large for the format";
   case MSL_ERR_NOMEM: return "out of memory";
   case MSL_ERR_SYSTEM: return "system call failed";
+  case MSL_ERR_EXISTS: return "a mailslot with that name already exists";
+  case MSL_ERR_NOT_FOUND: return "no mailslot with that name";
+  case MSL_ERR_TIMEOUT: return "no message arrived within the timeout";
+  case MSL_ERR_BUFFER_TOO_SMALL:
+    return "buffer too small for the next message (message kept)";
+  case MSL_ERR_QUEUE_FULL: return "mailslot queue full, message not sent";
+  case MSL_ERR_BAD_PATH: return "invalid mailslot path";
+  case MSL_ERR_ACCESS: return "access denied";
+  case MSL_ERR_MSG_TOO_BIG:
+    return "message larger than the mailslot's maximum size";
   }
   return "unknown error";
 }

@@ -48,8 +48,9 @@ static int decode_direct(msl_nbdgm *out, msl_rd *r) {
   out->missing = dlen - left;
   out->length_explicit = 1;
   /* A fragment may carry the whole datagram's DGM_LENGTH (see header). */
-  int unfragmented = (out->flags & (MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE))
-                     == MSL_NBDGM_FLAG_FIRST;
+  int unfragmented =
+      (out->flags & (MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE)) ==
+      MSL_NBDGM_FLAG_FIRST;
   return unfragmented ? MSL_ERR_TRUNCATED : 0;
 }
 
@@ -160,8 +161,13 @@ int msl_nbdgm_init(msl_nbdgm *m, uint8_t type, uint8_t snt, uint16_t id,
 }
 
 static const char *const type_names[] = {
-    "DIRECT_UNIQUE", "DIRECT_GROUP", "BROADCAST", "ERROR", "QUERY_REQUEST",
-    "POSITIVE_QUERY_RESPONSE", "NEGATIVE_QUERY_RESPONSE",
+    "DIRECT_UNIQUE",
+    "DIRECT_GROUP",
+    "BROADCAST",
+    "ERROR",
+    "QUERY_REQUEST",
+    "POSITIVE_QUERY_RESPONSE",
+    "NEGATIVE_QUERY_RESPONSE",
 };
 
 const char *msl_nbdgm_type_name(uint8_t type) {
@@ -230,7 +236,8 @@ int msl_nbdgm_fragment(msl_nbdgm_frag *it, uint8_t *buf, size_t cap) {
   if (n > it->chunk)
     n = it->chunk;
   msl_nbdgm f = *it->tmpl;
-  uint8_t fl = (uint8_t)(f.flags & ~(MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE));
+  uint8_t fl =
+      (uint8_t)(f.flags & ~(MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE));
   if (it->pos == 0)
     fl |= MSL_NBDGM_FLAG_FIRST;
   if (it->pos + n < it->len)

@@ -72,10 +72,10 @@ enum {
   MSL_NBDGM_ERR_INVALID_DEST = 0x84,
 };
 
-#define MSL_NBDGM_HDR_LEN 14     /* header of types 0x10-0x12 */
+#define MSL_NBDGM_HDR_LEN 14       /* header of types 0x10-0x12 */
 #define MSL_NBDGM_SHORT_HDR_LEN 10 /* header of types 0x13-0x16 */
-#define MSL_NBDGM_ERROR_LEN 11   /* a whole DATAGRAM ERROR packet */
-#define MSL_NBDGM_PORT 138       /* IPPORT_NETBIOS_DGM [§6] */
+#define MSL_NBDGM_ERROR_LEN 11     /* a whole DATAGRAM ERROR packet */
+#define MSL_NBDGM_PORT 138         /* IPPORT_NETBIOS_DGM [§6] */
 /* MAX_DATAGRAM_LENGTH [§6] is 576 bytes of IP datagram: 576 - 20 (IPv4
  * header without options) - 8 (UDP) is the largest UDP payload an RFC
  * sender puts in one packet. Windows ignores it for mailslots (594-byte
@@ -164,8 +164,8 @@ MSL_API size_t msl_nbdgm_encoded_len(const msl_nbdgm *m);
  * Returns 0 or MSL_ERR_ARG (NULL pointer, type not 0x10-0x12, snt with
  * bits outside 0x0c, data NULL with len > 0).
  */
-MSL_API int msl_nbdgm_init(msl_nbdgm *m, uint8_t type, uint8_t snt,
-                           uint16_t id, uint32_t src_ip, uint16_t src_port,
+MSL_API int msl_nbdgm_init(msl_nbdgm *m, uint8_t type, uint8_t snt, uint16_t id,
+                           uint32_t src_ip, uint16_t src_port,
                            const msl_nbname *src, const msl_nbname *dst,
                            const uint8_t *data, size_t len);
 
@@ -202,8 +202,8 @@ typedef struct msl_nbdgm_frag {
   const msl_nbdgm *tmpl; /* header fields and names (data ignored) */
   const uint8_t *data;   /* whole user data */
   size_t len;
-  size_t chunk;          /* user data bytes per fragment */
-  size_t pos;            /* next user data offset */
+  size_t chunk; /* user data bytes per fragment */
+  size_t pos;   /* next user data offset */
   int done;
 } msl_nbdgm_frag;
 

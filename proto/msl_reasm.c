@@ -214,7 +214,9 @@ static int reject(msl_reasm *r, int err) {
   return err;
 }
 
-static int bit_get(const uint8_t *b, size_t i) { return b[i >> 3] >> (i & 7) & 1; }
+static int bit_get(const uint8_t *b, size_t i) {
+  return b[i >> 3] >> (i & 7) & 1;
+}
 
 int msl_reasm_add(msl_reasm *r, const msl_nbdgm *frag, uint32_t udp_ip,
                   uint16_t udp_port, uint64_t now_ms, msl_reasm_out *out) {
@@ -255,8 +257,7 @@ int msl_reasm_add(msl_reasm *r, const msl_nbdgm *frag, uint32_t udp_ip,
         !msl_nbname_equal(&s->dst, &frag->dst))
       return reject(r, MSL_ERR_INVALID);
     if ((s->have_last && end > s->end) ||
-        (!more && s->have_last && end != s->end) ||
-        (!more && end < s->max_end))
+        (!more && s->have_last && end != s->end) || (!more && end < s->max_end))
       return reject(r, MSL_ERR_INVALID);
     uint32_t *ix = slot_idx(r, s);
     for (size_t i = off; i < end; i++) {

@@ -33,8 +33,8 @@
 
 #include "msl_nbdgm.h"
 
-#define MSL_REASM_CHUNK 512                 /* pool granularity (bytes) */
-#define MSL_REASM_DEFAULT_TIMEOUT_MS 2000   /* FRAGMENT_TO [RFC 1002 §6] */
+#define MSL_REASM_CHUNK 512               /* pool granularity (bytes) */
+#define MSL_REASM_DEFAULT_TIMEOUT_MS 2000 /* FRAGMENT_TO [RFC 1002 §6] */
 #define MSL_REASM_DEFAULT_MAX_PENDING 16
 #define MSL_REASM_DEFAULT_MAX_BYTES (256 * 1024)
 #define MSL_REASM_DEFAULT_MAX_DATAGRAM 65535
@@ -42,11 +42,11 @@
 #define MSL_REASM_MAX_DATAGRAM_LIMIT (0xffff + 0xffff)
 
 typedef struct msl_reasm_limits {
-  size_t max_pending;   /* datagrams in reassembly at once (>= 1) */
-  size_t max_bytes;     /* pool bytes (held bytes count whole chunks) */
-  uint64_t timeout_ms;  /* a pending datagram is dropped this long after its
-                           first fragment arrived (>= 1) */
-  size_t max_datagram;  /* largest reassembled user data accepted */
+  size_t max_pending;  /* datagrams in reassembly at once (>= 1) */
+  size_t max_bytes;    /* pool bytes (held bytes count whole chunks) */
+  uint64_t timeout_ms; /* a pending datagram is dropped this long after its
+                          first fragment arrived (>= 1) */
+  size_t max_datagram; /* largest reassembled user data accepted */
 } msl_reasm_limits;
 
 /* Return values of msl_reasm_add besides errors. */
@@ -71,7 +71,7 @@ typedef struct msl_reasm {
   uint32_t *free_stk; /* free chunk numbers */
   uint8_t *outbuf;    /* max_datagram bytes */
   size_t nidx, nchunks, nfree;
-  uint64_t seq;       /* arrival order for eviction */
+  uint64_t seq; /* arrival order for eviction */
 } msl_reasm;
 
 typedef struct msl_reasm_out {

@@ -242,7 +242,8 @@ int msl_smbtr_max_data(const char *mailslot_name) {
     return MSL_ERR_ARG;
   if (!msl_smbtr_is_mailslot_name((const uint8_t *)mailslot_name, nlen))
     return MSL_ERR_ARG;
-  /* 512 - ROUND_UP_4(69 + 10 + n + 1) = 432 - ROUND_UP_4(n): 80 is 4-aligned. */
+  /* 512 - ROUND_UP_4(69 + 10 + n + 1) = 432 - ROUND_UP_4(n): 80 is 4-aligned.
+   */
   size_t n = (nlen - MSL_SMBTR_PREFIX_LEN + 3) & ~(size_t)3;
   if (n > 432)
     return MSL_ERR_ARG;

@@ -4,26 +4,32 @@
  * message. Every integer is little-endian. Offsets are from the start of the
  * SMB header (byte 0 below), never from the datagram.
  *
- *    0   4   5        9     10      12      14                22
- *   +----+---+--------+-----+-------+-------+-----------------+
- *   |FF 'S' 'M' 'B'|25|Status|Flags|Flags2|PIDHigh|SecurityFeatures|
- *   +----+---+--------+-----+-------+-------+-----------------+
- *   22       24    26      28    30    32
- *   +--------+-----+-------+-----+-----+
- *   |Reserved| TID |PIDLow | UID | MID |          (32-byte SMB header)
- *   +--------+-----+-------+-----+-----+
- *   32  33         35         37       39       41 42 43    45      49
- *   +---+----------+----------+--------+--------+--+--+-----+-------+
- *   |17 |TotParam  |TotData   |MaxParam|MaxData |MS|R |Flags|Timeout|
- *   +---+----------+----------+--------+--------+--+--+-----+-------+
- *   49    51       53       55       57       59 60 61  63   65    67
- *   +-----+--------+--------+--------+--------+--+--+---+----+-----+
- *   |Res2 |ParamCnt|ParamOff|DataCnt |DataOff |3 |R |1  |Prio|Class|
- *   +-----+--------+--------+--------+--------+--+--+---+----+-----+
- *   67        69                          name_end          DataOff
- *   +---------+---------------------------+-----------------+-----------+
- *   |ByteCount| "\MAILSLOT\name" NUL       | Padding (0..3)  | Databytes |
- *   +---------+---------------------------+-----------------+-----------+
+ *   off  size  field                    off  size  field
+ *   ---  ----  -----------------------  ---  ----  ----------------------
+ *     0     4  FF 'S' 'M' 'B'            33     2  TotalParameterCount
+ *     4     1  Command (0x25)            35     2  TotalDataCount
+ *     5     4  Status                    37     2  MaxParameterCount
+ *     9     1  Flags                     39     2  MaxDataCount
+ *    10     2  Flags2                    41     1  MaxSetupCount
+ *    12     2  PIDHigh                   42     1  Reserved
+ *    14     8  SecurityFeatures          43     2  Flags (transaction)
+ *    22     2  Reserved                  45     4  Timeout
+ *    24     2  TID                       49     2  Reserved2
+ *    26     2  PIDLow                    51     2  ParameterCount
+ *    28     2  UID                       53     2  ParameterOffset
+ *    30     2  MID                       55     2  DataCount
+ *    32     1  WordCount (17)            57     2  DataOffset
+ *                                        59     1  SetupCount (3)
+ *                                        60     1  Reserved3
+ *                                        61     2  Setup[0] opcode (1)
+ *                                        63     2  Setup[1] Priority
+ *                                        65     2  Setup[2] Class
+ *                                        67     2  ByteCount
+ *
+ *   69                     name_end             DataOffset
+ *   +----------------------+--------------------+------------+----------+
+ *   | "\MAILSLOT\name" NUL  | Padding (0..3)     | Databytes  | trailing |
+ *   +----------------------+--------------------+------------+----------+
  *
  * A receiver locates the message with DataOffset and DataCount only
  * (MS-MAIL §3.2.5.1); ByteCount, Priority, Class and Timeout are ignored on
@@ -35,12 +41,12 @@
 
 #include "msl_buf.h"
 
-#define MSL_SMBTR_HDR_LEN 32     /* SMB header */
-#define MSL_SMBTR_CMD 0x25       /* SMB_COM_TRANSACTION */
-#define MSL_SMBTR_WORDS 17       /* WordCount of a mailslot write */
-#define MSL_SMBTR_SETUP 3        /* SetupCount */
-#define MSL_SMBTR_OP_WRITE 1     /* MailSlotOpcode: write */
-#define MSL_SMBTR_NAME_OFF 69    /* 32 + 1 + 2 * 17 + 2: first name byte */
+#define MSL_SMBTR_HDR_LEN 32  /* SMB header */
+#define MSL_SMBTR_CMD 0x25    /* SMB_COM_TRANSACTION */
+#define MSL_SMBTR_WORDS 17    /* WordCount of a mailslot write */
+#define MSL_SMBTR_SETUP 3     /* SetupCount */
+#define MSL_SMBTR_OP_WRITE 1  /* MailSlotOpcode: write */
+#define MSL_SMBTR_NAME_OFF 69 /* 32 + 1 + 2 * 17 + 2: first name byte */
 #define MSL_SMBTR_PREFIX "\\MAILSLOT\\"
 #define MSL_SMBTR_PREFIX_LEN 10
 
@@ -144,7 +150,8 @@ enum msl_smbtr_style {
  * 69 + name + NUL <= DataOffset and DataOffset + DataCount <= len. Bytes
  * between the NUL and DataOffset are `pad`, bytes after the data are
  * `trailing`. ByteCount may disagree; padding need not align.
- * Views in *out point into p and are valid while p is.
+ * Views in *out point into p and are valid while p is; after an error
+ * *out holds what was read so far (unspecified, do not use).
  * Returns 0 or: MSL_ERR_ARG (NULL out, or NULL p with len > 0),
  * MSL_ERR_TRUNCATED (input ends inside the header, words or name),
  * MSL_ERR_NOT_SMB (no FF 'S' 'M' 'B'), MSL_ERR_NOT_MAILSLOT (command not

@@ -12,9 +12,9 @@ struct walk_pkt {
   unsigned long frame; /* 1-based record number, as tshark numbers frames */
   int64_t ts_sec;      /* capture timestamp */
   int32_t ts_usec;
-  uint8_t src[4];      /* IPv4 source and destination, network order */
+  uint8_t src[4]; /* IPv4 source and destination, network order */
   uint8_t dst[4];
-  uint16_t sport;      /* UDP ports, host order */
+  uint16_t sport; /* UDP ports, host order */
   uint16_t dport;
   const uint8_t *payload; /* UDP payload; valid only during the callback */
   size_t len;             /* payload bytes available (captured, trimmed to

@@ -110,9 +110,10 @@ struct vec {
   size_t name_end; /* 69 + name + NUL */
 };
 
-#define VEC(a, ne) {#a, a, sizeof(a), ne}
+#define VEC(a, ne)                                                             \
+  { #a, a, sizeof(a), ne }
 static const struct vec vecs[] = {
-    VEC(mail_example, 101), VEC(xp_req, 86),  VEC(xp_lma, 86),
+    VEC(mail_example, 101), VEC(xp_req, 86),   VEC(xp_lma, 86),
     VEC(samba_getdc, 92),   VEC(nt_logon, 92),
 };
 #define NVECS (sizeof(vecs) / sizeof(vecs[0]))
@@ -139,8 +140,7 @@ static void put16(uint8_t *p, size_t off, unsigned v) {
 static void test_mail_example_fields(void **state) {
   (void)state;
   msl_smbtr m;
-  assert_int_equal(msl_smbtr_decode(&m, mail_example, sizeof(mail_example)),
-                   0);
+  assert_int_equal(msl_smbtr_decode(&m, mail_example, sizeof(mail_example)), 0);
   assert_int_equal(m.status, 0);
   assert_int_equal(m.smb_flags, 0x18);
   assert_int_equal(m.smb_flags2, 0x0004);
@@ -257,10 +257,10 @@ static void test_init_write_matches_references(void **state) {
   memset(ca, 0xca, sizeof(ca));
 
   /* MS-MAIL §4: the Windows client style reproduces the example exactly. */
-  assert_int_equal(msl_smbtr_init_write(&m, "\\MAILSLOT\\test1\\sample_mailslot",
-                                        ca, sizeof(ca),
-                                        MSL_SMBTR_WINDOWS_CLIENT),
-                   0);
+  assert_int_equal(
+      msl_smbtr_init_write(&m, "\\MAILSLOT\\test1\\sample_mailslot", ca,
+                           sizeof(ca), MSL_SMBTR_WINDOWS_CLIENT),
+      0);
   assert_int_equal(msl_smbtr_encode(&m, out, sizeof(out)),
                    (int)sizeof(mail_example));
   assert_memory_equal(out, mail_example, sizeof(mail_example));
@@ -331,41 +331,39 @@ static void test_init_write_errors(void **state) {
   msl_smbtr m;
   const uint8_t d[1] = {0};
   char long_name[MSL_SMBTR_NAME_MAX + 2];
-  assert_int_equal(msl_smbtr_init_write(NULL, "\\MAILSLOT\\X", d, 1,
-                                        MSL_SMBTR_SAMBA),
-                   MSL_ERR_ARG);
+  assert_int_equal(
+      msl_smbtr_init_write(NULL, "\\MAILSLOT\\X", d, 1, MSL_SMBTR_SAMBA),
+      MSL_ERR_ARG);
   assert_int_equal(msl_smbtr_init_write(&m, NULL, d, 1, MSL_SMBTR_SAMBA),
                    MSL_ERR_ARG);
-  assert_int_equal(msl_smbtr_init_write(&m, "\\MAILSLOT\\X", NULL, 1,
-                                        MSL_SMBTR_SAMBA),
-                   MSL_ERR_ARG);
-  assert_int_equal(msl_smbtr_init_write(&m, "\\MAILSLOT\\X", d, 1,
-                                        (enum msl_smbtr_style)42),
-                   MSL_ERR_ARG);
+  assert_int_equal(
+      msl_smbtr_init_write(&m, "\\MAILSLOT\\X", NULL, 1, MSL_SMBTR_SAMBA),
+      MSL_ERR_ARG);
+  assert_int_equal(
+      msl_smbtr_init_write(&m, "\\MAILSLOT\\X", d, 1, (enum msl_smbtr_style)42),
+      MSL_ERR_ARG);
   assert_int_equal(msl_smbtr_init_write(&m, "\\PIPE\\X", d, 1, MSL_SMBTR_SAMBA),
                    MSL_ERR_ARG);
-  assert_int_equal(msl_smbtr_init_write(&m, "\\MAILSLOT\\", d, 1,
-                                        MSL_SMBTR_SAMBA),
-                   MSL_ERR_ARG);
-  assert_int_equal(msl_smbtr_init_write(&m, "\\MAILSLOT\\a\tb", d, 1,
-                                        MSL_SMBTR_SAMBA),
-                   MSL_ERR_ARG);
+  assert_int_equal(
+      msl_smbtr_init_write(&m, "\\MAILSLOT\\", d, 1, MSL_SMBTR_SAMBA),
+      MSL_ERR_ARG);
+  assert_int_equal(
+      msl_smbtr_init_write(&m, "\\MAILSLOT\\a\tb", d, 1, MSL_SMBTR_SAMBA),
+      MSL_ERR_ARG);
   /* Longest accepted name, then one byte more. */
   memset(long_name, 'x', sizeof(long_name));
   memcpy(long_name, "\\MAILSLOT\\", 10);
   long_name[MSL_SMBTR_NAME_MAX] = 0;
-  assert_int_equal(msl_smbtr_init_write(&m, long_name, NULL, 0,
-                                        MSL_SMBTR_SAMBA),
-                   0);
+  assert_int_equal(
+      msl_smbtr_init_write(&m, long_name, NULL, 0, MSL_SMBTR_SAMBA), 0);
   long_name[MSL_SMBTR_NAME_MAX] = 'x';
   long_name[MSL_SMBTR_NAME_MAX + 1] = 0;
-  assert_int_equal(msl_smbtr_init_write(&m, long_name, NULL, 0,
-                                        MSL_SMBTR_SAMBA),
-                   MSL_ERR_ARG);
+  assert_int_equal(
+      msl_smbtr_init_write(&m, long_name, NULL, 0, MSL_SMBTR_SAMBA),
+      MSL_ERR_ARG);
   /* Lower case prefix is accepted (names are case-insensitive). */
-  assert_int_equal(msl_smbtr_init_write(&m, "\\mailslot\\browse", d, 1,
-                                        MSL_SMBTR_SAMBA),
-                   0);
+  assert_int_equal(
+      msl_smbtr_init_write(&m, "\\mailslot\\browse", d, 1, MSL_SMBTR_SAMBA), 0);
   /* Over the 16-bit fields. */
   static uint8_t big[70000];
   assert_int_equal(msl_smbtr_init_write(&m, "\\MAILSLOT\\X", big, 65535 - 81,
@@ -431,13 +429,13 @@ static void test_reject(void **state) {
 
   MUTATE(q[0] = 0xfe, MSL_ERR_NOT_SMB);
   MUTATE(q[3] = 'C', MSL_ERR_NOT_SMB);
-  MUTATE(q[4] = 0x32, MSL_ERR_NOT_MAILSLOT);  /* TRANSACTION2 */
-  MUTATE(q[32] = 0, MSL_ERR_NOT_MAILSLOT);    /* WordCount */
+  MUTATE(q[4] = 0x32, MSL_ERR_NOT_MAILSLOT); /* TRANSACTION2 */
+  MUTATE(q[32] = 0, MSL_ERR_NOT_MAILSLOT);   /* WordCount */
   MUTATE(q[32] = 16, MSL_ERR_NOT_MAILSLOT);
-  MUTATE(q[59] = 2, MSL_ERR_NOT_MAILSLOT);    /* SetupCount */
+  MUTATE(q[59] = 2, MSL_ERR_NOT_MAILSLOT);       /* SetupCount */
   MUTATE(put16(q, 61, 2), MSL_ERR_NOT_MAILSLOT); /* opcode */
-  MUTATE(q[70] = 'N', MSL_ERR_NOT_MAILSLOT);  /* \MNILSLOT\ */
-  MUTATE(q[78] = '/', MSL_ERR_NOT_MAILSLOT);  /* \MAILSLOT/ */
+  MUTATE(q[70] = 'N', MSL_ERR_NOT_MAILSLOT);     /* \MNILSLOT\ */
+  MUTATE(q[78] = '/', MSL_ERR_NOT_MAILSLOT);     /* \MAILSLOT/ */
   /* "\MAILSLOT\" and nothing more: the name must be non-empty (§2.2.1). */
   MUTATE((q[79] = 0, put16(q, 57, 80)), MSL_ERR_NOT_MAILSLOT);
   /* DataOffset before the end of the name, or inside the words. */
@@ -482,8 +480,8 @@ static void test_tolerated_layouts(void **state) {
   msl_smbtr m;
   size_t n = sizeof(xp_req);
   memcpy(buf, xp_req, 86);
-  buf[86] = 0xee;                   /* 1 pad byte, not zero, not aligned */
-  memcpy(buf + 87, xp_req + 86, 11); /* data */
+  buf[86] = 0xee;                      /* 1 pad byte, not zero, not aligned */
+  memcpy(buf + 87, xp_req + 86, 11);   /* data */
   memcpy(buf + 98, "\x01\x02\x03", 3); /* trailing */
   put16(buf, 57, 87);
   n = 101;

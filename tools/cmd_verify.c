@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "cmd.h"
-#include "msl_pcap_walk.h"
+#include "pcap_walk.h"
 #include "msl_proto.h"
 
 struct tally {

@@ -12,7 +12,7 @@
 
 #include <dirent.h>
 
-#include "msl_pcap_walk.h"
+#include "pcap_walk.h"
 #include "msl_proto.h"
 
 #define MAX_PKTS 4096

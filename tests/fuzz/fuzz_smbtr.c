@@ -9,6 +9,8 @@
 
 #include "msl_smbtr.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 static int same_view(msl_view a, msl_view b) {
   return a.len == b.len && (!a.len || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
@@ -29,13 +31,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 #define EQ(f)                                                                  \
   if (a.f != b.f)                                                              \
   abort()
-  EQ(status); EQ(smb_flags); EQ(smb_flags2); EQ(pid_high); EQ(reserved);
-  EQ(tid); EQ(pid_low); EQ(uid); EQ(mid); EQ(total_param_count);
-  EQ(total_data_count); EQ(max_param_count); EQ(max_data_count);
-  EQ(max_setup_count); EQ(reserved1); EQ(trans_flags); EQ(timeout);
-  EQ(reserved2); EQ(param_count); EQ(param_offset); EQ(data_count);
-  EQ(data_offset); EQ(reserved3); EQ(priority); EQ(mailslot_class);
-  EQ(byte_count); EQ(flags);
+  EQ(status);
+  EQ(smb_flags);
+  EQ(smb_flags2);
+  EQ(pid_high);
+  EQ(reserved);
+  EQ(tid);
+  EQ(pid_low);
+  EQ(uid);
+  EQ(mid);
+  EQ(total_param_count);
+  EQ(total_data_count);
+  EQ(max_param_count);
+  EQ(max_data_count);
+  EQ(max_setup_count);
+  EQ(reserved1);
+  EQ(trans_flags);
+  EQ(timeout);
+  EQ(reserved2);
+  EQ(param_count);
+  EQ(param_offset);
+  EQ(data_count);
+  EQ(data_offset);
+  EQ(reserved3);
+  EQ(priority);
+  EQ(mailslot_class);
+  EQ(byte_count);
+  EQ(flags);
 #undef EQ
   if (memcmp(a.security, b.security, sizeof(a.security)) != 0)
     abort();

@@ -1,0 +1,111 @@
+/* Mailslot path parsing (see msl_path.h). */
+#include "msl_path.h"
+
+#include <string.h>
+
+static int is_sep(char c) { return c == '\\' || c == '/'; }
+
+static char upper(char c) {
+  return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+
+/* Win32 forbids these in file names; mailslot names follow the same rule. */
+static int bad_char(char c) {
+  unsigned char u = (unsigned char)c;
+  return u < 0x20 || u > 0x7e || strchr(":*?\"<>|", c) != NULL;
+}
+
+int msl_path_parse(msl_path *out, const char *path) {
+  static const char slot[] = "mailslot";
+  if (!out || !path)
+    return MSL_ERR_ARG;
+  memset(out, 0, sizeof(*out));
+  const char *s = path;
+  if (!is_sep(s[0]) || !is_sep(s[1]))
+    return MSL_ERR_BAD_PATH;
+  s += 2;
+  size_t hl = 0;
+  while (s[hl] && !is_sep(s[hl]))
+    hl++;
+  if (hl == 0 || hl > MSL_PATH_HOST_MAX)
+    return MSL_ERR_BAD_PATH;
+  if (hl == 1 && s[0] == '.') {
+    out->kind = MSL_PATH_LOCAL;
+  } else if (hl == 1 && s[0] == '*') {
+    out->kind = MSL_PATH_DOMAIN;
+  } else {
+    out->kind = MSL_PATH_HOST;
+    for (size_t i = 0; i < hl; i++) {
+      if (bad_char(s[i]) || s[i] == '.')
+        return MSL_ERR_BAD_PATH;
+      out->host[i] = upper(s[i]);
+    }
+  }
+  if (s[hl] == '\0')
+    return MSL_ERR_BAD_PATH;
+  s += hl + 1;
+  for (size_t i = 0; i < sizeof(slot) - 1; i++)
+    if (upper(s[i]) != upper(slot[i]))
+      return MSL_ERR_BAD_PATH;
+  s += sizeof(slot) - 1;
+  if (!is_sep(*s))
+    return MSL_ERR_BAD_PATH;
+  s++;
+  size_t n = 0;
+  int comp = 0; /* bytes in the current component */
+  for (; *s; s++) {
+    if (n >= MSL_PATH_NAME_MAX)
+      return MSL_ERR_BAD_PATH;
+    if (is_sep(*s)) {
+      if (comp == 0)
+        return MSL_ERR_BAD_PATH;
+      out->name[n++] = '\\';
+      comp = 0;
+      continue;
+    }
+    if (bad_char(*s))
+      return MSL_ERR_BAD_PATH;
+    out->name[n++] = upper(*s);
+    comp++;
+  }
+  if (comp == 0) /* empty name or trailing separator */
+    return MSL_ERR_BAD_PATH;
+  out->name[n] = '\0';
+  out->name_len = n;
+  return 0;
+}
+
+static int keep(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+int msl_path_file_stem(const msl_path *p, char *buf, size_t cap) {
+  static const char hex[] = "0123456789ABCDEF";
+  char tmp[MSL_PATH_FILE_MAX + 1];
+  size_t n = 0;
+  if (!p || (!buf && cap))
+    return MSL_ERR_ARG;
+  for (size_t i = 0; i < p->name_len; i++) {
+    unsigned char c = (unsigned char)p->name[i];
+    size_t need = keep((char)c) || c == '\\' ? 1 : 3;
+    if (need > MSL_PATH_FILE_MAX - n)
+      return MSL_ERR_BAD_PATH;
+    if (c == '\\') {
+      tmp[n++] = '+';
+    } else if (need == 1) {
+      tmp[n++] = (char)c;
+    } else {
+      tmp[n++] = '%';
+      tmp[n++] = hex[c >> 4];
+      tmp[n++] = hex[c & 15];
+    }
+  }
+  if (n == 0)
+    return MSL_ERR_BAD_PATH;
+  if (n + 1 > cap)
+    return MSL_ERR_OVERFLOW;
+  memcpy(buf, tmp, n);
+  buf[n] = '\0';
+  return (int)n;
+}
