@@ -45,12 +45,15 @@ typedef struct msl_capture_pkt {
   uint64_t frame;    /* 1-based record number in the input */
   int64_t ts_sec;    /* capture time stamp */
   uint32_t ts_usec;
+  int64_t origin_sec; /* time stamp of the input's first record */
+  uint32_t origin_usec;
   uint32_t caplen;   /* frame bytes captured */
   uint32_t len;      /* frame bytes on the wire */
   uint32_t src_ip;   /* host-order IPv4 addresses */
   uint32_t dst_ip;
   uint16_t sport, dport;
-  unsigned kind;     /* enum msl_capture_kind (never AUTO) */
+  unsigned kind;     /* AUTO when a port is 137 or 138 (the dissector
+                        chooses), else the extra port's kind */
   const uint8_t *payload; /* UDP payload: valid until the next call */
   size_t plen;            /* bytes of it captured (<= udp_len) */
   size_t udp_len;         /* payload length the UDP header declares */

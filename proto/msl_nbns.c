@@ -188,6 +188,8 @@ int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len) {
 
 /* Writes a name, compressed exactly as recorded. */
 static int write_name(msl_wr *w, const msl_nbns_name *n) {
+  if (n->nb.scope_len > MSL_NBNAME_SCOPE_MAX)
+    return MSL_ERR_NAME; /* msl_nbname_encode would read past scope[] */
   if (!n->compressed) {
     msl_nbname_encode(&n->nb, w);
     return 0;
@@ -438,9 +440,9 @@ static int request_with_rr(msl_nbns *m, uint16_t trn_id, uint16_t flags,
 
 int msl_nbns_build_query(msl_nbns *m, uint16_t trn_id, const msl_nbname *name,
                          int broadcast) {
-  int rc = begin(m, trn_id,
-                 (uint16_t)(MSL_NBNS_F_RD | (broadcast ? MSL_NBNS_F_B : 0)),
-                 name);
+  int rc =
+      begin(m, trn_id,
+            (uint16_t)(MSL_NBNS_F_RD | (broadcast ? MSL_NBNS_F_B : 0)), name);
   if (rc)
     return rc;
   add_question(m, name, MSL_NBNS_T_NB);
@@ -452,8 +454,8 @@ int msl_nbns_build_query_response(msl_nbns *m, uint16_t trn_id,
                                   const msl_nbns_nb *entries, size_t n) {
   if (!entries || n == 0 || n > RDLEN_MAX / MSL_NBNS_NB_LEN)
     return MSL_ERR_ARG;
-  int rc = begin(m, trn_id,
-                 MSL_NBNS_F_RESPONSE | MSL_NBNS_F_AA | MSL_NBNS_F_RD, name);
+  int rc = begin(m, trn_id, MSL_NBNS_F_RESPONSE | MSL_NBNS_F_AA | MSL_NBNS_F_RD,
+                 name);
   if (rc)
     return rc;
   msl_nbns_rr *rr = add_rr(&m->an[0], name, MSL_NBNS_T_NB, ttl);
@@ -468,10 +470,10 @@ int msl_nbns_build_query_negative(msl_nbns *m, uint16_t trn_id,
                                   const msl_nbname *name, unsigned rcode) {
   if (rcode == 0 || rcode > MSL_NBNS_F_RCODE)
     return MSL_ERR_ARG;
-  int rc = begin(m, trn_id,
-                 (uint16_t)(MSL_NBNS_F_RESPONSE | MSL_NBNS_F_AA |
-                            MSL_NBNS_F_RD | rcode),
-                 name);
+  int rc = begin(
+      m, trn_id,
+      (uint16_t)(MSL_NBNS_F_RESPONSE | MSL_NBNS_F_AA | MSL_NBNS_F_RD | rcode),
+      name);
   if (rc)
     return rc;
   add_rr(&m->an[0], name, MSL_NBNS_T_NULL, 0);
@@ -495,18 +497,17 @@ int msl_nbns_build_overwrite(msl_nbns *m, uint16_t trn_id,
                          name, nb_flags, addr, ttl);
 }
 
-int msl_nbns_build_refresh(msl_nbns *m, uint16_t trn_id,
-                           const msl_nbname *name, uint16_t nb_flags,
-                           uint32_t addr, uint32_t ttl, int broadcast) {
+int msl_nbns_build_refresh(msl_nbns *m, uint16_t trn_id, const msl_nbname *name,
+                           uint16_t nb_flags, uint32_t addr, uint32_t ttl,
+                           int broadcast) {
   uint16_t f = OP(MSL_NBNS_OP_REFRESH);
   if (broadcast)
     f |= MSL_NBNS_F_B;
   return request_with_rr(m, trn_id, f, name, nb_flags, addr, ttl);
 }
 
-int msl_nbns_build_release(msl_nbns *m, uint16_t trn_id,
-                           const msl_nbname *name, uint16_t nb_flags,
-                           uint32_t addr, int broadcast) {
+int msl_nbns_build_release(msl_nbns *m, uint16_t trn_id, const msl_nbname *name,
+                           uint16_t nb_flags, uint32_t addr, int broadcast) {
   uint16_t f = OP(MSL_NBNS_OP_RELEASE);
   if (broadcast)
     f |= MSL_NBNS_F_B;
@@ -514,14 +515,14 @@ int msl_nbns_build_release(msl_nbns *m, uint16_t trn_id,
 }
 
 int msl_nbns_build_registration_response(msl_nbns *m, uint16_t trn_id,
-                                         const msl_nbname *name,
-                                         unsigned rcode, uint16_t nb_flags,
-                                         uint32_t addr, uint32_t ttl) {
+                                         const msl_nbname *name, unsigned rcode,
+                                         uint16_t nb_flags, uint32_t addr,
+                                         uint32_t ttl) {
   if (rcode > MSL_NBNS_F_RCODE)
     return MSL_ERR_ARG;
-  uint16_t f = (uint16_t)(MSL_NBNS_F_RESPONSE | OP(MSL_NBNS_OP_REGISTER) |
-                          MSL_NBNS_F_AA | MSL_NBNS_F_RD | MSL_NBNS_F_RA |
-                          rcode);
+  uint16_t f =
+      (uint16_t)(MSL_NBNS_F_RESPONSE | OP(MSL_NBNS_OP_REGISTER) |
+                 MSL_NBNS_F_AA | MSL_NBNS_F_RD | MSL_NBNS_F_RA | rcode);
   int rc = begin(m, trn_id, f, name);
   if (rc)
     return rc;
@@ -539,9 +540,9 @@ int msl_nbns_build_conflict(msl_nbns *m, uint16_t trn_id,
 
 int msl_nbns_build_wack(msl_nbns *m, uint16_t trn_id, const msl_nbname *name,
                         uint32_t ttl, uint16_t request_flags) {
-  int rc = begin(m, trn_id,
-                 MSL_NBNS_F_RESPONSE | OP(MSL_NBNS_OP_WACK) | MSL_NBNS_F_AA,
-                 name);
+  int rc =
+      begin(m, trn_id,
+            MSL_NBNS_F_RESPONSE | OP(MSL_NBNS_OP_WACK) | MSL_NBNS_F_AA, name);
   if (rc)
     return rc;
   add_rr(&m->an[0], name, MSL_NBNS_T_NB, ttl)->wack_flags = request_flags;
@@ -581,10 +582,10 @@ int msl_nbns_build_node_status_response(msl_nbns *m, uint16_t trn_id,
 
 const char *msl_nbns_opcode_name(unsigned opcode) {
   static const char *const names[16] = {
-      "query", "opcode-1", "opcode-2", "opcode-3",
-      "opcode-4", "registration", "release", "WACK",
-      "refresh", "refresh(9)", "opcode-10", "opcode-11",
-      "opcode-12", "opcode-13", "opcode-14", "multi-homed registration"};
+      "query",     "opcode-1",     "opcode-2",  "opcode-3",
+      "opcode-4",  "registration", "release",   "WACK",
+      "refresh",   "refresh(9)",   "opcode-10", "opcode-11",
+      "opcode-12", "opcode-13",    "opcode-14", "multi-homed registration"};
   return opcode < 16 ? names[opcode] : "opcode-?";
 }
 
@@ -623,8 +624,8 @@ size_t msl_nbns_flags_format(uint16_t flags, char *buf, size_t cap) {
     uint16_t bit;
     char text[3];
   } bits[] = {{MSL_NBNS_F_RESPONSE, "R"}, {MSL_NBNS_F_AA, "AA"},
-              {MSL_NBNS_F_TC, "TC"},       {MSL_NBNS_F_RD, "RD"},
-              {MSL_NBNS_F_RA, "RA"},       {MSL_NBNS_F_B, "B"}};
+              {MSL_NBNS_F_TC, "TC"},      {MSL_NBNS_F_RD, "RD"},
+              {MSL_NBNS_F_RA, "RA"},      {MSL_NBNS_F_B, "B"}};
   size_t pos = 0;
   for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
     if (!(flags & bits[i].bit))

@@ -44,8 +44,8 @@
 
 #define MSL_NBNS_PORT 137
 #define MSL_NBNS_HDR_LEN 12
-#define MSL_NBNS_MAX_QD 8 /* questions kept */
-#define MSL_NBNS_MAX_RR 8 /* records kept per section (AN, NS, AR) */
+#define MSL_NBNS_MAX_QD 8         /* questions kept */
+#define MSL_NBNS_MAX_RR 8         /* records kept per section (AN, NS, AR) */
 #define MSL_NBNS_NB_LEN 6         /* NB_FLAGS + NB_ADDRESS [§4.2.1.3] */
 #define MSL_NBNS_NODE_NAME_LEN 18 /* NAME + NAME_FLAGS [§4.2.18] */
 #define MSL_NBNS_STATS_LEN 46     /* STATISTICS [§4.2.18] */
@@ -101,7 +101,7 @@ enum msl_nbns_type {
 #define MSL_NBNS_ONT_B 0x0000u
 #define MSL_NBNS_ONT_P 0x2000u
 #define MSL_NBNS_ONT_M 0x4000u
-#define MSL_NBNS_ONT_H 0x6000u /* Microsoft hybrid node */
+#define MSL_NBNS_ONT_H 0x6000u    /* Microsoft hybrid node */
 #define MSL_NBNS_NAME_DRG 0x1000u /* being deregistered */
 #define MSL_NBNS_NAME_CNF 0x0800u /* in conflict */
 #define MSL_NBNS_NAME_ACT 0x0400u /* active (always set) */
@@ -124,7 +124,7 @@ typedef struct msl_nbns_name {
 /* One question entry [§4.2.1.2]. */
 typedef struct msl_nbns_question {
   msl_nbns_name name;
-  uint16_t type;  /* MSL_NBNS_T_NB or MSL_NBNS_T_NBSTAT */
+  uint16_t type; /* MSL_NBNS_T_NB or MSL_NBNS_T_NBSTAT */
   uint16_t qclass;
 } msl_nbns_question;
 
@@ -185,11 +185,15 @@ typedef struct msl_nbns_stats {
  * One resource record. `rdata` is RDATA as received; the typed fields below
  * are decoded from it according to `type`:
  *  - NB: nb_count whole 6-byte entries in nb_raw (nb_extra bytes left over,
- *    0 in a well-formed record), the first one also in nb_first; in a WACK (opcode 7) response the 2-byte
- *    RDATA is instead the request's flags word, in wack_flags [§4.2.16].
- *  - NBSTAT: num_names entries in names_raw, then the statistics. Senders
- *    do not always fill RDLENGTH exactly: stats_len is how many statistics
- *    bytes RDATA held (missing ones read as 0, extra ones stay in rdata).
+ *    0 in a well-formed record), the first one also in nb_first. In a WACK
+ *    (opcode 7) response the 2-byte RDATA is instead the request's flags
+ *    word, in wack_flags [§4.2.16].
+ *  - NBSTAT: num_names entries in names_raw, then the statistics.
+ *    stats_len is how many statistics bytes RDATA held: 46 in every capture
+ *    (RDLENGTH = 1 + 18 n + 46), but a short block is accepted (missing
+ *    counters read as 0) and a longer one keeps its extra bytes in rdata.
+ *    Windows 2003 sends 18 more zero bytes after the record, outside
+ *    RDLENGTH: they land in msl_nbns.trailer.
  *  - A: a_addr (host order) when RDLENGTH >= 4. NS, NULL, others: rdata only.
  *
  * Encoding: when rdata.ptr is set (every decoded record) RDATA is written
@@ -257,6 +261,7 @@ static inline int msl_nbns_is_response(const msl_nbns *m) {
  * overwritten). Names follow label pointers (backward only, bounded jumps).
  * Every RDLENGTH is checked against what remains; bytes after the last
  * record are kept in out->trailer. Views point into p (valid while p is).
+ * On error *out holds whatever was read before it and must not be used.
  * Returns 0 or:
  *  MSL_ERR_ARG        out or p is NULL
  *  MSL_ERR_TRUNCATED  the packet ends inside the header, a name, a record,
@@ -276,6 +281,7 @@ MSL_API int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len);
  *                    packet that overflowed a section cannot be rebuilt)
  *  MSL_ERR_TOO_BIG   an RDATA longer than 65535 bytes
  *  MSL_ERR_NAME_PTR  a compressed name whose pointer is not below it
+ *  MSL_ERR_NAME      a name whose scope_len exceeds MSL_NBNAME_SCOPE_MAX
  *  MSL_ERR_OVERFLOW  cap too small (the needed size is not reported)
  */
 MSL_API int msl_nbns_encode(const msl_nbns *m, uint8_t *buf, size_t cap);
@@ -307,8 +313,7 @@ MSL_API int msl_nbns_build_query(msl_nbns *m, uint16_t trn_id,
  * entries (1..10922). */
 MSL_API int msl_nbns_build_query_response(msl_nbns *m, uint16_t trn_id,
                                           const msl_nbname *name, uint32_t ttl,
-                                          const msl_nbns_nb *entries,
-                                          size_t n);
+                                          const msl_nbns_nb *entries, size_t n);
 
 /* Negative name query response [§4.2.14]: 0x8500 | rcode (1..7), a NULL
  * record with TTL 0 and no RDATA. */
@@ -365,9 +370,11 @@ MSL_API int msl_nbns_build_node_status(msl_nbns *m, uint16_t trn_id,
 
 /* Node status response [§4.2.18]: 0x8400, NBSTAT record with TTL 0, the n
  * (0..255) names and statistics (stats may be NULL: all zero). */
-MSL_API int msl_nbns_build_node_status_response(
-    msl_nbns *m, uint16_t trn_id, const msl_nbname *name,
-    const msl_nbns_node_name *names, size_t n, const msl_nbns_stats *stats);
+MSL_API int msl_nbns_build_node_status_response(msl_nbns *m, uint16_t trn_id,
+                                                const msl_nbname *name,
+                                                const msl_nbns_node_name *names,
+                                                size_t n,
+                                                const msl_nbns_stats *stats);
 
 /*
  * Names for printing (static strings, never NULL): "query", "registration",

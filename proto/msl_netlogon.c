@@ -505,7 +505,8 @@ static int eq_body(const msl_netlogon *a, const msl_netlogon *b) {
   case MSL_NETLOGON_SAM_PAUSE_RESPONSE:
   case MSL_NETLOGON_SAM_USER_UNKNOWN: {
     const msl_netlogon_sam_response *x = &a->u.sresp, *y = &b->u.sresp;
-    if (x->v5 != y->v5 || !veq(x->unicode_logon_server, y->unicode_logon_server) ||
+    if (x->v5 != y->v5 ||
+        !veq(x->unicode_logon_server, y->unicode_logon_server) ||
         !veq(x->unicode_user, y->unicode_user) ||
         !veq(x->unicode_domain, y->unicode_domain) ||
         x->nt_version != y->nt_version || x->lmnt_token != y->lmnt_token ||

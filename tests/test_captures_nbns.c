@@ -81,8 +81,7 @@ static int canonical(const msl_nbns_rr *rr, uint16_t flags) {
   }
 }
 
-static void clear_rdata(msl_nbns_rr *rr, size_t n, uint16_t flags,
-                        int *all) {
+static void clear_rdata(msl_nbns_rr *rr, size_t n, uint16_t flags, int *all) {
   for (size_t i = 0; i < n; i++) {
     if (canonical(&rr[i], flags)) {
       rr[i].rdata.ptr = NULL;
@@ -128,8 +127,8 @@ static int on_packet(const struct walk_pkt *pkt, void *user) {
   if (n == (int)pkt->len && memcmp(out, pkt->payload, pkt->len) == 0)
     t->typed++;
   else if (all)
-    fprintf(stderr, "%s frame %lu: typed re-encoding differs (%d)\n",
-            t->file, pkt->frame, n);
+    fprintf(stderr, "%s frame %lu: typed re-encoding differs (%d)\n", t->file,
+            pkt->frame, n);
   return 0;
 }
 

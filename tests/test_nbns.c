@@ -105,9 +105,9 @@ static const char TRUNC_Q[] =
     "8d40010000010000000000002045474643454e45424640464444";
 
 static const char *const all_vectors[] = {
-    REG_XP,     OVERWRITE_XP, QUERY_XP,    NBSTAT_REQ_2003, NBSTAT_2003,
-    NBSTAT_SAMBA, RELEASE_MAC, REFRESH_W10, REG_SCOPE,      QUERY_SCOPE,
-    QRESP_SAMBA, QRESP_WIN,   QRESP_TWO};
+    REG_XP,       OVERWRITE_XP, QUERY_XP,    NBSTAT_REQ_2003, NBSTAT_2003,
+    NBSTAT_SAMBA, RELEASE_MAC,  REFRESH_W10, REG_SCOPE,       QUERY_SCOPE,
+    QRESP_SAMBA,  QRESP_WIN,    QRESP_TWO};
 
 static msl_nbns m, m2;
 static uint8_t pkt[4096], out[4096];
@@ -183,8 +183,10 @@ static void test_node_status_2003(void **state) {
   static const struct {
     const char *name;
     uint16_t flags;
-  } want[6] = {{"WINDOWS2003    \x00", 0x0400}, {"SKULLSECURITY  \x00", 0x8400},
-               {"WINDOWS2003    \x20", 0x0400}, {"SKULLSECURITY  \x1e", 0x8400},
+  } want[6] = {{"WINDOWS2003    \x00", 0x0400},
+               {"SKULLSECURITY  \x00", 0x8400},
+               {"WINDOWS2003    \x20", 0x0400},
+               {"SKULLSECURITY  \x1e", 0x8400},
                {"SKULLSECURITY  \x1d", 0x0400},
                {"\x01\x02__MSBROWSE__\x02\x01", 0x8400}};
   for (size_t i = 0; i < 6; i++) {
@@ -329,14 +331,13 @@ static void test_build_registration(void **state) {
 static void test_build_release_refresh(void **state) {
   (void)state;
   msl_nbname n = nbname("LP-RKERUR-OSX", 0x00, NULL);
-  assert_int_equal(msl_nbns_build_release(&m, 0x457f, &n, MSL_NBNS_ONT_H,
-                                          0x0A0000E3u, 1),
-                   0);
+  assert_int_equal(
+      msl_nbns_build_release(&m, 0x457f, &n, MSL_NBNS_ONT_H, 0x0A0000E3u, 1),
+      0);
   assert_encodes_to(&m, RELEASE_MAC);
   msl_nbname w = nbname("WIN10", 0x20, NULL);
   assert_int_equal(msl_nbns_build_refresh(&m, 0xb168, &w, MSL_NBNS_ONT_H,
-                                          0xC0A83868u, MSL_NBNS_TTL_WINDOWS,
-                                          0),
+                                          0xC0A83868u, MSL_NBNS_TTL_WINDOWS, 0),
                    0);
   assert_encodes_to(&m, REFRESH_W10);
   assert_int_equal(msl_nbns_build_refresh(&m, 1, &w, 0, 0, 0, 1), 0);
@@ -402,9 +403,8 @@ static void test_build_node_status(void **state) {
   msl_nbns_node_name nine[9];
   for (size_t i = 0; i < 9; i++)
     assert_int_equal(msl_nbns_rr_node_name(&m2.an[0], i, &nine[i]), 1);
-  assert_int_equal(msl_nbns_build_node_status_response(&m, 0x70b0, &star,
-                                                       nine, 9, NULL),
-                   0);
+  assert_int_equal(
+      msl_nbns_build_node_status_response(&m, 0x70b0, &star, nine, 9, NULL), 0);
   assert_encodes_to(&m, NBSTAT_SAMBA);
   assert_int_equal(
       msl_nbns_build_node_status_response(&m, 1, &star, NULL, 1, NULL),
@@ -435,9 +435,9 @@ static void test_build_responses(void **state) {
   snprintf(hex, sizeof hex, "892eAD860000000100000000%s%s", name_hex,
            "00200001000493e000060000c0a80102");
   assert_encodes_to(&m, hex);
-  assert_int_equal(msl_nbns_decode(&m2, out, (size_t)msl_nbns_encode(
-                                                   &m, out, sizeof out)),
-                   0);
+  assert_int_equal(
+      msl_nbns_decode(&m2, out, (size_t)msl_nbns_encode(&m, out, sizeof out)),
+      0);
   assert_string_equal(msl_nbns_rcode_name(msl_nbns_rcode(&m2)), "ACT_ERR");
 
   /* §4.2.8 conflict demand, 0xAD87, TTL 0. */
@@ -450,7 +450,8 @@ static void test_build_responses(void **state) {
   /* §4.2.16 WACK: RDATA is the request's flags word. */
   assert_int_equal(msl_nbns_build_wack(&m, 0x892e, &n, 9, 0x2910), 0);
   snprintf(hex, sizeof hex, "892eBC000000000100000000%s%s", name_hex,
-           "0020000100000009" "00022910");
+           "0020000100000009"
+           "00022910");
   assert_encodes_to(&m, hex);
   size_t len = load(hex);
   assert_int_equal(msl_nbns_decode(&m2, pkt, len), 0);
@@ -483,9 +484,11 @@ static void test_pointer_loops(void **state) {
   assert_int_equal(msl_nbns_decode(&m, pkt, len), MSL_ERR_NAME);
   /* Two-pointer cycle: RR1 (inline name at 12) has 2 bytes of RDATA at 56
    * holding a pointer to 58; RR2's name at 58 points back to 56. */
-  len = load("123484000000000200000000"
-             "204545454b4641444a444646444441454b4341434143414341434143414341414100"
-             "000a0001000000000002c03a" "c03800200001000000000000");
+  len = load(
+      "123484000000000200000000"
+      "204545454b4641444a444646444441454b4341434143414341434143414341414100"
+      "000a0001000000000002c03a"
+      "c03800200001000000000000");
   assert_int_equal(len, 70);
   assert_int_equal(msl_nbns_decode(&m, pkt, len), MSL_ERR_NAME_LOOP);
   /* The same RR2 pointing at RR1's inline name decodes. */
@@ -561,6 +564,9 @@ static void test_partial_compression(void **state) {
   m.qd[1].name.ptr = 45;
   m.qd[1].name.inline_labels = 4;
   assert_int_equal(msl_nbns_encode(&m, out, sizeof out), MSL_ERR_ARG);
+  m.qd[1].name.inline_labels = 1;
+  m.qd[0].name.nb.scope_len = MSL_NBNAME_SCOPE_MAX + 1;
+  assert_int_equal(msl_nbns_encode(&m, out, sizeof out), MSL_ERR_NAME);
 }
 
 /* ---- limits ---- */
@@ -662,10 +668,26 @@ static void test_nbstat_rdata(void **state) {
 static void test_stats_order(void **state) {
   (void)state;
   msl_nbname star = nbname("*", 0, NULL);
-  msl_nbns_stats st = {{1, 2, 3, 4, 5, 6}, 7, 8, 0x090a, 0x0b0c, 0x0d0e,
-                       0x0f10, 0x1112, 0x1314, 0x15161718, 0x191a1b1c,
-                       0x1d1e, 0x1f20, 0x2122, 0x2324, 0x2526, 0x2728,
-                       0x292a, 0x2b2c, 0x2d2e};
+  msl_nbns_stats st = {{1, 2, 3, 4, 5, 6},
+                       7,
+                       8,
+                       0x090a,
+                       0x0b0c,
+                       0x0d0e,
+                       0x0f10,
+                       0x1112,
+                       0x1314,
+                       0x15161718,
+                       0x191a1b1c,
+                       0x1d1e,
+                       0x1f20,
+                       0x2122,
+                       0x2324,
+                       0x2526,
+                       0x2728,
+                       0x292a,
+                       0x2b2c,
+                       0x2d2e};
   assert_int_equal(
       msl_nbns_build_node_status_response(&m, 1, &star, NULL, 0, &st), 0);
   int n = msl_nbns_encode(&m, out, sizeof out);

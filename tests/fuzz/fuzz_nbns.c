@@ -60,8 +60,7 @@ static void same(const msl_nbns *x, const msl_nbns *y, int raw) {
   CHECK(x->over == y->over);
   for (size_t i = 0; i < x->qdcount; i++) {
     same_name(&x->qd[i].name, &y->qd[i].name);
-    CHECK(x->qd[i].type == y->qd[i].type &&
-          x->qd[i].qclass == y->qd[i].qclass);
+    CHECK(x->qd[i].type == y->qd[i].type && x->qd[i].qclass == y->qd[i].qclass);
   }
   const msl_nbns_rr *sx[3] = {x->an, x->ns, x->ar};
   const msl_nbns_rr *sy[3] = {y->an, y->ns, y->ar};

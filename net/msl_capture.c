@@ -1,0 +1,313 @@
+/* Capture input through libpcap (see msl_capture.h). */
+/* pcap.h needs the BSD u_char/u_int types, hidden by -std=c11. */
+#define _DEFAULT_SOURCE 1
+
+#include "msl_capture.h"
+
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "msl_ipreasm.h"
+#include "msl_linklayer.h"
+
+struct msl_capture {
+  pcap_t *pc;
+  pcap_dumper_t *dump;
+  FILE *fp; /* the stream of an offline capture (for progress) */
+  int live;
+  int dlt;
+  uint64_t size; /* bytes of a regular input file, else 0 */
+  msl_capture_opts opts;
+  msl_ipreasm *ipr;
+  msl_capture_counts n;
+  int64_t origin_sec;
+  uint32_t origin_usec;
+  char err[MSL_CAPTURE_ERRBUF_SIZE];
+};
+
+void msl_capture_opts_default(msl_capture_opts *opts) {
+  memset(opts, 0, sizeof *opts);
+}
+
+static void seterr(char *errbuf, const char *what, const char *name,
+                   const char *why) {
+  if (errbuf)
+    snprintf(errbuf, MSL_CAPTURE_ERRBUF_SIZE, "%s%s%s%s%s", what,
+             name ? " " : "", name ? name : "", why ? ": " : "",
+             why ? why : "");
+}
+
+static msl_capture *setup(pcap_t *pc, const msl_capture_opts *opts,
+                          const char *name, int live, char *errbuf) {
+  int dlt = pcap_datalink(pc);
+  if (!msl_link_supported(dlt)) {
+    char why[128];
+    const char *dn = pcap_datalink_val_to_name(dlt);
+    snprintf(why, sizeof why, "unsupported link type %d (%s)", dlt,
+             dn ? dn : "unknown");
+    seterr(errbuf, "", name, why);
+    pcap_close(pc);
+    return NULL;
+  }
+  msl_capture *c = calloc(1, sizeof *c);
+  if (c)
+    c->ipr = msl_ipreasm_new(opts ? opts->ip_frag_pending : 0, 0);
+  if (!c || !c->ipr) {
+    seterr(errbuf, "out of memory", NULL, NULL);
+    if (c)
+      free(c);
+    pcap_close(pc);
+    return NULL;
+  }
+  c->pc = pc;
+  c->dlt = dlt;
+  c->live = live;
+  if (opts)
+    c->opts = *opts;
+  if (c->opts.nports > MSL_CAPTURE_MAX_PORTS)
+    c->opts.nports = MSL_CAPTURE_MAX_PORTS;
+  if (!live) {
+    c->fp = pcap_file(pc);
+    struct stat st;
+    if (c->fp && fstat(fileno(c->fp), &st) == 0 && S_ISREG(st.st_mode))
+      c->size = (uint64_t)st.st_size;
+  }
+  return c;
+}
+
+msl_capture *msl_capture_open_file(const char *path,
+                                   const msl_capture_opts *opts,
+                                   char *errbuf) {
+  char pe[PCAP_ERRBUF_SIZE] = "";
+  if (errbuf)
+    errbuf[0] = 0;
+  /* "-" is standard input for pcap_open_offline too. */
+  pcap_t *pc = pcap_open_offline_with_tstamp_precision(
+      path, PCAP_TSTAMP_PRECISION_MICRO, pe);
+  if (!pc) {
+    seterr(errbuf, "", path, pe);
+    return NULL;
+  }
+  return setup(pc, opts, path, 0, errbuf);
+}
+
+msl_capture *msl_capture_open_fp(FILE *fp, const char *name,
+                                 const msl_capture_opts *opts, char *errbuf) {
+  char pe[PCAP_ERRBUF_SIZE] = "";
+  if (errbuf)
+    errbuf[0] = 0;
+  pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(
+      fp, PCAP_TSTAMP_PRECISION_MICRO, pe);
+  if (!pc) {
+    seterr(errbuf, "", name, pe);
+    fclose(fp); /* pcap closes it only once it has taken it */
+    return NULL;
+  }
+  return setup(pc, opts, name, 0, errbuf);
+}
+
+msl_capture *msl_capture_open_live(const char *iface,
+                                   const msl_capture_opts *opts,
+                                   char *errbuf) {
+  char pe[PCAP_ERRBUF_SIZE] = "";
+  char filter[sizeof MSL_CAPTURE_FILTER + MSL_CAPTURE_MAX_PORTS * 20];
+  struct bpf_program prog;
+  msl_capture_opts def;
+  if (errbuf)
+    errbuf[0] = 0;
+  if (!opts) {
+    msl_capture_opts_default(&def);
+    opts = &def;
+  }
+  pcap_t *pc = pcap_create(iface, pe);
+  if (!pc) {
+    seterr(errbuf, "", iface, pe);
+    return NULL;
+  }
+  pcap_set_snaplen(pc, opts->snaplen > 0 ? opts->snaplen : 65535);
+  pcap_set_promisc(pc, opts->promisc);
+  pcap_set_timeout(pc, opts->timeout_ms > 0 ? opts->timeout_ms : 200);
+  pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_MICRO);
+  int rc = pcap_activate(pc);
+  if (rc < 0) {
+    seterr(errbuf, "", iface, pcap_geterr(pc));
+    if (rc == PCAP_ERROR_PERM_DENIED)
+      seterr(errbuf, "", iface,
+             "permission denied (capturing needs root or CAP_NET_RAW)");
+    pcap_close(pc);
+    return NULL;
+  }
+  size_t n = strlen(MSL_CAPTURE_FILTER);
+  memcpy(filter, MSL_CAPTURE_FILTER, n + 1);
+  for (size_t i = 0; i < opts->nports && i < MSL_CAPTURE_MAX_PORTS; i++)
+    n += (size_t)snprintf(filter + n, sizeof filter - n, " or udp port %u",
+                          (unsigned)opts->ports[i]);
+  if (pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+      pcap_setfilter(pc, &prog) < 0) {
+    seterr(errbuf, "filter on", iface, pcap_geterr(pc));
+    pcap_close(pc);
+    return NULL;
+  }
+  pcap_freecode(&prog);
+  return setup(pc, opts, iface, 1, errbuf);
+}
+
+int msl_capture_dump_open(msl_capture *c, const char *path, char *errbuf) {
+  c->dump = pcap_dump_open(c->pc, path);
+  if (!c->dump) {
+    seterr(errbuf, "", path, pcap_geterr(c->pc));
+    return -1;
+  }
+  return 0;
+}
+
+/* Kind of a packet between sport and dport, or -1 when no port is ours. */
+static int port_kind(const msl_capture *c, uint16_t sport, uint16_t dport) {
+  if (sport == 137 || sport == 138 || dport == 137 || dport == 138)
+    return MSL_CAPTURE_KIND_AUTO;
+  for (size_t i = 0; i < c->opts.nports; i++)
+    if (c->opts.ports[i] == sport || c->opts.ports[i] == dport)
+      return c->opts.kinds[i] == MSL_CAPTURE_KIND_NBNS
+                 ? MSL_CAPTURE_KIND_NBNS
+                 : MSL_CAPTURE_KIND_NBDGM;
+  return -1;
+}
+
+/* Parses one frame; 1 when it is a matching UDP packet. */
+static int frame_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
+                        const uint8_t *data, msl_capture_pkt *pkt) {
+  msl_view l3, l4;
+  msl_ipv4 ip;
+  msl_udp u;
+  int rc = msl_link_ipv4(c->dlt, data, h->caplen, &l3);
+  if (rc) {
+    if (rc == MSL_ERR_UNSUPPORTED)
+      c->n.not_ip++;
+    else
+      c->n.malformed++;
+    return 0;
+  }
+  if (msl_ipv4_parse(&ip, l3.ptr, l3.len)) {
+    c->n.malformed++;
+    return 0;
+  }
+  if (ip.proto != MSL_IPV4_PROTO_UDP)
+    return 0;
+  int reassembled = 0;
+  l4 = ip.payload;
+  uint64_t now = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+  if (ip.more_frags || ip.frag_off) {
+    c->n.ip_frags++;
+    rc = msl_ipreasm_add(c->ipr, &ip, now, &l4);
+    if (rc < 0)
+      c->n.ip_frag_dropped++;
+    if (rc != 1)
+      return 0;
+    c->n.ip_reassembled++;
+    reassembled = 1;
+    ip.cut = 0;
+  }
+  if (msl_udp_parse(&u, l4.ptr, l4.len)) {
+    if (!ip.cut || l4.len >= 8)
+      c->n.malformed++;
+    return 0;
+  }
+  int kind = port_kind(c, u.sport, u.dport);
+  if (kind < 0)
+    return 0;
+  memset(pkt, 0, sizeof *pkt);
+  pkt->frame = c->n.frames;
+  pkt->ts_sec = (int64_t)h->ts.tv_sec;
+  pkt->ts_usec = (uint32_t)h->ts.tv_usec;
+  pkt->origin_sec = c->origin_sec;
+  pkt->origin_usec = c->origin_usec;
+  pkt->caplen = h->caplen;
+  pkt->len = h->len;
+  pkt->src_ip = ip.src;
+  pkt->dst_ip = ip.dst;
+  pkt->sport = u.sport;
+  pkt->dport = u.dport;
+  pkt->kind = (unsigned)kind;
+  pkt->payload = u.payload.ptr;
+  pkt->plen = u.payload.len;
+  pkt->udp_len = u.payload_len;
+  pkt->truncated = (!reassembled && h->caplen < h->len) || ip.cut || u.cut;
+  pkt->ip_reassembled = reassembled;
+  c->n.matched++;
+  return 1;
+}
+
+int msl_capture_next(msl_capture *c, msl_capture_pkt *pkt) {
+  struct pcap_pkthdr *h;
+  const u_char *data;
+  for (;;) {
+    int rc = pcap_next_ex(c->pc, &h, &data);
+    if (rc == 0)
+      continue; /* live read timeout */
+    if (rc == PCAP_ERROR_BREAK)
+      return 0;
+    if (rc < 0) {
+      snprintf(c->err, sizeof c->err, "%s", pcap_geterr(c->pc));
+      return -1;
+    }
+    if (++c->n.frames == 1) {
+      c->origin_sec = (int64_t)h->ts.tv_sec;
+      c->origin_usec = (uint32_t)h->ts.tv_usec;
+    }
+    if (c->dump)
+      pcap_dump((u_char *)c->dump, h, data);
+    if (frame_to_pkt(c, h, data, pkt))
+      return 1;
+  }
+}
+
+void msl_capture_break(msl_capture *c) { pcap_breakloop(c->pc); }
+
+const char *msl_capture_error(const msl_capture *c) { return c->err; }
+
+int msl_capture_dlt(const msl_capture *c) { return c->dlt; }
+
+const char *msl_capture_dlt_name(const msl_capture *c) {
+  const char *n = pcap_datalink_val_to_name(c->dlt);
+  return n ? n : "unknown";
+}
+
+void msl_capture_get_counts(const msl_capture *c, msl_capture_counts *out) {
+  msl_ipreasm_stats st;
+  *out = c->n;
+  msl_ipreasm_get_stats(c->ipr, &st);
+  out->ip_frag_dropped = st.dropped + st.expired + st.evicted;
+}
+
+int msl_capture_live_stats(msl_capture *c, uint64_t *received,
+                           uint64_t *dropped) {
+  struct pcap_stat ps;
+  if (!c->live || pcap_stats(c->pc, &ps) < 0)
+    return -1;
+  *received = ps.ps_recv;
+  *dropped = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+  return 0;
+}
+
+void msl_capture_progress(msl_capture *c, uint64_t *done, uint64_t *total) {
+  *done = 0;
+  *total = c->size;
+  if (c->size && c->fp) {
+    long pos = ftell(c->fp);
+    *done = pos > 0 ? (uint64_t)pos : 0;
+  }
+}
+
+void msl_capture_close(msl_capture *c) {
+  if (!c)
+    return;
+  if (c->dump) {
+    pcap_dump_flush(c->dump);
+    pcap_dump_close(c->dump);
+  }
+  pcap_close(c->pc);
+  msl_ipreasm_free(c->ipr);
+  free(c);
+}

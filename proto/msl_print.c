@@ -1,0 +1,420 @@
+/* msl_out, the bounded string builder, and helpers shared by the printers. */
+#include "msl_print_int.h"
+
+static const char hexd[] = "0123456789abcdef";
+
+void msl_out_init(msl_out *o, char *buf, size_t cap) {
+  o->buf = buf;
+  o->cap = buf ? cap : 0;
+  msl_out_reset(o);
+}
+
+void msl_out_reset(msl_out *o) {
+  o->len = 0;
+  o->overflow = 0;
+  if (o->cap)
+    o->buf[0] = '\0';
+}
+
+void msl_out_mem(msl_out *o, const void *p, size_t n) {
+  if (o->overflow)
+    return;
+  /* One byte always stays free for the NUL. */
+  size_t room = o->cap ? o->cap - 1 - o->len : 0;
+  if (n > room) {
+    if (room)
+      memcpy(o->buf + o->len, p, room);
+    o->len += room;
+    if (o->cap)
+      o->buf[o->len] = '\0';
+    o->overflow = 1;
+    return;
+  }
+  if (n)
+    memcpy(o->buf + o->len, p, n);
+  o->len += n;
+  o->buf[o->len] = '\0';
+}
+
+void msl_out_str(msl_out *o, const char *s) { msl_out_mem(o, s, strlen(s)); }
+
+void msl_out_char(msl_out *o, char c) { msl_out_mem(o, &c, 1); }
+
+void msl_out_repeat(msl_out *o, char c, size_t n) {
+  char sp[32];
+  memset(sp, c, sizeof(sp));
+  while (n && !o->overflow) {
+    size_t k = n < sizeof(sp) ? n : sizeof(sp);
+    msl_out_mem(o, sp, k);
+    n -= k;
+  }
+}
+
+void msl_out_u64(msl_out *o, uint64_t v) {
+  char t[20];
+  size_t i = sizeof(t);
+  do {
+    t[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  msl_out_mem(o, t + i, sizeof(t) - i);
+}
+
+void msl_out_i64(msl_out *o, int64_t v) {
+  if (v < 0) {
+    msl_out_char(o, '-');
+    /* Negate in unsigned arithmetic: -INT64_MIN does not fit int64_t. */
+    msl_out_u64(o, 0 - (uint64_t)v);
+  } else {
+    msl_out_u64(o, (uint64_t)v);
+  }
+}
+
+void msl_out_hex(msl_out *o, uint64_t v, unsigned digits) {
+  char t[16];
+  size_t i = sizeof(t);
+  if (digits > 16)
+    digits = 16;
+  do {
+    t[--i] = hexd[v & 0xf];
+    v >>= 4;
+  } while (v || sizeof(t) - i < digits);
+  msl_out_mem(o, t + i, sizeof(t) - i);
+}
+
+void msl_out_hex0x(msl_out *o, uint64_t v, unsigned digits) {
+  msl_out_mem(o, "0x", 2);
+  msl_out_hex(o, v, digits);
+}
+
+void msl_out_hexbytes(msl_out *o, const uint8_t *p, size_t n) {
+  char t[64];
+  size_t k = 0;
+  for (size_t i = 0; i < n && !o->overflow; i++) {
+    t[k++] = hexd[p[i] >> 4];
+    t[k++] = hexd[p[i] & 0xf];
+    if (k == sizeof(t)) {
+      msl_out_mem(o, t, k);
+      k = 0;
+    }
+  }
+  msl_out_mem(o, t, k);
+}
+
+void msl_out_ipv4(msl_out *o, uint32_t a) {
+  for (int s = 24; s >= 0; s -= 8) {
+    msl_out_u64(o, (a >> s) & 0xff);
+    if (s)
+      msl_out_char(o, '.');
+  }
+}
+
+void msl_out_ipv4_bytes(msl_out *o, const uint8_t a[4]) {
+  msl_out_ipv4(o, (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+                      (uint32_t)a[2] << 8 | a[3]);
+}
+
+static void out_xx(msl_out *o, uint8_t c) {
+  char t[4] = {'<', hexd[c >> 4], hexd[c & 0xf], '>'};
+  msl_out_mem(o, t, 4);
+}
+
+void msl_out_text(msl_out *o, const uint8_t *p, size_t n) {
+  size_t run = 0; /* printable bytes not yet copied, ending at i */
+  for (size_t i = 0; i < n; i++) {
+    if (p[i] >= 0x20 && p[i] < 0x7f) {
+      run++;
+      continue;
+    }
+    msl_out_mem(o, p + i - run, run);
+    run = 0;
+    out_xx(o, p[i]);
+  }
+  msl_out_mem(o, p + n - run, run);
+}
+
+static void json_esc(msl_out *o, uint8_t c) {
+  char t[6] = {'\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 0xf]};
+  switch (c) {
+  case '"': msl_out_mem(o, "\\\"", 2); return;
+  case '\\': msl_out_mem(o, "\\\\", 2); return;
+  case '\n': msl_out_mem(o, "\\n", 2); return;
+  case '\r': msl_out_mem(o, "\\r", 2); return;
+  case '\t': msl_out_mem(o, "\\t", 2); return;
+  }
+  msl_out_mem(o, t, 6);
+}
+
+static int json_plain(uint8_t c) {
+  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+void msl_out_json_str(msl_out *o, const uint8_t *p, size_t n) {
+  size_t run = 0;
+  msl_out_char(o, '"');
+  for (size_t i = 0; i < n; i++) {
+    if (json_plain(p[i])) {
+      run++;
+      continue;
+    }
+    msl_out_mem(o, p + i - run, run);
+    run = 0;
+    json_esc(o, p[i]);
+  }
+  msl_out_mem(o, p + n - run, run);
+  msl_out_char(o, '"');
+}
+
+void msl_out_nbname(msl_out *o, const msl_nbname *n) {
+  char t[MSL_NBNAME_FMT_MAX];
+  size_t k = msl_nbname_format(n, t, sizeof(t));
+  msl_out_mem(o, t, k < sizeof(t) ? k : sizeof(t) - 1);
+}
+
+int msl_out_result(const msl_out *o) {
+  return o->overflow ? MSL_ERR_OVERFLOW : (int)o->len;
+}
+
+/* ---- shared by the printers ---- */
+
+void msl_pr_time(msl_out *o, const msl_pkt_meta *m) {
+  int64_t s = m->rel_sec;
+  uint32_t us = m->rel_usec % 1000000u;
+  if (s < 0 && us) {
+    /* -1 s + 750000 us is -0.250000 */
+    msl_out_char(o, '-');
+    msl_out_u64(o, (uint64_t)(-(s + 1)));
+    us = 1000000u - us;
+  } else {
+    msl_out_i64(o, s);
+  }
+  msl_out_char(o, '.');
+  char t[6];
+  for (int i = 5; i >= 0; i--, us /= 10)
+    t[i] = (char)('0' + us % 10);
+  msl_out_mem(o, t, 6);
+}
+
+void msl_pr_ascii(msl_out *o, msl_view v, int json) {
+  if (!json) {
+    msl_out_text(o, v.ptr, v.len);
+    return;
+  }
+  /* The display form has only printable ASCII; escape it for JSON. */
+  msl_out_char(o, '"');
+  for (size_t i = 0; i < v.len; i++) {
+    uint8_t c = v.ptr[i];
+    if (json_plain(c))
+      msl_out_char(o, (char)c);
+    else if (c == '"' || c == '\\')
+      json_esc(o, c);
+    else
+      out_xx(o, c);
+  }
+  msl_out_char(o, '"');
+}
+
+static void utf8(msl_out *o, uint32_t cp) {
+  char t[4];
+  size_t n;
+  if (cp < 0x80) {
+    t[0] = (char)cp;
+    n = 1;
+  } else if (cp < 0x800) {
+    t[0] = (char)(0xc0 | cp >> 6);
+    t[1] = (char)(0x80 | (cp & 0x3f));
+    n = 2;
+  } else if (cp < 0x10000) {
+    t[0] = (char)(0xe0 | cp >> 12);
+    t[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    t[2] = (char)(0x80 | (cp & 0x3f));
+    n = 3;
+  } else {
+    t[0] = (char)(0xf0 | cp >> 18);
+    t[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    t[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    t[3] = (char)(0x80 | (cp & 0x3f));
+    n = 4;
+  }
+  msl_out_mem(o, t, n);
+}
+
+static void json_u(msl_out *o, uint32_t u) {
+  msl_out_mem(o, "\\u", 2);
+  msl_out_hex(o, u, 4);
+}
+
+void msl_pr_utf16(msl_out *o, msl_view v, int json) {
+  msl_rd r;
+  msl_rd_init(&r, v.ptr, v.len);
+  if (json)
+    msl_out_char(o, '"');
+  while (msl_rd_left(&r) >= 2 && !o->overflow) {
+    uint32_t u = msl_rd_u16le(&r);
+    uint32_t lo = 0;
+    int pair = 0;
+    if (u >= 0xd800 && u < 0xdc00 && msl_rd_left(&r) >= 2) {
+      size_t save = r.off;
+      lo = msl_rd_u16le(&r);
+      if (lo >= 0xdc00 && lo < 0xe000)
+        pair = 1;
+      else
+        msl_rd_seek(&r, save);
+    }
+    if (!pair && u >= 0xd800 && u < 0xe000)
+      u = 0xfffd; /* unpaired surrogate */
+    if (json) {
+      if (u < 0x80 && json_plain((uint8_t)u))
+        msl_out_char(o, (char)u);
+      else if (u < 0x80)
+        json_esc(o, (uint8_t)u);
+      else
+        json_u(o, u);
+      if (pair)
+        json_u(o, lo);
+    } else if (u < 0x20 || u == 0x7f) {
+      out_xx(o, (uint8_t)u);
+    } else {
+      utf8(o, pair ? 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00) : u);
+    }
+  }
+  if (msl_rd_left(&r))
+    out_xx(o, msl_rd_u8(&r));
+  if (json)
+    msl_out_char(o, '"');
+}
+
+void msl_pr_dname(msl_out *o, const msl_netlogon *m,
+                  const msl_netlogon_dname *n, int json) {
+  char t[MSL_NETLOGON_DNAME_MAX + 1];
+  int k = msl_netlogon_dname_get(m, n, t, sizeof(t));
+  msl_view v;
+  v.ptr = (const uint8_t *)t;
+  v.len = k < 0 ? 0 : (size_t)k;
+  if (k < 0) {
+    t[0] = '?';
+    v.len = 1;
+  }
+  msl_pr_ascii(o, v, json);
+}
+
+void msl_pr_guid(msl_out *o, const uint8_t g[16]) {
+  /* Data1..3 little-endian, Data4 as bytes. */
+  static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6,
+                                    8, 9, 10, 11, 12, 13, 14, 15};
+  for (int i = 0; i < 16; i++) {
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      msl_out_char(o, '-');
+    msl_out_hex(o, g[order[i]], 2);
+  }
+}
+
+void msl_pr_bits(msl_out *o, uint32_t v, const char *(*name)(uint32_t),
+                 const char *sep, int json) {
+  int first = 1;
+  for (int i = 0; i < 32; i++) {
+    uint32_t bit = (uint32_t)1 << i;
+    if (!(v & bit))
+      continue;
+    if (!first)
+      msl_out_str(o, sep);
+    first = 0;
+    const char *s = name(bit);
+    if (json)
+      msl_out_char(o, '"');
+    if (s) {
+      msl_out_str(o, s);
+    } else {
+      msl_out_hex0x(o, bit, 8);
+    }
+    if (json)
+      msl_out_char(o, '"');
+  }
+}
+
+const char *msl_pr_sv_name(uint32_t bit) { return msl_browse_sv_type_name(bit); }
+
+const char *msl_pr_role_name(uint32_t bit) {
+  return bit > 0xff ? NULL : msl_browse_role_name((uint8_t)bit);
+}
+
+const char *msl_pr_ntver_name(uint32_t bit) {
+  return msl_netlogon_ntversion_name(bit);
+}
+
+const char *msl_pr_dsflag_name(uint32_t bit) {
+  return msl_netlogon_dsflag_name(bit);
+}
+
+const char *msl_pr_nbns_hflag_name(uint32_t bit) {
+  switch (bit) {
+  case MSL_NBNS_F_RESPONSE: return "R";
+  case MSL_NBNS_F_AA: return "AA";
+  case MSL_NBNS_F_TC: return "TC";
+  case MSL_NBNS_F_RD: return "RD";
+  case MSL_NBNS_F_RA: return "RA";
+  case MSL_NBNS_F_B: return "B";
+  }
+  return NULL;
+}
+
+const char *msl_pr_nbns_info_opcode(unsigned opcode) {
+  switch (opcode) {
+  case MSL_NBNS_OP_QUERY: return "Name query";
+  case MSL_NBNS_OP_REGISTER: return "Registration";
+  case MSL_NBNS_OP_RELEASE: return "Release";
+  case MSL_NBNS_OP_WACK: return "Wait for acknowledgment";
+  case MSL_NBNS_OP_REFRESH: return "Refresh";
+  case MSL_NBNS_OP_REFRESH_ALT: return "Refresh (alternate opcode)";
+  case MSL_NBNS_OP_MULTIHOMED: return "Multi-homed registration";
+  }
+  return NULL;
+}
+
+/* Why a layer failed, in words: the layer decides what an error means. */
+static const char *why(unsigned layer, int err) {
+  switch (err) {
+  case MSL_ERR_TRUNCATED:
+    return layer == MSL_LAYER_UDP
+               ? "the packet was cut short by the capture (snap length)"
+               : "the packet ends inside a field (truncated)";
+  case MSL_ERR_UNSUPPORTED:
+    switch (layer) {
+    case MSL_LAYER_UDP: return "not a NetBIOS port";
+    case MSL_LAYER_NBDGM: return "unknown datagram message type";
+    case MSL_LAYER_BROWSE: return "unknown browser command";
+    case MSL_LAYER_LANMAN: return "unknown LAN Manager announcement opcode";
+    case MSL_LAYER_NETLOGON: return "netlogon opcode not decoded";
+    }
+    break;
+  case MSL_ERR_INVALID:
+    if (layer == MSL_LAYER_NBDGM)
+      return "DGM_LENGTH is shorter than the two names";
+    break;
+  case MSL_ERR_NOT_SMB: return "the user data is not an SMB message";
+  case MSL_ERR_NOT_MAILSLOT:
+    return "the SMB is not a mailslot write (SMB_COM_TRANSACTION, opcode 1)";
+  }
+  return msl_strerror(err);
+}
+
+void msl_print_error(msl_out *o, const msl_dissect *d) {
+  if (!d->err)
+    return;
+  msl_out_str(o, msl_dissect_layer_name(d->err_layer));
+  msl_out_str(o, ": ");
+  msl_out_str(o, why(d->err_layer, d->err));
+}
+
+int msl_pr_begin(msl_out *o, const msl_dissect *d) {
+  return o && d && !o->overflow;
+}
+
+int msl_pr_end(msl_out *o, size_t start) {
+  if (!o->overflow)
+    return 0;
+  o->len = start;
+  if (o->cap)
+    o->buf[start] = '\0';
+  return MSL_ERR_OVERFLOW;
+}
