@@ -217,7 +217,7 @@ static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
         h->dropped++;
         continue;
       }
-      if (len <= ucap) {
+      if (buf && len <= ucap) {
         *out = len;
         return 1;
       }
@@ -317,8 +317,9 @@ static int take_lock(msl_handle *h, const char *lockname) {
 
 static int write_meta(msl_handle *h) {
   char meta[96];
-  int n = snprintf(meta, sizeof(meta), "mailslot 1 max=%lu pid=%ld\n",
-                   (unsigned long)h->max_msg, (long)h->owner);
+  int n = snprintf(meta, sizeof(meta), "mailslot 1 max=%lu timeout=%lu pid=%ld\n",
+                   (unsigned long)h->max_msg, (unsigned long)h->timeout,
+                   (long)h->owner);
   if (ftruncate(h->lock_fd, 0) != 0 ||
       pwrite(h->lock_fd, meta, (size_t)n, 0) != n)
     return MSL_ERR_SYSTEM;
@@ -397,26 +398,48 @@ fail:
   return r;
 }
 
-/* Reads "max=N" from the reader's lock file. */
-static int read_meta(int dir_fd, const char *lockname, uint32_t *max) {
+static int meta_field(const char *buf, const char *key, unsigned long *v) {
+  const char *m = strstr(buf, key);
+  char *end;
+  if (!m)
+    return MSL_ERR_NOT_FOUND;
+  m += strlen(key);
+  errno = 0;
+  *v = strtoul(m, &end, 10);
+  if (errno || end == m)
+    return MSL_ERR_NOT_FOUND;
+  return 0;
+}
+
+/* Reads the metadata a reader keeps in its lock file. With check_live, a
+ * lock nobody holds means the reader is dead: MSL_ERR_NOT_FOUND. */
+static int read_meta(int dir_fd, const char *lockname, int check_live,
+                     uint32_t *max, uint32_t *timeout, long *pid) {
   char buf[128];
+  unsigned long m, t, p;
   int fd = openat(dir_fd, lockname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return errno_err(errno);
+  if (check_live && flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    close(fd);
+    return MSL_ERR_NOT_FOUND;
+  }
   ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
   close(fd);
   if (n <= 0)
     return MSL_ERR_NOT_FOUND;
   buf[n] = '\0';
-  const char *m = strstr(buf, " max=");
-  if (strncmp(buf, "mailslot 1 ", 11) != 0 || !m)
+  if (strncmp(buf, "mailslot 1 ", 11) != 0 ||
+      meta_field(buf, " max=", &m) < 0 || m > UINT32_MAX ||
+      meta_field(buf, " timeout=", &t) < 0 || t > UINT32_MAX ||
+      meta_field(buf, " pid=", &p) < 0)
     return MSL_ERR_NOT_FOUND;
-  char *end;
-  errno = 0;
-  unsigned long v = strtoul(m + 5, &end, 10);
-  if (errno || end == m + 5 || v > UINT32_MAX)
-    return MSL_ERR_NOT_FOUND;
-  *max = (uint32_t)v;
+  if (max)
+    *max = (uint32_t)m;
+  if (timeout)
+    *timeout = (uint32_t)t;
+  if (pid)
+    *pid = (long)p;
   return 0;
 }
 
@@ -452,7 +475,7 @@ int msl_open(const char *path, msl_handle **out) {
     goto fail;
   }
   /* The reader writes its metadata before it binds, so it is there. */
-  if ((r = read_meta(dir_fd, lockname, &h->max_msg)) < 0)
+  if ((r = read_meta(dir_fd, lockname, 0, &h->max_msg, NULL, NULL)) < 0)
     goto fail;
   h->eff_max = effective_max(h->max_msg);
   close(dir_fd);
@@ -556,8 +579,26 @@ int msl_set_timeout(msl_handle *h, uint32_t read_timeout_ms) {
     return MSL_ERR_ACCESS;
   pthread_mutex_lock(&h->mu);
   h->timeout = read_timeout_ms;
+  int r = write_meta(h); /* for msl_stat() */
   pthread_mutex_unlock(&h->mu);
-  return 0;
+  return r;
+}
+
+int msl_stat(const char *path, uint32_t *max_msg_size, uint32_t *read_timeout,
+             long *reader_pid) {
+  msl_path p;
+  char sockname[MSL_PATH_FILE_MAX + 8], lockname[MSL_PATH_FILE_MAX + 8];
+  char stem[MSL_PATH_FILE_MAX + 1];
+  char dir[MSL_RUNDIR_PATH_MAX];
+  int dir_fd, r;
+  if (!path)
+    return MSL_ERR_ARG;
+  if ((r = names(path, 0, &p, sockname, lockname, stem)) < 0 ||
+      (r = msl_rundir_open(0, &dir_fd, dir, sizeof(dir))) < 0)
+    return r;
+  r = read_meta(dir_fd, lockname, 1, max_msg_size, read_timeout, reader_pid);
+  close(dir_fd);
+  return r;
 }
 
 uint64_t msl_local_dropped(msl_handle *h) {

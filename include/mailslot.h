@@ -200,6 +200,17 @@ MSL_API int msl_fd(msl_handle *h);
 MSL_API void msl_close(msl_handle *h);
 
 /**
+ * Looks up the live local mailslot `path` without opening it, as its reader
+ * publishes it: *max_msg_size (as given to msl_create), *read_timeout
+ * (kept current by msl_set_timeout) and *reader_pid. Any pointer may be
+ * NULL. The queue itself (next size, count) is visible only to the reader.
+ * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED,
+ *         MSL_ERR_NOT_FOUND (no live reader), MSL_ERR_ACCESS.
+ */
+MSL_API int msl_stat(const char *path, uint32_t *max_msg_size,
+                     uint32_t *read_timeout, long *reader_pid);
+
+/**
  * The directory holding this process's local mailslots (MAILSLOT_RUNDIR,
  * else /run/mailslot for root, $XDG_RUNTIME_DIR/mailslot or
  * /tmp/mailslot-UID otherwise), NUL-terminated into buf.

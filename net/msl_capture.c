@@ -22,8 +22,9 @@ struct msl_capture {
   msl_capture_opts opts;
   msl_ipreasm *ipr;
   msl_capture_counts n;
+  int nano; /* time stamps in nanoseconds (else microseconds) */
   int64_t origin_sec;
-  uint32_t origin_usec;
+  uint32_t origin_nsec;
   char err[MSL_CAPTURE_ERRBUF_SIZE];
 };
 
@@ -31,12 +32,17 @@ void msl_capture_opts_default(msl_capture_opts *opts) {
   memset(opts, 0, sizeof *opts);
 }
 
+/* "[what ]name: why" into errbuf; libpcap messages that already start
+ * with the name are not prefixed twice. */
 static void seterr(char *errbuf, const char *what, const char *name,
                    const char *why) {
-  if (errbuf)
-    snprintf(errbuf, MSL_CAPTURE_ERRBUF_SIZE, "%s%s%s%s%s", what,
-             name ? " " : "", name ? name : "", why ? ": " : "",
-             why ? why : "");
+  if (!errbuf)
+    return;
+  size_t nl = strlen(name);
+  if (!strncmp(why, name, nl) && why[nl] == ':')
+    snprintf(errbuf, MSL_CAPTURE_ERRBUF_SIZE, "%s%s", what, why);
+  else
+    snprintf(errbuf, MSL_CAPTURE_ERRBUF_SIZE, "%s%s: %s", what, name, why);
 }
 
 static msl_capture *setup(pcap_t *pc, const msl_capture_opts *opts,
@@ -55,7 +61,7 @@ static msl_capture *setup(pcap_t *pc, const msl_capture_opts *opts,
   if (c)
     c->ipr = msl_ipreasm_new(opts ? opts->ip_frag_pending : 0, 0);
   if (!c || !c->ipr) {
-    seterr(errbuf, "out of memory", NULL, NULL);
+    seterr(errbuf, "", name, "out of memory");
     if (c)
       free(c);
     pcap_close(pc);
@@ -64,6 +70,7 @@ static msl_capture *setup(pcap_t *pc, const msl_capture_opts *opts,
   c->pc = pc;
   c->dlt = dlt;
   c->live = live;
+  c->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
   if (opts)
     c->opts = *opts;
   if (c->opts.nports > MSL_CAPTURE_MAX_PORTS)
@@ -85,7 +92,7 @@ msl_capture *msl_capture_open_file(const char *path,
     errbuf[0] = 0;
   /* "-" is standard input for pcap_open_offline too. */
   pcap_t *pc = pcap_open_offline_with_tstamp_precision(
-      path, PCAP_TSTAMP_PRECISION_MICRO, pe);
+      path, PCAP_TSTAMP_PRECISION_NANO, pe);
   if (!pc) {
     seterr(errbuf, "", path, pe);
     return NULL;
@@ -99,7 +106,7 @@ msl_capture *msl_capture_open_fp(FILE *fp, const char *name,
   if (errbuf)
     errbuf[0] = 0;
   pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(
-      fp, PCAP_TSTAMP_PRECISION_MICRO, pe);
+      fp, PCAP_TSTAMP_PRECISION_NANO, pe);
   if (!pc) {
     seterr(errbuf, "", name, pe);
     fclose(fp); /* pcap closes it only once it has taken it */
@@ -129,7 +136,7 @@ msl_capture *msl_capture_open_live(const char *iface,
   pcap_set_snaplen(pc, opts->snaplen > 0 ? opts->snaplen : 65535);
   pcap_set_promisc(pc, opts->promisc);
   pcap_set_timeout(pc, opts->timeout_ms > 0 ? opts->timeout_ms : 200);
-  pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_MICRO);
+  (void)pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO);
   int rc = pcap_activate(pc);
   if (rc < 0) {
     seterr(errbuf, "", iface, pcap_geterr(pc));
@@ -146,7 +153,7 @@ msl_capture *msl_capture_open_live(const char *iface,
                           (unsigned)opts->ports[i]);
   if (pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
       pcap_setfilter(pc, &prog) < 0) {
-    seterr(errbuf, "filter on", iface, pcap_geterr(pc));
+    seterr(errbuf, "filter on ", iface, pcap_geterr(pc));
     pcap_close(pc);
     return NULL;
   }
@@ -161,6 +168,11 @@ int msl_capture_dump_open(msl_capture *c, const char *path, char *errbuf) {
     return -1;
   }
   return 0;
+}
+
+static uint32_t ts_nsec(const msl_capture *c, const struct pcap_pkthdr *h) {
+  uint32_t frac = (uint32_t)h->ts.tv_usec; /* ns when the handle is nano */
+  return c->nano ? frac : frac * 1000u;
 }
 
 /* Kind of a packet between sport and dport, or -1 when no port is ours. */
@@ -197,7 +209,7 @@ static int frame_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
     return 0;
   int reassembled = 0;
   l4 = ip.payload;
-  uint64_t now = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+  uint64_t now = (uint64_t)h->ts.tv_sec * 1000000u + ts_nsec(c, h) / 1000u;
   if (ip.more_frags || ip.frag_off) {
     c->n.ip_frags++;
     rc = msl_ipreasm_add(c->ipr, &ip, now, &l4);
@@ -220,9 +232,9 @@ static int frame_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
   memset(pkt, 0, sizeof *pkt);
   pkt->frame = c->n.frames;
   pkt->ts_sec = (int64_t)h->ts.tv_sec;
-  pkt->ts_usec = (uint32_t)h->ts.tv_usec;
+  pkt->ts_nsec = ts_nsec(c, h);
   pkt->origin_sec = c->origin_sec;
-  pkt->origin_usec = c->origin_usec;
+  pkt->origin_nsec = c->origin_nsec;
   pkt->caplen = h->caplen;
   pkt->len = h->len;
   pkt->src_ip = ip.src;
@@ -254,7 +266,7 @@ int msl_capture_next(msl_capture *c, msl_capture_pkt *pkt) {
     }
     if (++c->n.frames == 1) {
       c->origin_sec = (int64_t)h->ts.tv_sec;
-      c->origin_usec = (uint32_t)h->ts.tv_usec;
+      c->origin_nsec = ts_nsec(c, h);
     }
     if (c->dump)
       pcap_dump((u_char *)c->dump, h, data);

@@ -44,9 +44,11 @@ typedef struct msl_capture_opts {
 typedef struct msl_capture_pkt {
   uint64_t frame;    /* 1-based record number in the input */
   int64_t ts_sec;    /* capture time stamp */
-  uint32_t ts_usec;
+  uint32_t ts_nsec;  /* nanoseconds (files are read at nanosecond
+                        precision; microsecond files give multiples of
+                        1000) */
   int64_t origin_sec; /* time stamp of the input's first record */
-  uint32_t origin_usec;
+  uint32_t origin_nsec;
   uint32_t caplen;   /* frame bytes captured */
   uint32_t len;      /* frame bytes on the wire */
   uint32_t src_ip;   /* host-order IPv4 addresses */

@@ -12,7 +12,7 @@ struct msl_decoder {
   size_t mem_size;
   int have_origin;
   int64_t origin_sec;
-  uint32_t origin_usec;
+  uint32_t origin_nsec;
   /* Large (NBNS records): kept here, never on the stack per packet. */
   msl_dissect d, whole;
 };
@@ -35,10 +35,10 @@ void msl_decoder_reset(msl_decoder *dec) {
   dec->have_origin = 0;
 }
 
-void msl_decoder_set_origin(msl_decoder *dec, int64_t sec, uint32_t usec) {
+void msl_decoder_set_origin(msl_decoder *dec, int64_t sec, uint32_t nsec) {
   dec->have_origin = 1;
   dec->origin_sec = sec;
-  dec->origin_usec = usec;
+  dec->origin_nsec = nsec;
 }
 
 const msl_reasm *msl_decoder_reasm(const msl_decoder *dec) {
@@ -55,13 +55,15 @@ void msl_decoder_free(msl_decoder *dec) {
 static void fill_meta(msl_decoder *dec, const msl_capture_pkt *pkt,
                       msl_pkt_meta *m) {
   int64_t osec = dec->have_origin ? dec->origin_sec : pkt->origin_sec;
-  uint32_t ousec = dec->have_origin ? dec->origin_usec : pkt->origin_usec;
+  uint32_t onsec = dec->have_origin ? dec->origin_nsec : pkt->origin_nsec;
   int64_t sec = pkt->ts_sec - osec;
-  int64_t usec = (int64_t)pkt->ts_usec - (int64_t)ousec;
-  if (usec < 0) {
-    usec += 1000000;
+  int64_t nsec = (int64_t)pkt->ts_nsec - (int64_t)onsec;
+  if (nsec < 0) {
+    nsec += 1000000000;
     sec--;
   }
+  /* Truncated to microseconds: the digits tshark shows, cut not rounded. */
+  int64_t usec = nsec / 1000;
   memset(m, 0, sizeof *m);
   m->frame = pkt->frame;
   m->rel_sec = sec;
@@ -101,7 +103,7 @@ void msl_decoder_packet(msl_decoder *dec, const msl_capture_pkt *pkt,
     return;
   uint64_t now_ms = pkt->ts_sec < 0 ? 0
                                     : (uint64_t)pkt->ts_sec * 1000u +
-                                          pkt->ts_usec / 1000u;
+                                          pkt->ts_nsec / 1000000u;
   msl_reasm_out out;
   if (msl_reasm_add(&dec->reasm, &d->nbdgm, pkt->src_ip, pkt->sport, now_ms,
                     &out) != MSL_REASM_COMPLETE)

@@ -37,7 +37,7 @@ void msl_decoder_packet(msl_decoder *dec, const msl_capture_pkt *pkt,
                         msl_decoder_cb cb, void *user);
 
 /** Sets the time origin (until the next reset). */
-void msl_decoder_set_origin(msl_decoder *dec, int64_t sec, uint32_t usec);
+void msl_decoder_set_origin(msl_decoder *dec, int64_t sec, uint32_t nsec);
 
 /** NetBIOS datagram reassembly counters (proto/msl_reasm.h). */
 const msl_reasm *msl_decoder_reasm(const msl_decoder *dec);

@@ -2,9 +2,6 @@
 #include "msl_dissect.h"
 
 static void fail(msl_dissect *d, unsigned layer, int err) {
-  /* A capture cut explains any error: say so rather than "malformed". */
-  if (d->flags & MSL_DISSECT_TRUNCATED)
-    err = MSL_ERR_TRUNCATED;
   d->err = err;
   d->err_layer = layer;
 }

@@ -54,11 +54,12 @@ enum msl_dissect_flag {
   MSL_DISSECT_NBDGM = 0x01,
   /* Decode as the name service whatever the ports. */
   MSL_DISSECT_NBNS = 0x02,
-  /* The capture cut the packet (caplen < len, or less than the UDP length):
-   * an error in any layer is then reported as MSL_ERR_TRUNCATED ("packet
-   * cut short by the capture") instead of a malformed-packet error, and a
-   * payload that decodes anyway is still marked with MSL_ERR_TRUNCATED in
-   * err (err_layer MSL_LAYER_UDP). */
+  /* The capture cut the packet (caplen < len, or less than the UDP length).
+   * A layer that fails keeps its own error (a cut shows as
+   * MSL_ERR_TRUNCATED, but a bad name before the cut is still a bad name);
+   * the printers add that the capture cut the packet. A payload that
+   * decodes anyway is marked with MSL_ERR_TRUNCATED in err (err_layer
+   * MSL_LAYER_UDP). */
   MSL_DISSECT_TRUNCATED = 0x04,
 };
 

@@ -30,8 +30,9 @@ void msl_out_mem(msl_out *o, const void *p, size_t n) {
     o->overflow = 1;
     return;
   }
-  if (n)
-    memcpy(o->buf + o->len, p, n);
+  if (!n)
+    return;
+  memcpy(o->buf + o->len, p, n);
   o->len += n;
   o->buf[o->len] = '\0';
 }
@@ -390,6 +391,8 @@ static const char *why(unsigned layer, int err) {
   case MSL_ERR_INVALID:
     if (layer == MSL_LAYER_NBDGM)
       return "DGM_LENGTH is shorter than the two names";
+    if (layer == MSL_LAYER_SMB)
+      return "DataOffset/DataCount point outside the SMB or into the name";
     break;
   case MSL_ERR_NOT_SMB: return "the user data is not an SMB message";
   case MSL_ERR_NOT_MAILSLOT:
@@ -404,6 +407,8 @@ void msl_print_error(msl_out *o, const msl_dissect *d) {
   msl_out_str(o, msl_dissect_layer_name(d->err_layer));
   msl_out_str(o, ": ");
   msl_out_str(o, why(d->err_layer, d->err));
+  if ((d->flags & MSL_DISSECT_TRUNCATED) && d->err_layer != MSL_LAYER_UDP)
+    msl_out_str(o, " (the capture cut the packet short)");
 }
 
 int msl_pr_begin(msl_out *o, const msl_dissect *d) {

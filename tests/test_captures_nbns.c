@@ -208,10 +208,10 @@ int main(void) {
     snprintf(dir, sizeof dir, "%s", env);
   } else if (srcdir && *srcdir) {
     /* $srcdir/../captures, or $srcdir/captures when srcdir is the top. */
-    static const char *const fmts[] = {"%s/../captures", "%s/captures"};
+    static const char *const subdirs[] = {"/../captures", "/captures"};
     for (size_t i = 0; i < 2; i++) {
       char cand[sizeof dir];
-      snprintf(cand, sizeof cand, fmts[i], srcdir);
+      snprintf(cand, sizeof cand, "%s%s", srcdir, subdirs[i]);
       DIR *d = opendir(cand);
       if (d) {
         closedir(d);

@@ -12,5 +12,10 @@ enum {
 };
 
 int cmd_verify(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_sniff(int argc, char **argv);
+int cmd_listen(int argc, char **argv); /* cmd_local.c */
+int cmd_send(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 #endif /* MSL_TOOLS_CMD_H */

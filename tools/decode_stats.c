@@ -265,7 +265,7 @@ static void print_hosts(const decode_stats *s, int kind, FILE *out) {
   } else {
     fprintf(out, "\nworkgroups and domains (from domain announcements):\n");
     fprintf(out, "  %-15s %-15s %-5s %-10s %-15s %5s  %s\n", "NAME", "IP",
-            "OS", "TYPE", "SENT TO", "SEEN", "MASTER BROWSER / ROLES");
+            "OS", "TYPE", "", "SEEN", "MASTER BROWSER / ROLES");
   }
   for (size_t i = 0; i < n; i++) {
     const struct host *h = &sorted[i];
@@ -274,7 +274,8 @@ static void print_hosts(const decode_stats *s, int kind, FILE *out) {
     snprintf(os, sizeof os, "%u.%u", h->os_major, h->os_minor);
     msl_browse_sv_type_format(h->server_type, roles, sizeof roles);
     fprintf(out, "  %-15s %-15s %-5s 0x%08x %-15s %5llu  \"%s\" %s\n",
-            h->name, ip, os, (unsigned)h->server_type, h->group, h->seen,
+            h->name, ip, os, (unsigned)h->server_type,
+            kind == HOST_SERVER ? h->group : "", h->seen,
             h->comment, roles);
   }
 }

@@ -14,6 +14,12 @@ struct command {
 static const struct command commands[] = {
     {"verify", cmd_verify,
      "decode every NetBIOS packet of capture files, re-encode it and compare"},
+    {"decode", cmd_decode,
+     "show the NetBIOS datagrams and name-service packets of capture files"},
+    {"sniff", cmd_sniff, "capture and decode NetBIOS traffic live"},
+    {"listen", cmd_listen, "create a local mailslot and print its messages"},
+    {"send", cmd_send, "write one message to a mailslot"},
+    {"info", cmd_info, "show a local mailslot's settings"},
 };
 
 static void usage(FILE *out) {

@@ -63,8 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
       size_t base = o.dgm.data.ptr == buf ? off : 0;
       for (size_t k = 0; k < o.dgm.data.len; k++) {
-        uint8_t want = pat(key, base + k), got = o.dgm.data.ptr[k];
-        if (got != want && !((corrupted >> key & 1) && got == (want ^ 0xff)))
+        unsigned want = pat(key, base + k), got = o.dgm.data.ptr[k];
+        unsigned flipped = want ^ 0xffu; /* what a corrupt fragment carries */
+        if (got != want && !((corrupted >> key & 1) && got == flipped))
           abort();
       }
     }

@@ -1,0 +1,712 @@
+/*
+ * Tests of the dissector and the three printers (proto/msl_dissect.c,
+ * proto/msl_print*.c) on packets of the real captures in captures/ (file and
+ * frame cited at each vector), on hostile inputs, and on output buffers of
+ * every size.
+ *
+ * Captures are found as in test_captures.c: $MSL_CAPTURES_DIR, else
+ * $srcdir/captures, ./captures, ../captures.
+ */
+#define _DEFAULT_SOURCE 1
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "msl_print.h"
+#include "pcap_walk.h"
+
+/* ---- a small JSON validator (RFC 8259 grammar, ASCII strings) ---- */
+
+static size_t jvalue(const char *s, size_t i, size_t n, int depth);
+
+static size_t jws(const char *s, size_t i, size_t n) {
+  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+    i++;
+  return i;
+}
+
+static int ishex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+         (c >= 'A' && c <= 'F');
+}
+
+static size_t jstring(const char *s, size_t i, size_t n) {
+  if (i >= n || s[i] != '"')
+    return 0;
+  for (i++; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"')
+      return i + 1;
+    if (c < 0x20 || c >= 0x7f)
+      return 0;
+    if (c == '\\') {
+      if (++i >= n)
+        return 0;
+      if (s[i] == 'u') {
+        for (int k = 0; k < 4; k++)
+          if (++i >= n || !ishex(s[i]))
+            return 0;
+      } else if (!s[i] || !strchr("\"\\/bfnrt", s[i])) {
+        return 0;
+      }
+    }
+  }
+  return 0;
+}
+
+static size_t jnumber(const char *s, size_t i, size_t n) {
+  size_t st = i;
+  if (i < n && s[i] == '-')
+    i++;
+  if (i >= n || s[i] < '0' || s[i] > '9')
+    return 0;
+  if (s[i] == '0' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')
+    return 0; /* no leading zeros */
+  while (i < n && s[i] >= '0' && s[i] <= '9')
+    i++;
+  if (i < n && s[i] == '.') {
+    i++;
+    if (i >= n || s[i] < '0' || s[i] > '9')
+      return 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+      i++;
+  }
+  return i > st ? i : 0;
+}
+
+static size_t jvalue(const char *s, size_t i, size_t n, int depth) {
+  if (depth > 64)
+    return 0;
+  i = jws(s, i, n);
+  if (i >= n)
+    return 0;
+  if (s[i] == '{' || s[i] == '[') {
+    int obj = s[i] == '{';
+    char close = obj ? '}' : ']';
+    i = jws(s, i + 1, n);
+    if (i < n && s[i] == close)
+      return i + 1;
+    for (;;) {
+      if (obj) {
+        i = jstring(s, jws(s, i, n), n);
+        if (!i)
+          return 0;
+        i = jws(s, i, n);
+        if (i >= n || s[i] != ':')
+          return 0;
+        i++;
+      }
+      i = jvalue(s, i, n, depth + 1);
+      if (!i)
+        return 0;
+      i = jws(s, i, n);
+      if (i < n && s[i] == ',') {
+        i++;
+        continue;
+      }
+      return i < n && s[i] == close ? i + 1 : 0;
+    }
+  }
+  if (s[i] == '"')
+    return jstring(s, i, n);
+  if (n - i >= 4 && !memcmp(s + i, "true", 4))
+    return i + 4;
+  if (n - i >= 5 && !memcmp(s + i, "false", 5))
+    return i + 5;
+  if (n - i >= 4 && !memcmp(s + i, "null", 4))
+    return i + 4;
+  return jnumber(s, i, n);
+}
+
+/* 1 when s[0..n) is exactly one JSON object followed by one '\n'. */
+static int json_line_ok(const char *s, size_t n) {
+  if (n < 3 || s[n - 1] != '\n' || s[0] != '{')
+    return 0;
+  if (memchr(s, '\n', n - 1))
+    return 0;
+  return jvalue(s, 0, n - 1, 0) == n - 1;
+}
+
+static void test_json_validator(void **state) {
+  (void)state;
+  static const char *good[] = {"{}\n", "{\"a\":[1,-2.5,true,false,null]}\n",
+                               "{\"s\":\"x\\u00e9\\n\\\"\"}\n"};
+  static const char *bad[] = {"{\n", "{\"a\":}\n", "{\"a\":01}\n",
+                              "{\"a\":\"\x01\"}\n", "{\"a\":1,}\n",
+                              "{}", "{\"a\":\"\\x\"}\n", "{} {}\n"};
+  for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+    assert_true(json_line_ok(good[i], strlen(good[i])));
+  for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+    assert_false(json_line_ok(bad[i], strlen(bad[i])));
+}
+
+/* ---- capture access ---- */
+
+static char dir[4096];
+
+static int is_dir(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int find_dir(void) {
+  const char *env = getenv("MSL_CAPTURES_DIR");
+  if (env && *env) {
+    snprintf(dir, sizeof(dir), "%s", env);
+    return is_dir(dir);
+  }
+  const char *src = getenv("srcdir");
+  const char *c[3][2] = {{src, "/captures"}, {".", "/captures"},
+                         {"..", "/captures"}};
+  for (int i = 0; i < 3; i++) {
+    if (!c[i][0])
+      continue;
+    snprintf(dir, sizeof(dir), "%s%s", c[i][0], c[i][1]);
+    if (is_dir(dir))
+      return 1;
+  }
+  return 0;
+}
+
+/* One packet copied out of a capture. */
+typedef struct pkt {
+  unsigned long want;
+  int found;
+  uint8_t data[65536];
+  size_t len;
+  msl_pkt_meta meta;
+} pkt;
+
+static uint32_t ip4(const uint8_t a[4]) {
+  return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 |
+         a[3];
+}
+
+static void fill_meta(msl_pkt_meta *m, const struct walk_pkt *w) {
+  memset(m, 0, sizeof(*m));
+  m->frame = w->frame;
+  m->src_ip = ip4(w->src);
+  m->dst_ip = ip4(w->dst);
+  m->sport = w->sport;
+  m->dport = w->dport;
+  m->truncated = (uint8_t)w->truncated;
+}
+
+static int grab(const struct walk_pkt *w, void *user) {
+  pkt *p = user;
+  if (w->frame != p->want)
+    return 0;
+  memcpy(p->data, w->payload, w->len);
+  p->len = w->len;
+  fill_meta(&p->meta, w);
+  p->found = 1;
+  return 1;
+}
+
+static pkt P;
+
+/* Loads `frame` of captures/<file> into P (time 0.250000 for the tests). */
+static void load(const char *file, unsigned long frame) {
+  char path[8192];
+  if (!find_dir())
+    fail_msg("no captures directory (set MSL_CAPTURES_DIR)");
+  snprintf(path, sizeof(path), "%s/%s", dir, file);
+  memset(&P, 0, sizeof(P));
+  P.want = frame;
+  pcap_walk(path, grab, &P);
+  if (!P.found)
+    fail_msg("%s: frame %lu not found", path, frame);
+  P.meta.rel_sec = 0;
+  P.meta.rel_usec = 250000;
+}
+
+static msl_dissect D;
+static char buf[MSL_PRINT_OUT_MAX];
+
+static const char *print(int which, const msl_pkt_meta *m, const msl_dissect *d) {
+  msl_out o;
+  msl_out_init(&o, buf, sizeof(buf));
+  int rc = which == 0   ? msl_print_summary(&o, m, d, 0)
+           : which == 1 ? msl_print_tree(&o, m, d, 0)
+                        : msl_print_json(&o, m, d, 0);
+  assert_int_equal(rc, 0);
+  assert_int_equal(strlen(buf), o.len);
+  return buf;
+}
+
+static const char *dissect_print(int which) {
+  msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data, P.len,
+                  P.meta.truncated ? MSL_DISSECT_TRUNCATED : 0);
+  return print(which, &P.meta, &D);
+}
+
+/* ---- the printers on capture packets ---- */
+
+/* samba-nmbd-lan.pcap frame 53: HostAnnouncement from Windows 7 PEERHOST. */
+static void test_summary_host_announcement(void **state) {
+  (void)state;
+  load("samba-nmbd-lan.pcap", 53);
+  assert_int_equal(msl_dissect_udp(&D, 138, 138, P.data, P.len, 0), 0);
+  assert_int_equal(D.layers,
+                   MSL_LAYER_NBDGM | MSL_LAYER_SMB | MSL_LAYER_BROWSE);
+  assert_int_equal(D.payload, MSL_PAYLOAD_BROWSE);
+  assert_string_equal(dissect_print(0),
+                      "0.250000 198.18.5.2:138 -> 198.18.5.255:138 "
+                      "DIRECT_GROUP PEERHOST<00> -> LABWG<1d> "
+                      "\\MAILSLOT\\BROWSE HostAnnouncement PEERHOST os 6.1 "
+                      "type 0x00011003 \"peer comment\"\n");
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"frame\":53,\"time\":0.250000,"
+                            "\"src\":\"198.18.5.2\",\"sport\":138,"
+                            "\"dst\":\"198.18.5.255\",\"dport\":138,"));
+  assert_non_null(strstr(j, "\"src_name\":\"PEERHOST<00>\","
+                            "\"dst_name\":\"LABWG<1d>\""));
+  assert_non_null(strstr(j, "\"browse\":{\"command\":1,\"command_name\":"
+                            "\"HostAnnouncement\",\"update_count\":1,"
+                            "\"period\":720000,\"server\":\"PEERHOST\","
+                            "\"os_major\":6,\"os_minor\":1,"
+                            "\"server_type\":69635,"));
+  assert_non_null(strstr(j, "\"comment\":\"peer comment\""));
+  assert_non_null(strstr(j, "\"trans_name\":\"\\\\MAILSLOT\\\\BROWSE\""));
+  const char *t = dissect_print(1);
+  assert_non_null(strstr(t, "Frame 53:"));
+  assert_non_null(strstr(t, "    Source Name: PEERHOST<00>\n"));
+  assert_non_null(strstr(t, "    Server Type: 0x00011003\n"));
+  assert_non_null(strstr(t, "= POTENTIAL_BROWSER: set\n"));
+  assert_non_null(strstr(t, "    Comment: \"peer comment\"\n"));
+  assert_non_null(strstr(t, "        .... ..1. = First fragment: yes\n"));
+}
+
+/* samba-nmbd-lan.pcap frames 54 (LOGON_PRIMARY_QUERY) and 55
+ * (LOGON_PRIMARY_RESPONSE from Samba with its NDR pad). */
+static void test_netlogon_primary(void **state) {
+  (void)state;
+  load("samba-nmbd-lan.pcap", 54);
+  assert_string_equal(dissect_print(0),
+                      "0.250000 198.18.5.2:138 -> 198.18.5.255:138 "
+                      "DIRECT_GROUP PEERHOST<00> -> LABWG<1c> "
+                      "\\MAILSLOT\\NET\\NETLOGON LOGON_PRIMARY_QUERY PEERHOST "
+                      "reply \\MAILSLOT\\NET\\GETDC576 ntver 0x0000000b\n");
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"netlogon\":{\"command\":7,\"command_name\":"
+                            "\"LOGON_PRIMARY_QUERY\",\"computer_name\":"
+                            "\"PEERHOST\",\"mailslot_name\":"
+                            "\"\\\\MAILSLOT\\\\NET\\\\GETDC576\","
+                            "\"unicode_computer_name\":\"PEERHOST\","
+                            "\"nt_version\":11,"));
+  assert_non_null(strstr(j, "\"lmnt_token\":65535,\"lm_token\":65535}"));
+  const char *t = dissect_print(1);
+  assert_non_null(strstr(t, "    NtVersion: 0x0000000b\n"));
+  load("samba-nmbd-lan.pcap", 55);
+  assert_string_equal(dissect_print(0),
+                      "0.250000 198.18.5.1:138 -> 198.18.5.2:138 "
+                      "DIRECT_UNIQUE LABSAMBA<00> -> PEERHOST<00> "
+                      "\\MAILSLOT\\NET\\GETDC576 LOGON_PRIMARY_RESPONSE pdc "
+                      "LABSAMBA domain LABWG\n");
+}
+
+/* netlogon-samlogon-unique-ad-lab-netshare-netbios-only.pcap frame 5:
+ * LOGON_SAM_LOGON_RESPONSE_EX with compressed DNS names. */
+static void test_netlogon_ex(void **state) {
+  (void)state;
+  load("netlogon-samlogon-unique-ad-lab-netshare-netbios-only.pcap", 5);
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"forest_dns_name\":\"picklesworth.local\""));
+  assert_non_null(strstr(j, "\"domain_name\":\"PICKLESWORTH\""));
+  assert_non_null(strstr(j, "\"server_name\":\"SNICKLEFRITZ\""));
+  assert_int_equal(D.layers & MSL_LAYER_NETLOGON, MSL_LAYER_NETLOGON);
+  const char *t = dissect_print(1);
+  assert_non_null(strstr(t, "    DNS Host Name: \"SnickleFritz.picklesworth"
+                            ".local\"\n"));
+  assert_non_null(strstr(t, "= DS_PDC_FLAG: set\n"));
+}
+
+/* samba-nmbd-lan.pcap frame 1: NBNS registration; frame 51: query
+ * response; nbns-nodestatus-win2003-lma-dissector.pcap frame 2: NBSTAT. */
+static void test_nbns(void **state) {
+  (void)state;
+  load("samba-nmbd-lan.pcap", 1);
+  assert_string_equal(dissect_print(0),
+                      "0.250000 198.18.5.1:137 -> 198.18.5.255:137 "
+                      "Registration NB LABSAMBA<20>\n");
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"nbns\":{\"id\":"));
+  assert_non_null(strstr(j, "\"opcode\":5,\"opcode_name\":\"registration\""));
+  assert_non_null(strstr(j, "\"additional\":[{\"name\":\"LABSAMBA<20>\","
+                            "\"type\":32,\"type_name\":\"NB\",\"class\":1,"
+                            "\"ttl\":0,\"data_length\":6,\"addresses\":"
+                            "[{\"addr\":\"198.18.5.1\",\"group\":false,"));
+  load("samba-nmbd-lan.pcap", 51);
+  assert_string_equal(dissect_print(0),
+                      "0.250000 198.18.5.1:137 -> 198.18.5.2:49746 "
+                      "Name query response NB LABWG<1c> 198.18.5.1\n");
+  load("nbns-nodestatus-win2003-lma-dissector.pcap", 2);
+  j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "{\"name\":\"<01><02>__MSBROWSE__<02><01>\","
+                            "\"group\":true,"));
+  assert_non_null(strstr(j, "\"statistics\":{\"unit_id\":\""));
+  const char *t = dissect_print(1);
+  assert_non_null(strstr(t, "Node name: WINDOWS2003<20> flags 0x0400\n"));
+  assert_non_null(strstr(t, "Owner node type: B\n"));
+}
+
+/* malformed-smb-trans-oobr2.pcap frame 1: DGM_LENGTH beyond the packet.
+ * The datagram header is still printed, then the error. */
+static void test_malformed(void **state) {
+  (void)state;
+  load("malformed-smb-trans-oobr2.pcap", 1);
+  /* The destination name's first label byte is not 'A'..'P' (tshark:
+   * "Illegal NetBIOS name"), and the frame is shorter than its UDP length. */
+  assert_true(P.meta.truncated);
+  assert_int_equal(msl_dissect_udp(&D, 138, 138, P.data, P.len,
+                                   MSL_DISSECT_TRUNCATED),
+                   MSL_ERR_NAME);
+  assert_int_equal(D.err_layer, MSL_LAYER_NBDGM);
+  const char *s = dissect_print(0);
+  assert_non_null(strstr(s, " DIRECT_GROUP"));
+  assert_non_null(strstr(s, "[error: nbdgm: "));
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"error_layer\":\"nbdgm\",\"error\":\"nbdgm: "));
+  const char *t = dissect_print(1);
+  assert_non_null(strstr(t, "Error: nbdgm: malformed NetBIOS name (the "
+                            "capture cut the packet short)\n"));
+}
+
+/* Every packet of every capture: each printer succeeds, JSON lines are
+ * valid, every line ends in '\n', the summary is one line. */
+typedef struct walk_all {
+  size_t packets, json_ok, errors;
+} walk_all;
+
+static int all_cb(const struct walk_pkt *w, void *user) {
+  walk_all *a = user;
+  msl_pkt_meta m;
+  if (w->sport != 137 && w->sport != 138 && w->dport != 137 &&
+      w->dport != 138)
+    return 0;
+  fill_meta(&m, w);
+  int rc = msl_dissect_udp(&D, w->sport, w->dport, w->payload, w->len,
+                           w->truncated ? MSL_DISSECT_TRUNCATED : 0);
+  assert_int_equal(rc, D.err);
+  if (rc) {
+    a->errors++;
+    assert_true(D.err_layer != 0);
+  }
+  const char *s = print(0, &m, &D);
+  assert_ptr_equal(strchr(s, '\n'), s + strlen(s) - 1);
+  print(1, &m, &D);
+  s = print(2, &m, &D);
+  a->json_ok += json_line_ok(s, strlen(s));
+  a->packets++;
+  return 0;
+}
+
+static void test_all_captures(void **state) {
+  (void)state;
+  walk_all a = {0, 0, 0};
+  if (!find_dir())
+    fail_msg("no captures directory (set MSL_CAPTURES_DIR)");
+  DIR *dp = opendir(dir);
+  assert_non_null(dp);
+  struct dirent *e;
+  while ((e = readdir(dp)) != NULL) {
+    char path[8192];
+    if (!strstr(e->d_name, ".pcap"))
+      continue;
+    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    assert_int_equal(pcap_walk(path, all_cb, &a), 0);
+  }
+  closedir(dp);
+  assert_true(a.packets > 1000);
+  assert_int_equal(a.json_ok, a.packets);
+  assert_true(a.errors > 0); /* the malformed captures */
+}
+
+/* Truncation at every length of a valid packet: never a crash, always an
+ * error (the decoders reject every proper prefix of these vectors), JSON
+ * always valid. samba-nmbd-lan.pcap frames 53-55, 1; netlogon-samlogon-
+ * unique-ad-lab-netshare-netbios-only.pcap frame 5. */
+static void prefixes(const char *file, unsigned long frame) {
+  load(file, frame);
+  for (size_t n = 0; n < P.len; n++) {
+    uint8_t *copy = malloc(n ? n : 1);
+    assert_non_null(copy);
+    memcpy(copy, P.data, n);
+    int rc = msl_dissect_udp(&D, P.meta.sport, P.meta.dport, copy, n, 0);
+    assert_true(rc < 0);
+    const char *j = print(2, &P.meta, &D);
+    assert_true(json_line_ok(j, strlen(j)));
+    print(0, &P.meta, &D);
+    print(1, &P.meta, &D);
+    free(copy);
+  }
+}
+
+static void test_every_prefix(void **state) {
+  (void)state;
+  prefixes("samba-nmbd-lan.pcap", 53);
+  prefixes("samba-nmbd-lan.pcap", 54);
+  prefixes("samba-nmbd-lan.pcap", 55);
+  prefixes("samba-nmbd-lan.pcap", 1);
+  prefixes("netlogon-samlogon-unique-ad-lab-netshare-netbios-only.pcap", 5);
+}
+
+/* A buffer of every size from 0 up: the printer either succeeds with the
+ * full text or fails with MSL_ERR_OVERFLOW leaving the buffer as it was. */
+static void test_overflow_every_size(void **state) {
+  (void)state;
+  static char ref[8192], small[8192];
+  load("netlogon-samlogon-unique-ad-lab-netshare-netbios-only.pcap", 5);
+  msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data, P.len, 0);
+  for (int which = 0; which < 3; which++) {
+    msl_out o;
+    msl_out_init(&o, ref, sizeof(ref));
+    int rc = which == 0   ? msl_print_summary(&o, &P.meta, &D, 0)
+             : which == 1 ? msl_print_json(&o, &P.meta, &D, 0)
+                          : msl_print_tree(&o, &P.meta, &D, MSL_PRINT_HEX);
+    assert_int_equal(rc, 0);
+    size_t full = o.len;
+    for (size_t cap = 0; cap <= full + 1; cap++) {
+      msl_out_init(&o, cap ? small : NULL, cap);
+      /* a line already in the buffer must survive the failed call */
+      msl_out_str(&o, cap > 3 ? "ab\n" : "");
+      size_t before = o.len;
+      rc = which == 0   ? msl_print_summary(&o, &P.meta, &D, 0)
+           : which == 1 ? msl_print_json(&o, &P.meta, &D, 0)
+                        : msl_print_tree(&o, &P.meta, &D, MSL_PRINT_HEX);
+      if (cap > before + full) {
+        assert_int_equal(rc, 0);
+        assert_memory_equal(small + before, ref, full);
+        assert_int_equal(o.len, before + full);
+      } else {
+        assert_int_equal(rc, MSL_ERR_OVERFLOW);
+        assert_int_equal(o.len, before);
+        assert_int_equal(msl_out_result(&o), MSL_ERR_OVERFLOW);
+        if (cap) {
+          assert_int_equal(small[before], '\0');
+          if (before)
+            assert_memory_equal(small, "ab\n", 3);
+        }
+        /* sticky: the next call fails at once */
+        assert_int_equal(msl_print_summary(&o, NULL, &D, 0),
+                         MSL_ERR_OVERFLOW);
+        msl_out_reset(&o);
+        assert_int_equal(o.len, 0);
+        assert_int_equal(o.overflow, 0);
+      }
+    }
+  }
+}
+
+/* ---- hostile names and strings ---- */
+
+/* A datagram built by hand: names with quotes, backslashes, controls and
+ * high bytes; a browse HostAnnouncement whose name and comment hold the
+ * same. Every printer must escape them. */
+static void test_hostile(void **state) {
+  (void)state;
+  static uint8_t smb[600], dgm[800];
+  uint8_t bro[128];
+  msl_browse b;
+  msl_smbtr s;
+  msl_nbdgm g;
+  static const char comment[] = "say \"hi\"\\\x01\x7f\xff<x>";
+  assert_int_equal(msl_browse_build_host_announcement(
+                       &b, "EVIL\"\\", 60000, 6, 1, 0x1003, "c"),
+                   0);
+  b.u.announce.name[2] = 0x0a;      /* newline inside the name */
+  b.u.announce.name[3] = 0xe9;      /* a high byte */
+  b.u.announce.comment.ptr = (const uint8_t *)comment;
+  b.u.announce.comment.len = sizeof(comment) - 1;
+  int blen = msl_browse_encode(&b, bro, sizeof(bro));
+  assert_true(blen > 0);
+  assert_int_equal(msl_smbtr_init_write(&s, "\\MAILSLOT\\BROWSE", bro,
+                                        (size_t)blen, MSL_SMBTR_BROWSER),
+                   0);
+  int slen = msl_smbtr_encode(&s, smb, sizeof(smb));
+  assert_true(slen > 0);
+  msl_nbname src, dst;
+  static const uint8_t raw[16] = {'"', '\\', '\n', 0x00, 0xff, '<', '>', '/',
+                                  ' ', ' ', ' ', ' ', ' ', ' ', ' ', 0x1d};
+  assert_int_equal(msl_nbname_from_raw(&src, raw, NULL), 0);
+  assert_int_equal(msl_nbname_make(&dst, "WG", 0x1d, NULL), 0);
+  assert_int_equal(msl_nbdgm_init(&g, MSL_NBDGM_DIRECT_GROUP, MSL_NBDGM_SNT_B,
+                                  7, 0xc0000201, 138, &src, &dst, smb,
+                                  (size_t)slen),
+                   0);
+  int dlen = msl_nbdgm_encode(&g, dgm, sizeof(dgm));
+  assert_true(dlen > 0);
+  assert_int_equal(msl_dissect_udp(&D, 138, 138, dgm, (size_t)dlen, 0), 0);
+  const char *j = print(2, NULL, &D);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"src_name\":\"\\\"\\\\<0a><00><ff><>/<1d>\""));
+  assert_non_null(strstr(j, "\"server\":\"EV<0a><e9>\\\"\\\\\""));
+  assert_non_null(strstr(j, "\"comment\":\"say \\\"hi\\\"\\\\<01><7f><ff>"
+                            "<x>\""));
+  /* no frame/time keys without metadata */
+  assert_null(strstr(j, "\"frame\""));
+  const char *t = print(0, NULL, &D);
+  assert_ptr_equal(strchr(t, '\n'), t + strlen(t) - 1);
+  assert_non_null(strstr(t, "EV<0a><e9>\"\\"));
+  t = print(1, NULL, &D);
+  assert_non_null(strstr(t, "Source Name: \"\\<0a><00><ff><>/<1d>\n"));
+}
+
+/* UTF-16 strings: surrogate pairs, unpaired surrogates and controls. */
+static void test_utf16(void **state) {
+  (void)state;
+  uint8_t msg[256];
+  /* LOGON_PRIMARY_QUERY with "A\u00e9\U0001F600\uD800\"\x01" as the
+   * unicode computer name, hand-built per MS-ADTS 6.3.1.4. */
+  static const uint8_t u16[] = {'A', 0, 0xe9, 0, 0x3d, 0xd8, 0x00, 0xde,
+                                0x00, 0xd8, '"', 0, 0x01, 0};
+  size_t n = 0;
+  msg[n++] = 0x07;
+  msg[n++] = 0x00;
+  memcpy(msg + n, "PC\0\\MAILSLOT\\NET\\GETDC1\0", 25);
+  n += 25;
+  if (n % 2)
+    msg[n++] = 0;
+  memcpy(msg + n, u16, sizeof(u16));
+  n += sizeof(u16);
+  msg[n++] = 0;
+  msg[n++] = 0;
+  memcpy(msg + n, "\x0b\0\0\0\xff\xff\xff\xff", 8);
+  n += 8;
+  msl_nbdgm g;
+  msl_nbname src, dst;
+  static uint8_t smb[600];
+  msl_smbtr s;
+  assert_int_equal(msl_smbtr_init_write(&s, "\\MAILSLOT\\NET\\NETLOGON", msg,
+                                        n, MSL_SMBTR_BROWSER),
+                   0);
+  int slen = msl_smbtr_encode(&s, smb, sizeof(smb));
+  assert_true(slen > 0);
+  msl_nbname_make(&src, "PC", 0, NULL);
+  msl_nbname_make(&dst, "DOM", 0x1c, NULL);
+  msl_nbdgm_init(&g, MSL_NBDGM_DIRECT_GROUP, MSL_NBDGM_SNT_B, 1, 1, 138,
+                 &src, &dst, smb, (size_t)slen);
+  /* the reassembled path decodes the same user data */
+  assert_int_equal(msl_dissect_user_data(&D, &g, 0), 0);
+  assert_true(D.reassembled);
+  assert_int_equal(D.layers & MSL_LAYER_NETLOGON, MSL_LAYER_NETLOGON);
+  const char *j = print(2, NULL, &D);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"unicode_computer_name\":\"A\\u00e9\\ud83d"
+                            "\\ude00\\ufffd\\\"\\u0001\""));
+  assert_non_null(strstr(j, "\"reassembled\":true"));
+  const char *t = print(1, NULL, &D);
+  assert_non_null(strstr(t, "Unicode Computer Name: \"A\xc3\xa9\xf0\x9f\x98"
+                            "\x80\xef\xbf\xbd\"<01>\"\n"));
+  t = print(0, NULL, &D);
+  assert_non_null(strstr(t, "[reassembled "));
+}
+
+/* ---- msl_out primitives ---- */
+
+static void test_out_primitives(void **state) {
+  (void)state;
+  char b[256];
+  msl_out o;
+  msl_out_init(&o, b, sizeof(b));
+  msl_out_u64(&o, 0);
+  msl_out_char(&o, ' ');
+  msl_out_u64(&o, UINT64_MAX);
+  msl_out_char(&o, ' ');
+  msl_out_i64(&o, INT64_MIN);
+  msl_out_char(&o, ' ');
+  msl_out_hex(&o, 0xab, 4);
+  msl_out_char(&o, ' ');
+  msl_out_hex0x(&o, UINT64_MAX, 2);
+  msl_out_char(&o, ' ');
+  msl_out_ipv4(&o, 0xc0000201);
+  msl_out_char(&o, ' ');
+  static const uint8_t t[] = {'a', 0, '<', 0x7f, '"'};
+  msl_out_text(&o, t, sizeof(t));
+  msl_out_char(&o, ' ');
+  msl_out_json_str(&o, t, sizeof(t));
+  msl_out_repeat(&o, '-', 3);
+  assert_string_equal(b, "0 18446744073709551615 -9223372036854775808 00ab "
+                         "0xffffffffffffffff 192.0.2.1 a<00><<7f>\" "
+                         "\"a\\u0000<\\u007f\\\"\"---");
+  assert_int_equal(msl_out_result(&o), (int)strlen(b));
+  /* time: negative relative times */
+  msl_pkt_meta m;
+  memset(&m, 0, sizeof(m));
+  m.rel_sec = -1;
+  m.rel_usec = 750000;
+  msl_dissect_udp(&D, 1, 2, NULL, 0, 0); /* no NetBIOS port */
+  assert_int_equal(D.err, MSL_ERR_UNSUPPORTED);
+  assert_int_equal(D.err_layer, MSL_LAYER_UDP);
+  assert_string_equal(print(0, &m, &D),
+                      "-0.250000 0.0.0.0:0 -> 0.0.0.0:0 [error: udp: not a "
+                      "NetBIOS port]\n");
+  m.rel_sec = 12;
+  m.rel_usec = 5;
+  assert_non_null(strstr(print(2, &m, &D), "\"time\":12.000005,"));
+  /* a zero-capacity builder only overflows */
+  msl_out_init(&o, NULL, 0);
+  msl_out_char(&o, 'x');
+  assert_int_equal(msl_out_result(&o), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_print_json(NULL, NULL, &D, 0), MSL_ERR_ARG);
+  assert_int_equal(msl_print_tree(&o, NULL, NULL, 0), MSL_ERR_ARG);
+  assert_int_equal(msl_dissect_udp(NULL, 138, 138, NULL, 0, 0), MSL_ERR_ARG);
+  assert_int_equal(msl_dissect_user_data(&D, NULL, 0), MSL_ERR_ARG);
+  assert_string_equal(msl_dissect_layer_name(MSL_LAYER_NETLOGON), "netlogon");
+  assert_string_equal(msl_dissect_layer_name(0), "");
+}
+
+/* Port choice: the lower port first; flags force a service. */
+static void test_port_choice(void **state) {
+  (void)state;
+  load("samba-nmbd-lan.pcap", 1); /* an NBNS packet */
+  assert_int_equal(msl_dissect_udp(&D, 137, 5000, P.data, P.len, 0), 0);
+  assert_int_equal(D.layers, MSL_LAYER_NBNS);
+  assert_int_equal(msl_dissect_udp(&D, 5000, 5001, P.data, P.len,
+                                   MSL_DISSECT_NBNS),
+                   0);
+  assert_int_equal(D.layers, MSL_LAYER_NBNS);
+  /* as a datagram it is garbage, but never a crash */
+  msl_dissect_udp(&D, 137, 138, P.data, P.len, MSL_DISSECT_NBDGM);
+  assert_int_equal(D.layers & MSL_LAYER_NBNS, 0);
+  /* truncated flag: a packet that decodes is still flagged */
+  assert_int_equal(msl_dissect_udp(&D, 137, 137, P.data, P.len,
+                                   MSL_DISSECT_TRUNCATED),
+                   MSL_ERR_TRUNCATED);
+  assert_int_equal(D.err_layer, MSL_LAYER_UDP);
+  assert_int_equal(D.layers, MSL_LAYER_NBNS);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_json_validator),
+      cmocka_unit_test(test_out_primitives),
+      cmocka_unit_test(test_summary_host_announcement),
+      cmocka_unit_test(test_netlogon_primary),
+      cmocka_unit_test(test_netlogon_ex),
+      cmocka_unit_test(test_nbns),
+      cmocka_unit_test(test_malformed),
+      cmocka_unit_test(test_port_choice),
+      cmocka_unit_test(test_hostile),
+      cmocka_unit_test(test_utf16),
+      cmocka_unit_test(test_overflow_every_size),
+      cmocka_unit_test(test_every_prefix),
+      cmocka_unit_test(test_all_captures),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,405 @@
+/*
+ * mailslot listen / send / info: local mailslots from the shell
+ * (docs/local-mailslots.md). Everything here goes through the public API
+ * in include/mailslot.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "mailslot.h"
+
+#define EXIT_TIMEOUT 4 /* listen: no message within --timeout */
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig) {
+  (void)sig;
+  g_stop = 1;
+}
+
+static int parse_u32(const char *s, uint32_t *out) {
+  char *end;
+  if (!s || !*s || *s == '-')
+    return -1;
+  errno = 0;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno || *end || v > UINT32_MAX)
+    return -1;
+  *out = (uint32_t)v;
+  return 0;
+}
+
+/* ---- output ---- */
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0. */
+static size_t utf8_seq(const uint8_t *p, size_t n) {
+  if (p[0] < 0x80)
+    return 1;
+  size_t len = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+               : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+  if (!len || len > n)
+    return 0;
+  uint32_t c = p[0] & (0x7f >> len);
+  for (size_t i = 1; i < len; i++) {
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+    c = c << 6 | (p[i] & 0x3f);
+  }
+  static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+  if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+    return 0;
+  return len;
+}
+
+static int is_utf8(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    size_t l = utf8_seq(p + i, n - i);
+    if (!l)
+      return 0;
+    i += l;
+  }
+  return 1;
+}
+
+/* Text mode: one line per message; bytes that would break the line or are
+ * not UTF-8 are written as C escapes. */
+static void print_text(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    size_t l = utf8_seq(p + i, n - i);
+    if (l > 1) {
+      fwrite(p + i, 1, l, stdout);
+      i += l;
+      continue;
+    }
+    uint8_t c = p[i++];
+    if (c == '\\')
+      fputs("\\\\", stdout);
+    else if (c == '\n')
+      fputs("\\n", stdout);
+    else if (c == '\t')
+      fputs("\\t", stdout);
+    else if (c < 0x20 || c >= 0x7f)
+      printf("\\x%02x", c);
+    else
+      putchar(c);
+  }
+  putchar('\n');
+}
+
+static void json_string(const uint8_t *p, size_t n) {
+  putchar('"');
+  for (size_t i = 0; i < n; i++) {
+    uint8_t c = p[i];
+    if (c == '"' || c == '\\')
+      printf("\\%c", c);
+    else if (c == '\n')
+      fputs("\\n", stdout);
+    else if (c == '\r')
+      fputs("\\r", stdout);
+    else if (c == '\t')
+      fputs("\\t", stdout);
+    else if (c < 0x20 || c == 0x7f)
+      printf("\\u%04x", c);
+    else
+      putchar(c); /* valid UTF-8 (checked by the caller) */
+  }
+  putchar('"');
+}
+
+/* A raw NetBIOS name as "NAME<xx>" (trailing spaces dropped). */
+static void json_nbname(const uint8_t raw[16]) {
+  char s[16 * 4 + 8];
+  size_t n = 15, o = 0;
+  while (n > 0 && raw[n - 1] == ' ')
+    n--;
+  for (size_t i = 0; i < n; i++) {
+    if (raw[i] >= 0x21 && raw[i] < 0x7f && raw[i] != '"' && raw[i] != '\\' &&
+        raw[i] != '<')
+      s[o++] = (char)raw[i];
+    else
+      o += (size_t)snprintf(s + o, sizeof(s) - o, "<%02x>", raw[i]);
+  }
+  snprintf(s + o, sizeof(s) - o, "<%02x>", raw[15]);
+  printf("\"%s\"", s);
+}
+
+static void print_json(const uint8_t *p, size_t n, const msl_msg_info *mi) {
+  printf("{\"length\":%zu,\"data\":", n);
+  if (is_utf8(p, n))
+    json_string(p, n);
+  else
+    fputs("null", stdout);
+  fputs(",\"data_hex\":\"", stdout);
+  for (size_t i = 0; i < n; i++)
+    printf("%02x", p[i]);
+  putchar('"');
+  if (mi->origin == MSL_ORIGIN_NETWORK) {
+    printf(",\"origin\":\"network\",\"source_ip\":\"%u.%u.%u.%u\","
+           "\"source_port\":%u,\"dgram_type\":%u,\"source_name\":",
+           mi->src_ip[0], mi->src_ip[1], mi->src_ip[2], mi->src_ip[3],
+           mi->src_port, mi->dgram_type);
+    json_nbname(mi->src_name);
+    fputs(",\"destination_name\":", stdout);
+    json_nbname(mi->dst_name);
+  } else {
+    fputs(",\"origin\":\"local\"", stdout);
+  }
+  puts("}");
+}
+
+/* ---- listen ---- */
+
+static void listen_usage(FILE *f) {
+  fprintf(f, "usage: mailslot listen PATH [--max-size N] [--timeout MS] "
+             "[-c COUNT] [--json]\n"
+             "Creates the mailslot PATH (\\\\.\\mailslot\\NAME) and prints "
+             "each message, one per line.\n"
+             "  --max-size N  refuse messages over N bytes (0 = any)\n"
+             "  --timeout MS  exit with status 4 when no message arrives "
+             "within MS ms\n"
+             "  -c COUNT      exit with status 0 after COUNT messages\n"
+             "  --json        one JSON object per message\n");
+}
+
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int cmd_listen(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"max-size", required_argument, NULL, 'm'},
+      {"timeout", required_argument, NULL, 't'},
+      {"count", required_argument, NULL, 'c'},
+      {"json", no_argument, NULL, 'j'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  uint32_t max = 0, timeout = MSL_WAIT_FOREVER, count = 0;
+  int json = 0, c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'm':
+      if (parse_u32(optarg, &max) < 0)
+        goto usage;
+      break;
+    case 't':
+      if (parse_u32(optarg, &timeout) < 0)
+        goto usage;
+      break;
+    case 'c':
+      if (parse_u32(optarg, &count) < 0 || count == 0)
+        goto usage;
+      break;
+    case 'j':
+      json = 1;
+      break;
+    case 'h':
+      listen_usage(stdout);
+      return EXIT_OK;
+    default:
+      goto usage;
+    }
+  }
+  if (optind != argc - 1)
+    goto usage;
+  const char *path = argv[optind];
+  msl_handle *h;
+  int rc = msl_create(path, max, timeout, &h);
+  if (rc < 0) {
+    fprintf(stderr, "mailslot listen: %s: %s\n", path, msl_strerror(rc));
+    return EXIT_FAILED;
+  }
+  /* Stop cleanly on signals, so the name is removed. */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  static uint8_t buf[MSL_LOCAL_MSG_MAX];
+  int fd = msl_fd(h), status = EXIT_OK;
+  unsigned long got = 0;
+  long long deadline = timeout == MSL_WAIT_FOREVER ? -1 : now_ms() + timeout;
+  fprintf(stderr, "mailslot listen: listening on %s\n", path);
+  while (!g_stop && (count == 0 || got < count)) {
+    msl_msg_info mi;
+    int n = msl_read_ex(h, buf, sizeof(buf), &mi, 0);
+    if (n == MSL_ERR_TIMEOUT) {
+      int wait = -1;
+      if (deadline >= 0) {
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+          fprintf(stderr, "mailslot listen: timeout: no message in %lu ms "
+                          "(%lu received)\n",
+                  (unsigned long)timeout, got);
+          status = EXIT_TIMEOUT;
+          break;
+        }
+        wait = left > INT_MAX ? INT_MAX : (int)left;
+      }
+      struct pollfd p = {fd, POLLIN, 0};
+      if (poll(&p, 1, wait) < 0 && errno != EINTR) {
+        perror("mailslot listen: poll");
+        status = EXIT_FAILED;
+        break;
+      }
+      continue;
+    }
+    if (n < 0) {
+      fprintf(stderr, "mailslot listen: %s\n", msl_strerror(n));
+      status = EXIT_FAILED;
+      break;
+    }
+    got++;
+    if (json)
+      print_json(buf, (size_t)n, &mi);
+    else
+      print_text(buf, (size_t)n);
+    fflush(stdout);
+    if (deadline >= 0)
+      deadline = now_ms() + timeout;
+  }
+  if (g_stop)
+    fprintf(stderr, "mailslot listen: interrupted (%lu received)\n", got);
+  msl_close(h);
+  return status;
+usage:
+  listen_usage(stderr);
+  return EXIT_USAGE;
+}
+
+/* ---- send ---- */
+
+static void send_usage(FILE *f) {
+  fprintf(f, "usage: mailslot send PATH [MESSAGE | --file F] [--wait MS]\n"
+             "Writes one message to the mailslot PATH: MESSAGE, the file F, "
+             "or standard input.\n"
+             "  --wait MS  wait up to MS ms while the slot's queue is full "
+             "(default 1000)\n");
+}
+
+/* Reads a whole stream, up to MSL_LOCAL_MSG_MAX + 1 bytes. */
+static int slurp(FILE *f, uint8_t *buf, size_t cap, size_t *len) {
+  size_t n = 0, r;
+  while (n < cap && (r = fread(buf + n, 1, cap - n, f)) > 0)
+    n += r;
+  *len = n;
+  return ferror(f) ? -1 : 0;
+}
+
+int cmd_send(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"file", required_argument, NULL, 'f'},
+      {"wait", required_argument, NULL, 'w'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *file = NULL;
+  uint32_t wait = 1000;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'f':
+      file = optarg;
+      break;
+    case 'w':
+      if (parse_u32(optarg, &wait) < 0)
+        goto usage;
+      break;
+    case 'h':
+      send_usage(stdout);
+      return EXIT_OK;
+    default:
+      goto usage;
+    }
+  }
+  int nargs = argc - optind;
+  if (nargs < 1 || nargs > 2 || (nargs == 2 && file))
+    goto usage;
+  const char *path = argv[optind];
+  static uint8_t buf[MSL_LOCAL_MSG_MAX + 1];
+  const uint8_t *msg = buf;
+  size_t len = 0;
+  if (nargs == 2) {
+    msg = (const uint8_t *)argv[optind + 1];
+    len = strlen(argv[optind + 1]);
+  } else {
+    FILE *f = file ? fopen(file, "rb") : stdin;
+    if (!f) {
+      fprintf(stderr, "mailslot send: %s: %s\n", file, strerror(errno));
+      return EXIT_INPUT;
+    }
+    int r = slurp(f, buf, sizeof(buf), &len);
+    if (f != stdin)
+      fclose(f);
+    if (r < 0) {
+      fprintf(stderr, "mailslot send: read error\n");
+      return EXIT_INPUT;
+    }
+  }
+  msl_handle *h;
+  int rc = msl_open(path, &h);
+  if (rc == 0) {
+    rc = msl_write_wait(h, msg, len, wait);
+    msl_close(h);
+  }
+  if (rc < 0) {
+    fprintf(stderr, "mailslot send: %s: %s\n", path, msl_strerror(rc));
+    return EXIT_FAILED;
+  }
+  return EXIT_OK;
+usage:
+  send_usage(stderr);
+  return EXIT_USAGE;
+}
+
+/* ---- info ---- */
+
+int cmd_info(int argc, char **argv) {
+  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    printf("usage: mailslot info PATH\n"
+           "Prints the local mailslot's maximum message size, read timeout "
+           "and reader process.\n");
+    return EXIT_OK;
+  }
+  if (argc != 2) {
+    fprintf(stderr, "usage: mailslot info PATH\n");
+    return EXIT_USAGE;
+  }
+  uint32_t max, timeout;
+  long pid;
+  int rc = msl_stat(argv[1], &max, &timeout, &pid);
+  if (rc < 0) {
+    fprintf(stderr, "mailslot info: %s: %s\n", argv[1], msl_strerror(rc));
+    return EXIT_FAILED;
+  }
+  char dir[4096];
+  if (msl_rundir(dir, sizeof(dir)) < 0)
+    dir[0] = '\0';
+  printf("path:              %s\n", argv[1]);
+  if (max == 0)
+    printf("max message size:  0 (any, up to %u)\n", MSL_LOCAL_MSG_MAX);
+  else
+    printf("max message size:  %lu\n", (unsigned long)max);
+  if (timeout == MSL_WAIT_FOREVER)
+    printf("read timeout:      forever\n");
+  else
+    printf("read timeout:      %lu ms\n", (unsigned long)timeout);
+  /* Linux shows a datagram socket's queue only to its owner. */
+  printf("next message size: unknown (visible to the reader only)\n");
+  printf("messages waiting:  unknown (visible to the reader only)\n");
+  printf("reader pid:        %ld\n", pid);
+  printf("run directory:     %s\n", dir);
+  return EXIT_OK;
+}
