@@ -33,8 +33,8 @@
 #include "mailslot.h"
 
 #define MSL_LHDR_VERSION 1
-#define MSL_LHDR_LEN 4      /* the base header */
-#define MSL_LHDR_EXT_LEN 40 /* the extension this version writes */
+#define MSL_LHDR_LEN 4        /* the base header */
+#define MSL_LHDR_EXT_LEN 40   /* the extension this version writes */
 #define MSL_LHDR_EXT_MAX 1024 /* longest extension a reader accepts */
 #define MSL_LHDR_F_EXT 0x01
 

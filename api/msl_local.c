@@ -42,9 +42,9 @@ typedef struct qmsg {
 
 struct msl_handle {
   int kind;
-  int fd;            /* the datagram socket */
-  uint32_t max_msg;  /* as given to msl_create (0 = any) */
-  size_t eff_max;    /* enforced maximum */
+  int fd;           /* the datagram socket */
+  uint32_t max_msg; /* as given to msl_create (0 = any) */
+  size_t eff_max;   /* enforced maximum */
   /* Reader only. */
   pthread_mutex_t mu;
   uint32_t timeout;
@@ -161,8 +161,7 @@ static void q_pop(msl_handle *h) {
 }
 
 /* Copies the queue's first message out, or keeps it if cap is too small. */
-static int q_deliver(msl_handle *h, void *buf, size_t cap,
-                     msl_msg_info *info) {
+static int q_deliver(msl_handle *h, void *buf, size_t cap, msl_msg_info *info) {
   qmsg *m = h->qhead;
   if (m->len > cap)
     return MSL_ERR_BUFFER_TOO_SMALL;
@@ -182,7 +181,7 @@ static int q_deliver(msl_handle *h, void *buf, size_t cap,
  * not fit or carries an extension), 0 (nothing waiting) or an error.
  */
 static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
-                    size_t *out) {
+                    size_t *out, int block) {
   uint8_t hdr[MSL_LHDR_LEN];
   for (;;) {
     /* Past eff_max the caller's capacity is never needed (and a huge cap
@@ -194,7 +193,7 @@ static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
     memset(&mh, 0, sizeof(mh));
     mh.msg_iov = iov;
     mh.msg_iovlen = 3;
-    ssize_t n = recvmsg(h->fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
+    ssize_t n = recvmsg(h->fd, &mh, MSG_TRUNC | (block ? 0 : MSG_DONTWAIT));
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -250,9 +249,8 @@ static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
 /* Moves what the socket holds into the queue, up to the queue's bounds. */
 static int drain(msl_handle *h) {
   size_t dummy;
-  while (h->qcount < MSL_LOCAL_QUEUE_MAX &&
-         h->qbytes < MSL_LOCAL_QUEUE_BYTES) {
-    int r = recv_one(h, NULL, 0, NULL, &dummy);
+  while (h->qcount < MSL_LOCAL_QUEUE_MAX && h->qbytes < MSL_LOCAL_QUEUE_BYTES) {
+    int r = recv_one(h, NULL, 0, NULL, &dummy, 0);
     if (r <= 0)
       return r;
   }
@@ -317,9 +315,9 @@ static int take_lock(msl_handle *h, const char *lockname) {
 
 static int write_meta(msl_handle *h) {
   char meta[96];
-  int n = snprintf(meta, sizeof(meta), "mailslot 1 max=%lu timeout=%lu pid=%ld\n",
-                   (unsigned long)h->max_msg, (unsigned long)h->timeout,
-                   (long)h->owner);
+  int n = snprintf(
+      meta, sizeof(meta), "mailslot 1 max=%lu timeout=%lu pid=%ld\n",
+      (unsigned long)h->max_msg, (unsigned long)h->timeout, (long)h->owner);
   if (ftruncate(h->lock_fd, 0) != 0 ||
       pwrite(h->lock_fd, meta, (size_t)n, 0) != n)
     return MSL_ERR_SYSTEM;
@@ -511,14 +509,17 @@ int msl_read_ex(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
     return MSL_ERR_ARG;
   if (h->kind != H_READER)
     return MSL_ERR_ACCESS;
-  for (;;) {
+  for (int tries = 0;; tries++) {
     size_t len = 0;
     int r;
     pthread_mutex_lock(&h->mu);
     if (h->qhead) {
       r = q_deliver(h, buf, cap, info);
     } else {
-      r = recv_one(h, buf, cap, info, &len);
+      /* Waiting forever, after a first try: block in the kernel, holding
+       * the lock (reader calls are serialised anyway). */
+      r = recv_one(h, buf, cap, info, &len,
+                   tries > 0 && timeout_ms == MSL_WAIT_FOREVER);
       if (r == 1)
         r = (int)len;
       else if (r == 2)
@@ -529,6 +530,8 @@ int msl_read_ex(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
     pthread_mutex_unlock(&h->mu);
     if (r != MSL_ERR_TIMEOUT || timeout_ms == 0)
       return r;
+    if (timeout_ms == MSL_WAIT_FOREVER)
+      continue; /* the next try blocks */
     if (!have_dl && timeout_ms != MSL_WAIT_FOREVER) {
       dl = deadline_after(timeout_ms);
       have_dl = 1;
@@ -656,8 +659,11 @@ int msl_local_send(msl_handle *h, const void *buf, size_t len,
   memset(&mh, 0, sizeof(mh));
   mh.msg_iov = iov;
   mh.msg_iovlen = 2;
+  /* Waiting forever: let the kernel block (one system call per message). */
+  int flags =
+      MSG_NOSIGNAL | (timeout_ms == MSL_WAIT_FOREVER ? 0 : MSG_DONTWAIT);
   for (;;) {
-    if (sendmsg(h->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+    if (sendmsg(h->fd, &mh, flags) >= 0)
       return 0;
     if (errno == EINTR)
       continue;

@@ -29,9 +29,9 @@ enum msl_path_kind {
 };
 
 typedef struct msl_path {
-  int kind;                             /* enum msl_path_kind */
-  char host[MSL_PATH_HOST_MAX + 1];     /* upper-cased, "" unless HOST */
-  char name[MSL_PATH_NAME_MAX + 1];     /* e.g. "APP\EVENTS" */
+  int kind;                         /* enum msl_path_kind */
+  char host[MSL_PATH_HOST_MAX + 1]; /* upper-cased, "" unless HOST */
+  char name[MSL_PATH_NAME_MAX + 1]; /* e.g. "APP\EVENTS" */
   size_t name_len;
 } msl_path;
 

@@ -68,19 +68,29 @@ int msl_nbname_from_raw(msl_nbname *n, const uint8_t raw[16],
 
 /* The 32-byte first-level label: two 'A'..'P' characters per raw byte. */
 static int decode_first_label(msl_nbname *n, const uint8_t *enc) {
+  unsigned bad = 0;
   for (size_t i = 0; i < MSL_NBNAME_RAW_LEN; i++) {
     unsigned hi = (unsigned)enc[2 * i] - 'A';
     unsigned lo = (unsigned)enc[2 * i + 1] - 'A';
-    if (hi > 15 || lo > 15)
-      return MSL_ERR_NAME;
-    n->raw[i] = (uint8_t)(hi << 4 | lo);
+    bad |= hi | lo; /* any value above 15 sets a bit above the low four */
+    n->raw[i] = (uint8_t)(hi << 4 | (lo & 15));
   }
-  return 0;
+  return bad > 15 ? MSL_ERR_NAME : 0;
 }
 
 int msl_nbname_decode(msl_nbname *n, msl_rd *r, int allow_ptr) {
   if (r->err)
     return r->err;
+  /* Fast path, the form nearly every packet has: one 32-byte label, no
+   * scope. Same checks as the general loop below. */
+  if (r->len - r->off >= 34 && r->p[r->off] == 32 && r->p[r->off + 33] == 0) {
+    if (decode_first_label(n, r->p + r->off + 1))
+      return r->err = MSL_ERR_NAME;
+    n->scope_len = 0;
+    n->scope[0] = '\0';
+    r->off += 34;
+    return 0;
+  }
   msl_rd cur = *r;      /* where labels are read now (moves on jumps) */
   size_t resume = 0;    /* caller's cursor after the first pointer */
   int jumped = 0, jumps = 0, first = 1;

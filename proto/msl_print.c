@@ -333,7 +333,9 @@ void msl_pr_bits(msl_out *o, uint32_t v, const char *(*name)(uint32_t),
   }
 }
 
-const char *msl_pr_sv_name(uint32_t bit) { return msl_browse_sv_type_name(bit); }
+const char *msl_pr_sv_name(uint32_t bit) {
+  return msl_browse_sv_type_name(bit);
+}
 
 const char *msl_pr_role_name(uint32_t bit) {
   return bit > 0xff ? NULL : msl_browse_role_name((uint8_t)bit);
@@ -409,10 +411,6 @@ void msl_print_error(msl_out *o, const msl_dissect *d) {
   msl_out_str(o, why(d->err_layer, d->err));
   if ((d->flags & MSL_DISSECT_TRUNCATED) && d->err_layer != MSL_LAYER_UDP)
     msl_out_str(o, " (the capture cut the packet short)");
-}
-
-int msl_pr_begin(msl_out *o, const msl_dissect *d) {
-  return o && d && !o->overflow;
 }
 
 int msl_pr_end(msl_out *o, size_t start) {

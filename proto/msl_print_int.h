@@ -43,9 +43,8 @@ const char *msl_pr_nbns_hflag_name(uint32_t bit);
  * ("Name query", "Registration", ...; NULL when unknown). */
 const char *msl_pr_nbns_info_opcode(unsigned opcode);
 
-/* Printer entry and exit: returns 1 when the printer can go on. */
-int msl_pr_begin(msl_out *o, const msl_dissect *d);
-/* Rolls back to start on overflow; returns 0 or MSL_ERR_OVERFLOW. */
+/* Printer exit: rolls back to start on overflow; returns 0 or
+ * MSL_ERR_OVERFLOW. */
 int msl_pr_end(msl_out *o, size_t start);
 
 #endif /* MSL_PRINT_INT_H */

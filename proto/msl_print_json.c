@@ -188,13 +188,13 @@ static void browse(jw *top, const msl_browse *b) {
     jnum(&j, "os_minor", a->os_minor);
     jnum(&j, "server_type", a->server_type);
     jbits(&j, "server_type_names", a->server_type, msl_pr_sv_name);
-    if (b->opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT) {
+    /* 0x0C: bytes 28..31 are not defined (MS-BRWS <19>-<21>), shown
+     * both ways, as the announcements' fields and as one u32. */
+    jnum(&j, "proto_major", a->browser_major);
+    jnum(&j, "proto_minor", a->browser_minor);
+    jnum(&j, "signature", a->signature);
+    if (b->opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT)
       jnum(&j, "mysterious", msl_browse_mysterious(a));
-    } else {
-      jnum(&j, "proto_major", a->browser_major);
-      jnum(&j, "proto_minor", a->browser_minor);
-      jnum(&j, "signature", a->signature);
-    }
     jview_ascii(&j, b->opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT ? "mb_server"
                                                                 : "comment",
                 a->comment);
@@ -378,6 +378,7 @@ static void netlogon(jw *top, const msl_netlogon *m) {
     }
     if (r->has_sockaddr) {
       jnum(&j, "dc_sockaddr_size", r->sockaddr_size);
+      jhex(&j, "dc_sockaddr_hex", r->sockaddr.ptr, r->sockaddr.len);
       if (r->sockaddr_size >= 8) {
         jnum(&j, "dc_sockaddr_family", r->sin_family);
         jnum(&j, "dc_sockaddr_port", r->sin_port);

@@ -76,7 +76,7 @@ printf '\377\000\001' | "$ms" send "$slot" || bad "send binary"
 wait $lp; rc=$?
 [ $rc -eq 0 ] && ok "listen --json exits 0" || bad "listen --json exit $rc"
 cat >"$tmp/want2" <<'JSON'
-{"length":9,"data":"café \"q\"","data_hex":"636166c3a9202271","origin":"local"}
+{"length":9,"data":"café \"q\"","data_hex":"636166c3a920227122","origin":"local"}
 {"length":3,"data":null,"data_hex":"ff0001","origin":"local"}
 JSON
 check "json output" "$tmp/want2" "$tmp/out2"

@@ -853,17 +853,17 @@ static void test_foreign_datagrams_dropped(void **state) {
   sa.sun_family = AF_UNIX;
   snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/TEST_LOCAL.sock", g_rundir);
   static const uint8_t junk[][9] = {
-      {1},                  /* too short */
-      {9, 0, 0, 0, 'v'},    /* unknown version */
-      {1, 0, 4, 0, 'e'},    /* ext_len without flag */
-      {1, 1, 40, 0},        /* extension missing */
+      {1},                         /* too short */
+      {9, 0, 0, 0, 'v'},           /* unknown version */
+      {1, 0, 4, 0, 'e'},           /* ext_len without flag */
+      {1, 1, 40, 0},               /* extension missing */
       {1, 0, 0, 0, 1, 2, 3, 4, 5}, /* over the slot's maximum (4) */
   };
   static const size_t jl[] = {1, 5, 5, 4, 9};
   for (size_t i = 0; i < 5; i++)
-    assert_int_equal(sendto(s, junk[i], jl[i], 0, (struct sockaddr *)&sa,
-                            sizeof(sa)),
-                     (ssize_t)jl[i]);
+    assert_int_equal(
+        sendto(s, junk[i], jl[i], 0, (struct sockaddr *)&sa, sizeof(sa)),
+        (ssize_t)jl[i]);
   static const uint8_t good[] = {1, 0, 0, 0, 'o', 'k'};
   assert_int_equal(
       sendto(s, good, sizeof(good), 0, (struct sockaddr *)&sa, sizeof(sa)),
@@ -877,10 +877,10 @@ static void test_foreign_datagrams_dropped(void **state) {
 
 static void test_strerror(void **state) {
   (void)state;
-  static const int codes[] = {MSL_ERR_EXISTS,       MSL_ERR_NOT_FOUND,
-                              MSL_ERR_TIMEOUT,      MSL_ERR_BUFFER_TOO_SMALL,
-                              MSL_ERR_QUEUE_FULL,   MSL_ERR_BAD_PATH,
-                              MSL_ERR_ACCESS,       MSL_ERR_MSG_TOO_BIG};
+  static const int codes[] = {MSL_ERR_EXISTS,     MSL_ERR_NOT_FOUND,
+                              MSL_ERR_TIMEOUT,    MSL_ERR_BUFFER_TOO_SMALL,
+                              MSL_ERR_QUEUE_FULL, MSL_ERR_BAD_PATH,
+                              MSL_ERR_ACCESS,     MSL_ERR_MSG_TOO_BIG};
   for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
     assert_string_not_equal(msl_strerror(codes[i]), "unknown error");
     for (size_t j = 0; j < i; j++)

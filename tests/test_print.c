@@ -232,7 +232,8 @@ static void load(const char *file, unsigned long frame) {
 static msl_dissect D;
 static char buf[MSL_PRINT_OUT_MAX];
 
-static const char *print(int which, const msl_pkt_meta *m, const msl_dissect *d) {
+static const char *print(int which, const msl_pkt_meta *m,
+                         const msl_dissect *d) {
   msl_out o;
   msl_out_init(&o, buf, sizeof(buf));
   int rc = which == 0   ? msl_print_summary(&o, m, d, 0)
@@ -578,8 +579,8 @@ static void test_utf16(void **state) {
   size_t n = 0;
   msg[n++] = 0x07;
   msg[n++] = 0x00;
-  memcpy(msg + n, "PC\0\\MAILSLOT\\NET\\GETDC1\0", 25);
-  n += 25;
+  memcpy(msg + n, "PC\0\\MAILSLOT\\NET\\GETDC1", 24);
+  n += 24;
   if (n % 2)
     msg[n++] = 0;
   memcpy(msg + n, u16, sizeof(u16));

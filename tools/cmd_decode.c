@@ -73,8 +73,12 @@ static void on_line(const msl_pkt_meta *m, const msl_dissect *d, void *user) {
     flush_out(r);
     print_one(r, m, d);
   }
-  if (r->out.len >= MSL_PRINT_OUT_MAX || r->live)
+  if (r->live) { /* a person is watching: every packet at once */
     flush_out(r);
+    fflush(stdout);
+  } else if (r->out.len >= MSL_PRINT_OUT_MAX) {
+    flush_out(r);
+  }
 }
 
 /* Reads every packet of an open capture. Returns 0, or -1 on a read

@@ -44,8 +44,10 @@ static int parse_u32(const char *s, uint32_t *out) {
 static size_t utf8_seq(const uint8_t *p, size_t n) {
   if (p[0] < 0x80)
     return 1;
-  size_t len = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-               : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+  size_t len = (p[0] & 0xe0) == 0xc0   ? 2
+               : (p[0] & 0xf0) == 0xe0 ? 3
+               : (p[0] & 0xf8) == 0xf0 ? 4
+                                       : 0;
   if (!len || len > n)
     return 0;
   uint32_t c = p[0] & (0x7f >> len);
@@ -240,8 +242,9 @@ int cmd_listen(int argc, char **argv) {
       if (deadline >= 0) {
         long long left = deadline - now_ms();
         if (left <= 0) {
-          fprintf(stderr, "mailslot listen: timeout: no message in %lu ms "
-                          "(%lu received)\n",
+          fprintf(stderr,
+                  "mailslot listen: timeout: no message in %lu ms "
+                  "(%lu received)\n",
                   (unsigned long)timeout, got);
           status = EXIT_TIMEOUT;
           break;
@@ -299,11 +302,10 @@ static int slurp(FILE *f, uint8_t *buf, size_t cap, size_t *len) {
 }
 
 int cmd_send(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"file", required_argument, NULL, 'f'},
-      {"wait", required_argument, NULL, 'w'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
+                                       {"wait", required_argument, NULL, 'w'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   const char *file = NULL;
   uint32_t wait = 1000;
   int c;

@@ -78,7 +78,7 @@ static size_t full_decode(const struct pkt *k) {
 
 static size_t nbns_decode(const struct pkt *k) {
   msl_nbns n;
-  return msl_nbns_decode(&n, k->p, k->len) == 0 ? n.id : 0;
+  return msl_nbns_decode(&n, k->p, k->len) == 0 ? n.trn_id : 0;
 }
 
 static size_t copy_bytes(const struct pkt *k) {

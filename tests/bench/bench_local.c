@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +66,53 @@ static double raw_throughput(size_t size) {
   waitpid(pid, NULL, 0);
   close(sv[0]);
   return THR_MSGS / dt;
+}
+
+/* The same kernel path a mailslot uses: a socket bound to a file, a
+ * connected writer; the receiver's queue is capped by
+ * net.unix.max_dgram_qlen, which a socketpair does not hit. */
+static double raw_bound_throughput(size_t size) {
+  static uint8_t buf[65536];
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sun_family = AF_UNIX;
+  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/raw.sock",
+           getenv("MAILSLOT_RUNDIR"));
+  unlink(sa.sun_path);
+  int r = socket(AF_UNIX, SOCK_DGRAM, 0);
+  if (r < 0 || bind(r, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+    die("bind", 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int w = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (connect(w, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+      _exit(1);
+    memset(buf, 'x', size);
+    for (int i = 0; i < THR_MSGS; i++)
+      if (send(w, buf, size, 0) != (ssize_t)size)
+        _exit(1);
+    _exit(0);
+  }
+  double t0 = now_s();
+  for (int i = 0; i < THR_MSGS; i++)
+    if (recv(r, buf, sizeof(buf), 0) != (ssize_t)size)
+      die("raw recv", 0);
+  double dt = now_s() - t0;
+  waitpid(pid, NULL, 0);
+  close(r);
+  unlink(sa.sun_path);
+  return THR_MSGS / dt;
+}
+
+/* Best of three runs: the machine's noise only ever slows a run down. */
+static double best3(double (*f)(size_t), size_t size) {
+  double best = 0;
+  for (int i = 0; i < 3; i++) {
+    double v = f(size);
+    if (v > best)
+      best = v;
+  }
+  return best;
 }
 
 static double raw_latency(size_t size) {
@@ -185,19 +233,23 @@ int main(void) {
   setenv("MAILSLOT_RUNDIR", dir, 1);
   signal(SIGPIPE, SIG_IGN);
   printf("local mailslot vs raw AF_UNIX SOCK_DGRAM socketpair "
-         "(%d messages, %d round trips)\n",
+         "(%d messages best of 3, %d round trips)\n",
          THR_MSGS, LAT_ROUNDS);
-  printf("%-6s %14s %14s %6s   %12s %12s %6s\n", "size", "mailslot msg/s",
-         "raw msg/s", "ratio", "mailslot lat", "raw lat", "ratio");
+  printf("%-5s %12s %12s %6s %12s  %10s %10s %6s\n", "size", "slot msg/s",
+         "pair msg/s", "ratio", "bound msg/s", "slot lat", "pair lat", "ratio");
   for (size_t i = 0; i < 2; i++) {
     size_t s = sizes[i];
-    double rt = raw_throughput(s), mt = slot_throughput(s);
+    double rt = best3(raw_throughput, s), mt = best3(slot_throughput, s);
+    double bt = best3(raw_bound_throughput, s);
     double rl = raw_latency(s), ml = slot_latency(s);
-    printf("%-6zu %14.0f %14.0f %5.2fx   %9.2f us %9.2f us %5.2fx\n", s, mt,
-           rt, mt / rt, ml * 1e6, rl * 1e6, rl / ml);
+    printf("%-5zu %12.0f %12.0f %5.2fx %12.0f  %7.2f us %7.2f us %5.2fx\n", s,
+           mt, rt, mt / rt, bt, ml * 1e6, rl * 1e6, rl / ml);
   }
-  printf("(ratio: mailslot / raw for msg/s, raw / mailslot for latency; "
-         ">= 0.80 is the target)\n");
+  printf("ratio: slot/pair for msg/s, pair/slot for median one-way latency "
+         "(target >= 0.80).\n"
+         "bound: a raw socket bound to a file with a connected writer, the "
+         "kernel path a\nmailslot uses; its queue is capped at "
+         "net.unix.max_dgram_qlen datagrams.\n");
   rmdir(dir);
   return 0;
 }
