@@ -85,8 +85,7 @@ static msl_capture *setup(pcap_t *pc, const msl_capture_opts *opts,
 }
 
 msl_capture *msl_capture_open_file(const char *path,
-                                   const msl_capture_opts *opts,
-                                   char *errbuf) {
+                                   const msl_capture_opts *opts, char *errbuf) {
   char pe[PCAP_ERRBUF_SIZE] = "";
   if (errbuf)
     errbuf[0] = 0;
@@ -116,8 +115,7 @@ msl_capture *msl_capture_open_fp(FILE *fp, const char *name,
 }
 
 msl_capture *msl_capture_open_live(const char *iface,
-                                   const msl_capture_opts *opts,
-                                   char *errbuf) {
+                                   const msl_capture_opts *opts, char *errbuf) {
   char pe[PCAP_ERRBUF_SIZE] = "";
   char filter[sizeof MSL_CAPTURE_FILTER + MSL_CAPTURE_MAX_PORTS * 20];
   struct bpf_program prog;
@@ -181,9 +179,8 @@ static int port_kind(const msl_capture *c, uint16_t sport, uint16_t dport) {
     return MSL_CAPTURE_KIND_AUTO;
   for (size_t i = 0; i < c->opts.nports; i++)
     if (c->opts.ports[i] == sport || c->opts.ports[i] == dport)
-      return c->opts.kinds[i] == MSL_CAPTURE_KIND_NBNS
-                 ? MSL_CAPTURE_KIND_NBNS
-                 : MSL_CAPTURE_KIND_NBDGM;
+      return c->opts.kinds[i] == MSL_CAPTURE_KIND_NBNS ? MSL_CAPTURE_KIND_NBNS
+                                                       : MSL_CAPTURE_KIND_NBDGM;
   return -1;
 }
 

@@ -35,27 +35,27 @@ typedef struct msl_capture_opts {
   uint16_t ports[MSL_CAPTURE_MAX_PORTS]; /* extra UDP ports */
   uint8_t kinds[MSL_CAPTURE_MAX_PORTS];  /* enum msl_capture_kind each */
   size_t nports;
-  int snaplen;    /* live: bytes per packet (0 = 65535) */
-  int promisc;    /* live: promiscuous mode */
-  int timeout_ms; /* live: read timeout (0 = 200 ms) */
+  int snaplen;            /* live: bytes per packet (0 = 65535) */
+  int promisc;            /* live: promiscuous mode */
+  int timeout_ms;         /* live: read timeout (0 = 200 ms) */
   size_t ip_frag_pending; /* IPv4 reassembly slots (0 = default 16) */
 } msl_capture_opts;
 
 typedef struct msl_capture_pkt {
-  uint64_t frame;    /* 1-based record number in the input */
-  int64_t ts_sec;    /* capture time stamp */
-  uint32_t ts_nsec;  /* nanoseconds (files are read at nanosecond
-                        precision; microsecond files give multiples of
-                        1000) */
+  uint64_t frame;     /* 1-based record number in the input */
+  int64_t ts_sec;     /* capture time stamp */
+  uint32_t ts_nsec;   /* nanoseconds (files are read at nanosecond
+                         precision; microsecond files give multiples of
+                         1000) */
   int64_t origin_sec; /* time stamp of the input's first record */
   uint32_t origin_nsec;
-  uint32_t caplen;   /* frame bytes captured */
-  uint32_t len;      /* frame bytes on the wire */
-  uint32_t src_ip;   /* host-order IPv4 addresses */
+  uint32_t caplen; /* frame bytes captured */
+  uint32_t len;    /* frame bytes on the wire */
+  uint32_t src_ip; /* host-order IPv4 addresses */
   uint32_t dst_ip;
   uint16_t sport, dport;
-  unsigned kind;     /* AUTO when a port is 137 or 138 (the dissector
-                        chooses), else the extra port's kind */
+  unsigned kind;          /* AUTO when a port is 137 or 138 (the dissector
+                             chooses), else the extra port's kind */
   const uint8_t *payload; /* UDP payload: valid until the next call */
   size_t plen;            /* bytes of it captured (<= udp_len) */
   size_t udp_len;         /* payload length the UDP header declares */
@@ -65,11 +65,11 @@ typedef struct msl_capture_pkt {
 
 /* Counters of one capture (frames are all records read). */
 typedef struct msl_capture_counts {
-  uint64_t frames;      /* records read */
-  uint64_t matched;     /* UDP packets yielded */
-  uint64_t not_ip;      /* frames that were not IPv4 */
-  uint64_t malformed;   /* bad link/IPv4/UDP headers */
-  uint64_t ip_frags;    /* IPv4 fragments seen */
+  uint64_t frames;    /* records read */
+  uint64_t matched;   /* UDP packets yielded */
+  uint64_t not_ip;    /* frames that were not IPv4 */
+  uint64_t malformed; /* bad link/IPv4/UDP headers */
+  uint64_t ip_frags;  /* IPv4 fragments seen */
   uint64_t ip_reassembled;
   uint64_t ip_frag_dropped; /* fragments dropped or datagrams expired */
 } msl_capture_counts;
@@ -83,8 +83,7 @@ void msl_capture_opts_default(msl_capture_opts *opts);
  * not a capture, or has a link type we do not read.
  */
 msl_capture *msl_capture_open_file(const char *path,
-                                   const msl_capture_opts *opts,
-                                   char *errbuf);
+                                   const msl_capture_opts *opts, char *errbuf);
 
 /**
  * As msl_capture_open_file over an open stream (taken over: closed by
@@ -98,8 +97,7 @@ msl_capture *msl_capture_open_fp(FILE *fp, const char *name,
  * "or udp port N" per extra port. Needs capture privileges.
  */
 msl_capture *msl_capture_open_live(const char *iface,
-                                   const msl_capture_opts *opts,
-                                   char *errbuf);
+                                   const msl_capture_opts *opts, char *errbuf);
 
 /**
  * Saves every frame read from now on (matching or not) to path with

@@ -101,9 +101,9 @@ void msl_decoder_packet(msl_decoder *dec, const msl_capture_pkt *pkt,
   uint8_t t = d->nbdgm.type;
   if (t < MSL_NBDGM_DIRECT_UNIQUE || t > MSL_NBDGM_BROADCAST)
     return;
-  uint64_t now_ms = pkt->ts_sec < 0 ? 0
-                                    : (uint64_t)pkt->ts_sec * 1000u +
-                                          pkt->ts_nsec / 1000000u;
+  uint64_t now_ms =
+      pkt->ts_sec < 0 ? 0
+                      : (uint64_t)pkt->ts_sec * 1000u + pkt->ts_nsec / 1000000u;
   msl_reasm_out out;
   if (msl_reasm_add(&dec->reasm, &d->nbdgm, pkt->src_ip, pkt->sport, now_ms,
                     &out) != MSL_REASM_COMPLETE)

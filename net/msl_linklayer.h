@@ -63,15 +63,15 @@ int msl_link_ipv4(int dlt, const uint8_t *frame, size_t caplen, msl_view *ip);
  *   |                    Options (IHL > 5)                          |
  */
 typedef struct msl_ipv4 {
-  uint32_t src, dst;     /* host-order values (192.0.2.1 is 0xc0000201) */
+  uint32_t src, dst; /* host-order values (192.0.2.1 is 0xc0000201) */
   uint16_t id;
   uint8_t proto;
-  uint8_t more_frags;    /* MF flag */
-  uint16_t frag_off;     /* fragment offset in bytes */
-  uint16_t total_len;    /* Total Length as read */
-  msl_view payload;      /* captured payload, trimmed to Total Length */
-  size_t payload_len;    /* payload length Total Length declares */
-  int cut;               /* captured payload shorter than declared */
+  uint8_t more_frags; /* MF flag */
+  uint16_t frag_off;  /* fragment offset in bytes */
+  uint16_t total_len; /* Total Length as read */
+  msl_view payload;   /* captured payload, trimmed to Total Length */
+  size_t payload_len; /* payload length Total Length declares */
+  int cut;            /* captured payload shorter than declared */
 } msl_ipv4;
 
 /*
@@ -85,9 +85,9 @@ int msl_ipv4_parse(msl_ipv4 *ip, const uint8_t *p, size_t len);
 /* UDP header [RFC 768]: source port, destination port, length, checksum. */
 typedef struct msl_udp {
   uint16_t sport, dport;
-  msl_view payload;     /* captured payload, trimmed to the UDP length */
-  size_t payload_len;   /* UDP length - 8 */
-  int cut;              /* captured payload shorter than declared */
+  msl_view payload;   /* captured payload, trimmed to the UDP length */
+  size_t payload_len; /* UDP length - 8 */
+  int cut;            /* captured payload shorter than declared */
 } msl_udp;
 
 /*

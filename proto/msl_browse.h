@@ -276,7 +276,7 @@ typedef struct msl_browse_names {
  *         a comment over MSL_BROWSE_COMMENT_DECODE_MAX characters),
  *         MSL_ERR_UNSUPPORTED (unknown opcode).
  */
-MSL_API int msl_browse_decode(msl_browse *out, const uint8_t *p, size_t len);
+MSL_PROTO_API int msl_browse_decode(msl_browse *out, const uint8_t *p, size_t len);
 
 /**
  * Encodes a frame (the inverse of msl_browse_decode, trailing bytes
@@ -288,7 +288,7 @@ MSL_API int msl_browse_decode(msl_browse *out, const uint8_t *p, size_t len);
  *         backup list that does not hold `count` names), MSL_ERR_UNSUPPORTED
  *         (unknown opcode).
  */
-MSL_API int msl_browse_encode(const msl_browse *m, uint8_t *buf, size_t cap);
+MSL_PROTO_API int msl_browse_encode(const msl_browse *m, uint8_t *buf, size_t cap);
 
 /**
  * Decodes an LM 2.x announcement from \MAILSLOT\LANMAN.
@@ -296,12 +296,12 @@ MSL_API int msl_browse_encode(const msl_browse *m, uint8_t *buf, size_t cap);
  *         msl_browse_decode), MSL_ERR_UNSUPPORTED (opcode low byte not
  *         0x01/0x0C/0x0F; out->opcode is still set).
  */
-MSL_API int msl_browse_decode_lanman(msl_browse_lanman *out, const uint8_t *p,
+MSL_PROTO_API int msl_browse_decode_lanman(msl_browse_lanman *out, const uint8_t *p,
                                      size_t len);
 
 /** Encodes an LM 2.x announcement. Returns the length or an error as
  * msl_browse_encode. */
-MSL_API int msl_browse_encode_lanman(const msl_browse_lanman *m, uint8_t *buf,
+MSL_PROTO_API int msl_browse_encode_lanman(const msl_browse_lanman *m, uint8_t *buf,
                                      size_t cap);
 
 /**
@@ -310,15 +310,15 @@ MSL_API int msl_browse_encode_lanman(const msl_browse_lanman *m, uint8_t *buf,
  * LM 2.x. Both start 01 00; the MS-BRWS layout is recognised by its
  * opcode and the signature bytes 55 AA at offset 30.
  */
-MSL_API int msl_browse_lanman_is_brws(const uint8_t *p, size_t len);
+MSL_PROTO_API int msl_browse_lanman_is_brws(const uint8_t *p, size_t len);
 
 /** 1 when both frames hold the same fields and view contents. */
-MSL_API int msl_browse_equal(const msl_browse *a, const msl_browse *b);
+MSL_PROTO_API int msl_browse_equal(const msl_browse *a, const msl_browse *b);
 
 /* ---- backup list names ---- */
 
 /** Starts walking r->list. */
-MSL_API void msl_browse_names_init(msl_browse_names *it,
+MSL_PROTO_API void msl_browse_names_init(msl_browse_names *it,
                                    const msl_browse_backup_resp *r);
 
 /**
@@ -327,7 +327,7 @@ MSL_API void msl_browse_names_init(msl_browse_names *it,
  * list that does not hold that many well-formed names (only for lists not
  * produced by msl_browse_decode).
  */
-MSL_API int msl_browse_names_next(msl_browse_names *it, msl_view *name);
+MSL_PROTO_API int msl_browse_names_next(msl_browse_names *it, msl_view *name);
 
 /* ---- builders: fill a frame to pass to msl_browse_encode ---- */
 /*
@@ -343,10 +343,10 @@ MSL_API int msl_browse_names_next(msl_browse_names *it, msl_view *name);
  * version 0F 01, signature AA55, comment NULL or "" for the single NUL
  * Windows sends (<13>). periodicity_ms: see msl_browse_host_period_ms().
  */
-MSL_API int msl_browse_build_host_announcement(
+MSL_PROTO_API int msl_browse_build_host_announcement(
     msl_browse *m, const char *name, uint32_t periodicity_ms, uint8_t os_major,
     uint8_t os_minor, uint32_t server_type, const char *comment);
-MSL_API int msl_browse_build_local_master_announcement(
+MSL_PROTO_API int msl_browse_build_local_master_announcement(
     msl_browse *m, const char *name, uint32_t periodicity_ms, uint8_t os_major,
     uint8_t os_minor, uint32_t server_type, const char *comment);
 
@@ -355,23 +355,23 @@ MSL_API int msl_browse_build_local_master_announcement(
  * 28..31 as the spec's SHOULD (0F 01 55 AA, as Samba) since Windows leaves
  * them uninitialised. Windows uses server_type DOMAIN_ENUM|NT (0x80001000).
  */
-MSL_API int msl_browse_build_domain_announcement(msl_browse *m,
+MSL_PROTO_API int msl_browse_build_domain_announcement(msl_browse *m,
                                                  const char *group,
                                                  uint32_t periodicity_ms,
                                                  uint32_t server_type,
                                                  const char *master_name);
 
 /** AnnouncementRequest (0x02): Reserved 0, ResponseName. */
-MSL_API int msl_browse_build_announcement_request(msl_browse *m,
+MSL_PROTO_API int msl_browse_build_announcement_request(msl_browse *m,
                                                   const char *response_name);
 
 /** RequestElection (0x08): Version 1, Unused 0. */
-MSL_API int msl_browse_build_election(msl_browse *m, uint32_t criteria,
+MSL_PROTO_API int msl_browse_build_election(msl_browse *m, uint32_t criteria,
                                       uint32_t uptime_ms,
                                       const char *server_name);
 
 /** GetBackupListRequest (0x09); Windows: count 4, token 1. */
-MSL_API int msl_browse_build_backup_list_request(msl_browse *m, uint8_t count,
+MSL_PROTO_API int msl_browse_build_backup_list_request(msl_browse *m, uint8_t count,
                                                  uint32_t token);
 
 /**
@@ -380,21 +380,21 @@ MSL_API int msl_browse_build_backup_list_request(msl_browse *m, uint8_t count,
  * @return 0, MSL_ERR_ARG, or MSL_ERR_OVERFLOW when scratch is too small
  *         (n * 16 bytes always suffice).
  */
-MSL_API int msl_browse_build_backup_list_response(msl_browse *m, uint32_t token,
+MSL_PROTO_API int msl_browse_build_backup_list_response(msl_browse *m, uint32_t token,
                                                   const char *const *names,
                                                   unsigned n, uint8_t *scratch,
                                                   size_t scratch_cap);
 
 /** BecomeBackup (0x0B) and MasterAnnouncement (0x0D). */
-MSL_API int msl_browse_build_become_backup(msl_browse *m, const char *name);
-MSL_API int msl_browse_build_master_announcement(msl_browse *m,
+MSL_PROTO_API int msl_browse_build_become_backup(msl_browse *m, const char *name);
+MSL_PROTO_API int msl_browse_build_master_announcement(msl_browse *m,
                                                  const char *name);
 
 /** ResetStateRequest (0x0E); type from enum msl_browse_reset_type. */
-MSL_API int msl_browse_build_reset_state(msl_browse *m, uint8_t type);
+MSL_PROTO_API int msl_browse_build_reset_state(msl_browse *m, uint8_t type);
 
 /** LM 2.x HostAnnouncement (opcode 0x0001) with the interval in seconds. */
-MSL_API int msl_browse_build_lanman(msl_browse_lanman *m, const char *name,
+MSL_PROTO_API int msl_browse_build_lanman(msl_browse_lanman *m, const char *name,
                                     uint32_t server_type, uint8_t os_major,
                                     uint8_t os_minor, uint16_t interval_s,
                                     const char *comment);
@@ -402,10 +402,10 @@ MSL_API int msl_browse_build_lanman(msl_browse_lanman *m, const char *name,
 /* ---- helpers ---- */
 
 /** Length of the name in a 16-byte field: up to the first NUL, else 16. */
-MSL_API size_t msl_browse_name16_len(const uint8_t name[MSL_BROWSE_NAME_LEN]);
+MSL_PROTO_API size_t msl_browse_name16_len(const uint8_t name[MSL_BROWSE_NAME_LEN]);
 
 /** DomainAnnouncement bytes 28..31 as one u32, as Wireshark shows them. */
-MSL_API uint32_t msl_browse_mysterious(const msl_browse_announce *a);
+MSL_PROTO_API uint32_t msl_browse_mysterious(const msl_browse_announce *a);
 
 /**
  * Windows' HostAnnouncement timer [MS-BRWS §3.2.6]: after the timer has
@@ -413,24 +413,24 @@ MSL_API uint32_t msl_browse_mysterious(const msl_browse_announce *a);
  * 8 minutes, then 12. (Windows 10 in browse-becomebackup-2016-suricata.pcap
  * sends 60000, 120000, 120000, 240000, 480000.)
  */
-MSL_API uint32_t msl_browse_host_period_ms(unsigned count);
+MSL_PROTO_API uint32_t msl_browse_host_period_ms(unsigned count);
 
 /** "HostAnnouncement", ... or NULL for an unknown opcode. */
-MSL_API const char *msl_browse_opcode_name(unsigned opcode);
+MSL_PROTO_API const char *msl_browse_opcode_name(unsigned opcode);
 
 /** "WORKSTATION", "SERVER", ... for one ServerType bit; NULL when the
  * argument is not a single assigned bit. */
-MSL_API const char *msl_browse_sv_type_name(uint32_t bit);
+MSL_PROTO_API const char *msl_browse_sv_type_name(uint32_t bit);
 
 /** "BACKUP", "DC", "MASTER", "PREFERRED", "WINS", "PDC" for one role bit,
  * NULL otherwise. */
-MSL_API const char *msl_browse_role_name(uint8_t bit);
+MSL_PROTO_API const char *msl_browse_role_name(uint8_t bit);
 
 /** "WFW", "NTW", "NTS" for the criteria OS byte, NULL otherwise. */
-MSL_API const char *msl_browse_elect_os_name(uint8_t os);
+MSL_PROTO_API const char *msl_browse_elect_os_name(uint8_t os);
 
 /** "STOP_MASTER", "CLEAR_ALL", "STOP" or NULL. */
-MSL_API const char *msl_browse_reset_name(uint8_t type);
+MSL_PROTO_API const char *msl_browse_reset_name(uint8_t type);
 
 /**
  * Renders ServerType bits as text, lowest bit first, joined by "|"
@@ -439,9 +439,9 @@ MSL_API const char *msl_browse_reset_name(uint8_t type);
  * when cap is 0); returns the length it needs, without the NUL, like
  * snprintf.
  */
-MSL_API size_t msl_browse_sv_type_format(uint32_t type, char *buf, size_t cap);
+MSL_PROTO_API size_t msl_browse_sv_type_format(uint32_t type, char *buf, size_t cap);
 
 /** The same for election role bits ("MASTER|WINS"; unknown bits as 0x40). */
-MSL_API size_t msl_browse_role_format(uint8_t role, char *buf, size_t cap);
+MSL_PROTO_API size_t msl_browse_role_format(uint8_t role, char *buf, size_t cap);
 
 #endif /* MSL_BROWSE_H */

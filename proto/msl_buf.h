@@ -19,6 +19,10 @@
 
 #include "mailslot.h"
 
+/* The codec is linked into the library and the tools but its ABI is not
+ * public yet: its functions stay hidden in libmailslot.so. */
+#define MSL_PROTO_API
+
 /* A view into the input: valid while the decoded buffer is. */
 typedef struct msl_view {
   const uint8_t *ptr;

@@ -115,7 +115,7 @@ typedef struct msl_dissect {
  * the layer named by d->err_layer (MSL_ERR_ARG for NULL d, or NULL p with
  * len > 0; d is then untouched when NULL).
  */
-MSL_API int msl_dissect_udp(msl_dissect *d, uint16_t sport, uint16_t dport,
+MSL_PROTO_API int msl_dissect_udp(msl_dissect *d, uint16_t sport, uint16_t dport,
                             const uint8_t *p, size_t len, unsigned flags);
 
 /*
@@ -127,12 +127,12 @@ MSL_API int msl_dissect_udp(msl_dissect *d, uint16_t sport, uint16_t dport,
  * Returns d->err as msl_dissect_udp (MSL_ERR_ARG for NULL d or dgm, or a
  * dgm of another type).
  */
-MSL_API int msl_dissect_user_data(msl_dissect *d, const msl_nbdgm *dgm,
+MSL_PROTO_API int msl_dissect_user_data(msl_dissect *d, const msl_nbdgm *dgm,
                                   unsigned flags);
 
 /* "nbdgm", "smb", "browse", "lanman", "netlogon", "nbns", "udp" for one
  * MSL_LAYER_* bit; "" for 0 or an unknown value. */
-MSL_API const char *msl_dissect_layer_name(unsigned layer);
+MSL_PROTO_API const char *msl_dissect_layer_name(unsigned layer);
 
 /*
  * Metadata of the captured packet a dissection came from, filled by the

@@ -140,7 +140,7 @@ typedef struct msl_nbdgm {
  * MSL_ERR_INVALID (see above), MSL_ERR_UNSUPPORTED (unknown MSG_TYPE; the
  * 10-byte header fields are filled).
  */
-MSL_API int msl_nbdgm_decode(msl_nbdgm *out, const uint8_t *p, size_t len);
+MSL_PROTO_API int msl_nbdgm_decode(msl_nbdgm *out, const uint8_t *p, size_t len);
 
 /*
  * Encodes m into buf (cap bytes; buf may be NULL with cap 0 to ask the
@@ -151,10 +151,10 @@ MSL_API int msl_nbdgm_decode(msl_nbdgm *out, const uint8_t *p, size_t len);
  * NULL ptr and len > 0), MSL_ERR_UNSUPPORTED (unknown type), MSL_ERR_TOO_BIG
  * (computed DGM_LENGTH over 65535), MSL_ERR_OVERFLOW.
  */
-MSL_API int msl_nbdgm_encode(const msl_nbdgm *m, uint8_t *buf, size_t cap);
+MSL_PROTO_API int msl_nbdgm_encode(const msl_nbdgm *m, uint8_t *buf, size_t cap);
 
 /* Bytes msl_nbdgm_encode needs for m (0 for an unknown type or NULL). */
-MSL_API size_t msl_nbdgm_encoded_len(const msl_nbdgm *m);
+MSL_PROTO_API size_t msl_nbdgm_encoded_len(const msl_nbdgm *m);
 
 /*
  * Prepares a DIRECT_UNIQUE, DIRECT_GROUP or BROADCAST datagram for sending:
@@ -164,21 +164,21 @@ MSL_API size_t msl_nbdgm_encoded_len(const msl_nbdgm *m);
  * Returns 0 or MSL_ERR_ARG (NULL pointer, type not 0x10-0x12, snt with
  * bits outside 0x0c, data NULL with len > 0).
  */
-MSL_API int msl_nbdgm_init(msl_nbdgm *m, uint8_t type, uint8_t snt, uint16_t id,
+MSL_PROTO_API int msl_nbdgm_init(msl_nbdgm *m, uint8_t type, uint8_t snt, uint16_t id,
                            uint32_t src_ip, uint16_t src_port,
                            const msl_nbname *src, const msl_nbname *dst,
                            const uint8_t *data, size_t len);
 
 /* "DIRECT_UNIQUE", "DIRECT_GROUP", "BROADCAST", "ERROR", "QUERY_REQUEST",
  * "POSITIVE_QUERY_RESPONSE", "NEGATIVE_QUERY_RESPONSE", else "UNKNOWN". */
-MSL_API const char *msl_nbdgm_type_name(uint8_t type);
+MSL_PROTO_API const char *msl_nbdgm_type_name(uint8_t type);
 
 /* "B", "P", "M" or "H/NBDD" for the SNT bits of a FLAGS byte. */
-MSL_API const char *msl_nbdgm_snt_name(uint8_t flags);
+MSL_PROTO_API const char *msl_nbdgm_snt_name(uint8_t flags);
 
 /* "DESTINATION_NAME_NOT_PRESENT", "INVALID_SOURCE_NAME_FORMAT",
  * "INVALID_DESTINATION_NAME_FORMAT", else "UNKNOWN". */
-MSL_API const char *msl_nbdgm_error_name(uint8_t code);
+MSL_PROTO_API const char *msl_nbdgm_error_name(uint8_t code);
 
 /*
  * Fragmentation [RFC 1002 §5.3.1], one fragment per call into a caller
@@ -216,12 +216,12 @@ typedef struct msl_nbdgm_frag {
  * leaving no room for user data after the header and names),
  * MSL_ERR_TOO_BIG (len over MSL_NBDGM_MAX_USER_DATA).
  */
-MSL_API int msl_nbdgm_fragment_init(msl_nbdgm_frag *it, const msl_nbdgm *tmpl,
+MSL_PROTO_API int msl_nbdgm_fragment_init(msl_nbdgm_frag *it, const msl_nbdgm *tmpl,
                                     const uint8_t *data, size_t len,
                                     size_t max_payload);
 
 /* Number of fragments the iterator produces in all (at least 1). */
-MSL_API size_t msl_nbdgm_fragment_count(const msl_nbdgm_frag *it);
+MSL_PROTO_API size_t msl_nbdgm_fragment_count(const msl_nbdgm_frag *it);
 
 /*
  * Writes the next fragment into buf. Returns its length, 0 when every
@@ -229,6 +229,6 @@ MSL_API size_t msl_nbdgm_fragment_count(const msl_nbdgm_frag *it);
  * iterator does not advance: retry with a larger buffer; max_payload bytes
  * always suffice).
  */
-MSL_API int msl_nbdgm_fragment(msl_nbdgm_frag *it, uint8_t *buf, size_t cap);
+MSL_PROTO_API int msl_nbdgm_fragment(msl_nbdgm_frag *it, uint8_t *buf, size_t cap);
 
 #endif /* MSL_NBDGM_H */

@@ -57,11 +57,11 @@ static inline uint8_t msl_nbname_suffix(const msl_nbname *n) { return n->raw[15]
  * '.' or control character, or a malformed scope (empty label, label over
  * 63 bytes, too long).
  */
-MSL_API int msl_nbname_make(msl_nbname *n, const char *name, uint8_t suffix,
+MSL_PROTO_API int msl_nbname_make(msl_nbname *n, const char *name, uint8_t suffix,
                             const char *scope);
 
 /* Builds a name from 16 raw bytes (no validation of the bytes). */
-MSL_API int msl_nbname_from_raw(msl_nbname *n, const uint8_t raw[16],
+MSL_PROTO_API int msl_nbname_from_raw(msl_nbname *n, const uint8_t raw[16],
                                 const char *scope);
 
 /*
@@ -72,13 +72,13 @@ MSL_API int msl_nbname_from_raw(msl_nbname *n, const uint8_t raw[16],
  * Returns 0 or MSL_ERR_TRUNCATED, MSL_ERR_NAME (first label not 32 bytes of
  * 'A'..'P', bad label, too long), MSL_ERR_NAME_PTR, MSL_ERR_NAME_LOOP.
  */
-MSL_API int msl_nbname_decode(msl_nbname *n, msl_rd *r, int allow_ptr);
+MSL_PROTO_API int msl_nbname_decode(msl_nbname *n, msl_rd *r, int allow_ptr);
 
 /* Writes the encoded name (never compressed). Errors are left in w. */
-MSL_API void msl_nbname_encode(const msl_nbname *n, msl_wr *w);
+MSL_PROTO_API void msl_nbname_encode(const msl_nbname *n, msl_wr *w);
 
 /* Bytes msl_nbname_encode writes: 34 without a scope. */
-MSL_API size_t msl_nbname_wire_len(const msl_nbname *n);
+MSL_PROTO_API size_t msl_nbname_wire_len(const msl_nbname *n);
 
 /*
  * Printable form, as Wireshark shows names: NAME<xx> with the suffix in two
@@ -87,9 +87,9 @@ MSL_API size_t msl_nbname_wire_len(const msl_nbname *n);
  * Example: "<01><02>__MSBROWSE__<02><01>". Writes at most cap bytes
  * including the NUL; returns the length it needs (without the NUL).
  */
-MSL_API size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap);
+MSL_PROTO_API size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap);
 
 /* 1 when both names have the same 16 bytes and (case-insensitively) scope. */
-MSL_API int msl_nbname_equal(const msl_nbname *a, const msl_nbname *b);
+MSL_PROTO_API int msl_nbname_equal(const msl_nbname *a, const msl_nbname *b);
 
 #endif /* MSL_NBNAME_H */

@@ -269,7 +269,7 @@ static inline int msl_nbns_is_response(const msl_nbns *m) {
  *  MSL_ERR_NAME, MSL_ERR_NAME_LOOP  a malformed or looping name
  *  MSL_ERR_INVALID    node-status names that do not fit their RDLENGTH
  */
-MSL_API int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len);
+MSL_PROTO_API int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len);
 
 /*
  * Encodes m into buf (cap bytes; buf may be NULL with cap 0 to ask for the
@@ -284,17 +284,17 @@ MSL_API int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len);
  *  MSL_ERR_NAME      a name whose scope_len exceeds MSL_NBNAME_SCOPE_MAX
  *  MSL_ERR_OVERFLOW  cap too small (the needed size is not reported)
  */
-MSL_API int msl_nbns_encode(const msl_nbns *m, uint8_t *buf, size_t cap);
+MSL_PROTO_API int msl_nbns_encode(const msl_nbns *m, uint8_t *buf, size_t cap);
 
 /*
  * The i-th NB entry of rr (from nb_list or nb_raw). Returns 1 and fills *out,
  * or 0 when i >= rr->nb_count. Use as: for (i = 0; msl_nbns_rr_nb(rr, i,
  * &e); i++).
  */
-MSL_API int msl_nbns_rr_nb(const msl_nbns_rr *rr, size_t i, msl_nbns_nb *out);
+MSL_PROTO_API int msl_nbns_rr_nb(const msl_nbns_rr *rr, size_t i, msl_nbns_nb *out);
 
 /* The i-th node-status name of rr; 1, or 0 when i >= rr->num_names. */
-MSL_API int msl_nbns_rr_node_name(const msl_nbns_rr *rr, size_t i,
+MSL_PROTO_API int msl_nbns_rr_node_name(const msl_nbns_rr *rr, size_t i,
                                   msl_nbns_node_name *out);
 
 /*
@@ -306,71 +306,71 @@ MSL_API int msl_nbns_rr_node_name(const msl_nbns_rr *rr, size_t i,
  */
 
 /* Name query request [§4.2.12]: 0x0110 broadcast, 0x0100 unicast. */
-MSL_API int msl_nbns_build_query(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_query(msl_nbns *m, uint16_t trn_id,
                                  const msl_nbname *name, int broadcast);
 
 /* Positive name query response [§4.2.13]: 0x8500, one NB record of n
  * entries (1..10922). */
-MSL_API int msl_nbns_build_query_response(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_query_response(msl_nbns *m, uint16_t trn_id,
                                           const msl_nbname *name, uint32_t ttl,
                                           const msl_nbns_nb *entries, size_t n);
 
 /* Negative name query response [§4.2.14]: 0x8500 | rcode (1..7), a NULL
  * record with TTL 0 and no RDATA. */
-MSL_API int msl_nbns_build_query_negative(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_query_negative(msl_nbns *m, uint16_t trn_id,
                                           const msl_nbname *name,
                                           unsigned rcode);
 
 /* Name registration request [§4.2.2]: 0x2910 broadcast / 0x2900 unicast,
  * question + additional NB record named by the 0xC00C pointer. */
-MSL_API int msl_nbns_build_registration(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_registration(msl_nbns *m, uint16_t trn_id,
                                         const msl_nbname *name,
                                         uint16_t nb_flags, uint32_t addr,
                                         uint32_t ttl, int broadcast);
 
 /* Name overwrite request & demand ("name update") [§4.2.3]: 0x2810. */
-MSL_API int msl_nbns_build_overwrite(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_overwrite(msl_nbns *m, uint16_t trn_id,
                                      const msl_nbname *name, uint16_t nb_flags,
                                      uint32_t addr, uint32_t ttl);
 
 /* Name refresh request [§4.2.4]: opcode 8, 0x4010 broadcast / 0x4000. */
-MSL_API int msl_nbns_build_refresh(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_refresh(msl_nbns *m, uint16_t trn_id,
                                    const msl_nbname *name, uint16_t nb_flags,
                                    uint32_t addr, uint32_t ttl, int broadcast);
 
 /* Name release request & demand [§4.2.9]: 0x3010 broadcast / 0x3000,
  * TTL 0. */
-MSL_API int msl_nbns_build_release(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_release(msl_nbns *m, uint16_t trn_id,
                                    const msl_nbname *name, uint16_t nb_flags,
                                    uint32_t addr, int broadcast);
 
 /* Name registration response [§4.2.5-6]: 0xAD80 | rcode (0 positive,
  * MSL_NBNS_RC_ACT = 0xAD86 to defend a name), echoing the NB record. */
-MSL_API int msl_nbns_build_registration_response(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_registration_response(msl_nbns *m, uint16_t trn_id,
                                                  const msl_nbname *name,
                                                  unsigned rcode,
                                                  uint16_t nb_flags,
                                                  uint32_t addr, uint32_t ttl);
 
 /* Name conflict demand [§4.2.8]: 0xAD87, same layout, TTL 0. */
-MSL_API int msl_nbns_build_conflict(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_conflict(msl_nbns *m, uint16_t trn_id,
                                     const msl_nbname *name, uint16_t nb_flags,
                                     uint32_t addr);
 
 /* WACK response [§4.2.16]: 0xBC00, NB record with TTL = seconds to wait and
  * the request's flags word as its 2-byte RDATA. */
-MSL_API int msl_nbns_build_wack(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_wack(msl_nbns *m, uint16_t trn_id,
                                 const msl_nbname *name, uint32_t ttl,
                                 uint16_t request_flags);
 
 /* Node status request [§4.2.17]: 0x0000 (0x0010 broadcast), NBSTAT question
  * for name (usually "*"). */
-MSL_API int msl_nbns_build_node_status(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_node_status(msl_nbns *m, uint16_t trn_id,
                                        const msl_nbname *name, int broadcast);
 
 /* Node status response [§4.2.18]: 0x8400, NBSTAT record with TTL 0, the n
  * (0..255) names and statistics (stats may be NULL: all zero). */
-MSL_API int msl_nbns_build_node_status_response(msl_nbns *m, uint16_t trn_id,
+MSL_PROTO_API int msl_nbns_build_node_status_response(msl_nbns *m, uint16_t trn_id,
                                                 const msl_nbname *name,
                                                 const msl_nbns_node_name *names,
                                                 size_t n,
@@ -382,16 +382,16 @@ MSL_API int msl_nbns_build_node_status_response(msl_nbns *m, uint16_t trn_id,
  * "opcode-N"; rcode "OK", "FMT_ERR", ... "CFT_ERR" or "rcode-N"; types "NB",
  * "NBSTAT", "A", "NS", "NULL" or "unknown"; node types "B", "P", "M", "H".
  */
-MSL_API const char *msl_nbns_opcode_name(unsigned opcode);
-MSL_API const char *msl_nbns_rcode_name(unsigned rcode);
-MSL_API const char *msl_nbns_type_name(unsigned type);
-MSL_API const char *msl_nbns_ont_name(uint16_t nb_flags);
+MSL_PROTO_API const char *msl_nbns_opcode_name(unsigned opcode);
+MSL_PROTO_API const char *msl_nbns_rcode_name(unsigned rcode);
+MSL_PROTO_API const char *msl_nbns_type_name(unsigned type);
+MSL_PROTO_API const char *msl_nbns_ont_name(uint16_t nb_flags);
 
 /*
  * Flag letters of the header flags word, Wireshark order, e.g. "R AA RD RA B"
  * for 0x8590: writes at most cap bytes including the NUL; returns the length
  * needed (without the NUL).
  */
-MSL_API size_t msl_nbns_flags_format(uint16_t flags, char *buf, size_t cap);
+MSL_PROTO_API size_t msl_nbns_flags_format(uint16_t flags, char *buf, size_t cap);
 
 #endif /* MSL_NBNS_H */

@@ -260,7 +260,7 @@ typedef struct msl_netlogon {
  * MSL_ERR_NAME_LOOP (DNS pointer forward or looping, too many jumps),
  * MSL_ERR_UNSUPPORTED (other opcodes, e.g. 0x08, 0x0A; opcode is kept).
  */
-MSL_API int msl_netlogon_decode(msl_netlogon *out, const uint8_t *p,
+MSL_PROTO_API int msl_netlogon_decode(msl_netlogon *out, const uint8_t *p,
                                 size_t len);
 
 /*
@@ -272,11 +272,11 @@ MSL_API int msl_netlogon_decode(msl_netlogon *out, const uint8_t *p,
  * MSL_ERR_ARG (NULL m, odd UTF-16 length, a pad longer than 3 bytes,
  * sockaddr longer than 16, opcode without an encoder).
  */
-MSL_API int msl_netlogon_encode(const msl_netlogon *m, uint8_t *buf,
+MSL_PROTO_API int msl_netlogon_encode(const msl_netlogon *m, uint8_t *buf,
                                 size_t cap);
 
 /* 1 when a and b hold the same opcode, numbers and view contents. */
-MSL_API int msl_netlogon_equal(const msl_netlogon *a, const msl_netlogon *b);
+MSL_PROTO_API int msl_netlogon_equal(const msl_netlogon *a, const msl_netlogon *b);
 
 /*
  * Expands the compressed name starting at offset `off` of msg (the whole
@@ -289,11 +289,11 @@ MSL_API int msl_netlogon_equal(const msl_netlogon *a, const msl_netlogon *b);
  * MSL_ERR_NAME (label type 01/10, name too long), MSL_ERR_NAME_LOOP,
  * MSL_ERR_OVERFLOW (cap < length + 1).
  */
-MSL_API int msl_netlogon_dname_expand(const uint8_t *msg, size_t msg_len,
+MSL_PROTO_API int msl_netlogon_dname_expand(const uint8_t *msg, size_t msg_len,
                                       size_t off, char *buf, size_t cap);
 
 /* msl_netlogon_dname_expand() for a name of a decoded message. */
-MSL_API int msl_netlogon_dname_get(const msl_netlogon *m,
+MSL_PROTO_API int msl_netlogon_dname_get(const msl_netlogon *m,
                                    const msl_netlogon_dname *d, char *buf,
                                    size_t cap);
 
@@ -307,17 +307,17 @@ MSL_API int msl_netlogon_dname_get(const msl_netlogon *m,
  * cap > 0), MSL_ERR_INVALID, MSL_ERR_OVERFLOW (cap < length + 1; 3 bytes per
  * 2-byte unit + 1 is always enough).
  */
-MSL_API int msl_netlogon_utf16_to_utf8(msl_view s, char *buf, size_t cap,
+MSL_PROTO_API int msl_netlogon_utf16_to_utf8(msl_view s, char *buf, size_t cap,
                                        int flags);
 
 /* ---- names for printers ---- */
 
 /* "LOGON_PRIMARY_QUERY", ...; NULL for an unknown opcode. */
-MSL_API const char *msl_netlogon_opcode_name(unsigned opcode);
+MSL_PROTO_API const char *msl_netlogon_opcode_name(unsigned opcode);
 /* "V5EX_WITH_IP", ... for one NtVersion bit; NULL if not a known bit. */
-MSL_API const char *msl_netlogon_ntversion_name(uint32_t bit);
+MSL_PROTO_API const char *msl_netlogon_ntversion_name(uint32_t bit);
 /* "DS_PDC_FLAG", ... for one DS_FLAG bit; NULL if not a known bit. */
-MSL_API const char *msl_netlogon_dsflag_name(uint32_t bit);
+MSL_PROTO_API const char *msl_netlogon_dsflag_name(uint32_t bit);
 
 /* ---- builders (what our tools send) ----
  * Strings are NUL-terminated UTF-8 (ASCII fields: bytes copied as is, must
@@ -331,7 +331,7 @@ MSL_API const char *msl_netlogon_dsflag_name(uint32_t bit);
  * ASCII computer name, the reply mailslot, pad to even, the computer name in
  * UTF-16LE, nt_version, 0xFFFF, 0xFFFF.
  */
-MSL_API int msl_netlogon_build_primary_query(const char *computer,
+MSL_PROTO_API int msl_netlogon_build_primary_query(const char *computer,
                                              const char *mailslot,
                                              uint32_t nt_version,
                                              uint8_t *buf, size_t cap);
@@ -343,7 +343,7 @@ MSL_API int msl_netlogon_build_primary_query(const char *computer,
  * UTF-16LE, NtVersion 1, tokens. With MSL_NETLOGON_BUILD_NDR_ALIGN, zero
  * bytes align NtVersion to 4 as Samba's nmbd does.
  */
-MSL_API int msl_netlogon_build_primary_response(const char *pdc_name,
+MSL_PROTO_API int msl_netlogon_build_primary_response(const char *pdc_name,
                                                 const char *domain,
                                                 unsigned flags, uint8_t *buf,
                                                 size_t cap);
@@ -353,7 +353,7 @@ MSL_API int msl_netlogon_build_primary_response(const char *pdc_name,
  * Windows sends request_count 0, user "" and nt_version 0x0000000B or
  * 0x2000000B (netlogon-samlogon-pause-ex-ad-lab-signin.pcap).
  */
-MSL_API int msl_netlogon_build_sam_request(uint16_t request_count,
+MSL_PROTO_API int msl_netlogon_build_sam_request(uint16_t request_count,
                                            const char *computer,
                                            const char *user,
                                            const char *mailslot,
@@ -366,7 +366,7 @@ MSL_API int msl_netlogon_build_sam_request(uint16_t request_count,
  * The NT40 response (opcode 0x13, 0x14 or 0x15): server, user and domain
  * in UTF-16LE, NtVersion 1, tokens.
  */
-MSL_API int msl_netlogon_build_sam_response_nt40(uint16_t opcode,
+MSL_PROTO_API int msl_netlogon_build_sam_response_nt40(uint16_t opcode,
                                                  const char *server,
                                                  const char *user,
                                                  const char *domain,
@@ -391,7 +391,7 @@ typedef struct msl_netlogon_ex_args {
  * wire bytes; with_ip must match nt_version's 5EX_WITH_IP bit and
  * next_closest_site its WITH_CLOSEST_SITE bit; else MSL_ERR_ARG.
  */
-MSL_API int msl_netlogon_build_sam_response_ex(const msl_netlogon_ex_args *a,
+MSL_PROTO_API int msl_netlogon_build_sam_response_ex(const msl_netlogon_ex_args *a,
                                                uint8_t *buf, size_t cap);
 
 #endif /* MSL_NETLOGON_H */

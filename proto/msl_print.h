@@ -37,49 +37,49 @@ typedef struct msl_out {
 /* ---- the string builder ---- */
 
 /** Starts writing into buf (cap bytes; buf may be NULL when cap is 0). */
-MSL_API void msl_out_init(msl_out *o, char *buf, size_t cap);
+MSL_PROTO_API void msl_out_init(msl_out *o, char *buf, size_t cap);
 
 /** Empties the buffer and clears the overflow flag. */
-MSL_API void msl_out_reset(msl_out *o);
+MSL_PROTO_API void msl_out_reset(msl_out *o);
 
 /**
  * Appends n bytes. On overflow nothing more is written until a reset
  * (the bytes that fitted stay, the rest is dropped) and `overflow` is set.
  */
-MSL_API void msl_out_mem(msl_out *o, const void *p, size_t n);
-MSL_API void msl_out_str(msl_out *o, const char *s); /* NUL-terminated */
-MSL_API void msl_out_char(msl_out *o, char c);
+MSL_PROTO_API void msl_out_mem(msl_out *o, const void *p, size_t n);
+MSL_PROTO_API void msl_out_str(msl_out *o, const char *s); /* NUL-terminated */
+MSL_PROTO_API void msl_out_char(msl_out *o, char c);
 /** n copies of c (indentation). */
-MSL_API void msl_out_repeat(msl_out *o, char c, size_t n);
+MSL_PROTO_API void msl_out_repeat(msl_out *o, char c, size_t n);
 /** Decimal. */
-MSL_API void msl_out_u64(msl_out *o, uint64_t v);
-MSL_API void msl_out_i64(msl_out *o, int64_t v);
+MSL_PROTO_API void msl_out_u64(msl_out *o, uint64_t v);
+MSL_PROTO_API void msl_out_i64(msl_out *o, int64_t v);
 /** Lower-case hex without "0x", at least `digits` digits (zero-padded). */
-MSL_API void msl_out_hex(msl_out *o, uint64_t v, unsigned digits);
+MSL_PROTO_API void msl_out_hex(msl_out *o, uint64_t v, unsigned digits);
 /** "0x" then msl_out_hex. */
-MSL_API void msl_out_hex0x(msl_out *o, uint64_t v, unsigned digits);
+MSL_PROTO_API void msl_out_hex0x(msl_out *o, uint64_t v, unsigned digits);
 /** Every byte as two lower-case hex digits, no separator. */
-MSL_API void msl_out_hexbytes(msl_out *o, const uint8_t *p, size_t n);
+MSL_PROTO_API void msl_out_hexbytes(msl_out *o, const uint8_t *p, size_t n);
 /** Dotted quad of a host-order IPv4 address. */
-MSL_API void msl_out_ipv4(msl_out *o, uint32_t addr);
+MSL_PROTO_API void msl_out_ipv4(msl_out *o, uint32_t addr);
 /** Network-order address bytes as a dotted quad. */
-MSL_API void msl_out_ipv4_bytes(msl_out *o, const uint8_t a[4]);
+MSL_PROTO_API void msl_out_ipv4_bytes(msl_out *o, const uint8_t a[4]);
 /**
  * Bytes as display text: printable ASCII (0x20-0x7e) as is, other bytes as
  * <xx> (the way names are shown). `'<'` itself stays as is.
  */
-MSL_API void msl_out_text(msl_out *o, const uint8_t *p, size_t n);
+MSL_PROTO_API void msl_out_text(msl_out *o, const uint8_t *p, size_t n);
 /**
  * A JSON string: quotes around, `"` `\` and control bytes escaped (\n, \t,
  * ..., \u00xx), bytes >= 0x7f as \u00xx too, so the output is ASCII and
  * valid JSON whatever the input.
  */
-MSL_API void msl_out_json_str(msl_out *o, const uint8_t *p, size_t n);
+MSL_PROTO_API void msl_out_json_str(msl_out *o, const uint8_t *p, size_t n);
 /** The printable form of a NetBIOS name (msl_nbname_format). */
-MSL_API void msl_out_nbname(msl_out *o, const msl_nbname *n);
+MSL_PROTO_API void msl_out_nbname(msl_out *o, const msl_nbname *n);
 
 /** o->len, or MSL_ERR_OVERFLOW when the overflow flag is set. */
-MSL_API int msl_out_result(const msl_out *o);
+MSL_PROTO_API int msl_out_result(const msl_out *o);
 
 /* ---- the printers ---- */
 
@@ -103,7 +103,7 @@ enum msl_print_flag {
  * @return 0 or MSL_ERR_OVERFLOW (o->len rolled back to its value at entry),
  *         MSL_ERR_ARG (NULL o or d).
  */
-MSL_API int msl_print_summary(msl_out *o, const msl_pkt_meta *m,
+MSL_PROTO_API int msl_print_summary(msl_out *o, const msl_pkt_meta *m,
                               const msl_dissect *d, unsigned flags);
 
 /**
@@ -113,7 +113,7 @@ MSL_API int msl_print_summary(msl_out *o, const msl_pkt_meta *m,
  * an error line if a layer failed, then an empty line.
  * Same parameters and returns as msl_print_summary; flags MSL_PRINT_HEX.
  */
-MSL_API int msl_print_tree(msl_out *o, const msl_pkt_meta *m,
+MSL_PROTO_API int msl_print_tree(msl_out *o, const msl_pkt_meta *m,
                            const msl_dissect *d, unsigned flags);
 
 /**
@@ -122,7 +122,7 @@ MSL_API int msl_print_tree(msl_out *o, const msl_pkt_meta *m,
  * time or address keys).
  * Same returns as msl_print_summary; flags 0 (reserved).
  */
-MSL_API int msl_print_json(msl_out *o, const msl_pkt_meta *m,
+MSL_PROTO_API int msl_print_json(msl_out *o, const msl_pkt_meta *m,
                            const msl_dissect *d, unsigned flags);
 
 /**
@@ -130,6 +130,6 @@ MSL_API int msl_print_json(msl_out *o, const msl_pkt_meta *m,
  * mailslot write (SMB_COM_TRANSACTION)"; appended to o. Nothing when
  * d->err is 0.
  */
-MSL_API void msl_print_error(msl_out *o, const msl_dissect *d);
+MSL_PROTO_API void msl_print_error(msl_out *o, const msl_dissect *d);
 
 #endif /* MSL_PRINT_H */

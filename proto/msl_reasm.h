@@ -84,11 +84,11 @@ typedef struct msl_reasm_out {
 } msl_reasm_out;
 
 /* Fills lim with the defaults above. */
-MSL_API void msl_reasm_limits_default(msl_reasm_limits *lim);
+MSL_PROTO_API void msl_reasm_limits_default(msl_reasm_limits *lim);
 
 /* Bytes of memory msl_reasm_init needs for lim (NULL = defaults), including
  * alignment slack; 0 when lim is invalid. */
-MSL_API size_t msl_reasm_mem_size(const msl_reasm_limits *lim);
+MSL_PROTO_API size_t msl_reasm_mem_size(const msl_reasm_limits *lim);
 
 /*
  * Sets r up over mem (mem_size bytes, any alignment; owned by the caller,
@@ -98,7 +98,7 @@ MSL_API size_t msl_reasm_mem_size(const msl_reasm_limits *lim);
  * MSL_REASM_MAX_DATAGRAM_LIMIT) or MSL_ERR_LIMIT (mem_size below
  * msl_reasm_mem_size(lim)).
  */
-MSL_API int msl_reasm_init(msl_reasm *r, void *mem, size_t mem_size,
+MSL_PROTO_API int msl_reasm_init(msl_reasm *r, void *mem, size_t mem_size,
                            const msl_reasm_limits *lim);
 
 /*
@@ -119,16 +119,16 @@ MSL_API int msl_reasm_init(msl_reasm *r, void *mem, size_t mem_size,
  *   MSL_ERR_LIMIT    fragment end over max_datagram, or not enough pool
  *                    even after evicting every other pending datagram.
  */
-MSL_API int msl_reasm_add(msl_reasm *r, const msl_nbdgm *frag, uint32_t udp_ip,
+MSL_PROTO_API int msl_reasm_add(msl_reasm *r, const msl_nbdgm *frag, uint32_t udp_ip,
                           uint16_t udp_port, uint64_t now_ms,
                           msl_reasm_out *out);
 
 /* Drops every pending datagram whose first fragment arrived at least
  * timeout_ms before now_ms. Returns how many were dropped. */
-MSL_API size_t msl_reasm_expire(msl_reasm *r, uint64_t now_ms);
+MSL_PROTO_API size_t msl_reasm_expire(msl_reasm *r, uint64_t now_ms);
 
 /* Milliseconds from now_ms until the next expiry (0 if one is due), or
  * UINT64_MAX when nothing is pending: a poll timeout for net/. */
-MSL_API uint64_t msl_reasm_next_timeout(const msl_reasm *r, uint64_t now_ms);
+MSL_PROTO_API uint64_t msl_reasm_next_timeout(const msl_reasm *r, uint64_t now_ms);
 
 #endif /* MSL_REASM_H */

@@ -160,7 +160,7 @@ enum msl_smbtr_style {
  * MSL_ERR_INVALID (DataOffset before the end of the name, data beyond len,
  * name longer than MSL_SMBTR_NAME_MAX).
  */
-MSL_API int msl_smbtr_decode(msl_smbtr *out, const uint8_t *p, size_t len);
+MSL_PROTO_API int msl_smbtr_decode(msl_smbtr *out, const uint8_t *p, size_t len);
 
 /*
  * Writes the message described by *m into buf[0..cap). Fields are written
@@ -174,7 +174,7 @@ MSL_API int msl_smbtr_decode(msl_smbtr *out, const uint8_t *p, size_t len);
  * MSL_SMBTR_F_NOLIMIT, or longer than 65535), MSL_ERR_OVERFLOW (cap too
  * small; buf may be NULL with cap 0 to ask for nothing but this error).
  */
-MSL_API int msl_smbtr_encode(const msl_smbtr *m, uint8_t *buf, size_t cap);
+MSL_PROTO_API int msl_smbtr_encode(const msl_smbtr *m, uint8_t *buf, size_t cap);
 
 /*
  * Fills *m for sending `len` bytes of `data` to `mailslot_name` (e.g.
@@ -188,7 +188,7 @@ MSL_API int msl_smbtr_encode(const msl_smbtr *m, uint8_t *buf, size_t cap);
  * 512-byte Windows cap is accepted here but refused by msl_smbtr_encode
  * unless the caller sets MSL_SMBTR_F_NOLIMIT in m->flags.
  */
-MSL_API int msl_smbtr_init_write(msl_smbtr *m, const char *mailslot_name,
+MSL_PROTO_API int msl_smbtr_init_write(msl_smbtr *m, const char *mailslot_name,
                                  const uint8_t *data, size_t len,
                                  enum msl_smbtr_style style);
 
@@ -201,9 +201,9 @@ MSL_API int msl_smbtr_init_write(msl_smbtr *m, const char *mailslot_name,
  * without the prefix or nothing after it, or longer than
  * MSL_SMBTR_NAME_MAX (or too long to leave room for any data).
  */
-MSL_API int msl_smbtr_max_data(const char *mailslot_name);
+MSL_PROTO_API int msl_smbtr_max_data(const char *mailslot_name);
 
 /* 1 when the n bytes at s start with "\MAILSLOT\" (any case) and go on. */
-MSL_API int msl_smbtr_is_mailslot_name(const uint8_t *s, size_t n);
+MSL_PROTO_API int msl_smbtr_is_mailslot_name(const uint8_t *s, size_t n);
 
 #endif /* MSL_SMBTR_H */

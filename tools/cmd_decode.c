@@ -192,8 +192,8 @@ static void sniff_usage(FILE *out) {
 
 /* Parses an output option at argv[*i]. 1 if consumed, 0 if not ours, -1
  * on error. */
-static int output_opt(struct run *r, msl_capture_opts *o, int argc,
-                      char **argv, int *i) {
+static int output_opt(struct run *r, msl_capture_opts *o, int argc, char **argv,
+                      int *i) {
   const char *a = argv[*i];
   if (!strcmp(a, "-V") || !strcmp(a, "--verbose"))
     r->mode = MODE_TREE;
@@ -401,8 +401,8 @@ int cmd_sniff(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   fprintf(stderr, "mailslot sniff: listening on %s (%s)\n", iface,
           msl_capture_dlt_name(cap));
-  int status = run_capture(&r, cap, dec, iface, limit) < 0 ? EXIT_INPUT
-                                                             : EXIT_OK;
+  int status =
+      run_capture(&r, cap, dec, iface, limit) < 0 ? EXIT_INPUT : EXIT_OK;
   finish_run(&r);
   uint64_t recv, drop;
   msl_capture_counts cn;

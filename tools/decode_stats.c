@@ -118,8 +118,7 @@ static void nbname_short(char *dst, size_t cap, const msl_nbname *n) {
 static struct host *host_get(decode_stats *s, int kind, const char *name,
                              uint32_t ip) {
   for (size_t i = 0; i < s->nhosts; i++)
-    if (s->h[i].kind == kind && s->h[i].ip == ip &&
-        !strcmp(s->h[i].name, name))
+    if (s->h[i].kind == kind && s->h[i].ip == ip && !strcmp(s->h[i].name, name))
       return &s->h[i];
   if (s->nhosts == HOST_MAX) {
     s->hosts_unlisted++;
@@ -192,8 +191,7 @@ void decode_stats_add(decode_stats *s, const msl_pkt_meta *m,
     count_str(&s->t[T_TYPE], key);
   }
   if (d->layers & MSL_LAYER_NBDGM) {
-    snprintf(key, sizeof key, "nbdgm %s%s",
-             msl_nbdgm_type_name(d->nbdgm.type),
+    snprintf(key, sizeof key, "nbdgm %s%s", msl_nbdgm_type_name(d->nbdgm.type),
              d->reassembled ? " (reassembled)"
              : d->fragment  ? " (fragment)"
                             : "");
@@ -260,12 +258,12 @@ static void print_hosts(const decode_stats *s, int kind, FILE *out) {
   qsort(sorted, n, sizeof sorted[0], by_host);
   if (kind == HOST_SERVER) {
     fprintf(out, "\nhosts (from browser announcements):\n");
-    fprintf(out, "  %-15s %-15s %-5s %-10s %-15s %5s  %s\n", "NAME", "IP",
-            "OS", "TYPE", "WORKGROUP", "SEEN", "COMMENT / ROLES");
+    fprintf(out, "  %-15s %-15s %-5s %-10s %-15s %5s  %s\n", "NAME", "IP", "OS",
+            "TYPE", "WORKGROUP", "SEEN", "COMMENT / ROLES");
   } else {
     fprintf(out, "\nworkgroups and domains (from domain announcements):\n");
-    fprintf(out, "  %-15s %-15s %-5s %-10s %-15s %5s  %s\n", "NAME", "IP",
-            "OS", "TYPE", "", "SEEN", "MASTER BROWSER / ROLES");
+    fprintf(out, "  %-15s %-15s %-5s %-10s %-15s %5s  %s\n", "NAME", "IP", "OS",
+            "TYPE", "", "SEEN", "MASTER BROWSER / ROLES");
   }
   for (size_t i = 0; i < n; i++) {
     const struct host *h = &sorted[i];
@@ -273,10 +271,9 @@ static void print_hosts(const decode_stats *s, int kind, FILE *out) {
     ip_text(ip, sizeof ip, h->ip);
     snprintf(os, sizeof os, "%u.%u", h->os_major, h->os_minor);
     msl_browse_sv_type_format(h->server_type, roles, sizeof roles);
-    fprintf(out, "  %-15s %-15s %-5s 0x%08x %-15s %5llu  \"%s\" %s\n",
-            h->name, ip, os, (unsigned)h->server_type,
-            kind == HOST_SERVER ? h->group : "", h->seen,
-            h->comment, roles);
+    fprintf(out, "  %-15s %-15s %-5s 0x%08x %-15s %5llu  \"%s\" %s\n", h->name,
+            ip, os, (unsigned)h->server_type,
+            kind == HOST_SERVER ? h->group : "", h->seen, h->comment, roles);
   }
 }
 

@@ -41,8 +41,9 @@ void progress_update(progress *p, uint64_t done) {
   memset(bar + fill, '.', (size_t)(BAR_WIDTH - fill));
   bar[BAR_WIDTH] = 0;
   const char *base = strrchr(p->name, '/');
-  fprintf(stderr, "\r%.30s [%s] %5.1f%% %.1f/%.1f MB", base ? base + 1 : p->name,
-          bar, frac * 100.0, (double)done / 1e6, (double)p->total / 1e6);
+  fprintf(stderr, "\r%.30s [%s] %5.1f%% %.1f/%.1f MB",
+          base ? base + 1 : p->name, bar, frac * 100.0, (double)done / 1e6,
+          (double)p->total / 1e6);
   fflush(stderr);
   p->drawn = 1;
 }

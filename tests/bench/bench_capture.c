@@ -143,7 +143,7 @@ int main(void) {
   const char *np = getenv("MSL_BENCH_PACKETS");
   size_t count = np ? strtoul(np, NULL, 10) : 1000000;
   char tool[4096], dir[] = "/tmp/msl-bench-XXXXXX", file[4200], slice[4200],
-      cmd[16384];
+                   cmd[16384];
   if (!caps)
     caps = "captures";
   snprintf(tool, sizeof tool, "%s/tools/mailslot", build ? build : ".");
@@ -198,8 +198,8 @@ int main(void) {
          (double)count / bare);
   printf("  mailslot decode --json   %8.3f s  %12.0f packets/s\n", ours,
          (double)count / ours);
-  printf("  ratio ours/bare loop     %8.2f   (target >= 0.5) %s\n",
-         bare / ours, bare / ours >= 0.5 ? "met" : "MISSED");
+  printf("  ratio ours/bare loop     %8.2f   (target >= 0.5) %s\n", bare / ours,
+         bare / ours >= 0.5 ? "met" : "MISSED");
   /* Where the time goes: the same decode with the text printer, and with
    * no printing at all (capture + dissection + reassembly only). */
   snprintf(cmd, sizeof cmd, "'%s' decode --no-progress '%s' >/dev/null", tool,
@@ -217,8 +217,7 @@ int main(void) {
            quiet, (double)count / quiet, bare / quiet);
   }
   if (system("command -v tshark >/dev/null 2>&1") == 0) {
-    snprintf(cmd, sizeof cmd, "tshark -r '%s' -T json >/dev/null 2>&1",
-             slice);
+    snprintf(cmd, sizeof cmd, "tshark -r '%s' -T json >/dev/null 2>&1", slice);
     double ts = run(cmd);
     if (ts > 0) {
       double scaled = ts * (double)count / (double)nslice;
