@@ -13,6 +13,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -32,6 +34,8 @@
 #include "msl_rundir.h"
 
 enum { H_READER = 1, H_WRITER = 2 };
+/* msl_read_ex internal: look again (not a length, not an msl_err). */
+#define R_AGAIN INT_MIN
 
 typedef struct qmsg {
   struct qmsg *next;
@@ -56,6 +60,10 @@ struct msl_handle {
   uint8_t *spill;
   size_t spill_len;
   uint64_t dropped;
+  /* Info requests (msl_query) received but not yet answered: the
+   * requesters' reply sockets. */
+  int qry[MSL_LOCAL_QUERY_MAX];
+  int nqry;
 };
 
 static int errno_err(int e) {
@@ -125,6 +133,11 @@ static int wait_fds(struct pollfd *p, nfds_t n, const struct timespec *d) {
   return 1;
 }
 
+static void close_fd(int fd) {
+  if (fd >= 0)
+    close(fd);
+}
+
 /* ---- the reader's own queue ---- */
 
 static void ev_set(msl_handle *h, int on) {
@@ -174,15 +187,65 @@ static int q_deliver(msl_handle *h, void *buf, size_t cap, msl_msg_info *info) {
   return len;
 }
 
+/* An info requester's reply socket must be its end of a SOCK_SEQPACKET
+ * socketpair: a socket with an unnamed peer. So a reader only ever answers
+ * into a pair the requester made, never to a named service it could not
+ * reach itself (the answer carries the reader's credentials). */
+static int reply_sock_ok(int fd) {
+  int type = 0, dom = 0;
+  socklen_t l = sizeof(type);
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) != 0 ||
+      type != SOCK_SEQPACKET)
+    return 0;
+  l = sizeof(dom);
+  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) != 0 || dom != AF_UNIX)
+    return 0;
+  struct sockaddr_un pa;
+  l = sizeof(pa);
+  if (getpeername(fd, (struct sockaddr *)&pa, &l) != 0 ||
+      l != offsetof(struct sockaddr_un, sun_path))
+    return 0;
+  return 1;
+}
+
+/* Closes every descriptor a datagram carried (SCM_RIGHTS), except that
+ * when keep is set and it carried exactly one, that one is returned. */
+static int take_fds(struct msghdr *mh, int keep) {
+  int kept = -1, n = 0;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+      continue;
+    size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < k; i++, n++) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+      if (kept < 0 && n == 0)
+        kept = fd;
+      else
+        close(fd);
+    }
+  }
+  if (kept >= 0 && (!keep || n != 1 || (mh->msg_flags & MSG_CTRUNC))) {
+    close(kept);
+    kept = -1;
+  }
+  return kept;
+}
+
 /*
  * Receives one datagram without blocking, scattered over [header | caller
  * buffer | spill], so a message that fits the caller's buffer is copied
  * once. Returns 1 (delivered into buf, length in *out), 2 (queued: it did
- * not fit or carries an extension), 0 (nothing waiting) or an error.
+ * not fit or carries an extension), 3 (an info request: kept in h->qry
+ * for answer_queries(), or dropped), 0 (nothing waiting) or an error.
  */
 static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
                     size_t *out, int block) {
   uint8_t hdr[MSL_LHDR_LEN];
+  union {
+    struct cmsghdr align;
+    char b[CMSG_SPACE(sizeof(int))];
+  } ctl;
   for (;;) {
     /* Past eff_max the caller's capacity is never needed (and a huge cap
      * must not reach the kernel's iovec limits). */
@@ -193,7 +256,11 @@ static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
     memset(&mh, 0, sizeof(mh));
     mh.msg_iov = iov;
     mh.msg_iovlen = 3;
-    ssize_t n = recvmsg(h->fd, &mh, MSG_TRUNC | (block ? 0 : MSG_DONTWAIT));
+    mh.msg_control = ctl.b;
+    mh.msg_controllen = sizeof(ctl.b);
+    ssize_t n = recvmsg(h->fd, &mh,
+                        MSG_TRUNC | MSG_CMSG_CLOEXEC |
+                            (block ? 0 : MSG_DONTWAIT));
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -203,6 +270,25 @@ static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
     }
     size_t total = (size_t)n;
     size_t ucap = iov[1].iov_len;
+    /* A query is exactly a bare header with the flag and one descriptor;
+     * any other datagram's descriptors are closed unseen. */
+    int ctrl = total >= MSL_LHDR_LEN &&
+               (hdr[1] & (MSL_LHDR_F_QUERY | MSL_LHDR_F_REPLY));
+    int qfd = mh.msg_controllen
+                  ? take_fds(&mh, ctrl && total == MSL_LHDR_LEN &&
+                                      hdr[0] == MSL_LHDR_VERSION &&
+                                      hdr[1] == MSL_LHDR_F_QUERY &&
+                                      hdr[2] == 0 && hdr[3] == 0)
+                  : -1;
+    if (ctrl) {
+      if (qfd >= 0 && h->nqry < MSL_LOCAL_QUERY_MAX && reply_sock_ok(qfd)) {
+        h->qry[h->nqry++] = qfd;
+      } else {
+        close_fd(qfd); /* the requester sees its pair close: no answer */
+        h->dropped++;
+      }
+      return 3;
+    }
     if ((mh.msg_flags & MSG_TRUNC) || total < MSL_LHDR_LEN ||
         total - MSL_LHDR_LEN > ucap + h->spill_len) {
       h->dropped++; /* over every limit, or not ours */
@@ -246,15 +332,49 @@ static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
   }
 }
 
-/* Moves what the socket holds into the queue, up to the queue's bounds. */
+static int q_at_bound(const msl_handle *h) {
+  return h->qcount >= MSL_LOCAL_QUEUE_MAX || h->qbytes >= MSL_LOCAL_QUEUE_BYTES;
+}
+
+/* Moves what the socket holds into the queue, up to the queue's bounds;
+ * info requests met on the way are kept for answer_queries(). */
 static int drain(msl_handle *h) {
   size_t dummy;
-  while (h->qcount < MSL_LOCAL_QUEUE_MAX && h->qbytes < MSL_LOCAL_QUEUE_BYTES) {
+  while (!q_at_bound(h)) {
     int r = recv_one(h, NULL, 0, NULL, &dummy, 0);
     if (r <= 0)
       return r;
   }
   return 0;
+}
+
+/* Answers the pending info requests (msl_query) with the GetMailslotInfo
+ * values, computed after draining the socket so the count is exact at
+ * this moment (a lower bound only at the queue's bounds). The reply is
+ * sent without blocking; a requester that has gone is skipped. Called
+ * with h->mu held. */
+static void answer_queries(msl_handle *h) {
+  if (h->nqry == 0)
+    return;
+  (void)drain(h); /* on failure, answer with what is queued */
+  msl_lhdr_reply v = {
+      .max_msg_size = h->max_msg,
+      .next_size = h->qhead ? (uint32_t)h->qhead->len : MSL_NO_MESSAGE,
+      .msg_count = (uint32_t)h->qcount,
+      .read_timeout = h->timeout,
+      .status = q_at_bound(h) ? MSL_LHDR_ST_LOWER_BOUND : 0};
+  uint8_t b[MSL_LHDR_REPLY_LEN];
+  int n = msl_lhdr_reply_encode(&v, b, sizeof(b));
+  for (int i = 0; i < h->nqry; i++) {
+    if (n > 0) {
+      ssize_t s;
+      do
+        s = send(h->qry[i], b, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+      while (s < 0 && errno == EINTR);
+    }
+    close(h->qry[i]);
+  }
+  h->nqry = 0;
 }
 
 /* ---- create / open / close ---- */
@@ -268,14 +388,11 @@ static msl_handle *handle_new(int kind) {
   return h;
 }
 
-static void close_fd(int fd) {
-  if (fd >= 0)
-    close(fd);
-}
-
 static void handle_free(msl_handle *h) {
   while (h->qhead)
     q_pop(h);
+  for (int i = 0; i < h->nqry; i++)
+    close(h->qry[i]);
   close_fd(h->fd);
   close_fd(h->ep_fd);
   close_fd(h->ev_fd);
@@ -520,14 +637,24 @@ int msl_read_ex(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
        * the lock (reader calls are serialised anyway). */
       r = recv_one(h, buf, cap, info, &len,
                    tries > 0 && timeout_ms == MSL_WAIT_FOREVER);
-      if (r == 1)
+      if (r == 1) {
         r = (int)len;
-      else if (r == 2)
+      } else if (r == 2) {
         r = q_deliver(h, buf, cap, info);
-      else if (r == 0)
+      } else if (r == 3) {
+        /* An info request: answer it now (that drains the socket into
+         * the queue), then look again without waiting. */
+        answer_queries(h);
+        r = R_AGAIN;
+      } else if (r == 0) {
         r = MSL_ERR_TIMEOUT; /* nothing yet */
+      }
     }
     pthread_mutex_unlock(&h->mu);
+    if (r == R_AGAIN) {
+      tries = -1; /* the queue may hold messages now */
+      continue;
+    }
     if (r != MSL_ERR_TIMEOUT || timeout_ms == 0)
       return r;
     if (timeout_ms == MSL_WAIT_FOREVER)
@@ -559,8 +686,9 @@ int msl_get_info(msl_handle *h, uint32_t *max_msg_size, uint32_t *next_size,
     return MSL_ERR_ACCESS;
   pthread_mutex_lock(&h->mu);
   int r = 0;
-  if (next_size || msg_count)
+  if (next_size || msg_count || h->nqry)
     r = drain(h);
+  answer_queries(h);
   if (r == 0) {
     if (max_msg_size)
       *max_msg_size = h->max_msg;
@@ -635,6 +763,160 @@ int msl_fd(msl_handle *h) {
   }
   r = h->ep_fd >= 0 ? h->ep_fd : MSL_ERR_SYSTEM;
   pthread_mutex_unlock(&h->mu);
+  return r;
+}
+
+int msl_serve(msl_handle *h, uint32_t timeout_ms) {
+  struct timespec dl;
+  int have_dl = 0;
+  if (!h)
+    return MSL_ERR_ARG;
+  if (h->kind != H_READER)
+    return MSL_ERR_ACCESS;
+  for (;;) {
+    pthread_mutex_lock(&h->mu);
+    int r = drain(h);
+    int answered = h->nqry;
+    answer_queries(h);
+    int full = q_at_bound(h);
+    pthread_mutex_unlock(&h->mu);
+    if (r < 0)
+      return r;
+    if (answered > 0)
+      return answered;
+    if (full)
+      return MSL_ERR_QUEUE_FULL; /* read first: the socket stays unread */
+    if (timeout_ms == 0)
+      return MSL_ERR_TIMEOUT;
+    if (!have_dl && timeout_ms != MSL_WAIT_FOREVER) {
+      dl = deadline_after(timeout_ms);
+      have_dl = 1;
+    }
+    struct pollfd pf = {h->fd, POLLIN, 0};
+    int w = wait_fds(&pf, 1, have_dl ? &dl : NULL);
+    if (w == 0)
+      return MSL_ERR_TIMEOUT;
+    if (w < 0)
+      return MSL_ERR_SYSTEM;
+  }
+}
+
+/* Sends an info request carrying the reply end of a socketpair; waits for
+ * the reader's answer on the other end until the deadline. */
+static int query_slot(int s, const struct timespec *dl, msl_lhdr_reply *v) {
+  int sp[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0)
+    return MSL_ERR_SYSTEM;
+  uint8_t hdr[MSL_LHDR_LEN] = {MSL_LHDR_VERSION, MSL_LHDR_F_QUERY, 0, 0};
+  struct iovec iov = {hdr, sizeof(hdr)};
+  union {
+    struct cmsghdr align;
+    char b[CMSG_SPACE(sizeof(int))];
+  } ctl;
+  memset(&ctl, 0, sizeof(ctl));
+  struct msghdr mh;
+  memset(&mh, 0, sizeof(mh));
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = ctl.b;
+  mh.msg_controllen = sizeof(ctl.b);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &sp[1], sizeof(int));
+  int r;
+  for (;;) {
+    if (sendmsg(s, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+      break;
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      r = errno_err(errno);
+      goto out;
+    }
+    struct pollfd pf = {s, POLLOUT, 0}; /* the slot's queue is full */
+    int w = wait_fds(&pf, 1, dl);
+    if (w <= 0) {
+      r = w == 0 ? MSL_ERR_TIMEOUT : MSL_ERR_SYSTEM;
+      goto out;
+    }
+  }
+  /* Only the reader holds the reply end now: if it drops the request or
+   * dies, the pair reads as closed. */
+  close(sp[1]);
+  sp[1] = -1;
+  for (;;) {
+    uint8_t b[MSL_LHDR_REPLY_LEN + 1];
+    ssize_t n = recv(sp[0], b, sizeof(b), MSG_DONTWAIT);
+    if (n > 0) {
+      r = msl_lhdr_reply_decode(v, b, (size_t)n);
+      goto out;
+    }
+    if (n == 0) {
+      r = MSL_ERR_NOT_FOUND;
+      goto out;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      r = errno_err(errno);
+      goto out;
+    }
+    struct pollfd pf = {sp[0], POLLIN, 0};
+    int w = wait_fds(&pf, 1, dl);
+    if (w <= 0) {
+      r = w == 0 ? MSL_ERR_TIMEOUT : MSL_ERR_SYSTEM;
+      goto out;
+    }
+  }
+out:
+  close(sp[0]);
+  close_fd(sp[1]);
+  return r;
+}
+
+int msl_query(const char *path, uint32_t wait_ms, uint32_t *max_msg_size,
+              uint32_t *next_size, uint32_t *msg_count,
+              uint32_t *read_timeout) {
+  msl_path p;
+  char sockname[MSL_PATH_FILE_MAX + 8], lockname[MSL_PATH_FILE_MAX + 8];
+  char stem[MSL_PATH_FILE_MAX + 1];
+  char dir[MSL_RUNDIR_PATH_MAX];
+  struct sockaddr_un sa;
+  socklen_t salen;
+  int dir_fd = -1, s = -1, r;
+  if (!path)
+    return MSL_ERR_ARG;
+  struct timespec dl = deadline_after(wait_ms);
+  if ((r = names(path, 0, &p, sockname, lockname, stem)) < 0 ||
+      (r = msl_rundir_open(0, &dir_fd, dir, sizeof(dir))) < 0 ||
+      (r = msl_rundir_sockaddr(dir_fd, dir, sockname, &sa, &salen)) < 0)
+    goto out;
+  s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) {
+    r = MSL_ERR_SYSTEM;
+    goto out;
+  }
+  /* connect(2) checks write permission on the socket: querying needs the
+   * same right as writing. */
+  if (connect(s, (struct sockaddr *)&sa, salen) != 0) {
+    r = errno == EAGAIN ? MSL_ERR_TIMEOUT : errno_err(errno);
+    goto out;
+  }
+  msl_lhdr_reply v;
+  r = query_slot(s, wait_ms == MSL_WAIT_FOREVER ? NULL : &dl, &v);
+  if (r == 0) {
+    if (max_msg_size)
+      *max_msg_size = v.max_msg_size;
+    if (next_size)
+      *next_size = v.next_size;
+    if (msg_count)
+      *msg_count = v.msg_count;
+    if (read_timeout)
+      *read_timeout = v.read_timeout;
+  }
+out:
+  close_fd(s);
+  close_fd(dir_fd);
   return r;
 }
 

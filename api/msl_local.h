@@ -16,6 +16,11 @@
 #define MSL_LOCAL_QUEUE_MAX 4096
 #define MSL_LOCAL_QUEUE_BYTES (4u << 20)
 
+/* Info requests (msl_query) a reader keeps before answering them in one
+ * go; more arriving in the same pass are dropped (the requester sees its
+ * reply socket close), so requests can never make a reader allocate. */
+#define MSL_LOCAL_QUERY_MAX 16
+
 /**
  * msl_write_wait() with sender details: info NULL or MSL_ORIGIN_LOCAL sends
  * the plain header; MSL_ORIGIN_NETWORK adds the extension (msl_lhdr.h).

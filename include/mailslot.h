@@ -203,12 +203,40 @@ MSL_API void msl_close(msl_handle *h);
  * Looks up the live local mailslot `path` without opening it, as its reader
  * publishes it: *max_msg_size (as given to msl_create), *read_timeout
  * (kept current by msl_set_timeout) and *reader_pid. Any pointer may be
- * NULL. The queue itself (next size, count) is visible only to the reader.
+ * NULL. For the queue (next size, count) ask the reader: msl_query().
  * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED,
  *         MSL_ERR_NOT_FOUND (no live reader), MSL_ERR_ACCESS.
  */
 MSL_API int msl_stat(const char *path, uint32_t *max_msg_size,
                      uint32_t *read_timeout, long *reader_pid);
+
+/**
+ * GetMailslotInfo() from another process: asks the reader of the local
+ * mailslot `path` for its four values (as msl_get_info() would return
+ * them) and waits up to wait_ms (or MSL_WAIT_FOREVER) for the answer. Only
+ * the reader sees its queue, so it answers itself, whenever its library
+ * touches the slot's socket: inside msl_read / msl_read_ex (also while
+ * blocked waiting), msl_get_info, msl_serve. The request is never a
+ * message. Needs the same permission as writing. Any pointer may be NULL.
+ * @return 0, or MSL_ERR_TIMEOUT (the reader did not answer in time: it is
+ *         busy, stopped, or not reading), MSL_ERR_NOT_FOUND (no reader, or
+ *         it closed or dropped the request), MSL_ERR_ACCESS, MSL_ERR_ARG,
+ *         MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED, MSL_ERR_SYSTEM.
+ */
+MSL_API int msl_query(const char *path, uint32_t wait_ms,
+                      uint32_t *max_msg_size, uint32_t *next_size,
+                      uint32_t *msg_count, uint32_t *read_timeout);
+
+/**
+ * For a reader that is not reading: waits up to timeout_ms (0, ms or
+ * MSL_WAIT_FOREVER) for info requests (msl_query) and answers them.
+ * Messages arriving meanwhile move to the handle's own queue and are read
+ * later, in order, with msl_read(). Returns the number of requests
+ * answered (> 0), or MSL_ERR_TIMEOUT (none arrived), MSL_ERR_QUEUE_FULL
+ * (the handle's queue is at its bound: read first), MSL_ERR_ACCESS (h is a
+ * writer), MSL_ERR_ARG, MSL_ERR_NOMEM, MSL_ERR_SYSTEM.
+ */
+MSL_API int msl_serve(msl_handle *h, uint32_t timeout_ms);
 
 /**
  * The directory holding this process's local mailslots (MAILSLOT_RUNDIR,

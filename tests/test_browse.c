@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "msl_browse.h"
 
 /* Browser mailslot data (SMB DataOffset/DataCount) of every frame tshark
@@ -276,16 +278,6 @@ static const struct vec caps[] = {
      "54492d564d00"},
 };
 #define NCAPS (sizeof caps / sizeof caps[0])
-
-static size_t unhex(const char *hex, uint8_t *out, size_t cap) {
-  size_t n = 0;
-  for (; hex[0] && hex[1] && n < cap; hex += 2) {
-    unsigned v;
-    assert_int_equal(sscanf(hex, "%2x", &v), 1);
-    out[n++] = (uint8_t)v;
-  }
-  return n;
-}
 
 /* The capture vector for file + frame (fails the test when absent). */
 static size_t cap_vec(const char *file, unsigned frame, uint8_t *out,

@@ -11,17 +11,9 @@
 
 #include <cmocka.h>
 
-#include "msl_nbns.h"
+#include "test_util.h"
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap) {
-  size_t n = 0;
-  for (; hex[0] && hex[1] && n < cap; hex += 2) {
-    unsigned v;
-    sscanf(hex, "%2x", &v);
-    out[n++] = (uint8_t)v;
-  }
-  return n;
-}
+#include "msl_nbns.h"
 
 /* ---- vectors (UDP payloads, tshark -T fields -e udp.payload) ---- */
 
