@@ -1,0 +1,20 @@
+/* Helpers shared by the cmocka tests (include after <cmocka.h>). */
+#ifndef MSL_TEST_UTIL_H
+#define MSL_TEST_UTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Parses pairs of hex digits into out (at most cap bytes); returns the
+ * count. A pair that is not hex fails the running test. */
+static inline size_t unhex(const char *hex, uint8_t *out, size_t cap) {
+  size_t n = 0;
+  for (; hex[0] && hex[1] && n < cap; hex += 2) {
+    unsigned v;
+    assert_int_equal(sscanf(hex, "%2x", &v), 1);
+    out[n++] = (uint8_t)v;
+  }
+  return n;
+}
+
+#endif /* MSL_TEST_UTIL_H */
