@@ -77,7 +77,7 @@ static int is_direct(uint8_t type) {
 
 static void dissect_nbdgm(msl_dissect *d, const uint8_t *p, size_t len) {
   msl_nbdgm *g = &d->nbdgm;
-  int rc = msl_nbdgm_decode(g, p, len);
+  int rc = msl_nbdgm_decode_ex(g, p, len, MSL_NBDGM_LENIENT_NAMES);
   if (len < MSL_NBDGM_SHORT_HDR_LEN) {
     fail(d, MSL_LAYER_NBDGM, rc ? rc : MSL_ERR_TRUNCATED);
     return;
@@ -96,21 +96,35 @@ static void dissect_nbdgm(msl_dissect *d, const uint8_t *p, size_t len) {
              g->type <= MSL_NBDGM_NEGATIVE_QUERY_RESPONSE) {
     d->nbdgm_names = !rc; /* only the destination name */
   }
+  if (d->nbdgm_names) {
+    if (is_direct(g->type) && g->src.illegal)
+      d->bad_names |= MSL_DISSECT_BAD_SRC;
+    if (g->dst.illegal)
+      d->bad_names |= MSL_DISSECT_BAD_DST;
+  }
   if (rc) {
     fail(d, MSL_LAYER_NBDGM, rc);
     return;
   }
+  /* An illegal name is reported, and the user data decoded all the same
+   * (as Wireshark does); a failure further up replaces this error. */
+  if (d->bad_names)
+    fail(d, MSL_LAYER_NBDGM, MSL_ERR_NAME);
   if (is_direct(g->type) && !d->fragment)
     dissect_smb(d, g->data);
 }
 
 static void dissect_nbns(msl_dissect *d, const uint8_t *p, size_t len) {
-  int rc = msl_nbns_decode(&d->nbns, p, len);
+  int rc = msl_nbns_decode_ex(&d->nbns, p, len, MSL_NBNS_LENIENT);
   if (len >= MSL_NBNS_HDR_LEN)
     d->layers |= MSL_LAYER_NBNS;
+  if (d->nbns.illegal_names)
+    d->bad_names |= MSL_DISSECT_BAD_NBNS;
   if (rc)
     fail(d, MSL_LAYER_NBNS, rc);
-  else
+  else if (d->bad_names)
+    fail(d, MSL_LAYER_NBNS, MSL_ERR_NAME);
+  if (!rc)
     d->nbns_ok = 1;
 }
 
@@ -123,6 +137,7 @@ static void start(msl_dissect *d, unsigned flags) {
   d->fragment = 0;
   d->nbdgm_names = 0;
   d->nbns_ok = 0;
+  d->bad_names = 0;
   d->payload = MSL_PAYLOAD_NONE;
 }
 
@@ -170,6 +185,12 @@ int msl_dissect_user_data(msl_dissect *d, const msl_nbdgm *dgm,
   d->layers = MSL_LAYER_NBDGM;
   d->nbdgm_names = 1;
   d->reassembled = 1;
+  if (dgm->src.illegal)
+    d->bad_names |= MSL_DISSECT_BAD_SRC;
+  if (dgm->dst.illegal)
+    d->bad_names |= MSL_DISSECT_BAD_DST;
+  if (d->bad_names)
+    fail(d, MSL_LAYER_NBDGM, MSL_ERR_NAME);
   dissect_smb(d, dgm->data);
   finish(d);
   return d->err;

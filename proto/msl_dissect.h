@@ -26,6 +26,17 @@
  * A layer that cannot be decoded stops the descent: `err` and `err_layer`
  * say which one and why, and the layers above it keep what they decoded, so
  * a printer still shows them.
+ *
+ * Illegal NetBIOS names do not stop it. Wireshark reads a name whose first
+ * label is not 32 x 'A'..'P' [RFC 1001 §14.1] as best it can ("Illegal
+ * NetBIOS name (...)", or a name from 'Q'..'Z' letters) and goes on; so do
+ * we, through the lenient decoders (msl_nbdgm_decode_ex, msl_nbns_decode_ex:
+ * the strict ones, used by the network service, still refuse such names).
+ * The names keep what was wrong in their `illegal` field (msl_nbname_format
+ * prints Wireshark's sentence), `bad_names` says which ones, and the packet
+ * gets err MSL_ERR_NAME in the layer of the name, unless a later layer fails:
+ * then err is that layer's failure (it explains what is missing), and
+ * bad_names still tells about the names.
  */
 #ifndef MSL_DISSECT_H
 #define MSL_DISSECT_H
@@ -63,6 +74,15 @@ enum msl_dissect_flag {
   MSL_DISSECT_TRUNCATED = 0x04,
 };
 
+/* Bits of msl_dissect.bad_names: which names were not legal first-level
+ * encodings (see the name's `illegal` field for why). */
+enum msl_dissect_bad_name {
+  MSL_DISSECT_BAD_SRC = 0x01,  /* nbdgm.src */
+  MSL_DISSECT_BAD_DST = 0x02,  /* nbdgm.dst */
+  MSL_DISSECT_BAD_NBNS = 0x04, /* a name of an NBNS entry (nbns.illegal_names
+                                  says how many) */
+};
+
 /* Which payload the mailslot name selected (msl_dissect.payload). */
 enum msl_dissect_payload {
   MSL_PAYLOAD_NONE = 0,  /* no SMB layer, or a mailslot we do not parse */
@@ -89,7 +109,9 @@ typedef struct msl_dissect {
                          its user data is not decoded further */
   int nbdgm_names;    /* 1 when nbdgm.src/dst were decoded */
   int nbns_ok;        /* 1 when the whole NBNS packet decoded (else only
-                         the header and the entries before the error) */
+                         the header and the nbns.decoded entries before the
+                         error, which are filled) */
+  unsigned bad_names; /* MSL_DISSECT_BAD_* bits: names read leniently */
   enum msl_dissect_payload payload;
 
   msl_nbdgm nbdgm;

@@ -17,15 +17,21 @@ static msl_view rest(msl_rd *r) {
   return v;
 }
 
-static int decode_direct(msl_nbdgm *out, msl_rd *r) {
+/* A datagram name: never compressed [RFC 1002 §4.1]. */
+static int read_name(msl_nbname *n, msl_rd *r, unsigned flags) {
+  return (flags & MSL_NBDGM_LENIENT_NAMES) ? msl_nbname_decode_lenient(n, r, 0)
+                                           : msl_nbname_decode(n, r, 0);
+}
+
+static int decode_direct(msl_nbdgm *out, msl_rd *r, unsigned flags) {
   out->length = msl_rd_u16be(r);
   out->offset = msl_rd_u16be(r);
   if (r->err)
     return r->err;
   size_t names_start = r->off;
-  int rc = msl_nbname_decode(&out->src, r, 0);
+  int rc = read_name(&out->src, r, flags);
   if (!rc)
-    rc = msl_nbname_decode(&out->dst, r, 0);
+    rc = read_name(&out->dst, r, flags);
   if (rc)
     return rc;
   size_t names_len = r->off - names_start;
@@ -66,12 +72,19 @@ static void clear_fields(msl_nbdgm *m) {
   memset(m->dst.raw, 0, sizeof m->dst.raw);
   m->src.scope_len = m->dst.scope_len = 0;
   m->src.scope[0] = m->dst.scope[0] = '\0';
+  m->src.illegal = m->dst.illegal = 0;
+  m->src.illegal_len = m->dst.illegal_len = 0;
   m->data.ptr = m->trailing.ptr = NULL;
   m->data.len = m->trailing.len = 0;
   m->missing = 0;
 }
 
 int msl_nbdgm_decode(msl_nbdgm *out, const uint8_t *p, size_t len) {
+  return msl_nbdgm_decode_ex(out, p, len, 0);
+}
+
+int msl_nbdgm_decode_ex(msl_nbdgm *out, const uint8_t *p, size_t len,
+                        unsigned flags) {
   if (!out || (!p && len))
     return MSL_ERR_ARG;
   clear_fields(out);
@@ -86,13 +99,13 @@ int msl_nbdgm_decode(msl_nbdgm *out, const uint8_t *p, size_t len) {
     return r.err;
 
   if (is_direct(out->type))
-    return decode_direct(out, &r);
+    return decode_direct(out, &r, flags);
   if (out->type == MSL_NBDGM_ERROR) {
     out->error_code = msl_rd_u8(&r);
     if (r.err)
       return r.err;
   } else if (is_query(out->type)) {
-    int rc = msl_nbname_decode(&out->dst, &r, 0);
+    int rc = read_name(&out->dst, &r, flags);
     if (rc)
       return rc;
   } else {

@@ -142,6 +142,27 @@ typedef struct msl_nbdgm {
  */
 MSL_PROTO_API int msl_nbdgm_decode(msl_nbdgm *out, const uint8_t *p, size_t len);
 
+/* `flags` of msl_nbdgm_decode_ex. */
+enum {
+  /* Read names with msl_nbname_decode_lenient (for showing packets only). */
+  MSL_NBDGM_LENIENT_NAMES = 0x01,
+};
+
+/*
+ * msl_nbdgm_decode with options; flags 0 is exactly msl_nbdgm_decode.
+ * MSL_NBDGM_LENIENT_NAMES: a name whose first label is not a legal
+ * first-level encoding [RFC 1001 §14.1] does not fail with MSL_ERR_NAME:
+ * it is read as Wireshark reads it (src.illegal / dst.illegal say how it
+ * is wrong, see enum msl_nbname_illegal) and decoding goes on; the return
+ * value is then what the packet would give with legal names. Faults in the
+ * label structure (truncated, a pointer, a reserved label type, a bad
+ * scope label) still fail as in msl_nbdgm_decode. For a dissector that
+ * shows captured packets; a service acting on packets uses
+ * msl_nbdgm_decode, which refuses illegal names.
+ */
+MSL_PROTO_API int msl_nbdgm_decode_ex(msl_nbdgm *out, const uint8_t *p,
+                                      size_t len, unsigned flags);
+
 /*
  * Encodes m into buf (cap bytes; buf may be NULL with cap 0 to ask the
  * size). Fields not used by m->type are ignored. DGM_LENGTH is computed

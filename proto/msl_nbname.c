@@ -55,6 +55,7 @@ int msl_nbname_make(msl_nbname *n, const char *name, uint8_t suffix,
     n->raw[i] = ascii_upper(c);
   }
   n->raw[15] = suffix;
+  n->illegal = n->illegal_len = 0;
   return set_scope(n, scope);
 }
 
@@ -63,6 +64,7 @@ int msl_nbname_from_raw(msl_nbname *n, const uint8_t raw[16],
   if (!n || !raw)
     return MSL_ERR_ARG;
   memcpy(n->raw, raw, MSL_NBNAME_RAW_LEN);
+  n->illegal = n->illegal_len = 0;
   return set_scope(n, scope);
 }
 
@@ -78,9 +80,48 @@ static int decode_first_label(msl_nbname *n, const uint8_t *enc) {
   return bad > 15 ? MSL_ERR_NAME : 0;
 }
 
+/* Wireshark's reading of a first label [packet-nbns.c get_nbns_name]: see
+ * enum msl_nbname_illegal. Stops at the first fault, as it does. */
+static void decode_first_lenient(msl_nbname *n, const uint8_t *enc,
+                                 size_t len) {
+  size_t idx = 0;
+  unsigned qz = 0;
+  memset(n->raw, 0, sizeof n->raw);
+  for (size_t i = 0; i < len; i += 2) {
+    unsigned hi = (unsigned)enc[i] - 'A';
+    if (hi > 25) {
+      n->illegal = MSL_NBNAME_ILLEGAL_1ST;
+      return;
+    }
+    if (i + 1 == len) {
+      n->illegal = MSL_NBNAME_ILLEGAL_ODD;
+      return;
+    }
+    unsigned lo = (unsigned)enc[i + 1] - 'A';
+    if (lo > 25) {
+      n->illegal = MSL_NBNAME_ILLEGAL_2ND;
+      return;
+    }
+    qz |= hi | lo;
+    if (idx < MSL_NBNAME_RAW_LEN) /* 'Q'..'Z' overflow 4 bits: cut to 8 */
+      n->raw[idx++] = (uint8_t)(hi << 4 | lo);
+  }
+  if (idx != MSL_NBNAME_RAW_LEN) {
+    n->illegal = MSL_NBNAME_ILLEGAL_SHORT;
+    n->illegal_len = (uint8_t)idx;
+  } else if (len > 2 * MSL_NBNAME_RAW_LEN) {
+    n->illegal = MSL_NBNAME_LONG;
+  } else if (qz > 15) {
+    n->illegal = MSL_NBNAME_LETTERS_QZ;
+  }
+}
+
+static int decode_walk(msl_nbname *n, msl_rd *r, int allow_ptr, int lenient);
+
 int msl_nbname_decode(msl_nbname *n, msl_rd *r, int allow_ptr) {
   if (r->err)
     return r->err;
+  n->illegal = n->illegal_len = 0;
   /* Fast path, the form nearly every packet has: one 32-byte label, no
    * scope. Same checks as the general loop below. */
   if (r->len - r->off >= 34 && r->p[r->off] == 32 && r->p[r->off + 33] == 0) {
@@ -91,6 +132,26 @@ int msl_nbname_decode(msl_nbname *n, msl_rd *r, int allow_ptr) {
     r->off += 34;
     return 0;
   }
+  return decode_walk(n, r, allow_ptr, 0);
+}
+
+int msl_nbname_decode_lenient(msl_nbname *n, msl_rd *r, int allow_ptr) {
+  if (r->err)
+    return r->err;
+  n->illegal = n->illegal_len = 0;
+  /* The strict fast path first: a legal name is read the same either way. */
+  if (r->len - r->off >= 34 && r->p[r->off] == 32 && r->p[r->off + 33] == 0 &&
+      !decode_first_label(n, r->p + r->off + 1)) {
+    n->scope_len = 0;
+    n->scope[0] = '\0';
+    r->off += 34;
+    return 0;
+  }
+  return decode_walk(n, r, allow_ptr, 1);
+}
+
+/* The general label walk. lenient: the first label as Wireshark reads it. */
+static int decode_walk(msl_nbname *n, msl_rd *r, int allow_ptr, int lenient) {
   msl_rd cur = *r;      /* where labels are read now (moves on jumps) */
   size_t resume = 0;    /* caller's cursor after the first pointer */
   int jumped = 0, jumps = 0, first = 1;
@@ -128,15 +189,21 @@ int msl_nbname_decode(msl_nbname *n, msl_rd *r, int allow_ptr) {
     if (wire + (len ? 1 : 0) > MSL_NBNAME_WIRE_MAX) /* + the final 0 */
       return r->err = MSL_ERR_NAME;
     if (len == 0) {
-      if (first)
+      if (first && !lenient)
         return r->err = MSL_ERR_NAME;
+      if (first) { /* the root name: Wireshark reads "<Root>" */
+        memset(n->raw, 0, sizeof n->raw);
+        n->illegal = MSL_NBNAME_ILLEGAL_1ST;
+      }
       break;
     }
     const uint8_t *label = msl_rd_bytes(&cur, len);
     if (!label)
       return r->err = cur.err;
     if (first) {
-      if (len != 32 || decode_first_label(n, label))
+      if (lenient)
+        decode_first_lenient(n, label, len);
+      else if (len != 32 || decode_first_label(n, label))
         return r->err = MSL_ERR_NAME;
       first = 0;
       continue;
@@ -199,7 +266,42 @@ static void put_hex(char *buf, size_t cap, size_t *pos, uint8_t b) {
   put(buf, cap, pos, '>');
 }
 
+static void put_str(char *buf, size_t cap, size_t *pos, const char *s) {
+  while (*s)
+    put(buf, cap, pos, *s++);
+}
+
+/* Wireshark's sentences for a name it cannot read [get_nbns_name]. */
+static size_t format_illegal(const msl_nbname *n, char *buf, size_t cap) {
+  size_t pos = 0;
+  put_str(buf, cap, &pos, "Illegal NetBIOS name (");
+  switch (n->illegal) {
+  case MSL_NBNAME_ILLEGAL_1ST:
+  case MSL_NBNAME_ILLEGAL_2ND:
+    put_str(buf, cap, &pos,
+            n->illegal == MSL_NBNAME_ILLEGAL_1ST ? "1st" : "2nd");
+    put_str(buf, cap, &pos,
+            " character not between A and Z in first-level encoding");
+    break;
+  case MSL_NBNAME_ILLEGAL_ODD:
+    put_str(buf, cap, &pos, "odd number of bytes");
+    break;
+  default: /* MSL_NBNAME_ILLEGAL_SHORT: 0..15 */
+    if (n->illegal_len >= 10)
+      put(buf, cap, &pos, (char)('0' + n->illegal_len / 10 % 10));
+    put(buf, cap, &pos, (char)('0' + n->illegal_len % 10));
+    put_str(buf, cap, &pos, " bytes long");
+    break;
+  }
+  put(buf, cap, &pos, ')');
+  if (cap)
+    buf[pos < cap ? pos : cap - 1] = '\0';
+  return pos;
+}
+
 size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap) {
+  if (msl_nbname_unreadable(n))
+    return format_illegal(n, buf, cap);
   size_t end = MSL_NBNAME_MAX_CHARS, pos = 0;
   int wildcard = n->raw[0] == '*';
   while (end > 0 && (n->raw[end - 1] == ' ' ||

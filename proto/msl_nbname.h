@@ -29,11 +29,41 @@
 /* Longest printable form: 15 chars as "<xx>" + "<xx>" + "." + scope + NUL. */
 #define MSL_NBNAME_FMT_MAX (16 * 4 + 1 + MSL_NBNAME_SCOPE_MAX + 1)
 
+/*
+ * What msl_nbname_decode_lenient found wrong with a name's first label
+ * (msl_nbname.illegal). Wireshark's reading [packet-nbns.c get_nbns_name]:
+ * pairs of 'A'..'Z' (not only 'A'..'P') give ((c1 - 'A') << 4 | (c2 - 'A'))
+ * cut to 8 bits, and the first 16 pairs are the name. Kinds below
+ * MSL_NBNAME_ILLEGAL_1ST still give a name (Wireshark shows it); the others
+ * do not, and msl_nbname_format prints Wireshark's "Illegal NetBIOS name
+ * (...)" sentence for them.
+ */
+enum msl_nbname_illegal {
+  MSL_NBNAME_LEGAL = 0,     /* 32 x 'A'..'P' [RFC 1001 §14.1] */
+  MSL_NBNAME_LETTERS_QZ,    /* letters 'Q'..'Z' in the pairs */
+  MSL_NBNAME_LONG,          /* more than 32 letters: the first 32 are used */
+  MSL_NBNAME_ILLEGAL_1ST,   /* a pair's 1st byte is not 'A'..'Z' */
+  MSL_NBNAME_ILLEGAL_2ND,   /* a pair's 2nd byte is not 'A'..'Z' */
+  MSL_NBNAME_ILLEGAL_ODD,   /* an odd number of letters */
+  MSL_NBNAME_ILLEGAL_SHORT, /* fewer than 16 pairs (illegal_len says how many) */
+};
+
 typedef struct msl_nbname {
   uint8_t raw[MSL_NBNAME_RAW_LEN];           /* raw 16 bytes, raw[15] = suffix */
   uint8_t scope_len;                          /* bytes in scope, no NUL */
   char scope[MSL_NBNAME_SCOPE_MAX + 1];       /* dotted scope ID, NUL-terminated */
+  /* 0 (MSL_NBNAME_LEGAL) except after msl_nbname_decode_lenient found the
+   * name illegal: enum msl_nbname_illegal. Set by every function here that
+   * fills a name; msl_nbname_format reads it. */
+  uint8_t illegal;
+  uint8_t illegal_len; /* ILLEGAL_SHORT: pairs decoded (0..15) */
 } msl_nbname;
+
+/* 1 when the name has no NetBIOS name to show (only Wireshark's "Illegal
+ * NetBIOS name" sentence): raw[] is then meaningless. */
+static inline int msl_nbname_unreadable(const msl_nbname *n) {
+  return n->illegal >= MSL_NBNAME_ILLEGAL_1ST;
+}
 
 /* Common suffixes [MS-BRWS §2.1.1, MS-MAIL §3.2.3]. */
 enum {
@@ -74,6 +104,22 @@ MSL_PROTO_API int msl_nbname_from_raw(msl_nbname *n, const uint8_t raw[16],
  */
 MSL_PROTO_API int msl_nbname_decode(msl_nbname *n, msl_rd *r, int allow_ptr);
 
+/*
+ * The same walk as msl_nbname_decode (same labels, pointers, bounds, scope
+ * checks, same cursor movement), but the first label is read as Wireshark
+ * reads it instead of being refused: any length, 'A'..'Z' pairs, see enum
+ * msl_nbname_illegal. For showing captured packets only (a dissector that
+ * keeps going past a bad name); protocol code uses msl_nbname_decode.
+ * Returns 0 when the label structure was read, the cursor after the name:
+ * n->illegal then says whether the first label was a legal encoding (0) and
+ * if not why; raw[] holds the pairs decoded before the fault. Otherwise the
+ * errors of msl_nbname_decode: MSL_ERR_TRUNCATED, MSL_ERR_NAME (reserved
+ * label type, bad scope label, over 255 bytes), MSL_ERR_NAME_PTR,
+ * MSL_ERR_NAME_LOOP.
+ */
+MSL_PROTO_API int msl_nbname_decode_lenient(msl_nbname *n, msl_rd *r,
+                                            int allow_ptr);
+
 /* Writes the encoded name (never compressed). Errors are left in w. */
 MSL_PROTO_API void msl_nbname_encode(const msl_nbname *n, msl_wr *w);
 
@@ -84,8 +130,12 @@ MSL_PROTO_API size_t msl_nbname_wire_len(const msl_nbname *n);
  * Printable form, as Wireshark shows names: NAME<xx> with the suffix in two
  * lower-case hex digits, trailing spaces (and the wildcard's NUL padding)
  * dropped, bytes that are not printable ASCII written <xx>, then ".scope".
- * Example: "<01><02>__MSBROWSE__<02><01>". Writes at most cap bytes
- * including the NUL; returns the length it needs (without the NUL).
+ * Example: "<01><02>__MSBROWSE__<02><01>". A name msl_nbname_unreadable()
+ * prints as Wireshark does: "Illegal NetBIOS name (1st character not
+ * between A and Z in first-level encoding)", "(2nd character ...)", "(odd
+ * number of bytes)" or "(N bytes long)", without the scope. Writes at most
+ * cap bytes including the NUL; returns the length it needs (without the
+ * NUL).
  */
 MSL_PROTO_API size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap);
 

@@ -16,9 +16,10 @@ static int is_wack(uint16_t flags) {
 
 /* A name, then a second walk over its (already bounds-checked) labels to
  * learn where compression started, so the encoder can repeat it. */
-static int read_name(msl_rd *r, msl_nbns_name *n) {
+static int read_name(msl_rd *r, msl_nbns_name *n, unsigned flags) {
   size_t start = r->off;
-  int rc = msl_nbname_decode(&n->nb, r, 1);
+  int rc = (flags & MSL_NBNS_LENIENT) ? msl_nbname_decode_lenient(&n->nb, r, 1)
+                                      : msl_nbname_decode(&n->nb, r, 1);
   if (rc)
     return rc;
   msl_rd s = *r;
@@ -115,8 +116,17 @@ static int read_rdata(msl_nbns_rr *rr, uint16_t msg_flags) {
   }
 }
 
-static int read_rr(msl_rd *r, msl_nbns_rr *rr, uint16_t msg_flags) {
-  int rc = read_name(r, &rr->name);
+/* Zeroes a record's fields but its name, which read_name fills: most of a
+ * record is the name's scope buffer, and clearing the whole ~12 KB struct
+ * per packet cost more than decoding it. */
+static void clear_rr(msl_nbns_rr *rr) {
+  memset(&rr->type, 0, sizeof *rr - offsetof(msl_nbns_rr, type));
+}
+
+static int read_rr(msl_rd *r, msl_nbns_rr *rr, uint16_t msg_flags,
+                   unsigned flags) {
+  clear_rr(rr);
+  int rc = read_name(r, &rr->name, flags);
   if (rc)
     return rc;
   rr->type = msl_rd_u16be(r);
@@ -131,9 +141,19 @@ static int read_rr(msl_rd *r, msl_nbns_rr *rr, uint16_t msg_flags) {
 }
 
 int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len) {
+  return msl_nbns_decode_ex(out, p, len, 0);
+}
+
+int msl_nbns_decode_ex(msl_nbns *out, const uint8_t *p, size_t len,
+                       unsigned flags) {
   if (!out || !p)
     return MSL_ERR_ARG;
-  memset(out, 0, sizeof *out);
+  /* Only the header and the entries read are written (see clear_rr). */
+  out->over = 0;
+  out->trailer.ptr = NULL;
+  out->trailer.len = 0;
+  out->decoded = 0;
+  out->illegal_names = 0;
   msl_rd r;
   msl_rd_init(&r, p, len);
   out->trn_id = msl_rd_u16be(&r);
@@ -145,13 +165,14 @@ int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len) {
   if (r.err)
     return r.err;
   size_t nrr = (size_t)out->ancount + out->nscount + out->arcount;
-  if ((size_t)out->qdcount * MIN_QUESTION + nrr * MIN_RR > msl_rd_left(&r))
+  if (!(flags & MSL_NBNS_LENIENT) &&
+      (size_t)out->qdcount * MIN_QUESTION + nrr * MIN_RR > msl_rd_left(&r))
     return MSL_ERR_TRUNCATED;
 
   for (size_t i = 0; i < out->qdcount; i++) {
     msl_nbns_question spare;
     msl_nbns_question *q = i < MSL_NBNS_MAX_QD ? &out->qd[i] : &spare;
-    int rc = read_name(&r, &q->name);
+    int rc = read_name(&r, &q->name, flags);
     if (rc)
       return rc;
     q->type = msl_rd_u16be(&r);
@@ -160,6 +181,9 @@ int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len) {
       return r.err;
     if (q == &spare)
       out->over++;
+    out->decoded++;
+    if (q->name.nb.illegal)
+      out->illegal_names++;
   }
 
   msl_nbns_rr *sec[3] = {out->an, out->ns, out->ar};
@@ -168,13 +192,14 @@ int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len) {
     for (size_t i = 0; i < cnt[s]; i++) {
       msl_nbns_rr spare;
       msl_nbns_rr *rr = i < MSL_NBNS_MAX_RR ? &sec[s][i] : &spare;
-      if (rr == &spare)
-        memset(&spare, 0, sizeof spare);
-      int rc = read_rr(&r, rr, out->flags);
+      int rc = read_rr(&r, rr, out->flags, flags);
       if (rc)
         return rc;
       if (rr == &spare)
         out->over++;
+      out->decoded++;
+      if (rr->name.nb.illegal)
+        out->illegal_names++;
     }
   }
 

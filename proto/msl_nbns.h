@@ -244,6 +244,15 @@ typedef struct msl_nbns {
   msl_nbns_rr ar[MSL_NBNS_MAX_RR];
   size_t over;
   msl_view trailer;
+  /* Entries (questions, then answer, authority, additional records, in
+   * wire order, stored or not) read completely. Equal to the sum of the
+   * counts after a successful decode; after an error, the entries before
+   * it, which are filled and can be shown (msl_nbns_decode_ex). */
+  size_t decoded;
+  /* Names among those entries that msl_nbns_decode_ex with
+   * MSL_NBNS_LENIENT found illegal (their nb.illegal is not 0). Always 0
+   * from msl_nbns_decode. */
+  size_t illegal_names;
 } msl_nbns;
 
 static inline unsigned msl_nbns_opcode(const msl_nbns *m) {
@@ -257,8 +266,9 @@ static inline int msl_nbns_is_response(const msl_nbns *m) {
 }
 
 /*
- * Decodes a name-service packet of len bytes at p into *out (fully
- * overwritten). Names follow label pointers (backward only, bounded jumps).
+ * Decodes a name-service packet of len bytes at p into *out (the header,
+ * counts and every entry read are overwritten; stored entries past the
+ * counts are left as they were). Names follow label pointers (backward only, bounded jumps).
  * Every RDLENGTH is checked against what remains; bytes after the last
  * record are kept in out->trailer. Views point into p (valid while p is).
  * On error *out holds whatever was read before it and must not be used.
@@ -270,6 +280,28 @@ static inline int msl_nbns_is_response(const msl_nbns *m) {
  *  MSL_ERR_INVALID    node-status names that do not fit their RDLENGTH
  */
 MSL_PROTO_API int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len);
+
+/* `flags` of msl_nbns_decode_ex. */
+enum {
+  /* Decode as Wireshark shows a packet (for dissectors only): see below. */
+  MSL_NBNS_LENIENT = 0x01,
+};
+
+/*
+ * msl_nbns_decode with options; flags 0 is exactly msl_nbns_decode.
+ * MSL_NBNS_LENIENT, for a dissector that shows captured packets as
+ * Wireshark does (never for packets acted upon):
+ *  - names are read with msl_nbname_decode_lenient: a first label that is
+ *    not a legal first-level encoding [RFC 1001 §14.1] is not an error; the
+ *    name's nb.illegal says why and out->illegal_names counts such names;
+ *  - counts that promise more entries than the packet can hold are not
+ *    refused up front: entries are read in order until one fails, and
+ *    out->decoded says how many were read completely (they are filled and
+ *    can be shown; the error is still returned).
+ * Returns 0 or the errors of msl_nbns_decode.
+ */
+MSL_PROTO_API int msl_nbns_decode_ex(msl_nbns *out, const uint8_t *p,
+                                     size_t len, unsigned flags);
 
 /*
  * Encodes m into buf (cap bytes; buf may be NULL with cap 0 to ask for the

@@ -3,6 +3,15 @@
 
 static const char hexd[] = "0123456789abcdef";
 
+/* "00" "01" ... "99": decimal numbers are written two digits at a time. */
+static const char dec2[200] = {
+#define D10(t)                                                                 \
+  t, '0', t, '1', t, '2', t, '3', t, '4', t, '5', t, '6', t, '7', t, '8', t, '9'
+    D10('0'), D10('1'), D10('2'), D10('3'), D10('4'),
+    D10('5'), D10('6'), D10('7'), D10('8'), D10('9')
+#undef D10
+};
+
 void msl_out_init(msl_out *o, char *buf, size_t cap) {
   o->buf = buf;
   o->cap = buf ? cap : 0;
@@ -16,7 +25,7 @@ void msl_out_reset(msl_out *o) {
     o->buf[0] = '\0';
 }
 
-void msl_out_mem(msl_out *o, const void *p, size_t n) {
+void msl_out_mem_slow(msl_out *o, const void *p, size_t n) {
   if (o->overflow)
     return;
   /* One byte always stays free for the NUL. */
@@ -37,11 +46,13 @@ void msl_out_mem(msl_out *o, const void *p, size_t n) {
   o->buf[o->len] = '\0';
 }
 
-void msl_out_str(msl_out *o, const char *s) { msl_out_mem(o, s, strlen(s)); }
-
-void msl_out_char(msl_out *o, char c) { msl_out_mem(o, &c, 1); }
-
 void msl_out_repeat(msl_out *o, char c, size_t n) {
+  char *w = msl_out_room(o, n);
+  if (w) {
+    memset(w, c, n);
+    msl_out_commit(o, n);
+    return;
+  }
   char sp[32];
   memset(sp, c, sizeof(sp));
   while (n && !o->overflow) {
@@ -51,14 +62,40 @@ void msl_out_repeat(msl_out *o, char c, size_t n) {
   }
 }
 
+/* Digits of v in decimal (1..20). */
+static size_t dec_len(uint64_t v) {
+  size_t n = 1;
+  while (v >= 100) {
+    v /= 100;
+    n += 2;
+  }
+  return n + (v >= 10);
+}
+
+/* Writes the n = dec_len(v) digits of v ending at end. */
+static void put_dec(char *end, uint64_t v) {
+  while (v >= 100) {
+    end -= 2;
+    memcpy(end, dec2 + 2 * (v % 100), 2);
+    v /= 100;
+  }
+  if (v >= 10)
+    memcpy(end - 2, dec2 + 2 * v, 2);
+  else
+    end[-1] = (char)('0' + v);
+}
+
 void msl_out_u64(msl_out *o, uint64_t v) {
+  size_t n = dec_len(v);
+  char *w = msl_out_room(o, n);
+  if (w) {
+    put_dec(w + n, v);
+    msl_out_commit(o, n);
+    return;
+  }
   char t[20];
-  size_t i = sizeof(t);
-  do {
-    t[--i] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  msl_out_mem(o, t + i, sizeof(t) - i);
+  put_dec(t + n, v);
+  msl_out_mem_slow(o, t, n);
 }
 
 void msl_out_i64(msl_out *o, int64_t v) {
@@ -71,16 +108,31 @@ void msl_out_i64(msl_out *o, int64_t v) {
   }
 }
 
+/* Writes the low n hex digits of v ending at end. */
+static void put_hex(char *end, uint64_t v, size_t n) {
+  while (n--) {
+    *--end = hexd[v & 0xf];
+    v >>= 4;
+  }
+}
+
 void msl_out_hex(msl_out *o, uint64_t v, unsigned digits) {
-  char t[16];
-  size_t i = sizeof(t);
+  size_t n = 1;
   if (digits > 16)
     digits = 16;
-  do {
-    t[--i] = hexd[v & 0xf];
-    v >>= 4;
-  } while (v || sizeof(t) - i < digits);
-  msl_out_mem(o, t + i, sizeof(t) - i);
+  while (n < 16 && v >> (4 * n))
+    n++;
+  if (n < digits)
+    n = digits;
+  char *w = msl_out_room(o, n);
+  if (w) {
+    put_hex(w + n, v, n);
+    msl_out_commit(o, n);
+    return;
+  }
+  char t[16];
+  put_hex(t + n, v, n);
+  msl_out_mem_slow(o, t, n);
 }
 
 void msl_out_hex0x(msl_out *o, uint64_t v, unsigned digits) {
@@ -89,6 +141,15 @@ void msl_out_hex0x(msl_out *o, uint64_t v, unsigned digits) {
 }
 
 void msl_out_hexbytes(msl_out *o, const uint8_t *p, size_t n) {
+  char *w = n <= SIZE_MAX / 2 ? msl_out_room(o, 2 * n) : NULL;
+  if (w) {
+    for (size_t i = 0; i < n; i++) {
+      w[2 * i] = hexd[p[i] >> 4];
+      w[2 * i + 1] = hexd[p[i] & 0xf];
+    }
+    msl_out_commit(o, 2 * n);
+    return;
+  }
   char t[64];
   size_t k = 0;
   for (size_t i = 0; i < n && !o->overflow; i++) {
@@ -103,11 +164,17 @@ void msl_out_hexbytes(msl_out *o, const uint8_t *p, size_t n) {
 }
 
 void msl_out_ipv4(msl_out *o, uint32_t a) {
+  char t[15]; /* 255.255.255.255 */
+  size_t k = 0;
   for (int s = 24; s >= 0; s -= 8) {
-    msl_out_u64(o, (a >> s) & 0xff);
+    uint32_t b = (a >> s) & 0xff;
+    size_t n = dec_len(b);
+    put_dec(t + k + n, b);
+    k += n;
     if (s)
-      msl_out_char(o, '.');
+      t[k++] = '.';
   }
+  msl_out_mem(o, t, k);
 }
 
 void msl_out_ipv4_bytes(msl_out *o, const uint8_t a[4]) {
@@ -115,15 +182,41 @@ void msl_out_ipv4_bytes(msl_out *o, const uint8_t a[4]) {
                       (uint32_t)a[2] << 8 | a[3]);
 }
 
+static int printable(uint8_t c) { return c >= 0x20 && c < 0x7f; }
+
+/* c as <xx> at w (4 bytes). */
+static void put_xx(char *w, uint8_t c) {
+  w[0] = '<';
+  w[1] = hexd[c >> 4];
+  w[2] = hexd[c & 0xf];
+  w[3] = '>';
+}
+
 static void out_xx(msl_out *o, uint8_t c) {
-  char t[4] = {'<', hexd[c >> 4], hexd[c & 0xf], '>'};
+  char t[4];
+  put_xx(t, c);
   msl_out_mem(o, t, 4);
 }
 
 void msl_out_text(msl_out *o, const uint8_t *p, size_t n) {
+  /* Fast path: room for the worst case, every byte as <xx>. */
+  char *w = n <= SIZE_MAX / 4 ? msl_out_room(o, 4 * n) : NULL;
+  if (w) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (printable(p[i])) {
+        w[k++] = (char)p[i];
+      } else {
+        put_xx(w + k, p[i]);
+        k += 4;
+      }
+    }
+    msl_out_commit(o, k);
+    return;
+  }
   size_t run = 0; /* printable bytes not yet copied, ending at i */
   for (size_t i = 0; i < n; i++) {
-    if (p[i] >= 0x20 && p[i] < 0x7f) {
+    if (printable(p[i])) {
       run++;
       continue;
     }
@@ -134,16 +227,35 @@ void msl_out_text(msl_out *o, const uint8_t *p, size_t n) {
   msl_out_mem(o, p + n - run, run);
 }
 
-static void json_esc(msl_out *o, uint8_t c) {
-  char t[6] = {'\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 0xf]};
+/* Longest JSON escape of one byte: \u00xx. */
+#define JSON_ESC_MAX 6
+
+/* The JSON escape of c at w; returns its length (2 or 6). */
+static size_t put_json_esc(char *w, uint8_t c) {
+  char e = 0;
   switch (c) {
-  case '"': msl_out_mem(o, "\\\"", 2); return;
-  case '\\': msl_out_mem(o, "\\\\", 2); return;
-  case '\n': msl_out_mem(o, "\\n", 2); return;
-  case '\r': msl_out_mem(o, "\\r", 2); return;
-  case '\t': msl_out_mem(o, "\\t", 2); return;
+  case '"': e = '"'; break;
+  case '\\': e = '\\'; break;
+  case '\n': e = 'n'; break;
+  case '\r': e = 'r'; break;
+  case '\t': e = 't'; break;
   }
-  msl_out_mem(o, t, 6);
+  w[0] = '\\';
+  if (e) {
+    w[1] = e;
+    return 2;
+  }
+  w[1] = 'u';
+  w[2] = '0';
+  w[3] = '0';
+  w[4] = hexd[c >> 4];
+  w[5] = hexd[c & 0xf];
+  return 6;
+}
+
+static void json_esc(msl_out *o, uint8_t c) {
+  char t[JSON_ESC_MAX];
+  msl_out_mem(o, t, put_json_esc(t, c));
 }
 
 static int json_plain(uint8_t c) {
@@ -151,6 +263,23 @@ static int json_plain(uint8_t c) {
 }
 
 void msl_out_json_str(msl_out *o, const uint8_t *p, size_t n) {
+  /* Fast path: room for the quotes and every byte escaped. */
+  char *w = n <= (SIZE_MAX - 2) / JSON_ESC_MAX
+                ? msl_out_room(o, JSON_ESC_MAX * n + 2)
+                : NULL;
+  if (w) {
+    size_t k = 0;
+    w[k++] = '"';
+    for (size_t i = 0; i < n; i++) {
+      if (json_plain(p[i]))
+        w[k++] = (char)p[i];
+      else
+        k += put_json_esc(w + k, p[i]);
+    }
+    w[k++] = '"';
+    msl_out_commit(o, k);
+    return;
+  }
   size_t run = 0;
   msl_out_char(o, '"');
   for (size_t i = 0; i < n; i++) {
@@ -189,11 +318,11 @@ void msl_pr_time(msl_out *o, const msl_pkt_meta *m) {
   } else {
     msl_out_i64(o, s);
   }
-  msl_out_char(o, '.');
-  char t[6];
-  for (int i = 5; i >= 0; i--, us /= 10)
-    t[i] = (char)('0' + us % 10);
-  msl_out_mem(o, t, 6);
+  char t[7] = {'.'}; /* six digits, zero-padded */
+  memcpy(t + 1, dec2 + 2 * (us / 10000), 2);
+  memcpy(t + 3, dec2 + 2 * (us / 100 % 100), 2);
+  memcpy(t + 5, dec2 + 2 * (us % 100), 2);
+  msl_out_mem(o, t, 7);
 }
 
 void msl_pr_ascii(msl_out *o, msl_view v, int json) {
@@ -201,7 +330,29 @@ void msl_pr_ascii(msl_out *o, msl_view v, int json) {
     msl_out_text(o, v.ptr, v.len);
     return;
   }
-  /* The display form has only printable ASCII; escape it for JSON. */
+  /* The display form has only printable ASCII; escape it for JSON. The
+   * fast path has room for the quotes and every byte as <xx>. */
+  char *w = v.len <= (SIZE_MAX - 2) / 4 ? msl_out_room(o, 4 * v.len + 2)
+                                        : NULL;
+  if (w) {
+    size_t k = 0;
+    w[k++] = '"';
+    for (size_t i = 0; i < v.len; i++) {
+      uint8_t c = v.ptr[i];
+      if (json_plain(c)) {
+        w[k++] = (char)c;
+      } else if (c == '"' || c == '\\') {
+        w[k++] = '\\';
+        w[k++] = (char)c;
+      } else {
+        put_xx(w + k, c);
+        k += 4;
+      }
+    }
+    w[k++] = '"';
+    msl_out_commit(o, k);
+    return;
+  }
   msl_out_char(o, '"');
   for (size_t i = 0; i < v.len; i++) {
     uint8_t c = v.ptr[i];

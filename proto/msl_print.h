@@ -17,6 +17,8 @@
 #ifndef MSL_PRINT_H
 #define MSL_PRINT_H
 
+#include <string.h>
+
 #include "msl_dissect.h"
 
 /*
@@ -42,13 +44,57 @@ MSL_PROTO_API void msl_out_init(msl_out *o, char *buf, size_t cap);
 /** Empties the buffer and clears the overflow flag. */
 MSL_PROTO_API void msl_out_reset(msl_out *o);
 
+/*
+ * The fast path every append takes: when n more bytes (and the NUL) fit,
+ * msl_out_room returns where to write them; the caller writes exactly n
+ * bytes there and calls msl_out_commit(o, n). NULL when they do not fit or
+ * the builder has overflowed: the caller then takes the bounded slow path
+ * (msl_out_mem_slow), which stores what fits and sets `overflow`.
+ */
+static inline char *msl_out_room(msl_out *o, size_t n) {
+  return !o->overflow && o->cap - o->len > n ? o->buf + o->len : NULL;
+}
+
+static inline void msl_out_commit(msl_out *o, size_t n) {
+  o->len += n;
+  o->buf[o->len] = '\0';
+}
+
+/** msl_out_mem when the bytes may not fit: stores what fits, then overflows. */
+MSL_PROTO_API void msl_out_mem_slow(msl_out *o, const void *p, size_t n);
+
 /**
  * Appends n bytes. On overflow nothing more is written until a reset
  * (the bytes that fitted stay, the rest is dropped) and `overflow` is set.
+ * Inline: a constant n (a string literal through msl_out_str) becomes a
+ * few stores.
  */
-MSL_PROTO_API void msl_out_mem(msl_out *o, const void *p, size_t n);
-MSL_PROTO_API void msl_out_str(msl_out *o, const char *s); /* NUL-terminated */
-MSL_PROTO_API void msl_out_char(msl_out *o, char c);
+static inline void msl_out_mem(msl_out *o, const void *p, size_t n) {
+  char *w = msl_out_room(o, n);
+  if (!w) {
+    msl_out_mem_slow(o, p, n);
+    return;
+  }
+  if (n) /* p may be NULL when n is 0 */
+    memcpy(w, p, n);
+  msl_out_commit(o, n);
+}
+
+/** NUL-terminated s (its strlen is folded when s is a literal). */
+static inline void msl_out_str(msl_out *o, const char *s) {
+  msl_out_mem(o, s, strlen(s));
+}
+
+static inline void msl_out_char(msl_out *o, char c) {
+  char *w = msl_out_room(o, 1);
+  if (!w) {
+    msl_out_mem_slow(o, &c, 1);
+    return;
+  }
+  *w = c;
+  msl_out_commit(o, 1);
+}
+
 /** n copies of c (indentation). */
 MSL_PROTO_API void msl_out_repeat(msl_out *o, char c, size_t n);
 /** Decimal. */

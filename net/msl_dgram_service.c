@@ -1,0 +1,501 @@
+/* The NetBIOS datagram service for mailslots (see msl_dgram_service.h). */
+#define _GNU_SOURCE
+#include "msl_dgram_service.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "msl_local.h"
+
+#define LOCAL_PREFIX "\\\\.\\mailslot\\"
+#define LOCAL_PREFIX_LEN 13
+#define SLOT_KEY_MAX (LOCAL_PREFIX_LEN + MSL_SMBTR_NAME_MAX + 1)
+
+typedef struct dedupe_ent {
+  uint64_t hash;
+  uint64_t when;
+  uint32_t src_ip;
+  uint16_t id;
+  uint16_t used;
+  size_t len;
+} dedupe_ent;
+
+typedef struct writer_ent {
+  msl_handle *h;
+  uint64_t last;
+  char key[SLOT_KEY_MAX]; /* local path, upper-cased */
+} writer_ent;
+
+struct msl_dgram {
+  msl_dgram_counters c;
+  msl_nbname names[MSL_DGRAM_NAMES_MAX];
+  size_t nnames;
+  uint64_t window;
+  dedupe_ent dd[MSL_DGRAM_DEDUPE_SLOTS];
+  msl_reasm reasm;
+  void *reasm_mem;
+  writer_ent w[MSL_DGRAM_WRITERS];
+  uint64_t use_seq;
+};
+
+static const uint8_t msbrowse[16] = {0x01, 0x02, '_', '_', 'M', 'S', 'B', 'R',
+                                     'O',  'W',  'S', 'E', '_', '_', 0x02, 0x01};
+
+int msl_dgram_new(msl_dgram **out, const msl_dgram_config *cfg) {
+  if (!out)
+    return MSL_ERR_ARG;
+  *out = NULL;
+  if (!cfg || !cfg->name || !cfg->workgroup)
+    return MSL_ERR_ARG;
+  msl_dgram *d = calloc(1, sizeof(*d));
+  if (!d)
+    return MSL_ERR_NOMEM;
+  const char *sc = cfg->scope ? cfg->scope : "";
+  struct {
+    const char *n;
+    uint8_t sfx;
+    int on;
+  } want[] = {
+      {cfg->name, MSL_NB_WORKSTATION, 1},
+      {cfg->workgroup, MSL_NB_WORKSTATION, 1},
+      {"*", 0x00, 1},
+      {cfg->name, MSL_NB_MESSENGER, (cfg->names & MSL_DGRAM_N_MESSENGER) != 0},
+      {cfg->name, MSL_NB_SERVER, (cfg->names & MSL_DGRAM_N_SERVER) != 0},
+      {cfg->workgroup, MSL_NB_MASTER_BROWSER,
+       !(cfg->names & MSL_DGRAM_N_NO_BROWSER)},
+      {cfg->workgroup, MSL_NB_BROWSER_ELECTION,
+       !(cfg->names & MSL_DGRAM_N_NO_BROWSER)},
+  };
+  for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    if (!want[i].on)
+      continue;
+    if (msl_nbname_make(&d->names[d->nnames++], want[i].n, want[i].sfx, sc) !=
+        0)
+      goto bad;
+  }
+  if (!(cfg->names & MSL_DGRAM_N_NO_BROWSER) &&
+      msl_nbname_from_raw(&d->names[d->nnames++], msbrowse, sc) != 0)
+    goto bad;
+  d->window = cfg->dedupe_window_ms ? cfg->dedupe_window_ms
+                                    : MSL_DGRAM_DEDUPE_WINDOW_MS;
+  size_t ms = msl_reasm_mem_size(cfg->reasm);
+  if (ms == 0)
+    goto bad;
+  if (!(d->reasm_mem = malloc(ms))) {
+    free(d);
+    return MSL_ERR_NOMEM;
+  }
+  if (msl_reasm_init(&d->reasm, d->reasm_mem, ms, cfg->reasm) != 0)
+    goto bad;
+  *out = d;
+  return 0;
+bad:
+  free(d->reasm_mem);
+  free(d);
+  return MSL_ERR_ARG;
+}
+
+void msl_dgram_free(msl_dgram *d) {
+  if (!d)
+    return;
+  for (size_t i = 0; i < MSL_DGRAM_WRITERS; i++)
+    msl_close(d->w[i].h);
+  free(d->reasm_mem);
+  free(d);
+}
+
+int msl_dgram_is_ours(const msl_dgram *d, const msl_nbname *n) {
+  for (size_t i = 0; d && n && i < d->nnames; i++)
+    if (msl_nbname_equal(&d->names[i], n))
+      return 1;
+  return 0;
+}
+
+const msl_dgram_counters *msl_dgram_counters_get(const msl_dgram *d) {
+  return d ? &d->c : NULL;
+}
+const msl_reasm *msl_dgram_reasm(const msl_dgram *d) {
+  return d ? &d->reasm : NULL;
+}
+const msl_nbname *msl_dgram_host_name(const msl_dgram *d) {
+  return d ? &d->names[0] : NULL;
+}
+const msl_nbname *msl_dgram_group_name(const msl_dgram *d) {
+  return d ? &d->names[1] : NULL;
+}
+
+void msl_dgram_count_bad_udp(msl_dgram *d) {
+  if (d) {
+    d->c.received++;
+    d->c.bad_udp++;
+  }
+}
+
+void msl_dgram_count_sent(msl_dgram *d, uint64_t sent, uint64_t errors) {
+  if (d) {
+    d->c.sent += sent;
+    d->c.send_errors += errors;
+  }
+}
+
+uint64_t msl_dgram_tick(msl_dgram *d, uint64_t now_ms) {
+  if (!d)
+    return UINT64_MAX;
+  msl_reasm_expire(&d->reasm, now_ms);
+  return msl_reasm_next_timeout(&d->reasm, now_ms);
+}
+
+/* ---- receive ---- */
+
+static uint64_t fnv1a(const uint8_t *p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+/* 1 when (src_ip, id, len, hash) was seen within the window; records it. */
+static int seen(msl_dgram *d, const msl_nbdgm *g, const uint8_t *p,
+                size_t len, uint64_t now) {
+  uint64_t h = fnv1a(p, len);
+  dedupe_ent *e = &d->dd[(h ^ g->id) % MSL_DGRAM_DEDUPE_SLOTS];
+  if (e->used && e->hash == h && e->src_ip == g->src_ip && e->id == g->id &&
+      e->len == len && now - e->when < d->window)
+    return 1;
+  e->used = 1;
+  e->hash = h;
+  e->src_ip = g->src_ip;
+  e->id = g->id;
+  e->len = len;
+  e->when = now;
+  return 0;
+}
+
+static void upper_copy(char *dst, const char *src, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char ch = src[i];
+    dst[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 'a' + 'A') : ch;
+  }
+  dst[n] = '\0';
+}
+
+/* The cached writer for key, opening it when absent. Returns the entry or
+ * NULL with *err set. */
+static writer_ent *writer_get(msl_dgram *d, const char *key, int *err) {
+  writer_ent *victim = &d->w[0];
+  for (size_t i = 0; i < MSL_DGRAM_WRITERS; i++) {
+    writer_ent *e = &d->w[i];
+    if (e->h && strcmp(e->key, key) == 0) {
+      e->last = ++d->use_seq;
+      return e;
+    }
+    if (!e->h || (victim->h && e->last < victim->last))
+      victim = e;
+  }
+  msl_handle *h;
+  int r = msl_open(key, &h);
+  if (r < 0) {
+    *err = r;
+    return NULL;
+  }
+  msl_close(victim->h);
+  victim->h = h;
+  victim->last = ++d->use_seq;
+  snprintf(victim->key, sizeof(victim->key), "%s", key);
+  return victim;
+}
+
+static int deliver(msl_dgram *d, const msl_nbdgm *g, const msl_smbtr *t) {
+  char key[SLOT_KEY_MAX];
+  size_t nl = t->name.len - MSL_SMBTR_PREFIX_LEN;
+  memcpy(key, LOCAL_PREFIX, LOCAL_PREFIX_LEN);
+  upper_copy(key + LOCAL_PREFIX_LEN,
+             (const char *)t->name.ptr + MSL_SMBTR_PREFIX_LEN, nl);
+  if (memchr(key, '\0', LOCAL_PREFIX_LEN + nl)) {
+    d->c.bad_slot_name++;
+    return MSL_DGRAM_MALFORMED;
+  }
+  msl_msg_info info;
+  memset(&info, 0, sizeof(info));
+  info.origin = MSL_ORIGIN_NETWORK;
+  info.dgram_type = g->type;
+  info.src_ip[0] = (uint8_t)(g->src_ip >> 24);
+  info.src_ip[1] = (uint8_t)(g->src_ip >> 16);
+  info.src_ip[2] = (uint8_t)(g->src_ip >> 8);
+  info.src_ip[3] = (uint8_t)g->src_ip;
+  info.src_port = g->src_port;
+  memcpy(info.src_name, g->src.raw, 16);
+  memcpy(info.dst_name, g->dst.raw, 16);
+  int r = 0;
+  /* A cached writer whose reader went away fails once with NOT_FOUND:
+   * reopen (a new reader may have taken the name) and try again. */
+  for (int attempt = 0; attempt < 2; attempt++) {
+    writer_ent *e = writer_get(d, key, &r);
+    if (!e)
+      break;
+    r = msl_local_send(e->h, t->data.ptr, t->data.len, &info, 0);
+    if (r != MSL_ERR_NOT_FOUND)
+      break;
+    msl_close(e->h);
+    e->h = NULL;
+  }
+  switch (r) {
+  case 0:
+    d->c.delivered++;
+    return MSL_DGRAM_DELIVERED;
+  case MSL_ERR_NOT_FOUND:
+    d->c.no_mailslot++;
+    return MSL_DGRAM_NO_MAILSLOT;
+  case MSL_ERR_BAD_PATH:
+    d->c.bad_slot_name++;
+    return MSL_DGRAM_MALFORMED;
+  case MSL_ERR_QUEUE_FULL:
+    d->c.queue_full++;
+    return MSL_DGRAM_DROPPED;
+  case MSL_ERR_MSG_TOO_BIG:
+    d->c.too_big++;
+    return MSL_DGRAM_DROPPED;
+  default:
+    d->c.deliver_errors++;
+    return MSL_DGRAM_DROPPED;
+  }
+}
+
+int msl_dgram_input(msl_dgram *d, const uint8_t *p, size_t len,
+                    uint32_t udp_ip, uint16_t udp_port, uint64_t now_ms) {
+  msl_nbdgm g;
+  msl_reasm_out ro;
+  msl_smbtr t;
+  if (!d)
+    return MSL_DGRAM_MALFORMED;
+  d->c.received++;
+  if (!p || len == 0 || len > MSL_UDP_MAX_PAYLOAD) {
+    d->c.bad_udp++;
+    return MSL_DGRAM_MALFORMED;
+  }
+  int r = msl_nbdgm_decode(&g, p, len);
+  if (r == 0 && g.type > MSL_NBDGM_BROADCAST) {
+    d->c.other_type++;
+    return MSL_DGRAM_IGNORED;
+  }
+  if (r != 0) {
+    d->c.bad_nbdgm++;
+    return MSL_DGRAM_MALFORMED;
+  }
+  if (seen(d, &g, p, len, now_ms)) {
+    d->c.duplicates++;
+    return MSL_DGRAM_DUPLICATE;
+  }
+  if (!msl_dgram_is_ours(d, &g.dst)) {
+    d->c.not_ours++;
+    return MSL_DGRAM_NOT_OURS;
+  }
+  int single = (g.flags & (MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE)) ==
+                   MSL_NBDGM_FLAG_FIRST &&
+               g.offset == 0;
+  if (!single)
+    d->c.fragments++;
+  r = msl_reasm_add(&d->reasm, &g, udp_ip, udp_port, now_ms, &ro);
+  if (r == MSL_REASM_PENDING)
+    return MSL_DGRAM_PENDING;
+  if (r != MSL_REASM_COMPLETE) {
+    d->c.reasm_dropped++;
+    return MSL_DGRAM_REASM_DROP;
+  }
+  if (!single)
+    d->c.reassembled++;
+  r = msl_smbtr_decode(&t, ro.dgm.data.ptr, ro.dgm.data.len);
+  if (r != 0) {
+    if (r == MSL_ERR_NOT_MAILSLOT)
+      d->c.not_mailslot++;
+    else
+      d->c.bad_smb++;
+    return MSL_DGRAM_MALFORMED;
+  }
+  return deliver(d, &ro.dgm, &t);
+}
+
+/* ---- send ---- */
+
+int msl_dgram_sender_init(msl_dgram_sender *s, msl_udp *udp,
+                          const msl_nbname *src, uint16_t src_port,
+                          const msl_ifaces *ifs) {
+  if (!s || !udp || !src)
+    return MSL_ERR_ARG;
+  memset(s, 0, sizeof(*s));
+  s->udp = udp;
+  s->src = *src;
+  s->src_port = src_port;
+  s->ifs = ifs;
+  if (getrandom(&s->next_id, sizeof(s->next_id), GRND_NONBLOCK) !=
+      (ssize_t)sizeof(s->next_id))
+    s->next_id = (uint16_t)((uintptr_t)s ^ (uintptr_t)&s);
+  /* Largest datagram: header, two names with the longest scope, SMB. */
+  s->pkt_cap = MSL_NBDGM_HDR_LEN + 2 * (MSL_NBNAME_WIRE_MAX + 1) +
+               MSL_SMBTR_MAX_LEN_NOLIMIT;
+  s->smb = malloc(MSL_SMBTR_MAX_LEN_NOLIMIT);
+  s->pkt = malloc(s->pkt_cap);
+  if (!s->smb || !s->pkt) {
+    msl_dgram_sender_free(s);
+    return MSL_ERR_NOMEM;
+  }
+  return 0;
+}
+
+void msl_dgram_sender_free(msl_dgram_sender *s) {
+  if (!s)
+    return;
+  free(s->smb);
+  free(s->pkt);
+  s->smb = s->pkt = NULL;
+}
+
+int msl_dgram_max_message(const msl_dgram_dest *dest) {
+  if (!dest)
+    return MSL_ERR_ARG;
+  int m = msl_smbtr_max_data(dest->mailslot);
+  if (m < 0 || !dest->fragment)
+    return m;
+  /* 65535-byte SMB: header and words, name, NUL, up to 3 pad bytes. */
+  size_t over = MSL_SMBTR_NAME_OFF + strlen(dest->mailslot) + 1 + 3;
+  return (int)(MSL_SMBTR_MAX_LEN_NOLIMIT - over);
+}
+
+/* Sends the datagram (possibly as fragments) built on tmpl to one target. */
+static int send_one(msl_dgram_sender *s, msl_nbdgm *tmpl, size_t smb_len,
+                    int fragment, uint32_t dst, uint16_t port, unsigned ifx) {
+  msl_nbdgm_frag it;
+  size_t names = msl_nbname_wire_len(&tmpl->src) +
+                 msl_nbname_wire_len(&tmpl->dst) + MSL_NBDGM_HDR_LEN;
+  /* Unfragmented: the whole datagram in one packet, as Windows sends even
+   * past 576 bytes. Fragmented: 576-byte IP datagrams [RFC 1002 §6]. */
+  size_t maxp = names + smb_len;
+  if (fragment && smb_len > MSL_SMBTR_MAX_LEN)
+    maxp = MSL_NBDGM_RFC_MAX_PAYLOAD > names + 64 ? MSL_NBDGM_RFC_MAX_PAYLOAD
+                                                  : names + 64;
+  tmpl->id = s->next_id++;
+  int r = msl_nbdgm_fragment_init(&it, tmpl, s->smb, smb_len, maxp);
+  if (r < 0)
+    return r;
+  int last = 0;
+  for (;;) {
+    int n = msl_nbdgm_fragment(&it, s->pkt, s->pkt_cap);
+    if (n <= 0) {
+      if (n < 0)
+        return n;
+      break;
+    }
+    last = msl_udp_send(s->udp, s->pkt, (size_t)n, dst, port, tmpl->src_ip,
+                        ifx);
+    if (last == 0)
+      s->sent++;
+    else {
+      s->errors++;
+      return last;
+    }
+  }
+  return last;
+}
+
+int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
+                   const uint8_t *data, size_t len) {
+  msl_smbtr t;
+  msl_nbdgm tmpl;
+  if (!s || !dest || (!data && len) || !s->smb)
+    return MSL_ERR_ARG;
+  int max = msl_dgram_max_message(dest);
+  if (max < 0)
+    return max;
+  if (len > (size_t)max)
+    return MSL_ERR_TOO_BIG;
+  int r = msl_smbtr_init_write(&t, dest->mailslot, data, len,
+                               MSL_SMBTR_WINDOWS_CLIENT);
+  if (r < 0)
+    return r;
+  t.mailslot_class = MSL_SMBTR_CLASS_UNRELIABLE;
+  if (dest->fragment)
+    t.flags |= MSL_SMBTR_F_NOLIMIT;
+  int smb_len = msl_smbtr_encode(&t, s->smb, MSL_SMBTR_MAX_LEN_NOLIMIT);
+  if (smb_len < 0)
+    return smb_len;
+  r = msl_nbdgm_init(&tmpl,
+                     dest->group ? MSL_NBDGM_DIRECT_GROUP
+                                 : MSL_NBDGM_DIRECT_UNIQUE,
+                     MSL_NBDGM_SNT_B, 0, 0, s->src_port, &s->src, &dest->name,
+                     s->smb, (size_t)smb_len);
+  if (r < 0)
+    return r;
+  if (!dest->group) {
+    uint32_t src = s->src_ip;
+    if (!src) {
+      const msl_iface *i = msl_ifaces_for_peer(s->ifs, dest->ip);
+      src = i ? i->addr : msl_udp_source_for(dest->ip);
+    }
+    tmpl.src_ip = src;
+    return send_one(s, &tmpl, (size_t)smb_len, dest->fragment, dest->ip,
+                    dest->port, 0);
+  }
+  if (!s->ifs || s->ifs->n == 0)
+    return MSL_ERR_NOT_FOUND;
+  int ok = 0, last = 0;
+  for (size_t i = 0; i < s->ifs->n; i++) {
+    const msl_iface *f = &s->ifs->v[i];
+    tmpl.src_ip = s->src_ip ? s->src_ip : f->addr;
+    last = send_one(s, &tmpl, (size_t)smb_len, dest->fragment, f->bcast,
+                    dest->port, f->index);
+    if (last == 0)
+      ok = 1;
+  }
+  return ok ? 0 : last;
+}
+
+/* ---- status ---- */
+
+int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap) {
+  if (!d || (!buf && cap))
+    return MSL_ERR_ARG;
+  const msl_dgram_counters *c = &d->c;
+  const msl_reasm *ra = &d->reasm;
+  struct {
+    const char *k;
+    uint64_t v;
+  } rows[] = {
+      {"received", c->received},
+      {"delivered", c->delivered},
+      {"duplicates", c->duplicates},
+      {"not_ours", c->not_ours},
+      {"no_mailslot", c->no_mailslot},
+      {"malformed_udp", c->bad_udp},
+      {"malformed_nbdgm", c->bad_nbdgm},
+      {"malformed_smb", c->bad_smb},
+      {"not_mailslot", c->not_mailslot},
+      {"bad_mailslot_name", c->bad_slot_name},
+      {"other_type", c->other_type},
+      {"fragments", c->fragments},
+      {"reassembled", c->reassembled},
+      {"reasm_rejected", c->reasm_dropped},
+      {"reasm_expired", ra->expired},
+      {"reasm_evicted", ra->evicted},
+      {"reasm_pending", ra->pending},
+      {"queue_full", c->queue_full},
+      {"too_big", c->too_big},
+      {"deliver_errors", c->deliver_errors},
+      {"sent", c->sent},
+      {"send_errors", c->send_errors},
+  };
+  size_t off = 0;
+  for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    int room = buf && off < cap;
+    int n = snprintf(room ? buf + off : NULL, room ? cap - off : 0,
+                     "%s %llu\n", rows[i].k, (unsigned long long)rows[i].v);
+    if (n < 0)
+      return MSL_ERR_SYSTEM;
+    off += (size_t)n;
+  }
+  if (off >= cap)
+    return MSL_ERR_OVERFLOW;
+  return (int)off;
+}

@@ -1,0 +1,175 @@
+/* The datagram service's UDP socket (see msl_udp.h). */
+#define _GNU_SOURCE
+#include "msl_udp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BATCH_MAX 64
+
+static void sin_set(struct sockaddr_in *sa, uint32_t ip, uint16_t port) {
+  memset(sa, 0, sizeof(*sa));
+  sa->sin_family = AF_INET;
+  sa->sin_addr.s_addr = htonl(ip);
+  sa->sin_port = htons(port);
+}
+
+int msl_udp_open(msl_udp *u, uint32_t ip, uint16_t port) {
+  struct sockaddr_in sa;
+  socklen_t sl = sizeof(sa);
+  int one = 1, rb = MSL_UDP_RCVBUF, r = MSL_ERR_SYSTEM;
+  if (!u)
+    return MSL_ERR_ARG;
+  u->kdrops = 0;
+  u->port = 0;
+  u->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (u->fd < 0)
+    return MSL_ERR_SYSTEM;
+  if (setsockopt(u->fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) != 0 ||
+      setsockopt(u->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) != 0)
+    goto fail;
+  /* Best effort: older kernels lack SO_RXQ_OVFL, rmem_max caps RCVBUF. */
+  (void)setsockopt(u->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+  if (setsockopt(u->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rb, sizeof(rb)) != 0)
+    (void)setsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
+  sin_set(&sa, ip, port);
+  if (bind(u->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    r = errno == EACCES || errno == EPERM  ? MSL_ERR_ACCESS
+        : errno == EADDRINUSE              ? MSL_ERR_EXISTS
+                                           : MSL_ERR_SYSTEM;
+    goto fail;
+  }
+  if (getsockname(u->fd, (struct sockaddr *)&sa, &sl) != 0)
+    goto fail;
+  u->port = ntohs(sa.sin_port);
+  return 0;
+fail: {
+  int e = errno;
+  close(u->fd);
+  u->fd = -1;
+  errno = e;
+  return r;
+}
+}
+
+void msl_udp_close(msl_udp *u) {
+  if (u && u->fd >= 0) {
+    close(u->fd);
+    u->fd = -1;
+  }
+}
+
+int msl_udp_recv(msl_udp *u, msl_udp_msg *m, size_t n) {
+  struct mmsghdr mh[BATCH_MAX];
+  struct iovec iov[BATCH_MAX];
+  struct sockaddr_in from[BATCH_MAX];
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(4)];
+    struct cmsghdr align;
+  } cb[BATCH_MAX];
+  if (!u || !m || u->fd < 0)
+    return MSL_ERR_ARG;
+  if (n > BATCH_MAX)
+    n = BATCH_MAX;
+  for (size_t i = 0; i < n; i++) {
+    iov[i].iov_base = m[i].buf;
+    iov[i].iov_len = m[i].cap;
+    memset(&mh[i], 0, sizeof(mh[i]));
+    mh[i].msg_hdr.msg_name = &from[i];
+    mh[i].msg_hdr.msg_namelen = sizeof(from[i]);
+    mh[i].msg_hdr.msg_iov = &iov[i];
+    mh[i].msg_hdr.msg_iovlen = 1;
+    mh[i].msg_hdr.msg_control = cb[i].buf;
+    mh[i].msg_hdr.msg_controllen = sizeof(cb[i].buf);
+  }
+  int got;
+  do
+    got = recvmmsg(u->fd, mh, (unsigned)n, MSG_DONTWAIT, NULL);
+  while (got < 0 && errno == EINTR);
+  if (got < 0)
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : MSL_ERR_SYSTEM;
+  for (int i = 0; i < got; i++) {
+    msl_udp_msg *o = &m[i];
+    o->len = mh[i].msg_len < o->cap ? mh[i].msg_len : o->cap;
+    o->truncated = (mh[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    o->src_ip = ntohl(from[i].sin_addr.s_addr);
+    o->src_port = ntohs(from[i].sin_port);
+    o->dst_ip = 0;
+    o->ifindex = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh[i].msg_hdr); c;
+         c = CMSG_NXTHDR(&mh[i].msg_hdr, c)) {
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        struct in_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+        o->dst_ip = ntohl(pi.ipi_addr.s_addr);
+        o->ifindex = (unsigned)pi.ipi_ifindex;
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+        memcpy(&u->kdrops, CMSG_DATA(c), sizeof(u->kdrops));
+      }
+    }
+  }
+  return got;
+}
+
+int msl_udp_send(msl_udp *u, const void *p, size_t len, uint32_t dst,
+                 uint16_t port, uint32_t src, unsigned ifindex) {
+  struct sockaddr_in sa;
+  struct iovec iov;
+  struct msghdr mh;
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    struct cmsghdr align;
+  } cb;
+  if (!u || u->fd < 0 || (!p && len))
+    return MSL_ERR_ARG;
+  sin_set(&sa, dst, port);
+  iov.iov_base = (void *)(uintptr_t)p;
+  iov.iov_len = len;
+  memset(&mh, 0, sizeof(mh));
+  mh.msg_name = &sa;
+  mh.msg_namelen = sizeof(sa);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (src || ifindex) {
+    struct in_pktinfo pi;
+    memset(&pi, 0, sizeof(pi));
+    pi.ipi_ifindex = (int)ifindex;
+    pi.ipi_spec_dst.s_addr = htonl(src);
+    memset(&cb, 0, sizeof(cb));
+    mh.msg_control = cb.buf;
+    mh.msg_controllen = sizeof(cb.buf);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(pi));
+    memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+  }
+  for (;;) {
+    if (sendmsg(u->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+      return 0;
+    if (errno == EINTR)
+      continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS
+               ? MSL_ERR_QUEUE_FULL
+               : MSL_ERR_SYSTEM;
+  }
+}
+
+uint32_t msl_udp_source_for(uint32_t dst) {
+  struct sockaddr_in sa;
+  socklen_t sl = sizeof(sa);
+  uint32_t r = 0;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return 0;
+  sin_set(&sa, dst, 9); /* no packet is sent: connect only routes */
+  if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+      getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+    r = ntohl(sa.sin_addr.s_addr);
+  close(fd);
+  return r;
+}
