@@ -626,17 +626,17 @@ int msl_read_ex(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
     return MSL_ERR_ARG;
   if (h->kind != H_READER)
     return MSL_ERR_ACCESS;
-  for (int tries = 0;; tries++) {
+  for (;;) {
     size_t len = 0;
     int r;
     pthread_mutex_lock(&h->mu);
     if (h->qhead) {
       r = q_deliver(h, buf, cap, info);
     } else {
-      /* Waiting forever, after a first try: block in the kernel, holding
-       * the lock (reader calls are serialised anyway). */
-      r = recv_one(h, buf, cap, info, &len,
-                   tries > 0 && timeout_ms == MSL_WAIT_FOREVER);
+      /* Waiting forever: block in the kernel at once (one system call
+       * per message), holding the lock (reader calls are serialised
+       * anyway); an info request wakes it. */
+      r = recv_one(h, buf, cap, info, &len, timeout_ms == MSL_WAIT_FOREVER);
       if (r == 1) {
         r = (int)len;
       } else if (r == 2) {
@@ -651,14 +651,10 @@ int msl_read_ex(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
       }
     }
     pthread_mutex_unlock(&h->mu);
-    if (r == R_AGAIN) {
-      tries = -1; /* the queue may hold messages now */
-      continue;
-    }
+    if (r == R_AGAIN)
+      continue; /* the queue may hold messages now */
     if (r != MSL_ERR_TIMEOUT || timeout_ms == 0)
       return r;
-    if (timeout_ms == MSL_WAIT_FOREVER)
-      continue; /* the next try blocks */
     if (!have_dl && timeout_ms != MSL_WAIT_FOREVER) {
       dl = deadline_after(timeout_ms);
       have_dl = 1;

@@ -69,7 +69,9 @@ int msl_rundir_open(int create, int *dirfd, char *path, size_t cap) {
   mode_t mode = kind == KIND_ROOT ? 0755 : 0700;
   if (create && mkdir(path, mode) != 0 && errno != EEXIST)
     return errno_err(errno);
-  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* O_PATH: writers and info requesters need only search permission on
+   * the directory, as documented, not read permission. */
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return errno_err(errno);
   if (kind == KIND_TMP) {

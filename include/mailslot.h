@@ -121,11 +121,13 @@ MSL_API int msl_create(const char *path, uint32_t max_msg_size,
 
 /**
  * Opens the existing mailslot `path` for writing; the writer handle is
- * returned in *out. Only local paths ("\\.\mailslot\...") for now.
+ * returned in *out. Local paths ("\\.\mailslot\...") and network paths
+ * ("\\HOST\...", "\\DOMAIN\...", "\\*\...": see msl_open_ex below).
  * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED (a
- *         remote path), MSL_ERR_NOT_FOUND (nobody created it, or its reader
- *         died), MSL_ERR_ACCESS (no write permission), MSL_ERR_NOMEM,
- *         MSL_ERR_SYSTEM.
+ *         network path in a program built without the network part),
+ *         MSL_ERR_NOT_FOUND (nobody created it, or its reader died),
+ *         MSL_ERR_ACCESS (no write permission), MSL_ERR_NOMEM,
+ *         MSL_ERR_SYSTEM; for network paths, those of msl_open_ex.
  */
 MSL_API int msl_open(const char *path, msl_handle **out);
 
@@ -245,6 +247,99 @@ MSL_API int msl_serve(msl_handle *h, uint32_t timeout_ms);
  * @return its length, or MSL_ERR_ARG / MSL_ERR_OVERFLOW.
  */
 MSL_API int msl_rundir(char *buf, size_t cap);
+
+/* ======================================================================
+ * Network mailslots (api/msl_remote.c, net/; docs/network.md).
+ *
+ * msl_open() also takes "\\HOST\mailslot\NAME", "\\DOMAIN\mailslot\NAME"
+ * and "\\*\mailslot\NAME": the handle's msl_write() sends each message
+ * as a NetBIOS datagram, through mailslotd when it runs, directly
+ * otherwise. A message longer than the Windows limit for the name (424
+ * bytes for a 5-8 character name) fails with MSL_ERR_MSG_TOO_BIG unless
+ * the handle was opened with MSL_OPEN_FRAGMENT.
+ * ====================================================================== */
+
+/* msl_open_ex() flags. */
+#define MSL_OPEN_FRAGMENT 0x1u /* network: allow messages up to 65,000+
+                                  bytes, sent as RFC 1002 fragments (only
+                                  libmailslot receivers reassemble them) */
+#define MSL_OPEN_DIRECT 0x2u   /* network: never go through mailslotd */
+
+/**
+ * msl_open() with flags (MSL_OPEN_*; local paths ignore them).
+ * @return as msl_open(), plus for network paths: MSL_ERR_NAME (host or
+ *         domain not a valid NetBIOS name), MSL_ERR_ACCESS / MSL_ERR_SYSTEM
+ *         (no socket could be opened), MSL_ERR_NOT_FOUND (a group send and
+ *         no up IPv4 interface), MSL_ERR_TIMEOUT (mailslotd did not
+ *         answer).
+ */
+MSL_API int msl_open_ex(const char *path, unsigned flags, msl_handle **out);
+
+/**
+ * Largest message msl_write() accepts on a network handle opened for
+ * `path` with `flags` (without opening anything). Returns the size or
+ * MSL_ERR_ARG / MSL_ERR_BAD_PATH.
+ */
+MSL_API int msl_remote_max_message(const char *path, unsigned flags);
+
+/* The network service (UDP 138) running inside this process. */
+typedef struct msl_service msl_service;
+
+/* msl_service_config.flags */
+#define MSL_SERVICE_MESSENGER 0x1u  /* also receive for HOST<03> */
+#define MSL_SERVICE_SERVER 0x2u     /* also receive for HOST<20> */
+#define MSL_SERVICE_NO_BROWSER 0x4u /* not WG<1D>/<1E>/__MSBROWSE__ */
+#define MSL_SERVICE_NO_CTL 0x8u     /* no control socket (mailslotd.ctl) */
+
+typedef struct msl_service_config {
+  const char *name;      /* NetBIOS computer name; NULL: the host name */
+  const char *workgroup; /* NULL: "WORKGROUP" */
+  const char *scope;     /* NetBIOS scope ID; NULL: none */
+  const char *const *interfaces; /* names or IPv4 addresses; NULL: every up
+                                    IPv4 interface but loopback */
+  size_t n_interfaces;
+  uint16_t dgram_port; /* 0: 138 */
+  uint16_t name_port;  /* 0: 137 (reserved for the name service) */
+  unsigned flags;      /* MSL_SERVICE_* */
+  int log_level;       /* 0 errors, 1 warnings, 2 info, 3 debug */
+  /* Log sink (NULL: none). Called from the service thread. */
+  void (*log)(void *user, int level, const char *msg);
+  void *log_user;
+} msl_service_config;
+
+/** Fills *cfg with the defaults (always call it first: fields may be
+ *  added). */
+MSL_API void msl_service_config_init(msl_service_config *cfg);
+
+/**
+ * Embedded mode: starts the datagram service in a thread of this process.
+ * It binds UDP dgram_port on every address and, unless MSL_SERVICE_NO_CTL,
+ * the control socket in the run directory, then delivers datagrams for our
+ * names to this host's local mailslots (any process's) as mailslotd does.
+ * @return 0, or MSL_ERR_ARG (bad configuration), MSL_ERR_ACCESS (the port
+ *         needs privilege: root or CAP_NET_BIND_SERVICE), MSL_ERR_EXISTS
+ *         (the port is in use, or a mailslotd owns the run directory),
+ *         MSL_ERR_NOT_FOUND (an interface named in the config is not up),
+ *         MSL_ERR_NOMEM, MSL_ERR_SYSTEM.
+ */
+MSL_API int msl_service_start(const msl_service_config *cfg,
+                              msl_service **out);
+
+/** The service's counters as "name value" lines into buf (NUL-terminated).
+ *  Returns the length or MSL_ERR_ARG / MSL_ERR_OVERFLOW. */
+MSL_API int msl_service_status(msl_service *s, char *buf, size_t cap);
+
+/** Stops the service thread, closes its sockets and removes the control
+ *  socket (NULL ignored). */
+MSL_API void msl_service_stop(msl_service *s);
+
+/**
+ * Asks mailslotd (through its control socket) for its counters, as
+ * msl_service_status() prints them.
+ * @return the length, MSL_ERR_NOT_FOUND (no mailslotd), MSL_ERR_TIMEOUT,
+ *         MSL_ERR_OVERFLOW, MSL_ERR_SYSTEM.
+ */
+MSL_API int msl_service_query_status(char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 
 #include "msl_capture.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,16 @@
 #include "msl_ipreasm.h"
 #include "msl_linklayer.h"
 
+/* stdio buffer of a capture file: libpcap reads each record with two
+ * freads, which the default 4 KiB buffer turns into a read(2) per few
+ * records. */
+#define READ_BUF_SIZE (1u << 20)
+
 struct msl_capture {
   pcap_t *pc;
   pcap_dumper_t *dump;
   FILE *fp; /* the stream of an offline capture (for progress) */
+  char *rbuf; /* its stdio buffer (READ_BUF_SIZE), freed after pcap_close */
   int live;
   int dlt;
   uint64_t size; /* bytes of a regular input file, else 0 */
@@ -45,7 +52,8 @@ static void seterr(char *errbuf, const char *what, const char *name,
     snprintf(errbuf, MSL_CAPTURE_ERRBUF_SIZE, "%s%s: %s", what, name, why);
 }
 
-static msl_capture *setup(pcap_t *pc, const msl_capture_opts *opts,
+/* Takes over pc and rbuf (the stdio buffer of pc's file, or NULL). */
+static msl_capture *setup(pcap_t *pc, char *rbuf, const msl_capture_opts *opts,
                           const char *name, int live, char *errbuf) {
   int dlt = pcap_datalink(pc);
   if (!msl_link_supported(dlt)) {
@@ -55,6 +63,7 @@ static msl_capture *setup(pcap_t *pc, const msl_capture_opts *opts,
              dn ? dn : "unknown");
     seterr(errbuf, "", name, why);
     pcap_close(pc);
+    free(rbuf);
     return NULL;
   }
   msl_capture *c = calloc(1, sizeof *c);
@@ -65,9 +74,11 @@ static msl_capture *setup(pcap_t *pc, const msl_capture_opts *opts,
     if (c)
       free(c);
     pcap_close(pc);
+    free(rbuf);
     return NULL;
   }
   c->pc = pc;
+  c->rbuf = rbuf;
   c->dlt = dlt;
   c->live = live;
   c->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
@@ -89,14 +100,29 @@ msl_capture *msl_capture_open_file(const char *path,
   char pe[PCAP_ERRBUF_SIZE] = "";
   if (errbuf)
     errbuf[0] = 0;
-  /* "-" is standard input for pcap_open_offline too. */
-  pcap_t *pc = pcap_open_offline_with_tstamp_precision(
-      path, PCAP_TSTAMP_PRECISION_NANO, pe);
-  if (!pc) {
-    seterr(errbuf, "", path, pe);
+  /* What pcap_open_offline does ("-" is standard input), plus a large
+   * stdio buffer for a file (standard input keeps its own). */
+  int is_stdin = !strcmp(path, "-");
+  FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+  if (!fp) {
+    seterr(errbuf, "", path, strerror(errno));
     return NULL;
   }
-  return setup(pc, opts, path, 0, errbuf);
+  char *rbuf = is_stdin ? NULL : malloc(READ_BUF_SIZE);
+  if (rbuf && setvbuf(fp, rbuf, _IOFBF, READ_BUF_SIZE)) {
+    free(rbuf);
+    rbuf = NULL;
+  }
+  pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(
+      fp, PCAP_TSTAMP_PRECISION_NANO, pe);
+  if (!pc) {
+    seterr(errbuf, "", path, pe);
+    if (!is_stdin)
+      fclose(fp);
+    free(rbuf);
+    return NULL;
+  }
+  return setup(pc, rbuf, opts, path, 0, errbuf);
 }
 
 msl_capture *msl_capture_open_fp(FILE *fp, const char *name,
@@ -111,7 +137,7 @@ msl_capture *msl_capture_open_fp(FILE *fp, const char *name,
     fclose(fp); /* pcap closes it only once it has taken it */
     return NULL;
   }
-  return setup(pc, opts, name, 0, errbuf);
+  return setup(pc, NULL, opts, name, 0, errbuf);
 }
 
 msl_capture *msl_capture_open_live(const char *iface,
@@ -156,7 +182,7 @@ msl_capture *msl_capture_open_live(const char *iface,
     return NULL;
   }
   pcap_freecode(&prog);
-  return setup(pc, opts, iface, 1, errbuf);
+  return setup(pc, NULL, opts, iface, 1, errbuf);
 }
 
 int msl_capture_dump_open(msl_capture *c, const char *path, char *errbuf) {
@@ -316,7 +342,8 @@ void msl_capture_close(msl_capture *c) {
     pcap_dump_flush(c->dump);
     pcap_dump_close(c->dump);
   }
-  pcap_close(c->pc);
+  pcap_close(c->pc); /* closes the file, which used rbuf */
+  free(c->rbuf);
   msl_ipreasm_free(c->ipr);
   free(c);
 }

@@ -2,13 +2,18 @@
 #define _GNU_SOURCE
 #include "msl_dgram_service.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "msl_lhdr.h"
 #include "msl_local.h"
+#include "msl_path.h"
 
 #define LOCAL_PREFIX "\\\\.\\mailslot\\"
 #define LOCAL_PREFIX_LEN 13
@@ -230,14 +235,15 @@ static int deliver(msl_dgram *d, const msl_nbdgm *g, const msl_smbtr *t) {
   memcpy(info.src_name, g->src.raw, 16);
   memcpy(info.dst_name, g->dst.raw, 16);
   int r = 0;
-  /* A cached writer whose reader went away fails once with NOT_FOUND:
-   * reopen (a new reader may have taken the name) and try again. */
+  /* A cached writer whose reader went away fails with NOT_FOUND, and one
+   * opened before the reader was re-created may know an old maximum size:
+   * reopen (a new reader may have taken the name) and try once more. */
   for (int attempt = 0; attempt < 2; attempt++) {
     writer_ent *e = writer_get(d, key, &r);
     if (!e)
       break;
     r = msl_local_send(e->h, t->data.ptr, t->data.len, &info, 0);
-    if (r != MSL_ERR_NOT_FOUND)
+    if (r != MSL_ERR_NOT_FOUND && (r != MSL_ERR_MSG_TOO_BIG || attempt))
       break;
     msl_close(e->h);
     e->h = NULL;
@@ -450,6 +456,158 @@ int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
       ok = 1;
   }
   return ok ? 0 : last;
+}
+
+/* ---- destinations ---- */
+
+static int eq_nocase(const char *a, const char *b) {
+  for (; *a && *b; a++, b++) {
+    char x = *a, y = *b;
+    if (x >= 'a' && x <= 'z')
+      x = (char)(x - 'a' + 'A');
+    if (y >= 'a' && y <= 'z')
+      y = (char)(y - 'a' + 'A');
+    if (x != y)
+      return 0;
+  }
+  return *a == *b;
+}
+
+static int is_sep(char c) { return c == '\\' || c == '/'; }
+
+int msl_dgram_path_parse(msl_dgram_path *out, const char *path) {
+  msl_path p;
+  char probe[8 + MSL_PATH_NAME_MAX + 16];
+  if (!out || !path)
+    return MSL_ERR_ARG;
+  memset(out, 0, sizeof(*out));
+  if (!is_sep(path[0]) || !is_sep(path[1]))
+    return MSL_ERR_BAD_PATH;
+  const char *h = path + 2;
+  size_t hl = strcspn(h, "\\/");
+  if (h[hl] == '\0' || hl == 0 || hl >= sizeof(out->host))
+    return MSL_ERR_BAD_PATH;
+  /* The rest is checked by the local parser behind a stand-in host. */
+  if (snprintf(probe, sizeof(probe), "\\\\H%s", h + hl) >= (int)sizeof(probe))
+    return MSL_ERR_BAD_PATH;
+  int r = msl_path_parse(&p, probe);
+  if (r < 0)
+    return r;
+  memcpy(out->host, h, hl);
+  out->host[hl] = '\0';
+  out->name = h + hl + 1 + 8 + 1; /* "\mailslot\" */
+  if (hl == 1 && h[0] == '*') {
+    out->kind = MSL_PATH_DOMAIN;
+    out->host[0] = '\0';
+    return 0;
+  }
+  if (hl == 1 && h[0] == '.')
+    return MSL_ERR_BAD_PATH;
+  out->kind = MSL_PATH_HOST;
+  if (!memchr(h, '.', hl)) {
+    /* A NetBIOS name: let the local parser judge it. */
+    snprintf(probe, sizeof(probe), "\\\\%s\\mailslot\\X", out->host);
+    return hl <= MSL_PATH_HOST_MAX && msl_path_parse(&p, probe) == 0
+               ? 0
+               : MSL_ERR_BAD_PATH;
+  }
+  for (size_t i = 0; i < hl; i++) {
+    char c = h[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '-' || c == '.'))
+      return MSL_ERR_BAD_PATH;
+  }
+  return 0;
+}
+
+int msl_dgram_dest_resolve(msl_dgram_dest *out, const char *path,
+                           const char *workgroup, const char *scope,
+                           uint16_t port, int fragment,
+                           msl_dgram_resolver resolver, void *user) {
+  msl_dgram_path p;
+  char nbn[MSL_NBNAME_MAX_CHARS + 1];
+  if (!out || !path || !workgroup)
+    return MSL_ERR_ARG;
+  memset(out, 0, sizeof(*out));
+  int r = msl_dgram_path_parse(&p, path);
+  if (r < 0)
+    return r;
+  const char *n = p.name;
+  size_t nl = strlen(n);
+  if (nl == 0 || MSL_SMBTR_PREFIX_LEN + nl > MSL_SMBTR_NAME_MAX)
+    return MSL_ERR_BAD_PATH;
+  memcpy(out->mailslot, MSL_SMBTR_PREFIX, MSL_SMBTR_PREFIX_LEN);
+  for (size_t i = 0; i < nl; i++)
+    out->mailslot[MSL_SMBTR_PREFIX_LEN + i] = is_sep(n[i]) ? '\\' : n[i];
+  out->mailslot[MSL_SMBTR_PREFIX_LEN + nl] = '\0';
+  out->port = port;
+  out->fragment = fragment;
+  struct in_addr a;
+  if (p.kind == MSL_PATH_HOST && inet_pton(AF_INET, p.host, &a) == 1) {
+    out->ip = ntohl(a.s_addr);
+    return msl_nbname_make(&out->name, "*", 0x00, scope) ? MSL_ERR_NAME : 0;
+  }
+  /* A DNS name's first label stands for its NetBIOS name. */
+  const char *target = p.kind == MSL_PATH_DOMAIN ? workgroup : p.host;
+  size_t tl = strcspn(target, ".");
+  if (tl > MSL_NBNAME_MAX_CHARS)
+    tl = MSL_NBNAME_MAX_CHARS;
+  memcpy(nbn, target, tl);
+  nbn[tl] = '\0';
+  if (msl_nbname_make(&out->name, nbn, MSL_NB_WORKSTATION, scope) != 0)
+    return MSL_ERR_NAME;
+  if (p.kind == MSL_PATH_DOMAIN || eq_nocase(p.host, workgroup)) {
+    out->group = 1;
+    return 0;
+  }
+  uint32_t ip;
+  if (resolver && resolver(user, nbn, scope, &ip) == 0) {
+    out->ip = ip;
+    return 0;
+  }
+  struct addrinfo hints, *ai = NULL;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_DGRAM;
+  if (getaddrinfo(p.host, NULL, &hints, &ai) == 0 && ai) {
+    const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+    out->ip = ntohl(sin->sin_addr.s_addr);
+    freeaddrinfo(ai);
+    return 0;
+  }
+  ai = NULL;
+  if (ai)
+    freeaddrinfo(ai);
+  /* Not a host we can find: a domain (or workgroup) name, unless it was
+   * written as a DNS name. */
+  if (strchr(p.host, '.'))
+    return MSL_ERR_NOT_FOUND;
+  out->group = 1;
+  return 0;
+}
+
+int msl_dgram_forward(msl_dgram_sender *s, const msl_dgram_dest *dest, int fd,
+                      uint8_t *buf, size_t cap) {
+  msl_lhdr h;
+  if (!s || !dest || fd < 0 || !buf)
+    return MSL_ERR_ARG;
+  ssize_t n;
+  do
+    n = recv(fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0
+           : errno == ECONNRESET                   ? MSL_ERR_NOT_FOUND
+                                                   : MSL_ERR_SYSTEM;
+  if (n == 0)
+    return MSL_ERR_NOT_FOUND; /* a message always has its 4-byte header */
+  int off = (size_t)n > cap ? MSL_ERR_TOO_BIG
+                            : msl_lhdr_decode(&h, NULL, buf, (size_t)n);
+  int r = off < 0 ? off
+                  : msl_dgram_send(s, dest, buf + off, (size_t)n - (size_t)off);
+  if (r < 0 && r != MSL_ERR_QUEUE_FULL && r != MSL_ERR_SYSTEM)
+    s->rejected++;
+  return 1;
 }
 
 /* ---- status ---- */

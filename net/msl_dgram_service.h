@@ -170,7 +170,9 @@ typedef struct msl_dgram_sender {
                             address of the interface used) */
   const msl_ifaces *ifs; /* broadcast targets for group sends */
   uint16_t next_id;      /* DGM_ID of the next datagram */
-  uint64_t sent, errors; /* counters */
+  uint64_t sent, errors; /* UDP datagrams sent / failed sends */
+  uint64_t rejected;     /* messages refused before sending (too big, bad
+                            header from the writer) */
   uint8_t *smb;          /* MSL_SMBTR_MAX_LEN_NOLIMIT bytes */
   uint8_t *pkt;          /* one encoded datagram */
   size_t pkt_cap;
@@ -211,6 +213,66 @@ int msl_dgram_max_message(const msl_dgram_dest *dest);
  */
 int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
                    const uint8_t *data, size_t len);
+
+/* A network path split (msl_dgram_path_parse). */
+typedef struct msl_dgram_path {
+  int kind;        /* MSL_PATH_HOST or MSL_PATH_DOMAIN (api/msl_path.h) */
+  char host[254];  /* as written: a NetBIOS name, an IPv4 address or a DNS
+                      name; "" for "*" */
+  const char *name; /* the mailslot name in the caller's string, after
+                       "\\mailslot\\" */
+} msl_dgram_path;
+
+/**
+ * Splits and checks a network path "\\HOST\mailslot\NAME": the name is
+ * checked as msl_path_parse checks local names; HOST may be a NetBIOS name
+ * (<= 15 characters), "*", an IPv4 address or a DNS name (letters,
+ * digits, '-', '.'; <= 253 characters).
+ * @return 0, MSL_ERR_ARG, or MSL_ERR_BAD_PATH (also for a local path).
+ */
+int msl_dgram_path_parse(msl_dgram_path *out, const char *path);
+
+/* A NetBIOS name resolver: fills *ip (host order) for name<00>, returns 0,
+ * or MSL_ERR_NOT_FOUND. The name service (issue 6) plugs in here. */
+typedef int (*msl_dgram_resolver)(void *user, const char *name,
+                                  const char *scope, uint32_t *ip);
+
+/**
+ * Turns a network mailslot path into a destination [MS-MAIL §3.1.4.1,
+ * Win32 "Mailslot Names"]:
+ *   \\*\mailslot\X         DIRECT_GROUP to WORKGROUP<00>, broadcast
+ *   \\WORKGROUP\mailslot\X DIRECT_GROUP to WORKGROUP<00>, broadcast
+ *   \\1.2.3.4\mailslot\X   DIRECT_UNIQUE by unicast to that address,
+ *                            destination "*"<00> (an address names no
+ *                            NetBIOS name; libmailslot receivers take it)
+ *   \\HOST\mailslot\X      DIRECT_UNIQUE to HOST<00> by unicast to the
+ *                            address from resolver (NetBIOS), else the
+ *                            system resolver (getaddrinfo, IPv4)
+ *   \\\\host.example\\...  DIRECT_UNIQUE to HOST<00> (first label) at the
+ *                            address getaddrinfo gives
+ *   anything else            a domain: DIRECT_GROUP to NAME<00>, broadcast
+ * The mailslot name keeps the caller's case ("\MAILSLOT\" + NAME, '/'
+ * read as '\'). resolver may be NULL.
+ * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH (not a valid network path:
+ *         a local path is refused too), MSL_ERR_NAME (bad NetBIOS name),
+ *         MSL_ERR_NOT_FOUND (a DNS name that does not resolve).
+ */
+int msl_dgram_dest_resolve(msl_dgram_dest *out, const char *path,
+                           const char *workgroup, const char *scope,
+                           uint16_t port, int fragment,
+                           msl_dgram_resolver resolver, void *user);
+
+/**
+ * Reads one local-mailslot datagram (msl_lhdr header + message, as
+ * msl_write sends it) from fd without blocking and sends the message to
+ * dest. buf (cap >= MSL_LOCAL_MSG_MAX + MSL_LHDR_LEN + MSL_LHDR_EXT_MAX)
+ * is scratch.
+ * @return 1 (a message was handled, sent or not: see s's counters), 0
+ *         (nothing waiting), MSL_ERR_NOT_FOUND (the writer closed its end),
+ *         MSL_ERR_SYSTEM.
+ */
+int msl_dgram_forward(msl_dgram_sender *s, const msl_dgram_dest *dest, int fd,
+                      uint8_t *buf, size_t cap);
 
 /**
  * Writes the counters as "name value\n" lines (plus the reassembler's)

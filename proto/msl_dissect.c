@@ -106,8 +106,9 @@ static void dissect_nbdgm(msl_dissect *d, const uint8_t *p, size_t len) {
     fail(d, MSL_LAYER_NBDGM, rc);
     return;
   }
-  /* An illegal name is reported, and the user data decoded all the same
-   * (as Wireshark does); a failure further up replaces this error. */
+  /* An illegal name is reported and the user data decoded all the same, as
+   * Wireshark does; a failure further up replaces this error, since it says
+   * what is missing (bad_names still tells about the names). */
   if (d->bad_names)
     fail(d, MSL_LAYER_NBDGM, MSL_ERR_NAME);
   if (is_direct(g->type) && !d->fragment)

@@ -266,12 +266,14 @@ static inline int msl_nbns_is_response(const msl_nbns *m) {
 }
 
 /*
- * Decodes a name-service packet of len bytes at p into *out (the header,
- * counts and every entry read are overwritten; stored entries past the
- * counts are left as they were). Names follow label pointers (backward only, bounded jumps).
+ * Decodes a name-service packet of len bytes at p into *out: the header,
+ * counts, `over`, `trailer`, `decoded` and every entry read are written
+ * (stored entries past the counts keep old contents: not cleared, for
+ * speed). Names follow label pointers (backward only, bounded jumps).
  * Every RDLENGTH is checked against what remains; bytes after the last
  * record are kept in out->trailer. Views point into p (valid while p is).
- * On error *out holds whatever was read before it and must not be used.
+ * On error only the header and the first out->decoded entries are
+ * meaningful (0 entries when the counts were refused up front).
  * Returns 0 or:
  *  MSL_ERR_ARG        out or p is NULL
  *  MSL_ERR_TRUNCATED  the packet ends inside the header, a name, a record,

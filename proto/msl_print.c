@@ -163,8 +163,8 @@ void msl_out_hexbytes(msl_out *o, const uint8_t *p, size_t n) {
   msl_out_mem(o, t, k);
 }
 
-void msl_out_ipv4(msl_out *o, uint32_t a) {
-  char t[15]; /* 255.255.255.255 */
+/* The dotted quad of a at t (at most 15 bytes); returns its length. */
+static size_t put_ipv4(char *t, uint32_t a) {
   size_t k = 0;
   for (int s = 24; s >= 0; s -= 8) {
     uint32_t b = (a >> s) & 0xff;
@@ -174,12 +174,16 @@ void msl_out_ipv4(msl_out *o, uint32_t a) {
     if (s)
       t[k++] = '.';
   }
-  msl_out_mem(o, t, k);
+  return k;
+}
+
+void msl_out_ipv4(msl_out *o, uint32_t a) {
+  char t[15]; /* 255.255.255.255 */
+  msl_out_mem(o, t, put_ipv4(t, a));
 }
 
 void msl_out_ipv4_bytes(msl_out *o, const uint8_t a[4]) {
-  msl_out_ipv4(o, (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
-                      (uint32_t)a[2] << 8 | a[3]);
+  msl_out_ipv4(o, msl_pr_be32(a));
 }
 
 static int printable(uint8_t c) { return c >= 0x20 && c < 0x7f; }
@@ -312,7 +316,7 @@ void msl_pr_time(msl_out *o, const msl_pkt_meta *m) {
   uint32_t us = m->rel_usec % 1000000u;
   if (s < 0 && us) {
     /* -1 s + 750000 us is -0.250000 */
-    msl_out_char(o, '-');
+    msl_pr_char(o, '-');
     msl_out_u64(o, (uint64_t)(-(s + 1)));
     us = 1000000u - us;
   } else {
@@ -322,7 +326,18 @@ void msl_pr_time(msl_out *o, const msl_pkt_meta *m) {
   memcpy(t + 1, dec2 + 2 * (us / 10000), 2);
   memcpy(t + 3, dec2 + 2 * (us / 100 % 100), 2);
   memcpy(t + 5, dec2 + 2 * (us % 100), 2);
-  msl_out_mem(o, t, 7);
+  msl_pr_mem(o, t, 7);
+}
+
+void msl_pr_ipv4(msl_out *o, uint32_t addr, int json) {
+  char t[17] = {'"'}; /* "255.255.255.255" */
+  if (!json) {
+    msl_pr_mem(o, t, put_ipv4(t, addr));
+    return;
+  }
+  size_t k = 1 + put_ipv4(t + 1, addr);
+  t[k++] = '"';
+  msl_pr_mem(o, t, k);
 }
 
 void msl_pr_ascii(msl_out *o, msl_view v, int json) {
@@ -353,17 +368,17 @@ void msl_pr_ascii(msl_out *o, msl_view v, int json) {
     msl_out_commit(o, k);
     return;
   }
-  msl_out_char(o, '"');
+  msl_pr_char(o, '"');
   for (size_t i = 0; i < v.len; i++) {
     uint8_t c = v.ptr[i];
     if (json_plain(c))
-      msl_out_char(o, (char)c);
+      msl_pr_char(o, (char)c);
     else if (c == '"' || c == '\\')
       json_esc(o, c);
     else
       out_xx(o, c);
   }
-  msl_out_char(o, '"');
+  msl_pr_char(o, '"');
 }
 
 static void utf8(msl_out *o, uint32_t cp) {
@@ -388,11 +403,11 @@ static void utf8(msl_out *o, uint32_t cp) {
     t[3] = (char)(0x80 | (cp & 0x3f));
     n = 4;
   }
-  msl_out_mem(o, t, n);
+  msl_pr_mem(o, t, n);
 }
 
 static void json_u(msl_out *o, uint32_t u) {
-  msl_out_mem(o, "\\u", 2);
+  msl_pr_mem(o, "\\u", 2);
   msl_out_hex(o, u, 4);
 }
 
@@ -400,7 +415,7 @@ void msl_pr_utf16(msl_out *o, msl_view v, int json) {
   msl_rd r;
   msl_rd_init(&r, v.ptr, v.len);
   if (json)
-    msl_out_char(o, '"');
+    msl_pr_char(o, '"');
   while (msl_rd_left(&r) >= 2 && !o->overflow) {
     uint32_t u = msl_rd_u16le(&r);
     uint32_t lo = 0;
@@ -417,7 +432,7 @@ void msl_pr_utf16(msl_out *o, msl_view v, int json) {
       u = 0xfffd; /* unpaired surrogate */
     if (json) {
       if (u < 0x80 && json_plain((uint8_t)u))
-        msl_out_char(o, (char)u);
+        msl_pr_char(o, (char)u);
       else if (u < 0x80)
         json_esc(o, (uint8_t)u);
       else
@@ -433,7 +448,7 @@ void msl_pr_utf16(msl_out *o, msl_view v, int json) {
   if (msl_rd_left(&r))
     out_xx(o, msl_rd_u8(&r));
   if (json)
-    msl_out_char(o, '"');
+    msl_pr_char(o, '"');
 }
 
 void msl_pr_dname(msl_out *o, const msl_netlogon *m,
@@ -456,7 +471,7 @@ void msl_pr_guid(msl_out *o, const uint8_t g[16]) {
                                     8, 9, 10, 11, 12, 13, 14, 15};
   for (int i = 0; i < 16; i++) {
     if (i == 4 || i == 6 || i == 8 || i == 10)
-      msl_out_char(o, '-');
+      msl_pr_char(o, '-');
     msl_out_hex(o, g[order[i]], 2);
   }
 }
@@ -469,18 +484,18 @@ void msl_pr_bits(msl_out *o, uint32_t v, const char *(*name)(uint32_t),
     if (!(v & bit))
       continue;
     if (!first)
-      msl_out_str(o, sep);
+      msl_pr_str(o, sep);
     first = 0;
     const char *s = name(bit);
     if (json)
-      msl_out_char(o, '"');
+      msl_pr_char(o, '"');
     if (s) {
-      msl_out_str(o, s);
+      msl_pr_str(o, s);
     } else {
       msl_out_hex0x(o, bit, 8);
     }
     if (json)
-      msl_out_char(o, '"');
+      msl_pr_char(o, '"');
   }
 }
 
@@ -557,16 +572,21 @@ static const char *why(unsigned layer, int err) {
 void msl_print_error(msl_out *o, const msl_dissect *d) {
   if (!d->err)
     return;
-  msl_out_str(o, msl_dissect_layer_name(d->err_layer));
-  msl_out_str(o, ": ");
-  msl_out_str(o, why(d->err_layer, d->err));
+  msl_pr_str(o, msl_dissect_layer_name(d->err_layer));
+  msl_pr_str(o, ": ");
+  msl_pr_str(o, why(d->err_layer, d->err));
   if ((d->flags & MSL_DISSECT_TRUNCATED) && d->err_layer != MSL_LAYER_UDP)
-    msl_out_str(o, " (the capture cut the packet short)");
+    msl_pr_str(o, " (the capture cut the packet short)");
+  if (o->len < o->cap) /* public: terminated as msl_out_* leave it */
+    o->buf[o->len] = '\0';
 }
 
 int msl_pr_end(msl_out *o, size_t start) {
-  if (!o->overflow)
+  if (!o->overflow) {
+    if (o->cap)
+      o->buf[o->len] = '\0';
     return 0;
+  }
   o->len = start;
   if (o->cap)
     o->buf[start] = '\0';

@@ -21,20 +21,20 @@ static inline void jkey(jw *j, const char *k, size_t kn) {
     k++;
     kn--;
   }
-  msl_out_mem(j->o, k, kn);
+  msl_pr_mem(j->o, k, kn);
 }
 
 static inline void jnum(jw *j, const char *k, size_t kn, uint64_t v) {
   jkey(j, k, kn);
-  msl_out_u64(j->o, v);
+  msl_pr_u64(j->o, v);
 }
 
 static inline void jbool(jw *j, const char *k, size_t kn, int v) {
   jkey(j, k, kn);
   if (v)
-    msl_out_mem(j->o, "true", 4);
+    msl_pr_mem(j->o, "true", 4);
   else
-    msl_out_mem(j->o, "false", 5);
+    msl_pr_mem(j->o, "false", 5);
 }
 
 static inline void jstr(jw *j, const char *k, size_t kn, const char *s) {
@@ -52,11 +52,12 @@ static inline void jview_utf16(jw *j, const char *k, size_t kn, msl_view v) {
   msl_pr_utf16(j->o, v, 1);
 }
 
-static inline void jhex(jw *j, const char *k, size_t kn, const uint8_t *p, size_t n) {
+static inline void jhex(jw *j, const char *k, size_t kn, const uint8_t *p,
+                        size_t n) {
   jkey(j, k, kn);
-  msl_out_char(j->o, '"');
+  msl_pr_char(j->o, '"');
   msl_out_hexbytes(j->o, p, n);
-  msl_out_char(j->o, '"');
+  msl_pr_char(j->o, '"');
 }
 
 static void jname(jw *j, const char *k, size_t kn, const msl_nbname *n) {
@@ -69,27 +70,25 @@ static void jname(jw *j, const char *k, size_t kn, const msl_nbname *n) {
 
 static inline void jip(jw *j, const char *k, size_t kn, uint32_t a) {
   jkey(j, k, kn);
-  msl_out_char(j->o, '"');
-  msl_out_ipv4(j->o, a);
-  msl_out_char(j->o, '"');
+  msl_pr_ipv4(j->o, a, 1);
 }
 
 static inline void jbits(jw *j, const char *k, size_t kn, uint32_t v,
-                  const char *(*name)(uint32_t)) {
+                         const char *(*name)(uint32_t)) {
   jkey(j, k, kn);
-  msl_out_char(j->o, '[');
+  msl_pr_char(j->o, '[');
   msl_pr_bits(j->o, v, name, ",", 1);
-  msl_out_char(j->o, ']');
+  msl_pr_char(j->o, ']');
 }
 
 static inline jw jopen(jw *parent, const char *k, size_t kn) {
   jkey(parent, k, kn);
-  msl_out_char(parent->o, '{');
+  msl_pr_char(parent->o, '{');
   jw j = {parent->o, 0};
   return j;
 }
 
-static inline void jclose(jw *j) { msl_out_char(j->o, '}'); }
+static inline void jclose(jw *j) { msl_pr_char(j->o, '}'); }
 
 /* ---- layers ---- */
 
@@ -244,14 +243,14 @@ static void browse(jw *top, const msl_browse *b) {
     jnum(&j, K("count"), b->u.backup_resp.count);
     jnum(&j, K("token"), b->u.backup_resp.token);
     jkey(&j, K("servers"));
-    msl_out_char(j.o, '[');
+    msl_pr_char(j.o, '[');
     msl_browse_names_init(&it, &b->u.backup_resp);
     for (int i = 0; msl_browse_names_next(&it, &nm) == 1; i++) {
       if (i)
-        msl_out_char(j.o, ',');
+        msl_pr_char(j.o, ',');
       msl_pr_ascii(j.o, nm, 1);
     }
-    msl_out_char(j.o, ']');
+    msl_pr_char(j.o, ']');
     break;
   }
   case MSL_BROWSE_BECOME_BACKUP:
@@ -351,9 +350,9 @@ static void netlogon(jw *top, const msl_netlogon *m) {
     jbool(&j, K("v5"), r->v5);
     if (r->v5) {
       jkey(&j, K("domain_guid"));
-      msl_out_char(j.o, '"');
+      msl_pr_char(j.o, '"');
       msl_pr_guid(j.o, r->domain_guid);
-      msl_out_char(j.o, '"');
+      msl_pr_char(j.o, '"');
       jkey(&j, K("forest_dns_name"));
       msl_pr_dname(j.o, m, &r->dns_forest, 1);
       jkey(&j, K("domain_dns_name"));
@@ -361,9 +360,7 @@ static void netlogon(jw *top, const msl_netlogon *m) {
       jkey(&j, K("server_dns_name"));
       msl_pr_dname(j.o, m, &r->dns_host, 1);
       jkey(&j, K("server_ip"));
-      msl_out_char(j.o, '"');
-      msl_out_ipv4_bytes(j.o, r->dc_ip);
-      msl_out_char(j.o, '"');
+      msl_pr_ipv4(j.o, msl_pr_be32(r->dc_ip), 1);
       jnum(&j, K("flags"), r->flags);
       jbits(&j, K("flags_names"), r->flags, msl_pr_dsflag_name);
     }
@@ -386,9 +383,9 @@ static void netlogon(jw *top, const msl_netlogon *m) {
     jnum(&j, K("flags"), r->flags);
     jbits(&j, K("flags_names"), r->flags, msl_pr_dsflag_name);
     jkey(&j, K("domain_guid"));
-    msl_out_char(j.o, '"');
+    msl_pr_char(j.o, '"');
     msl_pr_guid(j.o, r->domain_guid);
-    msl_out_char(j.o, '"');
+    msl_pr_char(j.o, '"');
     for (int i = 0; i < MSL_NETLOGON_EX_NAMES; i++) {
       jkey(&j, keys[i].k, keys[i].kn);
       msl_pr_dname(j.o, m, &r->names[i], 1);
@@ -400,9 +397,7 @@ static void netlogon(jw *top, const msl_netlogon *m) {
         jnum(&j, K("dc_sockaddr_family"), r->sin_family);
         jnum(&j, K("dc_sockaddr_port"), r->sin_port);
         jkey(&j, K("server_ip"));
-        msl_out_char(j.o, '"');
-        msl_out_ipv4_bytes(j.o, r->sin_addr);
-        msl_out_char(j.o, '"');
+        msl_pr_ipv4(j.o, msl_pr_be32(r->sin_addr), 1);
       }
     }
     if (r->has_next_closest_site) {
@@ -429,13 +424,13 @@ static void nbns_nb(jw *j, const msl_nbns_nb *e) {
 static void nbns_stats(jw *top, const msl_nbns_stats *s) {
   jw j = jopen(top, K("statistics"));
   jkey(&j, K("unit_id"));
-  msl_out_char(j.o, '"');
+  msl_pr_char(j.o, '"');
   for (int i = 0; i < 6; i++) {
     if (i)
-      msl_out_char(j.o, ':');
+      msl_pr_char(j.o, ':');
     msl_out_hex(j.o, s->unit_id[i], 2);
   }
-  msl_out_char(j.o, '"');
+  msl_pr_char(j.o, '"');
   jnum(&j, K("jumpers"), s->jumpers);
   jnum(&j, K("test_result"), s->test_result);
   jnum(&j, K("version_number"), s->version_number);
@@ -461,7 +456,7 @@ static void nbns_stats(jw *top, const msl_nbns_stats *s) {
 static void nbns_rr(msl_out *o, const msl_nbns_rr *rr, unsigned opcode,
                     int response) {
   jw j = {o, 0};
-  msl_out_char(o, '{');
+  msl_pr_char(o, '{');
   jname(&j, K("name"), &rr->name.nb);
   jnum(&j, K("type"), rr->type);
   jstr(&j, K("type_name"), msl_nbns_type_name(rr->type));
@@ -474,30 +469,30 @@ static void nbns_rr(msl_out *o, const msl_nbns_rr *rr, unsigned opcode,
   } else if (rr->type == MSL_NBNS_T_NB) {
     msl_nbns_nb e;
     jkey(&j, K("addresses"));
-    msl_out_char(o, '[');
+    msl_pr_char(o, '[');
     for (size_t i = 0; msl_nbns_rr_nb(rr, i, &e); i++) {
       jw a = {o, 0};
       if (i)
-        msl_out_char(o, ',');
-      msl_out_char(o, '{');
+        msl_pr_char(o, ',');
+      msl_pr_char(o, '{');
       nbns_nb(&a, &e);
-      msl_out_char(o, '}');
+      msl_pr_char(o, '}');
     }
-    msl_out_char(o, ']');
+    msl_pr_char(o, ']');
     if (rr->nb_extra)
       jnum(&j, K("extra_bytes"), rr->nb_extra);
   } else if (rr->type == MSL_NBNS_T_NBSTAT) {
     msl_nbns_node_name nn;
     jnum(&j, K("number_of_names"), rr->num_names);
     jkey(&j, K("names"));
-    msl_out_char(o, '[');
+    msl_pr_char(o, '[');
     for (size_t i = 0; msl_nbns_rr_node_name(rr, i, &nn); i++) {
       msl_nbname n;
       jw a = {o, 0};
       msl_nbname_from_raw(&n, nn.name, NULL);
       if (i)
-        msl_out_char(o, ',');
-      msl_out_char(o, '{');
+        msl_pr_char(o, ',');
+      msl_pr_char(o, '{');
       jname(&a, K("name"), &n);
       jbool(&a, K("group"), (nn.flags & MSL_NBNS_NB_G) != 0);
       jnum(&a, K("node"), (nn.flags & MSL_NBNS_NB_ONT) >> 13);
@@ -507,9 +502,9 @@ static void nbns_rr(msl_out *o, const msl_nbns_rr *rr, unsigned opcode,
       jbool(&a, K("cnf"), (nn.flags & MSL_NBNS_NAME_CNF) != 0);
       jbool(&a, K("act"), (nn.flags & MSL_NBNS_NAME_ACT) != 0);
       jbool(&a, K("prm"), (nn.flags & MSL_NBNS_NAME_PRM) != 0);
-      msl_out_char(o, '}');
+      msl_pr_char(o, '}');
     }
-    msl_out_char(o, ']');
+    msl_pr_char(o, ']');
     if (rr->stats_len)
       nbns_stats(&j, &rr->stats);
   } else if (rr->type == MSL_NBNS_T_A && rr->rdata.len >= 4) {
@@ -517,20 +512,21 @@ static void nbns_rr(msl_out *o, const msl_nbns_rr *rr, unsigned opcode,
   } else if (rr->rdata.len) {
     jhex(&j, K("data_hex"), rr->rdata.ptr, rr->rdata.len);
   }
-  msl_out_char(o, '}');
+  msl_pr_char(o, '}');
 }
 
-static void nbns_section(jw *j, const char *k, size_t kn, const msl_nbns_rr *rr,
-                         size_t count, const msl_nbns *m) {
+static void nbns_section(jw *j, const char *k, size_t kn,
+                         const msl_nbns_rr *rr, size_t count,
+                         const msl_nbns *m) {
   size_t n = count < MSL_NBNS_MAX_RR ? count : MSL_NBNS_MAX_RR;
   jkey(j, k, kn);
-  msl_out_char(j->o, '[');
+  msl_pr_char(j->o, '[');
   for (size_t i = 0; i < n; i++) {
     if (i)
-      msl_out_char(j->o, ',');
+      msl_pr_char(j->o, ',');
     nbns_rr(j->o, &rr[i], msl_nbns_opcode(m), msl_nbns_is_response(m));
   }
-  msl_out_char(j->o, ']');
+  msl_pr_char(j->o, ']');
 }
 
 static void nbns(jw *top, const msl_dissect *d) {
@@ -541,7 +537,8 @@ static void nbns(jw *top, const msl_dissect *d) {
   jnum(&j, K("opcode"), msl_nbns_opcode(m));
   jstr(&j, K("opcode_name"), msl_nbns_opcode_name(msl_nbns_opcode(m)));
   jnum(&j, K("flags"), m->flags);
-  jbits(&j, K("flags_names"), m->flags & ~(MSL_NBNS_F_OPCODE | MSL_NBNS_F_RCODE),
+  jbits(&j, K("flags_names"),
+        m->flags & ~(MSL_NBNS_F_OPCODE | MSL_NBNS_F_RCODE),
         msl_pr_nbns_hflag_name);
   jnum(&j, K("rcode"), msl_nbns_rcode(m));
   jstr(&j, K("rcode_name"), msl_nbns_rcode_name(msl_nbns_rcode(m)));
@@ -552,19 +549,19 @@ static void nbns(jw *top, const msl_dissect *d) {
   if (d->nbns_ok) {
     size_t n = m->qdcount < MSL_NBNS_MAX_QD ? m->qdcount : MSL_NBNS_MAX_QD;
     jkey(&j, K("questions"));
-    msl_out_char(j.o, '[');
+    msl_pr_char(j.o, '[');
     for (size_t i = 0; i < n; i++) {
       jw q = {j.o, 0};
       if (i)
-        msl_out_char(j.o, ',');
-      msl_out_char(j.o, '{');
+        msl_pr_char(j.o, ',');
+      msl_pr_char(j.o, '{');
       jname(&q, K("name"), &m->qd[i].name.nb);
       jnum(&q, K("type"), m->qd[i].type);
       jstr(&q, K("type_name"), msl_nbns_type_name(m->qd[i].type));
       jnum(&q, K("class"), m->qd[i].qclass);
-      msl_out_char(j.o, '}');
+      msl_pr_char(j.o, '}');
     }
-    msl_out_char(j.o, ']');
+    msl_pr_char(j.o, ']');
     nbns_section(&j, K("answers"), m->an, m->ancount, m);
     nbns_section(&j, K("authority"), m->ns, m->nscount, m);
     nbns_section(&j, K("additional"), m->ar, m->arcount, m);
@@ -585,7 +582,7 @@ int msl_print_json(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
     return MSL_ERR_OVERFLOW;
   size_t start = o->len;
   jw j = {o, 0};
-  msl_out_char(o, '{');
+  msl_pr_char(o, '{');
   if (m) {
     jnum(&j, K("frame"), m->frame);
     jkey(&j, K("time"));
@@ -616,10 +613,10 @@ int msl_print_json(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
   if (d->err) {
     jstr(&j, K("error_layer"), msl_dissect_layer_name(d->err_layer));
     jkey(&j, K("error"));
-    msl_out_char(o, '"');
+    msl_pr_char(o, '"');
     msl_print_error(o, d); /* plain ASCII, no quotes or backslashes */
-    msl_out_char(o, '"');
+    msl_pr_char(o, '"');
   }
-  msl_out_mem(o, "}\n", 2);
+  msl_pr_mem(o, "}\n", 2);
   return msl_pr_end(o, start);
 }

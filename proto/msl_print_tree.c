@@ -4,12 +4,12 @@
 /* Starts a line "<indent>label: " (label may be empty for a heading). */
 static void ln(msl_out *o, int ind, const char *label) {
   msl_out_repeat(o, ' ', (size_t)ind * 4);
-  msl_out_str(o, label);
+  msl_pr_str(o, label);
   if (*label)
-    msl_out_str(o, ": ");
+    msl_pr_str(o, ": ");
 }
 
-static void nl(msl_out *o) { msl_out_char(o, '\n'); }
+static void nl(msl_out *o) { msl_pr_char(o, '\n'); }
 
 static void num(msl_out *o, int ind, const char *label, uint64_t v) {
   ln(o, ind, label);
@@ -25,30 +25,30 @@ static void hexnum(msl_out *o, int ind, const char *label, uint64_t v,
 }
 
 static void head(msl_out *o, const char *title) {
-  msl_out_str(o, title);
+  msl_pr_str(o, title);
   nl(o);
 }
 
 static void ascii(msl_out *o, int ind, const char *label, msl_view v) {
   ln(o, ind, label);
-  msl_out_char(o, '"');
+  msl_pr_char(o, '"');
   msl_pr_ascii(o, v, 0);
-  msl_out_char(o, '"');
+  msl_pr_char(o, '"');
   nl(o);
 }
 
 static void utf16(msl_out *o, int ind, const char *label, msl_view v) {
   ln(o, ind, label);
-  msl_out_char(o, '"');
+  msl_pr_char(o, '"');
   msl_pr_utf16(o, v, 0);
-  msl_out_char(o, '"');
+  msl_pr_char(o, '"');
   nl(o);
 }
 
 static void hexv(msl_out *o, int ind, const char *label, msl_view v) {
   ln(o, ind, label);
   if (!v.len)
-    msl_out_str(o, "(none)");
+    msl_pr_str(o, "(none)");
   msl_out_hexbytes(o, v.ptr, v.len);
   nl(o);
 }
@@ -65,14 +65,14 @@ static void bit(msl_out *o, int ind, uint32_t v, uint32_t mask, int width,
   msl_out_repeat(o, ' ', (size_t)ind * 4);
   for (int i = width - 1; i >= 0; i--) {
     uint32_t b = (uint32_t)1 << i;
-    msl_out_char(o, (mask & b) ? ((v & b) ? '1' : '0') : '.');
+    msl_pr_char(o, (mask & b) ? ((v & b) ? '1' : '0') : '.');
     if (i && i % 4 == 0)
-      msl_out_char(o, ' ');
+      msl_pr_char(o, ' ');
   }
-  msl_out_str(o, " = ");
-  msl_out_str(o, label);
-  msl_out_str(o, ": ");
-  msl_out_str(o, value ? value : ((v & mask) ? "yes" : "no"));
+  msl_pr_str(o, " = ");
+  msl_pr_str(o, label);
+  msl_pr_str(o, ": ");
+  msl_pr_str(o, value ? value : ((v & mask) ? "yes" : "no"));
   nl(o);
 }
 
@@ -93,18 +93,18 @@ static void hexdump(msl_out *o, int ind, msl_view v) {
     size_t n = v.len - off < 16 ? v.len - off : 16;
     msl_out_repeat(o, ' ', (size_t)ind * 4);
     msl_out_hex(o, off, 4);
-    msl_out_str(o, "  ");
+    msl_pr_str(o, "  ");
     for (size_t i = 0; i < 16; i++) {
       if (i < n)
         msl_out_hex(o, v.ptr[off + i], 2);
       else
-        msl_out_str(o, "  ");
-      msl_out_char(o, i == 7 ? ' ' : ' ');
+        msl_pr_str(o, "  ");
+      msl_pr_char(o, i == 7 ? ' ' : ' ');
     }
-    msl_out_char(o, ' ');
+    msl_pr_char(o, ' ');
     for (size_t i = 0; i < n; i++) {
       uint8_t c = v.ptr[off + i];
-      msl_out_char(o, c >= 0x20 && c < 0x7f ? (char)c : '.');
+      msl_pr_char(o, c >= 0x20 && c < 0x7f ? (char)c : '.');
     }
     nl(o);
   }
@@ -121,8 +121,8 @@ static void nbdgm(msl_out *o, const msl_dissect *d, unsigned flags) {
                          : "NetBIOS Datagram Service [RFC 1002 4.4]");
   ln(o, 1, "Message Type");
   msl_out_hex0x(o, g->type, 2);
-  msl_out_char(o, ' ');
-  msl_out_str(o, msl_nbdgm_type_name(g->type));
+  msl_pr_char(o, ' ');
+  msl_pr_str(o, msl_nbdgm_type_name(g->type));
   nl(o);
   hexnum(o, 1, "Flags", g->flags, 2);
   if (g->flags & MSL_NBDGM_FLAG_RESERVED)
@@ -130,14 +130,14 @@ static void nbdgm(msl_out *o, const msl_dissect *d, unsigned flags) {
   ln(o, 2, "");
   {
     /* node type: two bits */
-    msl_out_str(o, ".... ");
-    msl_out_char(o, (g->flags & 0x08) ? '1' : '0');
-    msl_out_char(o, (g->flags & 0x04) ? '1' : '0');
-    msl_out_str(o, ".. = Source node type: ");
-    msl_out_str(o, msl_nbdgm_snt_name(g->flags));
-    msl_out_str(o, " (");
+    msl_pr_str(o, ".... ");
+    msl_pr_char(o, (g->flags & 0x08) ? '1' : '0');
+    msl_pr_char(o, (g->flags & 0x04) ? '1' : '0');
+    msl_pr_str(o, ".. = Source node type: ");
+    msl_pr_str(o, msl_nbdgm_snt_name(g->flags));
+    msl_pr_str(o, " (");
     msl_out_u64(o, (g->flags & MSL_NBDGM_FLAG_SNT_MASK) >> 2);
-    msl_out_char(o, ')');
+    msl_pr_char(o, ')');
     nl(o);
   }
   bit(o, 2, g->flags, MSL_NBDGM_FLAG_FIRST, 8, "First fragment", NULL);
@@ -150,7 +150,7 @@ static void nbdgm(msl_out *o, const msl_dissect *d, unsigned flags) {
   if (direct && d->nbdgm_names) {
     ln(o, 1, "Datagram Length");
     msl_out_u64(o, g->length);
-    msl_out_str(o, " bytes (names and user data)");
+    msl_pr_str(o, " bytes (names and user data)");
     nl(o);
     num(o, 1, "Packet Offset", g->offset);
     name(o, 1, "Source Name", &g->src);
@@ -158,8 +158,8 @@ static void nbdgm(msl_out *o, const msl_dissect *d, unsigned flags) {
   if (g->type == MSL_NBDGM_ERROR && !d->err) {
     ln(o, 1, "Error Code");
     msl_out_hex0x(o, g->error_code, 2);
-    msl_out_char(o, ' ');
-    msl_out_str(o, msl_nbdgm_error_name(g->error_code));
+    msl_pr_char(o, ' ');
+    msl_pr_str(o, msl_nbdgm_error_name(g->error_code));
     nl(o);
   }
   if (d->nbdgm_names)
@@ -167,14 +167,14 @@ static void nbdgm(msl_out *o, const msl_dissect *d, unsigned flags) {
   if (direct && d->nbdgm_names) {
     ln(o, 1, "User Data");
     msl_out_u64(o, g->data.len);
-    msl_out_str(o, " bytes");
+    msl_pr_str(o, " bytes");
     if (g->missing) {
-      msl_out_str(o, " (");
+      msl_pr_str(o, " (");
       msl_out_u64(o, g->missing);
-      msl_out_str(o, " more announced by DGM_LENGTH are missing)");
+      msl_pr_str(o, " more announced by DGM_LENGTH are missing)");
     }
     if (d->fragment)
-      msl_out_str(o, " (a fragment: decoded once reassembled)");
+      msl_pr_str(o, " (a fragment: decoded once reassembled)");
     nl(o);
     if (d->fragment && (flags & MSL_PRINT_HEX))
       hexdump(o, 2, g->data);
@@ -186,7 +186,7 @@ static void nbdgm(msl_out *o, const msl_dissect *d, unsigned flags) {
 static void smb(msl_out *o, const msl_smbtr *s, unsigned flags) {
   head(o, "SMB Mailslot Write [MS-MAIL 2.2.1, MS-CIFS 2.2.4.33]");
   ln(o, 1, "Command");
-  msl_out_str(o, "0x25 SMB_COM_TRANSACTION");
+  msl_pr_str(o, "0x25 SMB_COM_TRANSACTION");
   nl(o);
   hexnum(o, 1, "Status", s->status, 8);
   hexnum(o, 1, "Flags", s->smb_flags, 2);
@@ -215,7 +215,7 @@ static void smb(msl_out *o, const msl_smbtr *s, unsigned flags) {
   hexnum(o, 1, "Transaction Flags", s->trans_flags, 4);
   ln(o, 1, "Timeout");
   msl_out_u64(o, s->timeout);
-  msl_out_str(o, " ms");
+  msl_pr_str(o, " ms");
   nl(o);
   num(o, 1, "Parameter Count", s->param_count);
   num(o, 1, "Parameter Offset", s->param_offset);
@@ -226,12 +226,12 @@ static void smb(msl_out *o, const msl_smbtr *s, unsigned flags) {
   ascii(o, 1, "Transaction Name", s->name);
   head(o, "Mailslot [MS-MAIL 2.2.1]");
   ln(o, 1, "Opcode");
-  msl_out_str(o, "1 (write mailslot)");
+  msl_pr_str(o, "1 (write mailslot)");
   nl(o);
   num(o, 1, "Priority", s->priority);
   ln(o, 1, "Class");
   msl_out_u64(o, s->mailslot_class);
-  msl_out_str(o, s->mailslot_class == MSL_SMBTR_CLASS_RELIABLE
+  msl_pr_str(o, s->mailslot_class == MSL_SMBTR_CLASS_RELIABLE
                      ? " (reliable)"
                      : s->mailslot_class == MSL_SMBTR_CLASS_UNRELIABLE
                            ? " (unreliable & broadcast)"
@@ -241,7 +241,7 @@ static void smb(msl_out *o, const msl_smbtr *s, unsigned flags) {
   ascii(o, 1, "Mailslot Name", s->name);
   ln(o, 1, "Data");
   msl_out_u64(o, s->data.len);
-  msl_out_str(o, " bytes");
+  msl_pr_str(o, " bytes");
   nl(o);
   if (flags & MSL_PRINT_HEX)
     hexdump(o, 2, s->data);
@@ -261,8 +261,8 @@ static void browse(msl_out *o, const msl_browse *b) {
   head(o, "Browser [MS-BRWS 2.2]");
   ln(o, 1, "Command");
   msl_out_hex0x(o, b->opcode, 2);
-  msl_out_char(o, ' ');
-  msl_out_str(o, cn ? cn : "unknown");
+  msl_pr_char(o, ' ');
+  msl_pr_str(o, cn ? cn : "unknown");
   nl(o);
   switch (b->opcode) {
   case MSL_BROWSE_HOST_ANNOUNCEMENT:
@@ -274,12 +274,12 @@ static void browse(msl_out *o, const msl_browse *b) {
     num(o, 1, "Update Count", a->update_count);
     ln(o, 1, "Periodicity");
     msl_out_u64(o, a->periodicity_ms);
-    msl_out_str(o, " ms");
+    msl_pr_str(o, " ms");
     nl(o);
     ascii(o, 1, dom ? "Machine Group" : "Server Name", nm);
     ln(o, 1, dom ? "Browser Config Version" : "OS Version");
     msl_out_u64(o, a->os_major);
-    msl_out_char(o, '.');
+    msl_pr_char(o, '.');
     msl_out_u64(o, a->os_minor);
     nl(o);
     server_type(o, 1, a->server_type);
@@ -288,7 +288,7 @@ static void browse(msl_out *o, const msl_browse *b) {
     } else {
       ln(o, 1, "Browser Version");
       msl_out_u64(o, a->browser_major);
-      msl_out_char(o, '.');
+      msl_pr_char(o, '.');
       msl_out_u64(o, a->browser_minor);
       nl(o);
       hexnum(o, 1, "Signature", a->signature, 4);
@@ -310,8 +310,8 @@ static void browse(msl_out *o, const msl_browse *b) {
     ln(o, 2, "OS");
     msl_out_hex0x(o, os, 2);
     if (osn) {
-      msl_out_char(o, ' ');
-      msl_out_str(o, osn);
+      msl_pr_char(o, ' ');
+      msl_pr_str(o, osn);
     }
     nl(o);
     hexnum(o, 2, "Election Version", msl_browse_criteria_version(e->criteria),
@@ -320,7 +320,7 @@ static void browse(msl_out *o, const msl_browse *b) {
     bits32(o, 3, role, msl_pr_role_name);
     ln(o, 1, "Uptime");
     msl_out_u64(o, e->uptime_ms);
-    msl_out_str(o, " ms");
+    msl_pr_str(o, " ms");
     nl(o);
     hexnum(o, 1, "Unused", e->unused, 8);
     ascii(o, 1, "Server Name", e->server_name);
@@ -351,8 +351,8 @@ static void browse(msl_out *o, const msl_browse *b) {
     ln(o, 1, "Reset Type");
     msl_out_hex0x(o, b->u.reset_type, 2);
     if (r) {
-      msl_out_char(o, ' ');
-      msl_out_str(o, r);
+      msl_pr_char(o, ' ');
+      msl_pr_str(o, r);
     }
     nl(o);
     break;
@@ -368,12 +368,12 @@ static void lanman(msl_out *o, const msl_browse_lanman *l) {
   server_type(o, 1, l->server_type);
   ln(o, 1, "OS Version");
   msl_out_u64(o, l->os_major);
-  msl_out_char(o, '.');
+  msl_pr_char(o, '.');
   msl_out_u64(o, l->os_minor);
   nl(o);
   ln(o, 1, "Announce Interval");
   msl_out_u64(o, l->interval_s);
-  msl_out_str(o, " s");
+  msl_pr_str(o, " s");
   nl(o);
   ascii(o, 1, "Server Name", l->name);
   ascii(o, 1, "Comment", l->comment);
@@ -391,9 +391,9 @@ static void tokens(msl_out *o, uint32_t ntv, uint16_t lmnt, uint16_t lm) {
 static void dname(msl_out *o, int ind, const char *label,
                   const msl_netlogon *m, const msl_netlogon_dname *n) {
   ln(o, ind, label);
-  msl_out_char(o, '"');
+  msl_pr_char(o, '"');
   msl_pr_dname(o, m, n, 0);
-  msl_out_char(o, '"');
+  msl_pr_char(o, '"');
   nl(o);
 }
 
@@ -413,8 +413,8 @@ static void netlogon(msl_out *o, const msl_netlogon *m) {
   head(o, "Netlogon [MS-ADTS 6.3.1]");
   ln(o, 1, "Command");
   msl_out_hex0x(o, m->opcode, 2);
-  msl_out_char(o, ' ');
-  msl_out_str(o, cn ? cn : "unknown");
+  msl_pr_char(o, ' ');
+  msl_pr_str(o, cn ? cn : "unknown");
   nl(o);
   switch (m->opcode) {
   case MSL_NETLOGON_PRIMARY_QUERY: {
@@ -509,11 +509,11 @@ static void netlogon(msl_out *o, const msl_netlogon *m) {
 static void nb_flags(msl_out *o, int ind, uint16_t f) {
   bit(o, ind, f, MSL_NBNS_NB_G, 16, "Group name", NULL);
   ln(o, ind, "");
-  msl_out_char(o, '.');
-  msl_out_char(o, (f & 0x4000) ? '1' : '0');
-  msl_out_char(o, (f & 0x2000) ? '1' : '0');
-  msl_out_str(o, ". .... .... .... = Owner node type: ");
-  msl_out_str(o, msl_nbns_ont_name(f));
+  msl_pr_char(o, '.');
+  msl_pr_char(o, (f & 0x4000) ? '1' : '0');
+  msl_pr_char(o, (f & 0x2000) ? '1' : '0');
+  msl_pr_str(o, ". .... .... .... = Owner node type: ");
+  msl_pr_str(o, msl_nbns_ont_name(f));
   nl(o);
 }
 
@@ -523,15 +523,15 @@ static void rr_print(msl_out *o, const msl_nbns_rr *rr, unsigned op,
   msl_out_nbname(o, &rr->name.nb);
   nl(o);
   ln(o, 2, "Type");
-  msl_out_str(o, msl_nbns_type_name(rr->type));
-  msl_out_str(o, " (");
+  msl_pr_str(o, msl_nbns_type_name(rr->type));
+  msl_pr_str(o, " (");
   msl_out_u64(o, rr->type);
-  msl_out_char(o, ')');
+  msl_pr_char(o, ')');
   nl(o);
   num(o, 2, "Class", rr->rrclass);
   ln(o, 2, "Time to live");
   msl_out_u64(o, rr->ttl);
-  msl_out_str(o, " s");
+  msl_pr_str(o, " s");
   nl(o);
   num(o, 2, "Data length", rr->rdata.len);
   if (rr->type == MSL_NBNS_T_NB && op == MSL_NBNS_OP_WACK && response &&
@@ -542,7 +542,7 @@ static void rr_print(msl_out *o, const msl_nbns_rr *rr, unsigned op,
     for (size_t i = 0; msl_nbns_rr_nb(rr, i, &e); i++) {
       ln(o, 2, "Address");
       msl_out_ipv4(o, e.addr);
-      msl_out_str(o, " flags ");
+      msl_pr_str(o, " flags ");
       msl_out_hex0x(o, e.flags, 4);
       nl(o);
       nb_flags(o, 3, e.flags);
@@ -557,7 +557,7 @@ static void rr_print(msl_out *o, const msl_nbns_rr *rr, unsigned op,
       msl_nbname_from_raw(&n, nn.name, NULL);
       ln(o, 2, "Node name");
       msl_out_nbname(o, &n);
-      msl_out_str(o, " flags ");
+      msl_pr_str(o, " flags ");
       msl_out_hex0x(o, nn.flags, 4);
       nl(o);
       nb_flags(o, 3, nn.flags);
@@ -571,7 +571,7 @@ static void rr_print(msl_out *o, const msl_nbns_rr *rr, unsigned op,
       ln(o, 2, "Unit ID");
       for (int i = 0; i < 6; i++) {
         if (i)
-          msl_out_char(o, ':');
+          msl_pr_char(o, ':');
         msl_out_hex(o, s->unit_id[i], 2);
       }
       nl(o);
@@ -628,8 +628,8 @@ static void nbns(msl_out *o, const msl_dissect *d) {
   bit(o, 2, m->flags, MSL_NBNS_F_RESPONSE, 16, "Response", NULL);
   ln(o, 2, "Opcode");
   msl_out_u64(o, op);
-  msl_out_char(o, ' ');
-  msl_out_str(o, msl_nbns_opcode_name(op));
+  msl_pr_char(o, ' ');
+  msl_pr_str(o, msl_nbns_opcode_name(op));
   nl(o);
   bit(o, 2, m->flags, MSL_NBNS_F_AA, 16, "Authoritative", NULL);
   bit(o, 2, m->flags, MSL_NBNS_F_TC, 16, "Truncated", NULL);
@@ -638,8 +638,8 @@ static void nbns(msl_out *o, const msl_dissect *d) {
   bit(o, 2, m->flags, MSL_NBNS_F_B, 16, "Broadcast", NULL);
   ln(o, 2, "Reply code");
   msl_out_u64(o, msl_nbns_rcode(m));
-  msl_out_char(o, ' ');
-  msl_out_str(o, msl_nbns_rcode_name(msl_nbns_rcode(m)));
+  msl_pr_char(o, ' ');
+  msl_pr_str(o, msl_nbns_rcode_name(msl_nbns_rcode(m)));
   nl(o);
   num(o, 1, "Questions", m->qdcount);
   num(o, 1, "Answer RRs", m->ancount);
@@ -655,10 +655,10 @@ static void nbns(msl_out *o, const msl_dissect *d) {
     msl_out_nbname(o, &m->qd[i].name.nb);
     nl(o);
     ln(o, 2, "Type");
-    msl_out_str(o, msl_nbns_type_name(m->qd[i].type));
-    msl_out_str(o, " (");
+    msl_pr_str(o, msl_nbns_type_name(m->qd[i].type));
+    msl_pr_str(o, " (");
     msl_out_u64(o, m->qd[i].type);
-    msl_out_char(o, ')');
+    msl_pr_char(o, ')');
     nl(o);
     num(o, 2, "Class", m->qd[i].qclass);
   }
@@ -679,31 +679,31 @@ int msl_print_tree(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
     return MSL_ERR_OVERFLOW;
   size_t start = o->len;
   if (m) {
-    msl_out_str(o, "Frame ");
+    msl_pr_str(o, "Frame ");
     msl_out_u64(o, m->frame);
-    msl_out_str(o, ": ");
+    msl_pr_str(o, ": ");
     msl_out_u64(o, m->len);
-    msl_out_str(o, " bytes on wire, ");
+    msl_pr_str(o, " bytes on wire, ");
     msl_out_u64(o, m->caplen);
-    msl_out_str(o, " captured");
+    msl_pr_str(o, " captured");
     if (m->truncated)
-      msl_out_str(o, " (truncated)");
+      msl_pr_str(o, " (truncated)");
     if (m->flags & MSL_PKT_IP_REASSEMBLED)
-      msl_out_str(o, " (IP reassembled)");
+      msl_pr_str(o, " (IP reassembled)");
     if (m->flags & MSL_PKT_DGM_REASSEMBLED)
-      msl_out_str(o, " (datagram reassembled)");
+      msl_pr_str(o, " (datagram reassembled)");
     nl(o);
     ln(o, 1, "Time");
     msl_pr_time(o, m);
     nl(o);
     ln(o, 1, "IPv4");
     msl_out_ipv4(o, m->src_ip);
-    msl_out_str(o, " -> ");
+    msl_pr_str(o, " -> ");
     msl_out_ipv4(o, m->dst_ip);
     nl(o);
     ln(o, 1, "UDP");
     msl_out_u64(o, m->sport);
-    msl_out_str(o, " -> ");
+    msl_pr_str(o, " -> ");
     msl_out_u64(o, m->dport);
     nl(o);
   }
@@ -720,7 +720,7 @@ int msl_print_tree(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
   if (d->layers & MSL_LAYER_NBNS)
     nbns(o, d);
   if (d->err) {
-    msl_out_str(o, "Error: ");
+    msl_pr_str(o, "Error: ");
     msl_print_error(o, d);
     nl(o);
   }

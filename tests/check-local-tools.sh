@@ -115,5 +115,79 @@ kill -KILL $lp; wait $lp 2>/dev/null
 "$ms" listen "$slot" --timeout x >/dev/null 2>&1; [ $? -eq 2 ] \
   && ok "bad option value: 2" || bad "bad option status"
 
+# 5. info from another process: the reader answers with its queue.
+hold="$top/tests/local_hold"
+if [ ! -x "$hold" ] && [ -f "$top/Makefile" ]; then
+  make -C "$top" tests/local_hold >/dev/null 2>&1
+fi
+# a listener blocked in a read: empty queue
+"$ms" listen "$slot" --timeout 10000 --max-size 100 -c 1 >"$tmp/out5" \
+  2>/dev/null &
+lp=$!; pids="$pids $lp"
+wait_slot "$slot" || bad "listener 5 did not start"
+"$ms" info "$slot" >"$tmp/info" 2>"$tmp/err"; rc=$?
+[ $rc -eq 0 ] && ok "info on a listening slot: 0" || bad "info status $rc"
+grep -q '^next message size: no message$' "$tmp/info" \
+  && grep -q '^messages waiting:  0$' "$tmp/info" \
+  && grep -q '^max message size:  100$' "$tmp/info" \
+  && grep -q '^read timeout:      10000 ms$' "$tmp/info" \
+  && ok "info: empty slot, no message" || bad "info empty: $(cat "$tmp/info")"
+"$ms" send "$slot" 'after info' || bad "send after info"
+wait $lp; rc=$?
+[ $rc -eq 0 ] && [ "$(cat "$tmp/out5")" = 'after info' ] \
+  && ok "info requests are not messages" \
+  || bad "listener 5: $rc $(cat "$tmp/out5")"
+# a reader that holds its messages (answers, does not read): counts
+if [ -x "$hold" ]; then
+  "$hold" -r "$slot" 64 >"$tmp/out6" 2>"$tmp/err6" &
+  hp=$!; pids="$pids $hp"
+  i=0; while ! grep -q ready "$tmp/out6" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 200 ] && break; sleep 0.05; done
+  "$ms" send "$slot" 'five5' && "$ms" send "$slot" 'twelve bytes' \
+    && "$ms" send "$slot" '' || bad "send 3 to the holder"
+  "$ms" info "$slot" >"$tmp/info" 2>"$tmp/err"; rc=$?
+  [ $rc -eq 0 ] && grep -q '^next message size: 5$' "$tmp/info" \
+    && grep -q '^messages waiting:  3$' "$tmp/info" \
+    && grep -q '^max message size:  64$' "$tmp/info" \
+    && ok "info: 3 waiting, next 5" || bad "info count: $rc $(cat "$tmp/info")"
+  "$ms" send "$slot" 'x' || bad "send 4th"
+  "$ms" info "$slot" >"$tmp/info" 2>&1
+  grep -q '^messages waiting:  4$' "$tmp/info" && ok "info: 4 waiting" \
+    || bad "info count 4: $(cat "$tmp/info")"
+  kill -TERM $hp; wait $hp; rc=$?
+  printf 'ready\nfive5\ntwelve bytes\n\nx\n' >"$tmp/want6"
+  [ $rc -eq 0 ] && ok "holder exits 0" || bad "holder exit $rc"
+  check "messages kept in order across info requests" "$tmp/want6" "$tmp/out6"
+else
+  bad "no $hold (make tests/local_hold)"
+fi
+# a stopped reader does not answer: status 4, published values still shown
+"$ms" listen "$slot" --max-size 77 --timeout 60000 >/dev/null 2>&1 &
+lp=$!; pids="$pids $lp"
+wait_slot "$slot" || bad "listener 7 did not start"
+kill -STOP $lp
+start=$(date +%s%N)
+"$ms" info "$slot" --timeout 300 >"$tmp/info" 2>"$tmp/err"; rc=$?
+ms_taken=$(( ($(date +%s%N) - start) / 1000000 ))
+kill -CONT $lp
+[ $rc -eq 4 ] && ok "info: no answer, status 4" || bad "info no answer: $rc"
+grep -q 'did not answer within 300 ms' "$tmp/err" \
+  && ok "info: says the reader did not answer" || bad "err: $(cat "$tmp/err")"
+grep -q '^max message size:  77$' "$tmp/info" \
+  && grep -q '^read timeout:      60000 ms$' "$tmp/info" \
+  && grep -q "^reader pid:        $lp\$" "$tmp/info" \
+  && grep -q '^messages waiting:  unknown' "$tmp/info" \
+  && ok "info: published values without an answer" \
+  || bad "info without answer: $(cat "$tmp/info")"
+[ "$ms_taken" -ge 300 ] && [ "$ms_taken" -lt 3000 ] \
+  && ok "info waited ${ms_taken} ms" || bad "info waited ${ms_taken} ms"
+"$ms" info "$slot" >/dev/null 2>&1 && ok "answers again after SIGCONT" \
+  || bad "no answer after SIGCONT"
+kill -TERM $lp; wait $lp
+"$ms" info "$slot" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] && ok "info on a missing slot: 1" || bad "info missing: $rc"
+"$ms" info >/dev/null 2>&1; [ $? -eq 2 ] && ok "info usage: 2" \
+  || bad "info usage status"
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -206,6 +207,28 @@ static void test_lhdr(void **state) {
   bad[3] = 0x03;
   assert_int_equal(msl_lhdr_decode(&h, NULL, bad, 44), MSL_ERR_TRUNCATED);
   assert_int_equal(msl_lhdr_decode(&h, NULL, NULL, 0), MSL_ERR_TRUNCATED);
+  /* control datagrams are never messages */
+  static const uint8_t q[4] = {1, MSL_LHDR_F_QUERY, 0, 0};
+  assert_int_equal(msl_lhdr_decode(&h, NULL, q, 4), MSL_ERR_INVALID);
+  /* info reply: encode, decode, every prefix fails, trailing byte fails */
+  msl_lhdr_reply v = {100, 5, 3, MSL_WAIT_FOREVER, 0}, v2;
+  uint8_t rb[MSL_LHDR_REPLY_LEN + 1];
+  assert_int_equal(msl_lhdr_reply_encode(&v, rb, sizeof(rb)),
+                   MSL_LHDR_REPLY_LEN);
+  static const uint8_t want[MSL_LHDR_REPLY_LEN] = {
+      1, 4, 0, 0, 100, 0, 0, 0, 5, 0, 0, 0, 3, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+  assert_memory_equal(rb, want, MSL_LHDR_REPLY_LEN);
+  assert_int_equal(msl_lhdr_reply_decode(&v2, rb, MSL_LHDR_REPLY_LEN), 0);
+  assert_memory_equal(&v, &v2, sizeof(v));
+  for (int i = 0; i < MSL_LHDR_REPLY_LEN; i++)
+    assert_int_equal(msl_lhdr_reply_decode(&v2, rb, (size_t)i),
+                     MSL_ERR_TRUNCATED);
+  assert_int_equal(msl_lhdr_reply_decode(&v2, rb, MSL_LHDR_REPLY_LEN + 1),
+                   MSL_ERR_INVALID);
+  rb[1] = MSL_LHDR_F_QUERY;
+  assert_int_equal(msl_lhdr_reply_decode(&v2, rb, MSL_LHDR_REPLY_LEN),
+                   MSL_ERR_INVALID);
+  assert_int_equal(msl_lhdr_reply_encode(&v, rb, 10), MSL_ERR_OVERFLOW);
 }
 
 /* ---- create / open ---- */
@@ -875,6 +898,355 @@ static void test_foreign_datagrams_dropped(void **state) {
   msl_close(r);
 }
 
+/* ---- info from another process (msl_query) ---- */
+
+/* Forks a reader of SLOT (max 100, timeout 2000) that signals on a pipe
+ * once created, then runs body(h); its exit status is body's result. */
+static pid_t fork_reader(int (*body)(msl_handle *)) {
+  int p[2];
+  char c;
+  assert_int_equal(pipe(p), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    msl_handle *h;
+    close(p[0]);
+    if (msl_create(SLOT, 100, 2000, &h) != 0 || write(p[1], "r", 1) != 1)
+      _exit(90);
+    int rc = body(h);
+    msl_close(h);
+    _exit(rc);
+  }
+  close(p[1]);
+  assert_int_equal(read(p[0], &c, 1), 1);
+  close(p[0]);
+  return pid;
+}
+
+static void reap(pid_t pid, int want) {
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), want);
+}
+
+/* Blocked in msl_read (waiting forever), then in msl_read with a timeout:
+ * both answer queries at once; the message after them is the first. */
+static int body_blocked_read(msl_handle *h) {
+  char buf[16];
+  if (msl_read_ex(h, buf, sizeof(buf), NULL, MSL_WAIT_FOREVER) != 3 ||
+      memcmp(buf, "one", 3) != 0)
+    return 1;
+  if (msl_read(h, buf, sizeof(buf)) != 3 || memcmp(buf, "two", 3) != 0)
+    return 2;
+  return 0;
+}
+
+static void test_query_blocked_reader(void **state) {
+  (void)state;
+  uint32_t max = 0, next = 0, count = 9, to = 0;
+  msl_handle *w;
+  pid_t pid = fork_reader(body_blocked_read);
+  usleep(20000); /* let it block (the answer does not depend on it) */
+  long long t0 = now_ms();
+  assert_int_equal(msl_query(SLOT, 2000, &max, &next, &count, &to), 0);
+  assert_true(now_ms() - t0 < 1000);
+  assert_int_equal(max, 100);
+  assert_int_equal(next, MSL_NO_MESSAGE);
+  assert_int_equal(count, 0);
+  assert_int_equal(to, 2000);
+  assert_int_equal(msl_open(SLOT, &w), 0);
+  assert_int_equal(msl_write(w, "one", 3), 0);
+  usleep(20000); /* now blocked in msl_read with its 2 s timeout */
+  assert_int_equal(msl_query(SLOT, 2000, NULL, &next, &count, NULL), 0);
+  assert_int_equal(next, MSL_NO_MESSAGE);
+  assert_int_equal(count, 0);
+  assert_int_equal(msl_write(w, "two", 3), 0);
+  msl_close(w);
+  reap(pid, 0);
+}
+
+/* A reader that answers without reading (msl_serve): N messages queued
+ * show as count N and the first one's size, and stay readable in order. */
+static int body_serve(msl_handle *h) {
+  char buf[64];
+  int answered = 0;
+  while (answered < 2) {
+    int r = msl_serve(h, 5000);
+    if (r <= 0)
+      return 10;
+    answered += r;
+  }
+  static const size_t want[] = {5, 17, 0, 1};
+  for (int i = 0; i < 4; i++) {
+    int n = msl_read(h, buf, sizeof(buf));
+    if (n != (int)want[i] || (n > 0 && buf[0] != 'a' + i))
+      return 20 + i;
+  }
+  return msl_read_ex(h, buf, sizeof(buf), NULL, 0) == MSL_ERR_TIMEOUT ? 0
+                                                                      : 30;
+}
+
+static void test_query_counts(void **state) {
+  (void)state;
+  uint32_t max = 0, next = 0, count = 0, to = 0;
+  msl_handle *w;
+  char m[17];
+  pid_t pid = fork_reader(body_serve);
+  assert_int_equal(msl_open(SLOT, &w), 0);
+  memset(m, 'a', 5);
+  assert_int_equal(msl_write(w, m, 5), 0);
+  memset(m, 'b', 17);
+  assert_int_equal(msl_write(w, m, 17), 0);
+  assert_int_equal(msl_write(w, "", 0), 0);
+  assert_int_equal(msl_query(SLOT, 2000, &max, &next, &count, &to), 0);
+  assert_int_equal(max, 100);
+  assert_int_equal(next, 5);
+  assert_int_equal(count, 3);
+  assert_int_equal(to, 2000);
+  assert_int_equal(msl_write(w, "d", 1), 0);
+  assert_int_equal(msl_query(SLOT, 2000, NULL, &next, &count, NULL), 0);
+  assert_int_equal(next, 5);
+  assert_int_equal(count, 4);
+  msl_close(w);
+  reap(pid, 0);
+}
+
+/* A reader that never touches its socket: the query times out, on time.
+ * The child waits for the parent to close the pipe g_hold[1]. */
+static int g_hold[2];
+
+static int body_sleep(msl_handle *h) {
+  (void)h;
+  char c;
+  close(g_hold[1]);
+  return read(g_hold[0], &c, 1) == 0 ? 0 : 1;
+}
+
+static void test_query_timeout(void **state) {
+  (void)state;
+  uint32_t count = 7;
+  assert_int_equal(pipe(g_hold), 0);
+  pid_t pid = fork_reader(body_sleep);
+  close(g_hold[0]);
+  long long t0 = now_ms();
+  assert_int_equal(msl_query(SLOT, 200, NULL, NULL, &count, NULL),
+                   MSL_ERR_TIMEOUT);
+  long long dt = now_ms() - t0;
+  assert_true(dt >= 200 && dt <= 250);
+  assert_int_equal(count, 7); /* untouched */
+  assert_int_equal(msl_query(SLOT, 0, NULL, NULL, &count, NULL),
+                   MSL_ERR_TIMEOUT);
+  close(g_hold[1]); /* the child's read returns: it closes the slot */
+  reap(pid, 0);
+  assert_int_equal(msl_query(SLOT, 200, NULL, NULL, &count, NULL),
+                   MSL_ERR_NOT_FOUND);
+}
+
+/* In one process: the event-loop path (msl_fd readable, msl_read_ex with
+ * timeout 0) answers a query from another thread; msl_get_info too. */
+static void *query_thread(void *arg) {
+  uint32_t *v = arg;
+  intptr_t r = msl_query(SLOT, 3000, &v[0], &v[1], &v[2], &v[3]);
+  return (void *)r;
+}
+
+static void test_query_event_loop(void **state) {
+  (void)state;
+  msl_handle *r, *w;
+  uint32_t v[4];
+  char buf[8];
+  pthread_t t;
+  assert_int_equal(msl_create(SLOT, 0, MSL_WAIT_FOREVER, &r), 0);
+  assert_int_equal(msl_open(SLOT, &w), 0);
+  assert_int_equal(msl_write(w, "abc", 3), 0);
+  assert_int_equal(msl_write(w, "de", 2), 0);
+  assert_int_equal(pthread_create(&t, NULL, query_thread, v), 0);
+  int fd = msl_fd(r);
+  /* the writes made it readable; serve it like an event loop that only
+   * reads when it wants to: read one, then just answer with get_info */
+  struct pollfd pf = {fd, POLLIN, 0};
+  assert_int_equal(poll(&pf, 1, 3000), 1);
+  assert_int_equal(msl_read_ex(r, buf, sizeof(buf), NULL, 0), 3);
+  void *res = NULL;
+  for (int i = 0; i < 300; i++) {
+    uint32_t n;
+    assert_int_equal(msl_get_info(r, NULL, NULL, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    if (pthread_tryjoin_np(t, &res) == 0)
+      break;
+    usleep(10000);
+    res = (void *)(intptr_t)1;
+  }
+  assert_int_equal((intptr_t)res, 0);
+  assert_int_equal(v[0], 0);
+  assert_int_equal(v[1], 2);
+  assert_int_equal(v[2], 1);
+  assert_int_equal(v[3], MSL_WAIT_FOREVER);
+  /* and msl_read_ex(.., 0) on an otherwise empty socket */
+  assert_int_equal(msl_read_ex(r, buf, sizeof(buf), NULL, 0), 2);
+  assert_int_equal(pthread_create(&t, NULL, query_thread, v), 0);
+  assert_int_equal(poll(&pf, 1, 3000), 1);
+  assert_int_equal(msl_read_ex(r, buf, sizeof(buf), NULL, 0),
+                   MSL_ERR_TIMEOUT); /* the query is not a message */
+  assert_int_equal(pthread_join(t, &res), 0);
+  assert_int_equal((intptr_t)res, 0);
+  assert_int_equal(v[1], MSL_NO_MESSAGE);
+  assert_int_equal(v[2], 0);
+  assert_int_equal(msl_local_dropped(r), 0);
+  msl_close(w);
+  msl_close(r);
+}
+
+/* Sends hdr (len bytes) to the slot with descriptors fds[0..nfd). */
+static void send_ctl(const uint8_t *hdr, size_t len, const int *fds, int nfd) {
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sun_family = AF_UNIX;
+  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/TEST_LOCAL.sock", g_rundir);
+  int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+  assert_true(s >= 0);
+  union {
+    struct cmsghdr align;
+    char b[CMSG_SPACE(4 * sizeof(int))];
+  } ctl;
+  struct iovec iov = {(void *)(uintptr_t)hdr, len};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof(mh));
+  mh.msg_name = &sa;
+  mh.msg_namelen = sizeof(sa);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (nfd > 0) {
+    memset(&ctl, 0, sizeof(ctl));
+    mh.msg_control = ctl.b;
+    mh.msg_controllen = CMSG_SPACE((size_t)nfd * sizeof(int));
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN((size_t)nfd * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, (size_t)nfd * sizeof(int));
+  }
+  assert_int_equal(sendmsg(s, &mh, 0), (ssize_t)len);
+  close(s);
+}
+
+/* Forged or malformed control datagrams are never messages, never make
+ * the reader answer anything but a socketpair, and leak no descriptors. */
+static void test_query_forged(void **state) {
+  (void)state;
+  msl_handle *r;
+  char buf[16];
+  uint8_t rep[64];
+  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
+  static const uint8_t q[] = {1, MSL_LHDR_F_QUERY, 0, 0, 'x'};
+  static const uint8_t reply[MSL_LHDR_REPLY_LEN] = {1, MSL_LHDR_F_REPLY};
+  static const uint8_t qext[] = {1, MSL_LHDR_F_QUERY | MSL_LHDR_F_EXT, 0, 0};
+  static const uint8_t unknown[] = {1, 0x80, 0, 0, 'u'};
+  int dg[2], sp[2], sp2[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, dg), 0);
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp2), 0);
+  send_ctl(q, 4, NULL, 0);     /* no reply socket */
+  send_ctl(q, 4, dg, 1);       /* not SEQPACKET */
+  send_ctl(q, 5, &sp[1], 1);   /* query with a body */
+  send_ctl(qext, 4, &sp[1], 1); /* query with the extension flag */
+  int two[2] = {sp[1], sp[1]};
+  send_ctl(q, 4, two, 2);      /* more than one descriptor */
+  send_ctl(reply, sizeof(reply), NULL, 0); /* a reply sent to a slot */
+  send_ctl(unknown, sizeof(unknown), NULL, 0); /* unknown flag */
+  static const uint8_t good[] = {1, 0, 0, 0, 'o', 'k'};
+  send_ctl(good, sizeof(good), &dg[1], 1); /* a message with a stray fd */
+  int fds_before = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    fds_before += fcntl(fd, F_GETFD) >= 0;
+  assert_int_equal(msl_read(r, buf, sizeof(buf)), 2);
+  assert_memory_equal(buf, "ok", 2);
+  assert_int_equal(msl_read(r, buf, sizeof(buf)), MSL_ERR_TIMEOUT);
+  assert_int_equal(msl_local_dropped(r), 7);
+  int fds_after = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    fds_after += fcntl(fd, F_GETFD) >= 0;
+  assert_int_equal(fds_after, fds_before); /* every received fd closed */
+  /* nothing was ever answered on the pairs we passed */
+  assert_int_equal(recv(sp[0], rep, sizeof(rep), MSG_DONTWAIT), -1);
+  assert_int_equal(recv(dg[0], rep, sizeof(rep), MSG_DONTWAIT), -1);
+  /* a well-formed query is answered, on the pair, in 24 bytes */
+  send_ctl(q, 4, &sp2[1], 1);
+  close(sp2[1]);
+  assert_int_equal(msl_read(r, buf, sizeof(buf)), MSL_ERR_TIMEOUT);
+  assert_int_equal(recv(sp2[0], rep, sizeof(rep), MSG_DONTWAIT),
+                   MSL_LHDR_REPLY_LEN);
+  msl_lhdr_reply v;
+  assert_int_equal(msl_lhdr_reply_decode(&v, rep, MSL_LHDR_REPLY_LEN), 0);
+  assert_int_equal(v.next_size, MSL_NO_MESSAGE);
+  assert_int_equal(v.msg_count, 0);
+  assert_int_equal(recv(sp2[0], rep, sizeof(rep), MSG_DONTWAIT), 0); /* EOF */
+  close(dg[0]), close(dg[1]), close(sp[0]), close(sp[1]), close(sp2[0]);
+  msl_close(r);
+}
+
+/* Querying needs write permission on the slot's socket. */
+static void test_query_permission(void **state) {
+  (void)state;
+  msl_handle *r;
+  char path[128];
+  if (geteuid() != 0)
+    skip(); /* needs another uid to try as */
+  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
+  assert_int_equal(chmod(g_rundir, 0711), 0);
+  snprintf(path, sizeof(path), "%s/TEST_LOCAL.sock", g_rundir);
+  assert_int_equal(chmod(path, 0700), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0)
+      _exit(90);
+    msl_handle *w;
+    int a = msl_query(SLOT, 500, NULL, NULL, NULL, NULL);
+    int b = msl_open(SLOT, &w);
+    _exit(a == MSL_ERR_ACCESS && b == MSL_ERR_ACCESS ? 0 : 1);
+  }
+  reap(pid, 0);
+  assert_int_equal(chmod(path, 0777), 0);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0)
+      _exit(90);
+    uint32_t n = 1;
+    /* allowed now; nobody reads the slot, so no answer */
+    int a = msl_query(SLOT, 100, NULL, NULL, &n, NULL);
+    _exit(a == MSL_ERR_TIMEOUT ? 0 : 1);
+  }
+  reap(pid, 0);
+  assert_int_equal(msl_serve(r, 0), 1); /* the pending one */
+  msl_close(r);
+}
+
+static void test_query_errors(void **state) {
+  (void)state;
+  msl_handle *r, *w;
+  assert_int_equal(msl_query(NULL, 0, NULL, NULL, NULL, NULL), MSL_ERR_ARG);
+  assert_int_equal(msl_query("blah", 0, NULL, NULL, NULL, NULL),
+                   MSL_ERR_BAD_PATH);
+  assert_int_equal(msl_query("\\\\host\\mailslot\\x", 0, NULL, NULL, NULL,
+                             NULL),
+                   MSL_ERR_UNSUPPORTED);
+  assert_int_equal(msl_query(SLOT, 100, NULL, NULL, NULL, NULL),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
+  assert_int_equal(msl_open(SLOT, &w), 0);
+  assert_int_equal(msl_serve(NULL, 0), MSL_ERR_ARG);
+  assert_int_equal(msl_serve(w, 0), MSL_ERR_ACCESS);
+  long long t0 = now_ms();
+  assert_int_equal(msl_serve(r, 100), MSL_ERR_TIMEOUT);
+  long long dt = now_ms() - t0;
+  assert_true(dt >= 100 && dt <= 150);
+  msl_close(w);
+  msl_close(r);
+}
+
 static void test_strerror(void **state) {
   (void)state;
   static const int codes[] = {MSL_ERR_EXISTS,     MSL_ERR_NOT_FOUND,
@@ -915,6 +1287,13 @@ int main(void) {
       T(test_poll_fd),
       T(test_network_origin),
       T(test_foreign_datagrams_dropped),
+      T(test_query_blocked_reader),
+      T(test_query_counts),
+      T(test_query_timeout),
+      T(test_query_event_loop),
+      T(test_query_forged),
+      T(test_query_permission),
+      T(test_query_errors),
       cmocka_unit_test(test_strerror),
   };
   signal(SIGPIPE, SIG_IGN);

@@ -334,6 +334,210 @@ static void test_encode_overflow(void **state) {
   assert_int_equal(msl_wr_result(&w), MSL_ERR_OVERFLOW);
 }
 
+/* ---- msl_nbname_decode_lenient: names as Wireshark reads them ---- */
+
+/* Decodes wire[0..len) leniently; checks the result and, on success, that
+ * the cursor ends at `end` with no reader error. */
+static void lenient_wire(msl_nbname *n, const uint8_t *wire, size_t len,
+                         int allow_ptr, int want, size_t end) {
+  msl_rd r;
+  msl_rd_init(&r, wire, len);
+  memset(n, 0xA5, sizeof *n); /* every field read must be set */
+  assert_int_equal(msl_nbname_decode_lenient(n, &r, allow_ptr), want);
+  if (!want) {
+    assert_int_equal(r.err, 0);
+    assert_int_equal(r.off, end);
+  }
+}
+
+static void lenient_hex(msl_nbname *n, const char *hex, size_t end) {
+  uint8_t wire[300];
+  lenient_wire(n, wire, unhex(hex, wire, sizeof wire), 0, 0, end);
+}
+
+/* One first label of `label` bytes then the root: len + label + 0. */
+static size_t one_label(uint8_t *wire, const char *label) {
+  size_t len = strlen(label);
+  wire[0] = (uint8_t)len;
+  memcpy(wire + 1, label, len);
+  wire[1 + len] = 0;
+  return len + 2;
+}
+
+/* A legal name: the same result as the strict decoder, illegal 0. */
+static void test_lenient_legal(void **state) {
+  (void)state;
+  msl_nbname a, b;
+  uint8_t wire[64];
+  size_t len;
+  assert_int_equal(msl_nbname_make(&a, "HOST", 0x20, "A.BC"), 0);
+  encode_to(&a, wire, sizeof wire, &len);
+  lenient_wire(&b, wire, len, 0, 0, len);
+  assert_true(msl_nbname_equal(&a, &b));
+  assert_int_equal(b.illegal, MSL_NBNAME_LEGAL);
+  assert_int_equal(msl_nbname_unreadable(&b), 0);
+  assert_string_equal(fmt(&b), "HOST<20>.A.BC");
+  /* The 34-byte form (malformed-fuzzed-2005-lan-ndpi.pcap frame 97). */
+  lenient_hex(&b,
+              "2045464544454a465045454550454e4542454a454f4341434143414341434142"
+              "4d00",
+              34);
+  assert_int_equal(b.illegal, MSL_NBNAME_LEGAL);
+  assert_string_equal(fmt(&b), "ECI_DOMAIN<1c>");
+  /* The strict decoder also resets the field; so do make and from_raw. */
+  msl_rd r;
+  msl_rd_init(&r, wire, len);
+  memset(&b, 0xA5, sizeof b);
+  assert_int_equal(msl_nbname_decode(&b, &r, 0), 0);
+  assert_int_equal(b.illegal, 0);
+  memset(&a, 0xA5, sizeof a);
+  assert_int_equal(msl_nbname_make(&a, "X", 0, NULL), 0);
+  assert_int_equal(a.illegal, 0);
+  memset(&a, 0xA5, sizeof a);
+  assert_int_equal(msl_nbname_from_raw(&a, wire, NULL), 0);
+  assert_int_equal(a.illegal, 0);
+}
+
+/* Letters beyond 'P': Wireshark ORs (c2 - 'A') into (c1 - 'A') << 4, cut to
+ * 8 bits. malformed-fuzzed-2005-lan-ndpi.pcap frame 1 ("SA": 0x120 -> ' ',
+ * tshark ECI_DOMAIN<1c>), frame 27 ("CT": 0x20 | 0x13 = '3', tshark
+ * "CCI_DoMAIN   3<1c>"), frame 469 ("BS": 0x10 | 0x12 = 0x12, not the sum
+ * 0x22; tshark WORKGROUP<12>). The strict decoder refuses all three. */
+static void test_lenient_letters(void **state) {
+  (void)state;
+  static const char *const hex[] = {
+      "2045464544454a465045454550454e4542454a454f53414341434143414341424d00",
+      "2045444544454a465045454750454e4542454a454f43414341434143544341424d00",
+      "2046484550464345 4c45484643455046464641434143414341434143414341425300",
+  };
+  static const char *const want[] = {"ECI_DOMAIN<1c>", "CCI_DoMAIN   3<1c>",
+                                     "WORKGROUP<12>"};
+  for (size_t i = 0; i < 3; i++) {
+    char clean[80];
+    size_t k = 0;
+    for (const char *c = hex[i]; *c; c++)
+      if (*c != ' ')
+        clean[k++] = *c;
+    clean[k] = '\0';
+    msl_nbname n;
+    lenient_hex(&n, clean, 34);
+    assert_int_equal(n.illegal, MSL_NBNAME_LETTERS_QZ);
+    assert_int_equal(msl_nbname_unreadable(&n), 0);
+    assert_string_equal(fmt(&n), want[i]);
+    uint8_t wire[40];
+    msl_rd r;
+    msl_rd_init(&r, wire, unhex(clean, wire, sizeof wire));
+    assert_int_equal(msl_nbname_decode(&n, &r, 0), MSL_ERR_NAME);
+  }
+}
+
+/* Names Wireshark cannot read: its sentence instead of the name, and the
+ * cursor after the name so that decoding can go on. */
+static void test_lenient_illegal(void **state) {
+  (void)state;
+  msl_nbname n;
+  uint8_t wire[128];
+  /* malformed-fuzzed-2005-lan-ndpi.pcap frame 368, source name: 0xb6 is
+   * the 2nd byte of pair 8 (tshark: "Illegal NetBIOS name (2nd character
+   * not between A and Z in first-level encoding)"). */
+  lenient_hex(&n,
+              "20454544414441444344454447444643b643414341434143414341434143"
+              "41434100",
+              34);
+  assert_int_equal(n.illegal, MSL_NBNAME_ILLEGAL_2ND);
+  assert_true(msl_nbname_unreadable(&n));
+  assert_string_equal(fmt(&n), "Illegal NetBIOS name (2nd character not "
+                               "between A and Z in first-level encoding)");
+  /* Frame 486, source name: 0x85 first (tshark "(1st character ...)"). */
+  lenient_hex(&n,
+              "20854d4542454344424442444243414341434143414341434143414341434143"
+              "4100",
+              34);
+  assert_int_equal(n.illegal, MSL_NBNAME_ILLEGAL_1ST);
+  assert_string_equal(fmt(&n), "Illegal NetBIOS name (1st character not "
+                               "between A and Z in first-level encoding)");
+  /* Lower case is not 'A'..'Z' either. */
+  size_t len = one_label(wire, "FAEaEFEFEFEFEFEFEFEFEFEFEFEFEFEF");
+  lenient_wire(&n, wire, len, 0, 0, len);
+  assert_int_equal(n.illegal, MSL_NBNAME_ILLEGAL_2ND);
+  /* 33 letters: the last pair is cut. */
+  len = one_label(wire, "EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE");
+  lenient_wire(&n, wire, len, 0, 0, len);
+  assert_int_equal(n.illegal, MSL_NBNAME_ILLEGAL_ODD);
+  assert_string_equal(fmt(&n), "Illegal NetBIOS name (odd number of bytes)");
+  /* 30 letters: 15 bytes; 2 letters: 1 byte. */
+  len = one_label(wire, "EEEEEEEEEEEEEEEEEEEEEEEEEEEEEE");
+  lenient_wire(&n, wire, len, 0, 0, len);
+  assert_int_equal(n.illegal, MSL_NBNAME_ILLEGAL_SHORT);
+  assert_int_equal(n.illegal_len, 15);
+  assert_string_equal(fmt(&n), "Illegal NetBIOS name (15 bytes long)");
+  len = one_label(wire, "EB");
+  lenient_wire(&n, wire, len, 0, 0, len);
+  assert_string_equal(fmt(&n), "Illegal NetBIOS name (1 bytes long)");
+  /* The root name alone (Wireshark reads "<Root>": '<' is not a letter). */
+  wire[0] = 0;
+  lenient_wire(&n, wire, 1, 0, 0, 1);
+  assert_int_equal(n.illegal, MSL_NBNAME_ILLEGAL_1ST);
+  /* 34 letters: the first 16 pairs are the name. */
+  len = one_label(wire, "EIEPFDFECACACACACACACACACACACAAAEB");
+  lenient_wire(&n, wire, len, 0, 0, len);
+  assert_int_equal(n.illegal, MSL_NBNAME_LONG);
+  assert_string_equal(fmt(&n), "HOST<00>");
+  /* An illegal first label with a scope: the scope is read (and the cursor
+   * moves past it), the sentence has no scope, as Wireshark prints it. */
+  static const uint8_t scoped[] = {4, '!', 'A', 'A', 'A', 3, 'L', 'A', 'B',
+                                   0, 0xEE};
+  lenient_wire(&n, scoped, sizeof scoped, 0, 0, sizeof scoped - 1);
+  assert_int_equal(n.illegal, MSL_NBNAME_ILLEGAL_1ST);
+  assert_string_equal(n.scope, "LAB");
+  assert_string_equal(fmt(&n), "Illegal NetBIOS name (1st character not "
+                               "between A and Z in first-level encoding)");
+  /* The sentence is bounded like any name. */
+  char small[8];
+  size_t need = msl_nbname_format(&n, small, sizeof small);
+  assert_int_equal(need, strlen(fmt(&n)));
+  assert_string_equal(small, "Illegal");
+  assert_int_equal(msl_nbname_format(&n, NULL, 0), need);
+}
+
+/* The label structure is checked as strictly as ever: reserved label
+ * types, pointers where none are allowed, bad scope labels, and a cut at
+ * every byte of an illegal name are errors, never a crash. */
+static void test_lenient_structure(void **state) {
+  (void)state;
+  msl_nbname n;
+  uint8_t wire[300];
+  static const uint8_t reserved[] = {0x40, 'A', 0};
+  lenient_wire(&n, reserved, sizeof reserved, 1, MSL_ERR_NAME, 0);
+  static const uint8_t ptr[] = {0xC0, 0x00};
+  lenient_wire(&n, ptr, sizeof ptr, 0, MSL_ERR_NAME_PTR, 0);
+  lenient_wire(&n, ptr, sizeof ptr, 1, MSL_ERR_NAME_LOOP, 0);
+  static const uint8_t bad_scope[] = {2, '1', '2', 2, 'A', ' ', 0};
+  lenient_wire(&n, bad_scope, sizeof bad_scope, 0, MSL_ERR_NAME, 0);
+  /* malformed-fuzzed-2005-lan-ndpi.pcap frame 472, source name: a legal
+   * first label, a 16-byte label starting with a space, then 0x46 (a
+   * reserved label type): malformed for both decoders. */
+  size_t len = unhex("20454d4542454344424442444243414341434143414341434143414341"
+                     "434141411020464845504643454c45484643455046464641",
+                     wire, sizeof wire);
+  lenient_wire(&n, wire, len, 0, MSL_ERR_NAME, 0);
+  /* Every cut of an illegal scoped name: TRUNCATED. */
+  len = one_label(wire, "!!EEEEEEEEEEEEEEEEEEEEEEEEEEEEEE");
+  wire[len - 1] = 3; /* replace the root with a scope label "ABC" */
+  memcpy(wire + len, "ABC", 3);
+  wire[len + 3] = 0;
+  len += 4;
+  lenient_wire(&n, wire, len, 0, 0, len);
+  assert_int_equal(n.illegal, MSL_NBNAME_ILLEGAL_1ST);
+  for (size_t cut = 0; cut < len; cut++)
+    lenient_wire(&n, wire, cut, 0, MSL_ERR_TRUNCATED, 0);
+  /* A sticky reader error is returned as is. */
+  msl_rd r;
+  msl_rd_init(&r, wire, len);
+  msl_rd_fail(&r, MSL_ERR_INVALID);
+  assert_int_equal(msl_nbname_decode_lenient(&n, &r, 0), MSL_ERR_INVALID);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rfc_fred),
@@ -349,6 +553,10 @@ int main(void) {
       cmocka_unit_test(test_make_validation),
       cmocka_unit_test(test_format_bounds),
       cmocka_unit_test(test_encode_overflow),
+      cmocka_unit_test(test_lenient_legal),
+      cmocka_unit_test(test_lenient_letters),
+      cmocka_unit_test(test_lenient_illegal),
+      cmocka_unit_test(test_lenient_structure),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -365,27 +365,148 @@ static void test_nbns(void **state) {
   assert_non_null(strstr(t, "Owner node type: B\n"));
 }
 
-/* malformed-smb-trans-oobr2.pcap frame 1: DGM_LENGTH beyond the packet.
- * The datagram header is still printed, then the error. */
+/* malformed-smb-trans-oobr2.pcap frame 1: the destination name's first
+ * byte is 0xb7, not 'A'..'Z' (tshark: "Illegal NetBIOS name (1st character
+ * not between A and Z in first-level encoding)"), which does not stop the
+ * dissector; then DGM_LENGTH announces 26 bytes beyond the 195 the capture
+ * kept, which does: the datagram header and names are printed, then the
+ * error. */
 static void test_malformed(void **state) {
   (void)state;
   load("malformed-smb-trans-oobr2.pcap", 1);
-  /* The destination name's first label byte is not 'A'..'P' (tshark:
-   * "Illegal NetBIOS name"), and the frame is shorter than its UDP length. */
   assert_true(P.meta.truncated);
   assert_int_equal(msl_dissect_udp(&D, 138, 138, P.data, P.len,
                                    MSL_DISSECT_TRUNCATED),
-                   MSL_ERR_NAME);
+                   MSL_ERR_TRUNCATED);
   assert_int_equal(D.err_layer, MSL_LAYER_NBDGM);
+  assert_int_equal(D.bad_names, MSL_DISSECT_BAD_DST);
+  assert_int_equal(D.nbdgm.dst.illegal, MSL_NBNAME_ILLEGAL_1ST);
+  assert_int_equal(D.nbdgm.missing, 26);
   const char *s = dissect_print(0);
-  assert_non_null(strstr(s, " DIRECT_GROUP"));
-  assert_non_null(strstr(s, "[error: nbdgm: "));
+  assert_non_null(strstr(s, " DIRECT_GROUP DJP95S0J<00> -> Illegal NetBIOS "
+                            "name (1st character not between A and Z in "
+                            "first-level encoding) [error: nbdgm: "));
   const char *j = dissect_print(2);
   assert_true(json_line_ok(j, strlen(j)));
-  assert_non_null(strstr(j, "\"error_layer\":\"nbdgm\",\"error\":\"nbdgm: "));
+  assert_non_null(strstr(j, "\"dst_name\":\"Illegal NetBIOS name (1st "
+                            "character not between A and Z in first-level "
+                            "encoding)\""));
+  assert_non_null(strstr(j, "\"error_layer\":\"nbdgm\",\"error\":\"nbdgm: "
+                            "the packet ends inside a field (truncated) (the "
+                            "capture cut the packet short)\""));
   const char *t = dissect_print(1);
-  assert_non_null(strstr(t, "Error: nbdgm: malformed NetBIOS name (the "
-                            "capture cut the packet short)\n"));
+  assert_non_null(strstr(t, "Error: nbdgm: the packet ends inside a field "
+                            "(truncated) (the capture cut the packet "
+                            "short)\n"));
+  /* The strict codec, which the network service uses, still refuses it. */
+  msl_nbdgm g;
+  assert_int_equal(msl_nbdgm_decode(&g, P.data, P.len), MSL_ERR_NAME);
+}
+
+/* Decoding goes on past illegal datagram names, as in Wireshark.
+ * malformed-fuzzed-2005-lan-ndpi.pcap frame 486: source name 0x85... (tshark
+ * "Illegal NetBIOS name (1st character ...)"), destination WORKGROUP<1d>,
+ * then an SMB mailslot write to \MAILSLOT\BROWnE (tshark: the same
+ * trans_name). Frame 368: both names illegal (2nd character), then user
+ * data that is not a mailslot write: that later error is the one shown. */
+static void test_illegal_dgm_names(void **state) {
+  (void)state;
+  load("malformed-fuzzed-2005-lan-ndpi.pcap", 486);
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_NAME);
+  assert_int_equal(D.err_layer, MSL_LAYER_NBDGM);
+  assert_int_equal(D.bad_names, MSL_DISSECT_BAD_SRC);
+  assert_int_equal(D.layers, MSL_LAYER_NBDGM | MSL_LAYER_SMB);
+  assert_true(D.nbdgm_names);
+  assert_int_equal(D.nbdgm.src.illegal, MSL_NBNAME_ILLEGAL_1ST);
+  assert_int_equal(D.nbdgm.dst.illegal, MSL_NBNAME_LEGAL);
+  assert_int_equal(D.smb.name.len, 16);
+  assert_memory_equal(D.smb.name.ptr, "\\MAILSLOT\\BROWnE", 16);
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"src_name\":\"Illegal NetBIOS name (1st "
+                            "character not between A and Z in first-level "
+                            "encoding)\",\"dst_name\":\"WORKGROUP<1d>\""));
+  assert_non_null(strstr(j, "\"trans_name\":\"\\\\MAILSLOT\\\\BROWnE\""));
+  assert_non_null(strstr(j, "\"error_layer\":\"nbdgm\",\"error\":\"nbdgm: "
+                            "malformed NetBIOS name\""));
+  /* Strict: refused; lenient: the same fields as the dissector shows. */
+  msl_nbdgm g;
+  assert_int_equal(msl_nbdgm_decode(&g, P.data, P.len), MSL_ERR_NAME);
+  assert_int_equal(msl_nbdgm_decode_ex(&g, P.data, P.len, 0), MSL_ERR_NAME);
+  assert_int_equal(
+      msl_nbdgm_decode_ex(&g, P.data, P.len, MSL_NBDGM_LENIENT_NAMES), 0);
+  assert_int_equal(g.src.illegal, MSL_NBNAME_ILLEGAL_1ST);
+  assert_int_equal(g.data.len, 119);
+
+  load("malformed-fuzzed-2005-lan-ndpi.pcap", 368);
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_NOT_MAILSLOT);
+  assert_int_equal(D.err_layer, MSL_LAYER_SMB);
+  assert_int_equal(D.bad_names, MSL_DISSECT_BAD_SRC | MSL_DISSECT_BAD_DST);
+  assert_string_equal(
+      dissect_print(0),
+      "0.250000 192.168.1.2:138 -> 192.168.1.255:138 DIRECT_GROUP Illegal "
+      "NetBIOS name (2nd character not between A and Z in first-level "
+      "encoding) -> Illegal NetBIOS name (2nd character not between A and Z "
+      "in first-level encoding) [error: smb: the SMB is not a mailslot "
+      "write (SMB_COM_TRANSACTION, opcode 1)]\n");
+}
+
+/* Name-service packets: the other entries are decoded past an illegal
+ * name. malformed-fuzzed-2005-lan-ndpi.pcap frame 1: the question name has
+ * "SA" for a space (tshark ECI_DOMAIN<1c>); frame 113: an illegal question
+ * name, type 28960 (tshark "Illegal NetBIOS name (2nd character ...)",
+ * type 28960, class 1); frame 97: a legal question, then ARCOUNT 116 and no
+ * records: the question is read (nbns.decoded), the packet is truncated. */
+static void test_illegal_nbns_names(void **state) {
+  (void)state;
+  load("malformed-fuzzed-2005-lan-ndpi.pcap", 1);
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_NAME);
+  assert_int_equal(D.err_layer, MSL_LAYER_NBNS);
+  assert_int_equal(D.bad_names, MSL_DISSECT_BAD_NBNS);
+  assert_true(D.nbns_ok);
+  assert_int_equal(D.nbns.illegal_names, 1);
+  assert_int_equal(D.nbns.decoded, 1);
+  assert_int_equal(D.nbns.qd[0].name.nb.illegal, MSL_NBNAME_LETTERS_QZ);
+  assert_string_equal(dissect_print(0),
+                      "0.250000 192.168.1.2:137 -> 192.168.1.255:137 Name "
+                      "query NB ECI_DOMAIN<1c> [error: nbns: malformed "
+                      "NetBIOS name]\n");
+  msl_nbns m;
+  assert_int_equal(msl_nbns_decode(&m, P.data, P.len), MSL_ERR_NAME);
+  assert_int_equal(msl_nbns_decode_ex(&m, P.data, P.len, 0), MSL_ERR_NAME);
+  assert_int_equal(msl_nbns_decode_ex(&m, P.data, P.len, MSL_NBNS_LENIENT),
+                   0);
+
+  load("malformed-fuzzed-2005-lan-ndpi.pcap", 113);
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"questions\":[{\"name\":\"Illegal NetBIOS "
+                            "name (2nd character not between A and Z in "
+                            "first-level encoding)\",\"type\":28960,"));
+
+  load("malformed-fuzzed-2005-lan-ndpi.pcap", 97);
+  assert_true(P.meta.truncated);
+  assert_int_equal(msl_nbns_decode(&m, P.data, P.len), MSL_ERR_TRUNCATED);
+  assert_int_equal(m.decoded, 0); /* refused on the counts, up front */
+  assert_int_equal(msl_nbns_decode_ex(&m, P.data, P.len, MSL_NBNS_LENIENT),
+                   MSL_ERR_TRUNCATED);
+  assert_int_equal(m.decoded, 1);
+  assert_int_equal(m.arcount, 116);
+  char name[MSL_NBNAME_FMT_MAX];
+  msl_nbname_format(&m.qd[0].name.nb, name, sizeof name);
+  assert_string_equal(name, "ECI_DOMAIN<1c>");
+  assert_int_equal(m.qd[0].type, MSL_NBNS_T_NB);
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, MSL_DISSECT_TRUNCATED),
+                   MSL_ERR_TRUNCATED);
+  assert_false(D.nbns_ok);
+  assert_int_equal(D.nbns.decoded, 1);
 }
 
 /* Every packet of every capture: each printer succeeds, JSON lines are
@@ -460,6 +581,12 @@ static void prefixes(const char *file, unsigned long frame) {
 
 static void test_every_prefix(void **state) {
   (void)state;
+  /* Packets with illegal names (malformed-fuzzed-2005-lan-ndpi.pcap): every
+   * prefix still fails, whatever the dissector decoded past the name. */
+  prefixes("malformed-fuzzed-2005-lan-ndpi.pcap", 486);
+  prefixes("malformed-fuzzed-2005-lan-ndpi.pcap", 368);
+  prefixes("malformed-fuzzed-2005-lan-ndpi.pcap", 1);
+  prefixes("malformed-fuzzed-2005-lan-ndpi.pcap", 340);
   prefixes("samba-nmbd-lan.pcap", 53);
   prefixes("samba-nmbd-lan.pcap", 54);
   prefixes("samba-nmbd-lan.pcap", 55);
@@ -702,6 +829,8 @@ int main(void) {
       cmocka_unit_test(test_netlogon_ex),
       cmocka_unit_test(test_nbns),
       cmocka_unit_test(test_malformed),
+      cmocka_unit_test(test_illegal_dgm_names),
+      cmocka_unit_test(test_illegal_nbns_names),
       cmocka_unit_test(test_port_choice),
       cmocka_unit_test(test_hostile),
       cmocka_unit_test(test_utf16),

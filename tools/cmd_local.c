@@ -285,11 +285,20 @@ usage:
 /* ---- send ---- */
 
 static void send_usage(FILE *f) {
-  fprintf(f, "usage: mailslot send PATH [MESSAGE | --file F] [--wait MS]\n"
+  fprintf(f, "usage: mailslot send PATH [MESSAGE | --file F] [--wait MS] "
+             "[--fragment]\n"
              "Writes one message to the mailslot PATH: MESSAGE, the file F, "
              "or standard input.\n"
-             "  --wait MS  wait up to MS ms while the slot's queue is full "
-             "(default 1000)\n");
+             "PATH: \\\\.\\mailslot\\NAME (this host), "
+             "\\\\HOST\\mailslot\\NAME (a host: NetBIOS name,\n"
+             "DNS name or IPv4 address), \\\\DOMAIN\\mailslot\\NAME or "
+             "\\\\*\\mailslot\\NAME (broadcast).\n"
+             "  --wait MS     wait up to MS ms while the slot's queue is full "
+             "(default 1000)\n"
+             "  --fragment    network paths: allow messages over the Windows "
+             "limit (424 bytes\n"
+             "                for a 5-8 character name), sent as RFC 1002 "
+             "fragments\n");
 }
 
 /* Reads a whole stream, up to MSL_LOCAL_MSG_MAX + 1 bytes. */
@@ -304,14 +313,19 @@ static int slurp(FILE *f, uint8_t *buf, size_t cap, size_t *len) {
 int cmd_send(int argc, char **argv) {
   static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
                                        {"wait", required_argument, NULL, 'w'},
+                                       {"fragment", no_argument, NULL, 'F'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *file = NULL;
   uint32_t wait = 1000;
+  unsigned oflags = 0;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
     switch (c) {
+    case 'F':
+      oflags |= MSL_OPEN_FRAGMENT;
+      break;
     case 'f':
       file = optarg;
       break;
@@ -351,10 +365,19 @@ int cmd_send(int argc, char **argv) {
     }
   }
   msl_handle *h;
-  int rc = msl_open(path, &h);
+  int rc = msl_open_ex(path, oflags, &h);
   if (rc == 0) {
     rc = msl_write_wait(h, msg, len, wait);
     msl_close(h);
+  }
+  int max = msl_remote_max_message(path, oflags);
+  if (rc == MSL_ERR_MSG_TOO_BIG && max >= 0) {
+    fprintf(stderr,
+            "mailslot send: %s: %zu bytes is over the %d-byte limit Windows "
+            "sets for this name; --fragment sends it as RFC 1002 fragments "
+            "(only libmailslot receivers reassemble them)\n",
+            path, len, max);
+    return EXIT_FAILED;
   }
   if (rc < 0) {
     fprintf(stderr, "mailslot send: %s: %s\n", path, msl_strerror(rc));
@@ -368,40 +391,92 @@ usage:
 
 /* ---- info ---- */
 
+#define EXIT_NO_ANSWER 4 /* info: the reader did not answer in time */
+
+static void info_usage(FILE *f) {
+  fprintf(f, "usage: mailslot info PATH [--timeout MS]\n"
+             "Prints the local mailslot's maximum message size, next message "
+             "size, number of\nmessages waiting and read timeout, as its "
+             "reader reports them.\n"
+             "  --timeout MS  wait up to MS ms for the reader's answer "
+             "(default 1000)\n"
+             "Exit status: 0, 1 no such mailslot or error, 2 usage, 4 the "
+             "reader did not\nanswer (what the slot publishes is still "
+             "printed).\n");
+}
+
 int cmd_info(int argc, char **argv) {
-  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: mailslot info PATH\n"
-           "Prints the local mailslot's maximum message size, read timeout "
-           "and reader process.\n");
-    return EXIT_OK;
+  static const struct option opts[] = {
+      {"timeout", required_argument, NULL, 't'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  uint32_t wait = 1000;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 't':
+      if (parse_u32(optarg, &wait) < 0)
+        goto usage;
+      break;
+    case 'h':
+      info_usage(stdout);
+      return EXIT_OK;
+    default:
+      goto usage;
+    }
   }
-  if (argc != 2) {
-    fprintf(stderr, "usage: mailslot info PATH\n");
-    return EXIT_USAGE;
-  }
-  uint32_t max, timeout;
+  if (optind != argc - 1)
+    goto usage;
+  const char *path = argv[optind];
+  /* What the reader publishes in its lock file (any process may read it),
+   * then the queue, which only the reader can see: ask it. */
+  uint32_t max, timeout, next = 0, count = 0;
   long pid;
-  int rc = msl_stat(argv[1], &max, &timeout, &pid);
+  int rc = msl_stat(path, &max, &timeout, &pid);
   if (rc < 0) {
-    fprintf(stderr, "mailslot info: %s: %s\n", argv[1], msl_strerror(rc));
+    fprintf(stderr, "mailslot info: %s: %s\n", path, msl_strerror(rc));
     return EXIT_FAILED;
   }
+  int q = msl_query(path, wait, &max, &next, &count, &timeout);
   char dir[4096];
   if (msl_rundir(dir, sizeof(dir)) < 0)
     dir[0] = '\0';
-  printf("path:              %s\n", argv[1]);
+  printf("path:              %s\n", path);
   if (max == 0)
     printf("max message size:  0 (any, up to %u)\n", MSL_LOCAL_MSG_MAX);
   else
     printf("max message size:  %lu\n", (unsigned long)max);
+  if (q < 0) {
+    printf("next message size: unknown (no answer from the reader)\n");
+    printf("messages waiting:  unknown (no answer from the reader)\n");
+  } else {
+    if (next == MSL_NO_MESSAGE)
+      printf("next message size: no message\n");
+    else
+      printf("next message size: %lu\n", (unsigned long)next);
+    printf("messages waiting:  %lu\n", (unsigned long)count);
+  }
   if (timeout == MSL_WAIT_FOREVER)
     printf("read timeout:      forever\n");
   else
     printf("read timeout:      %lu ms\n", (unsigned long)timeout);
-  /* Linux shows a datagram socket's queue only to its owner. */
-  printf("next message size: unknown (visible to the reader only)\n");
-  printf("messages waiting:  unknown (visible to the reader only)\n");
   printf("reader pid:        %ld\n", pid);
   printf("run directory:     %s\n", dir);
+  fflush(stdout);
+  if (q == MSL_ERR_TIMEOUT) {
+    fprintf(stderr,
+            "mailslot info: %s: the reader (pid %ld) did not answer within "
+            "%lu ms (it is busy, stopped, or not reading)\n",
+            path, pid, (unsigned long)wait);
+    return EXIT_NO_ANSWER;
+  }
+  if (q < 0) {
+    fprintf(stderr, "mailslot info: %s: %s\n", path, msl_strerror(q));
+    return EXIT_FAILED;
+  }
   return EXIT_OK;
+usage:
+  info_usage(stderr);
+  return EXIT_USAGE;
 }

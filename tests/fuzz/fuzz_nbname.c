@@ -1,5 +1,6 @@
 /* libFuzzer target: NetBIOS name decoding, with and without compression.
- * decode -> encode -> decode must give the same name. */
+ * decode -> encode -> decode must give the same name; the lenient decoder
+ * must agree with the strict one wherever that one accepts the name. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   msl_rd r;
   msl_rd_init(&r, data + 1, size - 1);
   msl_rd_seek(&r, start);
-  msl_nbname a, b;
-  if (msl_nbname_decode(&a, &r, allow_ptr) != 0)
+  msl_nbname a, b, l;
+  /* The lenient decoder walks the same labels: it differs only where the
+   * strict one refuses the first label (MSL_ERR_NAME). */
+  msl_rd rl = r;
+  int lrc = msl_nbname_decode_lenient(&l, &rl, allow_ptr);
+  int src = msl_nbname_decode(&a, &r, allow_ptr);
+  if (lrc == 0) {
+    if (rl.off > size - 1 || (!l.illegal && src != 0))
+      abort();
+    char t[MSL_NBNAME_FMT_MAX];
+    size_t k = msl_nbname_format(&l, t, sizeof t);
+    if (k >= sizeof t || strlen(t) != k)
+      abort();
+  }
+  if (src != 0) {
+    if (src != MSL_ERR_NAME && lrc != src)
+      abort();
     return 0;
+  }
+  if (lrc != 0 || l.illegal || !msl_nbname_equal(&a, &l) || rl.off != r.off)
+    abort();
   if (r.off > size - 1)
     abort();
   uint8_t wire[MSL_NBNAME_WIRE_MAX];

@@ -453,9 +453,6 @@ static int cmd_slot_sink(int argc, char **argv) {
     last = now_s();
     if (got++ == 0)
       first = last;
-    if (mi.origin != MSL_ORIGIN_NETWORK || mi.dgram_type != 0x10 ||
-        mi.src_port != 138)
-      bad_info++;
     if (n < SEQ_LEN || memcmp(buf, "MSLSEQ\0\0", 8) ||
         get32le(buf + 8) != (uint32_t)~get32le(buf + 12)) {
       foreign++;
@@ -466,6 +463,9 @@ static int cmd_slot_sink(int argc, char **argv) {
       uniq++;
     } else if (seq >= expect) {
       range++;
+    } else if (mi.origin != MSL_ORIGIN_NETWORK || mi.dgram_type != 0x10 ||
+               mi.src_port != 138) {
+      bad_info++; /* an intact message with wrong sender details */
     } else if (seen[seq]) {
       dup++;
     } else {

@@ -19,7 +19,6 @@ set -u
 
 NS_PREFIX="msl-$$"
 NS_BR="$NS_PREFIX-br"
-NS_N=0
 NS_TMP=
 NS_PIDS=
 NS_HOSTS_DIRS=
@@ -69,19 +68,19 @@ ns_cleanup() {
   set +e
   [ -n "$NS_CAPTURE_PID" ] && kill -TERM "$NS_CAPTURE_PID" 2>/dev/null
   for p in $NS_PIDS; do
-    kill -TERM "$p" 2>/dev/null
+    ns_is_child "$p" && kill -TERM "$p" 2>/dev/null
   done
   for p in $NS_PIDS; do
     for i in 1 2 3 4 5 6 7 8 9 10; do
-      kill -0 "$p" 2>/dev/null || break
+      ns_is_child "$p" || break
       sleep 0.1
     done
-    kill -KILL "$p" 2>/dev/null
+    ns_is_child "$p" && kill -KILL "$p" 2>/dev/null
   done
   # Anything else still inside our namespaces was started by this script
   # (through a child); end it by pid before the namespaces go.
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' |
-    grep -E "^$NS_PREFIX-(br|h[0-9]+)\$"); do
+    grep -E "^$NS_PREFIX-(br|probe|h[0-9]+)\$"); do
     for p in $(ip netns pids "$ns" 2>/dev/null); do
       kill -KILL "$p" 2>/dev/null
     done
@@ -90,7 +89,7 @@ ns_cleanup() {
   for d in $NS_HOSTS_DIRS; do
     rm -rf "$d"
   done
-  rmdir /etc/netns 2>/dev/null
+  [ -n "${NS_MADE_ETC_NETNS:-}" ] && rmdir /etc/netns 2>/dev/null
   if [ -n "$NS_TMP" ] && [ -d "$NS_TMP" ]; then
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "${NS_KEEP_ON_FAIL:-}" ]; then
       echo "kept $NS_TMP for inspection" >&2
@@ -101,18 +100,30 @@ ns_cleanup() {
   exit "$rc"
 }
 
-# ns_require_root: skips (77) unless we are root with iproute2 and namespaces.
+# ns_is_child PID: true while PID is alive and a child of this shell (a pid
+# we started; never signal a reused one).
+ns_is_child() {
+  local st
+  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  st=${st##*) }
+  set -- $st
+  [ "$2" = "$$" ] && [ "$1" != Z ]
+}
+
+# ns_require_root: skips (77) unless we are root with iproute2, network
+# namespaces and veth (probed inside a throw-away namespace).
 ns_require_root() {
   [ "$(id -u)" = 0 ] ||
     skip "needs root to create network namespaces (run 'make check' as root)"
   command -v ip >/dev/null 2>&1 || skip "iproute2 'ip' not found"
+  trap ns_cleanup EXIT
   ip netns add "$NS_PREFIX-probe" 2>/dev/null ||
     skip "'ip netns add' failed: network namespaces unavailable here"
-  ip netns del "$NS_PREFIX-probe" 2>/dev/null
-  if ! ip link add "msl$$a" type veth peer name "msl$$b" 2>/dev/null; then
+  if ! ip -n "$NS_PREFIX-probe" link add name va type veth peer name vb \
+    2>/dev/null; then
     skip "cannot create veth pairs (no veth support?)"
   fi
-  ip link del "msl$$a" 2>/dev/null
+  ip netns del "$NS_PREFIX-probe" 2>/dev/null
 }
 
 # ns_require_tools: the built mailslotd and mailslot must exist.
@@ -144,6 +155,16 @@ hx() {
 # brx CMD...: runs CMD in the bridge's namespace.
 brx() { ip netns exec "$NS_BR" "$@"; }
 
+# hx_bg N CMD... &, brx_bg CMD... &: the same for background jobs. They
+# exec, so that $! is the pid of CMD itself (ip netns exec and env exec
+# too), not of a subshell: signals reach CMD and `wait $!` gets its status.
+hx_bg() {
+  local n=$1
+  shift
+  exec ip netns exec "$(h_ns "$n")" env MAILSLOT_RUNDIR="$(h_rundir "$n")" "$@"
+}
+brx_bg() { exec ip netns exec "$NS_BR" "$@"; }
+
 # ns_track PID: ends PID (by pid) at exit.
 ns_track() { NS_PIDS="$NS_PIDS $1"; }
 ns_untrack() {
@@ -159,6 +180,8 @@ ns_untrack() {
 netns_setup() {
   local n=$1 i ns hostsdir
   ns_require_root
+  # tcpdump captures, tshark checks, python3 reads JSON (.ci/deps).
+  ns_require_cmd tcpdump tshark python3
   trap ns_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -166,7 +189,6 @@ netns_setup() {
   NS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/msl-netns-$NS_NAME.XXXXXX") ||
     hard_error "mktemp failed"
   chmod 755 "$NS_TMP" # the daemon may drop to an unprivileged user
-  NS_N=$n
   ip netns add "$NS_BR" || hard_error "ip netns add $NS_BR"
   brx ip link set lo up
   brx ip link add br0 type bridge || hard_error "bridge"
@@ -189,6 +211,7 @@ netns_setup() {
   # /etc/hosts for 'ip netns exec NS'. mkdir may race with another
   # scenario's rmdir of /etc/netns: retry.
   for i in $(seq 1 "$n"); do
+    [ -d /etc/netns ] || NS_MADE_ETC_NETNS=1
     hostsdir=/etc/netns/$(h_ns "$i")
     NS_HOSTS_DIRS="$NS_HOSTS_DIRS $hostsdir"
     mkdir -p "$hostsdir" 2>/dev/null || mkdir -p "$hostsdir" ||
@@ -206,6 +229,35 @@ netns_setup() {
     wait_for 10 "h1 reaches h$i (ARP)" ns_arp_ok 1 "$i"
   done
   msg "LAN up: $n hosts in $NS_PREFIX-h1..h$n, tmp $NS_TMP"
+}
+
+# netns_setup_pair: hosts h1 and h2 joined directly by one veth pair (no
+# bridge; for the benchmark). Same addresses, run dirs and cleanup.
+netns_setup_pair() {
+  local i
+  ns_require_root
+  trap ns_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
+  NS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/msl-netns-$NS_NAME.XXXXXX") ||
+    hard_error "mktemp failed"
+  chmod 755 "$NS_TMP"
+  for i in 1 2; do
+    ip netns add "$(h_ns "$i")" || hard_error "ip netns add $(h_ns "$i")"
+    mkdir -p "$(h_rundir "$i")"
+    chmod 755 "$(h_dir "$i")" "$(h_rundir "$i")"
+  done
+  ip link add eth0 netns "$(h_ns 1)" type veth peer name eth0 \
+    netns "$(h_ns 2)" || hard_error "veth pair"
+  for i in 1 2; do
+    ip -n "$(h_ns "$i")" link set lo up
+    ip -n "$(h_ns "$i")" addr add "$(h_ip "$i")/24" broadcast "$NS_BCAST" \
+      dev eth0
+    ip -n "$(h_ns "$i")" link set eth0 up
+  done
+  wait_for 10 "h1 reaches h2 (ARP)" ns_arp_ok 1 2
+  msg "veth pair up: $NS_PREFIX-h1 <-> $NS_PREFIX-h2, tmp $NS_TMP"
 }
 
 # True when host A resolves host B's MAC (arping-free: a UDP packet to the
@@ -261,13 +313,13 @@ udp_bound() {
 }
 
 # daemon_start N [ARGS...]: starts mailslotd in host N in the foreground
-# (name H<N>, workgroup MSLTEST, interface eth0, debug log), waits until it
-# owns UDP 138 and answers --status. Sets DAEMON_PID.
+# (name H<N>, workgroup $DAEMON_WG or MSLTEST, interface eth0, debug log),
+# waits until it owns UDP 138 and answers --status. Sets DAEMON_PID.
 daemon_start() {
   local n=$1 d
   shift
   d=$(h_dir "$n")
-  hx "$n" "$MAILSLOTD" --name "$(h_name "$n")" --workgroup "$NS_WG" \
+  hx_bg "$n" "$MAILSLOTD" --name "$(h_name "$n")" --workgroup "${DAEMON_WG:-$NS_WG}" \
     --interface eth0 --foreground --log-level debug "$@" \
     >>"$d/mailslotd.log" 2>&1 &
   DAEMON_PID=$!
@@ -315,7 +367,7 @@ listen_start() {
   local n=$1 path=$2 out=$3
   shift 3
   # umask 0: the daemon may have dropped root and must connect to the slot.
-  hx "$n" sh -c 'umask 0; exec "$@"' sh "$MAILSLOT" listen "$path" --json \
+  hx_bg "$n" sh -c 'umask 0; exec "$@"' sh "$MAILSLOT" listen "$path" --json \
     "$@" >"$out" 2>>"$out.err" &
   LISTEN_PID=$!
   ns_track "$LISTEN_PID"
@@ -351,7 +403,10 @@ lines_at_least() { [ "$(count_lines "$1")" -ge "$2" ]; }
 capture_start() {
   ns_require_cmd tcpdump
   NS_CAPTURE=$NS_TMP/wire.pcap
-  brx tcpdump -i br0 -U --immediate-mode -Z root -s 0 -w "$NS_CAPTURE" \
+  # Immediate mode makes libpcap use a TPACKET_V2 ring of snaplen-sized
+  # slots: a small snaplen (> the 1500-byte MTU) gives thousands of slots
+  # instead of 16, so bursts (133 fragments) are not dropped.
+  brx_bg tcpdump -i br0 -U --immediate-mode -B 4096 -Z root -s 2048 -w "$NS_CAPTURE" \
     'udp and (port 137 or port 138)' >"$NS_TMP/tcpdump.log" 2>&1 &
   NS_CAPTURE_PID=$!
   ns_track "$NS_CAPTURE_PID"
@@ -371,12 +426,24 @@ capture_has() { [ "$(capture_count "$1")" -ge "$2" ]; }
 # capture_stop [FILTER N]: waits until the capture holds N packets matching
 # FILTER (if given), then stops tcpdump.
 capture_stop() {
+  local ok=1 end=$(($(date +%s) + 10))
   if [ $# -ge 2 ]; then
-    wait_for 10 "$2 packets matching '$1' in the capture" capture_has "$1" "$2"
+    until capture_has "$1" "$2"; do
+      [ "$(date +%s)" -lt "$end" ] || { ok=0; break; }
+      sleep 0.2
+    done
   fi
   kill -TERM "$NS_CAPTURE_PID" 2>/dev/null
   wait_exit "$NS_CAPTURE_PID" 10 || true
   NS_CAPTURE_PID=
+  msg "tcpdump: $(grep -E 'captured|dropped' "$NS_TMP/tcpdump.log" | tr '\n' ' ')"
+  local drops
+  drops=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' \
+    "$NS_TMP/tcpdump.log")
+  [ "${drops:-0}" = 0 ] ||
+    fail "tcpdump lost $drops packets: not every datagram was captured"
+  [ "$ok" = 1 ] || fail "the capture has $(capture_count "$1") packets" \
+    "matching '$1' after 10 s, expected $2"
 }
 
 # wire_check: tshark finds nothing malformed and no expert item of warning
@@ -387,8 +454,13 @@ wire_check() {
   local bad n
   n=$(capture_count 'nbdgm')
   [ "$n" -gt 0 ] || fail "wire check: no NetBIOS datagram captured"
-  bad=$(tshark -r "$NS_CAPTURE" \
-    -Y '_ws.malformed || _ws.expert.severity >= 0x600000' \
+  local filter='(_ws.malformed || _ws.expert.severity >= 0x600000)'
+  # NS_FRAGMENTS_OK: leave RFC 1002 fragments out (tshark 4.0 does not
+  # reassemble them and calls a first fragment's partial SMB malformed;
+  # fragment.sh checks them by reassembling them itself).
+  [ -n "${NS_FRAGMENTS_OK:-}" ] &&
+    filter="$filter && !(nbdgm.first == 0 || nbdgm.next == 1)"
+  bad=$(tshark -r "$NS_CAPTURE" -Y "$filter" \
     -T fields -e frame.number -e _ws.expert.message 2>/dev/null)
   if [ -n "$bad" ]; then
     tshark -r "$NS_CAPTURE" -Y '_ws.malformed || _ws.expert' -V 2>/dev/null |
@@ -409,4 +481,51 @@ wire_fields() {
 # expect_eq WHAT GOT WANT
 expect_eq() {
   [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+}
+
+# ---- sending --------------------------------------------------------------
+
+# msl_send N PATH MESSAGE [ARGS...]: `mailslot send` in host N; fails the
+# test when it fails.
+msl_send() {
+  local n=$1 path=$2 m=$3
+  shift 3
+  hx "$n" "$MAILSLOT" send "$path" "$m" "$@" \
+    >>"$(h_dir "$n")/send.log" 2>&1 ||
+    fail "h$n: mailslot send $path failed: $(tail -n 2 "$(h_dir "$n")/send.log")"
+}
+
+# The `mailslot send` option that asks for RFC 1002 fragmentation.
+frag_option() {
+  local h
+  h=$("$MAILSLOT" send --help 2>&1)
+  case $h in
+  *--fragment*) echo --fragment ;;
+  *--allow-fragment*) echo --allow-fragment ;;
+  *--frag*) echo --frag ;;
+  *) echo --fragment ;;
+  esac
+}
+
+# ---- the flood helper (tests/netns/flood.c) ---------------------------------
+
+# Built by make check as a check program; by hand, compiled here.
+flood_bin() {
+  local f=$MSL_BUILDDIR/tests/netns/flood
+  if [ -x "$f" ]; then
+    echo "$f"
+    return
+  fi
+  f=$NS_TMP/flood
+  if [ ! -x "$f" ]; then
+    ${CC:-cc} -O2 -I"$NS_SRCDIR/../../include" "$NS_SRCDIR/flood.c" \
+      -L"$MSL_BUILDDIR/.libs" -Wl,-rpath,"$MSL_BUILDDIR/.libs" -lmailslot \
+      -lpthread -o "$f" >&2 || hard_error "cannot build flood"
+  fi
+  echo "$f"
+}
+
+# kv FILE KEY: the value of KEY=value in the last line of FILE.
+kv() {
+  tail -n 1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }

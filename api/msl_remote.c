@@ -1,0 +1,272 @@
+/* Network mailslot writers (see msl_remote.h). */
+#define _GNU_SOURCE
+#include "msl_remote.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msl_ctl.h"
+#include "msl_dgram_service.h"
+#include "msl_ifaces.h"
+#include "msl_lhdr.h"
+#include "msl_path.h"
+#include "msl_udp.h"
+
+#define CTL_TIMEOUT_MS 5000
+#define DRAIN_AT_EXIT_MS 2000
+#define FW_BUF (MSL_LOCAL_MSG_MAX + MSL_LHDR_LEN + MSL_LHDR_EXT_MAX)
+
+/* One direct sender thread per handle. */
+typedef struct direct {
+  int fd; /* our end of the pair's peer */
+  msl_udp udp;
+  msl_ifaces ifs;
+  msl_dgram_sender snd;
+  msl_dgram_dest dest;
+  uint8_t buf[FW_BUF];
+} direct;
+
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t live_cv = PTHREAD_COND_INITIALIZER;
+static int live_threads;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+
+/* At exit, give sender threads time to send what msl_write queued. */
+static void drain_at_exit(void) {
+  struct timespec dl;
+  clock_gettime(CLOCK_REALTIME, &dl);
+  dl.tv_sec += DRAIN_AT_EXIT_MS / 1000;
+  pthread_mutex_lock(&live_mu);
+  while (live_threads > 0)
+    if (pthread_cond_timedwait(&live_cv, &live_mu, &dl) != 0)
+      break;
+  pthread_mutex_unlock(&live_mu);
+}
+
+static void register_exit(void) { atexit(drain_at_exit); }
+
+static void *direct_main(void *arg) {
+  direct *d = arg;
+  for (;;) {
+    struct pollfd pf = {d->fd, POLLIN, 0};
+    if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+      break;
+    int r;
+    while ((r = msl_dgram_forward(&d->snd, &d->dest, d->fd, d->buf,
+                                  sizeof(d->buf))) == 1)
+      ;
+    if (r < 0)
+      break;
+  }
+  close(d->fd);
+  msl_dgram_sender_free(&d->snd);
+  msl_udp_close(&d->udp);
+  free(d);
+  pthread_mutex_lock(&live_mu);
+  live_threads--;
+  pthread_cond_broadcast(&live_cv);
+  pthread_mutex_unlock(&live_mu);
+  return NULL;
+}
+
+int msl_remote_is_remote(const char *path) {
+  msl_dgram_path p;
+  return path && msl_dgram_path_parse(&p, path) == 0;
+}
+
+static const char *env_or(const char *v, const char *env, const char *def) {
+  if (v)
+    return v;
+  const char *e = getenv(env);
+  return e && *e ? e : def;
+}
+
+/* Copies at most 15 characters up to the first '.' (a host name's first
+ * label is its NetBIOS name). */
+static void nb_name(char *dst, const char *src) {
+  size_t i = 0;
+  for (; src[i] && src[i] != '.' && i < 15; i++)
+    dst[i] = src[i];
+  dst[i] = '\0';
+}
+
+static int open_direct(const char *path, const msl_remote_opts *o,
+                       int peer, size_t *max) {
+  char host[256], name[16];
+  const char *ifn[1];
+  int r;
+  direct *d = calloc(1, sizeof(*d));
+  if (!d)
+    return MSL_ERR_NOMEM;
+  d->fd = peer;
+  d->udp.fd = -1;
+  if (gethostname(host, sizeof(host)) != 0)
+    snprintf(host, sizeof(host), "localhost");
+  host[sizeof(host) - 1] = '\0';
+  nb_name(name, env_or(o->name, "MAILSLOT_NAME", host));
+  const char *wg = env_or(o->workgroup, "MAILSLOT_WORKGROUP", "WORKGROUP");
+  const char *scope = env_or(o->scope, "MAILSLOT_SCOPE", "");
+  uint16_t port = o->port;
+  if (!port) {
+    const char *e = getenv("MAILSLOT_DGRAM_PORT");
+    long v = e ? strtol(e, NULL, 10) : 0;
+    port = v > 0 && v < 65536 ? (uint16_t)v : MSL_NBDGM_PORT;
+  }
+  const char *const *ifs = o->interfaces;
+  size_t nifs = o->n_interfaces;
+  if (!ifs && (ifn[0] = getenv("MAILSLOT_INTERFACE")) && *ifn[0]) {
+    ifs = ifn;
+    nifs = 1;
+  }
+  r = msl_dgram_dest_resolve(&d->dest, path, wg, scope, port,
+                             (o->flags & MSL_OPEN_FRAGMENT) != 0, NULL, NULL);
+  if (r < 0)
+    goto fail;
+  if ((r = msl_ifaces_list(&d->ifs, ifs, nifs)) < 0)
+    goto fail;
+  if (d->dest.group && d->ifs.n == 0) {
+    r = MSL_ERR_NOT_FOUND;
+    goto fail;
+  }
+  /* Port 138 when we may have it (replies go there), else any port. */
+  if (msl_udp_open(&d->udp, 0, port) < 0 &&
+      (r = msl_udp_open(&d->udp, 0, 0)) < 0)
+    goto fail;
+  msl_nbname src;
+  if (msl_nbname_make(&src, name, MSL_NB_WORKSTATION, scope) != 0) {
+    r = MSL_ERR_NAME;
+    goto fail;
+  }
+  if ((r = msl_dgram_sender_init(&d->snd, &d->udp, &src, d->udp.port,
+                                 &d->ifs)) < 0)
+    goto fail;
+  *max = (size_t)msl_dgram_max_message(&d->dest);
+  pthread_once(&exit_once, register_exit);
+  pthread_mutex_lock(&live_mu);
+  live_threads++;
+  pthread_mutex_unlock(&live_mu);
+  pthread_t th;
+  pthread_attr_t at;
+  pthread_attr_init(&at);
+  pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+  r = pthread_create(&th, &at, direct_main, d);
+  pthread_attr_destroy(&at);
+  if (r != 0) {
+    pthread_mutex_lock(&live_mu);
+    live_threads--;
+    pthread_mutex_unlock(&live_mu);
+    msl_dgram_sender_free(&d->snd);
+    r = MSL_ERR_SYSTEM;
+    goto fail;
+  }
+  return 0;
+fail:
+  msl_udp_close(&d->udp);
+  free(d);
+  return r; /* peer is the caller's to close */
+}
+
+/* Hands peer to mailslotd. Returns 0 (*max set) or an error; *answered
+ * is 0 when no daemon runs (then the caller sends directly). */
+static int open_via_daemon(const char *path, unsigned flags, int peer,
+                           size_t *max, int *answered) {
+  char req[600], rep[128];
+  *answered = 0;
+  int fd = msl_ctl_connect();
+  if (fd < 0)
+    return fd == MSL_ERR_ACCESS ? MSL_ERR_NOT_FOUND : fd;
+  *answered = 1;
+  int n = snprintf(req, sizeof(req), "open %u %s", flags, path);
+  if (n < 0 || (size_t)n >= sizeof(req)) {
+    close(fd);
+    return MSL_ERR_BAD_PATH;
+  }
+  n = msl_ctl_call(fd, req, (size_t)n, peer, rep, sizeof(rep),
+                   CTL_TIMEOUT_MS);
+  close(fd);
+  if (n < 0)
+    return n == MSL_ERR_NOT_FOUND ? MSL_ERR_SYSTEM : n;
+  if (strncmp(rep, "ok ", 3) == 0) {
+    long v = strtol(rep + 3, NULL, 10);
+    if (v < 0)
+      return MSL_ERR_INVALID;
+    *max = (size_t)v;
+    return 0;
+  }
+  if (strncmp(rep, "err ", 4) == 0) {
+    int e = atoi(rep + 4);
+    return e < 0 ? e : MSL_ERR_INVALID;
+  }
+  return MSL_ERR_INVALID;
+}
+
+int msl_remote_open_opts(const char *path, const msl_remote_opts *o,
+                         msl_handle **out) {
+  msl_remote_opts def;
+  int sv[2], r;
+  size_t max = 0;
+  if (!out || !path)
+    return MSL_ERR_ARG;
+  *out = NULL;
+  if (!o) {
+    memset(&def, 0, sizeof(def));
+    o = &def;
+  }
+  if (!msl_remote_is_remote(path))
+    return MSL_ERR_BAD_PATH;
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return MSL_ERR_SYSTEM;
+  int answered = 0;
+  if (!(o->flags & MSL_OPEN_DIRECT))
+    r = open_via_daemon(path, o->flags & ~MSL_OPEN_DIRECT, sv[1], &max,
+                        &answered);
+  if (answered) {
+    close(sv[1]); /* the daemon holds its own copy (or refused) */
+  } else {
+    r = open_direct(path, o, sv[1], &max);
+    if (r < 0)
+      close(sv[1]);
+  }
+  if (r < 0) {
+    close(sv[0]);
+    return r;
+  }
+  r = msl_local_wrap_writer(sv[0], max, out);
+  if (r < 0)
+    close(sv[0]);
+  return r;
+}
+
+int msl_remote_open(const char *path, unsigned flags, msl_handle **out) {
+  msl_remote_opts o;
+  memset(&o, 0, sizeof(o));
+  o.flags = flags;
+  return msl_remote_open_opts(path, &o, out);
+}
+
+int msl_open_ex(const char *path, unsigned flags, msl_handle **out) {
+  if (path && out && msl_remote_is_remote(path))
+    return msl_remote_open(path, flags, out);
+  return msl_open(path, out);
+}
+
+int msl_remote_max_message(const char *path, unsigned flags) {
+  msl_dgram_dest d;
+  msl_dgram_path p;
+  int r = msl_dgram_path_parse(&p, path);
+  if (r < 0)
+    return r;
+  memset(&d, 0, sizeof(d));
+  d.fragment = (flags & MSL_OPEN_FRAGMENT) != 0;
+  if (snprintf(d.mailslot, sizeof(d.mailslot), "\\MAILSLOT\\%s", p.name) >=
+      (int)sizeof(d.mailslot))
+    return MSL_ERR_BAD_PATH;
+  return msl_dgram_max_message(&d);
+}

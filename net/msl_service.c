@@ -1,0 +1,562 @@
+/* The network service's event loop (see msl_service.h). */
+#define _GNU_SOURCE
+#include "msl_service.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msl_ctl.h"
+#include "msl_dgram_service.h"
+#include "msl_ifaces.h"
+#include "msl_lhdr.h"
+#include "msl_udp.h"
+
+#define CONN_TIMEOUT_MS 2000
+#define RX_BUF (MSL_UDP_MAX_PAYLOAD + 1)
+#define FW_BUF (MSL_LOCAL_MSG_MAX + MSL_LHDR_LEN + MSL_LHDR_EXT_MAX)
+#define RX_ROUNDS 8  /* recvmmsg batches per wakeup before other fds */
+#define FW_ROUNDS 64 /* messages per writer per wakeup */
+
+typedef struct remote {
+  int fd;
+  msl_dgram_dest dest;
+} remote;
+
+typedef struct conn {
+  int fd;
+  uint64_t since;
+} conn;
+
+struct msl_service {
+  msl_service_config cfg;
+  char name[MSL_NBNAME_MAX_CHARS + 1];
+  char wg[MSL_NBNAME_MAX_CHARS + 1];
+  char scope[MSL_NBNAME_SCOPE_MAX + 1];
+  msl_ifaces ifs;
+  msl_udp udp;
+  msl_dgram *dg;
+  msl_dgram_sender snd;
+  int have_snd;
+  msl_ctl ctl;
+  conn conns[MSL_SERVICE_CONNS_MAX];
+  size_t nconns;
+  remote rem[MSL_SERVICE_REMOTES_MAX];
+  size_t nrem;
+  int stop_fd;
+  pthread_mutex_t mu;
+  pthread_t th;
+  uint8_t *rx;
+  uint8_t *fw;
+  msl_udp_msg msgs[MSL_SERVICE_BATCH];
+  uint64_t synced_sent, synced_err;
+  uint64_t ctl_requests, ctl_refused, send_rejected, own_broadcasts;
+};
+
+static uint64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static void slog(const msl_service *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void slog(const msl_service *s, int level, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  if (!s->cfg.log || level > s->cfg.log_level)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  s->cfg.log(s->cfg.log_user, level, msg);
+}
+
+void msl_service_config_init(msl_service_config *cfg) {
+  if (!cfg)
+    return;
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->log_level = MSL_LOG_WARN;
+}
+
+static void copy_name(char *dst, const char *src) {
+  size_t i = 0;
+  for (; src[i] && src[i] != '.' && i < MSL_NBNAME_MAX_CHARS; i++)
+    dst[i] = src[i];
+  dst[i] = '\0';
+}
+
+int msl_service_new(const msl_service_config *cfg, msl_service **out) {
+  int r;
+  if (!out)
+    return MSL_ERR_ARG;
+  *out = NULL;
+  if (!cfg || (!cfg->interfaces && cfg->n_interfaces))
+    return MSL_ERR_ARG;
+  msl_service *s = calloc(1, sizeof(*s));
+  if (!s)
+    return MSL_ERR_NOMEM;
+  s->cfg = *cfg;
+  s->udp.fd = s->stop_fd = s->ctl.fd = s->ctl.dir_fd = -1;
+  pthread_mutex_init(&s->mu, NULL);
+  if (cfg->name) {
+    if (strlen(cfg->name) > MSL_NBNAME_MAX_CHARS) {
+      slog(s, MSL_LOG_ERR, "name '%s': more than 15 characters", cfg->name);
+      r = MSL_ERR_ARG;
+      goto fail;
+    }
+    copy_name(s->name, cfg->name);
+  } else {
+    char hn[256];
+    if (gethostname(hn, sizeof(hn)) != 0)
+      snprintf(hn, sizeof(hn), "localhost");
+    hn[sizeof(hn) - 1] = '\0';
+    copy_name(s->name, hn);
+  }
+  const char *wg = cfg->workgroup ? cfg->workgroup : "WORKGROUP";
+  if (strlen(wg) > MSL_NBNAME_MAX_CHARS) {
+    slog(s, MSL_LOG_ERR, "workgroup '%s': more than 15 characters", wg);
+    r = MSL_ERR_ARG;
+    goto fail;
+  }
+  copy_name(s->wg, wg);
+  snprintf(s->scope, sizeof(s->scope), "%s", cfg->scope ? cfg->scope : "");
+  s->cfg.name = s->name;
+  s->cfg.workgroup = s->wg;
+  s->cfg.scope = s->scope;
+  s->cfg.interfaces = NULL; /* not kept: the list below is */
+  r = msl_ifaces_list(&s->ifs, cfg->interfaces, cfg->n_interfaces);
+  if (r < 0) {
+    slog(s, MSL_LOG_ERR, "%s",
+         r == MSL_ERR_NOT_FOUND ? "an --interface is not an up IPv4 interface"
+                                : "cannot list the network interfaces");
+    goto fail;
+  }
+  if (s->ifs.n == 0)
+    slog(s, MSL_LOG_WARN, "no up IPv4 interface: group sends will fail");
+  msl_dgram_config dc;
+  memset(&dc, 0, sizeof(dc));
+  dc.name = s->name;
+  dc.workgroup = s->wg;
+  dc.scope = s->scope;
+  dc.names = (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_DGRAM_N_MESSENGER : 0) |
+             (cfg->flags & MSL_SERVICE_SERVER ? MSL_DGRAM_N_SERVER : 0) |
+             (cfg->flags & MSL_SERVICE_NO_BROWSER ? MSL_DGRAM_N_NO_BROWSER : 0);
+  if ((r = msl_dgram_new(&s->dg, &dc)) < 0) {
+    slog(s, MSL_LOG_ERR, "invalid name, workgroup or scope");
+    goto fail;
+  }
+  uint16_t port = cfg->dgram_port ? cfg->dgram_port : MSL_NBDGM_PORT;
+  if ((r = msl_udp_open(&s->udp, 0, port)) < 0) {
+    slog(s, MSL_LOG_ERR, "cannot bind UDP port %u: %s", port,
+         r == MSL_ERR_ACCESS   ? "permission denied (needs root or "
+                                 "CAP_NET_BIND_SERVICE)"
+         : r == MSL_ERR_EXISTS ? "already in use (another mailslotd?)"
+                               : strerror(errno));
+    goto fail;
+  }
+  if ((r = msl_dgram_sender_init(&s->snd, &s->udp, msl_dgram_host_name(s->dg),
+                                 s->udp.port, &s->ifs)) < 0)
+    goto fail;
+  s->have_snd = 1;
+  s->rx = malloc((size_t)MSL_SERVICE_BATCH * RX_BUF);
+  s->fw = malloc(FW_BUF);
+  s->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (!s->rx || !s->fw || s->stop_fd < 0) {
+    r = MSL_ERR_NOMEM;
+    goto fail;
+  }
+  for (size_t i = 0; i < MSL_SERVICE_BATCH; i++) {
+    s->msgs[i].buf = s->rx + i * RX_BUF;
+    s->msgs[i].cap = RX_BUF;
+  }
+  if (!(cfg->flags & MSL_SERVICE_NO_CTL) && (r = msl_ctl_listen(&s->ctl)) < 0) {
+    slog(s, MSL_LOG_ERR, "control socket %s/%s: %s", s->ctl.dir, MSL_CTL_NAME,
+         r == MSL_ERR_EXISTS ? "another mailslotd is running there"
+                             : msl_strerror(r));
+    goto fail;
+  }
+  slog(s, MSL_LOG_INFO, "%s<00> workgroup %s, UDP %u, %zu interface(s)",
+       s->name, s->wg, s->udp.port, s->ifs.n);
+  *out = s;
+  return 0;
+fail:
+  msl_service_free(s);
+  return r;
+}
+
+void msl_service_free(msl_service *s) {
+  if (!s)
+    return;
+  for (size_t i = 0; i < s->nconns; i++)
+    close(s->conns[i].fd);
+  for (size_t i = 0; i < s->nrem; i++)
+    close(s->rem[i].fd);
+  msl_ctl_close(&s->ctl);
+  if (s->have_snd)
+    msl_dgram_sender_free(&s->snd);
+  msl_udp_close(&s->udp);
+  msl_dgram_free(s->dg);
+  if (s->stop_fd >= 0)
+    close(s->stop_fd);
+  free(s->rx);
+  free(s->fw);
+  pthread_mutex_destroy(&s->mu);
+  free(s);
+}
+
+void msl_service_request_stop(msl_service *s) {
+  uint64_t one = 1;
+  if (s && s->stop_fd >= 0) {
+    ssize_t r = write(s->stop_fd, &one, sizeof(one));
+    (void)r;
+  }
+}
+
+unsigned msl_service_dgram_port(const msl_service *s) {
+  return s ? s->udp.port : 0;
+}
+
+/* ---- status ---- */
+
+static int format_status(msl_service *s, char *buf, size_t cap) {
+  msl_dgram_count_sent(s->dg, s->snd.sent - s->synced_sent,
+                       s->snd.errors - s->synced_err);
+  s->synced_sent = s->snd.sent;
+  s->synced_err = s->snd.errors;
+  int n = msl_dgram_format_counters(s->dg, buf, cap);
+  if (n < 0)
+    return n;
+  int m = snprintf(buf + n, cap - (size_t)n,
+                   "send_rejected %llu\nown_broadcasts %llu\nsocket_drops "
+                   "%lu\nremote_writers %zu\nctl_requests %llu\nctl_refused "
+                   "%llu\n",
+                   (unsigned long long)(s->send_rejected + s->snd.rejected),
+                   (unsigned long long)s->own_broadcasts,
+                   (unsigned long)s->udp.kdrops, s->nrem,
+                   (unsigned long long)s->ctl_requests,
+                   (unsigned long long)s->ctl_refused);
+  if (m < 0 || (size_t)m >= cap - (size_t)n)
+    return MSL_ERR_OVERFLOW;
+  return n + m;
+}
+
+/* ---- control requests ---- */
+
+/* Until the name service (issue 6) resolves NetBIOS names, we know one:
+ * our own, at the first interface's address (loopback if none). */
+static int own_name_resolver(void *user, const char *name, const char *scope,
+                             uint32_t *ip) {
+  const msl_service *s = user;
+  msl_nbname a, b;
+  if (msl_nbname_make(&a, name, MSL_NB_WORKSTATION, scope) != 0 ||
+      msl_nbname_make(&b, s->name, MSL_NB_WORKSTATION, s->scope) != 0 ||
+      !msl_nbname_equal(&a, &b))
+    return MSL_ERR_NOT_FOUND;
+  *ip = s->ifs.n ? s->ifs.v[0].addr : 0x7f000001u;
+  return 0;
+}
+
+static void reply(int fd, const char *text, size_t len) {
+  ssize_t r = send(fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  (void)r; /* a client that went away gets nothing */
+}
+
+static void reply_err(int fd, int code) {
+  char b[32];
+  int n = snprintf(b, sizeof(b), "err %d\n", code);
+  reply(fd, b, (size_t)n);
+}
+
+/* Parses "VERB FLAGS PATH" (PATH up to '\n' or the end) in place. */
+static int parse_req(char *req, size_t len, unsigned *flags, char **path,
+                     size_t *hdr_len) {
+  char *nl = memchr(req, '\n', len);
+  *hdr_len = nl ? (size_t)(nl - req) + 1 : len;
+  if (nl)
+    *nl = '\0';
+  else
+    req[len] = '\0';
+  char *sp = strchr(req, ' ');
+  if (!sp)
+    return MSL_ERR_ARG;
+  char *end;
+  unsigned long f = strtoul(sp + 1, &end, 10);
+  if (end == sp + 1 || *end != ' ' || f > 0xffff)
+    return MSL_ERR_ARG;
+  *flags = (unsigned)f;
+  *path = end + 1;
+  return 0;
+}
+
+static void handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
+                           int pass) {
+  char out[2048];
+  unsigned flags;
+  char *path;
+  size_t hl;
+  msl_dgram_dest dest;
+  s->ctl_requests++;
+  char *req = (char *)b;
+  if (len >= 6 && memcmp(req, "status", 6) == 0 &&
+      (len == 6 || req[6] == '\n')) {
+    memcpy(out, "ok\n", 3);
+    int n = format_status(s, out + 3, sizeof(out) - 3);
+    if (n < 0)
+      reply_err(cfd, n);
+    else
+      reply(cfd, out, (size_t)n + 3);
+    goto done;
+  }
+  int is_open = len > 5 && memcmp(req, "open ", 5) == 0;
+  int is_send = len > 5 && memcmp(req, "send ", 5) == 0;
+  if ((!is_open && !is_send) || (is_open && pass < 0)) {
+    s->ctl_refused++;
+    reply_err(cfd, MSL_ERR_ARG);
+    goto done;
+  }
+  int r = parse_req(req, len, &flags, &path, &hl);
+  if (r == 0)
+    r = msl_dgram_dest_resolve(&dest, path, s->wg, s->scope, s->udp.port,
+                               (flags & MSL_OPEN_FRAGMENT) != 0,
+                               own_name_resolver, s);
+  if (r == 0 && dest.group && s->ifs.n == 0)
+    r = MSL_ERR_NOT_FOUND;
+  if (r < 0) {
+    s->ctl_refused++;
+    slog(s, MSL_LOG_DEBUG, "control: %s refused: %s", req, msl_strerror(r));
+    reply_err(cfd, r);
+    goto done;
+  }
+  if (is_send) {
+    r = msl_dgram_send(&s->snd, &dest, b + hl, len - hl);
+    if (r < 0) {
+      s->send_rejected++;
+      reply_err(cfd, r);
+    } else
+      reply(cfd, "ok\n", 3);
+    goto done;
+  }
+  if (s->nrem == MSL_SERVICE_REMOTES_MAX) {
+    s->ctl_refused++;
+    slog(s, MSL_LOG_WARN, "control: %d writers already open",
+         MSL_SERVICE_REMOTES_MAX);
+    reply_err(cfd, MSL_ERR_LIMIT);
+    goto done;
+  }
+  s->rem[s->nrem].fd = pass;
+  s->rem[s->nrem].dest = dest;
+  s->nrem++;
+  pass = -1;
+  int n = snprintf(out, sizeof(out), "ok %d\n", msl_dgram_max_message(&dest));
+  reply(cfd, out, (size_t)n);
+  slog(s, MSL_LOG_DEBUG, "control: writer for %s (%s)", path,
+       dest.group ? "group broadcast" : "unicast");
+done:
+  if (pass >= 0)
+    close(pass);
+}
+
+static void drop_conn(msl_service *s, size_t i) {
+  close(s->conns[i].fd);
+  s->conns[i] = s->conns[--s->nconns];
+}
+
+static void service_conn(msl_service *s, size_t i) {
+  int pass;
+  /* The request buffer is the forward buffer (+1 for a terminating NUL). */
+  int n = msl_ctl_recv(s->conns[i].fd, s->fw, FW_BUF - 1, &pass);
+  if (n == MSL_ERR_TIMEOUT)
+    return;
+  if (n >= 0)
+    handle_request(s, s->conns[i].fd, s->fw, (size_t)n, pass);
+  else
+    s->ctl_refused++;
+  drop_conn(s, i);
+}
+
+static void accept_conns(msl_service *s, uint64_t now) {
+  for (;;) {
+    int fd = accept4(s->ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+      return;
+    if (s->nconns == MSL_SERVICE_CONNS_MAX) {
+      s->ctl_refused++;
+      close(fd);
+      continue;
+    }
+    s->conns[s->nconns].fd = fd;
+    s->conns[s->nconns].since = now;
+    s->nconns++;
+  }
+}
+
+/* ---- the loop ---- */
+
+/* Our own group datagrams come back to us (Linux loops broadcasts back to
+ * local sockets); like Windows senders, we do not deliver them to
+ * ourselves. Unicast to ourselves is delivered. */
+static int own_broadcast(const msl_service *s, const msl_udp_msg *m) {
+  int mine = 0, bcast = m->dst_ip == 0xffffffffu;
+  if (m->src_port != s->udp.port)
+    return 0;
+  for (size_t i = 0; i < s->ifs.n; i++) {
+    mine |= s->ifs.v[i].addr == m->src_ip;
+    bcast |= s->ifs.v[i].bcast == m->dst_ip;
+  }
+  return mine && bcast;
+}
+
+static void receive(msl_service *s) {
+  for (int round = 0; round < RX_ROUNDS; round++) {
+    int n = msl_udp_recv(&s->udp, s->msgs, MSL_SERVICE_BATCH);
+    if (n <= 0)
+      return;
+    uint64_t now = now_ms();
+    for (int i = 0; i < n; i++) {
+      msl_udp_msg *m = &s->msgs[i];
+      if (own_broadcast(s, m))
+        s->own_broadcasts++;
+      else if (m->truncated)
+        msl_dgram_count_bad_udp(s->dg);
+      else
+        msl_dgram_input(s->dg, m->buf, m->len, m->src_ip, m->src_port, now);
+    }
+    if (n < MSL_SERVICE_BATCH)
+      return;
+  }
+}
+
+static void forward(msl_service *s, size_t i) {
+  for (int k = 0; k < FW_ROUNDS; k++) {
+    int r = msl_dgram_forward(&s->snd, &s->rem[i].dest, s->rem[i].fd, s->fw,
+                              FW_BUF);
+    if (r == 1)
+      continue;
+    if (r < 0) {
+      close(s->rem[i].fd);
+      s->rem[i] = s->rem[--s->nrem];
+    }
+    return;
+  }
+}
+
+int msl_service_run(msl_service *s) {
+  struct pollfd pf[3 + MSL_SERVICE_CONNS_MAX + MSL_SERVICE_REMOTES_MAX];
+  int rc = 0;
+  if (!s)
+    return MSL_ERR_ARG;
+  for (;;) {
+    uint64_t now = now_ms();
+    uint64_t wait = msl_dgram_tick(s->dg, now);
+    size_t n = 0, c0, r0;
+    pf[n++] = (struct pollfd){s->stop_fd, POLLIN, 0};
+    pf[n++] = (struct pollfd){s->udp.fd, POLLIN, 0};
+    pf[n++] = (struct pollfd){s->ctl.fd, POLLIN, 0}; /* -1: ignored */
+    c0 = n;
+    for (size_t i = 0; i < s->nconns; i++) {
+      pf[n++] = (struct pollfd){s->conns[i].fd, POLLIN, 0};
+      uint64_t left = s->conns[i].since + CONN_TIMEOUT_MS > now
+                          ? s->conns[i].since + CONN_TIMEOUT_MS - now
+                          : 0;
+      if (left < wait)
+        wait = left;
+    }
+    r0 = n;
+    for (size_t i = 0; i < s->nrem; i++)
+      pf[n++] = (struct pollfd){s->rem[i].fd, POLLIN, 0};
+    int to = wait > 60000 ? 60000 : (int)wait;
+    int pr = poll(pf, n, to);
+    if (pr < 0) {
+      if (errno == EINTR)
+        continue;
+      rc = MSL_ERR_SYSTEM;
+      break;
+    }
+    if (pf[0].revents)
+      break;
+    pthread_mutex_lock(&s->mu);
+    now = now_ms();
+    if (pf[1].revents)
+      receive(s);
+    /* Walk backwards: handled entries are swapped with the last one. */
+    for (size_t i = s->nrem; i-- > 0;)
+      if (pf[r0 + i].revents)
+        forward(s, i);
+    for (size_t i = s->nconns; i-- > 0;) {
+      if (pf[c0 + i].revents)
+        service_conn(s, i);
+      else if (now - s->conns[i].since >= CONN_TIMEOUT_MS) {
+        s->ctl_refused++;
+        drop_conn(s, i);
+      }
+    }
+    if (pf[2].revents)
+      accept_conns(s, now);
+    pthread_mutex_unlock(&s->mu);
+  }
+  return rc;
+}
+
+/* ---- embedded mode (include/mailslot.h) ---- */
+
+static void *thread_main(void *arg) {
+  msl_service_run(arg);
+  return NULL;
+}
+
+int msl_service_start(const msl_service_config *cfg, msl_service **out) {
+  int r = msl_service_new(cfg, out);
+  if (r < 0)
+    return r;
+  if (pthread_create(&(*out)->th, NULL, thread_main, *out) != 0) {
+    msl_service_free(*out);
+    *out = NULL;
+    return MSL_ERR_SYSTEM;
+  }
+  return 0;
+}
+
+void msl_service_stop(msl_service *s) {
+  if (!s)
+    return;
+  msl_service_request_stop(s);
+  pthread_join(s->th, NULL);
+  msl_service_free(s);
+}
+
+int msl_service_status(msl_service *s, char *buf, size_t cap) {
+  if (!s || !buf || cap == 0)
+    return MSL_ERR_ARG;
+  pthread_mutex_lock(&s->mu);
+  int r = format_status(s, buf, cap);
+  pthread_mutex_unlock(&s->mu);
+  return r;
+}
+
+int msl_service_query_status(char *buf, size_t cap) {
+  char rep[4096];
+  if (!buf || cap == 0)
+    return MSL_ERR_ARG;
+  int fd = msl_ctl_connect();
+  if (fd < 0)
+    return fd;
+  int n = msl_ctl_call(fd, "status", 6, -1, rep, sizeof(rep), 2000);
+  close(fd);
+  if (n < 0)
+    return n;
+  if (strncmp(rep, "ok\n", 3) != 0)
+    return strncmp(rep, "err ", 4) == 0 ? atoi(rep + 4) : MSL_ERR_INVALID;
+  if ((size_t)n - 3 >= cap)
+    return MSL_ERR_OVERFLOW;
+  memcpy(buf, rep + 3, (size_t)n - 3 + 1);
+  return n - 3;
+}

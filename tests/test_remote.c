@@ -1,0 +1,414 @@
+/*
+ * Network mailslot writers (api/msl_remote.c) and the service loop
+ * (net/msl_service.c), on loopback only: every datagram goes to
+ * 127.0.0.0/8 (the "broadcast" interface is lo, whose directed broadcast
+ * 127.255.255.255 stays on this host), to high ports.
+ *
+ * The bytes msl_write produces are captured on a UDP socket, decoded with
+ * the codec and compared with what Windows sends: the MS-MAIL §4 example
+ * (the SMB of a Windows client write, byte for byte) and RFC 1002 §4.4
+ * header rules (DIRECT_UNIQUE 0x10 / DIRECT_GROUP 0x11, FIRST flag, no
+ * MORE, SOURCE_PORT = the sending port, DGM_LENGTH = names + data).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mailslot.h"
+#include "msl_dgram_service.h"
+#include "msl_remote.h"
+#include "msl_service.h"
+
+/* MS-MAIL §4 frame 1: the SMB a Windows client writes to
+ * \MAILSLOT\test1\sample_mailslot (36 bytes of 0xCA). */
+static const uint8_t mail_example[140] = {
+    0xff, 0x53, 0x4d, 0x42, 0x25, 0x00, 0x00, 0x00, 0x00, 0x18, 0x04, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0xff, 0xfe, 0x00, 0x00, 0x00, 0x00, 0x11, 0x00, 0x00, 0x24,
+    0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x68, 0x00, 0x24, 0x00, 0x68, 0x00, 0x03,
+    0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x47, 0x00, 0x5c, 0x4d, 0x41,
+    0x49, 0x4c, 0x53, 0x4c, 0x4f, 0x54, 0x5c, 0x74, 0x65, 0x73, 0x74, 0x31,
+    0x5c, 0x73, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x5f, 0x6d, 0x61, 0x69, 0x6c,
+    0x73, 0x6c, 0x6f, 0x74, 0x00, 0x00, 0x00, 0x00, 0xca, 0xca, 0xca, 0xca,
+    0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca,
+    0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca,
+    0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca, 0xca,
+};
+
+static char rundir[64];
+static int cap_fd = -1;      /* the capture socket, 0.0.0.0:cap_port */
+static uint16_t cap_port;
+static const char *lo_only[] = {"lo"};
+
+static int setup_all(void **state) {
+  (void)state;
+  struct sockaddr_in sa;
+  socklen_t sl = sizeof(sa);
+  snprintf(rundir, sizeof(rundir), "/tmp/msl-rem-XXXXXX");
+  if (!mkdtemp(rundir))
+    return -1;
+  setenv("MAILSLOT_RUNDIR", rundir, 1);
+  /* Bound to any address so the 127.255.255.255 broadcast arrives too. */
+  cap_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  if (cap_fd < 0 || bind(cap_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+      getsockname(cap_fd, (struct sockaddr *)&sa, &sl) != 0)
+    return -1;
+  cap_port = ntohs(sa.sin_port);
+  return 0;
+}
+
+static int teardown_all(void **state) {
+  (void)state;
+  close(cap_fd);
+  return rmdir(rundir) == 0 ? 0 : -1;
+}
+
+/* Waits up to 3 s for one captured datagram; returns its length. */
+static int capture(uint8_t *buf, size_t cap, struct sockaddr_in *from) {
+  struct pollfd pf = {cap_fd, POLLIN, 0};
+  socklen_t sl = sizeof(*from);
+  if (poll(&pf, 1, 3000) != 1)
+    return -1;
+  return (int)recvfrom(cap_fd, buf, cap, 0, (struct sockaddr *)from, &sl);
+}
+
+static void drain_capture(void) {
+  uint8_t b[2048];
+  while (recv(cap_fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+    ;
+}
+
+static msl_handle *open_direct(const char *path, unsigned flags) {
+  msl_remote_opts o;
+  msl_handle *h = NULL;
+  memset(&o, 0, sizeof(o));
+  o.flags = flags | MSL_OPEN_DIRECT;
+  o.port = cap_port;
+  o.name = "sender";
+  o.workgroup = "LABWG";
+  o.interfaces = lo_only;
+  o.n_interfaces = 1;
+  assert_int_equal(msl_remote_open_opts(path, &o, &h), 0);
+  assert_non_null(h);
+  return h;
+}
+
+/* Checks the RFC 1002 header of a single (unfragmented) datagram. */
+static void check_header(const msl_nbdgm *g, uint8_t type, uint16_t udp_port,
+                         size_t len, const char *dst, uint8_t sfx) {
+  msl_nbname want;
+  assert_int_equal(g->type, type);
+  assert_int_equal(g->flags, MSL_NBDGM_FLAG_FIRST); /* F=1 M=0, B-node */
+  assert_int_equal(g->src_ip, 0x7f000001);
+  assert_int_equal(g->src_port, udp_port); /* SOURCE_PORT = real port */
+  assert_int_equal(g->offset, 0);
+  assert_int_equal(g->length_explicit, 0);
+  assert_int_equal(g->length, len - 14);
+  assert_int_equal(msl_nbname_make(&want, "SENDER", 0x00, NULL), 0);
+  assert_true(msl_nbname_equal(&g->src, &want));
+  assert_int_equal(msl_nbname_make(&want, dst, sfx, NULL), 0);
+  assert_true(msl_nbname_equal(&g->dst, &want));
+}
+
+/* \\127.0.0.1\mailslot\test1\sample_mailslot: DIRECT_UNIQUE by unicast,
+ * SMB byte-identical to MS-MAIL §4. */
+static void test_unicast_matches_windows(void **state) {
+  (void)state;
+  uint8_t ca[36], pkt[2048];
+  struct sockaddr_in from;
+  msl_nbdgm g;
+  msl_smbtr t;
+  memset(ca, 0xca, sizeof(ca));
+  drain_capture();
+  msl_handle *h = open_direct("\\\\127.0.0.1\\mailslot\\test1\\sample_mailslot",
+                              0);
+  assert_int_equal(msl_write(h, ca, sizeof(ca)), 0);
+  int n = capture(pkt, sizeof(pkt), &from);
+  assert_int_equal(n, 14 + 68 + 140);
+  assert_int_equal(msl_nbdgm_decode(&g, pkt, (size_t)n), 0);
+  check_header(&g, MSL_NBDGM_DIRECT_UNIQUE, ntohs(from.sin_port), (size_t)n,
+               "*", 0x00);
+  assert_int_equal(g.data.len, sizeof(mail_example));
+  assert_memory_equal(g.data.ptr, mail_example, sizeof(mail_example));
+  /* Field by field, as MS-MAIL §4 lists them. */
+  assert_int_equal(msl_smbtr_decode(&t, g.data.ptr, g.data.len), 0);
+  assert_int_equal(t.smb_flags, 0x18);
+  assert_int_equal(t.smb_flags2, 0x0004);
+  assert_int_equal(t.pid_low, 0xfeff);
+  assert_int_equal(t.max_param_count, 2);
+  assert_int_equal(t.timeout, 0);
+  assert_int_equal(t.priority, 0);
+  assert_int_equal(t.mailslot_class, 2);
+  assert_int_equal(t.data_offset, 104);
+  assert_int_equal(t.param_offset, 104);
+  assert_int_equal(t.data_count, 36);
+  assert_int_equal(t.byte_count, 71);
+  /* Each write is one datagram, with the next DGM_ID. */
+  uint16_t id = g.id;
+  assert_int_equal(msl_write(h, ca, 0), 0);
+  n = capture(pkt, sizeof(pkt), &from);
+  assert_true(n > 0);
+  assert_int_equal(msl_nbdgm_decode(&g, pkt, (size_t)n), 0);
+  assert_int_equal(g.id, (uint16_t)(id + 1));
+  assert_int_equal(msl_smbtr_decode(&t, g.data.ptr, g.data.len), 0);
+  assert_int_equal(t.data_count, 0);
+  msl_close(h);
+}
+
+/* \\*\mailslot\x and \\LABWG\mailslot\x: DIRECT_GROUP to LABWG<00> on each
+ * interface's broadcast address (lo: 127.255.255.255). */
+static void test_group_forms(void **state) {
+  (void)state;
+  const char *paths[] = {"\\\\*\\mailslot\\Net\\Ping", "//labwg/mailslot/Net/Ping"};
+  for (size_t i = 0; i < 2; i++) {
+    uint8_t pkt[2048];
+    struct sockaddr_in from;
+    msl_nbdgm g;
+    msl_smbtr t;
+    drain_capture();
+    msl_handle *h = open_direct(paths[i], 0);
+    assert_int_equal(msl_write(h, "ping", 4), 0);
+    int n = capture(pkt, sizeof(pkt), &from);
+    assert_true(n > 0);
+    assert_int_equal(msl_nbdgm_decode(&g, pkt, (size_t)n), 0);
+    check_header(&g, MSL_NBDGM_DIRECT_GROUP, ntohs(from.sin_port), (size_t)n,
+                 "LABWG", 0x00);
+    assert_int_equal(msl_smbtr_decode(&t, g.data.ptr, g.data.len), 0);
+    assert_int_equal(t.name.len, 18);
+    assert_memory_equal(t.name.ptr, "\\MAILSLOT\\Net\\Ping", 18);
+    assert_int_equal(t.data.len, 4);
+    assert_memory_equal(t.data.ptr, "ping", 4);
+    msl_close(h);
+  }
+}
+
+/* The 512-byte SMB cap [MS-MAIL <2>]: 424 bytes for a 5-8 character name. */
+static void test_size_limit(void **state) {
+  (void)state;
+  static uint8_t msg[65536], pkt[2048];
+  struct sockaddr_in from;
+  msl_nbdgm g;
+  assert_int_equal(msl_remote_max_message("\\\\*\\mailslot\\abcd", 0), 428);
+  assert_int_equal(msl_remote_max_message("\\\\*\\mailslot\\BROWSE", 0), 424);
+  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcdefgh", 0),
+                   424);
+  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcdefghi", 0),
+                   420);
+  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\a\\b\\c\\d\\e\\f",
+                                          0),
+                   420); /* 11 characters */
+  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcdefghijklm", 0),
+                   416);
+  assert_true(msl_remote_max_message("\\\\*\\mailslot\\BROWSE",
+                                     MSL_OPEN_FRAGMENT) > 65000);
+  assert_int_equal(msl_remote_max_message("\\\\.\\mailslot\\x", 0),
+                   MSL_ERR_BAD_PATH);
+  drain_capture();
+  msl_handle *h = open_direct("\\\\127.0.0.1\\mailslot\\BROWSE", 0);
+  assert_int_equal(msl_write(h, msg, 425), MSL_ERR_MSG_TOO_BIG);
+  assert_int_equal(msl_write(h, msg, 424), 0);
+  int n = capture(pkt, sizeof(pkt), &from);
+  assert_int_equal(n, 14 + 68 + 512); /* 594: Windows' largest, unfragmented */
+  assert_int_equal(msl_nbdgm_decode(&g, pkt, (size_t)n), 0);
+  assert_int_equal(g.flags, MSL_NBDGM_FLAG_FIRST);
+  msl_close(h);
+}
+
+/* With MSL_OPEN_FRAGMENT: RFC 1002 fragments, each within 576-byte IP
+ * datagrams, that the reassembler puts back together. */
+static void test_fragmentation(void **state) {
+  (void)state;
+  static uint8_t msg[60000], pkt[2048];
+  static uint8_t mem[1 << 20];
+  struct sockaddr_in from;
+  msl_reasm ra;
+  msl_reasm_out out;
+  msl_smbtr t;
+  for (size_t i = 0; i < sizeof(msg); i++)
+    msg[i] = (uint8_t)(i ^ (i >> 8));
+  assert_true(msl_reasm_mem_size(NULL) <= sizeof(mem));
+  assert_int_equal(msl_reasm_init(&ra, mem, sizeof(mem), NULL), 0);
+  drain_capture();
+  msl_handle *h = open_direct("\\\\127.0.0.1\\mailslot\\big", MSL_OPEN_FRAGMENT);
+  /* Under the cap: still one plain datagram, as Windows would send. */
+  assert_int_equal(msl_write(h, msg, 100), 0);
+  int n = capture(pkt, sizeof(pkt), &from);
+  msl_nbdgm g;
+  assert_int_equal(msl_nbdgm_decode(&g, pkt, (size_t)n), 0);
+  assert_int_equal(g.flags, MSL_NBDGM_FLAG_FIRST);
+  assert_int_equal(msl_write(h, msg, sizeof(msg)), 0);
+  int frags = 0, r = MSL_REASM_PENDING;
+  while (r == MSL_REASM_PENDING) {
+    n = capture(pkt, sizeof(pkt), &from);
+    assert_true(n > 0);
+    assert_true(n <= MSL_NBDGM_RFC_MAX_PAYLOAD);
+    assert_int_equal(msl_nbdgm_decode(&g, pkt, (size_t)n), 0);
+    assert_int_equal(g.flags & MSL_NBDGM_FLAG_FIRST, frags == 0 ? 2 : 0);
+    frags++;
+    r = msl_reasm_add(&ra, &g, 0x7f000001, ntohs(from.sin_port), 0, &out);
+  }
+  assert_int_equal(r, MSL_REASM_COMPLETE);
+  assert_true(frags > 100);
+  assert_int_equal(msl_smbtr_decode(&t, out.dgm.data.ptr, out.dgm.data.len),
+                   0);
+  assert_int_equal(t.data.len, sizeof(msg));
+  assert_memory_equal(t.data.ptr, msg, sizeof(msg));
+  msl_close(h);
+}
+
+static void test_paths(void **state) {
+  (void)state;
+  msl_handle *h = (msl_handle *)1;
+  assert_true(msl_remote_is_remote("\\\\HOST\\mailslot\\x"));
+  assert_true(msl_remote_is_remote("\\\\*\\mailslot\\x"));
+  assert_true(msl_remote_is_remote("\\\\10.1.2.3\\mailslot\\x"));
+  assert_true(msl_remote_is_remote("\\\\host.example.org\\mailslot\\x"));
+  assert_false(msl_remote_is_remote("\\\\.\\mailslot\\x"));
+  assert_false(msl_remote_is_remote("\\\\HOST\\mailslot\\"));
+  assert_false(msl_remote_is_remote("\\\\HOST\\pipe\\x"));
+  assert_false(msl_remote_is_remote("\\\\bad host?\\mailslot\\x"));
+  assert_false(msl_remote_is_remote("\\\\HOST\\mailslot\\a:b"));
+  assert_false(msl_remote_is_remote(NULL));
+  assert_int_equal(msl_remote_open_opts("\\\\.\\mailslot\\x", NULL, &h),
+                   MSL_ERR_BAD_PATH);
+  assert_null(h);
+  assert_int_equal(msl_open_ex("\\\\bad host?\\mailslot\\x", 0, &h),
+                   MSL_ERR_BAD_PATH);
+  msl_dgram_dest d;
+  assert_int_equal(msl_dgram_dest_resolve(&d, "\\\\no-such-host.invalid\\"
+                                              "mailslot\\x",
+                                          "WG", NULL, 138, 0, NULL, NULL),
+                   MSL_ERR_NOT_FOUND);
+  /* A name nobody resolves is a domain. */
+  assert_int_equal(msl_dgram_dest_resolve(&d, "\\\\SOMEDOMAIN\\mailslot\\x",
+                                          "WG", NULL, 138, 0, NULL, NULL),
+                   0);
+  assert_int_equal(d.group, 1);
+  assert_string_equal(d.mailslot, "\\MAILSLOT\\x");
+}
+
+static void log_to_stderr(void *user, int level, const char *msg) {
+  (void)user;
+  fprintf(stderr, "service[%d]: %s\n", level, msg);
+}
+
+/* Embedded service: a writer goes through its control socket, the
+ * datagram comes back to the same service on loopback and is delivered
+ * to a local mailslot with its sender details. */
+static void test_service_end_to_end(void **state) {
+  (void)state;
+  msl_service_config c;
+  msl_service *s = NULL, *s2 = NULL;
+  msl_handle *r, *w;
+  msl_msg_info info;
+  char buf[4096];
+  msl_service_config_init(&c);
+  c.name = "HOSTA";
+  c.workgroup = "LABWG";
+  c.interfaces = lo_only;
+  c.n_interfaces = 1;
+  c.dgram_port = (uint16_t)(cap_port + 1 == 0 ? 40000 : cap_port + 1);
+  c.log = log_to_stderr;
+  c.log_level = MSL_LOG_ERR;
+  int rc = msl_service_start(&c, &s);
+  if (rc == MSL_ERR_EXISTS) { /* port taken by someone else: try another */
+    c.dgram_port = (uint16_t)(c.dgram_port + 7);
+    rc = msl_service_start(&c, &s);
+  }
+  assert_int_equal(rc, 0);
+  /* A second service on the same port fails clearly. */
+  c.flags = MSL_SERVICE_NO_CTL;
+  c.log = NULL;
+  assert_int_equal(msl_service_start(&c, &s2), MSL_ERR_EXISTS);
+  assert_null(s2);
+  assert_int_equal(msl_create("\\\\.\\mailslot\\e2e", 0, 0, &r), 0);
+  /* Unicast to ourselves, by address and by our own name. */
+  assert_int_equal(msl_open("\\\\127.0.0.1\\mailslot\\E2E", &w), 0);
+  assert_int_equal(msl_write(w, "one", 3), 0);
+  assert_int_equal(msl_write(w, buf, 429), MSL_ERR_MSG_TOO_BIG); /* 428 */
+  msl_close(w);
+  assert_int_equal(msl_read_ex(r, buf, sizeof(buf), &info, 3000), 3);
+  assert_memory_equal(buf, "one", 3);
+  assert_int_equal(info.origin, MSL_ORIGIN_NETWORK);
+  assert_int_equal(info.dgram_type, MSL_NBDGM_DIRECT_UNIQUE);
+  assert_int_equal(info.src_port, c.dgram_port); /* sent from the service */
+  assert_int_equal(info.src_ip[0], 127);
+  assert_memory_equal(info.src_name, "HOSTA          \0", 16);
+  assert_int_equal(msl_open("\\\\hosta\\mailslot\\e2e", &w), 0);
+  assert_int_equal(msl_write(w, "two", 3), 0);
+  msl_close(w);
+  assert_int_equal(msl_read_ex(r, buf, sizeof(buf), &info, 3000), 3);
+  assert_memory_equal(info.dst_name, "HOSTA          \0", 16);
+  /* Our own broadcast comes back to us: not delivered, counted. */
+  assert_int_equal(msl_open("\\\\*\\mailslot\\e2e", &w), 0);
+  assert_int_equal(msl_write(w, "own", 3), 0);
+  msl_close(w);
+  for (int i = 0; i < 200; i++) {
+    assert_true(msl_service_status(s, buf, sizeof(buf)) > 0);
+    if (strstr(buf, "own_broadcasts 1\n"))
+      break;
+    usleep(10000);
+  }
+  assert_non_null(strstr(buf, "own_broadcasts 1\n"));
+  /* Group from another sender (a direct writer of this process, another
+   * port): \\*\ to LABWG<00> on lo's broadcast address, fragmented. */
+  msl_remote_opts o;
+  memset(&o, 0, sizeof(o));
+  o.flags = MSL_OPEN_DIRECT | MSL_OPEN_FRAGMENT;
+  o.port = c.dgram_port;
+  o.name = "OTHER";
+  o.workgroup = "LABWG";
+  o.interfaces = lo_only;
+  o.n_interfaces = 1;
+  assert_int_equal(msl_remote_open_opts("\\\\*\\mailslot\\e2e", &o, &w), 0);
+  static uint8_t big[20000];
+  memset(big, 'z', sizeof(big));
+  assert_int_equal(msl_write(w, big, sizeof(big)), 0);
+  msl_close(w);
+  static uint8_t got[65536];
+  assert_int_equal(msl_read_ex(r, got, sizeof(got), &info, 3000),
+                   (int)sizeof(big));
+  assert_memory_equal(got, big, sizeof(big));
+  assert_int_equal(info.dgram_type, MSL_NBDGM_DIRECT_GROUP);
+  assert_memory_equal(info.dst_name, "LABWG          \0", 16);
+  /* Counters, in-process and through the control socket. */
+  assert_true(msl_service_status(s, buf, sizeof(buf)) > 0);
+  assert_non_null(strstr(buf, "delivered 3\n"));
+  assert_non_null(strstr(buf, "reassembled 1\n"));
+  assert_non_null(strstr(buf, "own_broadcasts 1\n"));
+  char buf2[4096];
+  assert_true(msl_service_query_status(buf2, sizeof(buf2)) > 0);
+  assert_non_null(strstr(buf2, "delivered 3\n"));
+  msl_close(r);
+  msl_service_stop(s);
+  /* Stopped: the control socket is gone, nothing is left behind. */
+  assert_int_equal(msl_service_query_status(buf2, sizeof(buf2)),
+                   MSL_ERR_NOT_FOUND);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_unicast_matches_windows),
+      cmocka_unit_test(test_group_forms),
+      cmocka_unit_test(test_size_limit),
+      cmocka_unit_test(test_fragmentation),
+      cmocka_unit_test(test_paths),
+      cmocka_unit_test(test_service_end_to_end),
+  };
+  return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}

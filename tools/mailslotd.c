@@ -1,0 +1,351 @@
+/*
+ * mailslotd: the NetBIOS datagram service (UDP 138) for this host
+ * (docs/mailslotd.8, docs/network.md). Argument parsing, daemon plumbing
+ * and privileges; the service itself is net/msl_service.c.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "mailslot.h"
+#include "msl_service.h"
+
+#define MAX_IFACES 16
+
+static msl_service *g_svc;
+static int g_foreground;
+static int g_detached; /* logs go to syslog once detached */
+
+static void on_signal(int sig) {
+  (void)sig;
+  msl_service_request_stop(g_svc);
+}
+
+static const char *level_name(int l) {
+  static const char *n[] = {"error", "warning", "info", "debug"};
+  return l >= 0 && l <= 3 ? n[l] : "log";
+}
+
+static void log_sink(void *user, int level, const char *msg) {
+  (void)user;
+  if (!g_detached)
+    fprintf(stderr, "mailslotd: %s: %s\n", level_name(level), msg);
+  else
+    syslog(level == 0 ? LOG_ERR : level == 1 ? LOG_WARNING
+                                 : level == 2 ? LOG_INFO
+                                              : LOG_DEBUG,
+           "%s", msg);
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: mailslotd [options]\n"
+          "The NetBIOS datagram service: receives mailslot messages on UDP "
+          "138 for\nthis host's names and delivers them to local mailslots; "
+          "sends for clients.\n"
+          "  --name NAME        NetBIOS computer name (default: host name)\n"
+          "  --workgroup WG     workgroup or domain (default: WORKGROUP)\n"
+          "  --interface IF     interface name or IPv4 address; repeatable\n"
+          "                     (default: every up IPv4 interface but lo)\n"
+          "  --scope ID         NetBIOS scope ID (default: none)\n"
+          "  --dgram-port N     datagram service port (default: 138)\n"
+          "  --name-port N      name service port (default: 137; reserved)\n"
+          "  --messenger        also receive for NAME<03>\n"
+          "  --server           also receive for NAME<20>\n"
+          "  --foreground       stay in the foreground, log to stderr\n"
+          "  --log-level L      error, warning, info or debug (or 0-3)\n"
+          "  --user USER        run as USER after binding (default: nobody)\n"
+          "  --no-drop          keep the starting user's privileges\n"
+          "  --config FILE      read 'option = value' lines (long names)\n"
+          "  --status           print the running daemon's counters, exit\n"
+          "Environment: MAILSLOT_RUNDIR (run directory: local mailslots and "
+          "mailslotd.ctl).\n");
+}
+
+typedef struct opts {
+  msl_service_config cfg;
+  const char *ifaces[MAX_IFACES];
+  size_t nif;
+  const char *user;
+  int no_drop, status;
+  char *owned[64]; /* config file values */
+  size_t nowned;
+} opts;
+
+static int parse_port(const char *s, uint16_t *out) {
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (!*s || *end || v < 1 || v > 65535)
+    return -1;
+  *out = (uint16_t)v;
+  return 0;
+}
+
+static int parse_level(const char *s) {
+  static const char *n[] = {"error", "warning", "info", "debug"};
+  for (int i = 0; i < 4; i++)
+    if (strcmp(s, n[i]) == 0 || (s[0] == '0' + i && !s[1]))
+      return i;
+  if (strcmp(s, "warn") == 0 || strcmp(s, "err") == 0)
+    return s[0] == 'w' ? 1 : 0;
+  return -1;
+}
+
+enum {
+  O_NAME = 256, O_WG, O_IF, O_SCOPE, O_DPORT, O_NPORT, O_FG, O_LEVEL, O_USER,
+  O_NODROP, O_CONFIG, O_STATUS, O_MESSENGER, O_SERVER, O_HELP, O_VERSION
+};
+
+static const struct option long_opts[] = {
+    {"name", required_argument, NULL, O_NAME},
+    {"workgroup", required_argument, NULL, O_WG},
+    {"interface", required_argument, NULL, O_IF},
+    {"scope", required_argument, NULL, O_SCOPE},
+    {"dgram-port", required_argument, NULL, O_DPORT},
+    {"name-port", required_argument, NULL, O_NPORT},
+    {"foreground", no_argument, NULL, O_FG},
+    {"log-level", required_argument, NULL, O_LEVEL},
+    {"user", required_argument, NULL, O_USER},
+    {"no-drop", no_argument, NULL, O_NODROP},
+    {"config", required_argument, NULL, O_CONFIG},
+    {"status", no_argument, NULL, O_STATUS},
+    {"messenger", no_argument, NULL, O_MESSENGER},
+    {"server", no_argument, NULL, O_SERVER},
+    {"help", no_argument, NULL, O_HELP},
+    {"version", no_argument, NULL, O_VERSION},
+    {NULL, 0, NULL, 0}};
+
+static int read_config(opts *o, const char *file);
+
+/* Applies one option; returns 0, 1 (exit 0: help/version) or -1. */
+static int apply(opts *o, int id, const char *arg) {
+  int l;
+  switch (id) {
+  case O_NAME: o->cfg.name = arg; break;
+  case O_WG: o->cfg.workgroup = arg; break;
+  case O_SCOPE: o->cfg.scope = arg; break;
+  case O_IF:
+    if (o->nif == MAX_IFACES) {
+      fprintf(stderr, "mailslotd: at most %d --interface\n", MAX_IFACES);
+      return -1;
+    }
+    o->ifaces[o->nif++] = arg;
+    break;
+  case O_DPORT:
+  case O_NPORT:
+    if (parse_port(arg, id == O_DPORT ? &o->cfg.dgram_port
+                                      : &o->cfg.name_port) < 0) {
+      fprintf(stderr, "mailslotd: bad port '%s'\n", arg);
+      return -1;
+    }
+    break;
+  case O_FG: g_foreground = 1; break;
+  case O_LEVEL:
+    if ((l = parse_level(arg)) < 0) {
+      fprintf(stderr, "mailslotd: bad log level '%s'\n", arg);
+      return -1;
+    }
+    o->cfg.log_level = l;
+    break;
+  case O_USER: o->user = arg; break;
+  case O_NODROP: o->no_drop = 1; break;
+  case O_CONFIG: return read_config(o, arg);
+  case O_STATUS: o->status = 1; break;
+  case O_MESSENGER: o->cfg.flags |= MSL_SERVICE_MESSENGER; break;
+  case O_SERVER: o->cfg.flags |= MSL_SERVICE_SERVER; break;
+  case O_HELP: usage(stdout); return 1;
+  case O_VERSION: printf("mailslotd %s\n", msl_version()); return 1;
+  default: return -1;
+  }
+  return 0;
+}
+
+/* "key = value" lines, '#' comments; keys are the long option names.
+ * Values are kept in o->owned until exit. */
+static int read_config(opts *o, const char *file) {
+  char line[512];
+  FILE *f = fopen(file, "r");
+  if (!f) {
+    fprintf(stderr, "mailslotd: %s: %s\n", file, strerror(errno));
+    return -1;
+  }
+  int lineno = 0, rc = 0;
+  while (rc == 0 && fgets(line, sizeof(line), f)) {
+    lineno++;
+    char *s = line + strspn(line, " \t");
+    s[strcspn(s, "#\r\n")] = '\0';
+    if (!*s)
+      continue;
+    char *eq = strchr(s, '=');
+    char *k = s, *v = eq ? eq + 1 : NULL;
+    if (eq)
+      *eq = '\0';
+    k[strcspn(k, " \t")] = '\0';
+    if (v) {
+      v += strspn(v, " \t");
+      size_t n = strlen(v);
+      while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        v[--n] = '\0';
+    }
+    const struct option *opt = long_opts;
+    while (opt->name && strcmp(opt->name, k) != 0)
+      opt++;
+    if (!opt->name || opt->val == O_CONFIG || opt->val == O_STATUS ||
+        (opt->has_arg && !v)) {
+      fprintf(stderr, "mailslotd: %s:%d: bad line\n", file, lineno);
+      rc = -1;
+      break;
+    }
+    char *val = v && o->nowned < 64 ? strdup(v) : NULL;
+    if (v && !val) {
+      fprintf(stderr, "mailslotd: %s: too many values\n", file);
+      rc = -1;
+      break;
+    }
+    if (val)
+      o->owned[o->nowned++] = val;
+    rc = apply(o, opt->val, val);
+  }
+  fclose(f);
+  return rc < 0 ? -1 : 0;
+}
+
+/* Drops to user after the ports are bound. Keeps CAP_DAC_OVERRIDE only:
+ * the daemon must write into local mailslots created by any user and
+ * remove its control socket from a root-owned run directory. */
+static int drop_privileges(const char *user) {
+  struct passwd *pw = getpwnam(user);
+  if (!pw) {
+    fprintf(stderr, "mailslotd: no user '%s' (use --user or --no-drop)\n",
+            user);
+    return -1;
+  }
+  if (pw->pw_uid == 0)
+    return 0;
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof(data));
+  data[0].effective = data[0].permitted = 1u << CAP_DAC_OVERRIDE;
+  if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+      prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 || setuid(pw->pw_uid) != 0 ||
+      syscall(SYS_capset, &hdr, data) != 0) {
+    fprintf(stderr, "mailslotd: cannot become '%s': %s\n", user,
+            strerror(errno));
+    return -1;
+  }
+  prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  return 0;
+}
+
+static void free_opts(opts *o) {
+  for (size_t i = 0; i < o->nowned; i++)
+    free(o->owned[i]);
+  o->nowned = 0;
+}
+
+static int daemonize(void) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid > 0)
+    _exit(0);
+  if (setsid() < 0)
+    return -1;
+  int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (fd >= 0) {
+    dup2(fd, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    close(fd);
+  }
+  return chdir("/");
+}
+
+int main(int argc, char **argv) {
+  opts o;
+  int c;
+  memset(&o, 0, sizeof(o));
+  msl_service_config_init(&o.cfg);
+  o.cfg.log_level = MSL_LOG_INFO;
+  while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+    int r = apply(&o, c == 'h' ? O_HELP : c, optarg);
+    if (r > 0 || r < 0 || c == '?') {
+      free_opts(&o);
+      if (r > 0)
+        return 0;
+      if (c == '?')
+        usage(stderr);
+      return 2;
+    }
+  }
+  if (optind != argc) {
+    free_opts(&o);
+    usage(stderr);
+    return 2;
+  }
+  if (o.status) {
+    char buf[4096];
+    int n = msl_service_query_status(buf, sizeof(buf));
+    if (n < 0) {
+      fprintf(stderr, "mailslotd: %s\n",
+              n == MSL_ERR_NOT_FOUND ? "not running (no control socket in "
+                                       "the run directory)"
+                                     : msl_strerror(n));
+      return 1;
+    }
+    fputs(buf, stdout);
+    free_opts(&o);
+    return 0;
+  }
+  o.cfg.interfaces = o.nif ? o.ifaces : NULL;
+  o.cfg.n_interfaces = o.nif;
+  o.cfg.log = log_sink;
+  if (!g_foreground)
+    openlog("mailslotd", LOG_PID, LOG_DAEMON);
+  int r = msl_service_new(&o.cfg, &g_svc);
+  if (r < 0) {
+    /* The reason was logged; the code alone would read as a local-slot
+     * error. */
+    fprintf(stderr, "mailslotd: cannot start\n");
+    free_opts(&o);
+    return 1;
+  }
+  if (!o.no_drop && geteuid() == 0 &&
+      drop_privileges(o.user ? o.user : "nobody") < 0) {
+    msl_service_free(g_svc);
+    free_opts(&o);
+    return 1;
+  }
+  if (!g_foreground && (g_detached = 1, daemonize() < 0)) {
+    msl_service_free(g_svc);
+    free_opts(&o);
+    return 1;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  r = msl_service_run(g_svc);
+  msl_service_free(g_svc);
+  free_opts(&o);
+  if (o.cfg.log_level >= MSL_LOG_INFO)
+    log_sink(NULL, MSL_LOG_INFO, "stopped");
+  return r < 0 ? 1 : 0;
+}
