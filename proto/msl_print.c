@@ -527,6 +527,18 @@ const char *msl_pr_nbns_hflag_name(uint32_t bit) {
   return NULL;
 }
 
+void msl_pr_nbns_shown(const msl_dissect *d, size_t n[4]) {
+  const msl_nbns *m = &d->nbns;
+  const size_t count[4] = {m->qdcount, m->ancount, m->nscount, m->arcount};
+  size_t left = d->nbns_ok ? SIZE_MAX : m->decoded;
+  for (int s = 0; s < 4; s++) {
+    size_t c = count[s] < left ? count[s] : left;
+    size_t cap = s ? MSL_NBNS_MAX_RR : MSL_NBNS_MAX_QD;
+    left -= c;
+    n[s] = c < cap ? c : cap;
+  }
+}
+
 const char *msl_pr_nbns_info_opcode(unsigned opcode) {
   switch (opcode) {
   case MSL_NBNS_OP_QUERY: return "Name query";
@@ -569,12 +581,77 @@ static const char *why(unsigned layer, int err) {
   return msl_strerror(err);
 }
 
+/* Where the first illegal name of an NBNS packet is (the lenient decoder
+ * counted it in illegal_names); "" when not among the entries stored. */
+static const char *nbns_bad_where(const msl_dissect *d) {
+  static const char *const where[4] = {" in a question", " in an answer",
+                                       " in an authority record",
+                                       " in an additional record"};
+  const msl_nbns *m = &d->nbns;
+  const msl_nbns_rr *sec[4] = {NULL, m->an, m->ns, m->ar};
+  size_t n[4];
+  msl_pr_nbns_shown(d, n);
+  for (size_t i = 0; i < n[0]; i++)
+    if (m->qd[i].name.nb.illegal)
+      return where[0];
+  for (int s = 1; s < 4; s++)
+    for (size_t i = 0; i < n[s]; i++)
+      if (sec[s][i].name.nb.illegal)
+        return where[s];
+  return "";
+}
+
+/*
+ * An MSL_ERR_NAME that stands for names the dissector read leniently
+ * (bad_names) names them: "illegal NetBIOS name in source name". Returns 0
+ * when the error is another one (a name that could not be read at all).
+ */
+static int illegal_names(msl_out *o, const msl_dissect *d) {
+  if (d->err != MSL_ERR_NAME)
+    return 0;
+  if (d->err_layer == MSL_LAYER_NBDGM) {
+    switch (d->bad_names & (MSL_DISSECT_BAD_SRC | MSL_DISSECT_BAD_DST)) {
+    case MSL_DISSECT_BAD_SRC:
+      msl_pr_str(o, "illegal NetBIOS name in source name");
+      return 1;
+    case MSL_DISSECT_BAD_DST:
+      msl_pr_str(o, "illegal NetBIOS name in destination name");
+      return 1;
+    case MSL_DISSECT_BAD_SRC | MSL_DISSECT_BAD_DST:
+      msl_pr_str(o, "illegal NetBIOS names in source and destination names");
+      return 1;
+    }
+    return 0;
+  }
+  /* Only a packet that decoded has MSL_ERR_NAME for its illegal names;
+   * otherwise the decoder failed on a name it could not read. */
+  if (d->err_layer != MSL_LAYER_NBNS || !d->nbns_ok ||
+      !(d->bad_names & MSL_DISSECT_BAD_NBNS) || !d->nbns.illegal_names)
+    return 0;
+  /* "... name in a question", "... names in 3 entries, the first in an
+   * answer" */
+  size_t k = d->nbns.illegal_names;
+  const char *w = nbns_bad_where(d);
+  if (k == 1) {
+    msl_pr_str(o, "illegal NetBIOS name");
+  } else {
+    msl_pr_str(o, "illegal NetBIOS names in ");
+    msl_out_u64(o, k);
+    msl_pr_str(o, " entries");
+    if (*w)
+      msl_pr_str(o, ", the first");
+  }
+  msl_pr_str(o, w);
+  return 1;
+}
+
 void msl_print_error(msl_out *o, const msl_dissect *d) {
   if (!d->err)
     return;
   msl_pr_str(o, msl_dissect_layer_name(d->err_layer));
   msl_pr_str(o, ": ");
-  msl_pr_str(o, why(d->err_layer, d->err));
+  if (!illegal_names(o, d))
+    msl_pr_str(o, why(d->err_layer, d->err));
   if ((d->flags & MSL_DISSECT_TRUNCATED) && d->err_layer != MSL_LAYER_UDP)
     msl_pr_str(o, " (the capture cut the packet short)");
   if (o->len < o->cap) /* public: terminated as msl_out_* leave it */

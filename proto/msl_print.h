@@ -173,8 +173,9 @@ MSL_PROTO_API int msl_print_json(msl_out *o, const msl_pkt_meta *m,
 
 /**
  * A sentence for the error of a dissection, e.g. "smb: the SMB is not a
- * mailslot write (SMB_COM_TRANSACTION)"; appended to o. Nothing when
- * d->err is 0.
+ * mailslot write (SMB_COM_TRANSACTION)", or for names read leniently
+ * (d->bad_names) which ones, e.g. "nbdgm: illegal NetBIOS name in source
+ * name"; appended to o. Nothing when d->err is 0.
  */
 MSL_PROTO_API void msl_print_error(msl_out *o, const msl_dissect *d);
 

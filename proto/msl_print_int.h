@@ -91,6 +91,15 @@ const char *msl_pr_ntver_name(uint32_t bit);
 const char *msl_pr_dsflag_name(uint32_t bit);
 const char *msl_pr_nbns_hflag_name(uint32_t bit);
 
+/*
+ * How many entries of each NBNS section the printers show (n[0] questions,
+ * n[1] answer, n[2] authority, n[3] additional records), at most what the
+ * struct stores per section: every entry when the packet decoded, else the
+ * first nbns.decoded in wire order, which the lenient decoder filled before
+ * its error; Wireshark shows those too [RFC 1002 §4.2.1.1].
+ */
+void msl_pr_nbns_shown(const msl_dissect *d, size_t n[4]);
+
 /* Description of an NBNS opcode as Wireshark's Info column words it
  * ("Name query", "Registration", ...; NULL when unknown). */
 const char *msl_pr_nbns_info_opcode(unsigned opcode);

@@ -518,10 +518,9 @@ static void nbns_rr(msl_out *o, const msl_nbns_rr *rr, unsigned opcode,
 static void nbns_section(jw *j, const char *k, size_t kn,
                          const msl_nbns_rr *rr, size_t count,
                          const msl_nbns *m) {
-  size_t n = count < MSL_NBNS_MAX_RR ? count : MSL_NBNS_MAX_RR;
   jkey(j, k, kn);
   msl_pr_char(j->o, '[');
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < count; i++) {
     if (i)
       msl_pr_char(j->o, ',');
     nbns_rr(j->o, &rr[i], msl_nbns_opcode(m), msl_nbns_is_response(m));
@@ -546,11 +545,13 @@ static void nbns(jw *top, const msl_dissect *d) {
   jnum(&j, K("ancount"), m->ancount);
   jnum(&j, K("nscount"), m->nscount);
   jnum(&j, K("arcount"), m->arcount);
-  if (d->nbns_ok) {
-    size_t n = m->qdcount < MSL_NBNS_MAX_QD ? m->qdcount : MSL_NBNS_MAX_QD;
+  /* Entries read before a fault are shown, as Wireshark does. */
+  if (d->nbns_ok || m->decoded) {
+    size_t n[4];
+    msl_pr_nbns_shown(d, n);
     jkey(&j, K("questions"));
     msl_pr_char(j.o, '[');
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n[0]; i++) {
       jw q = {j.o, 0};
       if (i)
         msl_pr_char(j.o, ',');
@@ -562,9 +563,9 @@ static void nbns(jw *top, const msl_dissect *d) {
       msl_pr_char(j.o, '}');
     }
     msl_pr_char(j.o, ']');
-    nbns_section(&j, K("answers"), m->an, m->ancount, m);
-    nbns_section(&j, K("authority"), m->ns, m->nscount, m);
-    nbns_section(&j, K("additional"), m->ar, m->arcount, m);
+    nbns_section(&j, K("answers"), m->an, n[1], m);
+    nbns_section(&j, K("authority"), m->ns, n[2], m);
+    nbns_section(&j, K("additional"), m->ar, n[3], m);
     if (m->over)
       jnum(&j, K("entries_not_shown"), m->over);
     if (m->trailer.len)

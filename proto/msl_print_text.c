@@ -195,10 +195,10 @@ static void nbdgm(msl_out *o, const msl_dissect *d) {
 static void nbns(msl_out *o, const msl_dissect *d) {
   const msl_nbns *m = &d->nbns;
   unsigned op = msl_nbns_opcode(m);
-  const char *n = msl_pr_nbns_info_opcode(op);
+  const char *desc = msl_pr_nbns_info_opcode(op);
   sp(o);
-  if (n) {
-    msl_pr_str(o, n);
+  if (desc) {
+    msl_pr_str(o, desc);
   } else {
     msl_pr_str(o, "Unknown operation (");
     msl_out_u64(o, op);
@@ -211,17 +211,16 @@ static void nbns(msl_out *o, const msl_dissect *d) {
       msl_pr_str(o, msl_nbns_rcode_name(msl_nbns_rcode(m)));
     }
   }
-  if (!d->nbns_ok)
-    return;
-  size_t nq = m->qdcount < MSL_NBNS_MAX_QD ? m->qdcount : MSL_NBNS_MAX_QD;
-  for (size_t i = 0; i < nq; i++) {
+  /* The entries read, all of them or those before a fault (as Wireshark). */
+  size_t n[4];
+  msl_pr_nbns_shown(d, n);
+  for (size_t i = 0; i < n[0]; i++) {
     sp(o);
     msl_pr_str(o, msl_nbns_type_name(m->qd[i].type));
     sp(o);
     msl_out_nbname(o, &m->qd[i].name.nb);
   }
-  size_t na = m->ancount < MSL_NBNS_MAX_RR ? m->ancount : MSL_NBNS_MAX_RR;
-  for (size_t i = 0; i < na; i++) {
+  for (size_t i = 0; i < n[1]; i++) {
     const msl_nbns_rr *rr = &m->an[i];
     msl_nbns_nb e;
     sp(o);

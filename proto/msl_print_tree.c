@@ -610,8 +610,7 @@ static void rr_print(msl_out *o, const msl_nbns_rr *rr, unsigned op,
 }
 
 static void section(msl_out *o, const char *title, const msl_nbns_rr *rr,
-                    size_t count, const msl_nbns *m) {
-  size_t n = count < MSL_NBNS_MAX_RR ? count : MSL_NBNS_MAX_RR;
+                    size_t n, const msl_nbns *m) {
   for (size_t i = 0; i < n; i++) {
     ln(o, 1, title);
     nl(o);
@@ -645,10 +644,10 @@ static void nbns(msl_out *o, const msl_dissect *d) {
   num(o, 1, "Answer RRs", m->ancount);
   num(o, 1, "Authority RRs", m->nscount);
   num(o, 1, "Additional RRs", m->arcount);
-  if (!d->nbns_ok)
-    return;
-  size_t nq = m->qdcount < MSL_NBNS_MAX_QD ? m->qdcount : MSL_NBNS_MAX_QD;
-  for (size_t i = 0; i < nq; i++) {
+  /* The entries read, all of them or those before a fault (as Wireshark). */
+  size_t n[4];
+  msl_pr_nbns_shown(d, n);
+  for (size_t i = 0; i < n[0]; i++) {
     ln(o, 1, "Question");
     nl(o);
     ln(o, 2, "Name");
@@ -662,9 +661,9 @@ static void nbns(msl_out *o, const msl_dissect *d) {
     nl(o);
     num(o, 2, "Class", m->qd[i].qclass);
   }
-  section(o, "Answer", m->an, m->ancount, m);
-  section(o, "Authority", m->ns, m->nscount, m);
-  section(o, "Additional", m->ar, m->arcount, m);
+  section(o, "Answer", m->an, n[1], m);
+  section(o, "Authority", m->ns, n[2], m);
+  section(o, "Additional", m->ar, n[3], m);
   if (m->over)
     num(o, 1, "Entries not shown", m->over);
   if (m->trailer.len)

@@ -430,7 +430,7 @@ static void test_illegal_dgm_names(void **state) {
                             "encoding)\",\"dst_name\":\"WORKGROUP<1d>\""));
   assert_non_null(strstr(j, "\"trans_name\":\"\\\\MAILSLOT\\\\BROWnE\""));
   assert_non_null(strstr(j, "\"error_layer\":\"nbdgm\",\"error\":\"nbdgm: "
-                            "malformed NetBIOS name\""));
+                            "illegal NetBIOS name in source name\""));
   /* Strict: refused; lenient: the same fields as the dissector shows. */
   msl_nbdgm g;
   assert_int_equal(msl_nbdgm_decode(&g, P.data, P.len), MSL_ERR_NAME);
@@ -475,8 +475,8 @@ static void test_illegal_nbns_names(void **state) {
   assert_int_equal(D.nbns.qd[0].name.nb.illegal, MSL_NBNAME_LETTERS_QZ);
   assert_string_equal(dissect_print(0),
                       "0.250000 192.168.1.2:137 -> 192.168.1.255:137 Name "
-                      "query NB ECI_DOMAIN<1c> [error: nbns: malformed "
-                      "NetBIOS name]\n");
+                      "query NB ECI_DOMAIN<1c> [error: nbns: illegal "
+                      "NetBIOS name in a question]\n");
   msl_nbns m;
   assert_int_equal(msl_nbns_decode(&m, P.data, P.len), MSL_ERR_NAME);
   assert_int_equal(msl_nbns_decode_ex(&m, P.data, P.len, 0), MSL_ERR_NAME);
@@ -507,6 +507,184 @@ static void test_illegal_nbns_names(void **state) {
                    MSL_ERR_TRUNCATED);
   assert_false(D.nbns_ok);
   assert_int_equal(D.nbns.decoded, 1);
+}
+
+/* NBNS counts that promise more entries than the packet holds [RFC 1002
+ * §4.2.1.1]: the entries read before the fault are shown by every printer,
+ * as tshark shows them, and the error is still reported.
+ * malformed-fuzzed-2005-lan-ndpi.pcap frame 97: ECI_DOMAIN<1c> question,
+ * then ARCOUNT 116 and no records (the capture cut the packet); frame 3: an
+ * illegal question name (tshark "Illegal NetBIOS name (1st character ...)"),
+ * then ANCOUNT 26880 and no records. */
+static void test_nbns_partial(void **state) {
+  (void)state;
+  load("malformed-fuzzed-2005-lan-ndpi.pcap", 97);
+  const char *s = dissect_print(0);
+  assert_false(D.nbns_ok);
+  assert_int_equal(D.nbns.decoded, 1);
+  assert_string_equal(s, "0.250000 192.168.1.2:137 -> 192.168.1.255:137 "
+                         "Name query NB ECI_DOMAIN<1c> [error: nbns: the "
+                         "packet ends inside a field (truncated) (the "
+                         "capture cut the packet short)]\n");
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"arcount\":116,\"questions\":[{\"name\":"
+                            "\"ECI_DOMAIN<1c>\",\"type\":32,\"type_name\":"
+                            "\"NB\",\"class\":1}],\"answers\":[],"
+                            "\"authority\":[],\"additional\":[]},"
+                            "\"error_layer\":\"nbns\",\"error\":\"nbns: "
+                            "the packet ends inside a field (truncated)"));
+  const char *t = dissect_print(1);
+  assert_non_null(strstr(t, "    Additional RRs: 116\n    Question: \n"
+                            "        Name: ECI_DOMAIN<1c>\n"
+                            "        Type: NB (32)\n        Class: 1\n"
+                            "Error: nbns: the packet ends"));
+  assert_null(strstr(t, "Additional: "));
+
+  load("malformed-fuzzed-2005-lan-ndpi.pcap", 3);
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_TRUNCATED);
+  assert_int_equal(D.nbns.decoded, 1);
+  assert_int_equal(D.bad_names, MSL_DISSECT_BAD_NBNS);
+  assert_int_equal(D.nbns.ancount, 26880);
+  s = dissect_print(0);
+  assert_non_null(strstr(s, " Name query NB Illegal NetBIOS name (1st "
+                            "character not between A and Z in first-level "
+                            "encoding) [error: nbns: the packet ends inside "
+                            "a field (truncated)]\n"));
+  j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"questions\":[{\"name\":\"Illegal NetBIOS "
+                            "name (1st character not between A and Z in "
+                            "first-level encoding)\",\"type\":32,"));
+  assert_non_null(strstr(j, "\"answers\":[],"));
+  t = dissect_print(1);
+  assert_non_null(strstr(t, "    Question: \n        Name: Illegal "
+                            "NetBIOS name (1st character"));
+  assert_null(strstr(t, "    Answer: \n"));
+}
+
+/* The fault inside the records: samba-nmbd-lan.pcap frame 1 (registration:
+ * LABSAMBA<20> question, one additional NB record) with ARCOUNT raised to
+ * 3: the question and the first record are shown, the two missing ones are
+ * not. Frame 51 (query response, one answer LABWG<1c> 198.18.5.1) with
+ * ANCOUNT 2 and NSCOUNT 1: the answer is shown, the authority section is
+ * empty. A header whose counts the packet cannot start to hold (QDCOUNT 1,
+ * nothing after the header) shows no sections at all. */
+static void test_nbns_partial_records(void **state) {
+  (void)state;
+  load("samba-nmbd-lan.pcap", 1);
+  P.data[11] = 3; /* ARCOUNT */
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_TRUNCATED);
+  assert_int_equal(D.nbns.decoded, 2);
+  assert_string_equal(dissect_print(0),
+                      "0.250000 198.18.5.1:137 -> 198.18.5.255:137 "
+                      "Registration NB LABSAMBA<20> [error: nbns: the packet "
+                      "ends inside a field (truncated)]\n");
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"arcount\":3,\"questions\":[{\"name\":"
+                            "\"LABSAMBA<20>\",\"type\":32,"));
+  assert_non_null(strstr(j, "\"answers\":[],\"authority\":[],"
+                            "\"additional\":[{\"name\":\"LABSAMBA<20>\","
+                            "\"type\":32,\"type_name\":\"NB\",\"class\":1,"
+                            "\"ttl\":0,\"data_length\":6,\"addresses\":"
+                            "[{\"addr\":\"198.18.5.1\",\"group\":false,"
+                            "\"node\":0,\"node_name\":\"B\",\"nb_flags\":0}]}"
+                            "]},\"error_layer\":\"nbns\""));
+  const char *t = dissect_print(1);
+  assert_non_null(strstr(t, "    Question: \n        Name: LABSAMBA<20>\n"));
+  const char *a = strstr(t, "    Additional: \n        Name: LABSAMBA<20>\n");
+  assert_non_null(a);
+  assert_null(strstr(a + 1, "    Additional: \n")); /* only one */
+  assert_non_null(strstr(t, "        Address: 198.18.5.1 flags 0x0000\n"));
+
+  load("samba-nmbd-lan.pcap", 51);
+  P.data[7] = 2; /* ANCOUNT */
+  P.data[9] = 1; /* NSCOUNT */
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_TRUNCATED);
+  assert_int_equal(D.nbns.decoded, 1);
+  assert_string_equal(dissect_print(0),
+                      "0.250000 198.18.5.1:137 -> 198.18.5.2:49746 "
+                      "Name query response NB LABWG<1c> 198.18.5.1 [error: "
+                      "nbns: the packet ends inside a field (truncated)]\n");
+  j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"questions\":[],\"answers\":[{\"name\":"
+                            "\"LABWG<1c>\","));
+  assert_non_null(strstr(j, "\"authority\":[],\"additional\":[]}"));
+  t = dissect_print(1);
+  assert_non_null(strstr(t, "    Answer: \n        Name: LABWG<1c>\n"));
+  assert_null(strstr(t, "    Authority: \n"));
+
+  /* Nothing read: the header only. */
+  P.len = MSL_NBNS_HDR_LEN;
+  P.data[5] = 1; /* QDCOUNT */
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_TRUNCATED);
+  assert_int_equal(D.nbns.decoded, 0);
+  j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_null(strstr(j, "\"questions\""));
+  assert_null(strstr(j, "\"answers\""));
+  t = dissect_print(1);
+  assert_non_null(strstr(t, "    Questions: 1\n"));
+  assert_null(strstr(t, "Question: "));
+  assert_null(strstr(t, "Answer: "));
+}
+
+/* The error names the illegal names. samba-nmbd-lan.pcap frame 1 with the
+ * question name's first letter 'E' made 'Q' (letters beyond 'P' [RFC 1001
+ * §14.1]): the additional record's name is a pointer to it (0xC00C), so two
+ * entries have the illegal name. */
+static void test_illegal_name_sentence(void **state) {
+  (void)state;
+  load("samba-nmbd-lan.pcap", 1);
+  assert_int_equal(P.data[12], 0x20);
+  P.data[13] = 'Q';
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_NAME);
+  assert_int_equal(D.nbns.illegal_names, 2);
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"error\":\"nbns: illegal NetBIOS names in 2 "
+                            "entries, the first in a question\"}"));
+  assert_non_null(strstr(dissect_print(1),
+                         "Error: nbns: illegal NetBIOS names in 2 entries, "
+                         "the first in a question\n"));
+
+  /* Only the record's own name illegal: frame 51's answer name. */
+  load("samba-nmbd-lan.pcap", 51);
+  assert_int_equal(P.data[12], 0x20);
+  P.data[13] = 'Q';
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_NAME);
+  assert_non_null(strstr(dissect_print(0), " [error: nbns: illegal NetBIOS "
+                                           "name in an answer]\n"));
+
+  /* A datagram's destination name: samba-nmbd-lan.pcap frame 53, the
+   * destination name's first letter (offset 14 + 34 + 1) made 'Z'. */
+  load("samba-nmbd-lan.pcap", 53);
+  assert_int_equal(P.data[48], 0x20);
+  P.data[49] = 'Z';
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_NAME);
+  assert_int_equal(D.bad_names, MSL_DISSECT_BAD_DST);
+  assert_non_null(strstr(dissect_print(0), " [error: nbdgm: illegal NetBIOS "
+                                           "name in destination name]\n"));
+  P.data[15] = 'Z'; /* and the source name */
+  assert_non_null(strstr(dissect_print(2),
+                         "\"error\":\"nbdgm: illegal NetBIOS names in "
+                         "source and destination names\"}"));
 }
 
 /* Every packet of every capture: each printer succeeds, JSON lines are
@@ -831,6 +1009,9 @@ int main(void) {
       cmocka_unit_test(test_malformed),
       cmocka_unit_test(test_illegal_dgm_names),
       cmocka_unit_test(test_illegal_nbns_names),
+      cmocka_unit_test(test_nbns_partial),
+      cmocka_unit_test(test_nbns_partial_records),
+      cmocka_unit_test(test_illegal_name_sentence),
       cmocka_unit_test(test_port_choice),
       cmocka_unit_test(test_hostile),
       cmocka_unit_test(test_utf16),

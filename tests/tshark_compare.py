@@ -332,16 +332,7 @@ EXCEPTIONS = [
 # Our own gaps, frame by frame until they are closed: values tshark shows
 # that `mailslot decode` does not show yet. Printed and counted apart from
 # agreement (never as agreement), and they do not fail the run.
-PENDING = [
-    {"field": "nbns.*",
-     "capture": "malformed-fuzzed-2005-lan-ndpi.pcap",
-     "frames": {3, 97, 115, 128, 157, 307, 462, 509, 534, 565},
-     "reason": "the counts promise more entries than the packet holds [RFC "
-     "1002 4.2.1.1]; tshark shows the entries before the fault, the "
-     "dissector reads them too (msl_nbns.decoded, msl_nbns_decode_ex with "
-     "MSL_NBNS_LENIENT), but the printers (proto/msl_print_*.c) show an "
-     "NBNS packet's entries only when all of it decoded"},
-]
+PENDING = []
 
 
 def rule_applies(e, path, fn, field, o, t):

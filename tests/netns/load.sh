@@ -70,10 +70,12 @@ deliv=$(status_counter 2 delivered)
 dq=$(($(status_counter 2 queue_full) + $(status_counter 2 too_big) +
   $(status_counter 2 deliver_errors)))
 missing=$((valid - uniq))
+sockd=$(status_counter 2 socket_drops) # SO_RXQ_OVFL, seen at the next packet
 
 msg "figures: sent $sent (valid $valid) in $((t1 - t0)) s; kernel: socket" \
   "queued $queued, UDP drops $udp_drops (RcvbufErrors $rcvbuf), link drops" \
-  "$link; daemon: received $recv, delivered $deliv, local drops $dq;" \
+  "$link; daemon: received $recv, delivered $deliv, socket drops $sockd," \
+  "local drops $dq;" \
   "reader: received $got, valid unique $uniq, missing valid $missing;" \
   "daemon VmHWM ${hwm} kB, VmRSS ${rss} kB"
 msg "daemon counters: $(tr '\n' ' ' <"$NS_TMP/status.txt")"
@@ -91,6 +93,8 @@ fi
 [ "$uniq" -gt 0 ] || fail "no valid message reached the reader"
 expect_eq "reader received == daemon delivered" "$got" "$deliv"
 expect_eq "daemon received == datagrams its socket queued" "$recv" "$queued"
+[ "$sockd" -le "$rcvbuf" ] ||
+  fail "daemon counts $sockd socket drops, the kernel $rcvbuf"
 [ "$missing" -le $((udp_drops + link + dq)) ] ||
   fail "$missing valid messages lost, but only $((udp_drops + link + dq))" \
     "drops counted (kernel UDP $udp_drops, link $link, daemon $dq)"
