@@ -558,7 +558,30 @@ static int read_meta(int dir_fd, const char *lockname, int check_live,
   return 0;
 }
 
+/* Network paths (issue 5, docs/network.md): api/msl_remote.c sends what
+ * msl_write() writes on a handle whose socket is one end of a
+ * SOCK_SEQPACKET pair. Weak: programs built without it keep refusing
+ * network paths (MSL_ERR_UNSUPPORTED). */
+int msl_remote_is_remote(const char *path) __attribute__((weak));
+int msl_remote_open(const char *path, unsigned flags, msl_handle **out)
+    __attribute__((weak));
+int msl_local_wrap_writer(int fd, size_t max, msl_handle **out);
+
+int msl_local_wrap_writer(int fd, size_t max, msl_handle **out) {
+  msl_handle *h = handle_new(H_WRITER);
+  if (!h)
+    return MSL_ERR_NOMEM;
+  h->fd = fd;
+  h->max_msg = max > UINT32_MAX ? UINT32_MAX : (uint32_t)max;
+  h->eff_max = max;
+  *out = h;
+  return 0;
+}
+
 int msl_open(const char *path, msl_handle **out) {
+  if (msl_remote_is_remote && msl_remote_open && path && out &&
+      msl_remote_is_remote(path))
+    return msl_remote_open(path, 0, out);
   msl_path p;
   char sockname[MSL_PATH_FILE_MAX + 8], lockname[MSL_PATH_FILE_MAX + 8];
   char stem[MSL_PATH_FILE_MAX + 1];

@@ -10,7 +10,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { KIND_ENV, KIND_ROOT, KIND_XDG, KIND_TMP };
+enum { KIND_ENV, KIND_ROOT, KIND_HOST, KIND_XDG, KIND_TMP };
+
+/* The host-wide directory: mailslot names are unique per host (as on
+ * Windows), and mailslotd delivers network messages into it, so every user
+ * shares it when it exists. Root creates it sticky and world-writable, as
+ * /tmp: users can create slots there but not remove each other's. */
+#define HOST_RUNDIR "/run/mailslot"
+#define HOST_RUNDIR_MODE 01777
+
+static int host_rundir_usable(void) {
+  struct stat st;
+  return stat(HOST_RUNDIR, &st) == 0 && S_ISDIR(st.st_mode) &&
+         st.st_uid == 0 && (st.st_mode & 07777) == HOST_RUNDIR_MODE;
+}
 
 static int resolve(char *buf, size_t cap, int *kind) {
   const char *env = getenv("MAILSLOT_RUNDIR");
@@ -23,7 +36,10 @@ static int resolve(char *buf, size_t cap, int *kind) {
     n = snprintf(buf, cap, "%s", env);
   } else if (geteuid() == 0) {
     *kind = KIND_ROOT;
-    n = snprintf(buf, cap, "/run/mailslot");
+    n = snprintf(buf, cap, HOST_RUNDIR);
+  } else if (host_rundir_usable()) {
+    *kind = KIND_HOST;
+    n = snprintf(buf, cap, HOST_RUNDIR);
   } else if (xdg && xdg[0] == '/') {
     *kind = KIND_XDG;
     n = snprintf(buf, cap, "%s/mailslot", xdg);
@@ -66,9 +82,15 @@ int msl_rundir_open(int create, int *dirfd, char *path, size_t cap) {
     return n;
   if (!dirfd)
     return MSL_ERR_ARG;
-  mode_t mode = kind == KIND_ROOT ? 0755 : 0700;
-  if (create && mkdir(path, mode) != 0 && errno != EEXIST)
-    return errno_err(errno);
+  mode_t mode = kind == KIND_ROOT ? HOST_RUNDIR_MODE : 0700;
+  if (create) {
+    if (mkdir(path, mode) == 0) {
+      if (kind == KIND_ROOT && chmod(path, mode) != 0) /* past the umask */
+        return errno_err(errno);
+    } else if (errno != EEXIST) {
+      return errno_err(errno);
+    }
+  }
   /* O_PATH: writers and info requesters need only search permission on
    * the directory, as documented, not read permission. */
   int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
