@@ -366,9 +366,7 @@ status_counter() {
 listen_start() {
   local n=$1 path=$2 out=$3
   shift 3
-  # umask 0: the daemon may have dropped root and must connect to the slot.
-  hx_bg "$n" sh -c 'umask 0; exec "$@"' sh "$MAILSLOT" listen "$path" --json \
-    "$@" >"$out" 2>>"$out.err" &
+  hx_bg "$n" "$MAILSLOT" listen "$path" --json "$@" >"$out" 2>>"$out.err" &
   LISTEN_PID=$!
   ns_track "$LISTEN_PID"
   wait_for 10 "listener $path in h$n" slot_exists "$n" "$path" "$LISTEN_PID"

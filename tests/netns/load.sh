@@ -23,7 +23,7 @@ daemon_start 2
 dpid=$DAEMON_PID
 
 sink=$(h_dir 2)/sink.out
-hx_bg 2 sh -c 'umask 0; exec "$@"' sh "$FLOOD" slot-sink '\\.\mailslot\load' --idle 5000 --max 150 \
+hx_bg 2 "$FLOOD" slot-sink '\\.\mailslot\load' --idle 5000 --max 150 \
   --expect "$COUNT" >"$sink" 2>"$(h_dir 2)/sink.err" &
 spid=$!
 ns_track "$spid"
