@@ -28,9 +28,20 @@ typedef struct dedupe_ent {
   size_t len;
 } dedupe_ent;
 
+/* A message held for a full slot. */
+typedef struct held {
+  struct held *next;
+  msl_msg_info info;
+  size_t len;
+  uint8_t data[];
+} held;
+
 typedef struct writer_ent {
   msl_handle *h;
   uint64_t last;
+  held *head, *tail; /* FIFO of held messages (head NULL: none) */
+  size_t nheld;
+  uint64_t progress; /* ms: when the backlog last moved (or began) */
   char key[SLOT_KEY_MAX]; /* local path, upper-cased */
 } writer_ent;
 
@@ -44,6 +55,8 @@ struct msl_dgram {
   void *reasm_mem;
   writer_ent w[MSL_DGRAM_WRITERS];
   uint64_t use_seq;
+  size_t held_max, held_bytes_max, held_n, held_bytes;
+  uint64_t stall_ms;
 };
 
 static const uint8_t msbrowse[16] = {0x01, 0x02, '_', '_', 'M', 'S', 'B', 'R',
@@ -86,6 +99,10 @@ int msl_dgram_new(msl_dgram **out, const msl_dgram_config *cfg) {
     goto bad;
   d->window = cfg->dedupe_window_ms ? cfg->dedupe_window_ms
                                     : MSL_DGRAM_DEDUPE_WINDOW_MS;
+  d->held_max = cfg->pending_max ? cfg->pending_max : MSL_DGRAM_PENDING_MAX;
+  d->held_bytes_max =
+      cfg->pending_bytes ? cfg->pending_bytes : MSL_DGRAM_PENDING_BYTES;
+  d->stall_ms = cfg->stall_ms ? cfg->stall_ms : MSL_DGRAM_STALL_MS;
   size_t ms = msl_reasm_mem_size(cfg->reasm);
   if (ms == 0)
     goto bad;
@@ -103,11 +120,35 @@ bad:
   return MSL_ERR_ARG;
 }
 
+/* Frees e's held messages, counting them in *ctr. */
+static void held_drop(msl_dgram *d, writer_ent *e, uint64_t *ctr) {
+  while (e->head) {
+    held *m = e->head;
+    e->head = m->next;
+    d->held_n--;
+    d->held_bytes -= sizeof(*m) + m->len;
+    if (ctr)
+      (*ctr)++;
+    free(m);
+  }
+  e->tail = NULL;
+  e->nheld = 0;
+}
+
+/* Closes e's handle; its held messages are dropped as reader_gone. */
+static void writer_close(msl_dgram *d, writer_ent *e) {
+  held_drop(d, e, &d->c.reader_gone);
+  msl_close(e->h);
+  e->h = NULL;
+}
+
 void msl_dgram_free(msl_dgram *d) {
   if (!d)
     return;
-  for (size_t i = 0; i < MSL_DGRAM_WRITERS; i++)
+  for (size_t i = 0; i < MSL_DGRAM_WRITERS; i++) {
+    held_drop(d, &d->w[i], NULL);
     msl_close(d->w[i].h);
+  }
   free(d->reasm_mem);
   free(d);
 }
@@ -150,7 +191,117 @@ uint64_t msl_dgram_tick(msl_dgram *d, uint64_t now_ms) {
   if (!d)
     return UINT64_MAX;
   msl_reasm_expire(&d->reasm, now_ms);
-  return msl_reasm_next_timeout(&d->reasm, now_ms);
+  uint64_t next = msl_reasm_next_timeout(&d->reasm, now_ms);
+  /* A reader that stopped reading must not hold the others back (the
+   * socket is not read while the backlog is at its cap) for long. */
+  for (size_t i = 0; i < MSL_DGRAM_WRITERS; i++) {
+    writer_ent *e = &d->w[i];
+    if (!e->head)
+      continue;
+    uint64_t end = e->progress + d->stall_ms;
+    if (now_ms >= end) {
+      d->c.stalls++;
+      held_drop(d, e, &d->c.queue_full);
+    } else if (end - now_ms < next) {
+      next = end - now_ms;
+    }
+  }
+  return next;
+}
+
+/* Sends e's held messages in order. Returns 1 while some remain (the slot
+ * is full again), 0 when all went, or a negative msl_err when the handle
+ * failed (closed; what was held is dropped and counted). */
+static int held_flush(msl_dgram *d, writer_ent *e, uint64_t now) {
+  while (e->head) {
+    held *m = e->head;
+    int r = msl_local_send(e->h, m->data, m->len, &m->info, 0);
+    if (r == MSL_ERR_QUEUE_FULL)
+      return 1;
+    if (r == MSL_ERR_NOT_FOUND) {
+      writer_close(d, e);
+      return r;
+    }
+    if (r == 0)
+      d->c.delivered++;
+    else if (r == MSL_ERR_MSG_TOO_BIG)
+      d->c.too_big++;
+    else
+      d->c.deliver_errors++;
+    e->progress = now;
+    e->head = m->next;
+    if (!e->head)
+      e->tail = NULL;
+    e->nheld--;
+    d->held_n--;
+    d->held_bytes -= sizeof(*m) + m->len;
+    free(m);
+  }
+  return 0;
+}
+
+size_t msl_dgram_flush(msl_dgram *d, uint64_t now_ms) {
+  if (!d)
+    return 0;
+  for (size_t i = 0; i < MSL_DGRAM_WRITERS && d->held_n; i++)
+    if (d->w[i].head)
+      (void)held_flush(d, &d->w[i], now_ms);
+  return d->held_n;
+}
+
+size_t msl_dgram_pollfds(const msl_dgram *d, struct pollfd *pf, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; d && pf && i < MSL_DGRAM_WRITERS && n < cap; i++)
+    if (d->w[i].head)
+      pf[n++] = (struct pollfd){msl_fd(d->w[i].h), POLLOUT, 0};
+  return n;
+}
+
+int msl_dgram_backlogged(const msl_dgram *d, size_t batch) {
+  if (!d)
+    return 0;
+  size_t worst = sizeof(held) + MSL_UDP_MAX_PAYLOAD;
+  return d->held_n + batch > d->held_max ||
+         (d->held_bytes_max < batch * worst ||
+          d->held_bytes > d->held_bytes_max - batch * worst);
+}
+
+size_t msl_dgram_pending(const msl_dgram *d, size_t *bytes) {
+  if (bytes)
+    *bytes = d ? d->held_bytes : 0;
+  return d ? d->held_n : 0;
+}
+
+/* Holds a copy of the message behind e's backlog, within the caps. */
+static int hold(msl_dgram *d, writer_ent *e, const msl_smbtr *t,
+                const msl_msg_info *info, uint64_t now) {
+  size_t cost = sizeof(held) + t->data.len;
+  if (d->held_n >= d->held_max || cost > d->held_bytes_max - d->held_bytes) {
+    d->c.queue_full++;
+    return MSL_DGRAM_DROPPED;
+  }
+  held *m = malloc(cost);
+  if (!m) {
+    d->c.deliver_errors++;
+    return MSL_DGRAM_DROPPED;
+  }
+  m->next = NULL;
+  m->info = *info;
+  m->len = t->data.len;
+  if (m->len)
+    memcpy(m->data, t->data.ptr, m->len);
+  if (e->tail)
+    e->tail->next = m;
+  else {
+    e->head = m;
+    e->progress = now;
+  }
+  e->tail = m;
+  e->nheld++;
+  d->held_n++;
+  d->held_bytes += cost;
+  d->c.deferred++;
+  return MSL_DGRAM_HELD;
 }
 
 /* ---- receive ---- */
@@ -188,17 +339,23 @@ static void upper_copy(char *dst, const char *src, size_t n) {
 }
 
 /* The cached writer for key, opening it when absent. Returns the entry or
- * NULL with *err set. */
+ * NULL with *err set. Entries holding messages are never evicted. */
 static writer_ent *writer_get(msl_dgram *d, const char *key, int *err) {
-  writer_ent *victim = &d->w[0];
+  writer_ent *victim = NULL;
   for (size_t i = 0; i < MSL_DGRAM_WRITERS; i++) {
     writer_ent *e = &d->w[i];
     if (e->h && strcmp(e->key, key) == 0) {
       e->last = ++d->use_seq;
       return e;
     }
-    if (!e->h || (victim->h && e->last < victim->last))
+    if (e->head)
+      continue;
+    if (!victim || !e->h || (victim->h && e->last < victim->last))
       victim = e;
+  }
+  if (!victim) {
+    *err = MSL_ERR_QUEUE_FULL; /* every cached slot is backlogged */
+    return NULL;
   }
   msl_handle *h;
   int r = msl_open(key, &h);
@@ -213,7 +370,8 @@ static writer_ent *writer_get(msl_dgram *d, const char *key, int *err) {
   return victim;
 }
 
-static int deliver(msl_dgram *d, const msl_nbdgm *g, const msl_smbtr *t) {
+static int deliver(msl_dgram *d, const msl_nbdgm *g, const msl_smbtr *t,
+                   uint64_t now) {
   char key[SLOT_KEY_MAX];
   size_t nl = t->name.len - MSL_SMBTR_PREFIX_LEN;
   memcpy(key, LOCAL_PREFIX, LOCAL_PREFIX_LEN);
@@ -235,19 +393,32 @@ static int deliver(msl_dgram *d, const msl_nbdgm *g, const msl_smbtr *t) {
   memcpy(info.src_name, g->src.raw, 16);
   memcpy(info.dst_name, g->dst.raw, 16);
   int r = 0;
+  writer_ent *e = NULL;
   /* A cached writer whose reader went away fails with NOT_FOUND, and one
    * opened before the reader was re-created may know an old maximum size:
-   * reopen (a new reader may have taken the name) and try once more. */
+   * reopen (a new reader may have taken the name) and try once more. A
+   * slot with a backlog gets the message behind it, to keep the order. */
   for (int attempt = 0; attempt < 2; attempt++) {
-    writer_ent *e = writer_get(d, key, &r);
+    e = writer_get(d, key, &r);
     if (!e)
       break;
+    if (e->head && (r = held_flush(d, e, now)) != 0) {
+      if (r > 0) {
+        r = MSL_ERR_QUEUE_FULL;
+        break;
+      }
+      e = NULL;
+      continue; /* the reader went away: its backlog is dropped */
+    }
     r = msl_local_send(e->h, t->data.ptr, t->data.len, &info, 0);
     if (r != MSL_ERR_NOT_FOUND && (r != MSL_ERR_MSG_TOO_BIG || attempt))
       break;
     msl_close(e->h);
     e->h = NULL;
+    e = NULL;
   }
+  if (r == MSL_ERR_QUEUE_FULL && e)
+    return hold(d, e, t, &info, now);
   switch (r) {
   case 0:
     d->c.delivered++;
@@ -321,7 +492,7 @@ int msl_dgram_input(msl_dgram *d, const uint8_t *p, size_t len,
       d->c.bad_smb++;
     return MSL_DGRAM_MALFORMED;
   }
-  return deliver(d, &ro.dgm, &t);
+  return deliver(d, &ro.dgm, &t, now_ms);
 }
 
 /* ---- send ---- */
@@ -641,6 +812,11 @@ int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap) {
       {"queue_full", c->queue_full},
       {"too_big", c->too_big},
       {"deliver_errors", c->deliver_errors},
+      {"deferred", c->deferred},
+      {"reader_gone", c->reader_gone},
+      {"stalls", c->stalls},
+      {"pending_messages", d->held_n},
+      {"pending_bytes", d->held_bytes},
       {"sent", c->sent},
       {"send_errors", c->send_errors},
   };

@@ -19,7 +19,22 @@
  *   6. delivered to the local mailslot "\\.\mailslot\" + the name after
  *      "\MAILSLOT\" (case-insensitive, as local names are) with the sender
  *      details (msl_msg_info: header SOURCE_IP/SOURCE_PORT, source and
- *      destination names, MSG_TYPE). Never blocks: a full slot is a drop.
+ *      destination names, MSG_TYPE). Never blocks: when the slot's queue
+ *      is full the message is held (below) instead.
+ *
+ * Backpressure (a reader slower than the network): a message that finds
+ * its slot full is kept in a per-slot FIFO in the service; later messages
+ * for that slot queue behind it (per-sender order kept), other slots are
+ * unaffected. Bounded by global caps on messages and bytes
+ * (msl_dgram_config.pending_max / pending_bytes). The caller polls each
+ * backlogged slot for POLLOUT (msl_dgram_pollfds) and calls
+ * msl_dgram_flush when one is writable; while msl_dgram_backlogged says
+ * the caps are near it stops reading its UDP socket, so the excess is
+ * dropped -- and counted -- by the kernel (SO_RXQ_OVFL, RcvbufErrors), not
+ * here. A slot whose reader went away loses its held messages
+ * (reader_gone); one that makes no progress for stall_ms loses them too
+ * (queue_full, stalls), so a stuck reader delays the others for at most
+ * that long.
  *
  * Our names (DIRECT_UNIQUE and DIRECT_GROUP are both accepted for every
  * one, MS-MAIL <13>; Samba sends 0x11 to unique names):
@@ -36,6 +51,7 @@
 #ifndef MSL_DGRAM_SERVICE_H
 #define MSL_DGRAM_SERVICE_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +66,11 @@
 #define MSL_DGRAM_DEDUPE_WINDOW_MS 1000
 #define MSL_DGRAM_WRITERS 64 /* open local writer handles kept */
 #define MSL_DGRAM_NAMES_MAX 8
+/* Held messages (backpressure): caps on count and on bytes (message +
+ * bookkeeping), and how long a backlogged slot may make no progress. */
+#define MSL_DGRAM_PENDING_MAX 16384
+#define MSL_DGRAM_PENDING_BYTES (4u << 20)
+#define MSL_DGRAM_STALL_MS 5000
 
 /* msl_dgram_config.names */
 enum {
@@ -65,6 +86,9 @@ typedef struct msl_dgram_config {
   unsigned names;        /* MSL_DGRAM_N_* */
   uint32_t dedupe_window_ms; /* 0: MSL_DGRAM_DEDUPE_WINDOW_MS */
   const msl_reasm_limits *reasm; /* NULL: msl_reasm_limits_default */
+  size_t pending_max;    /* 0: MSL_DGRAM_PENDING_MAX messages held */
+  size_t pending_bytes;  /* 0: MSL_DGRAM_PENDING_BYTES */
+  uint32_t stall_ms;     /* 0: MSL_DGRAM_STALL_MS */
 } msl_dgram_config;
 
 /* Every counter only grows. */
@@ -83,9 +107,14 @@ typedef struct msl_dgram_counters {
   uint64_t fragments;       /* fragments received (F/M/offset not single) */
   uint64_t reassembled;     /* datagrams completed from fragments */
   uint64_t reasm_dropped;   /* fragments refused by the reassembler */
-  uint64_t queue_full;      /* the local mailslot's queue was full */
+  uint64_t queue_full;      /* dropped for a full slot: held-message caps
+                               reached, or held too long (stall) */
   uint64_t too_big;         /* over the local mailslot's maximum size */
   uint64_t deliver_errors;  /* other local delivery failures */
+  uint64_t deferred;        /* messages held because their slot was full
+                               (each later delivered or dropped) */
+  uint64_t reader_gone;     /* held messages dropped: the reader closed */
+  uint64_t stalls;          /* backlogged slots dropped after stall_ms */
   uint64_t sent;            /* UDP datagrams sent */
   uint64_t send_errors;     /* UDP sends that failed */
 } msl_dgram_counters;
@@ -100,7 +129,9 @@ enum msl_dgram_verdict {
   MSL_DGRAM_MALFORMED,    /* any bad_* / not_mailslot counter */
   MSL_DGRAM_IGNORED,      /* other_type */
   MSL_DGRAM_REASM_DROP,
-  MSL_DGRAM_DROPPED,      /* local queue full, too big, other error */
+  MSL_DGRAM_DROPPED,      /* held-message caps, too big, other error */
+  MSL_DGRAM_HELD,         /* slot full: held, delivered later (or counted
+                             as dropped) */
 };
 
 typedef struct msl_dgram msl_dgram;
@@ -128,9 +159,31 @@ int msl_dgram_input(msl_dgram *d, const uint8_t *p, size_t len,
 /** Counts a payload the socket layer rejected (truncated by the kernel). */
 void msl_dgram_count_bad_udp(msl_dgram *d);
 
-/** Expires pending fragments; returns ms until the next expiry (UINT64_MAX:
- *  none pending). */
+/** Expires pending fragments and drops the held messages of slots stalled
+ *  for stall_ms; returns ms until the next expiry (UINT64_MAX: none). */
 uint64_t msl_dgram_tick(msl_dgram *d, uint64_t now_ms);
+
+/**
+ * Fills pf[0..) with one {fd, POLLOUT} per slot that holds messages (at
+ * most MSL_DGRAM_WRITERS; cap entries at most). Returns the number filled.
+ */
+size_t msl_dgram_pollfds(const msl_dgram *d, struct pollfd *pf, size_t cap);
+
+/**
+ * Sends held messages, in order, to every backlogged slot until each is
+ * empty or full again. Never blocks. Returns the messages still held.
+ */
+size_t msl_dgram_flush(msl_dgram *d, uint64_t now_ms);
+
+/**
+ * 1 when batch more received datagrams might not fit the held-message
+ * caps (each counted at its worst, a 65,507-byte message): the caller
+ * should stop reading its socket until a flush or tick makes room.
+ */
+int msl_dgram_backlogged(const msl_dgram *d, size_t batch);
+
+/** Messages and bytes currently held (gauges, not counters). */
+size_t msl_dgram_pending(const msl_dgram *d, size_t *bytes);
 
 /** 1 when n is one of our names (see above). */
 int msl_dgram_is_ours(const msl_dgram *d, const msl_nbname *n);

@@ -417,6 +417,10 @@ static int own_broadcast(const msl_service *s, const msl_udp_msg *m) {
 
 static void receive(msl_service *s) {
   for (int round = 0; round < RX_ROUNDS; round++) {
+    /* Backpressure: while held messages are near their caps, leave the
+     * datagrams in the socket (the kernel drops and counts the excess). */
+    if (msl_dgram_backlogged(s->dg, MSL_SERVICE_BATCH))
+      return;
     int n = msl_udp_recv(&s->udp, s->msgs, MSL_SERVICE_BATCH);
     if (n <= 0)
       return;
@@ -450,16 +454,20 @@ static void forward(msl_service *s, size_t i) {
 }
 
 int msl_service_run(msl_service *s) {
-  struct pollfd pf[3 + MSL_SERVICE_CONNS_MAX + MSL_SERVICE_REMOTES_MAX];
+  struct pollfd pf[3 + MSL_SERVICE_CONNS_MAX + MSL_SERVICE_REMOTES_MAX +
+                   MSL_DGRAM_WRITERS];
   int rc = 0;
   if (!s)
     return MSL_ERR_ARG;
   for (;;) {
     uint64_t now = now_ms();
     uint64_t wait = msl_dgram_tick(s->dg, now);
-    size_t n = 0, c0, r0;
+    size_t n = 0, c0, r0, h0;
+    /* Not read while held messages are at their caps: a flush (a slot
+     * turning writable) or a stall (tick) makes room. */
+    int paused = msl_dgram_backlogged(s->dg, MSL_SERVICE_BATCH);
     pf[n++] = (struct pollfd){s->stop_fd, POLLIN, 0};
-    pf[n++] = (struct pollfd){s->udp.fd, POLLIN, 0};
+    pf[n++] = (struct pollfd){paused ? -1 : s->udp.fd, POLLIN, 0};
     pf[n++] = (struct pollfd){s->ctl.fd, POLLIN, 0}; /* -1: ignored */
     c0 = n;
     for (size_t i = 0; i < s->nconns; i++) {
@@ -473,6 +481,8 @@ int msl_service_run(msl_service *s) {
     r0 = n;
     for (size_t i = 0; i < s->nrem; i++)
       pf[n++] = (struct pollfd){s->rem[i].fd, POLLIN, 0};
+    h0 = n;
+    n += msl_dgram_pollfds(s->dg, pf + n, MSL_DGRAM_WRITERS);
     int to = wait > 60000 ? 60000 : (int)wait;
     int pr = poll(pf, n, to);
     if (pr < 0) {
@@ -485,6 +495,11 @@ int msl_service_run(msl_service *s) {
       break;
     pthread_mutex_lock(&s->mu);
     now = now_ms();
+    for (size_t i = h0; i < n; i++)
+      if (pf[i].revents) {
+        msl_dgram_flush(s->dg, now);
+        break;
+      }
     if (pf[1].revents)
       receive(s);
     /* Walk backwards: handled entries are swapped with the last one. */
