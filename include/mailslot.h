@@ -290,6 +290,7 @@ typedef struct msl_service msl_service;
 #define MSL_SERVICE_SERVER 0x2u     /* also receive for HOST<20> */
 #define MSL_SERVICE_NO_BROWSER 0x4u /* not WG<1D>/<1E>/__MSBROWSE__ */
 #define MSL_SERVICE_NO_CTL 0x8u     /* no control socket (mailslotd.ctl) */
+#define MSL_SERVICE_NO_ANNOUNCE 0x100u /* no host announcements (BROWSE) */
 
 typedef struct msl_service_config {
   const char *name;      /* NetBIOS computer name; NULL: the host name */
@@ -299,12 +300,15 @@ typedef struct msl_service_config {
                                     IPv4 interface but loopback */
   size_t n_interfaces;
   uint16_t dgram_port; /* 0: 138 */
-  uint16_t name_port;  /* 0: 137 (reserved for the name service) */
+  uint16_t name_port;  /* name service port (mailslotd: 137); 0: no name
+                          service (embedded mode's default) */
   unsigned flags;      /* MSL_SERVICE_* */
   int log_level;       /* 0 errors, 1 warnings, 2 info, 3 debug */
   /* Log sink (NULL: none). Called from the service thread. */
   void (*log)(void *user, int level, const char *msg);
   void *log_user;
+  const char *comment; /* host announcement comment; NULL: none */
+  const char *wins;    /* WINS server (IPv4) for name queries; NULL: none */
 } msl_service_config;
 
 /** Fills *cfg with the defaults (always call it first: fields may be

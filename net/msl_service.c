@@ -14,10 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msl_announce.h"
 #include "msl_ctl.h"
 #include "msl_dgram_service.h"
 #include "msl_ifaces.h"
 #include "msl_lhdr.h"
+#include "msl_name_service.h"
 #include "msl_udp.h"
 
 #define CONN_TIMEOUT_MS 2000
@@ -59,6 +61,9 @@ struct msl_service {
   msl_udp_msg msgs[MSL_SERVICE_BATCH];
   uint64_t synced_sent, synced_err;
   uint64_t ctl_requests, ctl_refused, send_rejected, own_broadcasts;
+  msl_announce ann; /* host announcements (net/msl_announce.h) */
+  int have_ann;
+  msl_ns_svc *nss; /* name service, UDP 137 (net/msl_name_service.h) */
 };
 
 static uint64_t now_ms(void) {
@@ -178,12 +183,27 @@ int msl_service_new(const msl_service_config *cfg, msl_service **out) {
     s->msgs[i].buf = s->rx + i * RX_BUF;
     s->msgs[i].cap = RX_BUF;
   }
+  /* Names first: the control socket (readiness) follows registration. */
+  if (cfg->name_port &&
+      (r = msl_ns_svc_open(
+           &s->nss, cfg->name_port, s->name, s->wg, s->scope,
+           (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_NS_MESSENGER : 0) |
+               (cfg->flags & MSL_SERVICE_SERVER ? MSL_NS_SERVER : 0),
+           &s->ifs, cfg->wins, cfg->log, cfg->log_user, now_ms())) < 0) {
+    slog(s, MSL_LOG_ERR, "name service on UDP %u: %s", cfg->name_port,
+         msl_strerror(r));
+    goto fail;
+  }
   if (!(cfg->flags & MSL_SERVICE_NO_CTL) && (r = msl_ctl_listen(&s->ctl)) < 0) {
     slog(s, MSL_LOG_ERR, "control socket %s/%s: %s", s->ctl.dir, MSL_CTL_NAME,
          r == MSL_ERR_EXISTS ? "another mailslotd is running there"
                              : msl_strerror(r));
     goto fail;
   }
+  if (!(cfg->flags & MSL_SERVICE_NO_ANNOUNCE))
+    s->have_ann = msl_announce_init(&s->ann, s->name, s->wg, s->scope,
+                                    cfg->comment, s->udp.port, 0,
+                                    now_ms()) == 0;
   slog(s, MSL_LOG_INFO, "%s<00> workgroup %s, UDP %u, %zu interface(s)",
        s->name, s->wg, s->udp.port, s->ifs.n);
   *out = s;
@@ -200,6 +220,7 @@ void msl_service_free(msl_service *s) {
     close(s->conns[i].fd);
   for (size_t i = 0; i < s->nrem; i++)
     close(s->rem[i].fd);
+  msl_ns_svc_close(s->nss); /* releases our names */
   msl_ctl_close(&s->ctl);
   if (s->have_snd)
     msl_dgram_sender_free(&s->snd);
@@ -246,6 +267,11 @@ static int format_status(msl_service *s, char *buf, size_t cap) {
                    (unsigned long long)s->ctl_refused);
   if (m < 0 || (size_t)m >= cap - (size_t)n)
     return MSL_ERR_OVERFLOW;
+  if (s->nss) {
+    int k = msl_ns_format_counters(msl_ns_svc_ns(s->nss), buf + n + m,
+                                   cap - (size_t)(n + m));
+    return k < 0 ? k : n + m + k;
+  }
   return n + m;
 }
 
@@ -263,6 +289,14 @@ static int own_name_resolver(void *user, const char *name, const char *scope,
     return MSL_ERR_NOT_FOUND;
   *ip = s->ifs.n ? s->ifs.v[0].addr : 0x7f000001u;
   return 0;
+}
+
+/* With the name service: NetBIOS resolution of HOST<00> (cache, WINS,
+ * broadcast query). */
+static int ns_resolver(void *user, const char *name, const char *scope,
+                       uint32_t *ip) {
+  const msl_service *s = user;
+  return msl_ns_svc_resolve(s->nss, name, MSL_NB_WORKSTATION, scope, ip, NULL);
 }
 
 static void reply(int fd, const char *text, size_t len) {
@@ -316,6 +350,15 @@ static void handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
       reply(cfd, out, (size_t)n + 3);
     goto done;
   }
+  if (len > 8 && memcmp(req, "resolve ", 8) == 0) {
+    b[len < FW_BUF - 1 ? len : FW_BUF - 1] = '\0';
+    int n = msl_ns_ctl_resolve(s->nss, req + 8, out, sizeof(out));
+    if (n < 0)
+      reply_err(cfd, n);
+    else
+      reply(cfd, out, (size_t)n);
+    goto done;
+  }
   int is_open = len > 5 && memcmp(req, "open ", 5) == 0;
   int is_send = len > 5 && memcmp(req, "send ", 5) == 0;
   if ((!is_open && !is_send) || (is_open && pass < 0)) {
@@ -327,7 +370,7 @@ static void handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
   if (r == 0)
     r = msl_dgram_dest_resolve(&dest, path, s->wg, s->scope, s->udp.port,
                                (flags & MSL_OPEN_FRAGMENT) != 0,
-                               own_name_resolver, s);
+                               s->nss ? ns_resolver : own_name_resolver, s);
   if (r == 0 && dest.group && s->ifs.n == 0)
     r = MSL_ERR_NOT_FOUND;
   if (r < 0) {
@@ -431,8 +474,11 @@ static void receive(msl_service *s) {
         s->own_broadcasts++;
       else if (m->truncated)
         msl_dgram_count_bad_udp(s->dg);
-      else
+      else {
+        if (s->have_ann)
+          msl_announce_input(&s->ann, m->buf, m->len, now);
         msl_dgram_input(s->dg, m->buf, m->len, m->src_ip, m->src_port, now);
+      }
     }
     if (n < MSL_SERVICE_BATCH)
       return;
@@ -454,7 +500,7 @@ static void forward(msl_service *s, size_t i) {
 }
 
 int msl_service_run(msl_service *s) {
-  struct pollfd pf[3 + MSL_SERVICE_CONNS_MAX + MSL_SERVICE_REMOTES_MAX +
+  struct pollfd pf[4 + MSL_SERVICE_CONNS_MAX + MSL_SERVICE_REMOTES_MAX +
                    MSL_DGRAM_WRITERS];
   int rc = 0;
   if (!s)
@@ -462,6 +508,20 @@ int msl_service_run(msl_service *s) {
   for (;;) {
     uint64_t now = now_ms();
     uint64_t wait = msl_dgram_tick(s->dg, now);
+    if (s->nss) {
+      uint64_t w = msl_ns_svc_tick(s->nss, now);
+      if (w < wait)
+        wait = w;
+      if (msl_ns_svc_conflict(s->nss)) {
+        rc = MSL_ERR_EXISTS; /* another node owns our name: stop */
+        break;
+      }
+    }
+    if (s->have_ann && s->ifs.n) {
+      uint64_t w = msl_announce_tick(&s->ann, &s->snd, now);
+      if (w < wait)
+        wait = w;
+    }
     size_t n = 0, c0, r0, h0;
     /* Not read while held messages are at their caps: a flush (a slot
      * turning writable) or a stall (tick) makes room. */
@@ -469,6 +529,7 @@ int msl_service_run(msl_service *s) {
     pf[n++] = (struct pollfd){s->stop_fd, POLLIN, 0};
     pf[n++] = (struct pollfd){paused ? -1 : s->udp.fd, POLLIN, 0};
     pf[n++] = (struct pollfd){s->ctl.fd, POLLIN, 0}; /* -1: ignored */
+    pf[n++] = (struct pollfd){msl_ns_svc_fd(s->nss), POLLIN, 0};
     c0 = n;
     for (size_t i = 0; i < s->nconns; i++) {
       pf[n++] = (struct pollfd){s->conns[i].fd, POLLIN, 0};
@@ -500,6 +561,8 @@ int msl_service_run(msl_service *s) {
         msl_dgram_flush(s->dg, now);
         break;
       }
+    if (pf[3].revents)
+      msl_ns_svc_receive(s->nss, now);
     if (pf[1].revents)
       receive(s);
     /* Walk backwards: handled entries are swapped with the last one. */

@@ -17,5 +17,9 @@ int cmd_sniff(int argc, char **argv);
 int cmd_listen(int argc, char **argv); /* cmd_local.c */
 int cmd_send(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_resolve(int argc, char **argv); /* cmd_nbt.c */
+int cmd_nbstat(int argc, char **argv);
+int cmd_browse(int argc, char **argv); /* cmd_browse.c */
+int cmd_dc_ping(int argc, char **argv);
 
 #endif /* MSL_TOOLS_CMD_H */

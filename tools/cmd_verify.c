@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "cmd.h"
-#include "pcap_walk.h"
+#include "msl_capture.h"
 #include "msl_proto.h"
 
 struct tally {
@@ -80,16 +80,16 @@ static void verify_payload(struct tally *t, unsigned long frame,
   }
 }
 
-static void verify_datagram(struct tally *t, const struct walk_pkt *pkt) {
+static void verify_datagram(struct tally *t, const msl_capture_pkt *pkt) {
   msl_nbdgm d;
   msl_smbtr s;
   t->dgm++;
-  int rc = msl_nbdgm_decode(&d, pkt->payload, pkt->len);
+  int rc = msl_nbdgm_decode(&d, pkt->payload, pkt->plen);
   if (rc)
     return report_error(t, pkt->frame, "datagram", rc);
   compare(t, pkt->frame, "datagram",
           msl_nbdgm_encode(&d, scratch, sizeof scratch), pkt->payload,
-          pkt->len);
+          pkt->plen);
   if (d.type < MSL_NBDGM_DIRECT_UNIQUE || d.type > MSL_NBDGM_BROADCAST)
     return;
   rc = msl_smbtr_decode(&s, d.data.ptr, d.data.len);
@@ -101,23 +101,41 @@ static void verify_datagram(struct tally *t, const struct walk_pkt *pkt) {
   verify_payload(t, pkt->frame, &s);
 }
 
-static void verify_nbns(struct tally *t, const struct walk_pkt *pkt) {
+static void verify_nbns(struct tally *t, const msl_capture_pkt *pkt) {
   msl_nbns n;
   t->nbns++;
-  int rc = msl_nbns_decode(&n, pkt->payload, pkt->len);
+  int rc = msl_nbns_decode(&n, pkt->payload, pkt->plen);
   if (rc)
     return report_error(t, pkt->frame, "name service", rc);
   compare(t, pkt->frame, "name service",
-          msl_nbns_encode(&n, scratch, sizeof scratch), pkt->payload, pkt->len);
+          msl_nbns_encode(&n, scratch, sizeof scratch), pkt->payload, pkt->plen);
 }
 
-static int on_packet(const struct walk_pkt *pkt, void *user) {
-  struct tally *t = user;
+static void on_packet(struct tally *t, const msl_capture_pkt *pkt) {
   if (pkt->sport == 138 || pkt->dport == 138)
     verify_datagram(t, pkt);
   else if (pkt->sport == 137 || pkt->dport == 137)
     verify_nbns(t, pkt);
-  return 0;
+}
+
+/* Walks one capture file; 0, or -1 when it cannot be read to its end. */
+static int verify_file(struct tally *t, const char *path) {
+  char errbuf[MSL_CAPTURE_ERRBUF_SIZE];
+  msl_capture_opts opts;
+  msl_capture_opts_default(&opts);
+  msl_capture *c = msl_capture_open_file(path, &opts, errbuf);
+  if (!c) {
+    fprintf(stderr, "mailslot verify: %s\n", errbuf);
+    return -1;
+  }
+  msl_capture_pkt pkt;
+  int rc;
+  while ((rc = msl_capture_next(c, &pkt)) == 1)
+    on_packet(t, &pkt);
+  if (rc < 0)
+    fprintf(stderr, "mailslot verify: %s: %s\n", path, msl_capture_error(c));
+  msl_capture_close(c);
+  return rc < 0 ? -1 : 0;
 }
 
 static void usage(FILE *out) {
@@ -146,7 +164,7 @@ int cmd_verify(int argc, char **argv) {
     const char *base = strrchr(argv[i], '/');
     printf("%s\n", base ? base + 1 : argv[i]);
     files++;
-    if (pcap_walk(argv[i], on_packet, &t) != 0) {
+    if (verify_file(&t, argv[i]) != 0) {
       status = EXIT_INPUT;
       continue;
     }

@@ -20,6 +20,10 @@ static const struct command commands[] = {
     {"listen", cmd_listen, "create a local mailslot and print its messages"},
     {"send", cmd_send, "write one message to a mailslot"},
     {"info", cmd_info, "show a local mailslot's settings"},
+    {"resolve", cmd_resolve, "resolve a NetBIOS name by broadcast query"},
+    {"nbstat", cmd_nbstat, "show a host's NetBIOS name table and MAC"},
+    {"browse", cmd_browse, "list hosts and workgroups (browser)"},
+    {"dc-ping", cmd_dc_ping, "find a domain's controllers (netlogon ping)"},
 };
 
 static void usage(FILE *out) {

@@ -62,9 +62,12 @@ static void usage(FILE *f) {
           "                     (default: every up IPv4 interface but lo)\n"
           "  --scope ID         NetBIOS scope ID (default: none)\n"
           "  --dgram-port N     datagram service port (default: 138)\n"
-          "  --name-port N      name service port (default: 137; reserved)\n"
+          "  --name-port N      name service port (default: 137)\n"
+          "  --wins IP          WINS server asked before broadcast queries\n"
           "  --messenger        also receive for NAME<03>\n"
           "  --server           also receive for NAME<20>\n"
+          "  --no-announce      send no host announcements (BROWSE)\n"
+          "  --comment TEXT     host announcement comment (<= 42 chars)\n"
           "  --foreground       stay in the foreground, log to stderr\n"
           "  --log-level L      error, warning, info or debug (or 0-3)\n"
           "  --user USER        run as USER after binding (default: nobody)\n"
@@ -106,7 +109,8 @@ static int parse_level(const char *s) {
 
 enum {
   O_NAME = 256, O_WG, O_IF, O_SCOPE, O_DPORT, O_NPORT, O_FG, O_LEVEL, O_USER,
-  O_NODROP, O_CONFIG, O_STATUS, O_MESSENGER, O_SERVER, O_HELP, O_VERSION
+  O_NODROP, O_CONFIG, O_STATUS, O_MESSENGER, O_SERVER, O_HELP, O_VERSION,
+  O_NOANN, O_COMMENT, O_WINS
 };
 
 static const struct option long_opts[] = {
@@ -126,6 +130,9 @@ static const struct option long_opts[] = {
     {"server", no_argument, NULL, O_SERVER},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
+    {"no-announce", no_argument, NULL, O_NOANN},
+    {"comment", required_argument, NULL, O_COMMENT},
+    {"wins", required_argument, NULL, O_WINS},
     {NULL, 0, NULL, 0}};
 
 static int read_config(opts *o, const char *file);
@@ -166,6 +173,9 @@ static int apply(opts *o, int id, const char *arg) {
   case O_STATUS: o->status = 1; break;
   case O_MESSENGER: o->cfg.flags |= MSL_SERVICE_MESSENGER; break;
   case O_SERVER: o->cfg.flags |= MSL_SERVICE_SERVER; break;
+  case O_NOANN: o->cfg.flags |= MSL_SERVICE_NO_ANNOUNCE; break;
+  case O_COMMENT: o->cfg.comment = arg; break;
+  case O_WINS: o->cfg.wins = arg; break;
   case O_HELP: usage(stdout); return 1;
   case O_VERSION: printf("mailslotd %s\n", msl_version()); return 1;
   default: return -1;
@@ -280,6 +290,7 @@ int main(int argc, char **argv) {
   memset(&o, 0, sizeof(o));
   msl_service_config_init(&o.cfg);
   o.cfg.log_level = MSL_LOG_INFO;
+  o.cfg.name_port = 137; /* the daemon runs the name service */
   while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
     int r = apply(&o, c == 'h' ? O_HELP : c, optarg);
     if (r > 0 || r < 0 || c == '?') {
@@ -347,5 +358,6 @@ int main(int argc, char **argv) {
   free_opts(&o);
   if (o.cfg.log_level >= MSL_LOG_INFO)
     log_sink(NULL, MSL_LOG_INFO, "stopped");
-  return r < 0 ? 1 : 0;
+  /* 3: another node owns our unique name (name conflict, logged). */
+  return r == MSL_ERR_EXISTS ? 3 : r < 0 ? 1 : 0;
 }

@@ -1,0 +1,675 @@
+/* The B-node name service (see msl_name_service.h). */
+#define _GNU_SOURCE
+#include "msl_name_service.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msl_ifaces.h"
+#include "msl_udp.h"
+
+#define PKT_MAX 1024
+
+static void nlog(const msl_ns *ns, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void nlog(const msl_ns *ns, int level, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  if (!ns->cfg.log)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  ns->cfg.log(ns->cfg.log_user, level, msg);
+}
+
+static uint16_t peer_port(const msl_ns *ns) {
+  return ns->cfg.port ? ns->cfg.port : MSL_NBNS_PORT;
+}
+
+static void emit(msl_ns *ns, const msl_nbns *m, uint32_t dst, uint16_t port,
+                 uint32_t src, unsigned ifindex) {
+  uint8_t buf[PKT_MAX];
+  int n = msl_nbns_encode(m, buf, sizeof(buf));
+  if (n < 0 || ns->cfg.send(ns->cfg.user, buf, (size_t)n, dst, port, src,
+                            ifindex) < 0) {
+    ns->c.send_errors++;
+    return;
+  }
+  ns->c.sent++;
+}
+
+/* The interface facing peer (its subnet), else the first one. */
+static const msl_ns_iface *iface_for(const msl_ns *ns, uint32_t peer) {
+  for (size_t i = 0; i < ns->cfg.n_ifs; i++)
+    if (((ns->ifs[i].addr ^ peer) & ns->ifs[i].mask) == 0)
+      return &ns->ifs[i];
+  return ns->cfg.n_ifs ? &ns->ifs[0] : NULL;
+}
+
+static uint16_t nb_flags_of(const msl_ns_name *n) {
+  return (uint16_t)((n->group ? MSL_NBNS_NB_G : 0) | MSL_NBNS_ONT_B);
+}
+
+static int add_name(msl_ns *ns, const char *text, uint8_t suffix, int group) {
+  msl_ns_name *n = &ns->names[ns->n_names];
+  if (msl_nbname_make(&n->nb, text, suffix, ns->cfg.scope) != 0)
+    return MSL_ERR_NAME;
+  n->group = group;
+  ns->n_names++;
+  return 0;
+}
+
+int msl_ns_init(msl_ns *ns, const msl_ns_config *cfg, uint16_t trn_seed) {
+  if (!ns || !cfg || !cfg->send || !cfg->name || !cfg->workgroup ||
+      cfg->n_ifs > MSL_NS_MAX_IFS || (cfg->n_ifs && !cfg->ifs))
+    return MSL_ERR_ARG;
+  memset(ns, 0, sizeof(*ns));
+  ns->cfg = *cfg;
+  if (cfg->n_ifs)
+    memcpy(ns->ifs, cfg->ifs, cfg->n_ifs * sizeof(*ns->ifs));
+  ns->cfg.ifs = ns->ifs;
+  ns->trn_id = trn_seed;
+  if (add_name(ns, cfg->name, MSL_NB_WORKSTATION, 0) < 0 ||
+      add_name(ns, cfg->workgroup, MSL_NB_WORKSTATION, 1) < 0 ||
+      ((cfg->flags & MSL_NS_MESSENGER) &&
+       add_name(ns, cfg->name, MSL_NB_MESSENGER, 0) < 0) ||
+      ((cfg->flags & MSL_NS_SERVER) &&
+       add_name(ns, cfg->name, MSL_NB_SERVER, 0) < 0))
+    return MSL_ERR_NAME;
+  ns->cfg.name = ns->cfg.workgroup = ns->cfg.scope = NULL; /* not kept */
+  return 0;
+}
+
+/* One registration round (request or overwrite demand) for every name on
+ * every interface. Each name has its own TRN_ID (trn_id + index), the same
+ * in the retransmissions, so a defence names the request it refuses. */
+static void registration_round(msl_ns *ns, int overwrite) {
+  msl_nbns m;
+  for (size_t i = 0; i < ns->n_names; i++) {
+    uint16_t id = (uint16_t)(ns->trn_id + i);
+    for (size_t k = 0; k < ns->cfg.n_ifs; k++) {
+      const msl_ns_iface *f = &ns->ifs[k];
+      if ((overwrite ? msl_nbns_build_overwrite(
+                           &m, id, &ns->names[i].nb,
+                           nb_flags_of(&ns->names[i]), f->addr,
+                           MSL_NBNS_TTL_WINDOWS)
+                     : msl_nbns_build_registration(
+                           &m, id, &ns->names[i].nb,
+                           nb_flags_of(&ns->names[i]), f->addr,
+                           MSL_NBNS_TTL_WINDOWS, 1)) != 0)
+        continue;
+      emit(ns, &m, f->bcast, peer_port(ns), f->addr, f->ifindex);
+      if (overwrite)
+        ns->c.overwrites_sent++;
+      else
+        ns->c.registrations_sent++;
+    }
+  }
+}
+
+void msl_ns_start(msl_ns *ns, uint64_t now) {
+  if (!ns || ns->state != MSL_NS_IDLE)
+    return;
+  ns->state = MSL_NS_REGISTERING;
+  ns->step = 1;
+  ns->next = now + MSL_NS_RETRY_MS;
+  registration_round(ns, 0);
+}
+
+uint64_t msl_ns_tick(msl_ns *ns, uint64_t now) {
+  if (!ns || ns->state != MSL_NS_REGISTERING)
+    return UINT64_MAX;
+  if (now < ns->next)
+    return ns->next - now;
+  if (ns->step < MSL_NS_RETRY_COUNT) {
+    ns->step++;
+    ns->next = now + MSL_NS_RETRY_MS;
+    registration_round(ns, 0);
+    return MSL_NS_RETRY_MS;
+  }
+  /* Nobody defended within the last retry timeout: the names are ours. */
+  registration_round(ns, 1);
+  ns->state = MSL_NS_REGISTERED;
+  for (size_t i = 0; i < ns->n_names; i++) {
+    char b[MSL_NBNAME_FMT_MAX];
+    msl_nbname_format(&ns->names[i].nb, b, sizeof(b));
+    nlog(ns, 2, "registered %s (%s)", b, ns->names[i].group ? "group"
+                                                            : "unique");
+  }
+  return UINT64_MAX;
+}
+
+static int find_name(const msl_ns *ns, const msl_nbname *n) {
+  for (size_t i = 0; i < ns->n_names; i++)
+    if (msl_nbname_equal(&ns->names[i].nb, n))
+      return (int)i;
+  return -1;
+}
+
+int msl_ns_is_ours(const msl_ns *ns, const msl_nbname *name) {
+  return ns && name && find_name(ns, name) >= 0;
+}
+
+static int is_own_addr(const msl_ns *ns, uint32_t ip) {
+  for (size_t i = 0; i < ns->cfg.n_ifs; i++)
+    if (ns->ifs[i].addr == ip)
+      return 1;
+  return 0;
+}
+
+/* "*" padded with NULs, any scope of ours [RFC 1002 §4.2.17]. */
+static int is_wildcard(const msl_ns *ns, const msl_nbname *n) {
+  msl_nbname w;
+  return msl_nbname_make(&w, "*", 0, ns->names[0].nb.scope) == 0 &&
+         msl_nbname_equal(&w, n);
+}
+
+static void answer_query(msl_ns *ns, const msl_nbns *q, int idx,
+                         uint32_t src_ip, uint16_t src_port) {
+  const msl_ns_iface *f = iface_for(ns, src_ip);
+  msl_nbns m;
+  msl_nbns_nb e;
+  if (!f)
+    return;
+  e.flags = nb_flags_of(&ns->names[idx]);
+  e.addr = f->addr;
+  if (msl_nbns_build_query_response(&m, q->trn_id, &q->qd[0].name.nb,
+                                    MSL_NBNS_TTL_WINDOWS, &e, 1) != 0)
+    return;
+  emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
+  ns->c.queries_answered++;
+}
+
+static void answer_node_status(msl_ns *ns, const msl_nbns *q, uint32_t src_ip,
+                               uint16_t src_port) {
+  const msl_ns_iface *f = iface_for(ns, src_ip);
+  msl_nbns_node_name names[MSL_NS_MAX_NAMES];
+  msl_nbns_stats st;
+  msl_nbns m;
+  if (!f)
+    return;
+  for (size_t i = 0; i < ns->n_names; i++) {
+    memcpy(names[i].name, ns->names[i].nb.raw, MSL_NBNAME_RAW_LEN);
+    names[i].flags = (uint16_t)(nb_flags_of(&ns->names[i]) |
+                                MSL_NBNS_NAME_ACT);
+  }
+  memset(&st, 0, sizeof(st));
+  memcpy(st.unit_id, f->mac, sizeof(st.unit_id));
+  if (msl_nbns_build_node_status_response(&m, q->trn_id, &q->qd[0].name.nb,
+                                          names, ns->n_names, &st) != 0)
+    return;
+  emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
+  ns->c.node_status_answered++;
+}
+
+/* Someone registers (or overwrites) a name: defend a registered unique
+ * name of ours with a unicast negative response [RFC 1002 §5.1.1.5]. */
+static void defend(msl_ns *ns, const msl_nbns *q, int idx, uint32_t src_ip,
+                   uint16_t src_port) {
+  const msl_ns_iface *f = iface_for(ns, src_ip);
+  msl_nbns m;
+  char b[MSL_NBNAME_FMT_MAX];
+  if (!f || ns->names[idx].group || ns->state != MSL_NS_REGISTERED)
+    return;
+  if (q->arcount && q->ar[0].nb_count && (q->ar[0].nb_first.flags &
+                                          MSL_NBNS_NB_G))
+    return; /* a group registration does not take our unique name... */
+  if (msl_nbns_build_registration_response(
+          &m, q->trn_id, &ns->names[idx].nb, MSL_NBNS_RC_ACT,
+          nb_flags_of(&ns->names[idx]), f->addr, 0) != 0)
+    return;
+  emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
+  ns->c.defended++;
+  msl_nbname_format(&ns->names[idx].nb, b, sizeof(b));
+  nlog(ns, 1, "defended %s against %u.%u.%u.%u", b, src_ip >> 24,
+       (src_ip >> 16) & 255, (src_ip >> 8) & 255, src_ip & 255);
+}
+
+static void conflict(msl_ns *ns, int idx, uint32_t by) {
+  ns->state = MSL_NS_CONFLICT;
+  ns->c.conflicts++;
+  ns->conflict_by = by;
+  msl_nbname_format(&ns->names[idx].nb, ns->conflict_name,
+                    sizeof(ns->conflict_name));
+  nlog(ns, 0, "name conflict: %s is owned by %u.%u.%u.%u", ns->conflict_name,
+       by >> 24, (by >> 16) & 255, (by >> 8) & 255, by & 255);
+}
+
+static void on_response(msl_ns *ns, const msl_nbns *r, uint32_t src_ip,
+                        uint64_t now) {
+  unsigned op = msl_nbns_opcode(r);
+  if (op == MSL_NBNS_OP_REGISTER && r->ancount) {
+    int idx = find_name(ns, &r->an[0].name.nb);
+    if (idx < 0 || ns->names[idx].group || msl_nbns_rcode(r) == 0)
+      return;
+    /* 0xAD86 to our request (TRN_ID), or a conflict demand 0xAD87. */
+    if ((ns->state == MSL_NS_REGISTERING &&
+         r->trn_id == (uint16_t)(ns->trn_id + (unsigned)idx)) ||
+        (msl_nbns_rcode(r) == MSL_NBNS_RC_CFT &&
+         ns->state == MSL_NS_REGISTERED))
+      conflict(ns, idx, src_ip);
+    return;
+  }
+  /* A positive answer to a query: cache it. */
+  if (op == MSL_NBNS_OP_QUERY && msl_nbns_rcode(r) == 0 && r->ancount &&
+      r->an[0].type == MSL_NBNS_T_NB && r->an[0].nb_count)
+    msl_ns_cache_put(ns, &r->an[0].name.nb, r->an[0].nb_first.addr,
+                     r->an[0].nb_first.flags, r->an[0].ttl, now);
+}
+
+void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
+                  uint16_t src_port, uint64_t now) {
+  msl_nbns m;
+  if (!ns || !p)
+    return;
+  ns->c.rx++;
+  if (msl_nbns_decode(&m, p, len) != 0) {
+    ns->c.rx_bad++;
+    return;
+  }
+  if (is_own_addr(ns, src_ip) && src_port == peer_port(ns)) {
+    ns->c.rx_own++; /* our broadcast, looped back */
+    return;
+  }
+  if (msl_nbns_is_response(&m)) {
+    on_response(ns, &m, src_ip, now);
+    return;
+  }
+  if (m.qdcount == 0)
+    return;
+  unsigned op = msl_nbns_opcode(&m);
+  const msl_nbns_question *q = &m.qd[0];
+  int idx = find_name(ns, &q->name.nb);
+  if (op == MSL_NBNS_OP_QUERY && q->type == MSL_NBNS_T_NBSTAT) {
+    if ((idx >= 0 || is_wildcard(ns, &q->name.nb)) &&
+        ns->state == MSL_NS_REGISTERED)
+      answer_node_status(ns, &m, src_ip, src_port);
+    return;
+  }
+  if (idx < 0)
+    return;
+  if (op == MSL_NBNS_OP_QUERY && q->type == MSL_NBNS_T_NB &&
+      ns->state == MSL_NS_REGISTERED)
+    answer_query(ns, &m, idx, src_ip, src_port);
+  else if (op == MSL_NBNS_OP_REGISTER)
+    defend(ns, &m, idx, src_ip, src_port);
+}
+
+void msl_ns_release(msl_ns *ns) {
+  msl_nbns m;
+  if (!ns || (ns->state != MSL_NS_REGISTERED &&
+              ns->state != MSL_NS_REGISTERING))
+    return;
+  for (size_t i = 0; i < ns->n_names; i++)
+    for (size_t k = 0; k < ns->cfg.n_ifs; k++) {
+      const msl_ns_iface *f = &ns->ifs[k];
+      if (msl_nbns_build_release(&m, (uint16_t)(ns->trn_id + 16 + i),
+                                 &ns->names[i].nb, nb_flags_of(&ns->names[i]),
+                                 f->addr, 1) != 0)
+        continue;
+      emit(ns, &m, f->bcast, peer_port(ns), f->addr, f->ifindex);
+      ns->c.releases_sent++;
+    }
+  ns->state = MSL_NS_RELEASED;
+}
+
+/* ---- cache ---- */
+
+int msl_ns_cache_get(msl_ns *ns, const msl_nbname *name, uint64_t now,
+                     uint32_t *ip) {
+  if (!ns || !name || !ip)
+    return MSL_ERR_ARG;
+  for (size_t i = 0; i < ns->n_cache; i++) {
+    if (!msl_nbname_equal(&ns->cache[i].nb, name))
+      continue;
+    if (now >= ns->cache[i].expires) {
+      ns->cache[i] = ns->cache[--ns->n_cache];
+      return MSL_ERR_NOT_FOUND;
+    }
+    *ip = ns->cache[i].ip;
+    return 0;
+  }
+  return MSL_ERR_NOT_FOUND;
+}
+
+void msl_ns_cache_put(msl_ns *ns, const msl_nbname *name, uint32_t ip,
+                      uint16_t nb_flags, uint32_t ttl, uint64_t now) {
+  size_t i;
+  if (!ns || !name || ttl == 0)
+    return;
+  if (ttl > MSL_NS_CACHE_TTL_MAX)
+    ttl = MSL_NS_CACHE_TTL_MAX;
+  for (i = 0; i < ns->n_cache; i++)
+    if (msl_nbname_equal(&ns->cache[i].nb, name))
+      break;
+  if (i == ns->n_cache) {
+    if (ns->n_cache < MSL_NS_CACHE_MAX)
+      ns->n_cache++;
+    else { /* full: replace the entry that expires first */
+      i = 0;
+      for (size_t k = 1; k < ns->n_cache; k++)
+        if (ns->cache[k].expires < ns->cache[i].expires)
+          i = k;
+    }
+  }
+  ns->cache[i].nb = *name;
+  ns->cache[i].ip = ip;
+  ns->cache[i].nb_flags = nb_flags;
+  ns->cache[i].expires = now + (uint64_t)ttl * 1000u;
+}
+
+int msl_ns_format_counters(const msl_ns *ns, char *buf, size_t cap) {
+  static const char *st[] = {"idle", "registering", "registered", "conflict",
+                             "released"};
+  int n = snprintf(
+      buf, cap,
+      "ns_state %s\nns_rx %llu\nns_rx_bad %llu\nns_sent %llu\n"
+      "ns_send_errors %llu\nns_registrations_sent %llu\n"
+      "ns_overwrites_sent %llu\nns_releases_sent %llu\n"
+      "ns_queries_answered %llu\nns_node_status_answered %llu\n"
+      "ns_defended %llu\nns_conflicts %llu\nns_cache_entries %zu\n",
+      st[ns->state], (unsigned long long)ns->c.rx,
+      (unsigned long long)ns->c.rx_bad, (unsigned long long)ns->c.sent,
+      (unsigned long long)ns->c.send_errors,
+      (unsigned long long)ns->c.registrations_sent,
+      (unsigned long long)ns->c.overwrites_sent,
+      (unsigned long long)ns->c.releases_sent,
+      (unsigned long long)ns->c.queries_answered,
+      (unsigned long long)ns->c.node_status_answered,
+      (unsigned long long)ns->c.defended, (unsigned long long)ns->c.conflicts,
+      ns->n_cache);
+  if (n < 0 || (size_t)n >= cap)
+    return MSL_ERR_OVERFLOW;
+  return n;
+}
+
+/* ---- blocking query client ---- */
+
+static uint64_t mono_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
+                 int bcast, int tries, int wait_ms, int stop_first,
+                 msl_ns_answer *out, size_t max) {
+  uint8_t buf[PKT_MAX];
+  msl_nbns m;
+  int one = 1, fd, len;
+  size_t got = 0;
+  if (!name || (!out && max) || tries < 1 || wait_ms < 0)
+    return MSL_ERR_ARG;
+  uint16_t id = (uint16_t)(mono_ms() ^ (uint64_t)getpid() * 2654435761u);
+  if (msl_nbns_build_query(&m, id, name, bcast) != 0 ||
+      (len = msl_nbns_encode(&m, buf, sizeof(buf))) < 0)
+    return MSL_ERR_ARG;
+  fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return MSL_ERR_SYSTEM;
+  if (bcast)
+    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+  struct sockaddr_in to = {.sin_family = AF_INET,
+                           .sin_port = htons(port ? port : MSL_NBNS_PORT),
+                           .sin_addr.s_addr = htonl(dst)};
+  for (int t = 0; t < tries && !(stop_first && got); t++) {
+    if (sendto(fd, buf, (size_t)len, 0, (struct sockaddr *)&to, sizeof(to)) <
+        0) {
+      close(fd);
+      return MSL_ERR_SYSTEM;
+    }
+    uint64_t end = mono_ms() + (uint64_t)wait_ms;
+    for (;;) {
+      uint64_t now = mono_ms();
+      if (now >= end || (stop_first && got))
+        break;
+      struct pollfd pf = {fd, POLLIN, 0};
+      if (poll(&pf, 1, (int)(end - now)) <= 0)
+        continue;
+      uint8_t rb[PKT_MAX];
+      struct sockaddr_in from;
+      socklen_t fl = sizeof(from);
+      ssize_t n = recvfrom(fd, rb, sizeof(rb), 0, (struct sockaddr *)&from,
+                           &fl);
+      msl_nbns r;
+      if (n <= 0 || msl_nbns_decode(&r, rb, (size_t)n) != 0 ||
+          r.trn_id != id || !msl_nbns_is_response(&r) ||
+          msl_nbns_opcode(&r) != MSL_NBNS_OP_QUERY || msl_nbns_rcode(&r) ||
+          !r.ancount || r.an[0].type != MSL_NBNS_T_NB)
+        continue;
+      msl_nbns_nb e;
+      for (size_t i = 0; msl_nbns_rr_nb(&r.an[0], i, &e); i++) {
+        if (got == max)
+          break;
+        out[got].from = ntohl(from.sin_addr.s_addr);
+        out[got].ip = e.addr;
+        out[got].nb_flags = e.flags;
+        out[got].ttl = r.an[0].ttl;
+        got++;
+      }
+    }
+  }
+  close(fd);
+  return (int)got;
+}
+
+/* ---- the service's glue ---- */
+
+struct msl_ns_svc {
+  msl_udp u;
+  msl_ns ns;
+  uint32_t wins; /* 0: none */
+  msl_udp_msg msg[8];
+  uint8_t rx[8][PKT_MAX];
+};
+
+void msl_ns_svc_receive(msl_ns_svc *s, uint64_t now);
+
+static int svc_send(void *user, const uint8_t *p, size_t len, uint32_t dst,
+                    uint16_t port, uint32_t src, unsigned ifindex) {
+  msl_ns_svc *s = user;
+  return msl_udp_send(&s->u, p, len, dst, port, src, ifindex);
+}
+
+/* The interface's hardware address (zeros when it has none, as lo). */
+static void read_mac(const char *ifname, uint8_t mac[6]) {
+  struct ifreq ifr;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  memset(mac, 0, 6);
+  if (fd < 0)
+    return;
+  memset(&ifr, 0, sizeof(ifr));
+  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+  if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+    memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+  close(fd);
+}
+
+int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
+                    const char *workgroup, const char *scope, unsigned flags,
+                    const struct msl_ifaces *ifs, const char *wins,
+                    void (*log)(void *user, int level, const char *msg),
+                    void *log_user, uint64_t now) {
+  msl_ns_iface v[MSL_NS_MAX_IFS];
+  msl_ns_config c;
+  struct in_addr wa;
+  int r;
+  if (!out || !ifs)
+    return MSL_ERR_ARG;
+  *out = NULL;
+  if (wins && *wins && inet_pton(AF_INET, wins, &wa) != 1)
+    return MSL_ERR_ARG;
+  msl_ns_svc *s = calloc(1, sizeof(*s));
+  if (!s)
+    return MSL_ERR_NOMEM;
+  s->u.fd = -1;
+  s->wins = wins && *wins ? ntohl(wa.s_addr) : 0;
+  size_t n = ifs->n < MSL_NS_MAX_IFS ? ifs->n : MSL_NS_MAX_IFS;
+  for (size_t i = 0; i < n; i++) {
+    v[i].addr = ifs->v[i].addr;
+    v[i].mask = ifs->v[i].mask;
+    v[i].bcast = ifs->v[i].bcast;
+    v[i].ifindex = ifs->v[i].index;
+    read_mac(ifs->v[i].name, v[i].mac);
+  }
+  memset(&c, 0, sizeof(c));
+  c.name = name;
+  c.workgroup = workgroup;
+  c.scope = scope;
+  c.flags = flags;
+  c.ifs = v;
+  c.n_ifs = n;
+  c.port = port;
+  c.send = svc_send;
+  c.user = s;
+  c.log = log;
+  c.log_user = log_user;
+  if ((r = msl_ns_init(&s->ns, &c, (uint16_t)(now ^ (uint64_t)getpid()))) <
+      0)
+    goto fail;
+  if ((r = msl_udp_open(&s->u, 0, port)) < 0)
+    goto fail;
+  for (size_t i = 0; i < 8; i++) {
+    s->msg[i].buf = s->rx[i];
+    s->msg[i].cap = PKT_MAX;
+  }
+  /* Register before the service counts as started (its control socket
+   * appears after this): a conflict is known at once, and our own looped
+   * broadcasts are behind us. */
+  (void)now;
+  msl_ns_start(&s->ns, mono_ms());
+  while (s->ns.state == MSL_NS_REGISTERING) {
+    uint64_t w = msl_ns_tick(&s->ns, mono_ms());
+    if (s->ns.state != MSL_NS_REGISTERING)
+      break;
+    struct pollfd pf = {s->u.fd, POLLIN, 0};
+    if (poll(&pf, 1, w > 1000 ? 1000 : (int)w) > 0)
+      msl_ns_svc_receive(s, mono_ms());
+  }
+  *out = s;
+  return 0;
+fail:
+  msl_udp_close(&s->u);
+  free(s);
+  return r;
+}
+
+void msl_ns_svc_close(msl_ns_svc *s) {
+  if (!s)
+    return;
+  if (s->u.fd >= 0)
+    msl_ns_release(&s->ns);
+  msl_udp_close(&s->u);
+  free(s);
+}
+
+int msl_ns_svc_fd(const msl_ns_svc *s) { return s ? s->u.fd : -1; }
+
+msl_ns *msl_ns_svc_ns(msl_ns_svc *s) { return s ? &s->ns : NULL; }
+
+int msl_ns_svc_conflict(const msl_ns_svc *s) {
+  return s && s->ns.state == MSL_NS_CONFLICT;
+}
+
+void msl_ns_svc_receive(msl_ns_svc *s, uint64_t now) {
+  for (int round = 0; round < 8; round++) {
+    int n = msl_udp_recv(&s->u, s->msg, 8);
+    for (int i = 0; i < n; i++)
+      if (!s->msg[i].truncated)
+        msl_ns_input(&s->ns, s->msg[i].buf, s->msg[i].len, s->msg[i].src_ip,
+                     s->msg[i].src_port, now);
+    if (n < 8)
+      return;
+  }
+}
+
+uint64_t msl_ns_svc_tick(msl_ns_svc *s, uint64_t now) {
+  return msl_ns_tick(&s->ns, now);
+}
+
+int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
+                       const char *scope, uint32_t *ip, uint16_t *nb_flags) {
+  msl_nbname nb;
+  msl_ns_answer a;
+  uint64_t now = mono_ms();
+  if (!s || !name || !ip)
+    return MSL_ERR_ARG;
+  if (msl_nbname_make(&nb, name, suffix,
+                      scope ? scope : s->ns.names[0].nb.scope) != 0)
+    return MSL_ERR_NAME;
+  int idx = find_name(&s->ns, &nb);
+  if (idx >= 0 && s->ns.cfg.n_ifs) {
+    *ip = s->ns.ifs[0].addr;
+    if (nb_flags)
+      *nb_flags = nb_flags_of(&s->ns.names[idx]);
+    return 0;
+  }
+  for (size_t i = 0; i < s->ns.n_cache; i++)
+    if (msl_nbname_equal(&s->ns.cache[i].nb, &nb) &&
+        msl_ns_cache_get(&s->ns, &nb, now, ip) == 0) {
+      if (nb_flags)
+        *nb_flags = s->ns.cache[i].nb_flags;
+      return 0;
+    }
+  int n = 0;
+  if (s->wins)
+    n = msl_ns_query(&nb, s->wins, MSL_NBNS_PORT, 0, 2, 1000, 1, &a, 1);
+  for (size_t k = 0; n <= 0 && k < s->ns.cfg.n_ifs; k++)
+    n = msl_ns_query(&nb, s->ns.ifs[k].bcast, s->ns.cfg.port, 1,
+                     MSL_NS_RETRY_COUNT, MSL_NS_RETRY_MS, 1, &a, 1);
+  if (n <= 0)
+    return MSL_ERR_NOT_FOUND;
+  msl_ns_cache_put(&s->ns, &nb, a.ip, a.nb_flags, a.ttl, mono_ms());
+  *ip = a.ip;
+  if (nb_flags)
+    *nb_flags = a.nb_flags;
+  return 0;
+}
+
+int msl_ns_parse_name(const char *text, char *name, size_t cap,
+                      uint8_t dflt, uint8_t *suffix) {
+  size_t n = strcspn(text, "<\n ");
+  if (n == 0 || n > MSL_NBNAME_MAX_CHARS || n >= cap)
+    return MSL_ERR_NAME;
+  memcpy(name, text, n);
+  name[n] = '\0';
+  *suffix = dflt;
+  if (text[n] == '<') {
+    char *end;
+    unsigned long v = strtoul(text + n + 1, &end, 16);
+    if (end != text + n + 3 || *end != '>' || v > 255)
+      return MSL_ERR_NAME;
+    *suffix = (uint8_t)v;
+  }
+  return 0;
+}
+
+int msl_ns_ctl_resolve(msl_ns_svc *s, const char *req, char *out, size_t cap) {
+  char name[MSL_NBNAME_MAX_CHARS + 1];
+  uint8_t suffix;
+  uint32_t ip;
+  uint16_t fl = 0;
+  if (!s)
+    return MSL_ERR_UNSUPPORTED;
+  int r = msl_ns_parse_name(req, name, sizeof(name), MSL_NB_WORKSTATION,
+                            &suffix);
+  if (r == 0)
+    r = msl_ns_svc_resolve(s, name, suffix, NULL, &ip, &fl);
+  if (r < 0)
+    return r;
+  int n = snprintf(out, cap, "ok %u.%u.%u.%u %04x\n", ip >> 24,
+                   (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, fl);
+  return n < 0 || (size_t)n >= cap ? MSL_ERR_OVERFLOW : n;
+}

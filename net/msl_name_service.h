@@ -1,0 +1,249 @@
+/*
+ * The NetBIOS name service of a B-node [RFC 1001 §15, RFC 1002 §5.1.1,
+ * protocol-notes §3], driven by the service's event loop (net/msl_service.c)
+ * on UDP 137 (or --name-port).
+ *
+ * The state machine below does no I/O and reads no clock: packets come in
+ * through msl_ns_input(), time is a parameter, and every packet it emits
+ * goes out through the config's send callback. That makes it testable by
+ * feeding packets (tests/test_name_service.c).
+ *
+ *  - start: for each of our names (HOST<00> unique, WORKGROUP<00> group,
+ *    HOST<03>/<20> when configured) three broadcast registration requests
+ *    250 ms apart (BCAST_REQ_RETRY_TIMEOUT, BCAST_REQ_RETRY_COUNT = 3),
+ *    then, 250 ms after the last with no defence, the overwrite demand
+ *    [RFC 1002 §5.1.1.1]. A negative registration response (RCODE ACT,
+ *    0xAD86) carrying our TRN_ID to a unique name stops everything: the
+ *    state turns MSL_NS_CONFLICT and the service stops.
+ *  - defence: a registration (or overwrite) by another node for one of our
+ *    registered unique names gets a unicast negative response 0xAD86
+ *    [§5.1.1.5].
+ *  - queries for our names get a positive response (TTL 300000, as
+ *    Windows); node-status requests for "*" or our names get our name table
+ *    and the interface's MAC, zero statistics [§4.2.18].
+ *  - msl_ns_release() broadcasts a release for each name [§5.1.1.6].
+ *  - Scope IDs: every name carries the configured scope; packets for other
+ *    scopes are not ours.
+ *
+ * Resolution: a TTL-respecting cache (answers seen to our own queries),
+ * filled by msl_ns_query() (a blocking client on its own ephemeral socket,
+ * broadcast with retries or unicast to a WINS server) and read by
+ * msl_ns_cache_get().
+ */
+#ifndef MSL_NAME_SERVICE_H
+#define MSL_NAME_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mailslot.h"
+#include "msl_nbns.h"
+
+#define MSL_NS_MAX_IFS 32
+#define MSL_NS_MAX_NAMES 4       /* HOST<00>, WG<00>, HOST<03>, HOST<20> */
+#define MSL_NS_RETRY_MS 250      /* BCAST_REQ_RETRY_TIMEOUT [§6] */
+#define MSL_NS_RETRY_COUNT 3     /* BCAST_REQ_RETRY_COUNT [§6] */
+#define MSL_NS_CACHE_MAX 64
+#define MSL_NS_CACHE_TTL_MAX 600 /* seconds a cached answer is kept at most */
+
+/* msl_ns_config.flags */
+#define MSL_NS_MESSENGER 0x1u /* also register HOST<03> */
+#define MSL_NS_SERVER 0x2u    /* also register HOST<20> */
+
+/* Where the name service sends from: one entry per interface address. */
+typedef struct msl_ns_iface {
+  uint32_t addr, mask, bcast; /* host order */
+  unsigned ifindex;
+  uint8_t mac[6]; /* UNIT_ID in node-status responses */
+} msl_ns_iface;
+
+/* Sends len bytes to dst:port (host order), from interface address src
+ * (0: any) on ifindex (0: by route). Returns 0 or a negative msl_err. */
+typedef int (*msl_ns_send_fn)(void *user, const uint8_t *p, size_t len,
+                              uint32_t dst, uint16_t port, uint32_t src,
+                              unsigned ifindex);
+
+typedef struct msl_ns_config {
+  const char *name;      /* our computer name (<= 15 chars) */
+  const char *workgroup; /* registered as a group name */
+  const char *scope;     /* NULL or "": none */
+  unsigned flags;        /* MSL_NS_* */
+  const msl_ns_iface *ifs; /* copied */
+  size_t n_ifs;
+  uint16_t port; /* peers' name-service port for broadcasts: 0 = 137 */
+  msl_ns_send_fn send;
+  void *user;
+  /* Optional log (level as msl_service: 0 error .. 3 debug). */
+  void (*log)(void *user, int level, const char *msg);
+  void *log_user;
+} msl_ns_config;
+
+enum msl_ns_state {
+  MSL_NS_IDLE = 0,     /* not started */
+  MSL_NS_REGISTERING,  /* registration requests going out */
+  MSL_NS_REGISTERED,   /* overwrite demands sent; names are ours */
+  MSL_NS_CONFLICT,     /* another node defended a unique name: stop */
+  MSL_NS_RELEASED      /* names released (shutdown) */
+};
+
+typedef struct msl_ns_name {
+  msl_nbname nb;
+  int group;
+} msl_ns_name;
+
+typedef struct msl_ns_cache_entry {
+  msl_nbname nb;
+  uint32_t ip;
+  uint16_t nb_flags;
+  uint64_t expires; /* ms, same clock as `now` */
+} msl_ns_cache_entry;
+
+/* Counters, shown by the service's status. */
+typedef struct msl_ns_counters {
+  uint64_t rx, rx_bad, rx_own, sent, send_errors;
+  uint64_t registrations_sent, overwrites_sent, releases_sent;
+  uint64_t queries_answered, node_status_answered, defended;
+  uint64_t conflicts; /* our registration refused */
+} msl_ns_counters;
+
+typedef struct msl_ns {
+  msl_ns_config cfg;
+  msl_ns_iface ifs[MSL_NS_MAX_IFS];
+  msl_ns_name names[MSL_NS_MAX_NAMES];
+  size_t n_names;
+  enum msl_ns_state state;
+  unsigned step;     /* registration requests sent so far (per name) */
+  uint64_t next;     /* when the next registration step is due */
+  uint16_t trn_id;   /* of our registration requests (one per round) */
+  char conflict_name[MSL_NBNAME_FMT_MAX];
+  uint32_t conflict_by; /* who defended it (host order) */
+  msl_ns_cache_entry cache[MSL_NS_CACHE_MAX];
+  size_t n_cache;
+  msl_ns_counters c;
+} msl_ns;
+
+/**
+ * Initialises *ns from cfg (copied, interfaces too; the strings are copied
+ * into names). Nothing is sent.
+ * @return 0, MSL_ERR_ARG (NULL, no send callback, more than MSL_NS_MAX_IFS
+ *         interfaces) or MSL_ERR_NAME (name, workgroup or scope invalid).
+ */
+int msl_ns_init(msl_ns *ns, const msl_ns_config *cfg, uint16_t trn_seed);
+
+/** Starts registration at time now (ms): the first requests go out. */
+void msl_ns_start(msl_ns *ns, uint64_t now);
+
+/**
+ * Runs the timers at time now. Returns the ms until the next timer is due
+ * (UINT64_MAX when none).
+ */
+uint64_t msl_ns_tick(msl_ns *ns, uint64_t now);
+
+/**
+ * Handles one datagram received on the name-service port (p, len; from
+ * src_ip:src_port, host order). Malformed packets are counted and dropped;
+ * our own broadcasts (looped back by the kernel) are ignored.
+ */
+void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
+                  uint16_t src_port, uint64_t now);
+
+/** Broadcasts a release for every registered name (clean shutdown). */
+void msl_ns_release(msl_ns *ns);
+
+/** 1 when name (with its suffix, in our scope) is one of ours. */
+int msl_ns_is_ours(const msl_ns *ns, const msl_nbname *name);
+
+/**
+ * The cached address of name (in any scope given by the name), if its TTL
+ * has not passed at now. Returns 0 and fills *ip, or MSL_ERR_NOT_FOUND.
+ */
+int msl_ns_cache_get(msl_ns *ns, const msl_nbname *name, uint64_t now,
+                     uint32_t *ip);
+
+/** Stores an answer (ttl in seconds, capped at MSL_NS_CACHE_TTL_MAX). */
+void msl_ns_cache_put(msl_ns *ns, const msl_nbname *name, uint32_t ip,
+                      uint16_t nb_flags, uint32_t ttl, uint64_t now);
+
+/** "name value\n" counter lines, as the service's status. Returns the
+ *  length or MSL_ERR_OVERFLOW. */
+int msl_ns_format_counters(const msl_ns *ns, char *buf, size_t cap);
+
+/* One answer to msl_ns_query(). */
+typedef struct msl_ns_answer {
+  uint32_t from;     /* who answered (host order) */
+  uint32_t ip;       /* an NB_ADDRESS of the answer */
+  uint16_t nb_flags; /* its NB_FLAGS */
+  uint32_t ttl;
+} msl_ns_answer;
+
+/**
+ * Blocking name query from an ephemeral UDP socket: sends a query for name
+ * to dst:port (broadcast when bcast: SO_BROADCAST and the B flag), up to
+ * tries times, wait_ms apart, and collects answers until the last wait
+ * ends (stop_first: return at the first positive answer). Each NB entry of
+ * each positive response is one answer; at most max are stored.
+ * @return the number of answers (0: nobody answered), MSL_ERR_ARG,
+ *         MSL_ERR_SYSTEM.
+ */
+int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
+                 int bcast, int tries, int wait_ms, int stop_first,
+                 msl_ns_answer *out, size_t max);
+
+
+/* ---- the service's glue: socket, MACs, resolver (net/msl_service.c) ---- */
+
+typedef struct msl_ns_svc msl_ns_svc;
+struct msl_ifaces;
+
+/**
+ * Binds the name-service port (UDP, INADDR_ANY, SO_BROADCAST, as the
+ * datagram socket) and registers our names on the interfaces of ifs (their
+ * MACs read for node status). Blocks for the registration (3 x 250 ms +
+ * 250 ms); a defended name leaves msl_ns_svc_conflict() true (the caller
+ * stops). wins: NULL or an IPv4 address
+ * queried by unicast before broadcasting.
+ * @return 0 and *out, or MSL_ERR_ACCESS / MSL_ERR_EXISTS (port), MSL_ERR_ARG,
+ *         MSL_ERR_NAME, MSL_ERR_NOMEM, MSL_ERR_SYSTEM.
+ */
+int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
+                    const char *workgroup, const char *scope, unsigned flags,
+                    const struct msl_ifaces *ifs, const char *wins,
+                    void (*log)(void *user, int level, const char *msg),
+                    void *log_user, uint64_t now);
+/** Releases our names (if registered), closes the socket, frees (NULL ok). */
+void msl_ns_svc_close(msl_ns_svc *s);
+/** The socket to poll for POLLIN. */
+int msl_ns_svc_fd(const msl_ns_svc *s);
+/** Reads every waiting datagram into the state machine. */
+void msl_ns_svc_receive(msl_ns_svc *s, uint64_t now);
+/** Timers; returns ms until the next one (UINT64_MAX: none). */
+uint64_t msl_ns_svc_tick(msl_ns_svc *s, uint64_t now);
+/** 1 once another node defended one of our unique names: stop. */
+int msl_ns_svc_conflict(const msl_ns_svc *s);
+/** The state machine (counters, state). */
+msl_ns *msl_ns_svc_ns(msl_ns_svc *s);
+/**
+ * Resolves name<suffix> (scope: NULL for ours): our own names, then the
+ * cache, then the WINS server (unicast), then a broadcast query on every
+ * interface (3 x 250 ms, first answer wins; blocks the caller that long).
+ * Answers are cached by their TTL. Returns 0 and *ip, or MSL_ERR_NOT_FOUND.
+ */
+int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
+                       const char *scope, uint32_t *ip, uint16_t *nb_flags);
+/**
+ * The control socket's "resolve NAME[<xx>]" request (text after the verb;
+ * default suffix <00>, our scope): resolves as msl_ns_svc_resolve and writes
+ * the reply "ok IP FLAGS\n" (FLAGS the NB_FLAGS in hex) into out.
+ * @return the reply length, MSL_ERR_UNSUPPORTED (s NULL: no name service),
+ *         MSL_ERR_NAME, MSL_ERR_NOT_FOUND, MSL_ERR_OVERFLOW.
+ */
+int msl_ns_ctl_resolve(msl_ns_svc *s, const char *req, char *out, size_t cap);
+
+/**
+ * Parses "NAME" or "NAME<xx>" (xx two hex digits) into name (<= 15 bytes,
+ * NUL-terminated, cap >= 16) and *suffix (default dflt).
+ * @return 0 or MSL_ERR_NAME.
+ */
+int msl_ns_parse_name(const char *text, char *name, size_t cap,
+                      uint8_t dflt, uint8_t *suffix);
+#endif /* MSL_NAME_SERVICE_H */

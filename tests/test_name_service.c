@@ -1,0 +1,442 @@
+/*
+ * The B-node name-service state machine (net/msl_name_service.h), fed with
+ * packets built by proto/msl_nbns.h, time passed in. Nothing touches the
+ * network: the send callback records what would be sent.
+ * Sequences: RFC 1002 §5.1.1.1 (registration: 3 requests 250 ms apart,
+ * then the overwrite demand), §5.1.1.5 (defence), §4.2.13 (positive query
+ * response), §4.2.18 (node status), §5.1.1.6 (release).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "msl_name_service.h"
+
+#define OUR_IP 0xC6120001u  /* 198.18.0.1 */
+#define BCAST 0xC61200FFu   /* 198.18.0.255 */
+#define PEER 0xC6120009u    /* 198.18.0.9 */
+#define PORT 137
+
+typedef struct sent {
+  uint8_t p[1024];
+  size_t len;
+  uint32_t dst, src;
+  uint16_t port;
+} sent;
+
+static sent g_out[64];
+static size_t g_n;
+
+static int fake_send(void *user, const uint8_t *p, size_t len, uint32_t dst,
+                     uint16_t port, uint32_t src, unsigned ifindex) {
+  (void)user;
+  (void)ifindex;
+  assert_true(g_n < 64);
+  assert_true(len <= sizeof(g_out[0].p));
+  memcpy(g_out[g_n].p, p, len);
+  g_out[g_n].len = len;
+  g_out[g_n].dst = dst;
+  g_out[g_n].port = port;
+  g_out[g_n].src = src;
+  g_n++;
+  return 0;
+}
+
+static void setup_ns(msl_ns *ns, const char *scope, unsigned flags) {
+  msl_ns_iface f;
+  msl_ns_config c;
+  memset(&f, 0, sizeof(f));
+  f.addr = OUR_IP;
+  f.mask = 0xFFFFFF00u;
+  f.bcast = BCAST;
+  f.ifindex = 2;
+  memcpy(f.mac, "\x02\x11\x22\x33\x44\x55", 6);
+  memset(&c, 0, sizeof(c));
+  c.name = "h1";
+  c.workgroup = "msltest";
+  c.scope = scope;
+  c.flags = flags;
+  c.ifs = &f;
+  c.n_ifs = 1;
+  c.port = PORT;
+  c.send = fake_send;
+  g_n = 0;
+  assert_int_equal(msl_ns_init(ns, &c, 0x4000), 0);
+}
+
+static void decode_out(size_t i, msl_nbns *m) {
+  assert_true(i < g_n);
+  assert_int_equal(msl_nbns_decode(m, g_out[i].p, g_out[i].len), 0);
+}
+
+/* Runs the registration to the end (time 1000 .. 1750). */
+static void register_all(msl_ns *ns) {
+  msl_ns_start(ns, 1000);
+  msl_ns_tick(ns, 1250);
+  msl_ns_tick(ns, 1500);
+  msl_ns_tick(ns, 1750);
+  assert_int_equal(ns->state, MSL_NS_REGISTERED);
+  g_n = 0;
+}
+
+static size_t feed(msl_ns *ns, const msl_nbns *m, uint32_t src,
+                   uint16_t sport) {
+  uint8_t b[1024];
+  int n = msl_nbns_encode(m, b, sizeof(b));
+  assert_true(n > 0);
+  size_t before = g_n;
+  msl_ns_input(ns, b, (size_t)n, src, sport, 2000);
+  return g_n - before;
+}
+
+static void test_registration_sequence(void **st) {
+  msl_ns ns;
+  msl_nbns m;
+  msl_nbname h1, wg;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
+  assert_int_equal(ns.n_names, 2);
+  msl_ns_start(&ns, 1000);
+  assert_int_equal(ns.state, MSL_NS_REGISTERING);
+  assert_int_equal(g_n, 2); /* H1<00> and MSLTEST<00> */
+  for (size_t i = 0; i < 2; i++) {
+    decode_out(i, &m);
+    assert_int_equal(m.flags, 0x2910); /* broadcast registration */
+    assert_int_equal(g_out[i].dst, BCAST);
+    assert_int_equal(g_out[i].port, PORT);
+    assert_int_equal(g_out[i].src, OUR_IP);
+    assert_int_equal(m.arcount, 1);
+    assert_int_equal(m.ar[0].name.compressed, 1); /* 0xC00C */
+    assert_int_equal(m.ar[0].ttl, MSL_NBNS_TTL_WINDOWS);
+    assert_int_equal(m.ar[0].nb_first.addr, OUR_IP);
+    assert_int_equal(m.trn_id, 0x4000 + i);
+  }
+  decode_out(0, &m);
+  assert_true(msl_nbname_equal(&m.qd[0].name.nb, &h1));
+  assert_int_equal(m.ar[0].nb_first.flags, 0x0000);
+  decode_out(1, &m);
+  assert_true(msl_nbname_equal(&m.qd[0].name.nb, &wg));
+  assert_int_equal(m.ar[0].nb_first.flags, MSL_NBNS_NB_G);
+  /* Nothing before 250 ms; the retransmissions keep their TRN_IDs. */
+  assert_int_equal(msl_ns_tick(&ns, 1249), 1);
+  assert_int_equal(g_n, 2);
+  assert_int_equal(msl_ns_tick(&ns, 1250), 250);
+  assert_int_equal(g_n, 4);
+  decode_out(2, &m);
+  assert_int_equal(m.flags, 0x2910);
+  assert_int_equal(m.trn_id, 0x4000);
+  msl_ns_tick(&ns, 1500);
+  assert_int_equal(g_n, 6);
+  assert_int_equal(ns.state, MSL_NS_REGISTERING);
+  /* 250 ms after the third request: the overwrite demand, then ours. */
+  assert_int_equal(msl_ns_tick(&ns, 1600), 150);
+  assert_int_equal(msl_ns_tick(&ns, 1750), UINT64_MAX);
+  assert_int_equal(g_n, 8);
+  decode_out(6, &m);
+  assert_int_equal(m.flags, 0x2810);
+  assert_true(msl_nbname_equal(&m.qd[0].name.nb, &h1));
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+  assert_int_equal(ns.c.registrations_sent, 6);
+  assert_int_equal(ns.c.overwrites_sent, 2);
+  assert_int_equal(msl_ns_tick(&ns, 99999), UINT64_MAX);
+  assert_int_equal(g_n, 8);
+}
+
+static void test_messenger_server_names(void **st) {
+  msl_ns ns;
+  msl_nbname n;
+  (void)st;
+  setup_ns(&ns, NULL, MSL_NS_MESSENGER | MSL_NS_SERVER);
+  assert_int_equal(ns.n_names, 4);
+  msl_nbname_make(&n, "H1", 0x03, NULL);
+  assert_true(msl_ns_is_ours(&ns, &n));
+  msl_nbname_make(&n, "H1", 0x20, NULL);
+  assert_true(msl_ns_is_ours(&ns, &n));
+  msl_nbname_make(&n, "H1", 0x1d, NULL);
+  assert_false(msl_ns_is_ours(&ns, &n));
+  msl_ns_start(&ns, 0);
+  assert_int_equal(g_n, 4);
+}
+
+static void test_conflict_stops(void **st) {
+  msl_ns ns;
+  msl_nbns m;
+  msl_nbname h1, wg;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
+  msl_ns_start(&ns, 1000);
+  /* A defence with another TRN_ID is not an answer to us. */
+  msl_nbns_build_registration_response(&m, 0x1234, &h1, MSL_NBNS_RC_ACT, 0,
+                                       PEER, 0);
+  feed(&ns, &m, PEER, PORT);
+  assert_int_equal(ns.state, MSL_NS_REGISTERING);
+  /* A group name is not defended: members share it. */
+  msl_nbns_build_registration_response(&m, 0x4001, &wg, MSL_NBNS_RC_ACT,
+                                       MSL_NBNS_NB_G, PEER, 0);
+  feed(&ns, &m, PEER, PORT);
+  assert_int_equal(ns.state, MSL_NS_REGISTERING);
+  /* 0xAD86 with our TRN_ID for H1<00>: stop. */
+  msl_nbns_build_registration_response(&m, 0x4000, &h1, MSL_NBNS_RC_ACT, 0,
+                                       PEER, 0);
+  assert_int_equal(m.flags, 0xAD86);
+  assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
+  assert_int_equal(ns.state, MSL_NS_CONFLICT);
+  assert_int_equal(ns.c.conflicts, 1);
+  assert_int_equal(ns.conflict_by, PEER);
+  assert_string_equal(ns.conflict_name, "H1<00>");
+  /* No more registration traffic, no overwrite, no release. */
+  size_t n = g_n;
+  assert_int_equal(msl_ns_tick(&ns, 5000), UINT64_MAX);
+  msl_ns_release(&ns);
+  assert_int_equal(g_n, n);
+}
+
+static void test_defend(void **st) {
+  msl_ns ns;
+  msl_nbns m, r;
+  msl_nbname h1, other, wg;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  msl_nbname_make(&other, "H9", 0, NULL);
+  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
+  register_all(&ns);
+  msl_nbns_build_registration(&m, 0x7777, &h1, 0, PEER, 300000, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 40000), 1);
+  decode_out(0, &r);
+  assert_int_equal(r.flags, 0xAD86);
+  assert_int_equal(r.trn_id, 0x7777);
+  assert_int_equal(g_out[0].dst, PEER);
+  assert_int_equal(g_out[0].port, 40000);
+  assert_int_equal(r.ancount, 1);
+  assert_true(msl_nbname_equal(&r.an[0].name.nb, &h1));
+  assert_int_equal(r.an[0].nb_first.addr, OUR_IP);
+  assert_int_equal(ns.c.defended, 1);
+  /* The overwrite demand is defended too; others' names and group names
+   * are not. */
+  msl_nbns_build_overwrite(&m, 0x7778, &h1, 0, PEER, 300000);
+  assert_int_equal(feed(&ns, &m, PEER, PORT), 1);
+  msl_nbns_build_registration(&m, 0x7779, &other, 0, PEER, 300000, 1);
+  assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
+  msl_nbns_build_registration(&m, 0x777A, &wg, MSL_NBNS_NB_G, PEER, 300000,
+                              1);
+  assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+}
+
+static void test_query_answer(void **st) {
+  msl_ns ns;
+  msl_nbns m, r;
+  msl_nbname h1, wg, other;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  msl_nbname_make(&h1, "h1", 0, NULL);
+  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
+  msl_nbname_make(&other, "H1", 0x20, NULL);
+  /* Not answered before the names are registered. */
+  msl_ns_start(&ns, 1000);
+  g_n = 0;
+  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 50000), 0);
+  msl_ns_tick(&ns, 1250);
+  msl_ns_tick(&ns, 1500);
+  msl_ns_tick(&ns, 1750);
+  g_n = 0;
+  assert_int_equal(feed(&ns, &m, PEER, 50000), 1);
+  decode_out(0, &r);
+  assert_int_equal(r.flags, 0x8500);
+  assert_int_equal(r.trn_id, 0x1111);
+  assert_int_equal(r.an[0].ttl, 300000);
+  assert_int_equal(r.an[0].nb_first.addr, OUR_IP);
+  assert_int_equal(r.an[0].nb_first.flags, 0);
+  assert_int_equal(g_out[0].dst, PEER);
+  assert_int_equal(g_out[0].port, 50000);
+  msl_nbns_build_query(&m, 0x1112, &wg, 0);
+  assert_int_equal(feed(&ns, &m, PEER, 137), 1);
+  decode_out(1, &r);
+  assert_int_equal(r.an[0].nb_first.flags, MSL_NBNS_NB_G);
+  msl_nbns_build_query(&m, 0x1113, &other, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 137), 0);
+  assert_int_equal(ns.c.queries_answered, 2);
+}
+
+static void test_node_status(void **st) {
+  msl_ns ns;
+  msl_nbns m, r;
+  msl_nbname star, h1, other;
+  msl_nbns_node_name e;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  register_all(&ns);
+  msl_nbname_make(&star, "*", 0, NULL);
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  msl_nbname_make(&other, "H7", 0, NULL);
+  msl_nbns_build_node_status(&m, 0x2222, &star, 0);
+  assert_int_equal(feed(&ns, &m, PEER, 50001), 1);
+  decode_out(0, &r);
+  assert_int_equal(r.flags, 0x8400);
+  assert_int_equal(r.an[0].type, MSL_NBNS_T_NBSTAT);
+  assert_int_equal(r.an[0].num_names, 2);
+  assert_true(msl_nbns_rr_node_name(&r.an[0], 0, &e));
+  assert_memory_equal(e.name, "H1             \x00", 16);
+  assert_int_equal(e.flags, MSL_NBNS_NAME_ACT);
+  assert_true(msl_nbns_rr_node_name(&r.an[0], 1, &e));
+  assert_memory_equal(e.name, "MSLTEST        \x00", 16);
+  assert_int_equal(e.flags, MSL_NBNS_NAME_ACT | MSL_NBNS_NB_G);
+  assert_memory_equal(r.an[0].stats.unit_id, "\x02\x11\x22\x33\x44\x55", 6);
+  assert_int_equal(r.an[0].stats.number_good_sends, 0);
+  msl_nbns_build_node_status(&m, 0x2223, &h1, 0);
+  assert_int_equal(feed(&ns, &m, PEER, 50001), 1);
+  msl_nbns_build_node_status(&m, 0x2224, &other, 0);
+  assert_int_equal(feed(&ns, &m, PEER, 50001), 0);
+  assert_int_equal(ns.c.node_status_answered, 2);
+}
+
+static void test_release(void **st) {
+  msl_ns ns;
+  msl_nbns r;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  register_all(&ns);
+  msl_ns_release(&ns);
+  assert_int_equal(g_n, 2);
+  for (size_t i = 0; i < 2; i++) {
+    decode_out(i, &r);
+    assert_int_equal(r.flags, 0x3010);
+    assert_int_equal(g_out[i].dst, BCAST);
+    assert_int_equal(r.ar[0].ttl, 0);
+    assert_int_equal(r.ar[0].nb_first.addr, OUR_IP);
+  }
+  assert_int_equal(ns.state, MSL_NS_RELEASED);
+  msl_ns_release(&ns); /* once only */
+  assert_int_equal(g_n, 2);
+}
+
+static void test_scope(void **st) {
+  msl_ns ns;
+  msl_nbns m, r;
+  msl_nbname plain, scoped;
+  (void)st;
+  setup_ns(&ns, "corp.example", 0);
+  register_all(&ns);
+  msl_nbname_make(&plain, "H1", 0, NULL);
+  msl_nbname_make(&scoped, "H1", 0, "CORP.EXAMPLE");
+  msl_nbns_build_query(&m, 0x3333, &plain, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 137), 0);
+  msl_nbns_build_query(&m, 0x3334, &scoped, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 137), 1);
+  decode_out(0, &r);
+  assert_string_equal(r.an[0].name.nb.scope, "CORP.EXAMPLE");
+}
+
+static void test_own_and_malformed(void **st) {
+  msl_ns ns;
+  msl_nbns m;
+  msl_nbname h1;
+  uint8_t b[512];
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  register_all(&ns);
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  /* Our own broadcast registration, looped back: not defended. */
+  msl_nbns_build_registration(&m, 0x4000, &h1, 0, OUR_IP, 300000, 1);
+  assert_int_equal(feed(&ns, &m, OUR_IP, PORT), 0);
+  assert_int_equal(ns.c.rx_own, 1);
+  /* Every prefix of a valid query: counted as bad, never answered. */
+  msl_nbns_build_query(&m, 0x5555, &h1, 1);
+  int n = msl_nbns_encode(&m, b, sizeof(b));
+  assert_true(n > 0);
+  for (int len = 0; len < n; len++)
+    msl_ns_input(&ns, b, (size_t)len, PEER, 137, 3000);
+  assert_int_equal(g_n, 0);
+  assert_int_equal(ns.c.rx_bad, (uint64_t)n);
+  msl_ns_input(&ns, b, (size_t)n, PEER, 137, 3000);
+  assert_int_equal(g_n, 1);
+}
+
+static void test_cache(void **st) {
+  msl_ns ns;
+  msl_nbname a, b;
+  uint32_t ip = 0;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  msl_nbname_make(&a, "NMBD", 0, NULL);
+  msl_nbname_make(&b, "OTHER", 0, NULL);
+  assert_int_equal(msl_ns_cache_get(&ns, &a, 0, &ip), MSL_ERR_NOT_FOUND);
+  msl_ns_cache_put(&ns, &a, 0xC6120002u, 0, 10, 1000);
+  assert_int_equal(msl_ns_cache_get(&ns, &a, 10999, &ip), 0);
+  assert_int_equal(ip, 0xC6120002u);
+  assert_int_equal(msl_ns_cache_get(&ns, &b, 2000, &ip), MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_cache_get(&ns, &a, 11000, &ip), MSL_ERR_NOT_FOUND);
+  assert_int_equal(ns.n_cache, 0);
+  /* TTL 0 is not cached; a huge TTL is capped. */
+  msl_ns_cache_put(&ns, &a, 1, 0, 0, 0);
+  assert_int_equal(ns.n_cache, 0);
+  msl_ns_cache_put(&ns, &a, 1, 0, 300000, 0);
+  assert_int_equal(msl_ns_cache_get(&ns, &a,
+                                    MSL_NS_CACHE_TTL_MAX * 1000u, &ip),
+                   MSL_ERR_NOT_FOUND);
+  /* A positive query response seen on the port fills the cache. */
+  msl_nbns m;
+  msl_nbns_nb e = {0, 0xC6120002u};
+  msl_nbns_build_query_response(&m, 9, &a, 60, &e, 1);
+  feed(&ns, &m, 0xC6120002u, 137);
+  assert_int_equal(msl_ns_cache_get(&ns, &a, 2000, &ip), 0);
+  assert_int_equal(ip, 0xC6120002u);
+}
+
+static void test_parse_and_args(void **st) {
+  char name[16];
+  uint8_t sfx;
+  msl_ns ns;
+  msl_ns_config c;
+  (void)st;
+  assert_int_equal(msl_ns_parse_name("NMBD<20>", name, sizeof(name), 0, &sfx),
+                   0);
+  assert_string_equal(name, "NMBD");
+  assert_int_equal(sfx, 0x20);
+  assert_int_equal(msl_ns_parse_name("nmbd", name, sizeof(name), 0, &sfx), 0);
+  assert_int_equal(sfx, 0);
+  assert_int_equal(msl_ns_parse_name("X<2>", name, sizeof(name), 0, &sfx),
+                   MSL_ERR_NAME);
+  assert_int_equal(msl_ns_parse_name("", name, sizeof(name), 0, &sfx),
+                   MSL_ERR_NAME);
+  assert_int_equal(
+      msl_ns_parse_name("SIXTEENCHARSLONG", name, sizeof(name), 0, &sfx),
+      MSL_ERR_NAME);
+  assert_int_equal(msl_ns_init(NULL, NULL, 0), MSL_ERR_ARG);
+  memset(&c, 0, sizeof(c));
+  c.name = "H1";
+  c.workgroup = "WG";
+  assert_int_equal(msl_ns_init(&ns, &c, 0), MSL_ERR_ARG); /* no send */
+  c.send = fake_send;
+  c.name = "BAD.NAME";
+  assert_int_equal(msl_ns_init(&ns, &c, 0), MSL_ERR_NAME);
+  assert_int_equal(msl_ns_ctl_resolve(NULL, "X", name, sizeof(name)),
+                   MSL_ERR_UNSUPPORTED);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_registration_sequence),
+      cmocka_unit_test(test_messenger_server_names),
+      cmocka_unit_test(test_conflict_stops),
+      cmocka_unit_test(test_defend),
+      cmocka_unit_test(test_query_answer),
+      cmocka_unit_test(test_node_status),
+      cmocka_unit_test(test_release),
+      cmocka_unit_test(test_scope),
+      cmocka_unit_test(test_own_and_malformed),
+      cmocka_unit_test(test_cache),
+      cmocka_unit_test(test_parse_and_args),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,521 @@
+/*
+ * `mailslot browse` and `mailslot dc-ping` (issue 6).
+ *
+ * Requests go out from a UDP socket of our own (an ephemeral port): nmbd
+ * and Windows answer GetBackupListRequest and netlogon pings to the
+ * request's UDP source port (Samba nmbd_incomingdgrams.c, nmbd_processlogon
+ * .c reply to p->port), so the answers come back to this socket whether or
+ * not mailslotd runs. Broadcast announcements go to port 138: those reach
+ * us through the local mailslot \\.\mailslot\BROWSE, which mailslotd (or
+ * an embedded service) feeds.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "mailslot.h"
+#include "msl_browse.h"
+#include "msl_nbdgm.h"
+#include "msl_nbname.h"
+#include "msl_netlogon.h"
+#include "msl_smbtr.h"
+
+#define MAX_BCAST 16
+#define PKT_MAX 1500
+
+typedef struct net {
+  int fd;
+  uint32_t bcast[MAX_BCAST], addr[MAX_BCAST]; /* host order */
+  size_t n;
+  char host[16];
+  uint16_t id;
+} net;
+
+static uint64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static int net_open(net *n) {
+  struct ifaddrs *ifa, *i;
+  memset(n, 0, sizeof(*n));
+  char hn[256] = "";
+  gethostname(hn, sizeof(hn) - 1);
+  size_t k = 0;
+  for (; hn[k] && hn[k] != '.' && k < 15; k++)
+    n->host[k] = (char)toupper((unsigned char)hn[k]);
+  if (getrandom(&n->id, sizeof(n->id), GRND_NONBLOCK) < 0)
+    n->id = (uint16_t)now_ms();
+  if (getifaddrs(&ifa) != 0)
+    return -1;
+  for (i = ifa; i && n->n < MAX_BCAST; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+        !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK) ||
+        !(i->ifa_flags & IFF_BROADCAST) || !i->ifa_broadaddr)
+      continue;
+    n->addr[n->n] =
+        ntohl(((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr);
+    n->bcast[n->n++] = ntohl(
+        ((struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr.s_addr);
+  }
+  freeifaddrs(ifa);
+  n->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  if (n->fd < 0 ||
+      setsockopt(n->fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) != 0 ||
+      bind(n->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+    return -1;
+  return n->n ? 0 : -1;
+}
+
+/* Sends data to mailslot `slot` for NAME<suffix> (group or unique) by
+ * broadcast on every interface, from our HOST<00>. */
+static int net_send(net *n, const char *name, uint8_t suffix, int group,
+                    const char *slot, const uint8_t *data, size_t len) {
+  msl_nbname src, dst;
+  msl_smbtr t;
+  msl_nbdgm d;
+  uint8_t smb[PKT_MAX], pkt[PKT_MAX];
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  socklen_t sl = sizeof(sa);
+  int sent = 0;
+  if (getsockname(n->fd, (struct sockaddr *)&sa, &sl) != 0 ||
+      msl_nbname_make(&src, n->host[0] ? n->host : "MAILSLOT",
+                      MSL_NB_WORKSTATION, NULL) != 0 ||
+      msl_nbname_make(&dst, name, suffix, NULL) != 0 ||
+      msl_smbtr_init_write(&t, slot, data, len, MSL_SMBTR_BROWSER) != 0)
+    return -1;
+  int sn = msl_smbtr_encode(&t, smb, sizeof(smb));
+  if (sn < 0)
+    return -1;
+  for (size_t i = 0; i < n->n; i++) {
+    if (msl_nbdgm_init(&d, group ? MSL_NBDGM_DIRECT_GROUP
+                                 : MSL_NBDGM_DIRECT_UNIQUE,
+                       MSL_NBDGM_SNT_B, n->id++, n->addr[i],
+                       ntohs(sa.sin_port), &src, &dst, smb,
+                       (size_t)sn) != 0)
+      return -1;
+    int pn = msl_nbdgm_encode(&d, pkt, sizeof(pkt));
+    if (pn < 0)
+      return -1;
+    struct sockaddr_in to = {.sin_family = AF_INET,
+                             .sin_port = htons(MSL_NBDGM_PORT),
+                             .sin_addr.s_addr = htonl(n->bcast[i])};
+    if (sendto(n->fd, pkt, (size_t)pn, 0, (struct sockaddr *)&to,
+               sizeof(to)) == pn)
+      sent++;
+  }
+  return sent ? 0 : -1;
+}
+
+/* Receives one datagram from our socket: returns the mailslot data of a
+ * single-fragment mailslot write, with its sender, or -1. */
+static int net_recv(net *n, uint8_t *buf, size_t cap, msl_view *slot,
+                    msl_view *data, uint32_t *ip, uint8_t dst[16]) {
+  struct sockaddr_in from;
+  socklen_t fl = sizeof(from);
+  ssize_t r = recvfrom(n->fd, buf, cap, MSG_DONTWAIT,
+                       (struct sockaddr *)&from, &fl);
+  msl_nbdgm d;
+  msl_smbtr t;
+  if (r <= 0 || msl_nbdgm_decode(&d, buf, (size_t)r) != 0 ||
+      d.type > MSL_NBDGM_BROADCAST ||
+      msl_smbtr_decode(&t, d.data.ptr, d.data.len) != 0)
+    return -1;
+  *slot = t.name;
+  *data = t.data;
+  *ip = ntohl(from.sin_addr.s_addr);
+  memcpy(dst, d.dst.raw, 16);
+  return 0;
+}
+
+static void ipstr(uint32_t ip, char *b) {
+  snprintf(b, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
+           ip & 255);
+}
+
+static void json_str(const uint8_t *p, size_t n) {
+  putchar('"');
+  for (size_t i = 0; i < n; i++) {
+    unsigned c = p[i];
+    if (c == '"' || c == '\\')
+      printf("\\%c", c);
+    else if (c < 0x20 || c >= 0x7f)
+      printf("\\u%04x", c);
+    else
+      putchar((int)c);
+  }
+  putchar('"');
+}
+
+static void text_str(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    putchar(p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?');
+}
+
+/* ---- browse ---- */
+
+/* dst: the raw destination NetBIOS name (the workgroup of announcements),
+ * or NULL. */
+static void print_browse(const uint8_t *p, size_t len, uint32_t ip,
+                         const uint8_t *dst, int json) {
+  msl_browse b;
+  char ips[16];
+  if (msl_browse_decode(&b, p, len) != 0)
+    return;
+  ipstr(ip, ips);
+  const msl_browse_announce *a = &b.u.announce;
+  switch (b.opcode) {
+  case MSL_BROWSE_HOST_ANNOUNCEMENT:
+  case MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT:
+  case MSL_BROWSE_DOMAIN_ANNOUNCEMENT: {
+    int dom = b.opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT;
+    int lm = b.opcode == MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT;
+    size_t nl = msl_browse_name16_len(a->name);
+    if (json) {
+      printf("{\"kind\":\"%s\",\"name\":", dom ? "workgroup" : "host");
+      json_str(a->name, nl);
+      printf(",\"ip\":\"%s\",\"opcode\":\"%s\",\"server_type\":%u", ips,
+             msl_browse_opcode_name(b.opcode), (unsigned)a->server_type);
+      if (!dom)
+        printf(",\"os\":\"%u.%u\"", a->os_major, a->os_minor);
+      printf(",\"%s\":", dom ? "master" : "comment");
+      json_str(a->comment.ptr, a->comment.len);
+      printf(",\"local_master\":%s}\n", lm ? "true" : "false");
+    } else {
+      printf("%-9s ", dom ? "workgroup" : "host");
+      text_str(a->name, nl);
+      printf("  %s  ", ips);
+      if (!dom)
+        printf("os %u.%u  ", a->os_major, a->os_minor);
+      printf("type 0x%08x", (unsigned)a->server_type);
+      for (unsigned bit = 0; bit < 32; bit++) {
+        const char *nm = msl_browse_sv_type_name(1u << bit);
+        if ((a->server_type & (1u << bit)) && nm)
+          printf(" %s", nm);
+      }
+      printf(dom ? "  master " : "  comment \"");
+      text_str(a->comment.ptr, a->comment.len);
+      printf("%s%s\n", dom ? "" : "\"", lm ? "  (local master)" : "");
+    }
+    /* A LocalMasterAnnouncement names the workgroup's master browser: the
+     * workgroup is its destination (WG<1E>). */
+    if (lm && dst) {
+      size_t wl = 15;
+      while (wl && (dst[wl - 1] == ' ' || dst[wl - 1] == 0))
+        wl--;
+      if (json) {
+        printf("{\"kind\":\"workgroup\",\"name\":");
+        json_str(dst, wl);
+        printf(",\"ip\":\"%s\",\"opcode\":\"%s\",\"master\":", ips,
+               msl_browse_opcode_name(b.opcode));
+        json_str(a->name, nl);
+        printf("}\n");
+      } else {
+        printf("workgroup ");
+        text_str(dst, wl);
+        printf("  master ");
+        text_str(a->name, nl);
+        printf("  %s\n", ips);
+      }
+    }
+    break;
+  }
+  case MSL_BROWSE_GET_BACKUP_LIST_RESPONSE: {
+    msl_browse_names it;
+    msl_view nm;
+    msl_browse_names_init(&it, &b.u.backup_resp);
+    if (json)
+      printf("{\"kind\":\"backup_list\",\"ip\":\"%s\",\"servers\":[", ips);
+    else
+      printf("backups   from %s:", ips);
+    for (int k = 0; msl_browse_names_next(&it, &nm) == 1; k++) {
+      if (json) {
+        if (k)
+          putchar(',');
+        json_str(nm.ptr, nm.len);
+      } else {
+        putchar(' ');
+        text_str(nm.ptr, nm.len);
+      }
+    }
+    printf(json ? "]}\n" : "\n");
+    break;
+  }
+  default:
+    break;
+  }
+  fflush(stdout);
+}
+
+static int parse_wait(const char *s, unsigned *out) {
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (!*s || *end || v < 0 || v > 86400)
+    return -1;
+  *out = (unsigned)v;
+  return 0;
+}
+
+int cmd_browse(int argc, char **argv) {
+  static const struct option lo[] = {{"workgroup", required_argument, 0, 'w'},
+                                     {"wait", required_argument, 0, 't'},
+                                     {"json", no_argument, 0, 'j'},
+                                     {"help", no_argument, 0, 'h'},
+                                     {0, 0, 0, 0}};
+  const char *wg = "WORKGROUP";
+  unsigned wait_s = 5;
+  int json = 0, c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    if (c == 'w')
+      wg = optarg;
+    else if (c == 't' && parse_wait(optarg, &wait_s) == 0)
+      continue;
+    else if (c == 'j')
+      json = 1;
+    else {
+      fprintf(c == 'h' ? stdout : stderr,
+              "usage: mailslot browse [--workgroup WG] [--wait S] [--json]\n");
+      return c == 'h' ? EXIT_OK : EXIT_USAGE;
+    }
+  }
+  if (optind != argc || strlen(wg) > 15) {
+    fprintf(stderr, "mailslot browse: bad arguments\n");
+    return EXIT_USAGE;
+  }
+  char wgu[16];
+  size_t k = 0;
+  for (; wg[k]; k++)
+    wgu[k] = (char)toupper((unsigned char)wg[k]);
+  wgu[k] = '\0';
+  msl_handle *h = NULL;
+  int r = msl_create("\\\\.\\mailslot\\BROWSE", 0, 0, &h);
+  if (r < 0)
+    fprintf(stderr, "mailslot browse: no local \\MAILSLOT\\BROWSE (%s): "
+                    "announcements will not be seen\n",
+            msl_strerror(r));
+  net n;
+  if (net_open(&n) != 0) {
+    fprintf(stderr, "mailslot browse: no broadcast-capable IPv4 interface\n");
+    msl_close(h);
+    return EXIT_FAILED;
+  }
+  msl_browse m;
+  uint8_t q[64];
+  int qn;
+  /* AnnouncementRequest: the master browsers answer with announcements. */
+  if (msl_browse_build_announcement_request(&m, n.host[0] ? n.host : "X") ==
+          0 &&
+      (qn = msl_browse_encode(&m, q, sizeof(q))) > 0) {
+    net_send(&n, wgu, MSL_NB_WORKSTATION, 1, MSL_BROWSE_MAILSLOT, q,
+             (size_t)qn);
+    net_send(&n, wgu, MSL_NB_MASTER_BROWSER, 0, MSL_BROWSE_MAILSLOT, q,
+             (size_t)qn);
+  }
+  if (msl_browse_build_backup_list_request(&m, 4, 1) == 0 &&
+      (qn = msl_browse_encode(&m, q, sizeof(q))) > 0)
+    net_send(&n, wgu, MSL_NB_MASTER_BROWSER, 0, MSL_BROWSE_MAILSLOT, q,
+             (size_t)qn);
+  uint64_t end = now_ms() + (uint64_t)wait_s * 1000u;
+  static uint8_t buf[65536];
+  for (uint64_t t; (t = now_ms()) < end;) {
+    struct pollfd pf[2] = {{n.fd, POLLIN, 0}, {h ? msl_fd(h) : -1, POLLIN, 0}};
+    if (poll(pf, 2, (int)(end - t)) <= 0)
+      continue;
+    if (pf[0].revents) {
+      msl_view slot, data;
+      uint32_t ip;
+      uint8_t dst[16];
+      if (net_recv(&n, buf, sizeof(buf), &slot, &data, &ip, dst) == 0 &&
+          slot.len == strlen(MSL_BROWSE_MAILSLOT) &&
+          strncasecmp((const char *)slot.ptr, MSL_BROWSE_MAILSLOT,
+                      slot.len) == 0)
+        print_browse(data.ptr, data.len, ip, dst, json);
+    }
+    if (pf[1].revents) {
+      msl_msg_info info;
+      int len = msl_read_ex(h, buf, sizeof(buf), &info, 0);
+      if (len >= 0)
+        print_browse(buf, (size_t)len,
+                     (uint32_t)info.src_ip[0] << 24 |
+                         (uint32_t)info.src_ip[1] << 16 |
+                         (uint32_t)info.src_ip[2] << 8 | info.src_ip[3],
+                     info.origin == MSL_ORIGIN_NETWORK ? info.dst_name : NULL,
+                     json);
+    }
+  }
+  close(n.fd);
+  msl_close(h);
+  return EXIT_OK;
+}
+
+/* ---- dc-ping ---- */
+
+/* nmbd answers each ping twice (it reads the broadcast on two sockets):
+ * identical replies from one address are printed once. */
+typedef struct seen {
+  uint64_t h[32];
+  size_t n;
+} seen;
+
+static int seen_before(seen *s, const uint8_t *p, size_t len, uint32_t ip) {
+  uint64_t h = 0xcbf29ce484222325ull ^ ip; /* FNV-1a */
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ p[i]) * 0x100000001b3ull;
+  for (size_t i = 0; i < s->n; i++)
+    if (s->h[i] == h)
+      return 1;
+  if (s->n < 32)
+    s->h[s->n++] = h; /* more distinct replies are printed, not tracked */
+  return 0;
+}
+
+static void utf16(msl_view v, char *b, size_t cap) {
+  if (msl_netlogon_utf16_to_utf8(v, b, cap, 0) < 0)
+    snprintf(b, cap, "?");
+}
+
+static void print_netlogon(const uint8_t *p, size_t len, uint32_t ip,
+                           int json) {
+  msl_netlogon m;
+  char ips[16], a[256] = "", d[256] = "";
+  if (msl_netlogon_decode(&m, p, len) != 0)
+    return;
+  ipstr(ip, ips);
+  const char *op = msl_netlogon_opcode_name(m.opcode);
+  if (m.opcode == 0x0C) {
+    utf16(m.u.pr.unicode_pdc_name, a, sizeof(a));
+    utf16(m.u.pr.unicode_domain, d, sizeof(d));
+  } else if (m.opcode >= 0x13 && m.opcode <= 0x15) {
+    utf16(m.u.sresp.unicode_logon_server, a, sizeof(a));
+    utf16(m.u.sresp.unicode_domain, d, sizeof(d));
+  } else if (m.opcode >= 0x17 && m.opcode <= 0x19) {
+    msl_netlogon_dname_get(&m, &m.u.ex.names[MSL_NETLOGON_EX_NB_COMPUTER], a,
+                           sizeof(a));
+    msl_netlogon_dname_get(&m, &m.u.ex.names[MSL_NETLOGON_EX_NB_DOMAIN], d,
+                           sizeof(d));
+  }
+  if (json) {
+    printf("{\"ip\":\"%s\",\"opcode\":%u,\"type\":\"%s\",\"dc\":", ips,
+           m.opcode, op ? op : "?");
+    json_str((const uint8_t *)a, strlen(a));
+    printf(",\"domain\":");
+    json_str((const uint8_t *)d, strlen(d));
+    printf("}\n");
+  } else
+    printf("%s  %s (0x%02x)  dc %s  domain %s\n", ips, op ? op : "?",
+           m.opcode, a, d);
+  fflush(stdout);
+}
+
+int cmd_dc_ping(int argc, char **argv) {
+  static const struct option lo[] = {{"wait", required_argument, 0, 't'},
+                                     {"json", no_argument, 0, 'j'},
+                                     {"help", no_argument, 0, 'h'},
+                                     {0, 0, 0, 0}};
+  unsigned wait_s = 3;
+  int json = 0, c, replies = 0;
+  seen sn = {{0}, 0};
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    if (c == 't' && parse_wait(optarg, &wait_s) == 0)
+      continue;
+    else if (c == 'j')
+      json = 1;
+    else {
+      fprintf(c == 'h' ? stdout : stderr,
+              "usage: mailslot dc-ping DOMAIN [--wait S] [--json]\n");
+      return c == 'h' ? EXIT_OK : EXIT_USAGE;
+    }
+  }
+  if (optind + 1 != argc || !*argv[optind] || strlen(argv[optind]) > 15) {
+    fprintf(stderr, "usage: mailslot dc-ping DOMAIN [--wait S] [--json]\n");
+    return EXIT_USAGE;
+  }
+  char dom[16];
+  size_t k = 0;
+  for (; argv[optind][k]; k++)
+    dom[k] = (char)toupper((unsigned char)argv[optind][k]);
+  dom[k] = '\0';
+  net n;
+  if (net_open(&n) != 0) {
+    fprintf(stderr, "mailslot dc-ping: no broadcast-capable IPv4 interface\n");
+    return EXIT_FAILED;
+  }
+  /* The reply mailslot, named as Windows names it: \MAILSLOT\NET\GETDCxxxx
+   * (8 hex digits). Replies come back to our socket (see the top); the
+   * local slot also catches any that are sent to port 138. */
+  uint32_t rnd = (uint32_t)now_ms();
+  if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
+    rnd ^= (uint32_t)getpid();
+  char slot[64], local[64];
+  snprintf(slot, sizeof(slot), "\\MAILSLOT\\NET\\GETDC%08X", rnd);
+  snprintf(local, sizeof(local), "\\\\.\\mailslot\\NET\\GETDC%08X", rnd);
+  msl_handle *h = NULL;
+  if (msl_create(local, 0, 0, &h) < 0)
+    h = NULL;
+  const char *me = n.host[0] ? n.host : "MAILSLOT";
+  uint8_t q[512];
+  int qn = msl_netlogon_build_primary_query(me, slot, MSL_NT_VERSION_1, q,
+                                            sizeof(q));
+  if (qn > 0)
+    net_send(&n, dom, MSL_NB_DOMAIN_MASTER, 0, "\\MAILSLOT\\NET\\NETLOGON", q,
+             (size_t)qn);
+  qn = msl_netlogon_build_sam_request(0, me, "", slot, 0, NULL, 0, 0x0000000B,
+                                      q, sizeof(q));
+  if (qn > 0)
+    net_send(&n, dom, MSL_NB_DOMAIN_CONTROLLERS, 1,
+             "\\MAILSLOT\\NET\\NETLOGON", q, (size_t)qn);
+  uint64_t end = now_ms() + (uint64_t)wait_s * 1000u;
+  static uint8_t buf[65536];
+  for (uint64_t t; (t = now_ms()) < end;) {
+    struct pollfd pf[2] = {{n.fd, POLLIN, 0}, {h ? msl_fd(h) : -1, POLLIN, 0}};
+    if (poll(pf, 2, (int)(end - t)) <= 0)
+      continue;
+    if (pf[0].revents) {
+      msl_view sl, data;
+      uint32_t ip;
+      uint8_t dst[16];
+      if (net_recv(&n, buf, sizeof(buf), &sl, &data, &ip, dst) == 0 &&
+          sl.len == strlen(slot) &&
+          strncasecmp((const char *)sl.ptr, slot, sl.len) == 0 &&
+          !seen_before(&sn, data.ptr, data.len, ip)) {
+        print_netlogon(data.ptr, data.len, ip, json);
+        replies++;
+      }
+    }
+    if (pf[1].revents) {
+      msl_msg_info info;
+      int len = msl_read_ex(h, buf, sizeof(buf), &info, 0);
+      uint32_t ip = (uint32_t)info.src_ip[0] << 24 |
+                    (uint32_t)info.src_ip[1] << 16 |
+                    (uint32_t)info.src_ip[2] << 8 | info.src_ip[3];
+      if (len >= 0 && !seen_before(&sn, buf, (size_t)len, ip)) {
+        print_netlogon(buf, (size_t)len, ip, json);
+        replies++;
+      }
+    }
+  }
+  close(n.fd);
+  msl_close(h);
+  if (!replies)
+    fprintf(stderr, "mailslot dc-ping: no reply from %s<1b>/<1c>\n", dom);
+  return replies ? EXIT_OK : EXIT_FAILED;
+}
