@@ -133,6 +133,25 @@ static int wait_fds(struct pollfd *p, nfds_t n, const struct timespec *d) {
   return 1;
 }
 
+/* A timeout whose deadline is fixed the first time the caller has to wait,
+ * so the time spent before waiting does not count twice. */
+typedef struct lazy_deadline {
+  uint32_t ms; /* MSL_WAIT_FOREVER: no deadline */
+  int set;
+  struct timespec at;
+} lazy_deadline;
+
+/* wait_fds until the lazy deadline (fixing it on first use). */
+static int wait_lazy(lazy_deadline *d, struct pollfd *p, nfds_t n) {
+  if (d->ms == MSL_WAIT_FOREVER)
+    return wait_fds(p, n, NULL);
+  if (!d->set) {
+    d->at = deadline_after(d->ms);
+    d->set = 1;
+  }
+  return wait_fds(p, n, &d->at);
+}
+
 static void close_fd(int fd) {
   if (fd >= 0)
     close(fd);
@@ -643,8 +662,7 @@ void msl_close(msl_handle *h) {
 
 int msl_read_ex(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
                 uint32_t timeout_ms) {
-  struct timespec dl;
-  int have_dl = 0;
+  lazy_deadline dl = {timeout_ms, 0, {0, 0}};
   if (!h || (!buf && cap))
     return MSL_ERR_ARG;
   if (h->kind != H_READER)
@@ -678,12 +696,8 @@ int msl_read_ex(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
       continue; /* the queue may hold messages now */
     if (r != MSL_ERR_TIMEOUT || timeout_ms == 0)
       return r;
-    if (!have_dl && timeout_ms != MSL_WAIT_FOREVER) {
-      dl = deadline_after(timeout_ms);
-      have_dl = 1;
-    }
     struct pollfd pf[2] = {{h->fd, POLLIN, 0}, {h->ev_fd, POLLIN, 0}};
-    int w = wait_fds(pf, 2, have_dl ? &dl : NULL);
+    int w = wait_lazy(&dl, pf, 2);
     if (w == 0)
       return MSL_ERR_TIMEOUT;
     if (w < 0)
@@ -786,8 +800,7 @@ int msl_fd(msl_handle *h) {
 }
 
 int msl_serve(msl_handle *h, uint32_t timeout_ms) {
-  struct timespec dl;
-  int have_dl = 0;
+  lazy_deadline dl = {timeout_ms, 0, {0, 0}};
   if (!h)
     return MSL_ERR_ARG;
   if (h->kind != H_READER)
@@ -807,12 +820,8 @@ int msl_serve(msl_handle *h, uint32_t timeout_ms) {
       return MSL_ERR_QUEUE_FULL; /* read first: the socket stays unread */
     if (timeout_ms == 0)
       return MSL_ERR_TIMEOUT;
-    if (!have_dl && timeout_ms != MSL_WAIT_FOREVER) {
-      dl = deadline_after(timeout_ms);
-      have_dl = 1;
-    }
     struct pollfd pf = {h->fd, POLLIN, 0};
-    int w = wait_fds(&pf, 1, have_dl ? &dl : NULL);
+    int w = wait_lazy(&dl, &pf, 1);
     if (w == 0)
       return MSL_ERR_TIMEOUT;
     if (w < 0)
@@ -944,8 +953,7 @@ out:
 int msl_local_send(msl_handle *h, const void *buf, size_t len,
                    const msl_msg_info *info, uint32_t timeout_ms) {
   uint8_t hb[MSL_LHDR_LEN + MSL_LHDR_EXT_LEN];
-  struct timespec dl;
-  int have_dl = 0;
+  lazy_deadline dl = {timeout_ms, 0, {0, 0}};
   if (!h || (!buf && len))
     return MSL_ERR_ARG;
   if (h->kind != H_WRITER)
@@ -972,12 +980,8 @@ int msl_local_send(msl_handle *h, const void *buf, size_t len,
       return errno_err(errno);
     if (timeout_ms == 0)
       return MSL_ERR_QUEUE_FULL;
-    if (!have_dl && timeout_ms != MSL_WAIT_FOREVER) {
-      dl = deadline_after(timeout_ms);
-      have_dl = 1;
-    }
     struct pollfd pf = {h->fd, POLLOUT, 0};
-    int w = wait_fds(&pf, 1, have_dl ? &dl : NULL);
+    int w = wait_lazy(&dl, &pf, 1);
     if (w == 0)
       return MSL_ERR_QUEUE_FULL;
     if (w < 0)
