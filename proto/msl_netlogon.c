@@ -397,9 +397,9 @@ static int enc_body(const msl_netlogon *m, msl_wr *w) {
     wr_ustr(w, q->unicode_user);
     wr_ustr(w, q->unicode_domain);
     if (q->v5) {
-      if (!view_ok(q->dns_forest.raw, MSL_NETLOGON_DNAME_MAX) ||
-          !view_ok(q->dns_domain.raw, MSL_NETLOGON_DNAME_MAX) ||
-          !view_ok(q->dns_host.raw, MSL_NETLOGON_DNAME_MAX))
+      if (!view_ok(q->dns_forest.raw, MSL_NETLOGON_DNAME_RAW_MAX) ||
+          !view_ok(q->dns_domain.raw, MSL_NETLOGON_DNAME_RAW_MAX) ||
+          !view_ok(q->dns_host.raw, MSL_NETLOGON_DNAME_RAW_MAX))
         return MSL_ERR_ARG;
       msl_wr_bytes(w, q->domain_guid, 16);
       msl_wr_bytes(w, q->null_guid, 16);
@@ -420,7 +420,7 @@ static int enc_body(const msl_netlogon *m, msl_wr *w) {
     msl_wr_u32le(w, q->flags);
     msl_wr_bytes(w, q->domain_guid, 16);
     for (int i = 0; i < MSL_NETLOGON_EX_NAMES; i++) {
-      if (!view_ok(q->names[i].raw, MSL_NETLOGON_DNAME_MAX))
+      if (!view_ok(q->names[i].raw, MSL_NETLOGON_DNAME_RAW_MAX))
         return MSL_ERR_ARG;
       wr_view(w, q->names[i].raw);
     }
@@ -432,7 +432,7 @@ static int enc_body(const msl_netlogon *m, msl_wr *w) {
       wr_view(w, q->sockaddr);
     }
     if (q->has_next_closest_site) {
-      if (!view_ok(q->next_closest_site.raw, MSL_NETLOGON_DNAME_MAX))
+      if (!view_ok(q->next_closest_site.raw, MSL_NETLOGON_DNAME_RAW_MAX))
         return MSL_ERR_ARG;
       wr_view(w, q->next_closest_site.raw);
     }

@@ -75,6 +75,9 @@ enum {
 #define MSL_NETLOGON_TOKEN 0xFFFF /* LmNtToken and Lm20Token */
 /* RFC 1035 §2.3.4: 255 bytes on the wire, so at most 253 in dotted form. */
 #define MSL_NETLOGON_DNAME_MAX 255
+/* A name's own bytes in a message: up to 254 of labels, then a 2-byte
+ * pointer to an empty name, so one more than the expanded maximum. */
+#define MSL_NETLOGON_DNAME_RAW_MAX (MSL_NETLOGON_DNAME_MAX + 1)
 #define MSL_NETLOGON_DNAME_MAX_JUMPS 16
 #define MSL_NETLOGON_SOCKADDR_IN_LEN 16
 

@@ -663,6 +663,43 @@ static void test_dname_expand(void **state) {
                    MSL_ERR_ARG);
 }
 
+/* Found by fuzz_netlogon: a name of 254 label bytes ending in a pointer to
+ * an empty name is 256 bytes in place but 255 expanded; it is legal and must
+ * re-encode byte for byte. */
+static void test_ex_longest_name_in_place(void **state) {
+  (void)state;
+  uint8_t msg[24 + 256 + 7 + 8];
+  size_t n = 0;
+  memset(msg, 0, sizeof(msg));
+  msg[n] = 0x17; /* LOGON_SAM_LOGON_RESPONSE_EX; Sbz, flags, GUID zero */
+  n = 24;
+  for (int i = 0; i < 3; i++) {
+    msg[n++] = 63;
+    memset(msg + n, 'a', 63);
+    n += 63;
+  }
+  msg[n++] = 61;
+  memset(msg + n, 'b', 61);
+  n += 61;
+  msg[n++] = 0xc0;
+  msg[n++] = 0x02; /* the zero Sbz: an empty name */
+  n += 7;          /* seven empty names */
+  msg[n++] = MSL_NT_VERSION_1;
+  n += 3;
+  msg[n++] = 0xff;
+  msg[n++] = 0xff;
+  msg[n++] = 0xff;
+  msg[n++] = 0xff;
+  assert_int_equal(n, sizeof(msg));
+  msl_netlogon m;
+  roundtrip(msg, n, &m);
+  assert_int_equal(m.u.ex.names[0].raw.len, MSL_NETLOGON_DNAME_RAW_MAX);
+  char buf[MSL_NETLOGON_DNAME_MAX + 1];
+  assert_int_equal(msl_netlogon_dname_get(&m, &m.u.ex.names[0], buf,
+                                          sizeof(buf)),
+                   253);
+}
+
 static void test_sam_response_nt40_v5(void **state) {
   (void)state;
   msl_netlogon m;
@@ -833,6 +870,7 @@ int main(void) {
       cmocka_unit_test(test_ex_closest_site_and_no_ip),
       cmocka_unit_test(test_ex_bad),
       cmocka_unit_test(test_dname_expand),
+      cmocka_unit_test(test_ex_longest_name_in_place),
       cmocka_unit_test(test_sam_response_nt40_v5),
       cmocka_unit_test(test_utf16),
       cmocka_unit_test(test_utf16_in_messages),
