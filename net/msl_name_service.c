@@ -20,6 +20,8 @@
 #include "msl_udp.h"
 
 #define PKT_MAX 1024
+#define WINS_TRIES 2      /* unicast to the WINS server... */
+#define WINS_WAIT_MS 1000 /* ...this far apart */
 
 static void nlog(const msl_ns *ns, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -403,6 +405,27 @@ static uint64_t mono_ms(void) {
   return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
+/* The NB entries of a positive query response to trn_id (at most max
+ * into out). Returns how many were stored. */
+static size_t parse_answers(const uint8_t *p, size_t len, uint16_t id,
+                            uint32_t from, msl_ns_answer *out, size_t max) {
+  msl_nbns r;
+  msl_nbns_nb e;
+  size_t got = 0;
+  if (msl_nbns_decode(&r, p, len) != 0 || r.trn_id != id ||
+      !msl_nbns_is_response(&r) || msl_nbns_opcode(&r) != MSL_NBNS_OP_QUERY ||
+      msl_nbns_rcode(&r) || !r.ancount || r.an[0].type != MSL_NBNS_T_NB)
+    return 0;
+  for (size_t i = 0; got < max && msl_nbns_rr_nb(&r.an[0], i, &e); i++) {
+    out[got].from = from;
+    out[got].ip = e.addr;
+    out[got].nb_flags = e.flags;
+    out[got].ttl = r.an[0].ttl;
+    got++;
+  }
+  return got;
+}
+
 int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
                  int bcast, int tries, int wait_ms, int stop_first,
                  msl_ns_answer *out, size_t max) {
@@ -443,22 +466,9 @@ int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
       socklen_t fl = sizeof(from);
       ssize_t n = recvfrom(fd, rb, sizeof(rb), 0, (struct sockaddr *)&from,
                            &fl);
-      msl_nbns r;
-      if (n <= 0 || msl_nbns_decode(&r, rb, (size_t)n) != 0 ||
-          r.trn_id != id || !msl_nbns_is_response(&r) ||
-          msl_nbns_opcode(&r) != MSL_NBNS_OP_QUERY || msl_nbns_rcode(&r) ||
-          !r.ancount || r.an[0].type != MSL_NBNS_T_NB)
-        continue;
-      msl_nbns_nb e;
-      for (size_t i = 0; msl_nbns_rr_nb(&r.an[0], i, &e); i++) {
-        if (got == max)
-          break;
-        out[got].from = ntohl(from.sin_addr.s_addr);
-        out[got].ip = e.addr;
-        out[got].nb_flags = e.flags;
-        out[got].ttl = r.an[0].ttl;
-        got++;
-      }
+      if (n > 0)
+        got += parse_answers(rb, (size_t)n, id, ntohl(from.sin_addr.s_addr),
+                             out + got, max - got);
     }
   }
   close(fd);
@@ -471,6 +481,7 @@ struct msl_ns_svc {
   msl_udp u;
   msl_ns ns;
   uint32_t wins; /* 0: none */
+  unsigned aq_seq; /* asynchronous queries started (TRN_ID salt) */
   msl_udp_msg msg[8];
   uint8_t rx[8][PKT_MAX];
 };
@@ -599,33 +610,55 @@ uint64_t msl_ns_svc_tick(msl_ns_svc *s, uint64_t now) {
   return msl_ns_tick(&s->ns, now);
 }
 
-int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
-                       const char *scope, uint32_t *ip, uint16_t *nb_flags) {
-  msl_nbname nb;
-  msl_ns_answer a;
-  uint64_t now = mono_ms();
-  if (!s || !name || !ip)
+int msl_ns_svc_make_name(const msl_ns_svc *s, const char *name,
+                         uint8_t suffix, const char *scope, msl_nbname *nb) {
+  if (!s || !name || !nb)
     return MSL_ERR_ARG;
-  if (msl_nbname_make(&nb, name, suffix,
-                      scope ? scope : s->ns.names[0].nb.scope) != 0)
-    return MSL_ERR_NAME;
-  int idx = find_name(&s->ns, &nb);
+  return msl_nbname_make(nb, name, suffix,
+                         scope ? scope : s->ns.names[0].nb.scope) != 0
+             ? MSL_ERR_NAME
+             : 0;
+}
+
+int msl_ns_svc_lookup(msl_ns_svc *s, const msl_nbname *nb, uint64_t now,
+                      uint32_t *ip, uint16_t *nb_flags) {
+  if (!s || !nb || !ip)
+    return MSL_ERR_ARG;
+  int idx = find_name(&s->ns, nb);
   if (idx >= 0 && s->ns.cfg.n_ifs) {
     *ip = s->ns.ifs[0].addr;
     if (nb_flags)
       *nb_flags = nb_flags_of(&s->ns.names[idx]);
     return 0;
   }
-  for (size_t i = 0; i < s->ns.n_cache; i++)
-    if (msl_nbname_equal(&s->ns.cache[i].nb, &nb) &&
-        msl_ns_cache_get(&s->ns, &nb, now, ip) == 0) {
-      if (nb_flags)
-        *nb_flags = s->ns.cache[i].nb_flags;
-      return 0;
-    }
+  for (size_t i = 0; i < s->ns.n_cache; i++) {
+    if (!msl_nbname_equal(&s->ns.cache[i].nb, nb))
+      continue;
+    uint16_t fl = s->ns.cache[i].nb_flags; /* get may drop the entry */
+    if (msl_ns_cache_get(&s->ns, nb, now, ip) != 0)
+      break;
+    if (nb_flags)
+      *nb_flags = fl;
+    return 0;
+  }
+  return MSL_ERR_NOT_FOUND;
+}
+
+int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
+                       const char *scope, uint32_t *ip, uint16_t *nb_flags) {
+  msl_nbname nb;
+  msl_ns_answer a;
+  if (!s || !name || !ip)
+    return MSL_ERR_ARG;
+  int r = msl_ns_svc_make_name(s, name, suffix, scope, &nb);
+  if (r < 0)
+    return r;
+  if (msl_ns_svc_lookup(s, &nb, mono_ms(), ip, nb_flags) == 0)
+    return 0;
   int n = 0;
   if (s->wins)
-    n = msl_ns_query(&nb, s->wins, MSL_NBNS_PORT, 0, 2, 1000, 1, &a, 1);
+    n = msl_ns_query(&nb, s->wins, MSL_NBNS_PORT, 0, WINS_TRIES, WINS_WAIT_MS,
+                     1, &a, 1);
   for (size_t k = 0; n <= 0 && k < s->ns.cfg.n_ifs; k++)
     n = msl_ns_query(&nb, s->ns.ifs[k].bcast, s->ns.cfg.port, 1,
                      MSL_NS_RETRY_COUNT, MSL_NS_RETRY_MS, 1, &a, 1);
@@ -636,6 +669,119 @@ int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
   if (nb_flags)
     *nb_flags = a.nb_flags;
   return 0;
+}
+
+/* ---- asynchronous queries (the service's loop) ---- */
+
+/* Sends q's query for its current stage. 0 or MSL_ERR_SYSTEM. */
+static int aq_send(msl_ns_svc *s, msl_ns_aq *q) {
+  uint8_t buf[PKT_MAX];
+  msl_nbns m;
+  int bcast = q->stage >= 0, len;
+  uint16_t port = bcast && s->ns.cfg.port ? s->ns.cfg.port : MSL_NBNS_PORT;
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
+  to.sin_addr.s_addr = htonl(bcast ? s->ns.ifs[q->stage].bcast : s->wins);
+  if (msl_nbns_build_query(&m, q->trn_id, &q->nb, bcast) != 0 ||
+      (len = msl_nbns_encode(&m, buf, sizeof(buf))) < 0)
+    return MSL_ERR_SYSTEM;
+  if (sendto(q->fd, buf, (size_t)len, MSG_DONTWAIT, (struct sockaddr *)&to,
+             sizeof(to)) < 0)
+    return MSL_ERR_SYSTEM;
+  return 0;
+}
+
+/* Sends the next try: another in this stage, else the first of the next
+ * stage (a failed send ends its stage, as in msl_ns_query). Returns 0, or
+ * MSL_ERR_NOT_FOUND when every stage is done. */
+static int aq_next(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
+  for (;;) {
+    int max = q->stage < 0 ? WINS_TRIES : MSL_NS_RETRY_COUNT;
+    if (q->tries >= max) {
+      q->stage++;
+      q->tries = 0;
+      if (q->stage >= 0 && (size_t)q->stage >= s->ns.cfg.n_ifs)
+        return MSL_ERR_NOT_FOUND;
+      continue;
+    }
+    q->tries++;
+    if (aq_send(s, q) < 0) {
+      q->tries = max;
+      continue;
+    }
+    q->next = now + (q->stage < 0 ? WINS_WAIT_MS : MSL_NS_RETRY_MS);
+    return 0;
+  }
+}
+
+int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
+                    uint64_t now) {
+  int one = 1;
+  if (!s || !q || !nb)
+    return MSL_ERR_ARG;
+  memset(q, 0, sizeof(*q));
+  q->fd = -1;
+  if (!s->wins && s->ns.cfg.n_ifs == 0)
+    return MSL_ERR_NOT_FOUND;
+  q->nb = *nb;
+  q->trn_id = (uint16_t)(now ^ (uint64_t)getpid() * 2654435761u ^
+                         (uint64_t)++s->aq_seq * 40503u);
+  q->stage = s->wins ? -1 : 0;
+  q->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (q->fd < 0)
+    return MSL_ERR_SYSTEM;
+  setsockopt(q->fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+  if (aq_next(s, q, now) < 0) {
+    msl_ns_aq_cancel(q);
+    return MSL_ERR_NOT_FOUND;
+  }
+  return 0;
+}
+
+/* Reads what waits on q's socket. 1 (and caches it) at a positive answer. */
+static int aq_read(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
+  uint8_t rb[PKT_MAX];
+  for (int i = 0; i < 16; i++) {
+    struct sockaddr_in from;
+    socklen_t fl = sizeof(from);
+    ssize_t n = recvfrom(q->fd, rb, sizeof(rb), MSG_DONTWAIT,
+                         (struct sockaddr *)&from, &fl);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return 0;
+    if (n > 0 && parse_answers(rb, (size_t)n, q->trn_id,
+                               ntohl(from.sin_addr.s_addr), &q->ans, 1)) {
+      msl_ns_cache_put(&s->ns, &q->nb, q->ans.ip, q->ans.nb_flags,
+                       q->ans.ttl, now);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int msl_ns_aq_step(msl_ns_svc *s, msl_ns_aq *q, int readable, uint64_t now,
+                   uint64_t *wait) {
+  if (!s || !q || q->fd < 0)
+    return MSL_ERR_NOT_FOUND;
+  if (readable && aq_read(s, q, now)) {
+    msl_ns_aq_cancel(q);
+    return 1;
+  }
+  while (now >= q->next)
+    if (aq_next(s, q, now) < 0) {
+      msl_ns_aq_cancel(q);
+      return MSL_ERR_NOT_FOUND;
+    }
+  if (wait)
+    *wait = q->next - now;
+  return 0;
+}
+
+void msl_ns_aq_cancel(msl_ns_aq *q) {
+  if (q && q->fd >= 0) {
+    close(q->fd);
+    q->fd = -1;
+  }
 }
 
 int msl_ns_parse_name(const char *text, char *name, size_t cap,
@@ -669,7 +815,11 @@ int msl_ns_ctl_resolve(msl_ns_svc *s, const char *req, char *out, size_t cap) {
     r = msl_ns_svc_resolve(s, name, suffix, NULL, &ip, &fl);
   if (r < 0)
     return r;
+  return msl_ns_ctl_format(ip, fl, out, cap);
+}
+
+int msl_ns_ctl_format(uint32_t ip, uint16_t nb_flags, char *out, size_t cap) {
   int n = snprintf(out, cap, "ok %u.%u.%u.%u %04x\n", ip >> 24,
-                   (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, fl);
+                   (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, nb_flags);
   return n < 0 || (size_t)n >= cap ? MSL_ERR_OVERFLOW : n;
 }

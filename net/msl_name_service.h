@@ -27,8 +27,9 @@
  *
  * Resolution: a TTL-respecting cache (answers seen to our own queries),
  * filled by msl_ns_query() (a blocking client on its own ephemeral socket,
- * broadcast with retries or unicast to a WINS server) and read by
- * msl_ns_cache_get().
+ * broadcast with retries or unicast to a WINS server, for the tools) or by
+ * the service's asynchronous queries (msl_ns_aq_*, never blocking its
+ * loop), and read by msl_ns_cache_get().
  */
 #ifndef MSL_NAME_SERVICE_H
 #define MSL_NAME_SERVICE_H
@@ -225,15 +226,75 @@ msl_ns *msl_ns_svc_ns(msl_ns_svc *s);
 /**
  * Resolves name<suffix> (scope: NULL for ours): our own names, then the
  * cache, then the WINS server (unicast), then a broadcast query on every
- * interface (3 x 250 ms, first answer wins; blocks the caller that long).
+ * interface (3 x 250 ms, first answer wins; blocks the caller that long:
+ * the service's loop uses msl_ns_svc_lookup and msl_ns_aq_* instead).
  * Answers are cached by their TTL. Returns 0 and *ip, or MSL_ERR_NOT_FOUND.
  */
 int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
                        const char *scope, uint32_t *ip, uint16_t *nb_flags);
 /**
+ * The non-blocking part of msl_ns_svc_resolve(): our own names, then the
+ * cache, for nb (a name made with msl_ns_svc_make_name). Nothing is sent.
+ * @return 0 and *ip (and *nb_flags unless NULL), or MSL_ERR_NOT_FOUND
+ *         (not known: ask the network, msl_ns_aq_start), MSL_ERR_ARG.
+ */
+int msl_ns_svc_lookup(msl_ns_svc *s, const msl_nbname *nb, uint64_t now,
+                      uint32_t *ip, uint16_t *nb_flags);
+
+/** name<suffix> in scope (NULL: ours) into *nb. 0 or MSL_ERR_NAME. */
+int msl_ns_svc_make_name(const msl_ns_svc *s, const char *name,
+                         uint8_t suffix, const char *scope, msl_nbname *nb);
+
+/*
+ * An asynchronous query for the service's event loop: the same tries, in
+ * the same order, as msl_ns_svc_resolve (the WINS server by unicast,
+ * 2 x 1000 ms, then each interface's broadcast, MSL_NS_RETRY_COUNT x
+ * MSL_NS_RETRY_MS; the first positive answer wins), from its own
+ * non-blocking ephemeral socket, driven by the caller's poll and clock.
+ * One TRN_ID for all the tries: a late answer to an earlier try counts.
+ */
+typedef struct msl_ns_aq {
+  int fd;        /* poll for POLLIN; -1 once finished */
+  msl_nbname nb; /* the name asked for */
+  uint16_t trn_id;
+  int stage;     /* -1: WINS; k >= 0: broadcast on interface k */
+  int tries;     /* queries sent in this stage */
+  uint64_t next; /* when this try's wait ends (ms, the caller's clock) */
+  msl_ns_answer ans; /* the answer, once msl_ns_aq_step returned 1 */
+} msl_ns_aq;
+
+/**
+ * Starts a query for nb at now: opens the socket and sends the first try.
+ * @return 0 (in progress: poll q->fd, call msl_ns_aq_step),
+ *         MSL_ERR_NOT_FOUND (nobody to ask: no WINS, no interface),
+ *         MSL_ERR_SYSTEM (no socket). Nothing to cancel unless 0.
+ */
+int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
+                    uint64_t now);
+
+/**
+ * Reads q's answers (when readable) and runs its timers at now.
+ * @return 0 (in progress; *wait = ms until its next timer), 1 (answered:
+ *         q->ans, also cached), MSL_ERR_NOT_FOUND (every try went
+ *         unanswered). The socket is closed when it returns non-zero.
+ */
+int msl_ns_aq_step(msl_ns_svc *s, msl_ns_aq *q, int readable, uint64_t now,
+                   uint64_t *wait);
+
+/** Abandons a query in progress (closes its socket; idempotent). */
+void msl_ns_aq_cancel(msl_ns_aq *q);
+
+/**
+ * "ok IP FLAGS\n", the reply to "resolve" (FLAGS the NB_FLAGS in hex).
+ * @return the length or MSL_ERR_OVERFLOW.
+ */
+int msl_ns_ctl_format(uint32_t ip, uint16_t nb_flags, char *out, size_t cap);
+
+/**
  * The control socket's "resolve NAME[<xx>]" request (text after the verb;
- * default suffix <00>, our scope): resolves as msl_ns_svc_resolve and writes
- * the reply "ok IP FLAGS\n" (FLAGS the NB_FLAGS in hex) into out.
+ * default suffix <00>, our scope): resolves as msl_ns_svc_resolve
+ * (blocking; the service defers instead) and writes the reply
+ * "ok IP FLAGS\n" (FLAGS the NB_FLAGS in hex) into out.
  * @return the reply length, MSL_ERR_UNSUPPORTED (s NULL: no name service),
  *         MSL_ERR_NAME, MSL_ERR_NOT_FOUND, MSL_ERR_OVERFLOW.
  */

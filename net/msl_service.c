@@ -27,6 +27,7 @@
 #define FW_BUF (MSL_LOCAL_MSG_MAX + MSL_LHDR_LEN + MSL_LHDR_EXT_MAX)
 #define RX_ROUNDS 8  /* recvmmsg batches per wakeup before other fds */
 #define FW_ROUNDS 64 /* messages per writer per wakeup */
+#define PATH_BUF 1024 /* a control request's path (valid ones are < 600) */
 
 typedef struct remote {
   int fd;
@@ -37,6 +38,32 @@ typedef struct conn {
   int fd;
   uint64_t since;
 } conn;
+
+/* A control request waiting for a NetBIOS name query: it owns the
+ * client's connection, the passed fd (open) and a copy of the request,
+ * replayed once the query ends. Keyed by nothing but its slot, which only
+ * the loop's backwards walk touches. */
+typedef struct pending {
+  int cfd;
+  int pass;     /* -1: none */
+  uint8_t *req; /* len bytes + NUL */
+  size_t len;
+  msl_ns_aq q;
+} pending;
+
+/* A finished query handed to the request's replay. */
+typedef struct replay {
+  const msl_ns_aq *q;
+  int answered; /* q->ans holds the answer */
+} replay;
+
+/* The NetBIOS resolver's context for one request. */
+typedef struct lookup {
+  msl_service *s;
+  const replay *done; /* NULL: first pass (may defer) */
+  int missed;         /* first pass: nb is not known yet */
+  msl_nbname nb;
+} lookup;
 
 struct msl_service {
   msl_service_config cfg;
@@ -64,6 +91,9 @@ struct msl_service {
   msl_announce ann; /* host announcements (net/msl_announce.h) */
   int have_ann;
   msl_ns_svc *nss; /* name service, UDP 137 (net/msl_name_service.h) */
+  pending pend[MSL_SERVICE_PENDING_MAX];
+  size_t npend;
+  uint64_t resolve_queries, resolve_timeouts, resolve_abandoned;
 };
 
 static uint64_t now_ms(void) {
@@ -213,9 +243,13 @@ fail:
   return r;
 }
 
+static void drop_pending(msl_service *s, size_t i);
+
 void msl_service_free(msl_service *s) {
   if (!s)
     return;
+  while (s->npend)
+    drop_pending(s, s->npend - 1);
   for (size_t i = 0; i < s->nconns; i++)
     close(s->conns[i].fd);
   for (size_t i = 0; i < s->nrem; i++)
@@ -259,12 +293,16 @@ static int format_status(msl_service *s, char *buf, size_t cap) {
   int m = snprintf(buf + n, cap - (size_t)n,
                    "send_rejected %llu\nown_broadcasts %llu\nsocket_drops "
                    "%lu\nremote_writers %zu\nctl_requests %llu\nctl_refused "
-                   "%llu\n",
+                   "%llu\nresolve_pending %zu\nresolve_queries %llu\n"
+                   "resolve_timeouts %llu\nresolve_abandoned %llu\n",
                    (unsigned long long)(s->send_rejected + s->snd.rejected),
                    (unsigned long long)s->own_broadcasts,
                    (unsigned long)s->udp.kdrops, s->nrem,
                    (unsigned long long)s->ctl_requests,
-                   (unsigned long long)s->ctl_refused);
+                   (unsigned long long)s->ctl_refused, s->npend,
+                   (unsigned long long)s->resolve_queries,
+                   (unsigned long long)s->resolve_timeouts,
+                   (unsigned long long)s->resolve_abandoned);
   if (m < 0 || (size_t)m >= cap - (size_t)n)
     return MSL_ERR_OVERFLOW;
   if (s->nss) {
@@ -291,12 +329,30 @@ static int own_name_resolver(void *user, const char *name, const char *scope,
   return 0;
 }
 
-/* With the name service: NetBIOS resolution of HOST<00> (cache, WINS,
- * broadcast query). */
+/* With the name service: HOST<00> from our names or the cache, never
+ * from the network here. On the first pass an unknown name is noted and
+ * answered with a placeholder (which also skips getaddrinfo): the request
+ * then waits for a query (defer). On the replay, the query's answer, or
+ * NOT_FOUND as the blocking resolver gave. */
 static int ns_resolver(void *user, const char *name, const char *scope,
                        uint32_t *ip) {
-  const msl_service *s = user;
-  return msl_ns_svc_resolve(s->nss, name, MSL_NB_WORKSTATION, scope, ip, NULL);
+  lookup *lk = user;
+  msl_nbname nb;
+  if (msl_ns_svc_make_name(lk->s->nss, name, MSL_NB_WORKSTATION, scope,
+                           &nb) < 0)
+    return MSL_ERR_NOT_FOUND;
+  if (msl_ns_svc_lookup(lk->s->nss, &nb, now_ms(), ip, NULL) == 0)
+    return 0;
+  if (lk->done) {
+    if (!lk->done->answered || !msl_nbname_equal(&nb, &lk->done->q->nb))
+      return MSL_ERR_NOT_FOUND;
+    *ip = lk->done->q->ans.ip;
+    return 0;
+  }
+  lk->missed = 1;
+  lk->nb = nb;
+  *ip = 0;
+  return 0;
 }
 
 static void reply(int fd, const char *text, size_t len) {
@@ -310,16 +366,20 @@ static void reply_err(int fd, int code) {
   reply(fd, b, (size_t)n);
 }
 
-/* Parses "VERB FLAGS PATH" (PATH up to '\n' or the end) in place. */
-static int parse_req(char *req, size_t len, unsigned *flags, char **path,
-                     size_t *hdr_len) {
-  char *nl = memchr(req, '\n', len);
+/* Parses "VERB FLAGS PATH" (PATH up to '\n' or the end; copied into
+ * path[cap]). The request is left as it was: a deferred one is parsed
+ * again when its query ends. */
+static int parse_req(const char *req, size_t len, unsigned *flags,
+                     char *path, size_t cap, size_t *hdr_len) {
+  char hdr[PATH_BUF + 32];
+  const char *nl = memchr(req, '\n', len);
   *hdr_len = nl ? (size_t)(nl - req) + 1 : len;
-  if (nl)
-    *nl = '\0';
-  else
-    req[len] = '\0';
-  char *sp = strchr(req, ' ');
+  size_t hl = nl ? (size_t)(nl - req) : len;
+  if (hl >= sizeof(hdr))
+    return MSL_ERR_BAD_PATH;
+  memcpy(hdr, req, hl);
+  hdr[hl] = '\0';
+  char *sp = strchr(hdr, ' ');
   if (!sp)
     return MSL_ERR_ARG;
   char *end;
@@ -327,18 +387,101 @@ static int parse_req(char *req, size_t len, unsigned *flags, char **path,
   if (end == sp + 1 || *end != ' ' || f > 0xffff)
     return MSL_ERR_ARG;
   *flags = (unsigned)f;
-  *path = end + 1;
+  if (strlen(end + 1) >= cap)
+    return MSL_ERR_BAD_PATH;
+  strcpy(path, end + 1);
   return 0;
 }
 
-static void handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
-                           int pass) {
-  char out[2048];
+/* Parks the request of connection cfd until a query for nb ends. Returns
+ * 1 (parked: cfd and *pass are the entry's now), 0 (nothing to ask, or
+ * no socket: *rp says so, replay at once) or MSL_ERR_LIMIT /
+ * MSL_ERR_NOMEM. */
+static int defer(msl_service *s, int cfd, const uint8_t *b, size_t len,
+                 int *pass, const msl_nbname *nb, replay *rp,
+                 msl_ns_aq *tmp) {
+  if (s->npend == MSL_SERVICE_PENDING_MAX)
+    return MSL_ERR_LIMIT;
+  pending *p = &s->pend[s->npend];
+  if (msl_ns_aq_start(s->nss, &p->q, nb, now_ms()) < 0) {
+    *tmp = p->q; /* fd -1; the name for the replay */
+    tmp->nb = *nb;
+    rp->q = tmp;
+    rp->answered = 0;
+    return 0;
+  }
+  p->req = malloc(len + 1);
+  if (!p->req) {
+    msl_ns_aq_cancel(&p->q);
+    return MSL_ERR_NOMEM;
+  }
+  memcpy(p->req, b, len);
+  p->req[len] = '\0';
+  p->len = len;
+  p->cfd = cfd;
+  p->pass = *pass;
+  *pass = -1;
+  s->npend++;
+  s->resolve_queries++;
+  return 1;
+}
+
+/* "resolve NAME[<xx>]": our names and the cache at once, else deferred
+ * (done NULL) or answered from the finished query. Returns as
+ * handle_request. */
+static int handle_resolve(msl_service *s, int cfd, uint8_t *b, size_t len,
+                          int *pass, const replay *done) {
+  char out[64], name[MSL_NBNAME_MAX_CHARS + 1];
+  uint8_t suffix;
+  msl_nbname nb;
+  uint32_t ip;
+  uint16_t fl = 0;
+  replay now_done;
+  msl_ns_aq tmp;
+  b[len] = '\0'; /* the buffers have room for it */
+  int r = s->nss ? 0 : MSL_ERR_UNSUPPORTED;
+  if (r == 0)
+    r = msl_ns_parse_name((char *)b + 8, name, sizeof(name),
+                          MSL_NB_WORKSTATION, &suffix);
+  if (r == 0)
+    r = msl_ns_svc_make_name(s->nss, name, suffix, NULL, &nb);
+  if (r == 0 && msl_ns_svc_lookup(s->nss, &nb, now_ms(), &ip, &fl) != 0) {
+    if (!done) {
+      r = defer(s, cfd, b, len, pass, &nb, &now_done, &tmp);
+      if (r == 1)
+        return 1;
+      done = r == 0 ? &now_done : NULL;
+    }
+    if (done && done->answered && msl_nbname_equal(&nb, &done->q->nb)) {
+      ip = done->q->ans.ip;
+      fl = done->q->ans.nb_flags;
+    } else if (r == 0)
+      r = MSL_ERR_NOT_FOUND;
+  }
+  int n = r < 0 ? r : msl_ns_ctl_format(ip, fl, out, sizeof(out));
+  if (n < 0)
+    reply_err(cfd, n);
+  else
+    reply(cfd, out, (size_t)n);
+  return 0;
+}
+
+/* One control request (b, len; b has room for a NUL at b[len]) from
+ * connection cfd, with the passed fd pass (-1: none; closed unless kept).
+ * done: NULL the first time; the finished query when a deferred request
+ * is replayed. Returns 1 when the request was deferred (cfd is the
+ * pending entry's now), else 0 (replied). */
+static int handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
+                          int pass, const replay *done) {
+  char out[2048], path[PATH_BUF];
   unsigned flags;
-  char *path;
   size_t hl;
   msl_dgram_dest dest;
-  s->ctl_requests++;
+  replay now_done;
+  msl_ns_aq tmp;
+  int parked = 0;
+  if (!done)
+    s->ctl_requests++;
   char *req = (char *)b;
   if (len >= 6 && memcmp(req, "status", 6) == 0 &&
       (len == 6 || req[6] == '\n')) {
@@ -351,12 +494,7 @@ static void handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
     goto done;
   }
   if (len > 8 && memcmp(req, "resolve ", 8) == 0) {
-    b[len < FW_BUF - 1 ? len : FW_BUF - 1] = '\0';
-    int n = msl_ns_ctl_resolve(s->nss, req + 8, out, sizeof(out));
-    if (n < 0)
-      reply_err(cfd, n);
-    else
-      reply(cfd, out, (size_t)n);
+    parked = handle_resolve(s, cfd, b, len, &pass, done);
     goto done;
   }
   int is_open = len > 5 && memcmp(req, "open ", 5) == 0;
@@ -366,16 +504,32 @@ static void handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
     reply_err(cfd, MSL_ERR_ARG);
     goto done;
   }
-  int r = parse_req(req, len, &flags, &path, &hl);
+  lookup lk = {.s = s, .done = done};
+  int r = parse_req(req, len, &flags, path, sizeof(path), &hl);
   if (r == 0)
     r = msl_dgram_dest_resolve(&dest, path, s->wg, s->scope, s->udp.port,
                                (flags & MSL_OPEN_FRAGMENT) != 0,
-                               s->nss ? ns_resolver : own_name_resolver, s);
+                               s->nss ? ns_resolver : own_name_resolver,
+                               s->nss ? (void *)&lk : (void *)s);
+  if (r == 0 && lk.missed) {
+    /* The destination waits for a NetBIOS query; nothing is sent yet. */
+    r = defer(s, cfd, b, len, &pass, &lk.nb, &now_done, &tmp);
+    if (r == 1) {
+      parked = 1;
+      goto done;
+    }
+    if (r == 0) {
+      parked = handle_request(s, cfd, b, len, pass, &now_done);
+      pass = -1; /* handle_request took it */
+      goto done;
+    }
+  }
   if (r == 0 && dest.group && s->ifs.n == 0)
     r = MSL_ERR_NOT_FOUND;
   if (r < 0) {
     s->ctl_refused++;
-    slog(s, MSL_LOG_DEBUG, "control: %s refused: %s", req, msl_strerror(r));
+    slog(s, MSL_LOG_DEBUG, "control: %s %s refused: %s",
+         is_open ? "open" : "send", path, msl_strerror(r));
     reply_err(cfd, r);
     goto done;
   }
@@ -406,6 +560,39 @@ static void handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
 done:
   if (pass >= 0)
     close(pass);
+  return parked;
+}
+
+static void drop_pending(msl_service *s, size_t i) {
+  pending *p = &s->pend[i];
+  msl_ns_aq_cancel(&p->q);
+  close(p->cfd);
+  if (p->pass >= 0)
+    close(p->pass);
+  free(p->req);
+  s->pend[i] = s->pend[--s->npend];
+}
+
+/* A pending request at now: its client gone (cfd ready: it closed, or
+ * broke the one-request rule) drops it; a finished query replays it. */
+static void service_pending(msl_service *s, size_t i, short crev, short qrev,
+                            uint64_t now) {
+  pending *p = &s->pend[i];
+  if (crev) {
+    s->resolve_abandoned++;
+    drop_pending(s, i);
+    return;
+  }
+  int r = msl_ns_aq_step(s->nss, &p->q, qrev != 0, now, NULL);
+  if (r == 0)
+    return;
+  replay done = {&p->q, r == 1};
+  if (r != 1)
+    s->resolve_timeouts++;
+  int pass = p->pass;
+  p->pass = -1;
+  handle_request(s, p->cfd, p->req, p->len, pass, &done);
+  drop_pending(s, i);
 }
 
 static void drop_conn(msl_service *s, size_t i) {
@@ -419,9 +606,12 @@ static void service_conn(msl_service *s, size_t i) {
   int n = msl_ctl_recv(s->conns[i].fd, s->fw, FW_BUF - 1, &pass);
   if (n == MSL_ERR_TIMEOUT)
     return;
-  if (n >= 0)
-    handle_request(s, s->conns[i].fd, s->fw, (size_t)n, pass);
-  else
+  if (n >= 0 &&
+      handle_request(s, s->conns[i].fd, s->fw, (size_t)n, pass, NULL)) {
+    s->conns[i] = s->conns[--s->nconns]; /* the pending entry has the fd */
+    return;
+  }
+  if (n < 0)
     s->ctl_refused++;
   drop_conn(s, i);
 }
@@ -501,7 +691,7 @@ static void forward(msl_service *s, size_t i) {
 
 int msl_service_run(msl_service *s) {
   struct pollfd pf[4 + MSL_SERVICE_CONNS_MAX + MSL_SERVICE_REMOTES_MAX +
-                   MSL_DGRAM_WRITERS];
+                   2 * MSL_SERVICE_PENDING_MAX + MSL_DGRAM_WRITERS];
   int rc = 0;
   if (!s)
     return MSL_ERR_ARG;
@@ -522,7 +712,7 @@ int msl_service_run(msl_service *s) {
       if (w < wait)
         wait = w;
     }
-    size_t n = 0, c0, r0, h0;
+    size_t n = 0, c0, r0, p0, np, h0;
     /* Not read while held messages are at their caps: a flush (a slot
      * turning writable) or a stall (tick) makes room. */
     int paused = msl_dgram_backlogged(s->dg, MSL_SERVICE_BATCH);
@@ -542,6 +732,16 @@ int msl_service_run(msl_service *s) {
     r0 = n;
     for (size_t i = 0; i < s->nrem; i++)
       pf[n++] = (struct pollfd){s->rem[i].fd, POLLIN, 0};
+    p0 = n;
+    np = s->npend;
+    for (size_t i = 0; i < np; i++) {
+      const pending *p = &s->pend[i];
+      pf[n++] = (struct pollfd){p->cfd, POLLIN, 0};
+      pf[n++] = (struct pollfd){p->q.fd, POLLIN, 0};
+      uint64_t left = p->q.next > now ? p->q.next - now : 0;
+      if (left < wait)
+        wait = left;
+    }
     h0 = n;
     n += msl_dgram_pollfds(s->dg, pf + n, MSL_DGRAM_WRITERS);
     int to = wait > 60000 ? 60000 : (int)wait;
@@ -569,6 +769,11 @@ int msl_service_run(msl_service *s) {
     for (size_t i = s->nrem; i-- > 0;)
       if (pf[r0 + i].revents)
         forward(s, i);
+    /* After the writers (a replayed open adds one), before the new
+     * connections (a request may be deferred: entries past np). */
+    for (size_t i = np; i-- > 0;)
+      service_pending(s, i, pf[p0 + 2 * i].revents,
+                      pf[p0 + 2 * i + 1].revents, now);
     for (size_t i = s->nconns; i-- > 0;) {
       if (pf[c0 + i].revents)
         service_conn(s, i);

@@ -5,6 +5,11 @@
  * (tools/mailslotd.c) runs it in its main thread with msl_service_run();
  * embedded mode (msl_service_start in include/mailslot.h) in a thread of
  * the application. Same code either way.
+ *
+ * Nothing in the loop blocks on name resolution: a control request that
+ * needs a NetBIOS name neither ours nor cached is deferred (at most
+ * MSL_SERVICE_PENDING_MAX), its query's socket polled with the rest, and
+ * replayed when the query ends (docs/network.md, "Sending").
  */
 #ifndef MSL_SERVICE_H
 #define MSL_SERVICE_H
@@ -14,6 +19,7 @@
 #define MSL_SERVICE_REMOTES_MAX 256 /* writers sending through the service */
 #define MSL_SERVICE_CONNS_MAX 16    /* control connections being read */
 #define MSL_SERVICE_BATCH 32        /* datagrams per recvmmsg */
+#define MSL_SERVICE_PENDING_MAX 64  /* requests waiting for a name query */
 
 /* Log levels (msl_service_config.log_level). */
 enum { MSL_LOG_ERR = 0, MSL_LOG_WARN, MSL_LOG_INFO, MSL_LOG_DEBUG };

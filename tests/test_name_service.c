@@ -1,7 +1,9 @@
 /*
  * The B-node name-service state machine (net/msl_name_service.h), fed with
  * packets built by proto/msl_nbns.h, time passed in. Nothing touches the
- * network: the send callback records what would be sent.
+ * network (the send callback records what would be sent), except the
+ * asynchronous query tests at the end: real sockets on 127.0.0.1, a high
+ * port, the clock still passed in.
  * Sequences: RFC 1002 §5.1.1.1 (registration: 3 requests 250 ms apart,
  * then the overwrite demand), §5.1.1.5 (defence), §4.2.13 (positive query
  * response), §4.2.18 (node status), §5.1.1.6 (release).
@@ -14,6 +16,10 @@
 
 #include <cmocka.h>
 
+#include <poll.h>
+#include <unistd.h>
+
+#include "msl_ifaces.h"
 #include "msl_name_service.h"
 
 #define OUR_IP 0xC6120001u  /* 198.18.0.1 */
@@ -424,6 +430,127 @@ static void test_parse_and_args(void **st) {
                    MSL_ERR_UNSUPPORTED);
 }
 
+/* ---- the service's asynchronous query (real loopback sockets) ---- */
+
+/* A name service on 127.0.0.1 (interface lo, broadcast 127.0.0.1) on a
+ * free high port, asking WINS 127.0.0.1 (port 137: nobody answers). */
+static msl_ns_svc *open_loopback_svc(void) {
+  msl_ifaces ifs;
+  msl_ns_svc *s = NULL;
+  int r = MSL_ERR_EXISTS;
+  memset(&ifs, 0, sizeof(ifs));
+  ifs.n = 1;
+  memcpy(ifs.v[0].name, "lo", 3);
+  ifs.v[0].addr = ifs.v[0].bcast = 0x7f000001u;
+  ifs.v[0].mask = 0xff000000u;
+  ifs.v[0].loopback = 1;
+  for (unsigned i = 0; i < 20 && r == MSL_ERR_EXISTS; i++)
+    r = msl_ns_svc_open(&s, (uint16_t)(20000 + (getpid() + i * 7919) % 40000),
+                        "AQHOST", "AQWG", NULL, 0, &ifs, "127.0.0.1", NULL,
+                        NULL, 0);
+  assert_int_equal(r, 0);
+  return s;
+}
+
+/* Waits (poll, no deadline check) until fd is readable. */
+static void wait_readable(int fd) {
+  struct pollfd pf = {fd, POLLIN, 0};
+  assert_int_equal(poll(&pf, 1, 10000), 1);
+}
+
+/* Same schedule and order as msl_ns_svc_resolve: WINS 2 x 1000 ms, then
+ * the interface's broadcast MSL_NS_RETRY_COUNT x MSL_NS_RETRY_MS, then
+ * NOT_FOUND; the clock is the caller's. */
+static void test_async_query_schedule(void **st) {
+  msl_ns_svc *s = open_loopback_svc();
+  msl_nbname nb;
+  msl_ns_aq q;
+  uint64_t t = 5000000, w = 0;
+  uint32_t ip;
+  (void)st;
+  assert_int_equal(msl_ns_svc_make_name(s, "NOBODY", 0, NULL, &nb), 0);
+  assert_int_equal(msl_ns_svc_lookup(s, &nb, t, &ip, NULL),
+                   MSL_ERR_NOT_FOUND);
+  /* Our queries, not our own registrations looped back (rx_own). */
+  const msl_ns_counters *c = &msl_ns_svc_ns(s)->c;
+  uint64_t rx0 = c->rx - c->rx_own;
+  assert_int_equal(msl_ns_aq_start(s, &q, &nb, t), 0);
+  assert_true(q.fd >= 0);
+  assert_int_equal(q.stage, -1); /* WINS first */
+  assert_int_equal(q.tries, 1);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 999, &w), 0);
+  assert_int_equal(w, 1);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 1000, &w), 0);
+  assert_int_equal(q.stage, -1);
+  assert_int_equal(q.tries, 2);
+  assert_int_equal(w, 1000);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 2000, &w), 0);
+  assert_int_equal(q.stage, 0); /* then the broadcast */
+  assert_int_equal(w, MSL_NS_RETRY_MS);
+  for (int k = 1; k < MSL_NS_RETRY_COUNT; k++)
+    assert_int_equal(
+        msl_ns_aq_step(s, &q, 0, t + 2000 + (uint64_t)k * MSL_NS_RETRY_MS,
+                       &w),
+        0);
+  assert_int_equal(q.tries, MSL_NS_RETRY_COUNT);
+  uint64_t end = t + 2000 + (uint64_t)MSL_NS_RETRY_COUNT * MSL_NS_RETRY_MS;
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, end - 1, &w), 0);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, end, &w), MSL_ERR_NOT_FOUND);
+  assert_int_equal(q.fd, -1);
+  msl_ns_aq_cancel(&q); /* idempotent */
+  /* The broadcasts reached the port (our own socket here), each once. */
+  while (c->rx - c->rx_own - rx0 < MSL_NS_RETRY_COUNT) {
+    wait_readable(msl_ns_svc_fd(s));
+    msl_ns_svc_receive(s, t);
+  }
+  assert_int_equal(c->rx - c->rx_own - rx0, MSL_NS_RETRY_COUNT);
+  msl_ns_svc_close(s);
+}
+
+/* A positive answer ends the query and fills the cache; a cancelled query
+ * closes its socket. The answering node is the service itself (a query
+ * for its own name, started directly). */
+static void test_async_query_answer(void **st) {
+  msl_ns_svc *s = open_loopback_svc();
+  msl_nbname nb;
+  msl_ns_aq q;
+  uint64_t t = 7000000, w = 0;
+  uint32_t ip = 0;
+  (void)st;
+  assert_int_equal(msl_ns_svc_make_name(s, "aqhost", 0, NULL, &nb), 0);
+  assert_int_equal(msl_ns_aq_start(s, &q, &nb, t), 0);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 1000, &w), 0);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 2000, &w), 0);
+  assert_int_equal(q.stage, 0);
+  /* The service reads our broadcast query and answers it (the clock
+   * stands still: only the answer can end the query). */
+  int r = 0;
+  while (r == 0) {
+    struct pollfd pf[2] = {{msl_ns_svc_fd(s), POLLIN, 0}, {q.fd, POLLIN, 0}};
+    assert_true(poll(pf, 2, 10000) > 0);
+    if (pf[0].revents)
+      msl_ns_svc_receive(s, t + 2000);
+    if (pf[1].revents)
+      r = msl_ns_aq_step(s, &q, 1, t + 2001, &w);
+  }
+  assert_int_equal(r, 1);
+  assert_int_equal(q.fd, -1);
+  assert_int_equal(q.ans.ip, 0x7f000001u);
+  assert_int_equal(msl_ns_cache_get(msl_ns_svc_ns(s), &nb, t + 2001, &ip), 0);
+  assert_int_equal(ip, 0x7f000001u);
+  char out[64];
+  assert_int_equal(msl_ns_ctl_format(ip, q.ans.nb_flags, out, sizeof(out)),
+                   strlen("ok 127.0.0.1 0000\n"));
+  assert_string_equal(out, "ok 127.0.0.1 0000\n");
+  /* Cancelled: the socket goes at once. */
+  assert_int_equal(msl_ns_aq_start(s, &q, &nb, t), 0);
+  assert_true(q.fd >= 0);
+  msl_ns_aq_cancel(&q);
+  assert_int_equal(q.fd, -1);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t, &w), MSL_ERR_NOT_FOUND);
+  msl_ns_svc_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_registration_sequence),
@@ -437,6 +564,8 @@ int main(void) {
       cmocka_unit_test(test_own_and_malformed),
       cmocka_unit_test(test_cache),
       cmocka_unit_test(test_parse_and_args),
+      cmocka_unit_test(test_async_query_schedule),
+      cmocka_unit_test(test_async_query_answer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

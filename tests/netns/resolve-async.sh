@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Scenario: mailslotd never blocks on NetBIOS name resolution. A control
+# request that needs an unknown name waits for its query (WINS, then each
+# interface's broadcast) while the loop goes on delivering datagrams;
+# concurrent queries are independent; a positive answer completes resolve,
+# send and open as before; a client that hangs up while its request waits
+# leaves nothing behind (its passed fd is closed). Every check is an
+# ordering ("the datagram was delivered while the resolve was still
+# pending"), never a duration.
+. "$(dirname "$0")/lib.sh"
+ns_require_root
+ns_require_tools
+netns_setup 2
+
+NOT_FOUND=-531 # MSL_ERR_NOT_FOUND
+
+# h1 asks a WINS server that never answers (an unused address on the LAN)
+# before broadcasting: each query of h1 takes the longest schedule there is.
+daemon_start 2 --server
+daemon_start 1 --wins "$NS_SUBNET.99"
+pid1=$(daemon_pid 1)
+
+# ctl N OUT REQUEST [--pass] [--hangup-on FILE]: one control request to
+# host N's daemon (python3: SOCK_SEQPACKET + SCM_RIGHTS), in the background
+# (CTL_PID). OUT.sent appears once the request is sent, OUT holds the
+# reply. --pass hands the daemon one end of a socketpair; --hangup-on
+# closes the connection without waiting for the reply once FILE exists,
+# then writes "peer-closed" to OUT when the daemon has closed the passed
+# end.
+ctl_py=$NS_TMP/ctl.py
+cat >"$ctl_py" <<'EOF'
+import os, socket, sys, time
+out, req = sys.argv[1], sys.argv[2].encode().replace(b"\\n", b"\n")
+args = sys.argv[3:]
+path = os.path.join(os.environ["MAILSLOT_RUNDIR"], "mailslotd.ctl")
+c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+c.connect(path)
+mine = None
+if "--pass" in args:
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    socket.send_fds(c, [req], [theirs.fileno()])
+    theirs.close()
+else:
+    c.send(req)
+open(out + ".sent", "w").close()
+if "--hangup-on" in args:
+    go = args[args.index("--hangup-on") + 1]
+    while not os.path.exists(go):
+        time.sleep(0.05)
+    c.close()
+    mine.settimeout(60)
+    left = mine.recv(16)  # b"": the daemon closed its end
+    open(out, "w").write("peer-closed\n" if left == b"" else "data\n")
+    sys.exit(0)
+c.settimeout(60)
+rep = c.recv(65536).decode()
+open(out + ".tmp", "w").write(rep)
+os.rename(out + ".tmp", out)
+EOF
+ctl() {
+  local n=$1 out=$2 req=$3
+  shift 3
+  hx_bg "$n" python3 "$ctl_py" "$out" "$req" "$@" 2>>"$out.err" &
+  CTL_PID=$!
+  ns_track "$CTL_PID"
+}
+counter_is() { [ "$(status_counter "$1" "$2")" "$3" "$4" ]; }
+reply_of() { cat "$1" 2>/dev/null; }
+fd_count() { ls "/proc/$pid1/fd" | wc -l; }
+
+out1=$(h_dir 1)/listen.json
+listen_start 1 '\\.\mailslot\async' "$out1" -c 2 --timeout 60000
+lp1=$LISTEN_PID
+out2=$(h_dir 2)/listen.json
+listen_start 2 '\\.\mailslot\async2' "$out2" -c 1 --timeout 60000
+lp2=$LISTEN_PID
+
+# 1. A datagram is delivered while a resolve waits for its query.
+r=$NS_TMP/r1
+ctl 1 "$r" 'resolve NOSUCHHOST'
+p1=$CTL_PID
+wait_for 10 "the resolve request to be sent" test -e "$r.sent"
+msl_send 2 '\\198.18.0.1\mailslot\async' 'while resolving'
+wait_for 10 "h1's reader to get the datagram" lines_at_least "$out1" 1
+[ -e "$r" ] && fail "the resolve answered ($(reply_of "$r")) before the" \
+  "datagram was delivered: the loop waited for the query"
+counter_is 1 resolve_pending -ge 1 ||
+  fail "resolve no longer pending when the datagram arrived"
+msg "datagram delivered while 'resolve NOSUCHHOST' was pending"
+wait_exit "$p1" 30 || fail "resolve client exited with $?"
+expect_eq "reply to resolve NOSUCHHOST" "$(reply_of "$r")" "err $NOT_FOUND"
+
+# 2. Two resolves at once: both pending together, both answered.
+ctl 1 "$NS_TMP/r2" 'resolve NOSUCH2'
+p2=$CTL_PID
+ctl 1 "$NS_TMP/r3" 'resolve NOSUCH3<20>'
+p3=$CTL_PID
+wait_for 10 "two resolves pending in h1" counter_is 1 resolve_pending -eq 2
+wait_exit "$p2" 30 || fail "resolve client 2 exited with $?"
+wait_exit "$p3" 30 || fail "resolve client 3 exited with $?"
+expect_eq "reply to resolve NOSUCH2" "$(reply_of "$NS_TMP/r2")" \
+  "err $NOT_FOUND"
+expect_eq "reply to resolve NOSUCH3<20>" "$(reply_of "$NS_TMP/r3")" \
+  "err $NOT_FOUND"
+expect_eq "h1 resolve_timeouts" "$(status_counter 1 resolve_timeouts)" 3
+expect_eq "h1 resolve_pending" "$(status_counter 1 resolve_pending)" 0
+
+# 3. Positive answers through the asynchronous path: h2's names, not
+# cached in h1 yet (each one costs a query).
+q0=$(status_counter 1 resolve_queries)
+ctl 1 "$NS_TMP/r4" 'resolve H2<20>'
+wait_exit "$CTL_PID" 30 || fail "resolve client 4 exited with $?"
+case $(reply_of "$NS_TMP/r4") in
+"ok 198.18.0.2 "*) msg "resolve H2<20>: $(reply_of "$NS_TMP/r4")" ;;
+*) fail "resolve H2<20>: got '$(reply_of "$NS_TMP/r4")'" ;;
+esac
+# "send" to \\H2 waits for H2<00>, then sends.
+ctl 1 "$NS_TMP/r5" 'send 0 \\H2\mailslot\async2\nby name, deferred send'
+wait_exit "$CTL_PID" 30 || fail "send client exited with $?"
+expect_eq "reply to send \\\\H2" "$(reply_of "$NS_TMP/r5")" "ok"
+wait_exit "$lp2" 30 || fail "h2's reader exited with $?"
+expect_eq "message at h2" "$(json_field "$out2" 1 data)" \
+  'by name, deferred send'
+expect_eq "h1 queries for H2<20> and H2<00>" \
+  "$(($(status_counter 1 resolve_queries) - q0))" 2
+# "open" (mailslot send through h2's daemon) waits for H1<00>.
+msl_send 2 '\\H1\mailslot\async' 'by name, deferred open'
+wait_exit "$lp1" 30 || fail "h1's reader exited with $?"
+expect_eq "second message at h1" "$(json_field "$out1" 2 data)" \
+  'by name, deferred open'
+[ "$(status_counter 2 resolve_queries)" -ge 1 ] ||
+  fail "h2 did not query H1 (resolve_queries 0)"
+
+# 4. A client hangs up while its open (with a passed fd) waits: the entry
+# goes, the passed fd is closed, the daemon answers on.
+fds=$(fd_count)
+go=$NS_TMP/hangup
+ctl 1 "$NS_TMP/r6" 'open 0 \\NOSUCH4\mailslot\x' --pass --hangup-on "$go"
+p6=$CTL_PID
+wait_for 10 "the open to be pending in h1" counter_is 1 resolve_pending -ge 1
+wait_for 10 "h1's descriptors to include the pending request" \
+  eval '[ "$(fd_count)" -ge $((fds + 3)) ]'
+touch "$go"
+wait_exit "$p6" 30 || fail "hang-up client exited with $?"
+expect_eq "the passed fd after the hang-up" "$(reply_of "$NS_TMP/r6")" \
+  peer-closed
+wait_for 10 "the pending entry to go" counter_is 1 resolve_pending -eq 0
+expect_eq "h1 resolve_abandoned" "$(status_counter 1 resolve_abandoned)" 1
+wait_for 10 "h1's descriptors back to $fds" eval '[ "$(fd_count)" = "$fds" ]'
+kill -0 "$pid1" 2>/dev/null || fail "mailslotd h1 died"
+daemon_status 1 >/dev/null || fail "mailslotd h1 does not answer status"
+
+daemon_stop 1 TERM || fail "mailslotd h1 exited with $? on SIGTERM"
+grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' \
+  "$(h_dir 1)/mailslotd.log" && fail "mailslotd h1 log shows a sanitizer error"
+pass "deliveries go on during queries; 3 timeouts, 3 answers; hang-up freed"
