@@ -16,6 +16,7 @@
 #include "msl_dgram_service.h"
 #include "msl_ifaces.h"
 #include "msl_lhdr.h"
+#include "msl_name_service.h"
 #include "msl_path.h"
 #include "msl_udp.h"
 
@@ -51,6 +52,41 @@ static void drain_at_exit(void) {
 }
 
 static void register_exit(void) { atexit(drain_at_exit); }
+
+/* Names of addresses (node status), for every direct open of the process:
+ * a program that opens \\1.2.3.4\... often asks once, not per open. */
+static pthread_mutex_t ipname_mu = PTHREAD_MUTEX_INITIALIZER;
+static msl_ns_ipcache ipnames;
+
+static uint64_t mono_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* msl_dgram_addr_namer for a direct sender: the cache, else a blocking
+ * node status (at most MSL_NS_STATUS_TRIES x MSL_NS_STATUS_WAIT_MS) to
+ * the name port (MAILSLOT_NAME_PORT, default 137). */
+static int direct_namer(void *user, uint32_t ip, const char *scope,
+                        msl_nbname *name) {
+  (void)user;
+  pthread_mutex_lock(&ipname_mu);
+  int r = msl_ns_ipcache_get(&ipnames, ip, scope, mono_ms(), name);
+  pthread_mutex_unlock(&ipname_mu);
+  if (r >= 0)
+    return r ? 0 : MSL_ERR_NOT_FOUND;
+  const char *e = getenv("MAILSLOT_NAME_PORT");
+  long v = e ? strtol(e, NULL, 10) : 0;
+  uint16_t port = v > 0 && v < 65536 ? (uint16_t)v : MSL_NBNS_PORT;
+  r = msl_ns_status_name(ip, port, scope, MSL_NS_STATUS_TRIES,
+                         MSL_NS_STATUS_WAIT_MS, name);
+  if (r < 0 && r != MSL_ERR_NOT_FOUND)
+    return r; /* no socket: ask again next time */
+  pthread_mutex_lock(&ipname_mu);
+  msl_ns_ipcache_put(&ipnames, ip, scope, r == 0 ? name : NULL, mono_ms());
+  pthread_mutex_unlock(&ipname_mu);
+  return r;
+}
 
 static void *direct_main(void *arg) {
   direct *d = arg;
@@ -126,7 +162,8 @@ static int open_direct(const char *path, const msl_remote_opts *o,
     nifs = 1;
   }
   r = msl_dgram_dest_resolve(&d->dest, path, wg, scope, port,
-                             (o->flags & MSL_OPEN_FRAGMENT) != 0, NULL, NULL);
+                             (o->flags & MSL_OPEN_FRAGMENT) != 0, NULL,
+                             direct_namer, NULL);
   if (r < 0)
     goto fail;
   if ((r = msl_ifaces_list(&d->ifs, ifs, nifs)) < 0)

@@ -691,10 +691,16 @@ int msl_dgram_path_parse(msl_dgram_path *out, const char *path) {
   return 0;
 }
 
+/* Addresses that name no single host: nobody to ask for a name. */
+static int no_host(uint32_t ip) {
+  return ip == 0 || ip == 0xffffffffu || (ip >> 28) == 0xe;
+}
+
 int msl_dgram_dest_resolve(msl_dgram_dest *out, const char *path,
                            const char *workgroup, const char *scope,
                            uint16_t port, int fragment,
-                           msl_dgram_resolver resolver, void *user) {
+                           msl_dgram_resolver resolver,
+                           msl_dgram_addr_namer namer, void *user) {
   msl_dgram_path p;
   char nbn[MSL_NBNAME_MAX_CHARS + 1];
   if (!out || !path || !workgroup)
@@ -716,6 +722,10 @@ int msl_dgram_dest_resolve(msl_dgram_dest *out, const char *path,
   struct in_addr a;
   if (p.kind == MSL_PATH_HOST && inet_pton(AF_INET, p.host, &a) == 1) {
     out->ip = ntohl(a.s_addr);
+    if (namer && !no_host(out->ip) &&
+        namer(user, out->ip, scope, &out->name) == 0 &&
+        out->name.raw[15] == MSL_NB_WORKSTATION)
+      return 0;
     return msl_nbname_make(&out->name, "*", 0x00, scope) ? MSL_ERR_NAME : 0;
   }
   /* A DNS name's first label stands for its NetBIOS name. */

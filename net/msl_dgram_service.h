@@ -290,14 +290,28 @@ int msl_dgram_path_parse(msl_dgram_path *out, const char *path);
 typedef int (*msl_dgram_resolver)(void *user, const char *name,
                                   const char *scope, uint32_t *ip);
 
+/* The other way: the NetBIOS name of the host at ip (host order), in
+ * scope, to address a datagram to. Fills *name (HOST<00> in scope) and
+ * returns 0, or MSL_ERR_NOT_FOUND (keep "*"<00>). A node-status client
+ * (net/msl_name_service.h) plugs in here. */
+typedef int (*msl_dgram_addr_namer)(void *user, uint32_t ip,
+                                    const char *scope, msl_nbname *name);
+
 /**
  * Turns a network mailslot path into a destination [MS-MAIL §3.1.4.1,
  * Win32 "Mailslot Names"]:
  *   \\*\mailslot\X         DIRECT_GROUP to WORKGROUP<00>, broadcast
  *   \\WORKGROUP\mailslot\X DIRECT_GROUP to WORKGROUP<00>, broadcast
  *   \\1.2.3.4\mailslot\X   DIRECT_UNIQUE by unicast to that address,
- *                            destination "*"<00> (an address names no
- *                            NetBIOS name; libmailslot receivers take it)
+ *                            destination the name namer gives (the
+ *                            host's first unique active <00> name in
+ *                            its node-status table, as Samba's client
+ *                            does: Windows receivers deliver only to
+ *                            names they registered); when namer is
+ *                            NULL or finds none (no answer, no such
+ *                            name), or for 0.0.0.0, 255.255.255.255 and
+ *                            multicast, "*"<00> (libmailslot receivers
+ *                            take it)
  *   \\HOST\mailslot\X      DIRECT_UNIQUE to HOST<00> by unicast to the
  *                            address from resolver (NetBIOS), else the
  *                            system resolver (getaddrinfo, IPv4)
@@ -305,7 +319,8 @@ typedef int (*msl_dgram_resolver)(void *user, const char *name,
  *                            address getaddrinfo gives
  *   anything else            a domain: DIRECT_GROUP to NAME<00>, broadcast
  * The mailslot name keeps the caller's case ("\MAILSLOT\" + NAME, '/'
- * read as '\'). resolver may be NULL.
+ * read as '\'). resolver and namer may be NULL; both get user, and may
+ * block (a client) or answer from a cache only (the service's loop).
  * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH (not a valid network path:
  *         a local path is refused too), MSL_ERR_NAME (bad NetBIOS name),
  *         MSL_ERR_NOT_FOUND (a DNS name that does not resolve).
@@ -313,7 +328,8 @@ typedef int (*msl_dgram_resolver)(void *user, const char *name,
 int msl_dgram_dest_resolve(msl_dgram_dest *out, const char *path,
                            const char *workgroup, const char *scope,
                            uint16_t port, int fragment,
-                           msl_dgram_resolver resolver, void *user);
+                           msl_dgram_resolver resolver,
+                           msl_dgram_addr_namer namer, void *user);
 
 /**
  * Reads one local-mailslot datagram (msl_lhdr header + message, as

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -372,6 +373,99 @@ void msl_ns_cache_put(msl_ns *ns, const msl_nbname *name, uint32_t ip,
   ns->cache[i].expires = now + (uint64_t)ttl * 1000u;
 }
 
+/* ---- address -> name (node status) ---- */
+
+/* Names keep their scope upper-cased; callers pass it as written. */
+static msl_ns_ipname *ipcache_find(msl_ns_ipcache *c, uint32_t ip,
+                                   const char *scope) {
+  for (size_t i = 0; i < c->n; i++)
+    if (c->e[i].ip == ip &&
+        strcasecmp(c->e[i].nb.scope, scope ? scope : "") == 0)
+      return &c->e[i];
+  return NULL;
+}
+
+int msl_ns_ipcache_get(msl_ns_ipcache *c, uint32_t ip, const char *scope,
+                       uint64_t now, msl_nbname *nb) {
+  if (!c)
+    return MSL_ERR_ARG;
+  msl_ns_ipname *e = ipcache_find(c, ip, scope);
+  if (!e)
+    return MSL_ERR_NOT_FOUND;
+  if (now >= e->expires) {
+    *e = c->e[--c->n];
+    return MSL_ERR_NOT_FOUND;
+  }
+  if (e->found && nb)
+    *nb = e->nb;
+  return e->found;
+}
+
+void msl_ns_ipcache_put(msl_ns_ipcache *c, uint32_t ip, const char *scope,
+                        const msl_nbname *nb, uint64_t now) {
+  msl_nbname star;
+  if (!c || (!nb && msl_nbname_make(&star, "*", 0, scope) != 0))
+    return;
+  msl_ns_ipname *e = ipcache_find(c, ip, scope);
+  if (!e && c->n < MSL_NS_IPNAME_MAX)
+    e = &c->e[c->n++];
+  else if (!e) { /* full: replace the entry that expires first */
+    e = &c->e[0];
+    for (size_t k = 1; k < c->n; k++)
+      if (c->e[k].expires < e->expires)
+        e = &c->e[k];
+  }
+  e->ip = ip;
+  e->found = nb != NULL;
+  e->nb = nb ? *nb : star;
+  e->expires = now + (nb ? MSL_NS_IPNAME_TTL : MSL_NS_IPNAME_NEG_TTL) * 1000u;
+}
+
+int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
+                          const char *scope, msl_nbname *out) {
+  const uint16_t bad = MSL_NBNS_NB_G | MSL_NBNS_NAME_CNF | MSL_NBNS_NAME_DRG;
+  if ((!names && n) || !out)
+    return MSL_ERR_ARG;
+  for (size_t i = 0; i < n; i++) {
+    const msl_nbns_node_name *e = &names[i];
+    if (e->name[15] != MSL_NB_WORKSTATION || (e->flags & bad) ||
+        !(e->flags & MSL_NBNS_NAME_ACT) || e->name[0] == '*')
+      continue;
+    if (msl_nbname_from_raw(out, e->name, scope) == 0)
+      return 0;
+  }
+  return MSL_ERR_NOT_FOUND;
+}
+
+/* The node-status request for "*" in scope, encoded into buf. Returns
+ * its length or a negative msl_err. */
+static int status_request(uint16_t id, const char *scope, uint8_t *buf,
+                          size_t cap) {
+  msl_nbname star;
+  msl_nbns m;
+  if (msl_nbname_make(&star, "*", 0, scope) != 0)
+    return MSL_ERR_NAME;
+  if (msl_nbns_build_node_status(&m, id, &star, 0) != 0)
+    return MSL_ERR_ARG;
+  return msl_nbns_encode(&m, buf, cap);
+}
+
+/* A received packet: 1 (node-status response to id with a name: *out),
+ * 0 (such a response without one), -1 (something else: ignore it). */
+static int status_answer(const uint8_t *p, size_t len, uint16_t id,
+                         const char *scope, msl_nbname *out) {
+  msl_nbns r;
+  msl_nbns_node_name names[256];
+  size_t n = 0;
+  if (msl_nbns_decode(&r, p, len) != 0 || r.trn_id != id ||
+      !msl_nbns_is_response(&r) || msl_nbns_opcode(&r) != MSL_NBNS_OP_QUERY ||
+      !r.ancount || r.an[0].type != MSL_NBNS_T_NBSTAT)
+    return -1;
+  while (n < 256 && msl_nbns_rr_node_name(&r.an[0], n, &names[n]))
+    n++;
+  return msl_ns_pick_host_name(names, n, scope, out) == 0;
+}
+
 int msl_ns_format_counters(const msl_ns *ns, char *buf, size_t cap) {
   static const char *st[] = {"idle", "registering", "registered", "conflict",
                              "released"};
@@ -473,6 +567,80 @@ int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
   }
   close(fd);
   return (int)got;
+}
+
+/* A non-blocking socket for node status. Not connected: a host may
+ * answer from another of its addresses (ours answers from the interface's
+ * first), so answers are matched by TRN_ID. IP_RECVERR still reports an
+ * ICMP "port unreachable" (nothing on the name port) as ECONNREFUSED.
+ * Returns the fd or MSL_ERR_SYSTEM. */
+static int status_socket(void) {
+  int one = 1;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return MSL_ERR_SYSTEM;
+  setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+  return fd;
+}
+
+/* Sends a node-status request (len bytes) to ip:port. 0 or -1. */
+static int status_send(int fd, const uint8_t *p, size_t len, uint32_t ip,
+                       uint16_t port) {
+  struct sockaddr_in to = {.sin_family = AF_INET,
+                           .sin_port = htons(port ? port : MSL_NBNS_PORT),
+                           .sin_addr.s_addr = htonl(ip)};
+  return sendto(fd, p, len, MSG_DONTWAIT, (struct sockaddr *)&to,
+                sizeof(to)) < 0
+             ? -1
+             : 0;
+}
+
+/* Reads what waits on a status socket: 1 (*out), 0 (nothing yet), -1
+ * (finished without a name: refused, or a table without one). */
+static int status_read(int fd, uint16_t id, const char *scope,
+                       msl_nbname *out) {
+  uint8_t rb[PKT_MAX];
+  for (int i = 0; i < 16; i++) {
+    ssize_t n = recv(fd, rb, sizeof(rb), MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    int r = status_answer(rb, (size_t)n, id, scope, out);
+    if (r >= 0)
+      return r ? 1 : -1;
+  }
+  return 0;
+}
+
+int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
+                       int tries, int wait_ms, msl_nbname *out) {
+  uint8_t buf[PKT_MAX];
+  if (!out || tries < 1 || wait_ms < 0)
+    return MSL_ERR_ARG;
+  uint16_t id = (uint16_t)(mono_ms() ^ (uint64_t)getpid() * 2654435761u ^
+                           ip * 40503u);
+  int len = status_request(id, scope, buf, sizeof(buf));
+  if (len < 0)
+    return len == MSL_ERR_NAME ? MSL_ERR_ARG : len;
+  int fd = status_socket();
+  if (fd < 0)
+    return fd;
+  int r = 0;
+  for (int t = 0; t < tries && r == 0; t++) {
+    if (status_send(fd, buf, (size_t)len, ip, port) < 0) {
+      r = -1; /* refused by an earlier ICMP error, or no route */
+      break;
+    }
+    uint64_t end = mono_ms() + (uint64_t)wait_ms;
+    for (uint64_t now = mono_ms(); r == 0 && now < end; now = mono_ms()) {
+      struct pollfd pf = {fd, POLLIN, 0};
+      if (poll(&pf, 1, (int)(end - now)) > 0)
+        r = status_read(fd, id, scope, out);
+    }
+  }
+  close(fd);
+  return r == 1 ? 0 : MSL_ERR_NOT_FOUND;
 }
 
 /* ---- the service's glue ---- */
@@ -644,6 +812,26 @@ int msl_ns_svc_lookup(msl_ns_svc *s, const msl_nbname *nb, uint64_t now,
   return MSL_ERR_NOT_FOUND;
 }
 
+static const char *our_scope(const msl_ns_svc *s) {
+  return s->ns.names[0].nb.scope;
+}
+
+int msl_ns_svc_ip_lookup(msl_ns_svc *s, uint32_t ip, uint64_t now,
+                         msl_nbname *nb) {
+  if (!s)
+    return MSL_ERR_ARG;
+  if (is_own_addr(&s->ns, ip)) {
+    if (nb)
+      *nb = s->ns.names[0].nb; /* HOST<00> */
+    return 1;
+  }
+  /* Many hosts would answer a broadcast: none names them all. */
+  for (size_t i = 0; i < s->ns.cfg.n_ifs; i++)
+    if (s->ns.ifs[i].bcast == ip)
+      return 0;
+  return msl_ns_ipcache_get(&s->ns.ipnames, ip, our_scope(s), now, nb);
+}
+
 int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
                        const char *scope, uint32_t *ip, uint16_t *nb_flags) {
   msl_nbname nb;
@@ -678,6 +866,13 @@ static int aq_send(msl_ns_svc *s, msl_ns_aq *q) {
   uint8_t buf[PKT_MAX];
   msl_nbns m;
   int bcast = q->stage >= 0, len;
+  if (q->kind == MSL_NS_AQ_STATUS) {
+    len = status_request(q->trn_id, our_scope(s), buf, sizeof(buf));
+    return len < 0 || status_send(q->fd, buf, (size_t)len, q->ip,
+                                  s->ns.cfg.port) < 0
+               ? MSL_ERR_SYSTEM
+               : 0;
+  }
   uint16_t port = bcast && s->ns.cfg.port ? s->ns.cfg.port : MSL_NBNS_PORT;
   struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
   to.sin_addr.s_addr = htonl(bcast ? s->ns.ifs[q->stage].bcast : s->wins);
@@ -694,12 +889,16 @@ static int aq_send(msl_ns_svc *s, msl_ns_aq *q) {
  * stage (a failed send ends its stage, as in msl_ns_query). Returns 0, or
  * MSL_ERR_NOT_FOUND when every stage is done. */
 static int aq_next(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
+  int status = q->kind == MSL_NS_AQ_STATUS;
+  size_t stages = status ? 1 : s->ns.cfg.n_ifs;
   for (;;) {
-    int max = q->stage < 0 ? WINS_TRIES : MSL_NS_RETRY_COUNT;
+    int max = status         ? MSL_NS_STATUS_TRIES
+              : q->stage < 0 ? WINS_TRIES
+                             : MSL_NS_RETRY_COUNT;
     if (q->tries >= max) {
       q->stage++;
       q->tries = 0;
-      if (q->stage >= 0 && (size_t)q->stage >= s->ns.cfg.n_ifs)
+      if (q->stage >= 0 && (size_t)q->stage >= stages)
         return MSL_ERR_NOT_FOUND;
       continue;
     }
@@ -708,9 +907,16 @@ static int aq_next(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
       q->tries = max;
       continue;
     }
-    q->next = now + (q->stage < 0 ? WINS_WAIT_MS : MSL_NS_RETRY_MS);
+    q->next = now + (status         ? MSL_NS_STATUS_WAIT_MS
+                     : q->stage < 0 ? WINS_WAIT_MS
+                                    : MSL_NS_RETRY_MS);
     return 0;
   }
+}
+
+static uint16_t aq_trn_id(msl_ns_svc *s, uint64_t now) {
+  return (uint16_t)(now ^ (uint64_t)getpid() * 2654435761u ^
+                    (uint64_t)++s->aq_seq * 40503u);
 }
 
 int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
@@ -722,9 +928,9 @@ int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
   q->fd = -1;
   if (!s->wins && s->ns.cfg.n_ifs == 0)
     return MSL_ERR_NOT_FOUND;
+  q->kind = MSL_NS_AQ_NAME;
   q->nb = *nb;
-  q->trn_id = (uint16_t)(now ^ (uint64_t)getpid() * 2654435761u ^
-                         (uint64_t)++s->aq_seq * 40503u);
+  q->trn_id = aq_trn_id(s, now);
   q->stage = s->wins ? -1 : 0;
   q->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (q->fd < 0)
@@ -737,9 +943,38 @@ int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
   return 0;
 }
 
-/* Reads what waits on q's socket. 1 (and caches it) at a positive answer. */
+int msl_ns_aq_start_status(msl_ns_svc *s, msl_ns_aq *q, uint32_t ip,
+                           uint64_t now) {
+  if (!s || !q)
+    return MSL_ERR_ARG;
+  memset(q, 0, sizeof(*q));
+  q->kind = MSL_NS_AQ_STATUS;
+  q->ip = ip;
+  q->trn_id = aq_trn_id(s, now);
+  q->fd = status_socket();
+  if (q->fd < 0) {
+    q->fd = -1;
+    return MSL_ERR_SYSTEM;
+  }
+  if (aq_next(s, q, now) < 0) {
+    msl_ns_aq_cancel(q);
+    msl_ns_ipcache_put(&s->ns.ipnames, ip, our_scope(s), NULL, now);
+    return MSL_ERR_NOT_FOUND;
+  }
+  return 0;
+}
+
+/* Reads what waits on q's socket. 1 (and caches it) at a positive answer;
+ * -1 when a node status ended without a name (cached too). */
 static int aq_read(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
   uint8_t rb[PKT_MAX];
+  if (q->kind == MSL_NS_AQ_STATUS) {
+    int r = status_read(q->fd, q->trn_id, our_scope(s), &q->found);
+    if (r)
+      msl_ns_ipcache_put(&s->ns.ipnames, q->ip, our_scope(s),
+                         r > 0 ? &q->found : NULL, now);
+    return r;
+  }
   for (int i = 0; i < 16; i++) {
     struct sockaddr_in from;
     socklen_t fl = sizeof(from);
@@ -763,13 +998,16 @@ int msl_ns_aq_step(msl_ns_svc *s, msl_ns_aq *q, int readable, uint64_t now,
                    uint64_t *wait) {
   if (!s || !q || q->fd < 0)
     return MSL_ERR_NOT_FOUND;
-  if (readable && aq_read(s, q, now)) {
+  int r = readable ? aq_read(s, q, now) : 0;
+  if (r) {
     msl_ns_aq_cancel(q);
-    return 1;
+    return r > 0 ? 1 : MSL_ERR_NOT_FOUND;
   }
   while (now >= q->next)
     if (aq_next(s, q, now) < 0) {
       msl_ns_aq_cancel(q);
+      if (q->kind == MSL_NS_AQ_STATUS)
+        msl_ns_ipcache_put(&s->ns.ipnames, q->ip, our_scope(s), NULL, now);
       return MSL_ERR_NOT_FOUND;
     }
   if (wait)

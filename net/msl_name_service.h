@@ -29,7 +29,10 @@
  * filled by msl_ns_query() (a blocking client on its own ephemeral socket,
  * broadcast with retries or unicast to a WINS server, for the tools) or by
  * the service's asynchronous queries (msl_ns_aq_*, never blocking its
- * loop), and read by msl_ns_cache_get().
+ * loop), and read by msl_ns_cache_get(). The other way, address -> name
+ * (node status, for \\1.2.3.4\mailslot\X): msl_ns_status_name()
+ * (blocking, the direct sender) or the asynchronous query's status kind,
+ * with answers kept in a msl_ns_ipcache.
  */
 #ifndef MSL_NAME_SERVICE_H
 #define MSL_NAME_SERVICE_H
@@ -46,6 +49,14 @@
 #define MSL_NS_RETRY_COUNT 3     /* BCAST_REQ_RETRY_COUNT [§6] */
 #define MSL_NS_CACHE_MAX 64
 #define MSL_NS_CACHE_TTL_MAX 600 /* seconds a cached answer is kept at most */
+/* Node status of an address (its name for \\1.2.3.4\mailslot\X): a LAN
+ * host answers at once, and a send waits for it, so 3 x 250 ms (the
+ * broadcast timers), not the 2 x 1000 ms of a WINS query. */
+#define MSL_NS_STATUS_TRIES 3
+#define MSL_NS_STATUS_WAIT_MS 250
+#define MSL_NS_IPNAME_MAX 32     /* addresses whose name is remembered */
+#define MSL_NS_IPNAME_TTL 300    /* s: a name found by node status is kept */
+#define MSL_NS_IPNAME_NEG_TTL 60 /* s: "no name" (no answer) is kept */
 
 /* msl_ns_config.flags */
 #define MSL_NS_MESSENGER 0x1u /* also register HOST<03> */
@@ -99,6 +110,20 @@ typedef struct msl_ns_cache_entry {
   uint64_t expires; /* ms, same clock as `now` */
 } msl_ns_cache_entry;
 
+/* Address -> name answers of node-status queries (positive and negative),
+ * keyed by address and scope. No locking: the caller's. */
+typedef struct msl_ns_ipname {
+  uint32_t ip;
+  int found;       /* nb is the name; 0: the address gave none */
+  msl_nbname nb;   /* found: HOST<00>; else "*" (only its scope counts) */
+  uint64_t expires; /* ms, the caller's clock */
+} msl_ns_ipname;
+
+typedef struct msl_ns_ipcache {
+  msl_ns_ipname e[MSL_NS_IPNAME_MAX];
+  size_t n;
+} msl_ns_ipcache;
+
 /* Counters, shown by the service's status. */
 typedef struct msl_ns_counters {
   uint64_t rx, rx_bad, rx_own, sent, send_errors;
@@ -120,6 +145,7 @@ typedef struct msl_ns {
   uint32_t conflict_by; /* who defended it (host order) */
   msl_ns_cache_entry cache[MSL_NS_CACHE_MAX];
   size_t n_cache;
+  msl_ns_ipcache ipnames; /* node-status answers (msl_ns_aq status kind) */
   msl_ns_counters c;
 } msl_ns;
 
@@ -168,6 +194,43 @@ void msl_ns_cache_put(msl_ns *ns, const msl_nbname *name, uint32_t ip,
 /** "name value\n" counter lines, as the service's status. Returns the
  *  length or MSL_ERR_OVERFLOW. */
 int msl_ns_format_counters(const msl_ns *ns, char *buf, size_t cap);
+
+/**
+ * What an address of scope is known to be called at now: 1 and *nb (its
+ * HOST<00>), 0 (it gave no name: keep "*"<00>), or MSL_ERR_NOT_FOUND (not
+ * known, or expired: ask it). nb may be NULL.
+ */
+int msl_ns_ipcache_get(msl_ns_ipcache *c, uint32_t ip, const char *scope,
+                       uint64_t now, msl_nbname *nb);
+
+/** Remembers ip's name nb (NULL: none) for MSL_NS_IPNAME_TTL (or
+ *  MSL_NS_IPNAME_NEG_TTL) seconds; a full cache loses its oldest entry. */
+void msl_ns_ipcache_put(msl_ns_ipcache *c, uint32_t ip, const char *scope,
+                        const msl_nbname *nb, uint64_t now);
+
+/**
+ * The name to address a datagram to, from a node-status name table
+ * [RFC 1002 §4.2.18] (names[0..n)): the first unique (G clear), active
+ * (ACT set, neither in conflict nor being deregistered) name with suffix
+ * <00>, as Samba's name_status_find picks it. Group names, other suffixes
+ * (<20>, <03>, <1D>...) are skipped. *out gets that name in scope.
+ * @return 0, or MSL_ERR_NOT_FOUND (no such name: empty table too),
+ *         MSL_ERR_ARG.
+ */
+int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
+                          const char *scope, msl_nbname *out);
+
+/**
+ * Blocking node-status client: asks ip:port (0: 137) for its name table
+ * (question "*" in scope, unicast) up to tries times, wait_ms apart, from
+ * an ephemeral socket (IP_RECVERR: an ICMP "port unreachable" ends it at
+ * once; answers match by TRN_ID, from any address), and picks the name
+ * with msl_ns_pick_host_name.
+ * @return 0 and *out, MSL_ERR_NOT_FOUND (no answer, refused, or no unique
+ *         <00> name in the answer), MSL_ERR_ARG, MSL_ERR_SYSTEM.
+ */
+int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
+                       int tries, int wait_ms, msl_nbname *out);
 
 /* One answer to msl_ns_query(). */
 typedef struct msl_ns_answer {
@@ -241,26 +304,50 @@ int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
 int msl_ns_svc_lookup(msl_ns_svc *s, const msl_nbname *nb, uint64_t now,
                       uint32_t *ip, uint16_t *nb_flags);
 
+/**
+ * The non-blocking part of an address -> name lookup (node status), in our
+ * scope: one of our addresses is our HOST<00>; an interface's broadcast
+ * address, or an address not known yet, is not asked here.
+ * @return 1 and *nb (unless NULL), 0 (known to have no name, or a
+ *         broadcast address: keep "*"<00>), MSL_ERR_NOT_FOUND (ask it:
+ *         msl_ns_aq_start_status), MSL_ERR_ARG.
+ */
+int msl_ns_svc_ip_lookup(msl_ns_svc *s, uint32_t ip, uint64_t now,
+                         msl_nbname *nb);
+
 /** name<suffix> in scope (NULL: ours) into *nb. 0 or MSL_ERR_NAME. */
 int msl_ns_svc_make_name(const msl_ns_svc *s, const char *name,
                          uint8_t suffix, const char *scope, msl_nbname *nb);
 
 /*
- * An asynchronous query for the service's event loop: the same tries, in
- * the same order, as msl_ns_svc_resolve (the WINS server by unicast,
- * 2 x 1000 ms, then each interface's broadcast, MSL_NS_RETRY_COUNT x
- * MSL_NS_RETRY_MS; the first positive answer wins), from its own
+ * An asynchronous query for the service's event loop, from its own
  * non-blocking ephemeral socket, driven by the caller's poll and clock.
  * One TRN_ID for all the tries: a late answer to an earlier try counts.
+ * Two kinds, one code path:
+ *  - MSL_NS_AQ_NAME (msl_ns_aq_start): the same tries, in the same order,
+ *    as msl_ns_svc_resolve (the WINS server by unicast, 2 x 1000 ms, then
+ *    each interface's broadcast, MSL_NS_RETRY_COUNT x MSL_NS_RETRY_MS; the
+ *    first positive answer wins; cached by its TTL);
+ *  - MSL_NS_AQ_STATUS (msl_ns_aq_start_status): a node status of one
+ *    address (msl_ns_status_name's schedule: MSL_NS_STATUS_TRIES x
+ *    MSL_NS_STATUS_WAIT_MS, unicast to the peers' name port; "port
+ *    unreachable" ends it); the outcome, name or none, goes into the
+ *    address cache (msl_ns_svc_ip_lookup).
  */
+enum { MSL_NS_AQ_NAME = 0, MSL_NS_AQ_STATUS = 1 };
+
 typedef struct msl_ns_aq {
   int fd;        /* poll for POLLIN; -1 once finished */
-  msl_nbname nb; /* the name asked for */
+  int kind;      /* MSL_NS_AQ_* */
+  msl_nbname nb; /* NAME: the name asked for */
+  uint32_t ip;   /* STATUS: the address asked */
   uint16_t trn_id;
-  int stage;     /* -1: WINS; k >= 0: broadcast on interface k */
+  int stage;     /* NAME: -1 WINS, k >= 0 broadcast on interface k;
+                    STATUS: 0 */
   int tries;     /* queries sent in this stage */
   uint64_t next; /* when this try's wait ends (ms, the caller's clock) */
-  msl_ns_answer ans; /* the answer, once msl_ns_aq_step returned 1 */
+  msl_ns_answer ans; /* NAME: the answer, once msl_ns_aq_step returned 1 */
+  msl_nbname found;  /* STATUS: the name, once msl_ns_aq_step returned 1 */
 } msl_ns_aq;
 
 /**
@@ -273,10 +360,20 @@ int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
                     uint64_t now);
 
 /**
+ * Starts a node-status query of ip at now (kind MSL_NS_AQ_STATUS).
+ * @return 0 (in progress), MSL_ERR_NOT_FOUND (the first send failed: the
+ *         "no name" is cached), MSL_ERR_SYSTEM, MSL_ERR_ARG.
+ */
+int msl_ns_aq_start_status(msl_ns_svc *s, msl_ns_aq *q, uint32_t ip,
+                           uint64_t now);
+
+/**
  * Reads q's answers (when readable) and runs its timers at now.
  * @return 0 (in progress; *wait = ms until its next timer), 1 (answered:
- *         q->ans, also cached), MSL_ERR_NOT_FOUND (every try went
- *         unanswered). The socket is closed when it returns non-zero.
+ *         q->ans, or q->found for a node status; also cached),
+ *         MSL_ERR_NOT_FOUND (every try went unanswered; for a node status
+ *         also: refused, or a table with no unique <00> name). The socket
+ *         is closed when it returns non-zero.
  */
 int msl_ns_aq_step(msl_ns_svc *s, msl_ns_aq *q, int readable, uint64_t now,
                    uint64_t *wait);

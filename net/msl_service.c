@@ -54,15 +54,17 @@ typedef struct pending {
 /* A finished query handed to the request's replay. */
 typedef struct replay {
   const msl_ns_aq *q;
-  int answered; /* q->ans holds the answer */
+  int answered; /* q->ans (a name) or q->found (a node status) holds it */
 } replay;
 
 /* The NetBIOS resolver's context for one request. */
 typedef struct lookup {
   msl_service *s;
   const replay *done; /* NULL: first pass (may defer) */
-  int missed;         /* first pass: nb is not known yet */
+  int missed;         /* first pass: what to ask is not known yet */
+  int kind;           /* MSL_NS_AQ_NAME: nb; MSL_NS_AQ_STATUS: ip */
   msl_nbname nb;
+  uint32_t ip;
 } lookup;
 
 struct msl_service {
@@ -344,15 +346,41 @@ static int ns_resolver(void *user, const char *name, const char *scope,
   if (msl_ns_svc_lookup(lk->s->nss, &nb, now_ms(), ip, NULL) == 0)
     return 0;
   if (lk->done) {
-    if (!lk->done->answered || !msl_nbname_equal(&nb, &lk->done->q->nb))
+    if (!lk->done->answered || lk->done->q->kind != MSL_NS_AQ_NAME ||
+        !msl_nbname_equal(&nb, &lk->done->q->nb))
       return MSL_ERR_NOT_FOUND;
     *ip = lk->done->q->ans.ip;
     return 0;
   }
   lk->missed = 1;
+  lk->kind = MSL_NS_AQ_NAME;
   lk->nb = nb;
   *ip = 0;
   return 0;
+}
+
+/* \\1.2.3.4\...: the address's name from our names or the address
+ * cache. On the first pass an unknown address is noted (the request then
+ * waits for a node status, defer); on the replay, the query's name, or
+ * NOT_FOUND ("*"<00>, as before) when it gave none. */
+static int ns_addr_namer(void *user, uint32_t ip, const char *scope,
+                         msl_nbname *name) {
+  lookup *lk = user;
+  (void)scope; /* ours, as the name service's */
+  int r = msl_ns_svc_ip_lookup(lk->s->nss, ip, now_ms(), name);
+  if (r >= 0)
+    return r ? 0 : MSL_ERR_NOT_FOUND;
+  if (lk->done) {
+    const msl_ns_aq *q = lk->done->q;
+    if (!lk->done->answered || q->kind != MSL_NS_AQ_STATUS || q->ip != ip)
+      return MSL_ERR_NOT_FOUND;
+    *name = q->found;
+    return 0;
+  }
+  lk->missed = 1;
+  lk->kind = MSL_NS_AQ_STATUS;
+  lk->ip = ip;
+  return MSL_ERR_NOT_FOUND;
 }
 
 static void reply(int fd, const char *text, size_t len) {
@@ -393,19 +421,24 @@ static int parse_req(const char *req, size_t len, unsigned *flags,
   return 0;
 }
 
-/* Parks the request of connection cfd until a query for nb ends. Returns
- * 1 (parked: cfd and *pass are the entry's now), 0 (nothing to ask, or
- * no socket: *rp says so, replay at once) or MSL_ERR_LIMIT /
- * MSL_ERR_NOMEM. */
+/* Parks the request of connection cfd until the query lk asks for (a
+ * name, or an address's node status) ends. Returns 1 (parked: cfd and
+ * *pass are the entry's now), 0 (nothing to ask, or no socket: *rp says
+ * so, replay at once) or MSL_ERR_LIMIT / MSL_ERR_NOMEM. */
 static int defer(msl_service *s, int cfd, const uint8_t *b, size_t len,
-                 int *pass, const msl_nbname *nb, replay *rp,
-                 msl_ns_aq *tmp) {
+                 int *pass, const lookup *lk, replay *rp, msl_ns_aq *tmp) {
   if (s->npend == MSL_SERVICE_PENDING_MAX)
     return MSL_ERR_LIMIT;
   pending *p = &s->pend[s->npend];
-  if (msl_ns_aq_start(s->nss, &p->q, nb, now_ms()) < 0) {
-    *tmp = p->q; /* fd -1; the name for the replay */
-    tmp->nb = *nb;
+  int r = lk->kind == MSL_NS_AQ_STATUS
+              ? msl_ns_aq_start_status(s->nss, &p->q, lk->ip, now_ms())
+              : msl_ns_aq_start(s->nss, &p->q, &lk->nb, now_ms());
+  if (r < 0) {
+    *tmp = p->q; /* fd -1; what was asked, for the replay */
+    tmp->fd = -1;
+    tmp->kind = lk->kind;
+    tmp->nb = lk->nb;
+    tmp->ip = lk->ip;
     rp->q = tmp;
     rp->answered = 0;
     return 0;
@@ -447,12 +480,14 @@ static int handle_resolve(msl_service *s, int cfd, uint8_t *b, size_t len,
     r = msl_ns_svc_make_name(s->nss, name, suffix, NULL, &nb);
   if (r == 0 && msl_ns_svc_lookup(s->nss, &nb, now_ms(), &ip, &fl) != 0) {
     if (!done) {
-      r = defer(s, cfd, b, len, pass, &nb, &now_done, &tmp);
+      lookup lk = {.s = s, .kind = MSL_NS_AQ_NAME, .nb = nb};
+      r = defer(s, cfd, b, len, pass, &lk, &now_done, &tmp);
       if (r == 1)
         return 1;
       done = r == 0 ? &now_done : NULL;
     }
-    if (done && done->answered && msl_nbname_equal(&nb, &done->q->nb)) {
+    if (done && done->answered && done->q->kind == MSL_NS_AQ_NAME &&
+        msl_nbname_equal(&nb, &done->q->nb)) {
       ip = done->q->ans.ip;
       fl = done->q->ans.nb_flags;
     } else if (r == 0)
@@ -510,10 +545,11 @@ static int handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
     r = msl_dgram_dest_resolve(&dest, path, s->wg, s->scope, s->udp.port,
                                (flags & MSL_OPEN_FRAGMENT) != 0,
                                s->nss ? ns_resolver : own_name_resolver,
+                               s->nss ? ns_addr_namer : NULL,
                                s->nss ? (void *)&lk : (void *)s);
   if (r == 0 && lk.missed) {
     /* The destination waits for a NetBIOS query; nothing is sent yet. */
-    r = defer(s, cfd, b, len, &pass, &lk.nb, &now_done, &tmp);
+    r = defer(s, cfd, b, len, &pass, &lk, &now_done, &tmp);
     if (r == 1) {
       parked = 1;
       goto done;
@@ -523,6 +559,8 @@ static int handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
       pass = -1; /* handle_request took it */
       goto done;
     }
+    if (lk.kind == MSL_NS_AQ_STATUS)
+      r = 0; /* no room to wait: "*"<00> (dest has it), as before */
   }
   if (r == 0 && dest.group && s->ifs.n == 0)
     r = MSL_ERR_NOT_FOUND;

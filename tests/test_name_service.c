@@ -551,6 +551,153 @@ static void test_async_query_answer(void **st) {
   msl_ns_svc_close(s);
 }
 
+/* ---- address -> name (node status) ---- */
+
+static msl_nbns_node_name nn(const char *name, uint8_t sfx, uint16_t fl) {
+  msl_nbns_node_name e;
+  memset(e.name, ' ', 15);
+  memcpy(e.name, name, strlen(name));
+  e.name[15] = sfx;
+  e.flags = fl;
+  return e;
+}
+
+/* The first unique, active <00> name wins (Samba name_status_find); group
+ * names, other suffixes, inactive, conflicting or deregistering names are
+ * skipped; an empty table has none. */
+static void test_pick_host_name(void **st) {
+  const uint16_t act = MSL_NBNS_NAME_ACT, g = MSL_NBNS_NB_G;
+  msl_nbname out, want;
+  (void)st;
+  msl_nbns_node_name t[] = {
+      nn("WG", 0x00, act | g),                      /* group */
+      nn("SRV", 0x20, act),                         /* file server */
+      nn("SRV", 0x03, act),                         /* messenger */
+      nn("OLD", 0x00, 0),                           /* not active */
+      nn("DUP", 0x00, act | MSL_NBNS_NAME_CNF),     /* in conflict */
+      nn("BYE", 0x00, act | MSL_NBNS_NAME_DRG),     /* deregistering */
+      nn("SRV", 0x00, act | MSL_NBNS_ONT_H),        /* this one */
+      nn("SECOND", 0x00, act),
+  };
+  size_t n = sizeof(t) / sizeof(t[0]);
+  assert_int_equal(msl_ns_pick_host_name(t, n, NULL, &out), 0);
+  assert_int_equal(msl_nbname_make(&want, "SRV", 0x00, NULL), 0);
+  assert_true(msl_nbname_equal(&out, &want));
+  /* The scope asked is the name's. */
+  assert_int_equal(msl_ns_pick_host_name(t, n, "lab.example", &out), 0);
+  assert_int_equal(msl_nbname_make(&want, "SRV", 0x00, "lab.example"), 0);
+  assert_true(msl_nbname_equal(&out, &want));
+  /* Without it: only skipped kinds, then nothing at all. */
+  assert_int_equal(msl_ns_pick_host_name(t, 6, NULL, &out),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_pick_host_name(t, 0, NULL, &out),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_pick_host_name(NULL, 0, NULL, &out),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_pick_host_name(NULL, 1, NULL, &out), MSL_ERR_ARG);
+  assert_int_equal(msl_ns_pick_host_name(t, n, NULL, NULL), MSL_ERR_ARG);
+}
+
+/* Positive and negative answers, their TTLs, scopes kept apart. */
+static void test_ipcache(void **st) {
+  static msl_ns_ipcache c;
+  msl_nbname a, out;
+  uint64_t t = 1000;
+  (void)st;
+  memset(&c, 0, sizeof(c));
+  assert_int_equal(msl_nbname_make(&a, "HOSTA", 0, NULL), 0);
+  assert_int_equal(msl_ns_ipcache_get(&c, PEER, NULL, t, &out),
+                   MSL_ERR_NOT_FOUND);
+  msl_ns_ipcache_put(&c, PEER, NULL, &a, t);
+  msl_ns_ipcache_put(&c, OUR_IP, NULL, NULL, t);
+  assert_int_equal(msl_ns_ipcache_get(&c, PEER, NULL, t, &out), 1);
+  assert_true(msl_nbname_equal(&out, &a));
+  assert_int_equal(msl_ns_ipcache_get(&c, PEER, "", t, NULL), 1);
+  assert_int_equal(msl_ns_ipcache_get(&c, PEER, "other", t, &out),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_ipcache_get(&c, OUR_IP, NULL, t, &out), 0);
+  /* A scope is kept as names carry it (upper case), asked as written. */
+  msl_ns_ipcache_put(&c, PEER, "lab.example", NULL, t);
+  assert_int_equal(msl_ns_ipcache_get(&c, PEER, "Lab.Example", t, &out), 0);
+  assert_int_equal(msl_ns_ipcache_get(&c, PEER, NULL, t, &out), 1);
+  uint64_t neg = t + MSL_NS_IPNAME_NEG_TTL * 1000u;
+  uint64_t pos = t + MSL_NS_IPNAME_TTL * 1000u;
+  assert_int_equal(msl_ns_ipcache_get(&c, OUR_IP, NULL, neg - 1, &out), 0);
+  assert_int_equal(msl_ns_ipcache_get(&c, OUR_IP, NULL, neg, &out),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_ipcache_get(&c, PEER, NULL, pos - 1, &out), 1);
+  assert_int_equal(msl_ns_ipcache_get(&c, PEER, NULL, pos, &out),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_ipcache_get(&c, PEER, "LAB.EXAMPLE", pos, &out),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(c.n, 0);
+  /* Bounded: a full cache replaces the entry that expires first. */
+  for (uint32_t i = 0; i <= MSL_NS_IPNAME_MAX; i++)
+    msl_ns_ipcache_put(&c, 0x0a000000u + i, NULL, &a, t + i);
+  assert_int_equal(c.n, MSL_NS_IPNAME_MAX);
+  assert_int_equal(msl_ns_ipcache_get(&c, 0x0a000000u, NULL, t, &out),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_ipcache_get(&c, 0x0a000000u + MSL_NS_IPNAME_MAX,
+                                      NULL, t, &out),
+                   1);
+}
+
+/* The service's own addresses are its HOST<00> without a query; a node
+ * status of the service's port (asked directly, as for another host)
+ * answers AQHOST<00> and fills the address cache; a port where nobody
+ * listens gives "no name" (refused or unanswered), cached too. */
+static void test_async_status(void **st) {
+  msl_ns_svc *s = open_loopback_svc();
+  msl_nbname nb, want;
+  msl_ns_aq q;
+  uint64_t t = 9000000, w = 0;
+  const uint32_t lo2 = 0x7f000002u; /* 127.0.0.2: not the service's */
+  (void)st;
+  assert_int_equal(msl_nbname_make(&want, "AQHOST", 0, NULL), 0);
+  assert_int_equal(msl_ns_svc_ip_lookup(s, 0x7f000001u, t, &nb), 1);
+  assert_true(msl_nbname_equal(&nb, &want));
+  assert_int_equal(msl_ns_svc_ip_lookup(s, lo2, t, &nb), MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_aq_start_status(s, &q, lo2, t), 0);
+  assert_int_equal(q.kind, MSL_NS_AQ_STATUS);
+  assert_int_equal(q.tries, 1);
+  int r = 0;
+  while (r == 0) {
+    struct pollfd pf[2] = {{msl_ns_svc_fd(s), POLLIN, 0}, {q.fd, POLLIN, 0}};
+    assert_true(poll(pf, 2, 10000) > 0);
+    if (pf[0].revents)
+      msl_ns_svc_receive(s, t);
+    if (pf[1].revents)
+      r = msl_ns_aq_step(s, &q, 1, t + 1, &w);
+  }
+  assert_int_equal(r, 1);
+  assert_int_equal(q.fd, -1);
+  assert_true(msl_nbname_equal(&q.found, &want));
+  assert_int_equal(msl_ns_svc_ip_lookup(s, lo2, t + 2, &nb), 1);
+  assert_true(msl_nbname_equal(&nb, &want));
+  /* Unanswered: the same schedule as the blocking client, then "none". */
+  const uint32_t lo3 = 0x7f000003u;
+  uint16_t port = msl_ns_svc_ns(s)->cfg.port;
+  msl_ns_svc_ns(s)->cfg.port = 9; /* discard: nobody (ICMP refused) */
+  assert_int_equal(msl_ns_aq_start_status(s, &q, lo3, t), 0);
+  r = 0;
+  for (int k = 1; r == 0 && k <= MSL_NS_STATUS_TRIES; k++)
+    r = msl_ns_aq_step(s, &q, 1, t + (uint64_t)k * MSL_NS_STATUS_WAIT_MS,
+                       &w);
+  assert_int_equal(r, MSL_ERR_NOT_FOUND);
+  assert_int_equal(q.fd, -1);
+  assert_int_equal(msl_ns_svc_ip_lookup(s, lo3, t + 1000, &nb), 0);
+  msl_ns_svc_ns(s)->cfg.port = port;
+  /* The blocking client where nobody listens: no name (its positive
+   * path: tests/test_remote.c, against a responder thread). */
+  assert_int_equal(msl_ns_status_name(0x7f000001u, 9, NULL,
+                                      MSL_NS_STATUS_TRIES,
+                                      MSL_NS_STATUS_WAIT_MS, &nb),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_status_name(0x7f000001u, 9, NULL, 0, 1, &nb),
+                   MSL_ERR_ARG);
+  msl_ns_svc_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_registration_sequence),
@@ -566,6 +713,9 @@ int main(void) {
       cmocka_unit_test(test_parse_and_args),
       cmocka_unit_test(test_async_query_schedule),
       cmocka_unit_test(test_async_query_answer),
+      cmocka_unit_test(test_pick_host_name),
+      cmocka_unit_test(test_ipcache),
+      cmocka_unit_test(test_async_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,7 @@
 
 #include "mailslot.h"
 #include "msl_dgram_service.h"
+#include "msl_nbns.h"
 #include "msl_remote.h"
 #include "msl_service.h"
 
@@ -69,6 +71,19 @@ static int setup_all(void **state) {
       getsockname(cap_fd, (struct sockaddr *)&sa, &sl) != 0)
     return -1;
   cap_port = ntohs(sa.sin_port);
+  /* Node status (\\IP\ paths) to a port nobody has: refused, so the
+   * address forms keep "*"<00> whatever runs on this host's UDP 137. */
+  char np[8];
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sl = sizeof(sa);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+      getsockname(fd, (struct sockaddr *)&sa, &sl) != 0)
+    return -1;
+  close(fd); /* free again: nobody there */
+  snprintf(np, sizeof(np), "%u", ntohs(sa.sin_port));
+  setenv("MAILSLOT_NAME_PORT", np, 1);
   return 0;
 }
 
@@ -271,6 +286,82 @@ static void test_fragmentation(void **state) {
   msl_close(h);
 }
 
+/* Answers one node-status request on fd (as a Windows host would: a
+ * group name and other suffixes before the unique <00> name). */
+static void *status_responder(void *arg) {
+  int fd = *(int *)arg;
+  uint8_t b[1024];
+  struct sockaddr_in from;
+  socklen_t fl = sizeof(from);
+  struct pollfd pf = {fd, POLLIN, 0};
+  msl_nbns q, r;
+  msl_nbns_node_name names[3];
+  const char *raw[3] = {"LABWG          \x00", "TARGET         \x20",
+                        "TARGET         \x00"};
+  const uint16_t fl3[3] = {MSL_NBNS_NAME_ACT | MSL_NBNS_NB_G,
+                           MSL_NBNS_NAME_ACT, MSL_NBNS_NAME_ACT};
+  if (poll(&pf, 1, 5000) != 1)
+    return NULL;
+  ssize_t n = recvfrom(fd, b, sizeof(b), 0, (struct sockaddr *)&from, &fl);
+  if (n <= 0 || msl_nbns_decode(&q, b, (size_t)n) != 0 || q.qdcount != 1 ||
+      q.qd[0].type != MSL_NBNS_T_NBSTAT || q.qd[0].name.nb.raw[0] != '*')
+    return NULL;
+  for (int i = 0; i < 3; i++) {
+    memcpy(names[i].name, raw[i], 16);
+    names[i].flags = fl3[i];
+  }
+  if (msl_nbns_build_node_status_response(&r, q.trn_id, &q.qd[0].name.nb,
+                                          names, 3, NULL) != 0)
+    return NULL;
+  int len = msl_nbns_encode(&r, b, sizeof(b));
+  if (len > 0)
+    sendto(fd, b, (size_t)len, 0, (struct sockaddr *)&from, fl);
+  return arg;
+}
+
+/* \\127.0.0.2\mailslot\x, direct: the sender asks 127.0.0.2 for its
+ * node status (on MAILSLOT_NAME_PORT) and sends to its unique <00> name;
+ * a second open finds the name in the process's cache (the responder
+ * answers once). */
+static void test_address_gets_name(void **state) {
+  (void)state;
+  uint8_t pkt[2048];
+  struct sockaddr_in sa, from;
+  socklen_t sl = sizeof(sa);
+  msl_nbdgm g;
+  pthread_t th;
+  void *res = NULL;
+  char old[8], np[8];
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(0x7f000002u);
+  assert_true(fd >= 0);
+  assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+  snprintf(old, sizeof(old), "%s", getenv("MAILSLOT_NAME_PORT"));
+  snprintf(np, sizeof(np), "%u", ntohs(sa.sin_port));
+  setenv("MAILSLOT_NAME_PORT", np, 1);
+  assert_int_equal(pthread_create(&th, NULL, status_responder, &fd), 0);
+  drain_capture();
+  for (int i = 0; i < 2; i++) {
+    msl_handle *h = open_direct("\\\\127.0.0.2\\mailslot\\x", 0);
+    if (i == 0) {
+      assert_int_equal(pthread_join(th, &res), 0);
+      assert_ptr_equal(res, &fd); /* it answered */
+    }
+    assert_int_equal(msl_write(h, "hi", 2), 0);
+    int n = capture(pkt, sizeof(pkt), &from);
+    assert_true(n > 0);
+    assert_int_equal(msl_nbdgm_decode(&g, pkt, (size_t)n), 0);
+    check_header(&g, MSL_NBDGM_DIRECT_UNIQUE, ntohs(from.sin_port),
+                 (size_t)n, "TARGET", 0x00);
+    msl_close(h);
+  }
+  setenv("MAILSLOT_NAME_PORT", old, 1);
+  close(fd);
+}
+
 static void test_paths(void **state) {
   (void)state;
   msl_handle *h = (msl_handle *)1;
@@ -292,11 +383,13 @@ static void test_paths(void **state) {
   msl_dgram_dest d;
   assert_int_equal(msl_dgram_dest_resolve(&d, "\\\\no-such-host.invalid\\"
                                               "mailslot\\x",
-                                          "WG", NULL, 138, 0, NULL, NULL),
+                                          "WG", NULL, 138, 0, NULL, NULL,
+                                          NULL),
                    MSL_ERR_NOT_FOUND);
   /* A name nobody resolves is a domain. */
   assert_int_equal(msl_dgram_dest_resolve(&d, "\\\\SOMEDOMAIN\\mailslot\\x",
-                                          "WG", NULL, 138, 0, NULL, NULL),
+                                          "WG", NULL, 138, 0, NULL, NULL,
+                                          NULL),
                    0);
   assert_int_equal(d.group, 1);
   assert_string_equal(d.mailslot, "\\MAILSLOT\\x");
@@ -407,6 +500,7 @@ int main(void) {
       cmocka_unit_test(test_group_forms),
       cmocka_unit_test(test_size_limit),
       cmocka_unit_test(test_fragmentation),
+      cmocka_unit_test(test_address_gets_name),
       cmocka_unit_test(test_paths),
       cmocka_unit_test(test_service_end_to_end),
   };
