@@ -333,6 +333,15 @@ MSL_API int msl_service_start(const msl_service_config *cfg,
  *  Returns the length or MSL_ERR_ARG / MSL_ERR_OVERFLOW. */
 MSL_API int msl_service_status(msl_service *s, char *buf, size_t cap);
 
+/**
+ * Asks the service to read the interface list again now, as it does every
+ * 60 s (mailslotd: SIGHUP): names are registered on new interfaces and
+ * released on vanished ones, broadcasts follow. The re-scan runs in the
+ * service's thread; this only sets a flag and wakes it, so it is
+ * thread-safe and async-signal-safe. NULL ignored.
+ */
+MSL_API void msl_service_rescan(msl_service *s);
+
 /** Stops the service thread, closes its sockets and removes the control
  *  socket (NULL ignored). */
 MSL_API void msl_service_stop(msl_service *s);

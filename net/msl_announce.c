@@ -123,3 +123,8 @@ uint64_t msl_announce_tick(msl_announce *a, msl_dgram_sender *s,
     next = a->reply_ms;
   return next > now_ms ? next - now_ms : 0;
 }
+
+void msl_announce_soon(msl_announce *a, uint64_t now_ms) {
+  if (a && (!a->reply_ms || a->reply_ms > now_ms))
+    a->reply_ms = now_ms ? now_ms : 1; /* 0 means none */
+}

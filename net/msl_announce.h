@@ -64,6 +64,14 @@ int msl_announce_input(msl_announce *a, const uint8_t *p, size_t len,
                        uint64_t now_ms);
 
 /**
+ * Schedules an announcement at now_ms (the next msl_announce_tick sends
+ * it, on every interface, without moving the periodic schedule): the
+ * service calls it when interfaces appear, so that their segment learns
+ * of us at once rather than at the next period.
+ */
+void msl_announce_soon(msl_announce *a, uint64_t now_ms);
+
+/**
  * Sends the announcements due at now_ms through s (group send: one per
  * interface). Returns ms until the next is due.
  */

@@ -79,3 +79,70 @@ const msl_iface *msl_ifaces_by_index(const msl_ifaces *l, unsigned idx) {
       return &l->v[i];
   return NULL;
 }
+
+const msl_iface *msl_ifaces_find(const msl_ifaces *l, const msl_iface *e) {
+  for (size_t i = 0; l && e && i < l->n; i++) {
+    const msl_iface *f = &l->v[i];
+    if (f->index == e->index && f->addr == e->addr && f->mask == e->mask &&
+        f->bcast == e->bcast)
+      return f;
+  }
+  return NULL;
+}
+
+/* Every entry of a is in b. */
+static int subset(const msl_ifaces *a, const msl_ifaces *b) {
+  for (size_t i = 0; a && i < a->n; i++)
+    if (!msl_ifaces_find(b, &a->v[i]))
+      return 0;
+  return 1;
+}
+
+int msl_ifaces_equal(const msl_ifaces *a, const msl_ifaces *b) {
+  return subset(a, b) && subset(b, a);
+}
+
+static int prefix_len(uint32_t mask) {
+  int n = 0;
+  while (mask & 0x80000000u) {
+    n++;
+    mask <<= 1;
+  }
+  return n;
+}
+
+/* Appends "SIGN NAME A.B.C.D/N" for the entries of a missing from b. */
+static size_t diff_side(const msl_ifaces *a, const msl_ifaces *b, char sign,
+                        char *buf, size_t cap, size_t *off) {
+  size_t n = 0;
+  for (size_t i = 0; a && i < a->n; i++) {
+    const msl_iface *e = &a->v[i];
+    if (msl_ifaces_find(b, e))
+      continue;
+    n++;
+    if (*off >= cap)
+      continue;
+    int k = snprintf(buf + *off, cap - *off, "%s%c %s %u.%u.%u.%u/%d",
+                     *off ? ", " : "", sign, e->name, e->addr >> 24,
+                     (e->addr >> 16) & 255, (e->addr >> 8) & 255,
+                     e->addr & 255, prefix_len(e->mask));
+    *off = k < 0 ? cap : *off + (size_t)k;
+  }
+  return n;
+}
+
+size_t msl_ifaces_diff(const msl_ifaces *old, const msl_ifaces *cur, char *buf,
+                       size_t cap) {
+  char none[1];
+  size_t off = 0;
+  if (!buf || cap == 0) {
+    buf = none;
+    cap = sizeof(none);
+  }
+  buf[0] = '\0';
+  size_t n = diff_side(cur, old, '+', buf, cap, &off);
+  n += diff_side(old, cur, '-', buf, cap, &off);
+  if (n == 0)
+    snprintf(buf, cap, "none");
+  return n;
+}

@@ -51,4 +51,25 @@ const msl_iface *msl_ifaces_for_peer(const msl_ifaces *l, uint32_t ip);
 /** The entry with interface index idx (the first address), or NULL. */
 const msl_iface *msl_ifaces_by_index(const msl_ifaces *l, unsigned idx);
 
+/**
+ * The entry of l equal to e (same index, address, mask and broadcast; the
+ * name and loopback flag follow from those), or NULL. l may be NULL.
+ */
+const msl_iface *msl_ifaces_find(const msl_ifaces *l, const msl_iface *e);
+
+/**
+ * 1 when a and b hold the same set of entries (as msl_ifaces_find, in any
+ * order), else 0: what a periodic re-scan compares. Pure; NULL is empty.
+ */
+int msl_ifaces_equal(const msl_ifaces *a, const msl_ifaces *b);
+
+/**
+ * Describes what changed from old to cur into buf ("+ eth1 198.18.1.2/24,
+ * - eth0 198.18.0.1/24"; "none" when equal), cut to cap bytes (always
+ * NUL-terminated when cap > 0). Returns the number of entries added plus
+ * removed.
+ */
+size_t msl_ifaces_diff(const msl_ifaces *old, const msl_ifaces *cur, char *buf,
+                       size_t cap);
+
 #endif /* MSL_IFACES_H */

@@ -96,14 +96,18 @@ int msl_ns_init(msl_ns *ns, const msl_ns_config *cfg, uint16_t trn_seed) {
 }
 
 /* One registration round (request or overwrite demand) for every name on
- * every interface. Each name has its own TRN_ID (trn_id + index), the same
- * in the retransmissions, so a defence names the request it refuses. */
-static void registration_round(msl_ns *ns, int overwrite) {
+ * every interface (fresh_only: on those msl_ns_set_ifaces added). Each
+ * name has its own TRN_ID (id + index), the same in the retransmissions,
+ * so a defence names the request it refuses. */
+static void registration_round(msl_ns *ns, int overwrite, uint16_t id0,
+                               int fresh_only) {
   msl_nbns m;
   for (size_t i = 0; i < ns->n_names; i++) {
-    uint16_t id = (uint16_t)(ns->trn_id + i);
+    uint16_t id = (uint16_t)(id0 + i);
     for (size_t k = 0; k < ns->cfg.n_ifs; k++) {
       const msl_ns_iface *f = &ns->ifs[k];
+      if (fresh_only && !ns->fresh[k])
+        continue;
       if ((overwrite ? msl_nbns_build_overwrite(
                            &m, id, &ns->names[i].nb,
                            nb_flags_of(&ns->names[i]), f->addr,
@@ -128,10 +132,30 @@ void msl_ns_start(msl_ns *ns, uint64_t now) {
   ns->state = MSL_NS_REGISTERING;
   ns->step = 1;
   ns->next = now + MSL_NS_RETRY_MS;
-  registration_round(ns, 0);
+  registration_round(ns, 0, ns->trn_id, 0);
+}
+
+/* The registration on interfaces added while the names are ours: same
+ * schedule as msl_ns_tick's, no state change. */
+static uint64_t refresh_tick(msl_ns *ns, uint64_t now) {
+  if (now < ns->rnext)
+    return ns->rnext - now;
+  if (ns->rstep < MSL_NS_RETRY_COUNT) {
+    ns->rstep++;
+    ns->rnext = now + MSL_NS_RETRY_MS;
+    registration_round(ns, 0, ns->rtrn_id, 1);
+    return MSL_NS_RETRY_MS;
+  }
+  registration_round(ns, 1, ns->rtrn_id, 1);
+  ns->refreshing = 0;
+  memset(ns->fresh, 0, sizeof(ns->fresh));
+  nlog(ns, 2, "names registered on the new interface(s)");
+  return UINT64_MAX;
 }
 
 uint64_t msl_ns_tick(msl_ns *ns, uint64_t now) {
+  if (ns && ns->state == MSL_NS_REGISTERED && ns->refreshing)
+    return refresh_tick(ns, now);
   if (!ns || ns->state != MSL_NS_REGISTERING)
     return UINT64_MAX;
   if (now < ns->next)
@@ -139,11 +163,11 @@ uint64_t msl_ns_tick(msl_ns *ns, uint64_t now) {
   if (ns->step < MSL_NS_RETRY_COUNT) {
     ns->step++;
     ns->next = now + MSL_NS_RETRY_MS;
-    registration_round(ns, 0);
+    registration_round(ns, 0, ns->trn_id, 0);
     return MSL_NS_RETRY_MS;
   }
   /* Nobody defended within the last retry timeout: the names are ours. */
-  registration_round(ns, 1);
+  registration_round(ns, 1, ns->trn_id, 0);
   ns->state = MSL_NS_REGISTERED;
   for (size_t i = 0; i < ns->n_names; i++) {
     char b[MSL_NBNAME_FMT_MAX];
@@ -260,6 +284,8 @@ static void on_response(msl_ns *ns, const msl_nbns *r, uint32_t src_ip,
     /* 0xAD86 to our request (TRN_ID), or a conflict demand 0xAD87. */
     if ((ns->state == MSL_NS_REGISTERING &&
          r->trn_id == (uint16_t)(ns->trn_id + (unsigned)idx)) ||
+        (ns->state == MSL_NS_REGISTERED && ns->refreshing &&
+         r->trn_id == (uint16_t)(ns->rtrn_id + (unsigned)idx)) ||
         (msl_nbns_rcode(r) == MSL_NBNS_RC_CFT &&
          ns->state == MSL_NS_REGISTERED))
       conflict(ns, idx, src_ip);
@@ -310,22 +336,79 @@ void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
     defend(ns, &m, idx, src_ip, src_port);
 }
 
-void msl_ns_release(msl_ns *ns) {
+/* Broadcasts a release of every name on interface f. */
+static void release_on(msl_ns *ns, const msl_ns_iface *f) {
   msl_nbns m;
+  for (size_t i = 0; i < ns->n_names; i++) {
+    if (msl_nbns_build_release(&m, (uint16_t)(ns->trn_id + 16 + i),
+                               &ns->names[i].nb, nb_flags_of(&ns->names[i]),
+                               f->addr, 1) != 0)
+      continue;
+    emit(ns, &m, f->bcast, peer_port(ns), f->addr, f->ifindex);
+    ns->c.releases_sent++;
+  }
+}
+
+void msl_ns_release(msl_ns *ns) {
   if (!ns || (ns->state != MSL_NS_REGISTERED &&
               ns->state != MSL_NS_REGISTERING))
     return;
-  for (size_t i = 0; i < ns->n_names; i++)
-    for (size_t k = 0; k < ns->cfg.n_ifs; k++) {
-      const msl_ns_iface *f = &ns->ifs[k];
-      if (msl_nbns_build_release(&m, (uint16_t)(ns->trn_id + 16 + i),
-                                 &ns->names[i].nb, nb_flags_of(&ns->names[i]),
-                                 f->addr, 1) != 0)
-        continue;
-      emit(ns, &m, f->bcast, peer_port(ns), f->addr, f->ifindex);
-      ns->c.releases_sent++;
-    }
+  for (size_t k = 0; k < ns->cfg.n_ifs; k++)
+    release_on(ns, &ns->ifs[k]);
   ns->state = MSL_NS_RELEASED;
+}
+
+static int same_iface(const msl_ns_iface *a, const msl_ns_iface *b) {
+  return a->addr == b->addr && a->mask == b->mask && a->bcast == b->bcast &&
+         a->ifindex == b->ifindex;
+}
+
+static int iface_in(const msl_ns_iface *v, size_t n, const msl_ns_iface *e) {
+  for (size_t i = 0; i < n; i++)
+    if (same_iface(&v[i], e))
+      return (int)i;
+  return -1;
+}
+
+int msl_ns_set_ifaces(msl_ns *ns, const msl_ns_iface *ifs, size_t n,
+                      uint64_t now) {
+  unsigned char fresh[MSL_NS_MAX_IFS];
+  int added = 0;
+  if (!ns || n > MSL_NS_MAX_IFS || (n && !ifs))
+    return MSL_ERR_ARG;
+  int live = ns->state == MSL_NS_REGISTERED ||
+             ns->state == MSL_NS_REGISTERING;
+  for (size_t k = 0; live && k < ns->cfg.n_ifs; k++)
+    if (iface_in(ifs, n, &ns->ifs[k]) < 0)
+      release_on(ns, &ns->ifs[k]);
+  /* A new entry, or one still waiting for its own registration. */
+  for (size_t k = 0; k < n; k++) {
+    int old = iface_in(ns->ifs, ns->cfg.n_ifs, &ifs[k]);
+    fresh[k] = old < 0 || ns->fresh[old];
+    added += old < 0;
+  }
+  if (n)
+    memmove(ns->ifs, ifs, n * sizeof(*ns->ifs));
+  memset(ns->fresh, 0, sizeof(ns->fresh));
+  ns->cfg.n_ifs = n;
+  if (ns->state == MSL_NS_REGISTERING && added) {
+    ns->step = 1; /* the names are not ours yet: start again */
+    ns->next = now + MSL_NS_RETRY_MS;
+    registration_round(ns, 0, ns->trn_id, 0);
+  } else if (ns->state == MSL_NS_REGISTERED) {
+    memcpy(ns->fresh, fresh, n);
+    ns->refreshing = 0;
+    for (size_t k = 0; k < n; k++)
+      ns->refreshing |= fresh[k];
+    if (ns->refreshing && added) {
+      /* New TRN_IDs: a late defence of an earlier round is not ours. */
+      ns->rtrn_id = (uint16_t)((ns->rtrn_id ? ns->rtrn_id : ns->trn_id) + 32);
+      ns->rstep = 1;
+      ns->rnext = now + MSL_NS_RETRY_MS;
+      registration_round(ns, 0, ns->rtrn_id, 1);
+    }
+  }
+  return added;
 }
 
 /* ---- cache ---- */
@@ -676,6 +759,28 @@ static void read_mac(const char *ifname, uint8_t mac[6]) {
   close(fd);
 }
 
+/* The name service's view of ifs into v[MSL_NS_MAX_IFS]; returns the
+ * count. */
+static size_t ns_ifaces_of(const struct msl_ifaces *ifs, msl_ns_iface *v) {
+  size_t n = ifs->n < MSL_NS_MAX_IFS ? ifs->n : MSL_NS_MAX_IFS;
+  for (size_t i = 0; i < n; i++) {
+    v[i].addr = ifs->v[i].addr;
+    v[i].mask = ifs->v[i].mask;
+    v[i].bcast = ifs->v[i].bcast;
+    v[i].ifindex = ifs->v[i].index;
+    read_mac(ifs->v[i].name, v[i].mac);
+  }
+  return n;
+}
+
+int msl_ns_svc_set_ifaces(msl_ns_svc *s, const struct msl_ifaces *ifs,
+                          uint64_t now) {
+  msl_ns_iface v[MSL_NS_MAX_IFS];
+  if (!s || !ifs)
+    return MSL_ERR_ARG;
+  return msl_ns_set_ifaces(&s->ns, v, ns_ifaces_of(ifs, v), now);
+}
+
 int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
                     const char *workgroup, const char *scope, unsigned flags,
                     const struct msl_ifaces *ifs, const char *wins,
@@ -695,14 +800,7 @@ int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
     return MSL_ERR_NOMEM;
   s->u.fd = -1;
   s->wins = wins && *wins ? ntohl(wa.s_addr) : 0;
-  size_t n = ifs->n < MSL_NS_MAX_IFS ? ifs->n : MSL_NS_MAX_IFS;
-  for (size_t i = 0; i < n; i++) {
-    v[i].addr = ifs->v[i].addr;
-    v[i].mask = ifs->v[i].mask;
-    v[i].bcast = ifs->v[i].bcast;
-    v[i].ifindex = ifs->v[i].index;
-    read_mac(ifs->v[i].name, v[i].mac);
-  }
+  size_t n = ns_ifaces_of(ifs, v);
   memset(&c, 0, sizeof(c));
   c.name = name;
   c.workgroup = workgroup;
@@ -873,6 +971,8 @@ static int aq_send(msl_ns_svc *s, msl_ns_aq *q) {
                ? MSL_ERR_SYSTEM
                : 0;
   }
+  if (bcast && (size_t)q->stage >= s->ns.cfg.n_ifs)
+    return MSL_ERR_SYSTEM; /* the interface went away: next stage */
   uint16_t port = bcast && s->ns.cfg.port ? s->ns.cfg.port : MSL_NBNS_PORT;
   struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
   to.sin_addr.s_addr = htonl(bcast ? s->ns.ifs[q->stage].bcast : s->wins);

@@ -141,6 +141,15 @@ typedef struct msl_ns {
   unsigned step;     /* registration requests sent so far (per name) */
   uint64_t next;     /* when the next registration step is due */
   uint16_t trn_id;   /* of our registration requests (one per round) */
+  /* Interfaces added while the names are ours (msl_ns_set_ifaces): the
+   * same three requests and overwrite demand go out on them only, with
+   * their own TRN_IDs, while the names stay registered (answered,
+   * defended) on the others. */
+  unsigned char fresh[MSL_NS_MAX_IFS];
+  int refreshing;
+  unsigned rstep;
+  uint64_t rnext;
+  uint16_t rtrn_id;
   char conflict_name[MSL_NBNAME_FMT_MAX];
   uint32_t conflict_by; /* who defended it (host order) */
   msl_ns_cache_entry cache[MSL_NS_CACHE_MAX];
@@ -173,6 +182,26 @@ uint64_t msl_ns_tick(msl_ns *ns, uint64_t now);
  */
 void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
                   uint16_t src_port, uint64_t now);
+
+/**
+ * Replaces the interface list (ifs[0..n), copied) at time now, after the
+ * host's addresses changed. Entries are matched by address, mask,
+ * broadcast and ifindex:
+ *  - gone: a release for each name is broadcast on it while the names are
+ *    ours or being registered [RFC 1002 §5.1.1.6] (best effort: the
+ *    address may be gone already; a failed send is only counted);
+ *  - new, names registered: the registration of §5.1.1.1 (3 requests
+ *    MSL_NS_RETRY_MS apart, then the overwrite demand) runs on the new
+ *    ones only; the names stay ours meanwhile (queries answered, names
+ *    defended on every interface). A defence of a unique name there is a
+ *    conflict, as at start;
+ *  - new, registration still running: it starts again on every interface.
+ * Before msl_ns_start or after a release or conflict, only the list
+ * changes.
+ * @return the number of new entries, or MSL_ERR_ARG (NULL, n too big).
+ */
+int msl_ns_set_ifaces(msl_ns *ns, const msl_ns_iface *ifs, size_t n,
+                      uint64_t now);
 
 /** Broadcasts a release for every registered name (clean shutdown). */
 void msl_ns_release(msl_ns *ns);
@@ -284,6 +313,12 @@ void msl_ns_svc_receive(msl_ns_svc *s, uint64_t now);
 uint64_t msl_ns_svc_tick(msl_ns_svc *s, uint64_t now);
 /** 1 once another node defended one of our unique names: stop. */
 int msl_ns_svc_conflict(const msl_ns_svc *s);
+/**
+ * New interface list for the name service (MACs read again): see
+ * msl_ns_set_ifaces. Returns as it.
+ */
+int msl_ns_svc_set_ifaces(msl_ns_svc *s, const struct msl_ifaces *ifs,
+                          uint64_t now);
 /** The state machine (counters, state). */
 msl_ns *msl_ns_svc_ns(msl_ns_svc *s);
 /**

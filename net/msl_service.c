@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #define RX_ROUNDS 8  /* recvmmsg batches per wakeup before other fds */
 #define FW_ROUNDS 64 /* messages per writer per wakeup */
 #define PATH_BUF 1024 /* a control request's path (valid ones are < 600) */
+#define FILTER_MAX 64 /* --interface entries (msl_ifaces_list's limit) */
 
 typedef struct remote {
   int fd;
@@ -72,7 +74,12 @@ struct msl_service {
   char name[MSL_NBNAME_MAX_CHARS + 1];
   char wg[MSL_NBNAME_MAX_CHARS + 1];
   char scope[MSL_NBNAME_SCOPE_MAX + 1];
-  msl_ifaces ifs;
+  msl_ifaces ifs; /* the sender's broadcast targets point here */
+  char *filter[FILTER_MAX]; /* cfg->interfaces, copied for re-scans */
+  size_t nfilter;
+  uint64_t rescan_ms, next_rescan; /* 0: no periodic re-scan */
+  uint64_t iface_changes;
+  atomic_int stop_req, rescan_req; /* set with a write to stop_fd */
   msl_udp udp;
   msl_dgram *dg;
   msl_dgram_sender snd;
@@ -124,6 +131,17 @@ void msl_service_config_init(msl_service_config *cfg) {
   cfg->log_level = MSL_LOG_WARN;
 }
 
+/* MSL_SERVICE_RESCAN_MS, or the test-only MSL_SERVICE_RESCAN_ENV (ms; 0
+ * turns the periodic re-scan off). */
+static uint64_t rescan_period(void) {
+  const char *e = getenv(MSL_SERVICE_RESCAN_ENV);
+  char *end;
+  if (!e || !*e)
+    return MSL_SERVICE_RESCAN_MS;
+  unsigned long long v = strtoull(e, &end, 10);
+  return *end ? MSL_SERVICE_RESCAN_MS : (uint64_t)v;
+}
+
 static void copy_name(char *dst, const char *src) {
   size_t i = 0;
   for (; src[i] && src[i] != '.' && i < MSL_NBNAME_MAX_CHARS; i++)
@@ -169,7 +187,18 @@ int msl_service_new(const msl_service_config *cfg, msl_service **out) {
   s->cfg.name = s->name;
   s->cfg.workgroup = s->wg;
   s->cfg.scope = s->scope;
-  s->cfg.interfaces = NULL; /* not kept: the list below is */
+  s->cfg.interfaces = NULL; /* copied: the re-scans use it */
+  if (cfg->n_interfaces > FILTER_MAX) {
+    r = MSL_ERR_ARG;
+    goto fail;
+  }
+  for (; s->nfilter < cfg->n_interfaces; s->nfilter++)
+    if (!cfg->interfaces[s->nfilter] ||
+        !(s->filter[s->nfilter] = strdup(cfg->interfaces[s->nfilter]))) {
+      r = cfg->interfaces[s->nfilter] ? MSL_ERR_NOMEM : MSL_ERR_ARG;
+      goto fail;
+    }
+  s->rescan_ms = rescan_period();
   r = msl_ifaces_list(&s->ifs, cfg->interfaces, cfg->n_interfaces);
   if (r < 0) {
     slog(s, MSL_LOG_ERR, "%s",
@@ -266,15 +295,32 @@ void msl_service_free(msl_service *s) {
     close(s->stop_fd);
   free(s->rx);
   free(s->fw);
+  for (size_t i = 0; i < s->nfilter; i++)
+    free(s->filter[i]);
   pthread_mutex_destroy(&s->mu);
   free(s);
 }
 
-void msl_service_request_stop(msl_service *s) {
+/* Wakes the loop (async-signal-safe: an eventfd write). */
+static void wake(msl_service *s) {
   uint64_t one = 1;
-  if (s && s->stop_fd >= 0) {
+  if (s->stop_fd >= 0) {
     ssize_t r = write(s->stop_fd, &one, sizeof(one));
     (void)r;
+  }
+}
+
+void msl_service_request_stop(msl_service *s) {
+  if (s) {
+    atomic_store(&s->stop_req, 1);
+    wake(s);
+  }
+}
+
+void msl_service_rescan(msl_service *s) {
+  if (s) {
+    atomic_store(&s->rescan_req, 1);
+    wake(s);
   }
 }
 
@@ -296,7 +342,8 @@ static int format_status(msl_service *s, char *buf, size_t cap) {
                    "send_rejected %llu\nown_broadcasts %llu\nsocket_drops "
                    "%lu\nremote_writers %zu\nctl_requests %llu\nctl_refused "
                    "%llu\nresolve_pending %zu\nresolve_queries %llu\n"
-                   "resolve_timeouts %llu\nresolve_abandoned %llu\n",
+                   "resolve_timeouts %llu\nresolve_abandoned %llu\n"
+                   "interface_changes %llu\n",
                    (unsigned long long)(s->send_rejected + s->snd.rejected),
                    (unsigned long long)s->own_broadcasts,
                    (unsigned long)s->udp.kdrops, s->nrem,
@@ -304,7 +351,8 @@ static int format_status(msl_service *s, char *buf, size_t cap) {
                    (unsigned long long)s->ctl_refused, s->npend,
                    (unsigned long long)s->resolve_queries,
                    (unsigned long long)s->resolve_timeouts,
-                   (unsigned long long)s->resolve_abandoned);
+                   (unsigned long long)s->resolve_abandoned,
+                   (unsigned long long)s->iface_changes);
   if (m < 0 || (size_t)m >= cap - (size_t)n)
     return MSL_ERR_OVERFLOW;
   if (s->nss) {
@@ -670,6 +718,55 @@ static void accept_conns(msl_service *s, uint64_t now) {
   }
 }
 
+/* ---- interface changes ---- */
+
+/* Lists the interfaces again (the rules of the start) and, if the set
+ * changed, hands the new one to everything that uses it: the sender's
+ * broadcast targets and own_broadcast() read s->ifs, the name service
+ * registers and releases, the announcer announces at once. The sockets
+ * are bound to INADDR_ANY: nothing to rebind. */
+static void rescan(msl_service *s, uint64_t now) {
+  msl_ifaces nl;
+  char what[400];
+  int r = msl_ifaces_list(&nl, (const char *const *)s->filter, s->nfilter);
+  /* NOT_FOUND: an --interface is gone; the others are in nl. */
+  if (r < 0 && r != MSL_ERR_NOT_FOUND) {
+    slog(s, MSL_LOG_WARN, "interfaces: cannot list them: %s",
+         msl_strerror(r));
+    return;
+  }
+  if (msl_ifaces_equal(&s->ifs, &nl))
+    return;
+  size_t added = 0;
+  for (size_t i = 0; i < nl.n; i++)
+    added += msl_ifaces_find(&s->ifs, &nl.v[i]) == NULL;
+  msl_ifaces_diff(&s->ifs, &nl, what, sizeof(what));
+  slog(s, MSL_LOG_INFO, "interfaces: %s (%zu now)", what, nl.n);
+  if (nl.n == 0)
+    slog(s, MSL_LOG_WARN, "no up IPv4 interface: group sends will fail");
+  s->ifs = nl;
+  s->iface_changes++;
+  if (s->nss)
+    msl_ns_svc_set_ifaces(s->nss, &s->ifs, now);
+  if (s->have_ann && added)
+    msl_announce_soon(&s->ann, now);
+}
+
+/* The stop/wake eventfd was written: stop (1), or a re-scan request. */
+static int woken(msl_service *s, uint64_t now) {
+  uint64_t v;
+  ssize_t r = read(s->stop_fd, &v, sizeof(v));
+  (void)r;
+  if (atomic_load(&s->stop_req))
+    return 1;
+  if (atomic_exchange(&s->rescan_req, 0)) {
+    rescan(s, now);
+    if (s->rescan_ms)
+      s->next_rescan = now + s->rescan_ms;
+  }
+  return 0;
+}
+
 /* ---- the loop ---- */
 
 /* Our own group datagrams come back to us (Linux loops broadcasts back to
@@ -733,9 +830,19 @@ int msl_service_run(msl_service *s) {
   int rc = 0;
   if (!s)
     return MSL_ERR_ARG;
+  if (s->rescan_ms)
+    s->next_rescan = now_ms() + s->rescan_ms;
   for (;;) {
     uint64_t now = now_ms();
+    if (s->rescan_ms && now >= s->next_rescan) {
+      pthread_mutex_lock(&s->mu);
+      rescan(s, now);
+      pthread_mutex_unlock(&s->mu);
+      s->next_rescan = now + s->rescan_ms;
+    }
     uint64_t wait = msl_dgram_tick(s->dg, now);
+    if (s->rescan_ms && s->next_rescan - now < wait)
+      wait = s->next_rescan - now;
     if (s->nss) {
       uint64_t w = msl_ns_svc_tick(s->nss, now);
       if (w < wait)
@@ -790,10 +897,12 @@ int msl_service_run(msl_service *s) {
       rc = MSL_ERR_SYSTEM;
       break;
     }
-    if (pf[0].revents)
-      break;
     pthread_mutex_lock(&s->mu);
     now = now_ms();
+    if (pf[0].revents && woken(s, now)) {
+      pthread_mutex_unlock(&s->mu);
+      break;
+    }
     for (size_t i = h0; i < n; i++)
       if (pf[i].revents) {
         msl_dgram_flush(s->dg, now);

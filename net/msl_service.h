@@ -20,6 +20,12 @@
 #define MSL_SERVICE_CONNS_MAX 16    /* control connections being read */
 #define MSL_SERVICE_BATCH 32        /* datagrams per recvmmsg */
 #define MSL_SERVICE_PENDING_MAX 64  /* requests waiting for a name query */
+/* The interface list is read again this often (as nmbd re-reads its
+ * interfaces), and on msl_service_rescan() (mailslotd: SIGHUP). */
+#define MSL_SERVICE_RESCAN_MS 60000
+/* Test-only: the re-scan period in ms instead (0: none but on request).
+ * Not for production use. */
+#define MSL_SERVICE_RESCAN_ENV "MSL_SERVICE_RESCAN_MS"
 
 /* Log levels (msl_service_config.log_level). */
 enum { MSL_LOG_ERR = 0, MSL_LOG_WARN, MSL_LOG_INFO, MSL_LOG_DEBUG };
@@ -40,6 +46,8 @@ int msl_service_run(msl_service *s);
 
 /** Makes msl_service_run return soon; async-signal-safe. */
 void msl_service_request_stop(msl_service *s);
+
+/* msl_service_rescan() is public: include/mailslot.h. */
 
 /** Closes everything and removes the control socket (NULL ignored). */
 void msl_service_free(msl_service *s);

@@ -698,6 +698,214 @@ static void test_async_status(void **st) {
   msl_ns_svc_close(s);
 }
 
+/* ---- interface changes (msl_ns_set_ifaces, msl_ifaces_equal) ---- */
+
+#define IP2 0xC6120101u    /* 198.18.1.1: a second interface */
+#define BCAST2 0xC61201FFu /* 198.18.1.255 */
+#define PEER2 0xC6120109u  /* 198.18.1.9 */
+
+static msl_ns_iface ns_if(uint32_t addr, uint32_t bcast, unsigned idx) {
+  msl_ns_iface f;
+  memset(&f, 0, sizeof(f));
+  f.addr = addr;
+  f.mask = 0xFFFFFF00u;
+  f.bcast = bcast;
+  f.ifindex = idx;
+  return f;
+}
+
+static void test_ifaces_added(void **st) {
+  msl_ns ns;
+  msl_nbns m, r;
+  msl_nbname h1;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  register_all(&ns);
+  msl_ns_iface v[2] = {ns_if(OUR_IP, BCAST, 2), ns_if(IP2, BCAST2, 3)};
+  /* The same list: nothing sent, nothing to register. */
+  assert_int_equal(msl_ns_set_ifaces(&ns, v, 1, 3000), 0);
+  assert_int_equal(g_n, 0);
+  assert_int_equal(ns.refreshing, 0);
+  /* A new interface: the three requests then the overwrite demand, on it
+   * only, with TRN_IDs of their own; the names stay ours throughout. */
+  assert_int_equal(msl_ns_set_ifaces(&ns, v, 2, 3000), 1);
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+  assert_int_equal(g_n, 2);
+  uint16_t id0 = 0;
+  for (size_t i = 0; i < 2; i++) {
+    decode_out(i, &r);
+    assert_int_equal(r.flags, 0x2910);
+    assert_int_equal(g_out[i].dst, BCAST2);
+    assert_int_equal(g_out[i].src, IP2);
+    assert_int_equal(r.ar[0].nb_first.addr, IP2);
+    if (i == 0)
+      id0 = r.trn_id;
+    assert_int_equal(r.trn_id, (uint16_t)(id0 + i));
+  }
+  assert_true(id0 != 0x4000 && id0 != 0x4001);
+  /* Meanwhile queries are answered (from the address facing the asker),
+   * and our name is defended on both segments. */
+  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  assert_int_equal(feed(&ns, &m, PEER2, 50000), 1);
+  decode_out(2, &r);
+  assert_int_equal(r.an[0].nb_first.addr, IP2);
+  assert_int_equal(g_out[2].src, IP2);
+  assert_int_equal(feed(&ns, &m, PEER, 50000), 1);
+  decode_out(3, &r);
+  assert_int_equal(r.an[0].nb_first.addr, OUR_IP);
+  msl_nbns_build_registration(&m, 0x7777, &h1, 0, PEER2, 300000, 1);
+  assert_int_equal(feed(&ns, &m, PEER2, PORT), 1);
+  decode_out(4, &r);
+  assert_int_equal(r.flags, 0xAD86);
+  assert_int_equal(r.an[0].nb_first.addr, IP2);
+  /* Our own requests, looped back from the new address, are ignored. */
+  g_n = 0;
+  msl_nbns_build_registration(&m, id0, &h1, 0, IP2, 300000, 1);
+  assert_int_equal(feed(&ns, &m, IP2, PORT), 0);
+  assert_int_equal(ns.c.defended, 1);
+  /* The schedule: 250 ms apart, then the overwrite demand. */
+  assert_int_equal(msl_ns_tick(&ns, 3249), 1);
+  assert_int_equal(msl_ns_tick(&ns, 3250), 250);
+  assert_int_equal(msl_ns_tick(&ns, 3500), 250);
+  assert_int_equal(g_n, 4);
+  assert_int_equal(msl_ns_tick(&ns, 3750), UINT64_MAX);
+  assert_int_equal(g_n, 6);
+  for (size_t i = 0; i < 6; i++) {
+    decode_out(i, &r);
+    assert_int_equal(g_out[i].dst, BCAST2);
+    assert_int_equal(r.flags, i < 4 ? 0x2910 : 0x2810);
+  }
+  assert_int_equal(ns.refreshing, 0);
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+  assert_int_equal(ns.c.conflicts, 0);
+  assert_int_equal(ns.c.registrations_sent, 6 + 6);
+  assert_int_equal(ns.c.overwrites_sent, 2 + 2);
+  assert_int_equal(msl_ns_tick(&ns, 9000), UINT64_MAX);
+}
+
+static void test_ifaces_removed(void **st) {
+  msl_ns ns;
+  msl_nbns r;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  msl_ns_iface v[2] = {ns_if(IP2, BCAST2, 3), ns_if(OUR_IP, BCAST, 2)};
+  assert_int_equal(msl_ns_set_ifaces(&ns, v, 2, 900), 1); /* not started */
+  assert_int_equal(g_n, 0);
+  register_all(&ns);
+  /* The first one goes: releases there (best effort), nothing else. */
+  assert_int_equal(msl_ns_set_ifaces(&ns, v + 1, 1, 3000), 0);
+  assert_int_equal(g_n, 2);
+  for (size_t i = 0; i < 2; i++) {
+    decode_out(i, &r);
+    assert_int_equal(r.flags, 0x3010);
+    assert_int_equal(g_out[i].dst, BCAST2);
+    assert_int_equal(g_out[i].src, IP2);
+  }
+  assert_int_equal(ns.refreshing, 0);
+  assert_int_equal(ns.cfg.n_ifs, 1);
+  assert_int_equal(ns.ifs[0].addr, OUR_IP);
+  /* None left: still registered, nothing to answer from. */
+  assert_int_equal(msl_ns_set_ifaces(&ns, NULL, 0, 3100), 0);
+  assert_int_equal(g_n, 4);
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+  assert_int_equal(msl_ns_set_ifaces(&ns, v, MSL_NS_MAX_IFS + 1, 0),
+                   MSL_ERR_ARG);
+  /* During the start, a new interface restarts the registration. */
+  setup_ns(&ns, NULL, 0);
+  msl_ns_start(&ns, 1000);
+  msl_ns_tick(&ns, 1250);
+  g_n = 0;
+  assert_int_equal(msl_ns_set_ifaces(&ns, v, 2, 1300), 1);
+  assert_int_equal(g_n, 4); /* 2 names x 2 interfaces */
+  assert_int_equal(ns.step, 1);
+  msl_ns_tick(&ns, 1550);
+  msl_ns_tick(&ns, 1800);
+  assert_int_equal(ns.state, MSL_NS_REGISTERING);
+  msl_ns_tick(&ns, 2050);
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+  assert_int_equal(ns.refreshing, 0);
+}
+
+/* A defence of a new interface's registration is a conflict, as at start;
+ * a late one to an earlier round is not. */
+static void test_ifaces_conflict(void **st) {
+  msl_ns ns;
+  msl_nbns m, r;
+  msl_nbname h1;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  register_all(&ns);
+  msl_ns_iface v[2] = {ns_if(OUR_IP, BCAST, 2), ns_if(IP2, BCAST2, 3)};
+  msl_ns_set_ifaces(&ns, v, 2, 3000);
+  decode_out(0, &r);
+  msl_nbns_build_registration_response(&m, 0x4000, &h1, MSL_NBNS_RC_ACT, 0,
+                                       PEER2, 0);
+  feed(&ns, &m, PEER2, PORT);
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+  msl_nbns_build_registration_response(&m, r.trn_id, &h1, MSL_NBNS_RC_ACT, 0,
+                                       PEER2, 0);
+  feed(&ns, &m, PEER2, PORT);
+  assert_int_equal(ns.state, MSL_NS_CONFLICT);
+  assert_int_equal(ns.conflict_by, PEER2);
+}
+
+static void test_ifaces_equal(void **st) {
+  msl_ifaces a, b;
+  char buf[128];
+  (void)st;
+  memset(&a, 0, sizeof(a));
+  memset(&b, 0, sizeof(b));
+  assert_true(msl_ifaces_equal(&a, &b));
+  assert_true(msl_ifaces_equal(NULL, &b));
+  a.n = 2;
+  strcpy(a.v[0].name, "eth0");
+  a.v[0].index = 2;
+  a.v[0].addr = OUR_IP;
+  a.v[0].mask = 0xFFFFFF00u;
+  a.v[0].bcast = BCAST;
+  strcpy(a.v[1].name, "eth1");
+  a.v[1].index = 3;
+  a.v[1].addr = IP2;
+  a.v[1].mask = 0xFFFFFF00u;
+  a.v[1].bcast = BCAST2;
+  /* Same set in another order: equal. */
+  b.n = 2;
+  b.v[0] = a.v[1];
+  b.v[1] = a.v[0];
+  assert_true(msl_ifaces_equal(&a, &b));
+  assert_int_equal(msl_ifaces_diff(&a, &b, buf, sizeof(buf)), 0);
+  assert_string_equal(buf, "none");
+  /* Each field counts: address, mask, broadcast, index. */
+  uint32_t *fields[] = {&b.v[0].addr, &b.v[0].mask, &b.v[0].bcast};
+  for (size_t i = 0; i < 3; i++) {
+    uint32_t keep = *fields[i];
+    *fields[i] ^= 0x100u;
+    assert_false(msl_ifaces_equal(&a, &b));
+    *fields[i] = keep;
+  }
+  b.v[0].index = 9;
+  assert_false(msl_ifaces_equal(&a, &b));
+  b.v[0].index = 3;
+  /* A subset is not equal, either way round. */
+  b.n = 1;
+  b.v[0] = a.v[0];
+  assert_false(msl_ifaces_equal(&a, &b));
+  assert_false(msl_ifaces_equal(&b, &a));
+  assert_int_equal(msl_ifaces_diff(&b, &a, buf, sizeof(buf)), 1);
+  assert_string_equal(buf, "+ eth1 198.18.1.1/24");
+  b.v[0].addr = 0xC6120002u;
+  b.v[0].mask = 0xFFFF0000u;
+  assert_int_equal(msl_ifaces_diff(&a, &b, buf, sizeof(buf)), 3);
+  assert_string_equal(buf, "+ eth0 198.18.0.2/16, - eth0 198.18.0.1/24, "
+                           "- eth1 198.18.1.1/24");
+  /* Cut to the buffer, still terminated. */
+  assert_int_equal(msl_ifaces_diff(&a, &b, buf, 8), 3);
+  assert_int_equal(strlen(buf), 7);
+  assert_int_equal(msl_ifaces_diff(&a, &b, NULL, 0), 3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_registration_sequence),
@@ -716,6 +924,10 @@ int main(void) {
       cmocka_unit_test(test_pick_host_name),
       cmocka_unit_test(test_ipcache),
       cmocka_unit_test(test_async_status),
+      cmocka_unit_test(test_ifaces_added),
+      cmocka_unit_test(test_ifaces_removed),
+      cmocka_unit_test(test_ifaces_conflict),
+      cmocka_unit_test(test_ifaces_equal),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,8 +30,10 @@ static int g_foreground;
 static int g_detached; /* logs go to syslog once detached */
 
 static void on_signal(int sig) {
-  (void)sig;
-  msl_service_request_stop(g_svc);
+  if (sig == SIGHUP)
+    msl_service_rescan(g_svc); /* interfaces read again, as every 60 s */
+  else
+    msl_service_request_stop(g_svc);
 }
 
 static const char *level_name(int l) {
@@ -351,8 +353,8 @@ int main(int argc, char **argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
-  signal(SIGHUP, SIG_IGN);
   r = msl_service_run(g_svc);
   msl_service_free(g_svc);
   free_opts(&o);

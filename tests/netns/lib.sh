@@ -231,6 +231,47 @@ netns_setup() {
   msg "LAN up: $n hosts in $NS_PREFIX-h1..h$n, tmp $NS_TMP"
 }
 
+# ns_bridge BR: bridge BR in the bridge namespace (created once, like br0).
+ns_bridge() {
+  brx ip link show "$1" >/dev/null 2>&1 && return 0
+  brx ip link add "$1" type bridge || hard_error "bridge $1"
+  brx ip link set "$1" type bridge stp_state 0 forward_delay 0 2>/dev/null
+  brx ip link set "$1" up
+}
+
+# ns_iface_add N IF BR ADDR/LEN BCAST: a new interface IF in host N (a veth
+# whose peer v<N><IF> is a port of bridge BR, created if missing), with
+# address ADDR/LEN and broadcast BCAST, up.
+ns_iface_add() {
+  local n=$1 ifname=$2 br=$3 addr=$4 bc=$5 ns
+  ns=$(h_ns "$n")
+  ns_bridge "$br"
+  ip link add "v$n$ifname" netns "$NS_BR" type veth peer name "$ifname" \
+    netns "$ns" || hard_error "veth $ifname for h$n"
+  brx ip link set "v$n$ifname" master "$br" up
+  ip -n "$ns" addr add "$addr" broadcast "$bc" dev "$ifname" ||
+    hard_error "address $addr on h$n $ifname"
+  ip -n "$ns" link set "$ifname" up
+}
+
+# ns_iface_del N IF: removes interface IF of host N (and its bridge port).
+ns_iface_del() {
+  ip -n "$(h_ns "$1")" link del "$2" || hard_error "cannot remove h$1 $2"
+}
+
+# ns_host_move N BR SUBNET: moves host N (eth0) from br0 to bridge BR
+# (created if missing), readdressed SUBNET.N/24 (broadcast SUBNET.255).
+ns_host_move() {
+  local n=$1 br=$2 sub=$3 ns
+  ns=$(h_ns "$n")
+  ns_bridge "$br"
+  brx ip link set "v$n" nomaster
+  brx ip link set "v$n" master "$br" up
+  ip -n "$ns" addr flush dev eth0
+  ip -n "$ns" addr add "$sub.$n/24" broadcast "$sub.255" dev eth0 ||
+    hard_error "address $sub.$n on h$n"
+}
+
 # netns_setup_pair: hosts h1 and h2 joined directly by one veth pair (no
 # bridge; for the benchmark). Same addresses, run dirs and cleanup.
 netns_setup_pair() {
@@ -313,14 +354,17 @@ udp_bound() {
 }
 
 # daemon_start N [ARGS...]: starts mailslotd in host N in the foreground
-# (name H<N>, workgroup $DAEMON_WG or MSLTEST, interface eth0, debug log),
-# waits until it owns UDP 138 and answers --status. Sets DAEMON_PID.
+# (name H<N>, workgroup $DAEMON_WG or MSLTEST, interface $DAEMON_IF or
+# eth0 -- DAEMON_IF= (empty): no --interface, every up interface but lo --
+# debug log), waits until it owns UDP 138 and answers --status. Sets
+# DAEMON_PID.
 daemon_start() {
-  local n=$1 d
+  local n=$1 d ifarg=()
   shift
   d=$(h_dir "$n")
+  [ -n "${DAEMON_IF-eth0}" ] && ifarg=(--interface "${DAEMON_IF-eth0}")
   hx_bg "$n" "$MAILSLOTD" --name "$(h_name "$n")" --workgroup "${DAEMON_WG:-$NS_WG}" \
-    --interface eth0 --foreground --log-level debug "$@" \
+    ${ifarg[@]+"${ifarg[@]}"} --foreground --log-level debug "$@" \
     >>"$d/mailslotd.log" 2>&1 &
   DAEMON_PID=$!
   ns_track "$DAEMON_PID"
