@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "msl_lhdr.h"
 #include "msl_local.h"
 #include "msl_path.h"
+#include "msl_sysres.h"
 
 #define LOCAL_PREFIX "\\\\.\\mailslot\\"
 #define LOCAL_PREFIX_LEN 13
@@ -701,6 +701,16 @@ int msl_dgram_dest_resolve(msl_dgram_dest *out, const char *path,
                            uint16_t port, int fragment,
                            msl_dgram_resolver resolver,
                            msl_dgram_addr_namer namer, void *user) {
+  return msl_dgram_dest_resolve_ex(out, path, workgroup, scope, port,
+                                   fragment, resolver, namer, NULL, user);
+}
+
+int msl_dgram_dest_resolve_ex(msl_dgram_dest *out, const char *path,
+                              const char *workgroup, const char *scope,
+                              uint16_t port, int fragment,
+                              msl_dgram_resolver resolver,
+                              msl_dgram_addr_namer namer,
+                              msl_dgram_host_resolver hres, void *user) {
   msl_dgram_path p;
   char nbn[MSL_NBNAME_MAX_CHARS + 1];
   if (!out || !path || !workgroup)
@@ -746,19 +756,11 @@ int msl_dgram_dest_resolve(msl_dgram_dest *out, const char *path,
     out->ip = ip;
     return 0;
   }
-  struct addrinfo hints, *ai = NULL;
-  memset(&hints, 0, sizeof(hints));
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_DGRAM;
-  if (getaddrinfo(p.host, NULL, &hints, &ai) == 0 && ai) {
-    const struct sockaddr_in *sin = (const void *)ai->ai_addr;
-    out->ip = ntohl(sin->sin_addr.s_addr);
-    freeaddrinfo(ai);
+  r = hres ? hres(user, p.host, &ip) : msl_sysres_lookup(p.host, &ip);
+  if (r == 0) {
+    out->ip = ip;
     return 0;
   }
-  ai = NULL;
-  if (ai)
-    freeaddrinfo(ai);
   /* Not a host we can find: a domain (or workgroup) name, unless it was
    * written as a DNS name. */
   if (strchr(p.host, '.'))

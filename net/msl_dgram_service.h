@@ -297,6 +297,13 @@ typedef int (*msl_dgram_resolver)(void *user, const char *name,
 typedef int (*msl_dgram_addr_namer)(void *user, uint32_t ip,
                                     const char *scope, msl_nbname *name);
 
+/* The system resolver step (after a NetBIOS miss): fills *ip (host order)
+ * for host as written (a NetBIOS or a DNS name), returns 0 or
+ * MSL_ERR_NOT_FOUND. NULL: msl_sysres_lookup (getaddrinfo, blocking). The
+ * service's hook answers from a lookup run off its loop instead. */
+typedef int (*msl_dgram_host_resolver)(void *user, const char *host,
+                                       uint32_t *ip);
+
 /**
  * Turns a network mailslot path into a destination [MS-MAIL §3.1.4.1,
  * Win32 "Mailslot Names"]:
@@ -320,7 +327,8 @@ typedef int (*msl_dgram_addr_namer)(void *user, uint32_t ip,
  *   anything else            a domain: DIRECT_GROUP to NAME<00>, broadcast
  * The mailslot name keeps the caller's case ("\MAILSLOT\" + NAME, '/'
  * read as '\'). resolver and namer may be NULL; both get user, and may
- * block (a client) or answer from a cache only (the service's loop).
+ * block (a client) or answer from a cache only (the service's loop, which
+ * also hooks the system resolver step: msl_dgram_dest_resolve_ex).
  * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH (not a valid network path:
  *         a local path is refused too), MSL_ERR_NAME (bad NetBIOS name),
  *         MSL_ERR_NOT_FOUND (a DNS name that does not resolve).
@@ -330,6 +338,15 @@ int msl_dgram_dest_resolve(msl_dgram_dest *out, const char *path,
                            uint16_t port, int fragment,
                            msl_dgram_resolver resolver,
                            msl_dgram_addr_namer namer, void *user);
+
+/** msl_dgram_dest_resolve with the system resolver step as hres (NULL:
+ *  getaddrinfo, as msl_dgram_dest_resolve does); hres gets user too. */
+int msl_dgram_dest_resolve_ex(msl_dgram_dest *out, const char *path,
+                              const char *workgroup, const char *scope,
+                              uint16_t port, int fragment,
+                              msl_dgram_resolver resolver,
+                              msl_dgram_addr_namer namer,
+                              msl_dgram_host_resolver hres, void *user);
 
 /**
  * Reads one local-mailslot datagram (msl_lhdr header + message, as

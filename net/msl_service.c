@@ -21,6 +21,7 @@
 #include "msl_ifaces.h"
 #include "msl_lhdr.h"
 #include "msl_name_service.h"
+#include "msl_sysres.h"
 #include "msl_udp.h"
 
 #define CONN_TIMEOUT_MS 2000
@@ -30,6 +31,8 @@
 #define FW_ROUNDS 64 /* messages per writer per wakeup */
 #define PATH_BUF 1024 /* a control request's path (valid ones are < 600) */
 #define FILTER_MAX 64 /* --interface entries (msl_ifaces_list's limit) */
+#define LK_DNS 2      /* lookup.kind: the system resolver (after the
+                         MSL_NS_AQ_* kinds) */
 
 typedef struct remote {
   int fd;
@@ -41,32 +44,38 @@ typedef struct conn {
   uint64_t since;
 } conn;
 
-/* A control request waiting for a NetBIOS name query: it owns the
- * client's connection, the passed fd (open) and a copy of the request,
- * replayed once the query ends. Keyed by nothing but its slot, which only
- * the loop's backwards walk touches. */
+/* A control request waiting for a NetBIOS name query or a system
+ * resolver lookup (dns set; q.fd -1): it owns the client's connection,
+ * the passed fd (open) and a copy of the request, replayed once the query
+ * ends. Keyed by nothing but its slot, which only the loop's backwards
+ * walk touches. */
 typedef struct pending {
-  int cfd;
+  int cfd;      /* -1 once a replay parked the request again */
   int pass;     /* -1: none */
   uint8_t *req; /* len bytes + NUL */
   size_t len;
   msl_ns_aq q;
+  msl_sysres *dns; /* NULL: a NetBIOS query */
 } pending;
 
-/* A finished query handed to the request's replay. */
+/* A finished query (q) or system-resolver lookup (dns) handed to the
+ * request's replay; the other one is NULL. */
 typedef struct replay {
   const msl_ns_aq *q;
   int answered; /* q->ans (a name) or q->found (a node status) holds it */
+  const msl_sysres *dns;
 } replay;
 
-/* The NetBIOS resolver's context for one request. */
+/* The resolvers' context for one request. */
 typedef struct lookup {
   msl_service *s;
   const replay *done; /* NULL: first pass (may defer) */
-  int missed;         /* first pass: what to ask is not known yet */
-  int kind;           /* MSL_NS_AQ_NAME: nb; MSL_NS_AQ_STATUS: ip */
+  int missed;         /* what to ask is not known yet: defer */
+  int kind;           /* MSL_NS_AQ_NAME: nb; MSL_NS_AQ_STATUS: ip;
+                         LK_DNS: host */
   msl_nbname nb;
   uint32_t ip;
+  char host[MSL_SYSRES_HOST_MAX + 1];
 } lookup;
 
 struct msl_service {
@@ -103,6 +112,7 @@ struct msl_service {
   pending pend[MSL_SERVICE_PENDING_MAX];
   size_t npend;
   uint64_t resolve_queries, resolve_timeouts, resolve_abandoned;
+  uint64_t dns_lookups;
 };
 
 static uint64_t now_ms(void) {
@@ -343,7 +353,7 @@ static int format_status(msl_service *s, char *buf, size_t cap) {
                    "%lu\nremote_writers %zu\nctl_requests %llu\nctl_refused "
                    "%llu\nresolve_pending %zu\nresolve_queries %llu\n"
                    "resolve_timeouts %llu\nresolve_abandoned %llu\n"
-                   "interface_changes %llu\n",
+                   "dns_lookups %llu\ninterface_changes %llu\n",
                    (unsigned long long)(s->send_rejected + s->snd.rejected),
                    (unsigned long long)s->own_broadcasts,
                    (unsigned long)s->udp.kdrops, s->nrem,
@@ -352,6 +362,7 @@ static int format_status(msl_service *s, char *buf, size_t cap) {
                    (unsigned long long)s->resolve_queries,
                    (unsigned long long)s->resolve_timeouts,
                    (unsigned long long)s->resolve_abandoned,
+                   (unsigned long long)s->dns_lookups,
                    (unsigned long long)s->iface_changes);
   if (m < 0 || (size_t)m >= cap - (size_t)n)
     return MSL_ERR_OVERFLOW;
@@ -369,7 +380,7 @@ static int format_status(msl_service *s, char *buf, size_t cap) {
  * our own, at the first interface's address (loopback if none). */
 static int own_name_resolver(void *user, const char *name, const char *scope,
                              uint32_t *ip) {
-  const msl_service *s = user;
+  const msl_service *s = ((const lookup *)user)->s;
   msl_nbname a, b;
   if (msl_nbname_make(&a, name, MSL_NB_WORKSTATION, scope) != 0 ||
       msl_nbname_make(&b, s->name, MSL_NB_WORKSTATION, s->scope) != 0 ||
@@ -381,9 +392,10 @@ static int own_name_resolver(void *user, const char *name, const char *scope,
 
 /* With the name service: HOST<00> from our names or the cache, never
  * from the network here. On the first pass an unknown name is noted and
- * answered with a placeholder (which also skips getaddrinfo): the request
- * then waits for a query (defer). On the replay, the query's answer, or
- * NOT_FOUND as the blocking resolver gave. */
+ * answered with a placeholder (which also skips the system resolver):
+ * the request then waits for a query (defer). On the replay, the query's
+ * answer, or NOT_FOUND as the blocking resolver gave (then the system
+ * resolver, dns_resolver). */
 static int ns_resolver(void *user, const char *name, const char *scope,
                        uint32_t *ip) {
   lookup *lk = user;
@@ -394,7 +406,8 @@ static int ns_resolver(void *user, const char *name, const char *scope,
   if (msl_ns_svc_lookup(lk->s->nss, &nb, now_ms(), ip, NULL) == 0)
     return 0;
   if (lk->done) {
-    if (!lk->done->answered || lk->done->q->kind != MSL_NS_AQ_NAME ||
+    if (!lk->done->answered || !lk->done->q ||
+        lk->done->q->kind != MSL_NS_AQ_NAME ||
         !msl_nbname_equal(&nb, &lk->done->q->nb))
       return MSL_ERR_NOT_FOUND;
     *ip = lk->done->q->ans.ip;
@@ -420,7 +433,8 @@ static int ns_addr_namer(void *user, uint32_t ip, const char *scope,
     return r ? 0 : MSL_ERR_NOT_FOUND;
   if (lk->done) {
     const msl_ns_aq *q = lk->done->q;
-    if (!lk->done->answered || q->kind != MSL_NS_AQ_STATUS || q->ip != ip)
+    if (!lk->done->answered || !q || q->kind != MSL_NS_AQ_STATUS ||
+        q->ip != ip)
       return MSL_ERR_NOT_FOUND;
     *name = q->found;
     return 0;
@@ -429,6 +443,24 @@ static int ns_addr_namer(void *user, uint32_t ip, const char *scope,
   lk->kind = MSL_NS_AQ_STATUS;
   lk->ip = ip;
   return MSL_ERR_NOT_FOUND;
+}
+
+/* The system resolver step (/etc/hosts, DNS) after a NetBIOS miss: never
+ * here, as getaddrinfo may wait for an unreachable server. The first time
+ * the host is noted and a placeholder answered (the request then waits
+ * for a lookup in a worker thread, defer); on the replay, its result. */
+static int dns_resolver(void *user, const char *host, uint32_t *ip) {
+  lookup *lk = user;
+  if (lk->done && lk->done->dns &&
+      strcmp(host, msl_sysres_host(lk->done->dns)) == 0)
+    return msl_sysres_result(lk->done->dns, ip) == 0 ? 0 : MSL_ERR_NOT_FOUND;
+  if (strlen(host) > MSL_SYSRES_HOST_MAX)
+    return MSL_ERR_NOT_FOUND; /* msl_dgram_path_parse allows 253 */
+  lk->missed = 1;
+  lk->kind = LK_DNS;
+  strcpy(lk->host, host);
+  *ip = 0;
+  return 0;
 }
 
 static void reply(int fd, const char *text, size_t len) {
@@ -469,15 +501,33 @@ static int parse_req(const char *req, size_t len, unsigned *flags,
   return 0;
 }
 
+/* Starts the lookup of pending entry p (its query socket stays -1). */
+static int start_dns(msl_service *s, pending *p, const char *host) {
+  memset(&p->q, 0, sizeof(p->q));
+  p->q.fd = -1;
+  int r = msl_sysres_start(host, &p->dns);
+  if (r == 0)
+    s->dns_lookups++;
+  return r;
+}
+
 /* Parks the request of connection cfd until the query lk asks for (a
- * name, or an address's node status) ends. Returns 1 (parked: cfd and
- * *pass are the entry's now), 0 (nothing to ask, or no socket: *rp says
- * so, replay at once) or MSL_ERR_LIMIT / MSL_ERR_NOMEM. */
+ * name, an address's node status, or a host from the system resolver)
+ * ends. Returns 1 (parked: cfd and *pass are the entry's now), 0 (nothing
+ * to ask, or no socket: *rp says so, replay at once) or MSL_ERR_LIMIT
+ * (also: too many lookup threads) / MSL_ERR_NOMEM / MSL_ERR_SYSTEM. */
 static int defer(msl_service *s, int cfd, const uint8_t *b, size_t len,
                  int *pass, const lookup *lk, replay *rp, msl_ns_aq *tmp) {
   if (s->npend == MSL_SERVICE_PENDING_MAX)
     return MSL_ERR_LIMIT;
   pending *p = &s->pend[s->npend];
+  p->dns = NULL;
+  if (lk->kind == LK_DNS) {
+    int r = start_dns(s, p, lk->host);
+    if (r < 0)
+      return r;
+    goto park;
+  }
   int r = lk->kind == MSL_NS_AQ_STATUS
               ? msl_ns_aq_start_status(s->nss, &p->q, lk->ip, now_ms())
               : msl_ns_aq_start(s->nss, &p->q, &lk->nb, now_ms());
@@ -489,11 +539,16 @@ static int defer(msl_service *s, int cfd, const uint8_t *b, size_t len,
     tmp->ip = lk->ip;
     rp->q = tmp;
     rp->answered = 0;
+    rp->dns = NULL;
     return 0;
   }
+  s->resolve_queries++;
+park:
   p->req = malloc(len + 1);
   if (!p->req) {
     msl_ns_aq_cancel(&p->q);
+    msl_sysres_free(p->dns);
+    p->dns = NULL;
     return MSL_ERR_NOMEM;
   }
   memcpy(p->req, b, len);
@@ -503,7 +558,6 @@ static int defer(msl_service *s, int cfd, const uint8_t *b, size_t len,
   p->pass = *pass;
   *pass = -1;
   s->npend++;
-  s->resolve_queries++;
   return 1;
 }
 
@@ -534,10 +588,10 @@ static int handle_resolve(msl_service *s, int cfd, uint8_t *b, size_t len,
         return 1;
       done = r == 0 ? &now_done : NULL;
     }
-    if (done && done->answered && done->q->kind == MSL_NS_AQ_NAME &&
-        msl_nbname_equal(&nb, &done->q->nb)) {
-      ip = done->q->ans.ip;
-      fl = done->q->ans.nb_flags;
+    const msl_ns_aq *q = done && done->answered ? done->q : NULL;
+    if (q && q->kind == MSL_NS_AQ_NAME && msl_nbname_equal(&nb, &q->nb)) {
+      ip = q->ans.ip;
+      fl = q->ans.nb_flags;
     } else if (r == 0)
       r = MSL_ERR_NOT_FOUND;
   }
@@ -590,13 +644,13 @@ static int handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
   lookup lk = {.s = s, .done = done};
   int r = parse_req(req, len, &flags, path, sizeof(path), &hl);
   if (r == 0)
-    r = msl_dgram_dest_resolve(&dest, path, s->wg, s->scope, s->udp.port,
-                               (flags & MSL_OPEN_FRAGMENT) != 0,
-                               s->nss ? ns_resolver : own_name_resolver,
-                               s->nss ? ns_addr_namer : NULL,
-                               s->nss ? (void *)&lk : (void *)s);
+    r = msl_dgram_dest_resolve_ex(&dest, path, s->wg, s->scope, s->udp.port,
+                                  (flags & MSL_OPEN_FRAGMENT) != 0,
+                                  s->nss ? ns_resolver : own_name_resolver,
+                                  s->nss ? ns_addr_namer : NULL,
+                                  dns_resolver, &lk);
   if (r == 0 && lk.missed) {
-    /* The destination waits for a NetBIOS query; nothing is sent yet. */
+    /* The destination waits for a query or lookup; nothing is sent yet. */
     r = defer(s, cfd, b, len, &pass, &lk, &now_done, &tmp);
     if (r == 1) {
       parked = 1;
@@ -652,7 +706,9 @@ done:
 static void drop_pending(msl_service *s, size_t i) {
   pending *p = &s->pend[i];
   msl_ns_aq_cancel(&p->q);
-  close(p->cfd);
+  msl_sysres_free(p->dns);
+  if (p->cfd >= 0)
+    close(p->cfd);
   if (p->pass >= 0)
     close(p->pass);
   free(p->req);
@@ -660,24 +716,34 @@ static void drop_pending(msl_service *s, size_t i) {
 }
 
 /* A pending request at now: its client gone (cfd ready: it closed, or
- * broke the one-request rule) drops it; a finished query replays it. */
+ * broke the one-request rule) drops it; a finished query or lookup
+ * replays it (which may park it again, for a lookup after the query). */
 static void service_pending(msl_service *s, size_t i, short crev, short qrev,
                             uint64_t now) {
   pending *p = &s->pend[i];
+  replay done = {NULL, 0, NULL};
   if (crev) {
     s->resolve_abandoned++;
     drop_pending(s, i);
     return;
   }
-  int r = msl_ns_aq_step(s->nss, &p->q, qrev != 0, now, NULL);
-  if (r == 0)
-    return;
-  replay done = {&p->q, r == 1};
-  if (r != 1)
-    s->resolve_timeouts++;
+  if (p->dns) {
+    if (!qrev || msl_sysres_result(p->dns, NULL) == 1)
+      return;
+    done.dns = p->dns;
+  } else {
+    int r = msl_ns_aq_step(s->nss, &p->q, qrev != 0, now, NULL);
+    if (r == 0)
+      return;
+    done.q = &p->q;
+    done.answered = r == 1;
+    if (r != 1)
+      s->resolve_timeouts++;
+  }
   int pass = p->pass;
   p->pass = -1;
-  handle_request(s, p->cfd, p->req, p->len, pass, &done);
+  if (handle_request(s, p->cfd, p->req, p->len, pass, &done))
+    p->cfd = -1; /* the new entry has it */
   drop_pending(s, i);
 }
 
@@ -882,6 +948,10 @@ int msl_service_run(msl_service *s) {
     for (size_t i = 0; i < np; i++) {
       const pending *p = &s->pend[i];
       pf[n++] = (struct pollfd){p->cfd, POLLIN, 0};
+      if (p->dns) {
+        pf[n++] = (struct pollfd){msl_sysres_fd(p->dns), POLLIN, 0};
+        continue; /* no timer: the resolver has its own */
+      }
       pf[n++] = (struct pollfd){p->q.fd, POLLIN, 0};
       uint64_t left = p->q.next > now ? p->q.next - now : 0;
       if (left < wait)

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "msl_dgram_service.h"
+#include "msl_sysres.h"
 #include "test_util.h"
 
 /* windows-xp-browse-eapon1.pcap frame 1: DIRECT_GROUP (0x11), flags 0x0e,
@@ -707,6 +708,124 @@ static void test_config_errors(void **state) {
                    MSL_DGRAM_MALFORMED);
 }
 
+/* ---- the system resolver step ---- */
+
+typedef struct host_hook {
+  char asked[256];
+  int calls;
+  int found;
+  uint32_t ip;
+} host_hook;
+
+static int test_hres(void *user, const char *host, uint32_t *ip) {
+  host_hook *h = user;
+  h->calls++;
+  snprintf(h->asked, sizeof(h->asked), "%s", host);
+  if (!h->found)
+    return MSL_ERR_NOT_FOUND;
+  *ip = h->ip;
+  return 0;
+}
+
+static int no_nb(void *user, const char *name, const char *scope,
+                 uint32_t *ip) {
+  (void)user, (void)name, (void)scope, (void)ip;
+  return MSL_ERR_NOT_FOUND;
+}
+
+/* The hook replaces getaddrinfo after a NetBIOS miss, with the same
+ * outcomes: an address, else a domain (plain name) or NOT_FOUND (DNS). */
+static void test_dest_host_hook(void **state) {
+  (void)state;
+  msl_dgram_dest d;
+  host_hook h = {.found = 1, .ip = 0x0a000005u};
+  assert_int_equal(msl_dgram_dest_resolve_ex(&d, "\\\\far.example\\mailslot\\x",
+                                             "WG", NULL, 138, 0, no_nb, NULL,
+                                             test_hres, &h),
+                   0);
+  assert_string_equal(h.asked, "far.example");
+  assert_int_equal(d.group, 0);
+  assert_int_equal(d.ip, 0x0a000005u);
+  h.found = 0;
+  assert_int_equal(msl_dgram_dest_resolve_ex(&d, "\\\\far.example\\mailslot\\x",
+                                             "WG", NULL, 138, 0, no_nb, NULL,
+                                             test_hres, &h),
+                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_dgram_dest_resolve_ex(&d, "\\\\OTHERDOM\\mailslot\\x",
+                                             "WG", NULL, 138, 0, no_nb, NULL,
+                                             test_hres, &h),
+                   0);
+  assert_string_equal(h.asked, "OTHERDOM");
+  assert_int_equal(d.group, 1);
+  /* Addresses, the workgroup and "*" never reach it. */
+  h.calls = 0;
+  assert_int_equal(msl_dgram_dest_resolve_ex(&d, "\\\\10.0.0.9\\mailslot\\x",
+                                             "WG", NULL, 138, 0, no_nb, NULL,
+                                             test_hres, &h),
+                   0);
+  assert_int_equal(msl_dgram_dest_resolve_ex(&d, "\\\\wg\\mailslot\\x", "WG",
+                                             NULL, 138, 0, no_nb, NULL,
+                                             test_hres, &h),
+                   0);
+  assert_int_equal(h.calls, 0);
+}
+
+static int sysres_wait(msl_sysres *j, uint32_t *ip) {
+  struct pollfd pf = {msl_sysres_fd(j), POLLIN, 0};
+  assert_int_equal(poll(&pf, 1, 20000), 1);
+  return msl_sysres_result(j, ip);
+}
+
+/* A lookup in its thread reports through its fd; the result is the
+ * blocking call's. */
+static void test_sysres_thread(void **state) {
+  (void)state;
+  msl_sysres *j;
+  uint32_t ip = 0, ip2 = 0;
+  assert_int_equal(msl_sysres_start("127.0.0.2", &j), 0);
+  assert_string_equal(msl_sysres_host(j), "127.0.0.2");
+  assert_int_equal(sysres_wait(j, &ip), 0);
+  assert_int_equal(ip, 0x7f000002u);
+  msl_sysres_free(j);
+  assert_int_equal(msl_sysres_lookup("127.0.0.2", &ip2), 0);
+  assert_int_equal(ip2, ip);
+  /* Not a name getaddrinfo can find, whatever the host's resolver. */
+  assert_int_equal(msl_sysres_start("bad..name", &j), 0);
+  assert_int_equal(sysres_wait(j, &ip), MSL_ERR_NOT_FOUND);
+  msl_sysres_free(j);
+  char lng[MSL_SYSRES_HOST_MAX + 2];
+  memset(lng, 'a', sizeof(lng) - 1);
+  lng[sizeof(lng) - 1] = '\0';
+  assert_int_equal(msl_sysres_start(lng, &j), MSL_ERR_ARG);
+  assert_null(j);
+}
+
+/* The caller may let go while the thread runs (a client hung up): the
+ * thread frees the job when it ends (ASan and the loop below check it). */
+static void test_sysres_cancel(void **state) {
+  (void)state;
+  msl_sysres *j[32]; /* half MSL_SYSRES_THREADS_MAX: ended ones may
+                        still be counted for a moment */
+  for (int i = 0; i < 32; i++)
+    assert_int_equal(msl_sysres_start("127.0.0.3", &j[i]), 0);
+  for (int i = 0; i < 32; i += 2)
+    msl_sysres_free(j[i]);
+  for (int i = 1; i < 32; i += 2) {
+    uint32_t ip = 0;
+    assert_int_equal(sysres_wait(j[i], &ip), 0);
+    assert_int_equal(ip, 0x7f000003u);
+    msl_sysres_free(j[i]);
+  }
+  /* Let the cancelled ones end before the leak check at exit. */
+  for (int i = 0; i < 64; i++) {
+    msl_sysres *k;
+    uint32_t ip;
+    assert_int_equal(msl_sysres_start("127.0.0.4", &k), 0);
+    assert_int_equal(sysres_wait(k, &ip), 0);
+    msl_sysres_free(k);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_deliver_with_details),
@@ -725,6 +844,9 @@ int main(void) {
       cmocka_unit_test(test_held_reader_gone),
       cmocka_unit_test(test_held_stall),
       cmocka_unit_test(test_config_errors),
+      cmocka_unit_test(test_dest_host_hook),
+      cmocka_unit_test(test_sysres_thread),
+      cmocka_unit_test(test_sysres_cancel),
   };
   return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }

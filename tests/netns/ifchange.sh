@@ -17,7 +17,6 @@ netns_setup 3
 SUB2=198.18.1
 ns_host_move 3 br1 "$SUB2"
 
-counter_is() { [ "$(status_counter "$1" "$2")" "$3" "$4" ]; }
 # reaches N IP: host N resolves IP's MAC (ARP), as ns_arp_ok.
 reaches() {
   hx "$1" bash -c "exec 3<>/dev/udp/$2/9 && echo x >&3" 2>/dev/null

@@ -571,3 +571,17 @@ flood_bin() {
 kv() {
   tail -n 1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
+
+# ---- control requests (resolve-async.sh, dns-async.sh) ----------------------
+# ctl N OUT REQUEST [--pass] [--hangup-on FILE]: one control request to host
+# N's daemon in the background (CTL_PID), through tests/netns/ctl.py.
+ctl() {
+  local n=$1 out=$2 req=$3
+  shift 3
+  hx_bg "$n" python3 "$NS_SRCDIR/ctl.py" "$out" "$req" "$@" 2>>"$out.err" &
+  CTL_PID=$!
+  ns_track "$CTL_PID"
+}
+# counter_is N NAME OP VALUE: test on a daemon status counter.
+counter_is() { [ "$(status_counter "$1" "$2")" "$3" "$4" ]; }
+reply_of() { cat "$1" 2>/dev/null; }

@@ -20,52 +20,7 @@ daemon_start 2 --server
 daemon_start 1 --wins "$NS_SUBNET.99"
 pid1=$(daemon_pid 1)
 
-# ctl N OUT REQUEST [--pass] [--hangup-on FILE]: one control request to
-# host N's daemon (python3: SOCK_SEQPACKET + SCM_RIGHTS), in the background
-# (CTL_PID). OUT.sent appears once the request is sent, OUT holds the
-# reply. --pass hands the daemon one end of a socketpair; --hangup-on
-# closes the connection without waiting for the reply once FILE exists,
-# then writes "peer-closed" to OUT when the daemon has closed the passed
-# end.
-ctl_py=$NS_TMP/ctl.py
-cat >"$ctl_py" <<'EOF'
-import os, socket, sys, time
-out, req = sys.argv[1], sys.argv[2].encode().replace(b"\\n", b"\n")
-args = sys.argv[3:]
-path = os.path.join(os.environ["MAILSLOT_RUNDIR"], "mailslotd.ctl")
-c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-c.connect(path)
-mine = None
-if "--pass" in args:
-    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    socket.send_fds(c, [req], [theirs.fileno()])
-    theirs.close()
-else:
-    c.send(req)
-open(out + ".sent", "w").close()
-if "--hangup-on" in args:
-    go = args[args.index("--hangup-on") + 1]
-    while not os.path.exists(go):
-        time.sleep(0.05)
-    c.close()
-    mine.settimeout(60)
-    left = mine.recv(16)  # b"": the daemon closed its end
-    open(out, "w").write("peer-closed\n" if left == b"" else "data\n")
-    sys.exit(0)
-c.settimeout(60)
-rep = c.recv(65536).decode()
-open(out + ".tmp", "w").write(rep)
-os.rename(out + ".tmp", out)
-EOF
-ctl() {
-  local n=$1 out=$2 req=$3
-  shift 3
-  hx_bg "$n" python3 "$ctl_py" "$out" "$req" "$@" 2>>"$out.err" &
-  CTL_PID=$!
-  ns_track "$CTL_PID"
-}
-counter_is() { [ "$(status_counter "$1" "$2")" "$3" "$4" ]; }
-reply_of() { cat "$1" 2>/dev/null; }
+# ctl, counter_is, reply_of: lib.sh.
 fd_count() { ls "/proc/$pid1/fd" | wc -l; }
 
 out1=$(h_dir 1)/listen.json

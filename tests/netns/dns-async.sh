@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Scenario: mailslotd never blocks in the system resolver either. After a
+# NetBIOS miss, a control request's host goes to getaddrinfo (/etc/hosts,
+# DNS) in a worker thread while the request waits as a pending entry: with
+# a DNS server that never answers, datagrams are delivered meanwhile, and
+# the request ends as the blocking code ended it (err NOT_FOUND for a DNS
+# name); a name in /etc/hosts is found and the message delivered; a client
+# that hangs up during the lookup leaves nothing behind. Every check is an
+# ordering, never a duration.
+. "$(dirname "$0")/lib.sh"
+ns_require_root
+ns_require_tools
+netns_setup 2
+
+NOT_FOUND=-531 # MSL_ERR_NOT_FOUND
+DEAD_DNS=$NS_SUBNET.99
+
+# h1's system resolver: /etc/hosts (lib.sh's, plus a DNS-style name for
+# h2), then a DNS server on the LAN that never answers. 'ip netns exec'
+# bind-mounts /etc/netns/NS/{hosts,resolv.conf} over /etc. A permanent
+# neighbour entry sends the queries to nobody (no ARP failure, no ICMP
+# error to cut the resolver's wait short).
+etc1=/etc/netns/$(h_ns 1)
+echo "$(h_ip 2) h2.example" >>"$etc1/hosts"
+printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$DEAD_DNS" \
+  >"$etc1/resolv.conf"
+ip -n "$(h_ns 1)" neigh replace "$DEAD_DNS" lladdr 02:00:00:00:00:99 \
+  dev eth0 nud permanent || hard_error "static neighbour for $DEAD_DNS"
+hx 1 grep -q "^nameserver $DEAD_DNS" /etc/resolv.conf ||
+  skip "ip netns exec does not bind-mount /etc/netns/NS/resolv.conf here"
+
+# h2's name service listens elsewhere: h1's NetBIOS queries for H2 go
+# unanswered, so \\H2 reaches the system resolver.
+daemon_start 2 --name-port 1137
+daemon_start 1
+pid1=$(daemon_pid 1)
+
+# ctl, counter_is, reply_of: lib.sh.
+fd_count() { ls "/proc/$pid1/fd" | wc -l; }
+reply_is_err() { case $(reply_of "$1") in "err "*) return 0 ;; esac; return 1; }
+
+out1=$(h_dir 1)/listen.json
+listen_start 1 '\\.\mailslot\dnsq' "$out1" -c 1 --timeout 60000
+lp1=$LISTEN_PID
+out2=$(h_dir 2)/listen.json
+listen_start 2 '\\.\mailslot\dnsok' "$out2" -c 2 --timeout 60000
+lp2=$LISTEN_PID
+
+# 1. "send" and "open" of DNS names nobody can resolve: both wait in the
+# system resolver (after their NetBIOS queries) together, a datagram from
+# h2 is delivered meanwhile, then both fail with NOT_FOUND.
+ctl 1 "$NS_TMP/r1" 'send 0 \\NOSUCH.example\mailslot\x\nnever sent'
+p1=$CTL_PID
+ctl 1 "$NS_TMP/r2" 'open 0 \\NOSUCH2.example\mailslot\x' --pass
+p2=$CTL_PID
+wait_for 30 "both requests in h1's system resolver" \
+  counter_is 1 dns_lookups -ge 2
+msl_send 2 '\\198.18.0.1\mailslot\dnsq' 'during the DNS wait'
+wait_for 10 "h1's reader to get the datagram" lines_at_least "$out1" 1
+for r in "$NS_TMP/r1" "$NS_TMP/r2"; do
+  [ -e "$r" ] && fail "a request was answered ($(reply_of "$r")) before" \
+    "the datagram was delivered: the loop waited for getaddrinfo"
+done
+counter_is 1 resolve_pending -eq 2 ||
+  fail "requests no longer pending when the datagram arrived" \
+    "(resolve_pending $(status_counter 1 resolve_pending))"
+msg "datagram delivered while two DNS lookups were pending"
+wait_exit "$p1" 60 || fail "send client exited with $?"
+wait_exit "$p2" 60 || fail "open client exited with $?"
+expect_eq "reply to send \\\\NOSUCH.example" "$(reply_of "$NS_TMP/r1")" \
+  "err $NOT_FOUND"
+expect_eq "reply to open \\\\NOSUCH2.example" "$(reply_of "$NS_TMP/r2")" \
+  "err $NOT_FOUND"
+expect_eq "h1 dns_lookups" "$(status_counter 1 dns_lookups)" 2
+expect_eq "h1 resolve_pending" "$(status_counter 1 resolve_pending)" 0
+wait_exit "$lp1" 30 || fail "h1's reader exited with $?"
+
+# 2. Names the system resolver finds (h1's /etc/hosts), after a NetBIOS
+# query nobody answers: a plain name (send) and a DNS-style name (open,
+# through `mailslot send`), delivered to h2 as H2<00>.
+d0=$(status_counter 1 dns_lookups)
+ctl 1 "$NS_TMP/r3" 'send 0 \\h2\mailslot\dnsok\nfrom /etc/hosts'
+wait_exit "$CTL_PID" 60 || fail "send client exited with $?"
+expect_eq "reply to send \\\\h2" "$(reply_of "$NS_TMP/r3")" "ok"
+msl_send 1 '\\h2.example\mailslot\dnsok' 'by DNS-style name'
+wait_exit "$lp2" 30 || fail "h2's reader exited with $?"
+expect_eq "first message at h2" "$(json_field "$out2" 1 data)" \
+  'from /etc/hosts'
+expect_eq "second message at h2" "$(json_field "$out2" 2 data)" \
+  'by DNS-style name'
+expect_eq "h1 lookups for h2 and h2.example" \
+  "$(($(status_counter 1 dns_lookups) - d0))" 2
+
+# 3. A client hangs up while its open waits for the system resolver: the
+# entry goes at once, its passed fd is closed; the lookup's thread ends
+# on its own and its descriptor goes with it.
+fds=$(fd_count)
+go=$NS_TMP/hangup
+d0=$(status_counter 1 dns_lookups)
+ctl 1 "$NS_TMP/r4" 'open 0 \\NOSUCH3.example\mailslot\x' --pass \
+  --hangup-on "$go"
+p4=$CTL_PID
+wait_for 30 "the open to reach h1's system resolver" \
+  counter_is 1 dns_lookups -gt "$d0"
+touch "$go"
+wait_exit "$p4" 30 || fail "hang-up client exited with $?"
+expect_eq "the passed fd after the hang-up" "$(reply_of "$NS_TMP/r4")" \
+  peer-closed
+wait_for 10 "the pending entry to go" counter_is 1 resolve_pending -eq 0
+expect_eq "h1 resolve_abandoned" "$(status_counter 1 resolve_abandoned)" 1
+wait_for 30 "h1's descriptors back to $fds" eval '[ "$(fd_count)" = "$fds" ]'
+kill -0 "$pid1" 2>/dev/null || fail "mailslotd h1 died"
+daemon_status 1 >/dev/null || fail "mailslotd h1 does not answer status"
+
+daemon_stop 1 TERM || fail "mailslotd h1 exited with $? on SIGTERM"
+grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' \
+  "$(h_dir 1)/mailslotd.log" && fail "mailslotd h1 log shows a sanitizer error"
+pass "deliveries go on during DNS lookups; 2 NOT_FOUND, 2 found; hang-up freed"
