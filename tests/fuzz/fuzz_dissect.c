@@ -10,90 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../json_check.h"
 #include "msl_print.h"
-
-/* A minimal JSON validator: returns the position after one value, or 0. */
-static size_t jv(const char *s, size_t i, size_t n, int depth);
-
-static size_t ws(const char *s, size_t i, size_t n) {
-  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-    i++;
-  return i;
-}
-
-static size_t jstr(const char *s, size_t i, size_t n) {
-  if (i >= n || s[i] != '"')
-    return 0;
-  for (i++; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '"')
-      return i + 1;
-    if (c < 0x20 || c >= 0x7f)
-      return 0; /* our printer promises ASCII */
-    if (c == '\\') {
-      if (++i >= n)
-        return 0;
-      if (s[i] == 'u') {
-        for (int k = 0; k < 4; k++)
-          if (++i >= n || !strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
-            return 0;
-      } else if (!strchr("\"\\/bfnrt", s[i]) || !s[i]) {
-        return 0;
-      }
-    }
-  }
-  return 0;
-}
-
-static size_t jv(const char *s, size_t i, size_t n, int depth) {
-  if (depth > 64)
-    return 0;
-  i = ws(s, i, n);
-  if (i >= n)
-    return 0;
-  if (s[i] == '{' || s[i] == '[') {
-    char close = s[i] == '{' ? '}' : ']';
-    int obj = s[i] == '{';
-    i = ws(s, i + 1, n);
-    if (i < n && s[i] == close)
-      return i + 1;
-    for (;;) {
-      if (obj) {
-        i = jstr(s, ws(s, i, n), n);
-        if (!i)
-          return 0;
-        i = ws(s, i, n);
-        if (i >= n || s[i] != ':')
-          return 0;
-        i++;
-      }
-      i = jv(s, i, n, depth + 1);
-      if (!i)
-        return 0;
-      i = ws(s, i, n);
-      if (i < n && s[i] == ',') {
-        i++;
-        continue;
-      }
-      return i < n && s[i] == close ? i + 1 : 0;
-    }
-  }
-  if (s[i] == '"')
-    return jstr(s, i, n);
-  if (n - i >= 4 && !memcmp(s + i, "true", 4))
-    return i + 4;
-  if (n - i >= 5 && !memcmp(s + i, "false", 5))
-    return i + 5;
-  if (n - i >= 4 && !memcmp(s + i, "null", 4))
-    return i + 4;
-  size_t st = i;
-  if (s[i] == '-')
-    i++;
-  while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
-                   s[i] == 'e' || s[i] == 'E' || s[i] == '+' || s[i] == '-'))
-    i++;
-  return i > st ? i : 0;
-}
 
 static char big[MSL_PRINT_OUT_MAX];
 static char small[64];
@@ -117,11 +35,8 @@ static void print_all(const msl_pkt_meta *m, const msl_dissect *d) {
     if (rc != 0 || o.len == 0 || o.buf[o.len - 1] != '\n' ||
         strlen(o.buf) != o.len)
       abort();
-    if (p == 2) {
-      size_t end = jv(o.buf, 0, o.len - 1, 0);
-      if (end != o.len - 1 || memchr(o.buf, '\n', o.len - 1))
-        abort();
-    }
+    if (p == 2 && !json_line_ok(o.buf, o.len))
+      abort();
   }
 }
 
