@@ -209,6 +209,14 @@ void msl_ns_release(msl_ns *ns);
 /** 1 when name (with its suffix, in our scope) is one of ours. */
 int msl_ns_is_ours(const msl_ns *ns, const msl_nbname *name);
 
+/** When name is one of ours: 0 and its NB_FLAGS in *nb_flags (if not
+ *  NULL); else MSL_ERR_NOT_FOUND. */
+int msl_ns_own_flags(const msl_ns *ns, const msl_nbname *name,
+                     uint16_t *nb_flags);
+
+/** 1 when ip (host order) is the address of one of our interfaces. */
+int msl_ns_is_own_addr(const msl_ns *ns, uint32_t ip);
+
 /**
  * The cached address of name (in any scope given by the name), if its TTL
  * has not passed at now. Returns 0 and fills *ip, or MSL_ERR_NOT_FOUND.
