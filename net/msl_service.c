@@ -1,138 +1,6 @@
 /* The network service's event loop (see msl_service.h). */
 #define _GNU_SOURCE
-#include "msl_service.h"
-
-#include <errno.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "msl_announce.h"
-#include "msl_ctl.h"
-#include "msl_dgram_service.h"
-#include "msl_ifaces.h"
-#include "msl_lhdr.h"
-#include "msl_name_service.h"
-#include "msl_sysres.h"
-#include "msl_udp.h"
-
-#define CONN_TIMEOUT_MS 2000
-#define RX_BUF (MSL_UDP_MAX_PAYLOAD + 1)
-#define FW_BUF (MSL_LOCAL_MSG_MAX + MSL_LHDR_LEN + MSL_LHDR_EXT_MAX)
-#define RX_ROUNDS 8  /* recvmmsg batches per wakeup before other fds */
-#define FW_ROUNDS 64 /* messages per writer per wakeup */
-#define PATH_BUF 1024 /* a control request's path (valid ones are < 600) */
-#define FILTER_MAX 64 /* --interface entries (msl_ifaces_list's limit) */
-#define LK_DNS 2      /* lookup.kind: the system resolver (after the
-                         MSL_NS_AQ_* kinds) */
-
-typedef struct remote {
-  int fd;
-  msl_dgram_dest dest;
-} remote;
-
-typedef struct conn {
-  int fd;
-  uint64_t since;
-} conn;
-
-/* A control request waiting for a NetBIOS name query or a system
- * resolver lookup (dns set; q.fd -1): it owns the client's connection,
- * the passed fd (open) and a copy of the request, replayed once the query
- * ends. Keyed by nothing but its slot, which only the loop's backwards
- * walk touches. */
-typedef struct pending {
-  int cfd;      /* -1 once a replay parked the request again */
-  int pass;     /* -1: none */
-  uint8_t *req; /* len bytes + NUL */
-  size_t len;
-  msl_ns_aq q;
-  msl_sysres *dns; /* NULL: a NetBIOS query */
-} pending;
-
-/* A finished query (q) or system-resolver lookup (dns) handed to the
- * request's replay; the other one is NULL. */
-typedef struct replay {
-  const msl_ns_aq *q;
-  int answered; /* q->ans (a name) or q->found (a node status) holds it */
-  const msl_sysres *dns;
-} replay;
-
-/* The resolvers' context for one request. */
-typedef struct lookup {
-  msl_service *s;
-  const replay *done; /* NULL: first pass (may defer) */
-  int missed;         /* what to ask is not known yet: defer */
-  int kind;           /* MSL_NS_AQ_NAME: nb; MSL_NS_AQ_STATUS: ip;
-                         LK_DNS: host */
-  msl_nbname nb;
-  uint32_t ip;
-  char host[MSL_SYSRES_HOST_MAX + 1];
-} lookup;
-
-struct msl_service {
-  msl_service_config cfg;
-  char name[MSL_NBNAME_MAX_CHARS + 1];
-  char wg[MSL_NBNAME_MAX_CHARS + 1];
-  char scope[MSL_NBNAME_SCOPE_MAX + 1];
-  msl_ifaces ifs; /* the sender's broadcast targets point here */
-  char *filter[FILTER_MAX]; /* cfg->interfaces, copied for re-scans */
-  size_t nfilter;
-  uint64_t rescan_ms, next_rescan; /* 0: no periodic re-scan */
-  uint64_t iface_changes;
-  atomic_int stop_req, rescan_req; /* set with a write to stop_fd */
-  msl_udp udp;
-  msl_dgram *dg;
-  msl_dgram_sender snd;
-  int have_snd;
-  msl_ctl ctl;
-  conn conns[MSL_SERVICE_CONNS_MAX];
-  size_t nconns;
-  remote rem[MSL_SERVICE_REMOTES_MAX];
-  size_t nrem;
-  int stop_fd;
-  pthread_mutex_t mu;
-  pthread_t th;
-  uint8_t *rx;
-  uint8_t *fw;
-  msl_udp_msg msgs[MSL_SERVICE_BATCH];
-  uint64_t synced_sent, synced_err;
-  uint64_t ctl_requests, ctl_refused, send_rejected, own_broadcasts;
-  msl_announce ann; /* host announcements (net/msl_announce.h) */
-  int have_ann;
-  msl_ns_svc *nss; /* name service, UDP 137 (net/msl_name_service.h) */
-  pending pend[MSL_SERVICE_PENDING_MAX];
-  size_t npend;
-  uint64_t resolve_queries, resolve_timeouts, resolve_abandoned;
-  uint64_t dns_lookups;
-};
-
-static uint64_t now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
-static void slog(const msl_service *s, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void slog(const msl_service *s, int level, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  if (!s->cfg.log || level > s->cfg.log_level)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
-  va_end(ap);
-  s->cfg.log(s->cfg.log_user, level, msg);
-}
+#include "msl_service_int.h"
 
 void msl_service_config_init(msl_service_config *cfg) {
   if (!cfg)
@@ -284,13 +152,12 @@ fail:
   return r;
 }
 
-static void drop_pending(msl_service *s, size_t i);
 
 void msl_service_free(msl_service *s) {
   if (!s)
     return;
   while (s->npend)
-    drop_pending(s, s->npend - 1);
+    msl_svc_drop_pending(s, s->npend - 1);
   for (size_t i = 0; i < s->nconns; i++)
     close(s->conns[i].fd);
   for (size_t i = 0; i < s->nrem; i++)
@@ -340,7 +207,7 @@ unsigned msl_service_dgram_port(const msl_service *s) {
 
 /* ---- status ---- */
 
-static int format_status(msl_service *s, char *buf, size_t cap) {
+int msl_svc_format_status(msl_service *s, char *buf, size_t cap) {
   msl_dgram_count_sent(s->dg, s->snd.sent - s->synced_sent,
                        s->snd.errors - s->synced_err);
   s->synced_sent = s->snd.sent;
@@ -372,416 +239,6 @@ static int format_status(msl_service *s, char *buf, size_t cap) {
     return k < 0 ? k : n + m + k;
   }
   return n + m;
-}
-
-/* ---- control requests ---- */
-
-/* Until the name service (issue 6) resolves NetBIOS names, we know one:
- * our own, at the first interface's address (loopback if none). */
-static int own_name_resolver(void *user, const char *name, const char *scope,
-                             uint32_t *ip) {
-  const msl_service *s = ((const lookup *)user)->s;
-  msl_nbname a, b;
-  if (msl_nbname_make(&a, name, MSL_NB_WORKSTATION, scope) != 0 ||
-      msl_nbname_make(&b, s->name, MSL_NB_WORKSTATION, s->scope) != 0 ||
-      !msl_nbname_equal(&a, &b))
-    return MSL_ERR_NOT_FOUND;
-  *ip = s->ifs.n ? s->ifs.v[0].addr : 0x7f000001u;
-  return 0;
-}
-
-/* With the name service: HOST<00> from our names or the cache, never
- * from the network here. On the first pass an unknown name is noted and
- * answered with a placeholder (which also skips the system resolver):
- * the request then waits for a query (defer). On the replay, the query's
- * answer, or NOT_FOUND as the blocking resolver gave (then the system
- * resolver, dns_resolver). */
-static int ns_resolver(void *user, const char *name, const char *scope,
-                       uint32_t *ip) {
-  lookup *lk = user;
-  msl_nbname nb;
-  if (msl_ns_svc_make_name(lk->s->nss, name, MSL_NB_WORKSTATION, scope,
-                           &nb) < 0)
-    return MSL_ERR_NOT_FOUND;
-  if (msl_ns_svc_lookup(lk->s->nss, &nb, now_ms(), ip, NULL) == 0)
-    return 0;
-  if (lk->done) {
-    if (!lk->done->answered || !lk->done->q ||
-        lk->done->q->kind != MSL_NS_AQ_NAME ||
-        !msl_nbname_equal(&nb, &lk->done->q->nb))
-      return MSL_ERR_NOT_FOUND;
-    *ip = lk->done->q->ans.ip;
-    return 0;
-  }
-  lk->missed = 1;
-  lk->kind = MSL_NS_AQ_NAME;
-  lk->nb = nb;
-  *ip = 0;
-  return 0;
-}
-
-/* \\1.2.3.4\...: the address's name from our names or the address
- * cache. On the first pass an unknown address is noted (the request then
- * waits for a node status, defer); on the replay, the query's name, or
- * NOT_FOUND ("*"<00>, as before) when it gave none. */
-static int ns_addr_namer(void *user, uint32_t ip, const char *scope,
-                         msl_nbname *name) {
-  lookup *lk = user;
-  (void)scope; /* ours, as the name service's */
-  int r = msl_ns_svc_ip_lookup(lk->s->nss, ip, now_ms(), name);
-  if (r >= 0)
-    return r ? 0 : MSL_ERR_NOT_FOUND;
-  if (lk->done) {
-    const msl_ns_aq *q = lk->done->q;
-    if (!lk->done->answered || !q || q->kind != MSL_NS_AQ_STATUS ||
-        q->ip != ip)
-      return MSL_ERR_NOT_FOUND;
-    *name = q->found;
-    return 0;
-  }
-  lk->missed = 1;
-  lk->kind = MSL_NS_AQ_STATUS;
-  lk->ip = ip;
-  return MSL_ERR_NOT_FOUND;
-}
-
-/* The system resolver step (/etc/hosts, DNS) after a NetBIOS miss: never
- * here, as getaddrinfo may wait for an unreachable server. The first time
- * the host is noted and a placeholder answered (the request then waits
- * for a lookup in a worker thread, defer); on the replay, its result. */
-static int dns_resolver(void *user, const char *host, uint32_t *ip) {
-  lookup *lk = user;
-  if (lk->done && lk->done->dns &&
-      strcmp(host, msl_sysres_host(lk->done->dns)) == 0)
-    return msl_sysres_result(lk->done->dns, ip) == 0 ? 0 : MSL_ERR_NOT_FOUND;
-  if (strlen(host) > MSL_SYSRES_HOST_MAX)
-    return MSL_ERR_NOT_FOUND; /* msl_dgram_path_parse allows 253 */
-  lk->missed = 1;
-  lk->kind = LK_DNS;
-  strcpy(lk->host, host);
-  *ip = 0;
-  return 0;
-}
-
-static void reply(int fd, const char *text, size_t len) {
-  ssize_t r = send(fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-  (void)r; /* a client that went away gets nothing */
-}
-
-static void reply_err(int fd, int code) {
-  char b[32];
-  int n = snprintf(b, sizeof(b), "err %d\n", code);
-  reply(fd, b, (size_t)n);
-}
-
-/* Parses "VERB FLAGS PATH" (PATH up to '\n' or the end; copied into
- * path[cap]). The request is left as it was: a deferred one is parsed
- * again when its query ends. */
-static int parse_req(const char *req, size_t len, unsigned *flags,
-                     char *path, size_t cap, size_t *hdr_len) {
-  char hdr[PATH_BUF + 32];
-  const char *nl = memchr(req, '\n', len);
-  *hdr_len = nl ? (size_t)(nl - req) + 1 : len;
-  size_t hl = nl ? (size_t)(nl - req) : len;
-  if (hl >= sizeof(hdr))
-    return MSL_ERR_BAD_PATH;
-  memcpy(hdr, req, hl);
-  hdr[hl] = '\0';
-  char *sp = strchr(hdr, ' ');
-  if (!sp)
-    return MSL_ERR_ARG;
-  char *end;
-  unsigned long f = strtoul(sp + 1, &end, 10);
-  if (end == sp + 1 || *end != ' ' || f > 0xffff)
-    return MSL_ERR_ARG;
-  *flags = (unsigned)f;
-  if (strlen(end + 1) >= cap)
-    return MSL_ERR_BAD_PATH;
-  strcpy(path, end + 1);
-  return 0;
-}
-
-/* Starts the lookup of pending entry p (its query socket stays -1). */
-static int start_dns(msl_service *s, pending *p, const char *host) {
-  memset(&p->q, 0, sizeof(p->q));
-  p->q.fd = -1;
-  int r = msl_sysres_start(host, &p->dns);
-  if (r == 0)
-    s->dns_lookups++;
-  return r;
-}
-
-/* Parks the request of connection cfd until the query lk asks for (a
- * name, an address's node status, or a host from the system resolver)
- * ends. Returns 1 (parked: cfd and *pass are the entry's now), 0 (nothing
- * to ask, or no socket: *rp says so, replay at once) or MSL_ERR_LIMIT
- * (also: too many lookup threads) / MSL_ERR_NOMEM / MSL_ERR_SYSTEM. */
-static int defer(msl_service *s, int cfd, const uint8_t *b, size_t len,
-                 int *pass, const lookup *lk, replay *rp, msl_ns_aq *tmp) {
-  if (s->npend == MSL_SERVICE_PENDING_MAX)
-    return MSL_ERR_LIMIT;
-  pending *p = &s->pend[s->npend];
-  p->dns = NULL;
-  if (lk->kind == LK_DNS) {
-    int r = start_dns(s, p, lk->host);
-    if (r < 0)
-      return r;
-    goto park;
-  }
-  int r = lk->kind == MSL_NS_AQ_STATUS
-              ? msl_ns_aq_start_status(s->nss, &p->q, lk->ip, now_ms())
-              : msl_ns_aq_start(s->nss, &p->q, &lk->nb, now_ms());
-  if (r < 0) {
-    *tmp = p->q; /* fd -1; what was asked, for the replay */
-    tmp->fd = -1;
-    tmp->kind = lk->kind;
-    tmp->nb = lk->nb;
-    tmp->ip = lk->ip;
-    rp->q = tmp;
-    rp->answered = 0;
-    rp->dns = NULL;
-    return 0;
-  }
-  s->resolve_queries++;
-park:
-  p->req = malloc(len + 1);
-  if (!p->req) {
-    msl_ns_aq_cancel(&p->q);
-    msl_sysres_free(p->dns);
-    p->dns = NULL;
-    return MSL_ERR_NOMEM;
-  }
-  memcpy(p->req, b, len);
-  p->req[len] = '\0';
-  p->len = len;
-  p->cfd = cfd;
-  p->pass = *pass;
-  *pass = -1;
-  s->npend++;
-  return 1;
-}
-
-/* "resolve NAME[<xx>]": our names and the cache at once, else deferred
- * (done NULL) or answered from the finished query. Returns as
- * handle_request. */
-static int handle_resolve(msl_service *s, int cfd, uint8_t *b, size_t len,
-                          int *pass, const replay *done) {
-  char out[64], name[MSL_NBNAME_MAX_CHARS + 1];
-  uint8_t suffix;
-  msl_nbname nb;
-  uint32_t ip;
-  uint16_t fl = 0;
-  replay now_done;
-  msl_ns_aq tmp;
-  b[len] = '\0'; /* the buffers have room for it */
-  int r = s->nss ? 0 : MSL_ERR_UNSUPPORTED;
-  if (r == 0)
-    r = msl_ns_parse_name((char *)b + 8, name, sizeof(name),
-                          MSL_NB_WORKSTATION, &suffix);
-  if (r == 0)
-    r = msl_ns_svc_make_name(s->nss, name, suffix, NULL, &nb);
-  if (r == 0 && msl_ns_svc_lookup(s->nss, &nb, now_ms(), &ip, &fl) != 0) {
-    if (!done) {
-      lookup lk = {.s = s, .kind = MSL_NS_AQ_NAME, .nb = nb};
-      r = defer(s, cfd, b, len, pass, &lk, &now_done, &tmp);
-      if (r == 1)
-        return 1;
-      done = r == 0 ? &now_done : NULL;
-    }
-    const msl_ns_aq *q = done && done->answered ? done->q : NULL;
-    if (q && q->kind == MSL_NS_AQ_NAME && msl_nbname_equal(&nb, &q->nb)) {
-      ip = q->ans.ip;
-      fl = q->ans.nb_flags;
-    } else if (r == 0)
-      r = MSL_ERR_NOT_FOUND;
-  }
-  int n = r < 0 ? r : msl_ns_ctl_format(ip, fl, out, sizeof(out));
-  if (n < 0)
-    reply_err(cfd, n);
-  else
-    reply(cfd, out, (size_t)n);
-  return 0;
-}
-
-/* One control request (b, len; b has room for a NUL at b[len]) from
- * connection cfd, with the passed fd pass (-1: none; closed unless kept).
- * done: NULL the first time; the finished query when a deferred request
- * is replayed. Returns 1 when the request was deferred (cfd is the
- * pending entry's now), else 0 (replied). */
-static int handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
-                          int pass, const replay *done) {
-  char out[2048], path[PATH_BUF];
-  unsigned flags;
-  size_t hl;
-  msl_dgram_dest dest;
-  replay now_done;
-  msl_ns_aq tmp;
-  int parked = 0;
-  if (!done)
-    s->ctl_requests++;
-  char *req = (char *)b;
-  if (len >= 6 && memcmp(req, "status", 6) == 0 &&
-      (len == 6 || req[6] == '\n')) {
-    memcpy(out, "ok\n", 3);
-    int n = format_status(s, out + 3, sizeof(out) - 3);
-    if (n < 0)
-      reply_err(cfd, n);
-    else
-      reply(cfd, out, (size_t)n + 3);
-    goto done;
-  }
-  if (len > 8 && memcmp(req, "resolve ", 8) == 0) {
-    parked = handle_resolve(s, cfd, b, len, &pass, done);
-    goto done;
-  }
-  int is_open = len > 5 && memcmp(req, "open ", 5) == 0;
-  int is_send = len > 5 && memcmp(req, "send ", 5) == 0;
-  if ((!is_open && !is_send) || (is_open && pass < 0)) {
-    s->ctl_refused++;
-    reply_err(cfd, MSL_ERR_ARG);
-    goto done;
-  }
-  lookup lk = {.s = s, .done = done};
-  int r = parse_req(req, len, &flags, path, sizeof(path), &hl);
-  if (r == 0)
-    r = msl_dgram_dest_resolve_ex(&dest, path, s->wg, s->scope, s->udp.port,
-                                  (flags & MSL_OPEN_FRAGMENT) != 0,
-                                  s->nss ? ns_resolver : own_name_resolver,
-                                  s->nss ? ns_addr_namer : NULL,
-                                  dns_resolver, &lk);
-  if (r == 0 && lk.missed) {
-    /* The destination waits for a query or lookup; nothing is sent yet. */
-    r = defer(s, cfd, b, len, &pass, &lk, &now_done, &tmp);
-    if (r == 1) {
-      parked = 1;
-      goto done;
-    }
-    if (r == 0) {
-      parked = handle_request(s, cfd, b, len, pass, &now_done);
-      pass = -1; /* handle_request took it */
-      goto done;
-    }
-    if (lk.kind == MSL_NS_AQ_STATUS)
-      r = 0; /* no room to wait: "*"<00> (dest has it), as before */
-  }
-  if (r == 0 && dest.group && s->ifs.n == 0)
-    r = MSL_ERR_NOT_FOUND;
-  if (r < 0) {
-    s->ctl_refused++;
-    slog(s, MSL_LOG_DEBUG, "control: %s %s refused: %s",
-         is_open ? "open" : "send", path, msl_strerror(r));
-    reply_err(cfd, r);
-    goto done;
-  }
-  if (is_send) {
-    r = msl_dgram_send(&s->snd, &dest, b + hl, len - hl);
-    if (r < 0) {
-      s->send_rejected++;
-      reply_err(cfd, r);
-    } else
-      reply(cfd, "ok\n", 3);
-    goto done;
-  }
-  if (s->nrem == MSL_SERVICE_REMOTES_MAX) {
-    s->ctl_refused++;
-    slog(s, MSL_LOG_WARN, "control: %d writers already open",
-         MSL_SERVICE_REMOTES_MAX);
-    reply_err(cfd, MSL_ERR_LIMIT);
-    goto done;
-  }
-  s->rem[s->nrem].fd = pass;
-  s->rem[s->nrem].dest = dest;
-  s->nrem++;
-  pass = -1;
-  int n = snprintf(out, sizeof(out), "ok %d\n", msl_dgram_max_message(&dest));
-  reply(cfd, out, (size_t)n);
-  slog(s, MSL_LOG_DEBUG, "control: writer for %s (%s)", path,
-       dest.group ? "group broadcast" : "unicast");
-done:
-  if (pass >= 0)
-    close(pass);
-  return parked;
-}
-
-static void drop_pending(msl_service *s, size_t i) {
-  pending *p = &s->pend[i];
-  msl_ns_aq_cancel(&p->q);
-  msl_sysres_free(p->dns);
-  if (p->cfd >= 0)
-    close(p->cfd);
-  if (p->pass >= 0)
-    close(p->pass);
-  free(p->req);
-  s->pend[i] = s->pend[--s->npend];
-}
-
-/* A pending request at now: its client gone (cfd ready: it closed, or
- * broke the one-request rule) drops it; a finished query or lookup
- * replays it (which may park it again, for a lookup after the query). */
-static void service_pending(msl_service *s, size_t i, short crev, short qrev,
-                            uint64_t now) {
-  pending *p = &s->pend[i];
-  replay done = {NULL, 0, NULL};
-  if (crev) {
-    s->resolve_abandoned++;
-    drop_pending(s, i);
-    return;
-  }
-  if (p->dns) {
-    if (!qrev || msl_sysres_result(p->dns, NULL) == 1)
-      return;
-    done.dns = p->dns;
-  } else {
-    int r = msl_ns_aq_step(s->nss, &p->q, qrev != 0, now, NULL);
-    if (r == 0)
-      return;
-    done.q = &p->q;
-    done.answered = r == 1;
-    if (r != 1)
-      s->resolve_timeouts++;
-  }
-  int pass = p->pass;
-  p->pass = -1;
-  if (handle_request(s, p->cfd, p->req, p->len, pass, &done))
-    p->cfd = -1; /* the new entry has it */
-  drop_pending(s, i);
-}
-
-static void drop_conn(msl_service *s, size_t i) {
-  close(s->conns[i].fd);
-  s->conns[i] = s->conns[--s->nconns];
-}
-
-static void service_conn(msl_service *s, size_t i) {
-  int pass;
-  /* The request buffer is the forward buffer (+1 for a terminating NUL). */
-  int n = msl_ctl_recv(s->conns[i].fd, s->fw, FW_BUF - 1, &pass);
-  if (n == MSL_ERR_TIMEOUT)
-    return;
-  if (n >= 0 &&
-      handle_request(s, s->conns[i].fd, s->fw, (size_t)n, pass, NULL)) {
-    s->conns[i] = s->conns[--s->nconns]; /* the pending entry has the fd */
-    return;
-  }
-  if (n < 0)
-    s->ctl_refused++;
-  drop_conn(s, i);
-}
-
-static void accept_conns(msl_service *s, uint64_t now) {
-  for (;;) {
-    int fd = accept4(s->ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0)
-      return;
-    if (s->nconns == MSL_SERVICE_CONNS_MAX) {
-      s->ctl_refused++;
-      close(fd);
-      continue;
-    }
-    s->conns[s->nconns].fd = fd;
-    s->conns[s->nconns].since = now;
-    s->nconns++;
-  }
 }
 
 /* ---- interface changes ---- */
@@ -989,18 +446,18 @@ int msl_service_run(msl_service *s) {
     /* After the writers (a replayed open adds one), before the new
      * connections (a request may be deferred: entries past np). */
     for (size_t i = np; i-- > 0;)
-      service_pending(s, i, pf[p0 + 2 * i].revents,
+      msl_svc_service_pending(s, i, pf[p0 + 2 * i].revents,
                       pf[p0 + 2 * i + 1].revents, now);
     for (size_t i = s->nconns; i-- > 0;) {
       if (pf[c0 + i].revents)
-        service_conn(s, i);
+        msl_svc_service_conn(s, i);
       else if (now - s->conns[i].since >= CONN_TIMEOUT_MS) {
         s->ctl_refused++;
-        drop_conn(s, i);
+        msl_svc_drop_conn(s, i);
       }
     }
     if (pf[2].revents)
-      accept_conns(s, now);
+      msl_svc_accept_conns(s, now);
     pthread_mutex_unlock(&s->mu);
   }
   return rc;
@@ -1037,7 +494,7 @@ int msl_service_status(msl_service *s, char *buf, size_t cap) {
   if (!s || !buf || cap == 0)
     return MSL_ERR_ARG;
   pthread_mutex_lock(&s->mu);
-  int r = format_status(s, buf, cap);
+  int r = msl_svc_format_status(s, buf, cap);
   pthread_mutex_unlock(&s->mu);
   return r;
 }

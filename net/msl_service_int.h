@@ -1,0 +1,155 @@
+/*
+ * Internals of the network service shared by its two files: the loop
+ * (msl_service.c) and the control requests with their pending table
+ * (msl_service_ctl.c). Not installed.
+ */
+#ifndef MSL_SERVICE_INT_H
+#define MSL_SERVICE_INT_H
+
+#include "msl_service.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msl_announce.h"
+#include "msl_ctl.h"
+#include "msl_dgram_service.h"
+#include "msl_ifaces.h"
+#include "msl_lhdr.h"
+#include "msl_name_service.h"
+#include "msl_sysres.h"
+#include "msl_udp.h"
+
+#define CONN_TIMEOUT_MS 2000
+#define RX_BUF (MSL_UDP_MAX_PAYLOAD + 1)
+#define FW_BUF (MSL_LOCAL_MSG_MAX + MSL_LHDR_LEN + MSL_LHDR_EXT_MAX)
+#define RX_ROUNDS 8  /* recvmmsg batches per wakeup before other fds */
+#define FW_ROUNDS 64 /* messages per writer per wakeup */
+#define PATH_BUF 1024 /* a control request's path (valid ones are < 600) */
+#define FILTER_MAX 64 /* --interface entries (msl_ifaces_list's limit) */
+#define LK_DNS 2      /* lookup.kind: the system resolver (after the
+                         MSL_NS_AQ_* kinds) */
+
+typedef struct remote {
+  int fd;
+  msl_dgram_dest dest;
+} remote;
+
+typedef struct conn {
+  int fd;
+  uint64_t since;
+} conn;
+
+/* A control request waiting for a NetBIOS name query or a system
+ * resolver lookup (dns set; q.fd -1): it owns the client's connection,
+ * the passed fd (open) and a copy of the request, replayed once the query
+ * ends. Keyed by nothing but its slot, which only the loop's backwards
+ * walk touches. */
+typedef struct pending {
+  int cfd;      /* -1 once a replay parked the request again */
+  int pass;     /* -1: none */
+  uint8_t *req; /* len bytes + NUL */
+  size_t len;
+  msl_ns_aq q;
+  msl_sysres *dns; /* NULL: a NetBIOS query */
+} pending;
+
+/* A finished query (q) or system-resolver lookup (dns) handed to the
+ * request's replay; the other one is NULL. */
+typedef struct replay {
+  const msl_ns_aq *q;
+  int answered; /* q->ans (a name) or q->found (a node status) holds it */
+  const msl_sysres *dns;
+} replay;
+
+/* The resolvers' context for one request. */
+typedef struct lookup {
+  msl_service *s;
+  const replay *done; /* NULL: first pass (may defer) */
+  int missed;         /* what to ask is not known yet: defer */
+  int kind;           /* MSL_NS_AQ_NAME: nb; MSL_NS_AQ_STATUS: ip;
+                         LK_DNS: host */
+  msl_nbname nb;
+  uint32_t ip;
+  char host[MSL_SYSRES_HOST_MAX + 1];
+} lookup;
+
+struct msl_service {
+  msl_service_config cfg;
+  char name[MSL_NBNAME_MAX_CHARS + 1];
+  char wg[MSL_NBNAME_MAX_CHARS + 1];
+  char scope[MSL_NBNAME_SCOPE_MAX + 1];
+  msl_ifaces ifs; /* the sender's broadcast targets point here */
+  char *filter[FILTER_MAX]; /* cfg->interfaces, copied for re-scans */
+  size_t nfilter;
+  uint64_t rescan_ms, next_rescan; /* 0: no periodic re-scan */
+  uint64_t iface_changes;
+  atomic_int stop_req, rescan_req; /* set with a write to stop_fd */
+  msl_udp udp;
+  msl_dgram *dg;
+  msl_dgram_sender snd;
+  int have_snd;
+  msl_ctl ctl;
+  conn conns[MSL_SERVICE_CONNS_MAX];
+  size_t nconns;
+  remote rem[MSL_SERVICE_REMOTES_MAX];
+  size_t nrem;
+  int stop_fd;
+  pthread_mutex_t mu;
+  pthread_t th;
+  uint8_t *rx;
+  uint8_t *fw;
+  msl_udp_msg msgs[MSL_SERVICE_BATCH];
+  uint64_t synced_sent, synced_err;
+  uint64_t ctl_requests, ctl_refused, send_rejected, own_broadcasts;
+  msl_announce ann; /* host announcements (net/msl_announce.h) */
+  int have_ann;
+  msl_ns_svc *nss; /* name service, UDP 137 (net/msl_name_service.h) */
+  pending pend[MSL_SERVICE_PENDING_MAX];
+  size_t npend;
+  uint64_t resolve_queries, resolve_timeouts, resolve_abandoned;
+  uint64_t dns_lookups;
+};
+
+static inline uint64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static inline void slog(const msl_service *s, int level, const char *fmt,
+                        ...) __attribute__((format(printf, 3, 4)));
+static inline void slog(const msl_service *s, int level, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  if (!s->cfg.log || level > s->cfg.log_level)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  s->cfg.log(s->cfg.log_user, level, msg);
+}
+
+/* msl_service.c */
+int msl_svc_format_status(msl_service *s, char *buf, size_t cap);
+
+/* msl_service_ctl.c: control connections and requests waiting for a
+ * name; the loop polls their fds and calls these. */
+void msl_svc_accept_conns(msl_service *s, uint64_t now);
+void msl_svc_service_conn(msl_service *s, size_t i);
+void msl_svc_drop_conn(msl_service *s, size_t i);
+void msl_svc_service_pending(msl_service *s, size_t i, short crev,
+                             short qrev, uint64_t now);
+void msl_svc_drop_pending(msl_service *s, size_t i);
+
+#endif /* MSL_SERVICE_INT_H */
