@@ -3,7 +3,7 @@
 #define _GNU_SOURCE
 #include "msl_service_int.h"
 
-/* Until the name service (issue 6) resolves NetBIOS names, we know one:
+/* With the name service off (--name-port 0) we know one NetBIOS name:
  * our own, at the first interface's address (loopback if none). */
 static int own_name_resolver(void *user, const char *name, const char *scope,
                              uint32_t *ip) {
