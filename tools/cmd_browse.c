@@ -173,6 +173,45 @@ static void text_str(const uint8_t *p, size_t n) {
 
 /* dst: the raw destination NetBIOS name (the workgroup of announcements),
  * or NULL. */
+/* One message for `slot`, from our socket or from the local mailslot h:
+ * its bytes, the sender's address and, when known, the destination name. */
+typedef void (*on_message)(const uint8_t *p, size_t len, uint32_t ip,
+                           const uint8_t *dst, void *user);
+
+/* Until wait_s seconds have passed, hands every datagram for `slot` that
+ * reaches our socket, and every message of the local mailslot h (may be
+ * NULL), to cb. Closes the socket and h. */
+static void collect(net *n, msl_handle *h, const char *slot, unsigned wait_s,
+                    on_message cb, void *user) {
+  uint64_t end = now_ms() + (uint64_t)wait_s * 1000u;
+  static uint8_t buf[65536];
+  for (uint64_t t; (t = now_ms()) < end;) {
+    struct pollfd pf[2] = {{n->fd, POLLIN, 0}, {h ? msl_fd(h) : -1, POLLIN, 0}};
+    if (poll(pf, 2, (int)(end - t)) <= 0)
+      continue;
+    if (pf[0].revents) {
+      msl_view sl, data;
+      uint32_t ip;
+      uint8_t dst[16];
+      if (net_recv(n, buf, sizeof(buf), &sl, &data, &ip, dst) == 0 &&
+          sl.len == strlen(slot) &&
+          strncasecmp((const char *)sl.ptr, slot, sl.len) == 0)
+        cb(data.ptr, data.len, ip, dst, user);
+    }
+    if (pf[1].revents) {
+      msl_msg_info info;
+      int len = msl_read_ex(h, buf, sizeof(buf), &info, 0);
+      if (len >= 0)
+        cb(buf, (size_t)len,
+           (uint32_t)info.src_ip[0] << 24 | (uint32_t)info.src_ip[1] << 16 |
+               (uint32_t)info.src_ip[2] << 8 | info.src_ip[3],
+           info.origin == MSL_ORIGIN_NETWORK ? info.dst_name : NULL, user);
+    }
+  }
+  close(n->fd);
+  msl_close(h);
+}
+
 static void print_browse(const uint8_t *p, size_t len, uint32_t ip,
                          const uint8_t *dst, int json) {
   msl_browse b;
@@ -273,6 +312,11 @@ static int parse_wait(const char *s, unsigned *out) {
   return 0;
 }
 
+static void browse_message(const uint8_t *p, size_t len, uint32_t ip,
+                           const uint8_t *dst, void *user) {
+  print_browse(p, len, ip, dst, *(const int *)user);
+}
+
 int cmd_browse(int argc, char **argv) {
   static const struct option lo[] = {{"workgroup", required_argument, 0, 'w'},
                                      {"wait", required_argument, 0, 't'},
@@ -333,36 +377,7 @@ int cmd_browse(int argc, char **argv) {
       (qn = msl_browse_encode(&m, q, sizeof(q))) > 0)
     net_send(&n, wgu, MSL_NB_MASTER_BROWSER, 0, MSL_BROWSE_MAILSLOT, q,
              (size_t)qn);
-  uint64_t end = now_ms() + (uint64_t)wait_s * 1000u;
-  static uint8_t buf[65536];
-  for (uint64_t t; (t = now_ms()) < end;) {
-    struct pollfd pf[2] = {{n.fd, POLLIN, 0}, {h ? msl_fd(h) : -1, POLLIN, 0}};
-    if (poll(pf, 2, (int)(end - t)) <= 0)
-      continue;
-    if (pf[0].revents) {
-      msl_view slot, data;
-      uint32_t ip;
-      uint8_t dst[16];
-      if (net_recv(&n, buf, sizeof(buf), &slot, &data, &ip, dst) == 0 &&
-          slot.len == strlen(MSL_BROWSE_MAILSLOT) &&
-          strncasecmp((const char *)slot.ptr, MSL_BROWSE_MAILSLOT,
-                      slot.len) == 0)
-        print_browse(data.ptr, data.len, ip, dst, json);
-    }
-    if (pf[1].revents) {
-      msl_msg_info info;
-      int len = msl_read_ex(h, buf, sizeof(buf), &info, 0);
-      if (len >= 0)
-        print_browse(buf, (size_t)len,
-                     (uint32_t)info.src_ip[0] << 24 |
-                         (uint32_t)info.src_ip[1] << 16 |
-                         (uint32_t)info.src_ip[2] << 8 | info.src_ip[3],
-                     info.origin == MSL_ORIGIN_NETWORK ? info.dst_name : NULL,
-                     json);
-    }
-  }
-  close(n.fd);
-  msl_close(h);
+  collect(&n, h, MSL_BROWSE_MAILSLOT, wait_s, browse_message, &json);
   return EXIT_OK;
 }
 
@@ -425,20 +440,36 @@ static void print_netlogon(const uint8_t *p, size_t len, uint32_t ip,
   fflush(stdout);
 }
 
+/* What dc-ping gathers: replies seen, how to print them, how many. */
+typedef struct ping {
+  seen sn;
+  int json, replies;
+} ping;
+
+static void ping_reply(const uint8_t *p, size_t len, uint32_t ip,
+                       const uint8_t *dst, void *user) {
+  ping *pr = user;
+  (void)dst;
+  if (seen_before(&pr->sn, p, len, ip))
+    return;
+  print_netlogon(p, len, ip, pr->json);
+  pr->replies++;
+}
+
 int cmd_dc_ping(int argc, char **argv) {
   static const struct option lo[] = {{"wait", required_argument, 0, 't'},
                                      {"json", no_argument, 0, 'j'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
   unsigned wait_s = 3;
-  int json = 0, c, replies = 0;
-  seen sn = {{0}, 0};
+  int c;
+  ping pr = {{{0}, 0}, 0, 0};
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
     if (c == 't' && parse_wait(optarg, &wait_s) == 0)
       continue;
     else if (c == 'j')
-      json = 1;
+      pr.json = 1;
     else {
       fprintf(c == 'h' ? stdout : stderr,
               "usage: mailslot dc-ping DOMAIN [--wait S] [--json]\n");
@@ -483,39 +514,8 @@ int cmd_dc_ping(int argc, char **argv) {
   if (qn > 0)
     net_send(&n, dom, MSL_NB_DOMAIN_CONTROLLERS, 1,
              "\\MAILSLOT\\NET\\NETLOGON", q, (size_t)qn);
-  uint64_t end = now_ms() + (uint64_t)wait_s * 1000u;
-  static uint8_t buf[65536];
-  for (uint64_t t; (t = now_ms()) < end;) {
-    struct pollfd pf[2] = {{n.fd, POLLIN, 0}, {h ? msl_fd(h) : -1, POLLIN, 0}};
-    if (poll(pf, 2, (int)(end - t)) <= 0)
-      continue;
-    if (pf[0].revents) {
-      msl_view sl, data;
-      uint32_t ip;
-      uint8_t dst[16];
-      if (net_recv(&n, buf, sizeof(buf), &sl, &data, &ip, dst) == 0 &&
-          sl.len == strlen(slot) &&
-          strncasecmp((const char *)sl.ptr, slot, sl.len) == 0 &&
-          !seen_before(&sn, data.ptr, data.len, ip)) {
-        print_netlogon(data.ptr, data.len, ip, json);
-        replies++;
-      }
-    }
-    if (pf[1].revents) {
-      msl_msg_info info;
-      int len = msl_read_ex(h, buf, sizeof(buf), &info, 0);
-      uint32_t ip = (uint32_t)info.src_ip[0] << 24 |
-                    (uint32_t)info.src_ip[1] << 16 |
-                    (uint32_t)info.src_ip[2] << 8 | info.src_ip[3];
-      if (len >= 0 && !seen_before(&sn, buf, (size_t)len, ip)) {
-        print_netlogon(buf, (size_t)len, ip, json);
-        replies++;
-      }
-    }
-  }
-  close(n.fd);
-  msl_close(h);
-  if (!replies)
+  collect(&n, h, slot, wait_s, ping_reply, &pr);
+  if (!pr.replies)
     fprintf(stderr, "mailslot dc-ping: no reply from %s<1b>/<1c>\n", dom);
-  return replies ? EXIT_OK : EXIT_FAILED;
+  return pr.replies ? EXIT_OK : EXIT_FAILED;
 }
