@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msl_clock.h"
 #include "msl_ctl.h"
 #include "msl_dgram_service.h"
 #include "msl_ifaces.h"
@@ -58,12 +59,6 @@ static void register_exit(void) { atexit(drain_at_exit); }
 static pthread_mutex_t ipname_mu = PTHREAD_MUTEX_INITIALIZER;
 static msl_ns_ipcache ipnames;
 
-static uint64_t mono_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 /* msl_dgram_addr_namer for a direct sender: the cache, else a blocking
  * node status (at most MSL_NS_STATUS_TRIES x MSL_NS_STATUS_WAIT_MS) to
  * the name port (MAILSLOT_NAME_PORT, default 137). */
@@ -71,7 +66,7 @@ static int direct_namer(void *user, uint32_t ip, const char *scope,
                         msl_nbname *name) {
   (void)user;
   pthread_mutex_lock(&ipname_mu);
-  int r = msl_ns_ipcache_get(&ipnames, ip, scope, mono_ms(), name);
+  int r = msl_ns_ipcache_get(&ipnames, ip, scope, msl_now_ms(), name);
   pthread_mutex_unlock(&ipname_mu);
   if (r >= 0)
     return r ? 0 : MSL_ERR_NOT_FOUND;
@@ -83,7 +78,7 @@ static int direct_namer(void *user, uint32_t ip, const char *scope,
   if (r < 0 && r != MSL_ERR_NOT_FOUND)
     return r; /* no socket: ask again next time */
   pthread_mutex_lock(&ipname_mu);
-  msl_ns_ipcache_put(&ipnames, ip, scope, r == 0 ? name : NULL, mono_ms());
+  msl_ns_ipcache_put(&ipnames, ip, scope, r == 0 ? name : NULL, msl_now_ms());
   pthread_mutex_unlock(&ipname_mu);
   return r;
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msl_clock.h"
 #include "msl_ifaces.h"
 #include "msl_udp.h"
 
@@ -61,12 +62,6 @@ static int status_answer(const uint8_t *p, size_t len, uint16_t id,
 
 /* ---- blocking query client ---- */
 
-static uint64_t mono_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 /* The NB entries of a positive query response to trn_id (at most max
  * into out). Returns how many were stored. */
 static size_t parse_answers(const uint8_t *p, size_t len, uint16_t id,
@@ -97,7 +92,7 @@ int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
   size_t got = 0;
   if (!name || (!out && max) || tries < 1 || wait_ms < 0)
     return MSL_ERR_ARG;
-  uint16_t id = (uint16_t)(mono_ms() ^ (uint64_t)getpid() * 2654435761u);
+  uint16_t id = (uint16_t)(msl_now_ms() ^ (uint64_t)getpid() * 2654435761u);
   if (msl_nbns_build_query(&m, id, name, bcast) != 0 ||
       (len = msl_nbns_encode(&m, buf, sizeof(buf))) < 0)
     return MSL_ERR_ARG;
@@ -115,9 +110,9 @@ int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
       close(fd);
       return MSL_ERR_SYSTEM;
     }
-    uint64_t end = mono_ms() + (uint64_t)wait_ms;
+    uint64_t end = msl_now_ms() + (uint64_t)wait_ms;
     for (;;) {
-      uint64_t now = mono_ms();
+      uint64_t now = msl_now_ms();
       if (now >= end || (stop_first && got))
         break;
       struct pollfd pf = {fd, POLLIN, 0};
@@ -186,7 +181,7 @@ int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
   uint8_t buf[PKT_MAX];
   if (!out || tries < 1 || wait_ms < 0)
     return MSL_ERR_ARG;
-  uint16_t id = (uint16_t)(mono_ms() ^ (uint64_t)getpid() * 2654435761u ^
+  uint16_t id = (uint16_t)(msl_now_ms() ^ (uint64_t)getpid() * 2654435761u ^
                            ip * 40503u);
   int len = status_request(id, scope, buf, sizeof(buf));
   if (len < 0)
@@ -200,8 +195,8 @@ int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
       r = -1; /* refused by an earlier ICMP error, or no route */
       break;
     }
-    uint64_t end = mono_ms() + (uint64_t)wait_ms;
-    for (uint64_t now = mono_ms(); r == 0 && now < end; now = mono_ms()) {
+    uint64_t end = msl_now_ms() + (uint64_t)wait_ms;
+    for (uint64_t now = msl_now_ms(); r == 0 && now < end; now = msl_now_ms()) {
       struct pollfd pf = {fd, POLLIN, 0};
       if (poll(&pf, 1, (int)(end - now)) > 0)
         r = status_read(fd, id, scope, out);
@@ -311,14 +306,14 @@ int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
    * appears after this): a conflict is known at once, and our own looped
    * broadcasts are behind us. */
   (void)now;
-  msl_ns_start(&s->ns, mono_ms());
+  msl_ns_start(&s->ns, msl_now_ms());
   while (s->ns.state == MSL_NS_REGISTERING) {
-    uint64_t w = msl_ns_tick(&s->ns, mono_ms());
+    uint64_t w = msl_ns_tick(&s->ns, msl_now_ms());
     if (s->ns.state != MSL_NS_REGISTERING)
       break;
     struct pollfd pf = {s->u.fd, POLLIN, 0};
     if (poll(&pf, 1, w > 1000 ? 1000 : (int)w) > 0)
-      msl_ns_svc_receive(s, mono_ms());
+      msl_ns_svc_receive(s, msl_now_ms());
   }
   *out = s;
   return 0;
@@ -421,7 +416,7 @@ int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
   int r = msl_ns_svc_make_name(s, name, suffix, scope, &nb);
   if (r < 0)
     return r;
-  if (msl_ns_svc_lookup(s, &nb, mono_ms(), ip, nb_flags) == 0)
+  if (msl_ns_svc_lookup(s, &nb, msl_now_ms(), ip, nb_flags) == 0)
     return 0;
   int n = 0;
   if (s->wins)
@@ -432,7 +427,7 @@ int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
                      MSL_NS_RETRY_COUNT, MSL_NS_RETRY_MS, 1, &a, 1);
   if (n <= 0)
     return MSL_ERR_NOT_FOUND;
-  msl_ns_cache_put(&s->ns, &nb, a.ip, a.nb_flags, a.ttl, mono_ms());
+  msl_ns_cache_put(&s->ns, &nb, a.ip, a.nb_flags, a.ttl, msl_now_ms());
   *ip = a.ip;
   if (nb_flags)
     *nb_flags = a.nb_flags;

@@ -128,7 +128,7 @@ int msl_service_new(const msl_service_config *cfg, msl_service **out) {
            &s->nss, cfg->name_port, s->name, s->wg, s->scope,
            (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_NS_MESSENGER : 0) |
                (cfg->flags & MSL_SERVICE_SERVER ? MSL_NS_SERVER : 0),
-           &s->ifs, cfg->wins, cfg->log, cfg->log_user, now_ms())) < 0) {
+           &s->ifs, cfg->wins, cfg->log, cfg->log_user, msl_now_ms())) < 0) {
     slog(s, MSL_LOG_ERR, "name service on UDP %u: %s", cfg->name_port,
          msl_strerror(r));
     goto fail;
@@ -142,7 +142,7 @@ int msl_service_new(const msl_service_config *cfg, msl_service **out) {
   if (!(cfg->flags & MSL_SERVICE_NO_ANNOUNCE))
     s->have_ann = msl_announce_init(&s->ann, s->name, s->wg, s->scope,
                                     cfg->comment, s->udp.port, 0,
-                                    now_ms()) == 0;
+                                    msl_now_ms()) == 0;
   slog(s, MSL_LOG_INFO, "%s<00> workgroup %s, UDP %u, %zu interface(s)",
        s->name, s->wg, s->udp.port, s->ifs.n);
   *out = s;
@@ -315,7 +315,7 @@ static void receive(msl_service *s) {
     int n = msl_udp_recv(&s->udp, s->msgs, MSL_SERVICE_BATCH);
     if (n <= 0)
       return;
-    uint64_t now = now_ms();
+    uint64_t now = msl_now_ms();
     for (int i = 0; i < n; i++) {
       msl_udp_msg *m = &s->msgs[i];
       if (own_broadcast(s, m))
@@ -354,9 +354,9 @@ int msl_service_run(msl_service *s) {
   if (!s)
     return MSL_ERR_ARG;
   if (s->rescan_ms)
-    s->next_rescan = now_ms() + s->rescan_ms;
+    s->next_rescan = msl_now_ms() + s->rescan_ms;
   for (;;) {
-    uint64_t now = now_ms();
+    uint64_t now = msl_now_ms();
     if (s->rescan_ms && now >= s->next_rescan) {
       pthread_mutex_lock(&s->mu);
       rescan(s, now);
@@ -425,7 +425,7 @@ int msl_service_run(msl_service *s) {
       break;
     }
     pthread_mutex_lock(&s->mu);
-    now = now_ms();
+    now = msl_now_ms();
     if (pf[0].revents && woken(s, now)) {
       pthread_mutex_unlock(&s->mu);
       break;

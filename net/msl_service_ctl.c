@@ -30,7 +30,7 @@ static int ns_resolver(void *user, const char *name, const char *scope,
   if (msl_ns_svc_make_name(lk->s->nss, name, MSL_NB_WORKSTATION, scope,
                            &nb) < 0)
     return MSL_ERR_NOT_FOUND;
-  if (msl_ns_svc_lookup(lk->s->nss, &nb, now_ms(), ip, NULL) == 0)
+  if (msl_ns_svc_lookup(lk->s->nss, &nb, msl_now_ms(), ip, NULL) == 0)
     return 0;
   if (lk->done) {
     if (!lk->done->answered || !lk->done->q ||
@@ -55,7 +55,7 @@ static int ns_addr_namer(void *user, uint32_t ip, const char *scope,
                          msl_nbname *name) {
   lookup *lk = user;
   (void)scope; /* ours, as the name service's */
-  int r = msl_ns_svc_ip_lookup(lk->s->nss, ip, now_ms(), name);
+  int r = msl_ns_svc_ip_lookup(lk->s->nss, ip, msl_now_ms(), name);
   if (r >= 0)
     return r ? 0 : MSL_ERR_NOT_FOUND;
   if (lk->done) {
@@ -156,8 +156,8 @@ static int defer(msl_service *s, int cfd, const uint8_t *b, size_t len,
     goto park;
   }
   int r = lk->kind == MSL_NS_AQ_STATUS
-              ? msl_ns_aq_start_status(s->nss, &p->q, lk->ip, now_ms())
-              : msl_ns_aq_start(s->nss, &p->q, &lk->nb, now_ms());
+              ? msl_ns_aq_start_status(s->nss, &p->q, lk->ip, msl_now_ms())
+              : msl_ns_aq_start(s->nss, &p->q, &lk->nb, msl_now_ms());
   if (r < 0) {
     *tmp = p->q; /* fd -1; what was asked, for the replay */
     tmp->fd = -1;
@@ -207,7 +207,7 @@ static int handle_resolve(msl_service *s, int cfd, uint8_t *b, size_t len,
                           MSL_NB_WORKSTATION, &suffix);
   if (r == 0)
     r = msl_ns_svc_make_name(s->nss, name, suffix, NULL, &nb);
-  if (r == 0 && msl_ns_svc_lookup(s->nss, &nb, now_ms(), &ip, &fl) != 0) {
+  if (r == 0 && msl_ns_svc_lookup(s->nss, &nb, msl_now_ms(), &ip, &fl) != 0) {
     if (!done) {
       lookup lk = {.s = s, .kind = MSL_NS_AQ_NAME, .nb = nb};
       r = defer(s, cfd, b, len, pass, &lk, &now_done, &tmp);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "msl_announce.h"
+#include "msl_clock.h"
 #include "msl_ctl.h"
 #include "msl_dgram_service.h"
 #include "msl_ifaces.h"
@@ -120,12 +121,6 @@ struct msl_service {
   uint64_t resolve_queries, resolve_timeouts, resolve_abandoned;
   uint64_t dns_lookups;
 };
-
-static inline uint64_t now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
 
 static inline void slog(const msl_service *s, int level, const char *fmt,
                         ...) __attribute__((format(printf, 3, 4)));

@@ -29,6 +29,7 @@
 #include "cmd.h"
 #include "mailslot.h"
 #include "msl_browse.h"
+#include "msl_clock.h"
 #include "msl_nbdgm.h"
 #include "msl_nbname.h"
 #include "msl_netlogon.h"
@@ -45,12 +46,6 @@ typedef struct net {
   uint16_t id;
 } net;
 
-static uint64_t now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 static int net_open(net *n) {
   struct ifaddrs *ifa, *i;
   memset(n, 0, sizeof(*n));
@@ -60,7 +55,7 @@ static int net_open(net *n) {
   for (; hn[k] && hn[k] != '.' && k < 15; k++)
     n->host[k] = (char)toupper((unsigned char)hn[k]);
   if (getrandom(&n->id, sizeof(n->id), GRND_NONBLOCK) < 0)
-    n->id = (uint16_t)now_ms();
+    n->id = (uint16_t)msl_now_ms();
   if (getifaddrs(&ifa) != 0)
     return -1;
   for (i = ifa; i && n->n < MAX_BCAST; i = i->ifa_next) {
@@ -183,9 +178,9 @@ typedef void (*on_message)(const uint8_t *p, size_t len, uint32_t ip,
  * NULL), to cb. Closes the socket and h. */
 static void collect(net *n, msl_handle *h, const char *slot, unsigned wait_s,
                     on_message cb, void *user) {
-  uint64_t end = now_ms() + (uint64_t)wait_s * 1000u;
+  uint64_t end = msl_now_ms() + (uint64_t)wait_s * 1000u;
   static uint8_t buf[65536];
-  for (uint64_t t; (t = now_ms()) < end;) {
+  for (uint64_t t; (t = msl_now_ms()) < end;) {
     struct pollfd pf[2] = {{n->fd, POLLIN, 0}, {h ? msl_fd(h) : -1, POLLIN, 0}};
     if (poll(pf, 2, (int)(end - t)) <= 0)
       continue;
@@ -493,7 +488,7 @@ int cmd_dc_ping(int argc, char **argv) {
   /* The reply mailslot, named as Windows names it: \MAILSLOT\NET\GETDCxxxx
    * (8 hex digits). Replies come back to our socket (see the top); the
    * local slot also catches any that are sent to port 138. */
-  uint32_t rnd = (uint32_t)now_ms();
+  uint32_t rnd = (uint32_t)msl_now_ms();
   if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
     rnd ^= (uint32_t)getpid();
   char slot[64], local[64];

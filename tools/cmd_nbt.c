@@ -19,6 +19,7 @@
 
 #include "cmd.h"
 #include "mailslot.h"
+#include "msl_clock.h"
 #include "msl_nbns.h"
 
 #define MAX_DST 16
@@ -34,12 +35,6 @@ typedef struct nbt_opts {
   size_t ndst;
   int bcast;
 } nbt_opts;
-
-static uint64_t mono_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
 
 static void ip_str(uint32_t ip, char *b, size_t cap) {
   snprintf(b, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
@@ -109,11 +104,11 @@ static int exchange(const nbt_opts *o, const msl_nbns *m, on_reply_fn cb,
   }
   if (o->bcast)
     setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
-  uint64_t start = mono_ms(), end = start + (uint64_t)o->timeout_ms;
+  uint64_t start = msl_now_ms(), end = start + (uint64_t)o->timeout_ms;
   uint64_t next = start;
   int sent = 0;
   while (!*done) {
-    uint64_t now = mono_ms();
+    uint64_t now = msl_now_ms();
     if (now >= end)
       break;
     if (sent < 3 && now >= next) {
@@ -149,7 +144,7 @@ static int exchange(const nbt_opts *o, const msl_nbns *m, on_reply_fn cb,
 }
 
 static uint16_t new_trn_id(void) {
-  return (uint16_t)(mono_ms() * 31u ^ (uint64_t)getpid());
+  return (uint16_t)(msl_now_ms() * 31u ^ (uint64_t)getpid());
 }
 
 /* Common options; returns the index of the first operand or -1. */
