@@ -175,13 +175,9 @@ ns_untrack() {
   NS_PIDS=$out
 }
 
-# netns_setup N: N hosts on one bridge. Sets the EXIT trap first, so a
-# half-built LAN is removed too.
-netns_setup() {
-  local n=$1 i ns hostsdir
-  ns_require_root
-  # tcpdump captures, tshark checks, python3 reads JSON (.ci/deps).
-  ns_require_cmd tcpdump tshark python3
+# ns_begin: cleanup on every exit, and the scenario's temporary directory
+# (NS_TMP), readable by the unprivileged user the daemon may drop to.
+ns_begin() {
   trap ns_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -189,6 +185,16 @@ netns_setup() {
   NS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/msl-netns-$NS_NAME.XXXXXX") ||
     hard_error "mktemp failed"
   chmod 755 "$NS_TMP" # the daemon may drop to an unprivileged user
+}
+
+# netns_setup N: N hosts on one bridge. Sets the EXIT trap first, so a
+# half-built LAN is removed too.
+netns_setup() {
+  local n=$1 i ns hostsdir
+  ns_require_root
+  # tcpdump captures, tshark checks, python3 reads JSON (.ci/deps).
+  ns_require_cmd tcpdump tshark python3
+  ns_begin
   ip netns add "$NS_BR" || hard_error "ip netns add $NS_BR"
   brx ip link set lo up
   brx ip link add br0 type bridge || hard_error "bridge"
@@ -277,13 +283,7 @@ ns_host_move() {
 netns_setup_pair() {
   local i
   ns_require_root
-  trap ns_cleanup EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
-  trap 'exit 129' HUP
-  NS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/msl-netns-$NS_NAME.XXXXXX") ||
-    hard_error "mktemp failed"
-  chmod 755 "$NS_TMP"
+  ns_begin
   for i in 1 2; do
     ip netns add "$(h_ns "$i")" || hard_error "ip netns add $(h_ns "$i")"
     mkdir -p "$(h_rundir "$i")"
