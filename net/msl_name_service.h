@@ -330,17 +330,8 @@ int msl_ns_svc_set_ifaces(msl_ns_svc *s, const struct msl_ifaces *ifs,
 /** The state machine (counters, state). */
 msl_ns *msl_ns_svc_ns(msl_ns_svc *s);
 /**
- * Resolves name<suffix> (scope: NULL for ours): our own names, then the
- * cache, then the WINS server (unicast), then a broadcast query on every
- * interface (3 x 250 ms, first answer wins; blocks the caller that long:
- * the service's loop uses msl_ns_svc_lookup and msl_ns_aq_* instead).
- * Answers are cached by their TTL. Returns 0 and *ip, or MSL_ERR_NOT_FOUND.
- */
-int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
-                       const char *scope, uint32_t *ip, uint16_t *nb_flags);
-/**
- * The non-blocking part of msl_ns_svc_resolve(): our own names, then the
- * cache, for nb (a name made with msl_ns_svc_make_name). Nothing is sent.
+ * What the service knows without asking the network: our own names, then
+ * the cache, for nb (a name made with msl_ns_svc_make_name). Nothing is sent.
  * @return 0 and *ip (and *nb_flags unless NULL), or MSL_ERR_NOT_FOUND
  *         (not known: ask the network, msl_ns_aq_start), MSL_ERR_ARG.
  */
@@ -367,8 +358,8 @@ int msl_ns_svc_make_name(const msl_ns_svc *s, const char *name,
  * non-blocking ephemeral socket, driven by the caller's poll and clock.
  * One TRN_ID for all the tries: a late answer to an earlier try counts.
  * Two kinds, one code path:
- *  - MSL_NS_AQ_NAME (msl_ns_aq_start): the same tries, in the same order,
- *    as msl_ns_svc_resolve (the WINS server by unicast, 2 x 1000 ms, then
+ *  - MSL_NS_AQ_NAME (msl_ns_aq_start): a name query (the WINS server by
+ *    unicast, 2 x 1000 ms, when one is configured, then
  *    each interface's broadcast, MSL_NS_RETRY_COUNT x MSL_NS_RETRY_MS; the
  *    first positive answer wins; cached by its TTL);
  *  - MSL_NS_AQ_STATUS (msl_ns_aq_start_status): a node status of one
@@ -429,16 +420,6 @@ void msl_ns_aq_cancel(msl_ns_aq *q);
  * @return the length or MSL_ERR_OVERFLOW.
  */
 int msl_ns_ctl_format(uint32_t ip, uint16_t nb_flags, char *out, size_t cap);
-
-/**
- * The control socket's "resolve NAME[<xx>]" request (text after the verb;
- * default suffix <00>, our scope): resolves as msl_ns_svc_resolve
- * (blocking; the service defers instead) and writes the reply
- * "ok IP FLAGS\n" (FLAGS the NB_FLAGS in hex) into out.
- * @return the reply length, MSL_ERR_UNSUPPORTED (s NULL: no name service),
- *         MSL_ERR_NAME, MSL_ERR_NOT_FOUND, MSL_ERR_OVERFLOW.
- */
-int msl_ns_ctl_resolve(msl_ns_svc *s, const char *req, char *out, size_t cap);
 
 /**
  * Parses "NAME" or "NAME<xx>" (xx two hex digits) into name (<= 15 bytes,

@@ -407,33 +407,6 @@ int msl_ns_svc_ip_lookup(msl_ns_svc *s, uint32_t ip, uint64_t now,
   return msl_ns_ipcache_get(&s->ns.ipnames, ip, our_scope(s), now, nb);
 }
 
-int msl_ns_svc_resolve(msl_ns_svc *s, const char *name, uint8_t suffix,
-                       const char *scope, uint32_t *ip, uint16_t *nb_flags) {
-  msl_nbname nb;
-  msl_ns_answer a;
-  if (!s || !name || !ip)
-    return MSL_ERR_ARG;
-  int r = msl_ns_svc_make_name(s, name, suffix, scope, &nb);
-  if (r < 0)
-    return r;
-  if (msl_ns_svc_lookup(s, &nb, msl_now_ms(), ip, nb_flags) == 0)
-    return 0;
-  int n = 0;
-  if (s->wins)
-    n = msl_ns_query(&nb, s->wins, MSL_NBNS_PORT, 0, WINS_TRIES, WINS_WAIT_MS,
-                     1, &a, 1);
-  for (size_t k = 0; n <= 0 && k < s->ns.cfg.n_ifs; k++)
-    n = msl_ns_query(&nb, s->ns.ifs[k].bcast, s->ns.cfg.port, 1,
-                     MSL_NS_RETRY_COUNT, MSL_NS_RETRY_MS, 1, &a, 1);
-  if (n <= 0)
-    return MSL_ERR_NOT_FOUND;
-  msl_ns_cache_put(&s->ns, &nb, a.ip, a.nb_flags, a.ttl, msl_now_ms());
-  *ip = a.ip;
-  if (nb_flags)
-    *nb_flags = a.nb_flags;
-  return 0;
-}
-
 /* ---- asynchronous queries (the service's loop) ---- */
 
 /* Sends q's query for its current stage. 0 or MSL_ERR_SYSTEM. */
@@ -615,22 +588,6 @@ int msl_ns_parse_name(const char *text, char *name, size_t cap,
     *suffix = (uint8_t)v;
   }
   return 0;
-}
-
-int msl_ns_ctl_resolve(msl_ns_svc *s, const char *req, char *out, size_t cap) {
-  char name[MSL_NBNAME_MAX_CHARS + 1];
-  uint8_t suffix;
-  uint32_t ip;
-  uint16_t fl = 0;
-  if (!s)
-    return MSL_ERR_UNSUPPORTED;
-  int r = msl_ns_parse_name(req, name, sizeof(name), MSL_NB_WORKSTATION,
-                            &suffix);
-  if (r == 0)
-    r = msl_ns_svc_resolve(s, name, suffix, NULL, &ip, &fl);
-  if (r < 0)
-    return r;
-  return msl_ns_ctl_format(ip, fl, out, cap);
 }
 
 int msl_ns_ctl_format(uint32_t ip, uint16_t nb_flags, char *out, size_t cap) {

@@ -426,8 +426,6 @@ static void test_parse_and_args(void **st) {
   c.send = fake_send;
   c.name = "BAD.NAME";
   assert_int_equal(msl_ns_init(&ns, &c, 0), MSL_ERR_NAME);
-  assert_int_equal(msl_ns_ctl_resolve(NULL, "X", name, sizeof(name)),
-                   MSL_ERR_UNSUPPORTED);
 }
 
 /* ---- the service's asynchronous query (real loopback sockets) ---- */
@@ -458,7 +456,7 @@ static void wait_readable(int fd) {
   assert_int_equal(poll(&pf, 1, 10000), 1);
 }
 
-/* Same schedule and order as msl_ns_svc_resolve: WINS 2 x 1000 ms, then
+/* The name query's schedule and order: WINS 2 x 1000 ms, then
  * the interface's broadcast MSL_NS_RETRY_COUNT x MSL_NS_RETRY_MS, then
  * NOT_FOUND; the clock is the caller's. */
 static void test_async_query_schedule(void **st) {
