@@ -13,10 +13,11 @@
 #include <unistd.h>
 
 #include "msl_clock.h"
-#include "msl_ctl.h"
+#include "msl_ctl_client.h"
 #include "msl_dgram_service.h"
 #include "msl_ifaces.h"
 #include "msl_lhdr.h"
+#include "msl_local.h"
 #include "msl_name_service.h"
 #include "msl_path.h"
 #include "msl_udp.h"
@@ -108,8 +109,8 @@ static void *direct_main(void *arg) {
 }
 
 int msl_remote_is_remote(const char *path) {
-  msl_dgram_path p;
-  return path && msl_dgram_path_parse(&p, path) == 0;
+  msl_path p;
+  return path && msl_path_parse(&p, path) == 0 && p.kind != MSL_PATH_LOCAL;
 }
 
 static const char *env_or(const char *v, const char *env, const char *def) {
@@ -239,10 +240,51 @@ static int open_via_daemon(const char *path, unsigned flags, int peer,
   return MSL_ERR_INVALID;
 }
 
+/* One end of a new pair whose other end sends to path: the daemon's, or
+ * a sender thread's of ours. Returns the fd (*max set) or an msl_err. */
+static int connect_writer(const char *path, const msl_remote_opts *o,
+                          size_t *max) {
+  int sv[2], r = 0;
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return MSL_ERR_SYSTEM;
+  int answered = 0;
+  if (!(o->flags & MSL_OPEN_DIRECT))
+    r = open_via_daemon(path, o->flags & ~MSL_OPEN_DIRECT, sv[1], max,
+                        &answered);
+  if (answered) {
+    close(sv[1]); /* the daemon holds its own copy (or refused) */
+  } else {
+    r = open_direct(path, o, sv[1], max);
+    if (r < 0)
+      close(sv[1]);
+  }
+  if (r < 0) {
+    close(sv[0]);
+    return r;
+  }
+  return sv[0];
+}
+
+/* What a writer needs to open its pair again (msl_local's reopen hook):
+ * the daemon closes writers that stay idle, and may restart. */
+typedef struct reopen_ctx {
+  msl_remote_opts o;
+  char path[];
+} reopen_ctx;
+
+static int reopen_writer(void *ctx, int *fd) {
+  reopen_ctx *c = ctx;
+  size_t max;
+  int r = connect_writer(c->path, &c->o, &max);
+  if (r < 0)
+    return r;
+  *fd = r;
+  return 0;
+}
+
 int msl_remote_open_opts(const char *path, const msl_remote_opts *o,
                          msl_handle **out) {
   msl_remote_opts def;
-  int sv[2], r;
   size_t max = 0;
   if (!out || !path)
     return MSL_ERR_ARG;
@@ -253,26 +295,25 @@ int msl_remote_open_opts(const char *path, const msl_remote_opts *o,
   }
   if (!msl_remote_is_remote(path))
     return MSL_ERR_BAD_PATH;
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-    return MSL_ERR_SYSTEM;
-  int answered = 0;
-  if (!(o->flags & MSL_OPEN_DIRECT))
-    r = open_via_daemon(path, o->flags & ~MSL_OPEN_DIRECT, sv[1], &max,
-                        &answered);
-  if (answered) {
-    close(sv[1]); /* the daemon holds its own copy (or refused) */
-  } else {
-    r = open_direct(path, o, sv[1], &max);
-    if (r < 0)
-      close(sv[1]);
-  }
+  size_t pl = strlen(path) + 1;
+  reopen_ctx *c = malloc(sizeof(*c) + pl);
+  if (!c)
+    return MSL_ERR_NOMEM;
+  c->o = *o;
+  /* The caller's strings are not kept: a reopen takes the defaults. */
+  c->o.name = c->o.workgroup = c->o.scope = NULL;
+  c->o.interfaces = NULL;
+  c->o.n_interfaces = 0;
+  memcpy(c->path, path, pl);
+  int fd = connect_writer(path, o, &max);
+  int r = fd < 0 ? fd
+                 : msl_local_wrap_writer_ex(fd, max, reopen_writer, c, free,
+                                            out);
   if (r < 0) {
-    close(sv[0]);
-    return r;
+    if (fd >= 0)
+      close(fd);
+    free(c);
   }
-  r = msl_local_wrap_writer(sv[0], max, out);
-  if (r < 0)
-    close(sv[0]);
   return r;
 }
 
@@ -283,22 +324,18 @@ int msl_remote_open(const char *path, unsigned flags, msl_handle **out) {
   return msl_remote_open_opts(path, &o, out);
 }
 
-int msl_open_ex(const char *path, unsigned flags, msl_handle **out) {
-  if (path && out && msl_remote_is_remote(path))
-    return msl_remote_open(path, flags, out);
-  return msl_open(path, out);
-}
-
 int msl_remote_max_message(const char *path, unsigned flags) {
   msl_dgram_dest d;
-  msl_dgram_path p;
-  int r = msl_dgram_path_parse(&p, path);
+  msl_path p;
+  int r = msl_path_parse(&p, path);
   if (r < 0)
     return r;
+  if (p.kind == MSL_PATH_LOCAL)
+    return MSL_ERR_BAD_PATH;
   memset(&d, 0, sizeof(d));
   d.fragment = (flags & MSL_OPEN_FRAGMENT) != 0;
-  if (snprintf(d.mailslot, sizeof(d.mailslot), "\\MAILSLOT\\%s", p.name) >=
-      (int)sizeof(d.mailslot))
+  if (snprintf(d.mailslot, sizeof(d.mailslot), "\\MAILSLOT\\%s",
+               p.name_raw) >= (int)sizeof(d.mailslot))
     return MSL_ERR_BAD_PATH;
   return msl_dgram_max_message(&d);
 }

@@ -13,6 +13,9 @@
  *    138 if it may bind it, else an ephemeral port, written as
  *    SOURCE_PORT). At exit the process waits up to 2 s for those threads
  *    to drain what was written.
+ * When the other end goes away (the daemon closes writers that stay idle,
+ * or restarts), the next write opens a new pair the same way and is sent
+ * on it (local/msl_local.h, msl_local_wrap_writer_ex).
  */
 #ifndef MSL_REMOTE_H
 #define MSL_REMOTE_H
@@ -43,11 +46,5 @@ int msl_remote_open(const char *path, unsigned flags, msl_handle **out);
 /** msl_remote_open with explicit options (tests; NULL = defaults). */
 int msl_remote_open_opts(const char *path, const msl_remote_opts *o,
                          msl_handle **out);
-
-/**
- * In api/msl_local.c: a writer handle over fd (taken over: closed by
- * msl_close), enforcing at most max bytes per message.
- */
-int msl_local_wrap_writer(int fd, size_t max, msl_handle **out);
 
 #endif /* MSL_REMOTE_H */

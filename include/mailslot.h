@@ -88,9 +88,14 @@ enum msl_origin {
 };
 
 /*
- * Sender details of one message. For MSL_ORIGIN_LOCAL only `origin` is set
- * (the rest is zero); network fields are filled when the message came from
- * the NetBIOS datagram service [RFC 1002 §4.4].
+ * Sender details of one message. uid and pid are the writing process's,
+ * as the kernel reports them (a writer cannot forge them). For
+ * MSL_ORIGIN_LOCAL the network fields are zero. MSL_ORIGIN_NETWORK is
+ * believed only from the network service (the user owning mailslotd's
+ * control directory), root or the reader's own user; uid and pid are then
+ * the service's, and the network fields describe the NetBIOS datagram
+ * [RFC 1002 §4.4]. A message from anyone else that claims network origin
+ * reads as local, with its real uid and pid.
  */
 typedef struct msl_msg_info {
   int origin;             /* enum msl_origin */
@@ -99,6 +104,8 @@ typedef struct msl_msg_info {
   uint16_t src_port;      /* source UDP port */
   uint8_t src_name[16];   /* raw source NetBIOS name (15 chars + suffix) */
   uint8_t dst_name[16];   /* raw destination NetBIOS name */
+  uint32_t uid;           /* the writing process's user id */
+  int32_t pid;            /* the writing process's id */
 } msl_msg_info;
 
 /**
@@ -292,6 +299,14 @@ typedef struct msl_service msl_service;
 #define MSL_SERVICE_NO_CTL 0x8u     /* no control socket (mailslotd.ctl) */
 #define MSL_SERVICE_NO_ANNOUNCE 0x100u /* no host announcements (BROWSE) */
 
+/* Log levels (msl_service_config.log_level and the log sink's level). */
+enum msl_log_level {
+  MSL_LOG_ERR = 0,
+  MSL_LOG_WARN = 1,
+  MSL_LOG_INFO = 2,
+  MSL_LOG_DEBUG = 3,
+};
+
 typedef struct msl_service_config {
   const char *name;      /* NetBIOS computer name; NULL: the host name */
   const char *workgroup; /* NULL: "WORKGROUP" */
@@ -303,17 +318,45 @@ typedef struct msl_service_config {
   uint16_t name_port;  /* name service port (mailslotd: 137); 0: no name
                           service (embedded mode's default) */
   unsigned flags;      /* MSL_SERVICE_* */
-  int log_level;       /* 0 errors, 1 warnings, 2 info, 3 debug */
+  int log_level;       /* enum msl_log_level */
   /* Log sink (NULL: none). Called from the service thread. */
   void (*log)(void *user, int level, const char *msg);
   void *log_user;
   const char *comment; /* host announcement comment; NULL: none */
   const char *wins;    /* WINS server (IPv4) for name queries; NULL: none */
+  /* For a service started as root that will switch user (mailslotd,
+   * after msl_service_create): the user it will run as, who gets the
+   * control directory, and the group slots admit network messages
+   * through, which gets the run directory (mode 3777:
+   * docs/local-mailslots.md, "Permissions"). -1: leave them as they are. */
+  long run_uid;
+  long run_gid;
 } msl_service_config;
 
 /** Fills *cfg with the defaults (always call it first: fields may be
  *  added). */
 MSL_API void msl_service_config_init(msl_service_config *cfg);
+
+/**
+ * Creates the service as msl_service_start() does, without running it:
+ * the ports and the control socket are bound, the names registered; then
+ * run it in the calling thread with msl_service_run(). A daemon drops its
+ * privileges in between (mailslotd). msl_service_stop() frees it once
+ * msl_service_run() has returned.
+ * @return as msl_service_start().
+ */
+MSL_API int msl_service_create(const msl_service_config *cfg,
+                               msl_service **out);
+
+/**
+ * Runs a service made by msl_service_create() in the calling thread until
+ * msl_service_request_stop(). Returns 0, or MSL_ERR_SYSTEM when polling
+ * fails, MSL_ERR_ARG.
+ */
+MSL_API int msl_service_run(msl_service *s);
+
+/** Makes msl_service_run() return soon; async-signal-safe. */
+MSL_API void msl_service_request_stop(msl_service *s);
 
 /**
  * Embedded mode: starts the datagram service in a thread of this process.
@@ -342,8 +385,8 @@ MSL_API int msl_service_status(msl_service *s, char *buf, size_t cap);
  */
 MSL_API void msl_service_rescan(msl_service *s);
 
-/** Stops the service thread, closes its sockets and removes the control
- *  socket (NULL ignored). */
+/** Stops the service thread (if msl_service_start made one), closes its
+ *  sockets, removes the control socket and frees it (NULL ignored). */
 MSL_API void msl_service_stop(msl_service *s);
 
 /**

@@ -3,6 +3,8 @@
 #include "msl_ctl.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
@@ -11,7 +13,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "msl_rundir.h"
 
 static int sys_err(int e) {
   switch (e) {
@@ -27,16 +28,36 @@ static int sys_err(int e) {
   }
 }
 
-int msl_ctl_listen(msl_ctl *c) {
+/* "<dir>/<name>", or through /proc/self/fd when that is too long. */
+static int sockaddr_in_dir(int dir_fd, const char *dir, struct sockaddr_un *sa,
+                           socklen_t *sl) {
+  size_t max = sizeof(sa->sun_path);
+  memset(sa, 0, sizeof(*sa));
+  sa->sun_family = AF_UNIX;
+  int n = snprintf(sa->sun_path, max, "%s/%s", dir, MSL_CTL_NAME);
+  if (n < 0 || (size_t)n >= max)
+    n = snprintf(sa->sun_path, max, "/proc/self/fd/%d/%s", dir_fd,
+                 MSL_CTL_NAME);
+  if (n < 0 || (size_t)n >= max)
+    return MSL_ERR_BAD_PATH;
+  *sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
+  return 0;
+}
+
+int msl_ctl_listen(msl_ctl *c, int dir_fd, const char *dir) {
   struct sockaddr_un sa;
   socklen_t sl;
   int r;
   if (!c)
     return MSL_ERR_ARG;
   c->fd = c->dir_fd = -1;
-  if ((r = msl_rundir_open(1, &c->dir_fd, c->dir, sizeof(c->dir))) < 0)
-    return r;
-  if ((r = msl_rundir_sockaddr(c->dir_fd, c->dir, MSL_CTL_NAME, &sa, &sl)) < 0)
+  if (dir_fd < 0 || !dir || strlen(dir) >= sizeof(c->dir))
+    return MSL_ERR_ARG;
+  snprintf(c->dir, sizeof(c->dir), "%s", dir);
+  c->dir_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+  if (c->dir_fd < 0)
+    return MSL_ERR_SYSTEM;
+  if ((r = sockaddr_in_dir(c->dir_fd, c->dir, &sa, &sl)) < 0)
     goto fail;
   c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) {
@@ -46,6 +67,8 @@ int msl_ctl_listen(msl_ctl *c) {
   for (int tries = 0; tries < 2; tries++) {
     if (bind(c->fd, (struct sockaddr *)&sa, sl) == 0)
       break;
+    /* EADDRINUSE: a file is there. Only the daemon's user can write the
+     * directory, so it is a daemon's socket: live, or left by a dead one. */
     if (errno != EADDRINUSE || tries) {
       r = sys_err(errno);
       goto fail;
@@ -68,7 +91,7 @@ int msl_ctl_listen(msl_ctl *c) {
   }
   /* Any local user may ask for status or send through the daemon. */
   if (fchmodat(c->dir_fd, MSL_CTL_NAME, 0666, 0) != 0 ||
-      listen(c->fd, 64) != 0) {
+      listen(c->fd, 256) != 0) {
     r = sys_err(errno);
     unlinkat(c->dir_fd, MSL_CTL_NAME, 0);
     goto fail;
@@ -139,76 +162,11 @@ int msl_ctl_recv(int conn, uint8_t *buf, size_t cap, int *fd) {
   return (int)n;
 }
 
-int msl_ctl_connect(void) {
-  struct sockaddr_un sa;
-  socklen_t sl;
-  char dir[MSL_RUNDIR_PATH_MAX];
-  int dfd, r;
-  if ((r = msl_rundir_open(0, &dfd, dir, sizeof(dir))) < 0)
-    return r;
-  r = msl_rundir_sockaddr(dfd, dir, MSL_CTL_NAME, &sa, &sl);
-  if (r == 0) {
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-      r = MSL_ERR_SYSTEM;
-    else if (connect(fd, (struct sockaddr *)&sa, sl) != 0) {
-      r = sys_err(errno);
-      close(fd);
-    } else
-      r = fd;
-  }
-  close(dfd);
-  return r;
-}
-
-int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
-                 char *reply, size_t cap, int timeout_ms) {
-  struct iovec iov = {(void *)(uintptr_t)req, len};
-  struct msghdr mh;
-  union {
-    char b[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } cb;
-  if (fd < 0 || !reply || cap == 0)
-    return MSL_ERR_ARG;
-  memset(&mh, 0, sizeof(mh));
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  if (pass_fd >= 0) {
-    memset(&cb, 0, sizeof(cb));
-    mh.msg_control = cb.b;
-    mh.msg_controllen = sizeof(cb.b);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-  }
-  ssize_t n;
-  do
-    n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return errno == EPIPE || errno == ECONNRESET ? MSL_ERR_NOT_FOUND
-                                                 : MSL_ERR_SYSTEM;
-  struct pollfd pf = {fd, POLLIN, 0};
-  int pr;
-  do
-    pr = poll(&pf, 1, timeout_ms);
-  while (pr < 0 && errno == EINTR);
-  if (pr < 0)
+int msl_ctl_peer_uid(int conn, uid_t *uid) {
+  struct ucred u;
+  socklen_t l = sizeof(u);
+  if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &u, &l) != 0 || l != sizeof(u))
     return MSL_ERR_SYSTEM;
-  if (pr == 0)
-    return MSL_ERR_TIMEOUT;
-  do
-    n = recv(fd, reply, cap - 1, MSG_TRUNC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return errno == ECONNRESET ? MSL_ERR_NOT_FOUND : MSL_ERR_SYSTEM;
-  if (n == 0)
-    return MSL_ERR_NOT_FOUND;
-  if ((size_t)n > cap - 1)
-    return MSL_ERR_OVERFLOW;
-  reply[n] = '\0';
-  return (int)n;
+  *uid = u.uid;
+  return 0;
 }

@@ -11,13 +11,8 @@
 #include <sys/random.h>
 
 #include "msl_lhdr.h"
-#include "msl_local.h"
 #include "msl_path.h"
 #include "msl_sysres.h"
-
-#define LOCAL_PREFIX "\\\\.\\mailslot\\"
-#define LOCAL_PREFIX_LEN 13
-#define SLOT_KEY_MAX (LOCAL_PREFIX_LEN + MSL_SMBTR_NAME_MAX + 1)
 
 typedef struct dedupe_ent {
   uint64_t hash;
@@ -28,23 +23,6 @@ typedef struct dedupe_ent {
   size_t len;
 } dedupe_ent;
 
-/* A message held for a full slot. */
-typedef struct held {
-  struct held *next;
-  msl_msg_info info;
-  size_t len;
-  uint8_t data[];
-} held;
-
-typedef struct writer_ent {
-  msl_handle *h;
-  uint64_t last;
-  held *head, *tail; /* FIFO of held messages (head NULL: none) */
-  size_t nheld;
-  uint64_t progress; /* ms: when the backlog last moved (or began) */
-  char key[SLOT_KEY_MAX]; /* local path, upper-cased */
-} writer_ent;
-
 struct msl_dgram {
   msl_dgram_counters c;
   msl_nbname names[MSL_DGRAM_NAMES_MAX];
@@ -53,10 +31,7 @@ struct msl_dgram {
   dedupe_ent dd[MSL_DGRAM_DEDUPE_SLOTS];
   msl_reasm reasm;
   void *reasm_mem;
-  writer_ent w[MSL_DGRAM_WRITERS];
-  uint64_t use_seq;
-  size_t held_max, held_bytes_max, held_n, held_bytes;
-  uint64_t stall_ms;
+  msl_sink sink;
 };
 
 static const uint8_t msbrowse[16] = {0x01, 0x02, '_', '_', 'M', 'S', 'B', 'R',
@@ -66,7 +41,7 @@ int msl_dgram_new(msl_dgram **out, const msl_dgram_config *cfg) {
   if (!out)
     return MSL_ERR_ARG;
   *out = NULL;
-  if (!cfg || !cfg->name || !cfg->workgroup)
+  if (!cfg || !cfg->name || !cfg->workgroup || !cfg->sink.deliver)
     return MSL_ERR_ARG;
   msl_dgram *d = calloc(1, sizeof(*d));
   if (!d)
@@ -99,10 +74,7 @@ int msl_dgram_new(msl_dgram **out, const msl_dgram_config *cfg) {
     goto bad;
   d->window = cfg->dedupe_window_ms ? cfg->dedupe_window_ms
                                     : MSL_DGRAM_DEDUPE_WINDOW_MS;
-  d->held_max = cfg->pending_max ? cfg->pending_max : MSL_DGRAM_PENDING_MAX;
-  d->held_bytes_max =
-      cfg->pending_bytes ? cfg->pending_bytes : MSL_DGRAM_PENDING_BYTES;
-  d->stall_ms = cfg->stall_ms ? cfg->stall_ms : MSL_DGRAM_STALL_MS;
+  d->sink = cfg->sink;
   size_t ms = msl_reasm_mem_size(cfg->reasm);
   if (ms == 0)
     goto bad;
@@ -120,35 +92,9 @@ bad:
   return MSL_ERR_ARG;
 }
 
-/* Frees e's held messages, counting them in *ctr. */
-static void held_drop(msl_dgram *d, writer_ent *e, uint64_t *ctr) {
-  while (e->head) {
-    held *m = e->head;
-    e->head = m->next;
-    d->held_n--;
-    d->held_bytes -= sizeof(*m) + m->len;
-    if (ctr)
-      (*ctr)++;
-    free(m);
-  }
-  e->tail = NULL;
-  e->nheld = 0;
-}
-
-/* Closes e's handle; its held messages are dropped as reader_gone. */
-static void writer_close(msl_dgram *d, writer_ent *e) {
-  held_drop(d, e, &d->c.reader_gone);
-  msl_close(e->h);
-  e->h = NULL;
-}
-
 void msl_dgram_free(msl_dgram *d) {
   if (!d)
     return;
-  for (size_t i = 0; i < MSL_DGRAM_WRITERS; i++) {
-    held_drop(d, &d->w[i], NULL);
-    msl_close(d->w[i].h);
-  }
   free(d->reasm_mem);
   free(d);
 }
@@ -192,116 +138,22 @@ uint64_t msl_dgram_tick(msl_dgram *d, uint64_t now_ms) {
     return UINT64_MAX;
   msl_reasm_expire(&d->reasm, now_ms);
   uint64_t next = msl_reasm_next_timeout(&d->reasm, now_ms);
-  /* A reader that stopped reading must not hold the others back (the
-   * socket is not read while the backlog is at its cap) for long. */
-  for (size_t i = 0; i < MSL_DGRAM_WRITERS; i++) {
-    writer_ent *e = &d->w[i];
-    if (!e->head)
-      continue;
-    uint64_t end = e->progress + d->stall_ms;
-    if (now_ms >= end) {
-      d->c.stalls++;
-      held_drop(d, e, &d->c.queue_full);
-    } else if (end - now_ms < next) {
-      next = end - now_ms;
-    }
-  }
-  return next;
+  uint64_t held = d->sink.tick ? d->sink.tick(d->sink.ctx, now_ms)
+                               : UINT64_MAX;
+  return held < next ? held : next;
 }
 
-/* Sends e's held messages in order. Returns 1 while some remain (the slot
- * is full again), 0 when all went, or a negative msl_err when the handle
- * failed (closed; what was held is dropped and counted). */
-static int held_flush(msl_dgram *d, writer_ent *e, uint64_t now) {
-  while (e->head) {
-    held *m = e->head;
-    int r = msl_local_send(e->h, m->data, m->len, &m->info, 0);
-    if (r == MSL_ERR_QUEUE_FULL)
-      return 1;
-    if (r == MSL_ERR_NOT_FOUND) {
-      writer_close(d, e);
-      return r;
-    }
-    if (r == 0)
-      d->c.delivered++;
-    else if (r == MSL_ERR_MSG_TOO_BIG)
-      d->c.too_big++;
-    else
-      d->c.deliver_errors++;
-    e->progress = now;
-    e->head = m->next;
-    if (!e->head)
-      e->tail = NULL;
-    e->nheld--;
-    d->held_n--;
-    d->held_bytes -= sizeof(*m) + m->len;
-    free(m);
-  }
-  return 0;
-}
-
-size_t msl_dgram_flush(msl_dgram *d, uint64_t now_ms) {
-  if (!d)
-    return 0;
-  for (size_t i = 0; i < MSL_DGRAM_WRITERS && d->held_n; i++)
-    if (d->w[i].head)
-      (void)held_flush(d, &d->w[i], now_ms);
-  return d->held_n;
+void msl_dgram_flush(msl_dgram *d, uint64_t now_ms) {
+  if (d && d->sink.flush)
+    d->sink.flush(d->sink.ctx, now_ms);
 }
 
 size_t msl_dgram_pollfds(const msl_dgram *d, struct pollfd *pf, size_t cap) {
-  size_t n = 0;
-  for (size_t i = 0; d && pf && i < MSL_DGRAM_WRITERS && n < cap; i++)
-    if (d->w[i].head)
-      pf[n++] = (struct pollfd){msl_fd(d->w[i].h), POLLOUT, 0};
-  return n;
+  return d && d->sink.pollfds ? d->sink.pollfds(d->sink.ctx, pf, cap) : 0;
 }
 
 int msl_dgram_backlogged(const msl_dgram *d, size_t batch) {
-  if (!d)
-    return 0;
-  size_t worst = sizeof(held) + MSL_UDP_MAX_PAYLOAD;
-  return d->held_n + batch > d->held_max ||
-         (d->held_bytes_max < batch * worst ||
-          d->held_bytes > d->held_bytes_max - batch * worst);
-}
-
-size_t msl_dgram_pending(const msl_dgram *d, size_t *bytes) {
-  if (bytes)
-    *bytes = d ? d->held_bytes : 0;
-  return d ? d->held_n : 0;
-}
-
-/* Holds a copy of the message behind e's backlog, within the caps. */
-static int hold(msl_dgram *d, writer_ent *e, const msl_smbtr *t,
-                const msl_msg_info *info, uint64_t now) {
-  size_t cost = sizeof(held) + t->data.len;
-  if (d->held_n >= d->held_max || cost > d->held_bytes_max - d->held_bytes) {
-    d->c.queue_full++;
-    return MSL_DGRAM_DROPPED;
-  }
-  held *m = malloc(cost);
-  if (!m) {
-    d->c.deliver_errors++;
-    return MSL_DGRAM_DROPPED;
-  }
-  m->next = NULL;
-  m->info = *info;
-  m->len = t->data.len;
-  if (m->len)
-    memcpy(m->data, t->data.ptr, m->len);
-  if (e->tail)
-    e->tail->next = m;
-  else {
-    e->head = m;
-    e->progress = now;
-  }
-  e->tail = m;
-  e->nheld++;
-  d->held_n++;
-  d->held_bytes += cost;
-  d->c.deferred++;
-  return MSL_DGRAM_HELD;
+  return d && d->sink.backlogged && d->sink.backlogged(d->sink.ctx, batch);
 }
 
 /* ---- receive ---- */
@@ -330,57 +182,9 @@ static int seen(msl_dgram *d, const msl_nbdgm *g, const uint8_t *p,
   return 0;
 }
 
-static void upper_copy(char *dst, const char *src, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    char ch = src[i];
-    dst[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 'a' + 'A') : ch;
-  }
-  dst[n] = '\0';
-}
-
-/* The cached writer for key, opening it when absent. Returns the entry or
- * NULL with *err set. Entries holding messages are never evicted. */
-static writer_ent *writer_get(msl_dgram *d, const char *key, int *err) {
-  writer_ent *victim = NULL;
-  for (size_t i = 0; i < MSL_DGRAM_WRITERS; i++) {
-    writer_ent *e = &d->w[i];
-    if (e->h && strcmp(e->key, key) == 0) {
-      e->last = ++d->use_seq;
-      return e;
-    }
-    if (e->head)
-      continue;
-    if (!victim || !e->h || (victim->h && e->last < victim->last))
-      victim = e;
-  }
-  if (!victim) {
-    *err = MSL_ERR_QUEUE_FULL; /* every cached slot is backlogged */
-    return NULL;
-  }
-  msl_handle *h;
-  int r = msl_open(key, &h);
-  if (r < 0) {
-    *err = r;
-    return NULL;
-  }
-  msl_close(victim->h);
-  victim->h = h;
-  victim->last = ++d->use_seq;
-  snprintf(victim->key, sizeof(victim->key), "%s", key);
-  return victim;
-}
-
+/* Hands the message to the sink with its sender details. */
 static int deliver(msl_dgram *d, const msl_nbdgm *g, const msl_smbtr *t,
                    uint64_t now) {
-  char key[SLOT_KEY_MAX];
-  size_t nl = t->name.len - MSL_SMBTR_PREFIX_LEN;
-  memcpy(key, LOCAL_PREFIX, LOCAL_PREFIX_LEN);
-  upper_copy(key + LOCAL_PREFIX_LEN,
-             (const char *)t->name.ptr + MSL_SMBTR_PREFIX_LEN, nl);
-  if (memchr(key, '\0', LOCAL_PREFIX_LEN + nl)) {
-    d->c.bad_slot_name++;
-    return MSL_DGRAM_MALFORMED;
-  }
   msl_msg_info info;
   memset(&info, 0, sizeof(info));
   info.origin = MSL_ORIGIN_NETWORK;
@@ -392,51 +196,19 @@ static int deliver(msl_dgram *d, const msl_nbdgm *g, const msl_smbtr *t,
   info.src_port = g->src_port;
   memcpy(info.src_name, g->src.raw, 16);
   memcpy(info.dst_name, g->dst.raw, 16);
-  int r = 0;
-  writer_ent *e = NULL;
-  /* A cached writer whose reader went away fails with NOT_FOUND, and one
-   * opened before the reader was re-created may know an old maximum size:
-   * reopen (a new reader may have taken the name) and try once more. A
-   * slot with a backlog gets the message behind it, to keep the order. */
-  for (int attempt = 0; attempt < 2; attempt++) {
-    e = writer_get(d, key, &r);
-    if (!e)
-      break;
-    if (e->head && (r = held_flush(d, e, now)) != 0) {
-      if (r > 0) {
-        r = MSL_ERR_QUEUE_FULL;
-        break;
-      }
-      e = NULL;
-      continue; /* the reader went away: its backlog is dropped */
-    }
-    r = msl_local_send(e->h, t->data.ptr, t->data.len, &info, 0);
-    if (r != MSL_ERR_NOT_FOUND && (r != MSL_ERR_MSG_TOO_BIG || attempt))
-      break;
-    msl_close(e->h);
-    e->h = NULL;
-    e = NULL;
-  }
-  if (r == MSL_ERR_QUEUE_FULL && e)
-    return hold(d, e, t, &info, now);
-  switch (r) {
-  case 0:
-    d->c.delivered++;
+  const char *name = (const char *)t->name.ptr + MSL_SMBTR_PREFIX_LEN;
+  switch (d->sink.deliver(d->sink.ctx, name,
+                          t->name.len - MSL_SMBTR_PREFIX_LEN, t->data.ptr,
+                          t->data.len, &info, now)) {
+  case MSL_SINK_DELIVERED:
     return MSL_DGRAM_DELIVERED;
-  case MSL_ERR_NOT_FOUND:
-    d->c.no_mailslot++;
+  case MSL_SINK_HELD:
+    return MSL_DGRAM_HELD;
+  case MSL_SINK_NO_SLOT:
     return MSL_DGRAM_NO_MAILSLOT;
-  case MSL_ERR_BAD_PATH:
-    d->c.bad_slot_name++;
+  case MSL_SINK_BAD_NAME:
     return MSL_DGRAM_MALFORMED;
-  case MSL_ERR_QUEUE_FULL:
-    d->c.queue_full++;
-    return MSL_DGRAM_DROPPED;
-  case MSL_ERR_MSG_TOO_BIG:
-    d->c.too_big++;
-    return MSL_DGRAM_DROPPED;
   default:
-    d->c.deliver_errors++;
     return MSL_DGRAM_DROPPED;
   }
 }
@@ -646,51 +418,6 @@ static int eq_nocase(const char *a, const char *b) {
 
 static int is_sep(char c) { return c == '\\' || c == '/'; }
 
-int msl_dgram_path_parse(msl_dgram_path *out, const char *path) {
-  msl_path p;
-  char probe[8 + MSL_PATH_NAME_MAX + 16];
-  if (!out || !path)
-    return MSL_ERR_ARG;
-  memset(out, 0, sizeof(*out));
-  if (!is_sep(path[0]) || !is_sep(path[1]))
-    return MSL_ERR_BAD_PATH;
-  const char *h = path + 2;
-  size_t hl = strcspn(h, "\\/");
-  if (h[hl] == '\0' || hl == 0 || hl >= sizeof(out->host))
-    return MSL_ERR_BAD_PATH;
-  /* The rest is checked by the local parser behind a stand-in host. */
-  if (snprintf(probe, sizeof(probe), "\\\\H%s", h + hl) >= (int)sizeof(probe))
-    return MSL_ERR_BAD_PATH;
-  int r = msl_path_parse(&p, probe);
-  if (r < 0)
-    return r;
-  memcpy(out->host, h, hl);
-  out->host[hl] = '\0';
-  out->name = h + hl + 1 + 8 + 1; /* "\mailslot\" */
-  if (hl == 1 && h[0] == '*') {
-    out->kind = MSL_PATH_DOMAIN;
-    out->host[0] = '\0';
-    return 0;
-  }
-  if (hl == 1 && h[0] == '.')
-    return MSL_ERR_BAD_PATH;
-  out->kind = MSL_PATH_HOST;
-  if (!memchr(h, '.', hl)) {
-    /* A NetBIOS name: let the local parser judge it. */
-    snprintf(probe, sizeof(probe), "\\\\%s\\mailslot\\X", out->host);
-    return hl <= MSL_PATH_HOST_MAX && msl_path_parse(&p, probe) == 0
-               ? 0
-               : MSL_ERR_BAD_PATH;
-  }
-  for (size_t i = 0; i < hl; i++) {
-    char c = h[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9') || c == '-' || c == '.'))
-      return MSL_ERR_BAD_PATH;
-  }
-  return 0;
-}
-
 /* Addresses that name no single host: nobody to ask for a name. */
 static int no_host(uint32_t ip) {
   return ip == 0 || ip == 0xffffffffu || (ip >> 28) == 0xe;
@@ -711,15 +438,17 @@ int msl_dgram_dest_resolve_ex(msl_dgram_dest *out, const char *path,
                               msl_dgram_resolver resolver,
                               msl_dgram_addr_namer namer,
                               msl_dgram_host_resolver hres, void *user) {
-  msl_dgram_path p;
+  msl_path p;
   char nbn[MSL_NBNAME_MAX_CHARS + 1];
   if (!out || !path || !workgroup)
     return MSL_ERR_ARG;
   memset(out, 0, sizeof(*out));
-  int r = msl_dgram_path_parse(&p, path);
+  int r = msl_path_parse(&p, path);
   if (r < 0)
     return r;
-  const char *n = p.name;
+  if (p.kind == MSL_PATH_LOCAL)
+    return MSL_ERR_BAD_PATH;
+  const char *n = p.name_raw;
   size_t nl = strlen(n);
   if (nl == 0 || MSL_SMBTR_PREFIX_LEN + nl > MSL_SMBTR_NAME_MAX)
     return MSL_ERR_BAD_PATH;
@@ -763,7 +492,7 @@ int msl_dgram_dest_resolve_ex(msl_dgram_dest *out, const char *path,
   }
   /* Not a host we can find: a domain (or workgroup) name, unless it was
    * written as a DNS name. */
-  if (strchr(p.host, '.'))
+  if (p.host_dotted)
     return MSL_ERR_NOT_FOUND;
   out->group = 1;
   return 0;
@@ -805,15 +534,12 @@ int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap) {
     uint64_t v;
   } rows[] = {
       {"received", c->received},
-      {"delivered", c->delivered},
       {"duplicates", c->duplicates},
       {"not_ours", c->not_ours},
-      {"no_mailslot", c->no_mailslot},
       {"malformed_udp", c->bad_udp},
       {"malformed_nbdgm", c->bad_nbdgm},
       {"malformed_smb", c->bad_smb},
       {"not_mailslot", c->not_mailslot},
-      {"bad_mailslot_name", c->bad_slot_name},
       {"other_type", c->other_type},
       {"fragments", c->fragments},
       {"reassembled", c->reassembled},
@@ -821,14 +547,6 @@ int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap) {
       {"reasm_expired", ra->expired},
       {"reasm_evicted", ra->evicted},
       {"reasm_pending", ra->pending},
-      {"queue_full", c->queue_full},
-      {"too_big", c->too_big},
-      {"deliver_errors", c->deliver_errors},
-      {"deferred", c->deferred},
-      {"reader_gone", c->reader_gone},
-      {"stalls", c->stalls},
-      {"pending_messages", d->held_n},
-      {"pending_bytes", d->held_bytes},
       {"sent", c->sent},
       {"send_errors", c->send_errors},
   };
@@ -843,5 +561,11 @@ int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap) {
   }
   if (off >= cap)
     return MSL_ERR_OVERFLOW;
+  if (d->sink.format_status) { /* what became of the messages */
+    int k = d->sink.format_status(d->sink.ctx, buf + off, cap - off);
+    if (k < 0)
+      return k;
+    off += (size_t)k;
+  }
   return (int)off;
 }

@@ -16,25 +16,13 @@
  *   3. the destination name must be one of ours (below), else ignored;
  *   4. fragments reassembled (msl_reasm, bounded, FRAGMENT_TO 2 s);
  *   5. msl_smbtr_decode: the SMB mailslot write [MS-MAIL §2.2.1];
- *   6. delivered to the local mailslot "\\.\mailslot\" + the name after
- *      "\MAILSLOT\" (case-insensitive, as local names are) with the sender
- *      details (msl_msg_info: header SOURCE_IP/SOURCE_PORT, source and
- *      destination names, MSG_TYPE). Never blocks: when the slot's queue
- *      is full the message is held (below) instead.
- *
- * Backpressure (a reader slower than the network): a message that finds
- * its slot full is kept in a per-slot FIFO in the service; later messages
- * for that slot queue behind it (per-sender order kept), other slots are
- * unaffected. Bounded by global caps on messages and bytes
- * (msl_dgram_config.pending_max / pending_bytes). The caller polls each
- * backlogged slot for POLLOUT (msl_dgram_pollfds) and calls
- * msl_dgram_flush when one is writable; while msl_dgram_backlogged says
- * the caps are near it stops reading its UDP socket, so the excess is
- * dropped -- and counted -- by the kernel (SO_RXQ_OVFL, RcvbufErrors), not
- * here. A slot whose reader went away loses its held messages
- * (reader_gone); one that makes no progress for stall_ms loses them too
- * (queue_full, stalls), so a stuck reader delays the others for at most
- * that long.
+ *   6. handed to the sink the layer above installed (net/msl_sink.h;
+ *      local/msl_deliver.h delivers to this host's mailslots) with the
+ *      sender details (msl_msg_info: header SOURCE_IP/SOURCE_PORT, source
+ *      and destination names, MSG_TYPE). Never blocks: the sink holds what
+ *      a full slot cannot take, and says when to stop reading the network
+ *      (msl_dgram_backlogged); the service polls the descriptors it names
+ *      (msl_dgram_pollfds) and flushes it (msl_dgram_flush).
  *
  * Our names (DIRECT_UNIQUE and DIRECT_GROUP are both accepted for every
  * one, MS-MAIL <13>; Samba sends 0x11 to unique names):
@@ -59,18 +47,15 @@
 #include "msl_ifaces.h"
 #include "msl_nbdgm.h"
 #include "msl_reasm.h"
+#include "msl_sink.h"
 #include "msl_smbtr.h"
 #include "msl_udp.h"
 
 #define MSL_DGRAM_DEDUPE_SLOTS 4096
 #define MSL_DGRAM_DEDUPE_WINDOW_MS 1000
-#define MSL_DGRAM_WRITERS 64 /* open local writer handles kept */
 #define MSL_DGRAM_NAMES_MAX 8
-/* Held messages (backpressure): caps on count and on bytes (message +
- * bookkeeping), and how long a backlogged slot may make no progress. */
-#define MSL_DGRAM_PENDING_MAX 16384
-#define MSL_DGRAM_PENDING_BYTES (4u << 20)
-#define MSL_DGRAM_STALL_MS 5000
+/* Descriptors a sink may ask the service to poll (backlogged slots). */
+#define MSL_DGRAM_POLLFDS 64
 
 /* msl_dgram_config.names */
 enum {
@@ -86,35 +71,22 @@ typedef struct msl_dgram_config {
   unsigned names;        /* MSL_DGRAM_N_* */
   uint32_t dedupe_window_ms; /* 0: MSL_DGRAM_DEDUPE_WINDOW_MS */
   const msl_reasm_limits *reasm; /* NULL: msl_reasm_limits_default */
-  size_t pending_max;    /* 0: MSL_DGRAM_PENDING_MAX messages held */
-  size_t pending_bytes;  /* 0: MSL_DGRAM_PENDING_BYTES */
-  uint32_t stall_ms;     /* 0: MSL_DGRAM_STALL_MS */
+  msl_sink sink;         /* where received messages go (required) */
 } msl_dgram_config;
 
 /* Every counter only grows. */
 typedef struct msl_dgram_counters {
   uint64_t received;        /* UDP payloads handed to msl_dgram_input */
-  uint64_t delivered;       /* messages put into a local mailslot */
   uint64_t duplicates;      /* dropped as copies */
   uint64_t not_ours;        /* ignored: destination is not our name */
-  uint64_t no_mailslot;     /* ours, but no such local mailslot: dropped */
   uint64_t bad_udp;         /* oversized or empty payload */
   uint64_t bad_nbdgm;       /* datagram header or names malformed */
   uint64_t other_type;      /* DATAGRAM ERROR / QUERY (0x13-0x16) ignored */
   uint64_t bad_smb;         /* user data not an SMB, or malformed SMB */
   uint64_t not_mailslot;    /* an SMB, but not a mailslot write */
-  uint64_t bad_slot_name;   /* mailslot name not valid as a local name */
   uint64_t fragments;       /* fragments received (F/M/offset not single) */
   uint64_t reassembled;     /* datagrams completed from fragments */
   uint64_t reasm_dropped;   /* fragments refused by the reassembler */
-  uint64_t queue_full;      /* dropped for a full slot: held-message caps
-                               reached, or held too long (stall) */
-  uint64_t too_big;         /* over the local mailslot's maximum size */
-  uint64_t deliver_errors;  /* other local delivery failures */
-  uint64_t deferred;        /* messages held because their slot was full
-                               (each later delivered or dropped) */
-  uint64_t reader_gone;     /* held messages dropped: the reader closed */
-  uint64_t stalls;          /* backlogged slots dropped after stall_ms */
   uint64_t sent;            /* UDP datagrams sent */
   uint64_t send_errors;     /* UDP sends that failed */
 } msl_dgram_counters;
@@ -126,10 +98,12 @@ enum msl_dgram_verdict {
   MSL_DGRAM_DUPLICATE,
   MSL_DGRAM_NOT_OURS,
   MSL_DGRAM_NO_MAILSLOT,
-  MSL_DGRAM_MALFORMED,    /* any bad_* / not_mailslot counter */
+  MSL_DGRAM_MALFORMED,    /* any bad_* / not_mailslot counter, or a name
+                             the sink cannot use */
   MSL_DGRAM_IGNORED,      /* other_type */
   MSL_DGRAM_REASM_DROP,
-  MSL_DGRAM_DROPPED,      /* held-message caps, too big, other error */
+  MSL_DGRAM_DROPPED,      /* refused by the slot, held-message caps, too
+                             big, other error (the sink counts them) */
   MSL_DGRAM_HELD,         /* slot full: held, delivered later (or counted
                              as dropped) */
 };
@@ -137,14 +111,14 @@ enum msl_dgram_verdict {
 typedef struct msl_dgram msl_dgram;
 
 /**
- * Allocates a datagram service (names, dedupe table, reassembler, writer
- * cache). cfg and its strings are copied.
+ * Allocates a datagram service (names, dedupe table, reassembler). cfg and
+ * its strings are copied; the sink is used until msl_dgram_free.
  * @return 0, or MSL_ERR_ARG (NULL, missing or invalid name / workgroup /
- *         scope), MSL_ERR_NOMEM.
+ *         scope, no sink), MSL_ERR_NOMEM.
  */
 int msl_dgram_new(msl_dgram **out, const msl_dgram_config *cfg);
 
-/** Frees d (NULL ignored), closing its local writer handles. */
+/** Frees d (NULL ignored); the sink is its owner's. */
 void msl_dgram_free(msl_dgram *d);
 
 /**
@@ -159,31 +133,19 @@ int msl_dgram_input(msl_dgram *d, const uint8_t *p, size_t len,
 /** Counts a payload the socket layer rejected (truncated by the kernel). */
 void msl_dgram_count_bad_udp(msl_dgram *d);
 
-/** Expires pending fragments and drops the held messages of slots stalled
- *  for stall_ms; returns ms until the next expiry (UINT64_MAX: none). */
+/** Expires pending fragments and runs the sink's timers; returns ms
+ *  until the next expiry (UINT64_MAX: none). */
 uint64_t msl_dgram_tick(msl_dgram *d, uint64_t now_ms);
 
-/**
- * Fills pf[0..) with one {fd, POLLOUT} per slot that holds messages (at
- * most MSL_DGRAM_WRITERS; cap entries at most). Returns the number filled.
- */
+/** The sink's descriptors to poll for POLLOUT (at most cap); the count. */
 size_t msl_dgram_pollfds(const msl_dgram *d, struct pollfd *pf, size_t cap);
 
-/**
- * Sends held messages, in order, to every backlogged slot until each is
- * empty or full again. Never blocks. Returns the messages still held.
- */
-size_t msl_dgram_flush(msl_dgram *d, uint64_t now_ms);
+/** One of them is ready: the sink moves held messages on. */
+void msl_dgram_flush(msl_dgram *d, uint64_t now_ms);
 
-/**
- * 1 when batch more received datagrams might not fit the held-message
- * caps (each counted at its worst, a 65,507-byte message): the caller
- * should stop reading its socket until a flush or tick makes room.
- */
+/** 1 when the sink could not hold batch more messages: stop reading the
+ *  socket until a flush or tick makes room. */
 int msl_dgram_backlogged(const msl_dgram *d, size_t batch);
-
-/** Messages and bytes currently held (gauges, not counters). */
-size_t msl_dgram_pending(const msl_dgram *d, size_t *bytes);
 
 /** 1 when n is one of our names (see above). */
 int msl_dgram_is_ours(const msl_dgram *d, const msl_nbname *n);
@@ -267,24 +229,6 @@ int msl_dgram_max_message(const msl_dgram_dest *dest);
 int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
                    const uint8_t *data, size_t len);
 
-/* A network path split (msl_dgram_path_parse). */
-typedef struct msl_dgram_path {
-  int kind;        /* MSL_PATH_HOST or MSL_PATH_DOMAIN (api/msl_path.h) */
-  char host[254];  /* as written: a NetBIOS name, an IPv4 address or a DNS
-                      name; "" for "*" */
-  const char *name; /* the mailslot name in the caller's string, after
-                       "\\mailslot\\" */
-} msl_dgram_path;
-
-/**
- * Splits and checks a network path "\\HOST\mailslot\NAME": the name is
- * checked as msl_path_parse checks local names; HOST may be a NetBIOS name
- * (<= 15 characters), "*", an IPv4 address or a DNS name (letters,
- * digits, '-', '.'; <= 253 characters).
- * @return 0, MSL_ERR_ARG, or MSL_ERR_BAD_PATH (also for a local path).
- */
-int msl_dgram_path_parse(msl_dgram_path *out, const char *path);
-
 /* A NetBIOS name resolver: fills *ip (host order) for name<00>, returns 0,
  * or MSL_ERR_NOT_FOUND. The name service (issue 6) plugs in here. */
 typedef int (*msl_dgram_resolver)(void *user, const char *name,
@@ -361,8 +305,9 @@ int msl_dgram_forward(msl_dgram_sender *s, const msl_dgram_dest *dest, int fd,
                       uint8_t *buf, size_t cap);
 
 /**
- * Writes the counters as "name value\n" lines (plus the reassembler's)
- * into buf. Returns the length (NUL excluded) or MSL_ERR_OVERFLOW.
+ * Writes the counters as "name value\n" lines (plus the reassembler's and
+ * the sink's) into buf. Returns the length (NUL excluded) or
+ * MSL_ERR_OVERFLOW.
  */
 int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap);
 

@@ -2,22 +2,14 @@
 #define _GNU_SOURCE
 #include "msl_service_int.h"
 
-void msl_service_config_init(msl_service_config *cfg) {
-  if (!cfg)
-    return;
-  memset(cfg, 0, sizeof(*cfg));
-  cfg->log_level = MSL_LOG_WARN;
-}
-
-/* MSL_SERVICE_RESCAN_MS, or the test-only MSL_SERVICE_RESCAN_ENV (ms; 0
- * turns the periodic re-scan off). */
-static uint64_t rescan_period(void) {
-  const char *e = getenv(MSL_SERVICE_RESCAN_ENV);
+/* A period in ms: dflt, or the test-only environment variable env. */
+static uint64_t env_ms(const char *env, uint64_t dflt) {
+  const char *e = getenv(env);
   char *end;
   if (!e || !*e)
-    return MSL_SERVICE_RESCAN_MS;
+    return dflt;
   unsigned long long v = strtoull(e, &end, 10);
-  return *end ? MSL_SERVICE_RESCAN_MS : (uint64_t)v;
+  return *end ? dflt : (uint64_t)v;
 }
 
 static void copy_name(char *dst, const char *src) {
@@ -27,17 +19,20 @@ static void copy_name(char *dst, const char *src) {
   dst[i] = '\0';
 }
 
-int msl_service_new(const msl_service_config *cfg, msl_service **out) {
+int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
+                msl_svc **out) {
   int r;
   if (!out)
     return MSL_ERR_ARG;
   *out = NULL;
-  if (!cfg || (!cfg->interfaces && cfg->n_interfaces))
+  if (!cfg || !env || !env->sink.deliver ||
+      (!cfg->interfaces && cfg->n_interfaces))
     return MSL_ERR_ARG;
-  msl_service *s = calloc(1, sizeof(*s));
+  msl_svc *s = calloc(1, sizeof(*s));
   if (!s)
     return MSL_ERR_NOMEM;
   s->cfg = *cfg;
+  s->sink = env->sink;
   s->udp.fd = s->stop_fd = s->ctl.fd = s->ctl.dir_fd = -1;
   pthread_mutex_init(&s->mu, NULL);
   if (cfg->name) {
@@ -76,7 +71,9 @@ int msl_service_new(const msl_service_config *cfg, msl_service **out) {
       r = cfg->interfaces[s->nfilter] ? MSL_ERR_NOMEM : MSL_ERR_ARG;
       goto fail;
     }
-  s->rescan_ms = rescan_period();
+  s->rescan_ms = env_ms(MSL_SERVICE_RESCAN_ENV, MSL_SERVICE_RESCAN_MS);
+  s->writer_idle_ms =
+      env_ms(MSL_SERVICE_WRITER_IDLE_ENV, MSL_SERVICE_WRITER_IDLE_MS);
   r = msl_ifaces_list(&s->ifs, cfg->interfaces, cfg->n_interfaces);
   if (r < 0) {
     slog(s, MSL_LOG_ERR, "%s",
@@ -91,6 +88,7 @@ int msl_service_new(const msl_service_config *cfg, msl_service **out) {
   dc.name = s->name;
   dc.workgroup = s->wg;
   dc.scope = s->scope;
+  dc.sink = s->sink;
   dc.names = (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_DGRAM_N_MESSENGER : 0) |
              (cfg->flags & MSL_SERVICE_SERVER ? MSL_DGRAM_N_SERVER : 0) |
              (cfg->flags & MSL_SERVICE_NO_BROWSER ? MSL_DGRAM_N_NO_BROWSER : 0);
@@ -133,8 +131,10 @@ int msl_service_new(const msl_service_config *cfg, msl_service **out) {
          msl_strerror(r));
     goto fail;
   }
-  if (!(cfg->flags & MSL_SERVICE_NO_CTL) && (r = msl_ctl_listen(&s->ctl)) < 0) {
-    slog(s, MSL_LOG_ERR, "control socket %s/%s: %s", s->ctl.dir, MSL_CTL_NAME,
+  if (env->ctl_dir_fd >= 0 &&
+      (r = msl_ctl_listen(&s->ctl, env->ctl_dir_fd, env->ctl_dir)) < 0) {
+    slog(s, MSL_LOG_ERR, "control socket %s/%s: %s", env->ctl_dir,
+         MSL_CTL_NAME,
          r == MSL_ERR_EXISTS ? "another mailslotd is running there"
                              : msl_strerror(r));
     goto fail;
@@ -148,12 +148,11 @@ int msl_service_new(const msl_service_config *cfg, msl_service **out) {
   *out = s;
   return 0;
 fail:
-  msl_service_free(s);
+  msl_svc_free(s);
   return r;
 }
 
-
-void msl_service_free(msl_service *s) {
+void msl_svc_free(msl_svc *s) {
   if (!s)
     return;
   while (s->npend)
@@ -179,7 +178,7 @@ void msl_service_free(msl_service *s) {
 }
 
 /* Wakes the loop (async-signal-safe: an eventfd write). */
-static void wake(msl_service *s) {
+static void wake(msl_svc *s) {
   uint64_t one = 1;
   if (s->stop_fd >= 0) {
     ssize_t r = write(s->stop_fd, &one, sizeof(one));
@@ -187,27 +186,23 @@ static void wake(msl_service *s) {
   }
 }
 
-void msl_service_request_stop(msl_service *s) {
+void msl_svc_request_stop(msl_svc *s) {
   if (s) {
     atomic_store(&s->stop_req, 1);
     wake(s);
   }
 }
 
-void msl_service_rescan(msl_service *s) {
+void msl_svc_request_rescan(msl_svc *s) {
   if (s) {
     atomic_store(&s->rescan_req, 1);
     wake(s);
   }
 }
 
-unsigned msl_service_dgram_port(const msl_service *s) {
-  return s ? s->udp.port : 0;
-}
-
 /* ---- status ---- */
 
-int msl_svc_format_status(msl_service *s, char *buf, size_t cap) {
+int msl_svc_format_status(msl_svc *s, char *buf, size_t cap) {
   msl_dgram_count_sent(s->dg, s->snd.sent - s->synced_sent,
                        s->snd.errors - s->synced_err);
   s->synced_sent = s->snd.sent;
@@ -217,15 +212,19 @@ int msl_svc_format_status(msl_service *s, char *buf, size_t cap) {
     return n;
   int m = snprintf(buf + n, cap - (size_t)n,
                    "send_rejected %llu\nown_broadcasts %llu\nsocket_drops "
-                   "%lu\nremote_writers %zu\nctl_requests %llu\nctl_refused "
-                   "%llu\nresolve_pending %zu\nresolve_queries %llu\n"
+                   "%lu\nremote_writers %zu\nctl_connections %zu\n"
+                   "ctl_requests %llu\nctl_refused %llu\n"
+                   "ctl_uid_limited %llu\nctl_idle_closed %llu\n"
+                   "resolve_pending %zu\nresolve_queries %llu\n"
                    "resolve_timeouts %llu\nresolve_abandoned %llu\n"
                    "dns_lookups %llu\ninterface_changes %llu\n",
                    (unsigned long long)(s->send_rejected + s->snd.rejected),
                    (unsigned long long)s->own_broadcasts,
-                   (unsigned long)s->udp.kdrops, s->nrem,
+                   (unsigned long)s->udp.kdrops, s->nrem, s->nconns,
                    (unsigned long long)s->ctl_requests,
-                   (unsigned long long)s->ctl_refused, s->npend,
+                   (unsigned long long)s->ctl_refused,
+                   (unsigned long long)s->ctl_uid_limited,
+                   (unsigned long long)s->ctl_idle_closed, s->npend,
                    (unsigned long long)s->resolve_queries,
                    (unsigned long long)s->resolve_timeouts,
                    (unsigned long long)s->resolve_abandoned,
@@ -248,7 +247,7 @@ int msl_svc_format_status(msl_service *s, char *buf, size_t cap) {
  * broadcast targets and own_broadcast() read s->ifs, the name service
  * registers and releases, the announcer announces at once. The sockets
  * are bound to INADDR_ANY: nothing to rebind. */
-static void rescan(msl_service *s, uint64_t now) {
+static void rescan(msl_svc *s, uint64_t now) {
   msl_ifaces nl;
   char what[400];
   int r = msl_ifaces_list(&nl, (const char *const *)s->filter, s->nfilter);
@@ -276,7 +275,7 @@ static void rescan(msl_service *s, uint64_t now) {
 }
 
 /* The stop/wake eventfd was written: stop (1), or a re-scan request. */
-static int woken(msl_service *s, uint64_t now) {
+static int woken(msl_svc *s, uint64_t now) {
   uint64_t v;
   ssize_t r = read(s->stop_fd, &v, sizeof(v));
   (void)r;
@@ -295,7 +294,7 @@ static int woken(msl_service *s, uint64_t now) {
 /* Our own group datagrams come back to us (Linux loops broadcasts back to
  * local sockets); like Windows senders, we do not deliver them to
  * ourselves. Unicast to ourselves is delivered. */
-static int own_broadcast(const msl_service *s, const msl_udp_msg *m) {
+static int own_broadcast(const msl_svc *s, const msl_udp_msg *m) {
   int mine = 0, bcast = m->dst_ip == 0xffffffffu;
   if (m->src_port != s->udp.port)
     return 0;
@@ -306,7 +305,7 @@ static int own_broadcast(const msl_service *s, const msl_udp_msg *m) {
   return mine && bcast;
 }
 
-static void receive(msl_service *s) {
+static void receive(msl_svc *s) {
   for (int round = 0; round < RX_ROUNDS; round++) {
     /* Backpressure: while held messages are near their caps, leave the
      * datagrams in the socket (the kernel drops and counts the excess). */
@@ -333,187 +332,173 @@ static void receive(msl_service *s) {
   }
 }
 
-static void forward(msl_service *s, size_t i) {
+static void drop_remote(msl_svc *s, size_t i) {
+  close(s->rem[i].fd);
+  s->rem[i] = s->rem[--s->nrem];
+}
+
+static void forward(msl_svc *s, size_t i, uint64_t now) {
   for (int k = 0; k < FW_ROUNDS; k++) {
     int r = msl_dgram_forward(&s->snd, &s->rem[i].dest, s->rem[i].fd, s->fw,
                               FW_BUF);
-    if (r == 1)
+    if (r == 1) {
+      s->rem[i].last = now;
       continue;
-    if (r < 0) {
-      close(s->rem[i].fd);
-      s->rem[i] = s->rem[--s->nrem];
     }
+    if (r < 0)
+      drop_remote(s, i);
     return;
   }
 }
 
-int msl_service_run(msl_service *s) {
-  struct pollfd pf[4 + MSL_SERVICE_CONNS_MAX + MSL_SERVICE_REMOTES_MAX +
-                   2 * MSL_SERVICE_PENDING_MAX + MSL_DGRAM_WRITERS];
-  int rc = 0;
+/* Writers that sent nothing for writer_idle_ms are closed: their clients
+ * open them again on their next write. Returns ms until the next one. */
+static uint64_t close_idle_writers(msl_svc *s, uint64_t now) {
+  uint64_t next = UINT64_MAX;
+  for (size_t i = s->nrem; i-- > 0;) {
+    uint64_t end = s->rem[i].last + s->writer_idle_ms;
+    if (now >= end) {
+      s->ctl_idle_closed++;
+      drop_remote(s, i);
+    } else if (end - now < next) {
+      next = end - now;
+    }
+  }
+  return next;
+}
+
+/* Runs every timer at now; returns ms until the next one is due. */
+static uint64_t run_timers(msl_svc *s, uint64_t now) {
+  if (s->rescan_ms && now >= s->next_rescan) {
+    rescan(s, now);
+    s->next_rescan = now + s->rescan_ms;
+  }
+  uint64_t wait = msl_dgram_tick(s->dg, now), w;
+  if (s->rescan_ms && s->next_rescan - now < wait)
+    wait = s->next_rescan - now;
+  if (s->nss && (w = msl_ns_svc_tick(s->nss, now)) < wait)
+    wait = w;
+  if (s->have_ann && s->ifs.n &&
+      (w = msl_announce_tick(&s->ann, &s->snd, now)) < wait)
+    wait = w;
+  if ((w = close_idle_writers(s, now)) < wait)
+    wait = w;
+  for (size_t i = s->nconns; i-- > 0;) {
+    uint64_t end = s->conns[i].since + MSL_SERVICE_CONN_TIMEOUT_MS;
+    if (now >= end) { /* connected, and said nothing */
+      s->ctl_idle_closed++;
+      msl_svc_drop_conn(s, i);
+    } else if (end - now < wait) {
+      wait = end - now;
+    }
+  }
+  for (size_t i = 0; i < s->npend; i++) {
+    const pending *p = &s->pend[i];
+    uint64_t left = p->q.next > now ? p->q.next - now : 0;
+    if (!p->dns && left < wait) /* a system lookup has its own timer */
+      wait = left;
+  }
+  return wait;
+}
+
+/* Where each group of descriptors starts in the poll set. */
+typedef struct poll_map {
+  size_t conns, rems, pend, npend, held, n;
+} poll_map;
+
+#define POLL_MAX (4 + MSL_SERVICE_CONNS_MAX + MSL_SERVICE_REMOTES_MAX + \
+                  2 * MSL_SERVICE_PENDING_MAX + MSL_DGRAM_POLLFDS)
+
+static void fill_poll(msl_svc *s, struct pollfd *pf, poll_map *m) {
+  size_t n = 0;
+  /* Not read while held messages are at their caps: a flush (a slot
+   * turning writable) or a stall (tick) makes room. */
+  int paused = msl_dgram_backlogged(s->dg, MSL_SERVICE_BATCH);
+  pf[n++] = (struct pollfd){s->stop_fd, POLLIN, 0};
+  pf[n++] = (struct pollfd){paused ? -1 : s->udp.fd, POLLIN, 0};
+  pf[n++] = (struct pollfd){s->ctl.fd, POLLIN, 0}; /* -1: ignored */
+  pf[n++] = (struct pollfd){msl_ns_svc_fd(s->nss), POLLIN, 0};
+  m->conns = n;
+  for (size_t i = 0; i < s->nconns; i++)
+    pf[n++] = (struct pollfd){s->conns[i].fd, POLLIN, 0};
+  m->rems = n;
+  for (size_t i = 0; i < s->nrem; i++)
+    pf[n++] = (struct pollfd){s->rem[i].fd, POLLIN, 0};
+  m->pend = n;
+  m->npend = s->npend;
+  for (size_t i = 0; i < s->npend; i++) {
+    const pending *p = &s->pend[i];
+    pf[n++] = (struct pollfd){p->cfd, POLLIN, 0};
+    pf[n++] = (struct pollfd){p->dns ? msl_sysres_fd(p->dns) : p->q.fd,
+                              POLLIN, 0};
+  }
+  m->held = n;
+  n += msl_dgram_pollfds(s->dg, pf + n, MSL_DGRAM_POLLFDS);
+  m->n = n;
+}
+
+/* Everything poll reported, at now. Returns 1 when asked to stop. */
+static int handle_events(msl_svc *s, const struct pollfd *pf,
+                         const poll_map *m, uint64_t now) {
+  if (pf[0].revents && woken(s, now))
+    return 1;
+  for (size_t i = m->held; i < m->n; i++)
+    if (pf[i].revents) {
+      msl_dgram_flush(s->dg, now);
+      break;
+    }
+  if (pf[3].revents)
+    msl_ns_svc_receive(s->nss, now);
+  if (pf[1].revents)
+    receive(s);
+  /* Walk backwards: handled entries are swapped with the last one. */
+  for (size_t i = s->nrem; i-- > 0;)
+    if (pf[m->rems + i].revents)
+      forward(s, i, now);
+  /* After the writers (a replayed open adds one), before the new
+   * connections (a request may be deferred: entries past npend). */
+  for (size_t i = m->npend; i-- > 0;)
+    msl_svc_service_pending(s, i, pf[m->pend + 2 * i].revents,
+                            pf[m->pend + 2 * i + 1].revents, now);
+  for (size_t i = s->nconns; i-- > 0;)
+    if (pf[m->conns + i].revents)
+      msl_svc_service_conn(s, i);
+  if (pf[2].revents)
+    msl_svc_accept_conns(s, now);
+  return 0;
+}
+
+int msl_svc_run(msl_svc *s) {
+  struct pollfd pf[POLL_MAX];
+  poll_map m;
   if (!s)
     return MSL_ERR_ARG;
   if (s->rescan_ms)
     s->next_rescan = msl_now_ms() + s->rescan_ms;
   for (;;) {
-    uint64_t now = msl_now_ms();
-    if (s->rescan_ms && now >= s->next_rescan) {
-      pthread_mutex_lock(&s->mu);
-      rescan(s, now);
-      pthread_mutex_unlock(&s->mu);
-      s->next_rescan = now + s->rescan_ms;
-    }
-    uint64_t wait = msl_dgram_tick(s->dg, now);
-    if (s->rescan_ms && s->next_rescan - now < wait)
-      wait = s->next_rescan - now;
-    if (s->nss) {
-      uint64_t w = msl_ns_svc_tick(s->nss, now);
-      if (w < wait)
-        wait = w;
-      if (msl_ns_svc_conflict(s->nss)) {
-        rc = MSL_ERR_EXISTS; /* another node owns our name: stop */
-        break;
-      }
-    }
-    if (s->have_ann && s->ifs.n) {
-      uint64_t w = msl_announce_tick(&s->ann, &s->snd, now);
-      if (w < wait)
-        wait = w;
-    }
-    size_t n = 0, c0, r0, p0, np, h0;
-    /* Not read while held messages are at their caps: a flush (a slot
-     * turning writable) or a stall (tick) makes room. */
-    int paused = msl_dgram_backlogged(s->dg, MSL_SERVICE_BATCH);
-    pf[n++] = (struct pollfd){s->stop_fd, POLLIN, 0};
-    pf[n++] = (struct pollfd){paused ? -1 : s->udp.fd, POLLIN, 0};
-    pf[n++] = (struct pollfd){s->ctl.fd, POLLIN, 0}; /* -1: ignored */
-    pf[n++] = (struct pollfd){msl_ns_svc_fd(s->nss), POLLIN, 0};
-    c0 = n;
-    for (size_t i = 0; i < s->nconns; i++) {
-      pf[n++] = (struct pollfd){s->conns[i].fd, POLLIN, 0};
-      uint64_t left = s->conns[i].since + CONN_TIMEOUT_MS > now
-                          ? s->conns[i].since + CONN_TIMEOUT_MS - now
-                          : 0;
-      if (left < wait)
-        wait = left;
-    }
-    r0 = n;
-    for (size_t i = 0; i < s->nrem; i++)
-      pf[n++] = (struct pollfd){s->rem[i].fd, POLLIN, 0};
-    p0 = n;
-    np = s->npend;
-    for (size_t i = 0; i < np; i++) {
-      const pending *p = &s->pend[i];
-      pf[n++] = (struct pollfd){p->cfd, POLLIN, 0};
-      if (p->dns) {
-        pf[n++] = (struct pollfd){msl_sysres_fd(p->dns), POLLIN, 0};
-        continue; /* no timer: the resolver has its own */
-      }
-      pf[n++] = (struct pollfd){p->q.fd, POLLIN, 0};
-      uint64_t left = p->q.next > now ? p->q.next - now : 0;
-      if (left < wait)
-        wait = left;
-    }
-    h0 = n;
-    n += msl_dgram_pollfds(s->dg, pf + n, MSL_DGRAM_WRITERS);
-    int to = wait > 60000 ? 60000 : (int)wait;
-    int pr = poll(pf, n, to);
-    if (pr < 0) {
-      if (errno == EINTR)
-        continue;
-      rc = MSL_ERR_SYSTEM;
-      break;
-    }
     pthread_mutex_lock(&s->mu);
-    now = msl_now_ms();
-    if (pf[0].revents && woken(s, now)) {
-      pthread_mutex_unlock(&s->mu);
-      break;
-    }
-    for (size_t i = h0; i < n; i++)
-      if (pf[i].revents) {
-        msl_dgram_flush(s->dg, now);
-        break;
-      }
-    if (pf[3].revents)
-      msl_ns_svc_receive(s->nss, now);
-    if (pf[1].revents)
-      receive(s);
-    /* Walk backwards: handled entries are swapped with the last one. */
-    for (size_t i = s->nrem; i-- > 0;)
-      if (pf[r0 + i].revents)
-        forward(s, i);
-    /* After the writers (a replayed open adds one), before the new
-     * connections (a request may be deferred: entries past np). */
-    for (size_t i = np; i-- > 0;)
-      msl_svc_service_pending(s, i, pf[p0 + 2 * i].revents,
-                      pf[p0 + 2 * i + 1].revents, now);
-    for (size_t i = s->nconns; i-- > 0;) {
-      if (pf[c0 + i].revents)
-        msl_svc_service_conn(s, i);
-      else if (now - s->conns[i].since >= CONN_TIMEOUT_MS) {
-        s->ctl_refused++;
-        msl_svc_drop_conn(s, i);
-      }
-    }
-    if (pf[2].revents)
-      msl_svc_accept_conns(s, now);
+    uint64_t wait = run_timers(s, msl_now_ms());
+    fill_poll(s, pf, &m);
     pthread_mutex_unlock(&s->mu);
+    int pr = poll(pf, m.n, wait > 60000 ? 60000 : (int)wait);
+    if (pr < 0 && errno != EINTR)
+      return MSL_ERR_SYSTEM;
+    if (pr < 0)
+      continue;
+    /* Also at a timeout (no revents): the waiting requests' timers. */
+    pthread_mutex_lock(&s->mu);
+    int stop = handle_events(s, pf, &m, msl_now_ms());
+    pthread_mutex_unlock(&s->mu);
+    if (stop)
+      return 0;
   }
-  return rc;
 }
 
-/* ---- embedded mode (include/mailslot.h) ---- */
-
-static void *thread_main(void *arg) {
-  msl_service_run(arg);
-  return NULL;
-}
-
-int msl_service_start(const msl_service_config *cfg, msl_service **out) {
-  int r = msl_service_new(cfg, out);
-  if (r < 0)
-    return r;
-  if (pthread_create(&(*out)->th, NULL, thread_main, *out) != 0) {
-    msl_service_free(*out);
-    *out = NULL;
-    return MSL_ERR_SYSTEM;
-  }
-  return 0;
-}
-
-void msl_service_stop(msl_service *s) {
-  if (!s)
-    return;
-  msl_service_request_stop(s);
-  pthread_join(s->th, NULL);
-  msl_service_free(s);
-}
-
-int msl_service_status(msl_service *s, char *buf, size_t cap) {
+int msl_svc_status(msl_svc *s, char *buf, size_t cap) {
   if (!s || !buf || cap == 0)
     return MSL_ERR_ARG;
   pthread_mutex_lock(&s->mu);
   int r = msl_svc_format_status(s, buf, cap);
   pthread_mutex_unlock(&s->mu);
   return r;
-}
-
-int msl_service_query_status(char *buf, size_t cap) {
-  char rep[4096];
-  if (!buf || cap == 0)
-    return MSL_ERR_ARG;
-  int fd = msl_ctl_connect();
-  if (fd < 0)
-    return fd;
-  int n = msl_ctl_call(fd, "status", 6, -1, rep, sizeof(rep), 2000);
-  close(fd);
-  if (n < 0)
-    return n;
-  if (strncmp(rep, "ok\n", 3) != 0)
-    return strncmp(rep, "err ", 4) == 0 ? atoi(rep + 4) : MSL_ERR_INVALID;
-  if ((size_t)n - 3 >= cap)
-    return MSL_ERR_OVERFLOW;
-  memcpy(buf, rep + 3, (size_t)n - 3 + 1);
-  return n - 3;
 }

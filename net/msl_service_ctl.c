@@ -7,7 +7,7 @@
  * our own, at the first interface's address (loopback if none). */
 static int own_name_resolver(void *user, const char *name, const char *scope,
                              uint32_t *ip) {
-  const msl_service *s = ((const lookup *)user)->s;
+  const msl_svc *s = ((const lookup *)user)->s;
   msl_nbname a, b;
   if (msl_nbname_make(&a, name, MSL_NB_WORKSTATION, scope) != 0 ||
       msl_nbname_make(&b, s->name, MSL_NB_WORKSTATION, s->scope) != 0 ||
@@ -129,7 +129,7 @@ static int parse_req(const char *req, size_t len, unsigned *flags,
 }
 
 /* Starts the lookup of pending entry p (its query socket stays -1). */
-static int start_dns(msl_service *s, pending *p, const char *host) {
+static int start_dns(msl_svc *s, pending *p, const char *host) {
   memset(&p->q, 0, sizeof(p->q));
   p->q.fd = -1;
   int r = msl_sysres_start(host, &p->dns);
@@ -143,10 +143,14 @@ static int start_dns(msl_service *s, pending *p, const char *host) {
  * ends. Returns 1 (parked: cfd and *pass are the entry's now), 0 (nothing
  * to ask, or no socket: *rp says so, replay at once) or MSL_ERR_LIMIT
  * (also: too many lookup threads) / MSL_ERR_NOMEM / MSL_ERR_SYSTEM. */
-static int defer(msl_service *s, int cfd, const uint8_t *b, size_t len,
-                 int *pass, const lookup *lk, replay *rp, msl_ns_aq *tmp) {
-  if (s->npend == MSL_SERVICE_PENDING_MAX)
+static int defer(msl_svc *s, int cfd, uid_t uid, const uint8_t *b,
+                 size_t len, int *pass, const lookup *lk, replay *rp,
+                 msl_ns_aq *tmp) {
+  if (s->npend == MSL_SERVICE_PENDING_MAX ||
+      msl_svc_uid_count(s, UID_PENDING, uid) >= MSL_SERVICE_PENDING_PER_UID) {
+    s->ctl_uid_limited += s->npend < MSL_SERVICE_PENDING_MAX;
     return MSL_ERR_LIMIT;
+  }
   pending *p = &s->pend[s->npend];
   p->dns = NULL;
   if (lk->kind == LK_DNS) {
@@ -182,6 +186,7 @@ park:
   p->req[len] = '\0';
   p->len = len;
   p->cfd = cfd;
+  p->uid = uid;
   p->pass = *pass;
   *pass = -1;
   s->npend++;
@@ -191,8 +196,8 @@ park:
 /* "resolve NAME[<xx>]": our names and the cache at once, else deferred
  * (done NULL) or answered from the finished query. Returns as
  * handle_request. */
-static int handle_resolve(msl_service *s, int cfd, uint8_t *b, size_t len,
-                          int *pass, const replay *done) {
+static int handle_resolve(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
+                          size_t len, int *pass, const replay *done) {
   char out[64], name[MSL_NBNAME_MAX_CHARS + 1];
   uint8_t suffix;
   msl_nbname nb;
@@ -210,7 +215,7 @@ static int handle_resolve(msl_service *s, int cfd, uint8_t *b, size_t len,
   if (r == 0 && msl_ns_svc_lookup(s->nss, &nb, msl_now_ms(), &ip, &fl) != 0) {
     if (!done) {
       lookup lk = {.s = s, .kind = MSL_NS_AQ_NAME, .nb = nb};
-      r = defer(s, cfd, b, len, pass, &lk, &now_done, &tmp);
+      r = defer(s, cfd, uid, b, len, pass, &lk, &now_done, &tmp);
       if (r == 1)
         return 1;
       done = r == 0 ? &now_done : NULL;
@@ -235,8 +240,8 @@ static int handle_resolve(msl_service *s, int cfd, uint8_t *b, size_t len,
  * done: NULL the first time; the finished query when a deferred request
  * is replayed. Returns 1 when the request was deferred (cfd is the
  * pending entry's now), else 0 (replied). */
-static int handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
-                          int pass, const replay *done) {
+static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
+                          size_t len, int pass, const replay *done) {
   char out[2048], path[PATH_BUF];
   unsigned flags;
   size_t hl;
@@ -258,7 +263,7 @@ static int handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
     goto done;
   }
   if (len > 8 && memcmp(req, "resolve ", 8) == 0) {
-    parked = handle_resolve(s, cfd, b, len, &pass, done);
+    parked = handle_resolve(s, cfd, uid, b, len, &pass, done);
     goto done;
   }
   int is_open = len > 5 && memcmp(req, "open ", 5) == 0;
@@ -278,13 +283,13 @@ static int handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
                                   dns_resolver, &lk);
   if (r == 0 && lk.missed) {
     /* The destination waits for a query or lookup; nothing is sent yet. */
-    r = defer(s, cfd, b, len, &pass, &lk, &now_done, &tmp);
+    r = defer(s, cfd, uid, b, len, &pass, &lk, &now_done, &tmp);
     if (r == 1) {
       parked = 1;
       goto done;
     }
     if (r == 0) {
-      parked = handle_request(s, cfd, b, len, pass, &now_done);
+      parked = handle_request(s, cfd, uid, b, len, pass, &now_done);
       pass = -1; /* handle_request took it */
       goto done;
     }
@@ -309,14 +314,18 @@ static int handle_request(msl_service *s, int cfd, uint8_t *b, size_t len,
       reply(cfd, "ok\n", 3);
     goto done;
   }
-  if (s->nrem == MSL_SERVICE_REMOTES_MAX) {
+  if (s->nrem == MSL_SERVICE_REMOTES_MAX ||
+      msl_svc_uid_count(s, UID_REMOTES, uid) >= MSL_SERVICE_REMOTES_PER_UID) {
     s->ctl_refused++;
-    slog(s, MSL_LOG_WARN, "control: %d writers already open",
-         MSL_SERVICE_REMOTES_MAX);
+    s->ctl_uid_limited += s->nrem < MSL_SERVICE_REMOTES_MAX;
+    slog(s, MSL_LOG_WARN, "control: uid %lu: too many writers open",
+         (unsigned long)uid);
     reply_err(cfd, MSL_ERR_LIMIT);
     goto done;
   }
   s->rem[s->nrem].fd = pass;
+  s->rem[s->nrem].uid = uid;
+  s->rem[s->nrem].last = msl_now_ms();
   s->rem[s->nrem].dest = dest;
   s->nrem++;
   pass = -1;
@@ -330,7 +339,7 @@ done:
   return parked;
 }
 
-void msl_svc_drop_pending(msl_service *s, size_t i) {
+void msl_svc_drop_pending(msl_svc *s, size_t i) {
   pending *p = &s->pend[i];
   msl_ns_aq_cancel(&p->q);
   msl_sysres_free(p->dns);
@@ -345,7 +354,7 @@ void msl_svc_drop_pending(msl_service *s, size_t i) {
 /* A pending request at now: its client gone (cfd ready: it closed, or
  * broke the one-request rule) drops it; a finished query or lookup
  * replays it (which may park it again, for a lookup after the query). */
-void msl_svc_service_pending(msl_service *s, size_t i, short crev, short qrev,
+void msl_svc_service_pending(msl_svc *s, size_t i, short crev, short qrev,
                             uint64_t now) {
   pending *p = &s->pend[i];
   replay done = {NULL, 0, NULL};
@@ -369,24 +378,24 @@ void msl_svc_service_pending(msl_service *s, size_t i, short crev, short qrev,
   }
   int pass = p->pass;
   p->pass = -1;
-  if (handle_request(s, p->cfd, p->req, p->len, pass, &done))
+  if (handle_request(s, p->cfd, p->uid, p->req, p->len, pass, &done))
     p->cfd = -1; /* the new entry has it */
   msl_svc_drop_pending(s, i);
 }
 
-void msl_svc_drop_conn(msl_service *s, size_t i) {
+void msl_svc_drop_conn(msl_svc *s, size_t i) {
   close(s->conns[i].fd);
   s->conns[i] = s->conns[--s->nconns];
 }
 
-void msl_svc_service_conn(msl_service *s, size_t i) {
+void msl_svc_service_conn(msl_svc *s, size_t i) {
   int pass;
   /* The request buffer is the forward buffer (+1 for a terminating NUL). */
   int n = msl_ctl_recv(s->conns[i].fd, s->fw, FW_BUF - 1, &pass);
   if (n == MSL_ERR_TIMEOUT)
     return;
-  if (n >= 0 &&
-      handle_request(s, s->conns[i].fd, s->fw, (size_t)n, pass, NULL)) {
+  if (n >= 0 && handle_request(s, s->conns[i].fd, s->conns[i].uid, s->fw,
+                               (size_t)n, pass, NULL)) {
     s->conns[i] = s->conns[--s->nconns]; /* the pending entry has the fd */
     return;
   }
@@ -395,19 +404,39 @@ void msl_svc_service_conn(msl_service *s, size_t i) {
   msl_svc_drop_conn(s, i);
 }
 
-void msl_svc_accept_conns(msl_service *s, uint64_t now) {
-  for (;;) {
+size_t msl_svc_uid_count(const msl_svc *s, int what, uid_t uid) {
+  size_t k = 0;
+  if (what == UID_CONNS)
+    for (size_t i = 0; i < s->nconns; i++)
+      k += s->conns[i].uid == uid;
+  else if (what == UID_REMOTES)
+    for (size_t i = 0; i < s->nrem; i++)
+      k += s->rem[i].uid == uid;
+  else
+    for (size_t i = 0; i < s->npend; i++)
+      k += s->pend[i].uid == uid;
+  return k;
+}
+
+/* New connections: each user may have MSL_SERVICE_CONNS_PER_UID waiting
+ * for their request; past that (or the total) they are closed at once, so
+ * one user's idle connections never keep another user out. */
+void msl_svc_accept_conns(msl_svc *s, uint64_t now) {
+  for (int k = 0; k < 2 * MSL_SERVICE_CONNS_MAX; k++) {
     int fd = accept4(s->ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0)
       return;
-    if (s->nconns == MSL_SERVICE_CONNS_MAX) {
+    uid_t uid;
+    if (msl_ctl_peer_uid(fd, &uid) < 0 || s->nconns == MSL_SERVICE_CONNS_MAX ||
+        msl_svc_uid_count(s, UID_CONNS, uid) >= MSL_SERVICE_CONNS_PER_UID) {
       s->ctl_refused++;
+      s->ctl_uid_limited += s->nconns < MSL_SERVICE_CONNS_MAX;
       close(fd);
       continue;
     }
     s->conns[s->nconns].fd = fd;
+    s->conns[s->nconns].uid = uid;
     s->conns[s->nconns].since = now;
     s->nconns++;
   }
 }
-

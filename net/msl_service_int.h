@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,23 +32,28 @@
 #include "msl_sysres.h"
 #include "msl_udp.h"
 
-#define CONN_TIMEOUT_MS 2000
 #define RX_BUF (MSL_UDP_MAX_PAYLOAD + 1)
 #define FW_BUF (MSL_LOCAL_MSG_MAX + MSL_LHDR_LEN + MSL_LHDR_EXT_MAX)
 #define RX_ROUNDS 8  /* recvmmsg batches per wakeup before other fds */
-#define FW_ROUNDS 64 /* messages per writer per wakeup */
+#define FW_ROUNDS 16 /* messages per writer per wakeup: a user's many
+                        writers cannot keep the loop from the others */
 #define PATH_BUF 1024 /* a control request's path (valid ones are < 600) */
 #define FILTER_MAX 64 /* --interface entries (msl_ifaces_list's limit) */
 #define LK_DNS 2      /* lookup.kind: the system resolver (after the
                          MSL_NS_AQ_* kinds) */
 
+/* A writer sending through the service (an "open" request). */
 typedef struct remote {
   int fd;
+  uid_t uid;      /* its client's user */
+  uint64_t last;  /* ms: opened, or last sent */
   msl_dgram_dest dest;
 } remote;
 
+/* A control connection waiting for its request. */
 typedef struct conn {
   int fd;
+  uid_t uid;
   uint64_t since;
 } conn;
 
@@ -58,6 +64,7 @@ typedef struct conn {
  * walk touches. */
 typedef struct pending {
   int cfd;      /* -1 once a replay parked the request again */
+  uid_t uid;    /* the requester's user */
   int pass;     /* -1: none */
   uint8_t *req; /* len bytes + NUL */
   size_t len;
@@ -75,7 +82,7 @@ typedef struct replay {
 
 /* The resolvers' context for one request. */
 typedef struct lookup {
-  msl_service *s;
+  msl_svc *s;
   const replay *done; /* NULL: first pass (may defer) */
   int missed;         /* what to ask is not known yet: defer */
   int kind;           /* MSL_NS_AQ_NAME: nb; MSL_NS_AQ_STATUS: ip;
@@ -85,8 +92,9 @@ typedef struct lookup {
   char host[MSL_SYSRES_HOST_MAX + 1];
 } lookup;
 
-struct msl_service {
+struct msl_svc {
   msl_service_config cfg;
+  msl_sink sink;
   char name[MSL_NBNAME_MAX_CHARS + 1];
   char wg[MSL_NBNAME_MAX_CHARS + 1];
   char scope[MSL_NBNAME_SCOPE_MAX + 1];
@@ -107,12 +115,14 @@ struct msl_service {
   size_t nrem;
   int stop_fd;
   pthread_mutex_t mu;
-  pthread_t th;
   uint8_t *rx;
   uint8_t *fw;
   msl_udp_msg msgs[MSL_SERVICE_BATCH];
+  uint64_t writer_idle_ms;
   uint64_t synced_sent, synced_err;
   uint64_t ctl_requests, ctl_refused, send_rejected, own_broadcasts;
+  uint64_t ctl_uid_limited; /* refused: that user was at its share */
+  uint64_t ctl_idle_closed; /* connections and writers closed idle */
   msl_announce ann; /* host announcements (net/msl_announce.h) */
   int have_ann;
   msl_ns_svc *nss; /* name service, UDP 137 (net/msl_name_service.h) */
@@ -122,9 +132,9 @@ struct msl_service {
   uint64_t dns_lookups;
 };
 
-static inline void slog(const msl_service *s, int level, const char *fmt,
+static inline void slog(const msl_svc *s, int level, const char *fmt,
                         ...) __attribute__((format(printf, 3, 4)));
-static inline void slog(const msl_service *s, int level, const char *fmt, ...) {
+static inline void slog(const msl_svc *s, int level, const char *fmt, ...) {
   char msg[512];
   va_list ap;
   if (!s->cfg.log || level > s->cfg.log_level)
@@ -136,15 +146,19 @@ static inline void slog(const msl_service *s, int level, const char *fmt, ...) {
 }
 
 /* msl_service.c */
-int msl_svc_format_status(msl_service *s, char *buf, size_t cap);
+int msl_svc_format_status(msl_svc *s, char *buf, size_t cap);
 
 /* msl_service_ctl.c: control connections and requests waiting for a
  * name; the loop polls their fds and calls these. */
-void msl_svc_accept_conns(msl_service *s, uint64_t now);
-void msl_svc_service_conn(msl_service *s, size_t i);
-void msl_svc_drop_conn(msl_service *s, size_t i);
-void msl_svc_service_pending(msl_service *s, size_t i, short crev,
+void msl_svc_accept_conns(msl_svc *s, uint64_t now);
+void msl_svc_service_conn(msl_svc *s, size_t i);
+void msl_svc_drop_conn(msl_svc *s, size_t i);
+void msl_svc_service_pending(msl_svc *s, size_t i, short crev,
                              short qrev, uint64_t now);
-void msl_svc_drop_pending(msl_service *s, size_t i);
+void msl_svc_drop_pending(msl_svc *s, size_t i);
+/* How many of a user's connections (conns), writers (rem) or waiting
+ * requests (pend) there are. */
+size_t msl_svc_uid_count(const msl_svc *s, int what, uid_t uid);
+enum { UID_CONNS, UID_REMOTES, UID_PENDING };
 
 #endif /* MSL_SERVICE_INT_H */

@@ -71,13 +71,18 @@ else
     || bad "oversize error: $(cat "$tmp/err")"
 fi
 m=$(printf 'caf\303\251 "q"')
-"$ms" send "$slot" "$m" || bad "send utf8"
-printf '\377\000\001' | "$ms" send "$slot" || bad "send binary"
+# Each message names its writer: the kernel's uid and pid of the sender.
+"$ms" send "$slot" "$m" & s1=$!
+wait $s1 || bad "send utf8"
+printf '\377\000\001' >"$tmp/bin"
+"$ms" send "$slot" <"$tmp/bin" & s2=$!
+wait $s2 || bad "send binary"
 wait $lp; rc=$?
 [ $rc -eq 0 ] && ok "listen --json exits 0" || bad "listen --json exit $rc"
-cat >"$tmp/want2" <<'JSON'
-{"length":9,"data":"café \"q\"","data_hex":"636166c3a920227122","origin":"local"}
-{"length":3,"data":null,"data_hex":"ff0001","origin":"local"}
+u=$(id -u)
+cat >"$tmp/want2" <<JSON
+{"length":9,"data":"café \\"q\\"","data_hex":"636166c3a920227122","origin":"local","uid":$u,"pid":$s1}
+{"length":3,"data":null,"data_hex":"ff0001","origin":"local","uid":$u,"pid":$s2}
 JSON
 check "json output" "$tmp/want2" "$tmp/out2"
 

@@ -14,7 +14,7 @@ undef=$($nm -u "$lib" | awk 'NF >= 2 && $1 == "U" {print $2}' | sort -u |
 bad=
 for s in $undef; do
   case "$s" in
-    memcpy|memset|memcmp|memchr|memmove|strlen|bcmp) ;; # clang: memcmp -> bcmp
+    memcpy|memset|memcmp|memchr|memmove|strlen|strchr|bcmp) ;; # clang: memcmp -> bcmp
     __stack_chk_fail|_GLOBAL_OFFSET_TABLE_) ;;
     __asan_*|__ubsan_*|__sanitizer_*|__sancov_*|__msan_*|__tsan_*) ;;
     *) bad="$bad $s" ;;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -81,8 +82,17 @@ static void test_path_valid(void **state) {
   assert_int_equal(msl_path_parse(&p, "\\\\server1\\MAILSLOT\\net\\netlogon"),
                    0);
   assert_int_equal(p.kind, MSL_PATH_HOST);
-  assert_string_equal(p.host, "SERVER1");
+  assert_string_equal(p.host, "server1"); /* as written */
+  assert_false(p.host_dotted);
   assert_string_equal(p.name, "NET\\NETLOGON");
+  /* IPv4 addresses and DNS names (network paths only) */
+  assert_int_equal(msl_path_parse(&p, "\\\\10.0.0.7\\mailslot\\x"), 0);
+  assert_int_equal(p.kind, MSL_PATH_HOST);
+  assert_true(p.host_dotted);
+  assert_int_equal(msl_path_parse(&p, "\\\\a.b\\mailslot\\Net\\x"), 0);
+  assert_string_equal(p.host, "a.b");
+  assert_string_equal(p.name, "NET\\X");
+  assert_string_equal(p.name_raw, "Net\\x");
   /* spaces and punctuation Win32 allows in file names */
   assert_int_equal(msl_path_parse(&p, "\\\\.\\mailslot\\a b$#%+"), 0);
   assert_string_equal(p.name, "A B$#%+");
@@ -115,7 +125,8 @@ static void test_path_invalid(void **state) {
       "\\\\.\\mailslot\\a\tb",
       "\\\\.\\mailslot\\caf\xc3\xa9",
       "\\\\SIXTEENCHARSXXXX\\mailslot\\a",
-      "\\\\a.b\\mailslot\\a",
+      "\\\\a_b.c\\mailslot\\a", /* dotted: DNS characters only */
+      "\\\\a b.c\\mailslot\\a",
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     int r = msl_path_parse(&p, bad[i]);
@@ -301,7 +312,9 @@ static void test_open_errors(void **state) {
   assert_null(w);
   assert_int_equal(msl_open("blah", &w), MSL_ERR_BAD_PATH);
   assert_int_equal(msl_open(NULL, &w), MSL_ERR_ARG);
-  assert_int_equal(msl_open("\\\\HOST\\mailslot\\x", &w), MSL_ERR_UNSUPPORTED);
+  /* the local part refuses network paths (msl_open sends them) */
+  assert_int_equal(msl_local_open("\\\\HOST\\mailslot\\x", &w),
+                   MSL_ERR_UNSUPPORTED);
   /* a missing run directory is "not found" too, and open never makes it */
   setenv("MAILSLOT_RUNDIR", "/nonexistent/msl-test", 1);
   assert_int_equal(msl_open(SLOT, &w), MSL_ERR_NOT_FOUND);
@@ -857,10 +870,15 @@ static void test_network_origin(void **state) {
   memset(&out, 0xff, sizeof(out));
   assert_int_equal(msl_read_ex(r, buf, sizeof(buf), &out, 0), 3);
   assert_memory_equal(buf, "net", 3);
+  /* Our own network origin is believed; uid and pid are the kernel's. */
+  in.uid = (uint32_t)geteuid();
+  in.pid = (int32_t)getpid();
   assert_memory_equal(&in, &out, sizeof(in));
   assert_int_equal(msl_read_ex(r, buf, sizeof(buf), &out, 0), 3);
   assert_int_equal(out.origin, MSL_ORIGIN_LOCAL);
   assert_int_equal(out.src_port, 0);
+  assert_int_equal(out.uid, geteuid());
+  assert_int_equal(out.pid, getpid());
   msl_close(w);
   msl_close(r);
 }
@@ -1224,6 +1242,199 @@ static void test_query_permission(void **state) {
   msl_close(r);
 }
 
+/* ---- the shared directory: nothing is trusted by name alone ---- */
+
+/* A path in the test's run directory. */
+static void in_rundir(char *out, size_t cap, const char *file) {
+  snprintf(out, cap, "%s/%s", g_rundir, file);
+}
+
+/* A reader gives its socket group write (the network service's way in)
+ * and its lock file 0644, whatever the umask. */
+static void test_create_modes(void **state) {
+  (void)state;
+  msl_handle *r;
+  char path[160];
+  struct stat st;
+  mode_t old = umask(077);
+  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
+  umask(old);
+  in_rundir(path, sizeof(path), "TEST_LOCAL.sock");
+  assert_int_equal(lstat(path, &st), 0);
+  assert_true(S_ISSOCK(st.st_mode));
+  assert_int_equal(st.st_mode & 0777, 0720);
+  in_rundir(path, sizeof(path), "TEST_LOCAL.lock");
+  assert_int_equal(lstat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0644);
+  msl_close(r);
+}
+
+/* A symlink planted as a slot's lock file or socket is never followed:
+ * the reader refuses the name, writers refuse the slot. */
+static void test_planted_symlinks(void **state) {
+  (void)state;
+  msl_handle *r, *w;
+  char lock[160], sock[160], target[160];
+  in_rundir(target, sizeof(target), "elsewhere");
+  in_rundir(lock, sizeof(lock), "TEST_LOCAL.lock");
+  assert_int_equal(symlink(target, lock), 0);
+  assert_int_equal(msl_create(SLOT, 0, 0, &r), MSL_ERR_ACCESS);
+  struct stat st;
+  assert_int_equal(lstat(target, &st), -1); /* nothing made through it */
+  unlink(lock);
+  /* A real slot, and another name whose socket links to it. */
+  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
+  in_rundir(lock, sizeof(lock), "FAKE.lock");
+  in_rundir(sock, sizeof(sock), "FAKE.sock");
+  in_rundir(target, sizeof(target), "TEST_LOCAL.sock");
+  int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  assert_true(fd >= 0);
+  assert_true(write(fd, "mailslot 1 max=0 timeout=0 pid=1\n", 34) == 34);
+  close(fd);
+  assert_int_equal(symlink(target, sock), 0);
+  assert_int_equal(msl_open("\\\\.\\mailslot\\fake", &w), MSL_ERR_ACCESS);
+  assert_int_equal(msl_query("\\\\.\\mailslot\\fake", 100, NULL, NULL, NULL,
+                             NULL),
+                   MSL_ERR_ACCESS);
+  unlink(sock);
+  unlink(lock);
+  msl_close(r);
+}
+
+/* Metadata anyone may rewrite (a planted 0666 lock file: "max=1" would
+ * make writers refuse every message) is not believed. */
+static void test_tampered_lock(void **state) {
+  (void)state;
+  msl_handle *r, *w;
+  char lock[160];
+  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
+  in_rundir(lock, sizeof(lock), "TEST_LOCAL.lock");
+  assert_int_equal(chmod(lock, 0666), 0);
+  assert_int_equal(msl_open(SLOT, &w), MSL_ERR_ACCESS);
+  assert_int_equal(chmod(lock, 0644), 0);
+  assert_int_equal(msl_open(SLOT, &w), 0);
+  msl_close(w);
+  msl_close(r);
+}
+
+/* Another user's stale or planted lock file: the name is refused with
+ * MSL_ERR_ACCESS, never adopted (its owner could rewrite the metadata).
+ * A stale one of our own is replaced. Needs root to play another user. */
+static void test_foreign_lock(void **state) {
+  (void)state;
+  msl_handle *r;
+  char lock[160];
+  if (geteuid() != 0)
+    skip();
+  in_rundir(lock, sizeof(lock), "TEST_LOCAL.lock");
+  int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL, 0666);
+  assert_true(fd >= 0);
+  assert_true(write(fd, "mailslot 1 max=1 timeout=0 pid=1\n", 34) == 34);
+  close(fd);
+  assert_int_equal(chown(lock, 4242, 4242), 0);
+  assert_int_equal(chmod(g_rundir, 01777), 0); /* sticky, as /run/mailslot */
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) { /* another user: may not remove it, may not use it */
+    if (setgid(65534) != 0 || setuid(65534) != 0)
+      _exit(90);
+    _exit(msl_create(SLOT, 0, 0, &r) == MSL_ERR_ACCESS ? 0 : 1);
+  }
+  reap(pid, 0);
+  assert_int_equal(chown(lock, 65534, 65534), 0);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) { /* its owner: a stale file of its own is replaced */
+    if (setgid(65534) != 0 || setuid(65534) != 0)
+      _exit(90);
+    int rc = msl_create(SLOT, 0, 0, &r);
+    uint32_t max = 7;
+    int st = rc == 0 ? msl_stat(SLOT, &max, NULL, NULL) : rc;
+    _exit(rc == 0 && st == 0 && max == 0 ? 0 : 1);
+  }
+  reap(pid, 0);
+}
+
+/* A writer of another user that claims network origin (sender details
+ * the reader would trust) reads as local, with its real uid and pid. */
+static void test_forged_origin(void **state) {
+  (void)state;
+  msl_handle *r;
+  msl_msg_info out;
+  char buf[16];
+  char path[160];
+  if (geteuid() != 0)
+    skip(); /* needs another uid to write as */
+  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
+  assert_int_equal(chmod(g_rundir, 0711), 0);
+  in_rundir(path, sizeof(path), "TEST_LOCAL.sock");
+  assert_int_equal(chmod(path, 0777), 0); /* anyone may write */
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    msl_handle *w;
+    msl_msg_info in;
+    if (setgid(65534) != 0 || setuid(65534) != 0)
+      _exit(90);
+    memset(&in, 0, sizeof(in));
+    in.origin = MSL_ORIGIN_NETWORK;
+    in.dgram_type = 0x10;
+    memcpy(in.src_ip, "\x0a\x00\x00\x07", 4);
+    memcpy(in.src_name, "TRUSTED        \x00", 16);
+    _exit(msl_open(SLOT, &w) == 0 && msl_local_send(w, "f", 1, &in, 0) == 0
+              ? 0
+              : 1);
+  }
+  reap(pid, 0);
+  memset(&out, 0xff, sizeof(out));
+  assert_int_equal(msl_read_ex(r, buf, sizeof(buf), &out, 1000), 1);
+  assert_int_equal(out.origin, MSL_ORIGIN_LOCAL);
+  assert_int_equal(out.uid, 65534);
+  assert_int_equal(out.pid, pid);
+  assert_int_equal(out.src_ip[0], 0);
+  assert_int_equal(out.src_name[0], 0);
+  assert_int_equal(msl_local_forged(r), 1);
+  msl_close(r);
+}
+
+/* A full file system (any user can fill /run) does not keep a slot from
+ * being created, written to and described: nothing a slot needs takes a
+ * data block. Needs root to mount a small tmpfs. */
+static void test_full_filesystem(void **state) {
+  (void)state;
+  msl_handle *r, *w;
+  char fill[160], buf[16];
+  uint32_t max = 0, to = 0;
+  long pid = 0;
+  if (geteuid() != 0 ||
+      mount("tmpfs", g_rundir, "tmpfs", MS_NOSUID | MS_NODEV,
+            "size=64k,mode=1777") != 0)
+    skip(); /* needs root (CAP_SYS_ADMIN) */
+  in_rundir(fill, sizeof(fill), "filler");
+  int fd = open(fill, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  assert_true(fd >= 0);
+  static char chunk[4096];
+  while (write(fd, chunk, sizeof(chunk)) > 0)
+    ;
+  assert_int_equal(errno, ENOSPC);
+  close(fd);
+  assert_int_equal(msl_create(SLOT, 1234, 5000, &r), 0);
+  assert_int_equal(msl_stat(SLOT, &max, &to, &pid), 0);
+  assert_int_equal(max, 1234);
+  assert_int_equal(to, 5000);
+  assert_int_equal(pid, getpid());
+  assert_int_equal(msl_set_timeout(r, 7), 0);
+  assert_int_equal(msl_stat(SLOT, NULL, &to, NULL), 0);
+  assert_int_equal(to, 7);
+  assert_int_equal(msl_open(SLOT, &w), 0);
+  assert_int_equal(msl_write(w, "full", 4), 0);
+  assert_int_equal(msl_read_ex(r, buf, sizeof(buf), NULL, 0), 4);
+  msl_close(w);
+  msl_close(r);
+  unlink(fill);
+  assert_int_equal(umount(g_rundir), 0);
+}
+
 static void test_query_errors(void **state) {
   (void)state;
   msl_handle *r, *w;
@@ -1294,6 +1505,12 @@ int main(void) {
       T(test_query_forged),
       T(test_query_permission),
       T(test_query_errors),
+      T(test_create_modes),
+      T(test_planted_symlinks),
+      T(test_tampered_lock),
+      T(test_foreign_lock),
+      T(test_forged_origin),
+      T(test_full_filesystem),
       cmocka_unit_test(test_strerror),
   };
   signal(SIGPIPE, SIG_IGN);

@@ -155,6 +155,8 @@ static void print_json(const uint8_t *p, size_t n, const msl_msg_info *mi) {
   } else {
     fputs(",\"origin\":\"local\"", stdout);
   }
+  /* The writing process (for a network message: the network service). */
+  printf(",\"uid\":%lu,\"pid\":%ld", (unsigned long)mi->uid, (long)mi->pid);
   puts("}");
 }
 

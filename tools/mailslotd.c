@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "mailslot.h"
-#include "msl_service.h"
 
 #define MAX_IFACES 16
 
@@ -72,19 +71,23 @@ static void usage(FILE *f) {
           "  --comment TEXT     host announcement comment (<= 42 chars)\n"
           "  --foreground       stay in the foreground, log to stderr\n"
           "  --log-level L      error, warning, info or debug (or 0-3)\n"
-          "  --user USER        run as USER after binding (default: nobody)\n"
+          "  --user USER        run as USER after binding (default: mailslot\n"
+          "                     if that user exists, else nobody)\n"
+          "  --group GROUP      the group slots admit network messages through\n"
+          "                     (default: mailslot if it exists, else USER's)\n"
           "  --no-drop          keep the starting user's privileges\n"
           "  --config FILE      read 'option = value' lines (long names)\n"
           "  --status           print the running daemon's counters, exit\n"
-          "Environment: MAILSLOT_RUNDIR (run directory: local mailslots and "
-          "mailslotd.ctl).\n");
+          "Environment: MAILSLOT_RUNDIR (run directory: local mailslots), "
+          "MAILSLOT_CTLDIR\n(control directory: mailslotd.ctl; default: the "
+          "run directory + \"d\").\n");
 }
 
 typedef struct opts {
   msl_service_config cfg;
   const char *ifaces[MAX_IFACES];
   size_t nif;
-  const char *user;
+  const char *user, *group;
   int no_drop, status;
   char *owned[64]; /* config file values */
   size_t nowned;
@@ -112,7 +115,7 @@ static int parse_level(const char *s) {
 enum {
   O_NAME = 256, O_WG, O_IF, O_SCOPE, O_DPORT, O_NPORT, O_FG, O_LEVEL, O_USER,
   O_NODROP, O_CONFIG, O_STATUS, O_MESSENGER, O_SERVER, O_HELP, O_VERSION,
-  O_NOANN, O_COMMENT, O_WINS
+  O_NOANN, O_COMMENT, O_WINS, O_GROUP
 };
 
 static const struct option long_opts[] = {
@@ -125,6 +128,7 @@ static const struct option long_opts[] = {
     {"foreground", no_argument, NULL, O_FG},
     {"log-level", required_argument, NULL, O_LEVEL},
     {"user", required_argument, NULL, O_USER},
+    {"group", required_argument, NULL, O_GROUP},
     {"no-drop", no_argument, NULL, O_NODROP},
     {"config", required_argument, NULL, O_CONFIG},
     {"status", no_argument, NULL, O_STATUS},
@@ -170,6 +174,7 @@ static int apply(opts *o, int id, const char *arg) {
     o->cfg.log_level = l;
     break;
   case O_USER: o->user = arg; break;
+  case O_GROUP: o->group = arg; break;
   case O_NODROP: o->no_drop = 1; break;
   case O_CONFIG: return read_config(o, arg);
   case O_STATUS: o->status = 1; break;
@@ -235,30 +240,66 @@ static int read_config(opts *o, const char *file) {
   return rc < 0 ? -1 : 0;
 }
 
-/* Drops to user after the ports are bound. Keeps CAP_DAC_OVERRIDE only:
- * the daemon must write into local mailslots created by any user and
- * remove its control socket from a root-owned run directory. */
-static int drop_privileges(const char *user) {
-  struct passwd *pw = getpwnam(user);
+/* Who the daemon runs as once its ports are bound. */
+typedef struct identity {
+  uid_t uid;
+  gid_t gid; /* the slot group: the run directory's, our only group */
+} identity;
+
+/* --user (default: "mailslot" when that user exists, else "nobody") and
+ * --group (default: "mailslot" when it exists, else the user's group). */
+static int find_identity(const char *user, const char *group, identity *id) {
+  struct passwd *pw = getpwnam(user ? user : "mailslot");
+  if (!pw && !user)
+    pw = getpwnam("nobody");
   if (!pw) {
     fprintf(stderr, "mailslotd: no user '%s' (use --user or --no-drop)\n",
-            user);
+            user ? user : "nobody");
     return -1;
   }
-  if (pw->pw_uid == 0)
-    return 0;
+  id->uid = pw->pw_uid;
+  id->gid = pw->pw_gid;
+  struct group *gr = getgrnam(group ? group : "mailslot");
+  if (gr)
+    id->gid = gr->gr_gid;
+  else if (group) {
+    fprintf(stderr, "mailslotd: no group '%s'\n", group);
+    return -1;
+  }
+  return 0;
+}
+
+/* No capability left in any set: what setuid from root already cleared,
+ * and what an unprivileged start was given (systemd's ambient
+ * CAP_NET_BIND_SERVICE), now that the ports are bound. The sockets are
+ * bound to every address, so new interfaces need no new bind. */
+static int clear_capabilities(void) {
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];
   memset(data, 0, sizeof(data));
-  data[0].effective = data[0].permitted = 1u << CAP_DAC_OVERRIDE;
-  if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
-      prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 || setuid(pw->pw_uid) != 0 ||
-      syscall(SYS_capset, &hdr, data) != 0) {
-    fprintf(stderr, "mailslotd: cannot become '%s': %s\n", user,
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 &&
+      errno != EINVAL)
+    return -1;
+  return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* Becomes id (when root), then holds no capability and can gain none
+ * (no_new_privs: no setuid program or file capability can give any back).
+ * Nothing but this thread runs yet, so every thread is covered. */
+static int drop_privileges(const identity *id) {
+  if (id && geteuid() == 0 && id->uid != 0 &&
+      (setgroups(1, &id->gid) != 0 || setgid(id->gid) != 0 ||
+       setuid(id->uid) != 0)) {
+    fprintf(stderr, "mailslotd: cannot become uid %lu: %s\n",
+            (unsigned long)id->uid, strerror(errno));
+    return -1;
+  }
+  if ((geteuid() != 0 && clear_capabilities() != 0) ||
+      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    fprintf(stderr, "mailslotd: cannot drop capabilities: %s\n",
             strerror(errno));
     return -1;
   }
-  prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
   return 0;
 }
 
@@ -310,7 +351,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (o.status) {
-    char buf[4096];
+    char buf[8192];
     int n = msl_service_query_status(buf, sizeof(buf));
     if (n < 0) {
       fprintf(stderr, "mailslotd: %s\n",
@@ -326,9 +367,19 @@ int main(int argc, char **argv) {
   o.cfg.interfaces = o.nif ? o.ifaces : NULL;
   o.cfg.n_interfaces = o.nif;
   o.cfg.log = log_sink;
+  identity id;
+  int dropping = !o.no_drop && geteuid() == 0;
+  if (dropping && find_identity(o.user, o.group, &id) < 0) {
+    free_opts(&o);
+    return 1;
+  }
+  if (dropping) { /* the control directory is theirs, the slots shared */
+    o.cfg.run_uid = (long)id.uid;
+    o.cfg.run_gid = (long)id.gid;
+  }
   if (!g_foreground)
     openlog("mailslotd", LOG_PID, LOG_DAEMON);
-  int r = msl_service_new(&o.cfg, &g_svc);
+  int r = msl_service_create(&o.cfg, &g_svc);
   if (r < 0) {
     /* The reason was logged; the code alone would read as a local-slot
      * error. */
@@ -336,14 +387,9 @@ int main(int argc, char **argv) {
     free_opts(&o);
     return 1;
   }
-  if (!o.no_drop && geteuid() == 0 &&
-      drop_privileges(o.user ? o.user : "nobody") < 0) {
-    msl_service_free(g_svc);
-    free_opts(&o);
-    return 1;
-  }
-  if (!g_foreground && (g_detached = 1, daemonize() < 0)) {
-    msl_service_free(g_svc);
+  if ((!o.no_drop && drop_privileges(dropping ? &id : NULL) < 0) ||
+      (!g_foreground && (g_detached = 1, daemonize() < 0))) {
+    msl_service_stop(g_svc);
     free_opts(&o);
     return 1;
   }
@@ -356,10 +402,9 @@ int main(int argc, char **argv) {
   sigaction(SIGHUP, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
   r = msl_service_run(g_svc);
-  msl_service_free(g_svc);
+  msl_service_stop(g_svc);
   free_opts(&o);
   if (o.cfg.log_level >= MSL_LOG_INFO)
     log_sink(NULL, MSL_LOG_INFO, "stopped");
-  /* 3: another node owns our unique name (name conflict, logged). */
-  return r == MSL_ERR_EXISTS ? 3 : r < 0 ? 1 : 0;
+  return r < 0 ? 1 : 0;
 }

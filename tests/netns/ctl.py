@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # One control request to mailslotd, for the namespace tests (lib.sh: ctl).
 # Usage: ctl.py OUT REQUEST [--pass] [--hangup-on FILE]
-# SOCK_SEQPACKET to $MAILSLOT_RUNDIR/mailslotd.ctl; OUT.sent appears once
+# SOCK_SEQPACKET to the daemon's control socket ($MAILSLOT_CTLDIR, else
+# $MAILSLOT_RUNDIR + "d", /mailslotd.ctl); OUT.sent appears once
 # the request is sent, OUT holds the reply. --pass hands the daemon one end
 # of a socketpair (SCM_RIGHTS); --hangup-on closes the connection without
 # waiting for the reply once FILE exists, then writes "peer-closed" to OUT
@@ -9,7 +10,8 @@
 import os, socket, sys, time
 out, req = sys.argv[1], sys.argv[2].encode().replace(b"\\n", b"\n")
 args = sys.argv[3:]
-path = os.path.join(os.environ["MAILSLOT_RUNDIR"], "mailslotd.ctl")
+ctldir = os.environ.get("MAILSLOT_CTLDIR") or os.environ["MAILSLOT_RUNDIR"] + "d"
+path = os.path.join(ctldir, "mailslotd.ctl")
 c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 c.connect(path)
 mine = None

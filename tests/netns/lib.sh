@@ -143,6 +143,18 @@ h_ns() { echo "$NS_PREFIX-h$1"; }
 h_ip() { echo "$NS_SUBNET.$1"; }
 h_dir() { echo "$NS_TMP/h$1"; }
 h_rundir() { echo "$NS_TMP/h$1/run"; }
+h_ctldir() { echo "$NS_TMP/h$1/rund"; } # the run directory's path + "d"
+# The group the daemons run as in these tests (--group): nobody's.
+NS_SLOT_GID=65534
+
+# ns_rundir_shared N: host N's run directory set up as packages set up
+# /run/mailslot (tmpfiles.d): any user may create a slot (sticky, world-
+# writable), each slot socket gets the daemon's group (setgid).
+ns_rundir_shared() {
+  chmod 755 "$(h_dir "$1")"
+  chgrp "$NS_SLOT_GID" "$(h_rundir "$1")"
+  chmod 3777 "$(h_rundir "$1")"
+}
 h_name() { echo "H$1"; } # the NetBIOS name of host N's daemon
 
 # hx N CMD...: runs CMD in host N with its MAILSLOT_RUNDIR.
@@ -211,7 +223,7 @@ netns_setup() {
     ip -n "$ns" addr add "$(h_ip "$i")/24" broadcast "$NS_BCAST" dev eth0
     ip -n "$ns" link set eth0 up
     mkdir -p "$(h_rundir "$i")"
-    chmod 755 "$(h_dir "$i")" "$(h_rundir "$i")"
+    ns_rundir_shared "$i"
   done
   # /etc/hosts per host: iproute2 bind-mounts /etc/netns/NS/hosts over
   # /etc/hosts for 'ip netns exec NS'. mkdir may race with another
@@ -287,7 +299,7 @@ netns_setup_pair() {
   for i in 1 2; do
     ip netns add "$(h_ns "$i")" || hard_error "ip netns add $(h_ns "$i")"
     mkdir -p "$(h_rundir "$i")"
-    chmod 755 "$(h_dir "$i")" "$(h_rundir "$i")"
+    ns_rundir_shared "$i"
   done
   ip link add eth0 netns "$(h_ns 1)" type veth peer name eth0 \
     netns "$(h_ns 2)" || hard_error "veth pair"
@@ -364,6 +376,7 @@ daemon_start() {
   d=$(h_dir "$n")
   [ -n "${DAEMON_IF-eth0}" ] && ifarg=(--interface "${DAEMON_IF-eth0}")
   hx_bg "$n" "$MAILSLOTD" --name "$(h_name "$n")" --workgroup "${DAEMON_WG:-$NS_WG}" \
+    --user nobody --group nogroup \
     ${ifarg[@]+"${ifarg[@]}"} --foreground --log-level debug "$@" \
     >>"$d/mailslotd.log" 2>&1 &
   DAEMON_PID=$!

@@ -89,7 +89,7 @@ echo "$txt" | grep -q "^$(h_ip 2) NMBD2<20> UNIQUE" ||
   fail "item 1: resolve NMBD2<20>: $txt"
 msg "item 1: mailslot resolve: $txt"
 # Through the daemon: NetBIOS resolution of \\NMBD2 (cache, then query).
-rep=$(hx 1 python3 - "$(h_rundir 1)/mailslotd.ctl" <<'PY'
+rep=$(hx 1 python3 - "$(h_ctldir 1)/mailslotd.ctl" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(sys.argv[1])

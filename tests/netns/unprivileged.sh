@@ -23,9 +23,10 @@ unset MAILSLOT_RUNDIR
 "$MAILSLOTD" --name H2 --workgroup "$WG" --interface eth0 --foreground \
   >"$D/mailslotd.log" 2>&1 &
 dpid=$!
-for _ in $(seq 150); do [ -S /run/mailslot/mailslotd.ctl ] && break; sleep 0.1; done
-[ -S /run/mailslot/mailslotd.ctl ] || { kill "$dpid"; exit 91; }
-stat -c '%a %U' /run/mailslot >"$D/rundir.mode"
+for _ in $(seq 150); do [ -S /run/mailslotd/mailslotd.ctl ] && break; sleep 0.1; done
+[ -S /run/mailslotd/mailslotd.ctl ] || { kill "$dpid"; exit 91; }
+stat -c '%a %U %G' /run/mailslot >"$D/rundir.mode"
+stat -c '%a %U' /run/mailslotd >"$D/ctldir.mode"
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 as_nobody "$MAILSLOT" listen '\\.\mailslot\unpriv' --json -c 1 --timeout 30000 \
   >"$D/listen.json" 2>"$D/listen.err" &
@@ -51,7 +52,10 @@ host_ready() {
   [ -e "$d2/ready" ]
 }
 wait_for 30 "h2's daemon and unprivileged reader" host_ready
-expect_eq "host-wide run directory" "$(cat "$d2/rundir.mode")" "1777 root"
+# Made by the daemon (no tmpfiles.d here): shared, its group's; the
+# control directory its user's, writable by nobody else.
+expect_eq "host-wide run directory" "$(cat "$d2/rundir.mode")" "3777 root nogroup"
+expect_eq "control directory" "$(cat "$d2/ctldir.mode")" "755 nobody"
 
 msl_send 1 '\\198.18.0.2\mailslot\unpriv' 'to an unprivileged reader'
 wait_exit "$hp" 40 || fail "h2's reader exited with $?: $(cat "$d2/listen.err")"

@@ -1,12 +1,13 @@
 /*
  * Local mailslots over Unix-domain datagram sockets (see
  * docs/local-mailslots.md for the design and include/mailslot.h for the
- * contract).
+ * contract). The files of a slot and the checks on them are in
+ * msl_slotdir.c; this file is the readers and writers.
  *
- * In the run directory a reader owns two files per slot, named after the
- * escaped name (msl_path_file_stem): STEM.lock, flock()ed for the reader's
- * lifetime and holding the slot's metadata, and STEM.sock, the bound
- * socket. A lock that can be taken means any leftover socket is stale.
+ * Every message a reader receives carries the sender's credentials
+ * (SO_PASSCRED: the kernel fills them in, a writer cannot forge them), so
+ * a reader knows each local writer's uid and pid, and believes the
+ * "network origin" sender details only from the network service.
  */
 #define _GNU_SOURCE
 #include "msl_local.h"
@@ -32,6 +33,7 @@
 #include "msl_lhdr.h"
 #include "msl_path.h"
 #include "msl_rundir.h"
+#include "msl_slotdir.h"
 
 enum { H_READER = 1, H_WRITER = 2 };
 /* msl_read_ex internal: look again (not a length, not an msl_err). */
@@ -60,35 +62,19 @@ struct msl_handle {
   uint8_t *spill;
   size_t spill_len;
   uint64_t dropped;
+  uint64_t forged; /* network sender details from an untrusted writer */
+  uid_t daemon_uid; /* the control directory's owner, as last seen */
+  char ctl_dir[MSL_RUNDIR_PATH_MAX];
+  /* Network writers: a new connection when the peer went away. */
+  msl_reopen_fn reopen;
+  void *reopen_ctx;
+  void (*reopen_free)(void *);
+  unsigned gen; /* reopens so far (atomic) */
   /* Info requests (msl_query) received but not yet answered: the
    * requesters' reply sockets. */
   int qry[MSL_LOCAL_QUERY_MAX];
   int nqry;
 };
-
-static int errno_err(int e) {
-  switch (e) {
-  case ENOENT:
-  case ECONNREFUSED:
-  case ENOTCONN:
-  case ECONNRESET:
-  case EPIPE:
-    return MSL_ERR_NOT_FOUND;
-  case EACCES:
-  case EPERM:
-  case EROFS:
-    return MSL_ERR_ACCESS;
-  case EAGAIN:
-  case ENOBUFS:
-    return MSL_ERR_QUEUE_FULL;
-  case EMSGSIZE:
-    return MSL_ERR_MSG_TOO_BIG;
-  case ENOMEM:
-    return MSL_ERR_NOMEM;
-  default:
-    return MSL_ERR_SYSTEM;
-  }
-}
 
 static size_t effective_max(uint32_t max) {
   return (max == 0 || max > MSL_LOCAL_MSG_MAX) ? MSL_LOCAL_MSG_MAX : max;
@@ -251,6 +237,94 @@ static int take_fds(struct msghdr *mh, int keep) {
   return kept;
 }
 
+/* The control-message room of one received datagram: the sender's
+ * credentials (always, SO_PASSCRED) and at most one descriptor. */
+typedef union rx_ctl {
+  struct cmsghdr align;
+  char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
+} rx_ctl;
+
+static struct ucred creds_of(struct msghdr *mh) {
+  struct ucred u = {0, (uid_t)-1, (gid_t)-1};
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+        c->cmsg_len >= CMSG_LEN(sizeof(u)))
+      memcpy(&u, CMSG_DATA(c), sizeof(u));
+  return u;
+}
+
+/* Whose "network origin" a reader believes: root, itself (a process of
+ * the same user could read the slot anyway), and the user owning the
+ * control directory -- the network service (msl_rundir.h). The owner is
+ * looked up again only when an unknown writer claims network origin. */
+static int trusted_sender(msl_handle *h, uid_t uid) {
+  if (uid == 0 || uid == geteuid() || uid == h->daemon_uid)
+    return 1;
+  struct stat st;
+  if (h->ctl_dir[0] && stat(h->ctl_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+      !(st.st_mode & 022))
+    h->daemon_uid = st.st_uid;
+  return uid == h->daemon_uid;
+}
+
+/* Completes *info for a message from the sender u: its uid and pid, and
+ * local origin unless it may speak for the network. */
+static void stamp_origin(msl_handle *h, msl_msg_info *info,
+                         const struct ucred *u) {
+  if (info->origin == MSL_ORIGIN_NETWORK && !trusted_sender(h, u->uid)) {
+    memset(info, 0, sizeof(*info));
+    info->origin = MSL_ORIGIN_LOCAL;
+    h->forged++;
+  }
+  info->uid = (uint32_t)u->uid;
+  info->pid = (int32_t)u->pid;
+}
+
+/* An info request (or any datagram with a control flag): kept in h->qry
+ * for answer_queries() when it is exactly a well-formed query with its one
+ * reply descriptor, else dropped with its descriptors. */
+static void take_query(msl_handle *h, struct msghdr *mh, const uint8_t *hdr,
+                       size_t total) {
+  int well_formed = total == MSL_LHDR_LEN && hdr[0] == MSL_LHDR_VERSION &&
+                    hdr[1] == MSL_LHDR_F_QUERY && hdr[2] == 0 && hdr[3] == 0;
+  int qfd = take_fds(mh, well_formed);
+  if (qfd >= 0 && h->nqry < MSL_LOCAL_QUERY_MAX && reply_sock_ok(qfd)) {
+    h->qry[h->nqry++] = qfd;
+    return;
+  }
+  if (qfd >= 0)
+    close(qfd); /* the requester sees its pair close: no answer */
+  h->dropped++;
+}
+
+/* Gathers a datagram received over [hdr | buf (a bytes) | spill] into a
+ * queued message with its header stripped. 2 (queued), 0 (dropped) or
+ * MSL_ERR_NOMEM. */
+static int queue_whole(msl_handle *h, const uint8_t *hdr, const void *buf,
+                       size_t a, size_t total, const struct ucred *u) {
+  qmsg *m = malloc(sizeof(*m) + total);
+  if (!m)
+    return MSL_ERR_NOMEM; /* the datagram is lost; say so */
+  size_t body = total - MSL_LHDR_LEN;
+  memcpy(m->data, hdr, MSL_LHDR_LEN);
+  if (a)
+    memcpy(m->data + MSL_LHDR_LEN, buf, a);
+  if (body > a)
+    memcpy(m->data + MSL_LHDR_LEN + a, h->spill, body - a);
+  msl_lhdr lh;
+  int off = msl_lhdr_decode(&lh, &m->info, m->data, total);
+  if (off < 0 || total - (size_t)off > h->eff_max) {
+    free(m);
+    h->dropped++;
+    return 0;
+  }
+  stamp_origin(h, &m->info, u);
+  m->len = total - (size_t)off;
+  memmove(m->data, m->data + off, m->len);
+  q_push(h, m);
+  return 2;
+}
+
 /*
  * Receives one datagram without blocking, scattered over [header | caller
  * buffer | spill], so a message that fits the caller's buffer is copied
@@ -261,10 +335,7 @@ static int take_fds(struct msghdr *mh, int keep) {
 static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
                     size_t *out, int block) {
   uint8_t hdr[MSL_LHDR_LEN];
-  union {
-    struct cmsghdr align;
-    char b[CMSG_SPACE(sizeof(int))];
-  } ctl;
+  rx_ctl ctl;
   for (;;) {
     /* Past eff_max the caller's capacity is never needed (and a huge cap
      * must not reach the kernel's iovec limits). */
@@ -289,30 +360,19 @@ static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
     }
     size_t total = (size_t)n;
     size_t ucap = iov[1].iov_len;
-    /* A query is exactly a bare header with the flag and one descriptor;
-     * any other datagram's descriptors are closed unseen. */
-    int ctrl = total >= MSL_LHDR_LEN &&
-               (hdr[1] & (MSL_LHDR_F_QUERY | MSL_LHDR_F_REPLY));
-    int qfd = mh.msg_controllen
-                  ? take_fds(&mh, ctrl && total == MSL_LHDR_LEN &&
-                                      hdr[0] == MSL_LHDR_VERSION &&
-                                      hdr[1] == MSL_LHDR_F_QUERY &&
-                                      hdr[2] == 0 && hdr[3] == 0)
-                  : -1;
-    if (ctrl) {
-      if (qfd >= 0 && h->nqry < MSL_LOCAL_QUERY_MAX && reply_sock_ok(qfd)) {
-        h->qry[h->nqry++] = qfd;
-      } else {
-        close_fd(qfd); /* the requester sees its pair close: no answer */
-        h->dropped++;
-      }
+    if (total >= MSL_LHDR_LEN &&
+        (hdr[1] & (MSL_LHDR_F_QUERY | MSL_LHDR_F_REPLY))) {
+      take_query(h, &mh, hdr, total);
       return 3;
     }
+    if (mh.msg_controllen)
+      (void)take_fds(&mh, 0); /* descriptors on a message: closed unseen */
     if ((mh.msg_flags & MSG_TRUNC) || total < MSL_LHDR_LEN ||
         total - MSL_LHDR_LEN > ucap + h->spill_len) {
       h->dropped++; /* over every limit, or not ours */
       continue;
     }
+    struct ucred u = creds_of(&mh);
     if (!(hdr[1] & MSL_LHDR_F_EXT)) {
       msl_lhdr lh;
       size_t len = total - MSL_LHDR_LEN;
@@ -322,32 +382,16 @@ static int recv_one(msl_handle *h, void *buf, size_t cap, msl_msg_info *info,
         continue;
       }
       if (buf && len <= ucap) {
+        if (info)
+          stamp_origin(h, info, &u);
         *out = len;
         return 1;
       }
     }
-    /* Gather the whole datagram, then strip the header in place. */
-    qmsg *m = malloc(sizeof(*m) + total);
-    if (!m)
-      return MSL_ERR_NOMEM; /* the datagram is lost; say so */
     size_t body = total - MSL_LHDR_LEN;
-    size_t a = body < ucap ? body : ucap;
-    memcpy(m->data, hdr, MSL_LHDR_LEN);
-    if (a)
-      memcpy(m->data + MSL_LHDR_LEN, buf, a);
-    if (body > a)
-      memcpy(m->data + MSL_LHDR_LEN + a, h->spill, body - a);
-    msl_lhdr lh;
-    int off = msl_lhdr_decode(&lh, &m->info, m->data, total);
-    if (off < 0 || total - (size_t)off > h->eff_max) {
-      free(m);
-      h->dropped++;
-      continue;
-    }
-    m->len = total - (size_t)off;
-    memmove(m->data, m->data + off, m->len);
-    q_push(h, m);
-    return 2;
+    int r = queue_whole(h, hdr, buf, body < ucap ? body : ucap, total, &u);
+    if (r != 0)
+      return r;
   }
 }
 
@@ -418,70 +462,55 @@ static void handle_free(msl_handle *h) {
   close_fd(h->lock_fd);
   close_fd(h->dir_fd);
   free(h->spill);
-  if (h->kind == H_READER)
+  if (h->reopen_free)
+    h->reopen_free(h->reopen_ctx);
+  if (h->kind == H_READER || h->reopen)
     pthread_mutex_destroy(&h->mu);
   free(h);
 }
 
-/* Takes the slot's lock file: opens (creating) STEM.lock, flock()s it, and
- * checks the locked file is still the one at that name, since a closing
- * reader unlinks it while holding the lock. */
-static int take_lock(msl_handle *h, const char *lockname) {
-  for (int tries = 0; tries < 100; tries++) {
-    int fd = openat(h->dir_fd, lockname,
-                    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-      return errno_err(errno);
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      int e = errno;
-      close(fd);
-      return e == EWOULDBLOCK ? MSL_ERR_EXISTS : MSL_ERR_SYSTEM;
-    }
-    struct stat a, b;
-    if (fstat(fd, &a) == 0 &&
-        fstatat(h->dir_fd, lockname, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
-        a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-      h->lock_fd = fd;
-      return 0;
-    }
-    close(fd); /* lost a race with a closing reader: try again */
-  }
-  return MSL_ERR_SYSTEM;
-}
-
 static int write_meta(msl_handle *h) {
-  char meta[96];
-  int n = snprintf(
-      meta, sizeof(meta), "mailslot 1 max=%lu timeout=%lu pid=%ld\n",
-      (unsigned long)h->max_msg, (unsigned long)h->timeout, (long)h->owner);
-  if (ftruncate(h->lock_fd, 0) != 0 ||
-      pwrite(h->lock_fd, meta, (size_t)n, 0) != n)
-    return MSL_ERR_SYSTEM;
-  return 0;
+  msl_slot_meta m = {h->max_msg, h->timeout, (long)h->owner};
+  return msl_slot_meta_write(h->lock_fd, &m);
 }
 
-static int names(const char *path, int want_local, msl_path *p, char *sock,
-                 char *lock, char *stem) {
-  int r = msl_path_parse(p, path);
+/* The slot names of a local path; a network path is MSL_ERR_BAD_PATH when
+ * want_local (msl_create), else MSL_ERR_UNSUPPORTED (the caller sends it
+ * over the network instead). */
+static int names(const char *path, int want_local, msl_slot_names *n) {
+  msl_path p;
+  int r = msl_path_parse(&p, path);
   if (r < 0)
     return r;
-  if (p->kind != MSL_PATH_LOCAL)
+  if (p.kind != MSL_PATH_LOCAL)
     return want_local ? MSL_ERR_BAD_PATH : MSL_ERR_UNSUPPORTED;
-  r = msl_path_file_stem(p, stem, MSL_PATH_FILE_MAX + 1);
+  return msl_slot_names_of(&p, n);
+}
+
+/* The reader's socket, bound at n->sock, group-writable, with every
+ * sender's credentials on every datagram. */
+static int bind_reader(msl_handle *h, const char *dir, const msl_slot_names *n) {
+  struct sockaddr_un sa;
+  socklen_t salen;
+  int one = 1;
+  int r = msl_rundir_sockaddr(h->dir_fd, dir, n->sock, &sa, &salen);
   if (r < 0)
     return r;
-  snprintf(sock, MSL_PATH_FILE_MAX + 8, "%s.sock", stem);
-  snprintf(lock, MSL_PATH_FILE_MAX + 8, "%s.lock", stem);
-  return 0;
+  h->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (h->fd < 0 ||
+      setsockopt(h->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) != 0)
+    return MSL_ERR_SYSTEM;
+  if (bind(h->fd, (struct sockaddr *)&sa, salen) != 0)
+    return msl_slot_errno(errno);
+  if ((r = msl_slot_sock_allow_group(h->dir_fd, n->sock)) < 0)
+    unlinkat(h->dir_fd, n->sock, 0);
+  return r;
 }
 
 int msl_create(const char *path, uint32_t max_msg_size,
                uint32_t read_timeout_ms, msl_handle **out) {
-  msl_path p;
-  char sockname[MSL_PATH_FILE_MAX + 8], lockname[MSL_PATH_FILE_MAX + 8];
+  msl_slot_names n;
   char dir[MSL_RUNDIR_PATH_MAX];
-  struct sockaddr_un sa;
-  socklen_t salen;
   int r;
   if (!out || !path)
     return MSL_ERR_ARG;
@@ -497,23 +526,23 @@ int msl_create(const char *path, uint32_t max_msg_size,
   h->eff_max = effective_max(max_msg_size);
   h->timeout = read_timeout_ms;
   h->owner = getpid();
-  if ((r = names(path, 1, &p, sockname, lockname, h->stem)) < 0 ||
-      (r = msl_rundir_open(1, &h->dir_fd, dir, sizeof(dir))) < 0 ||
-      (r = msl_rundir_sockaddr(h->dir_fd, dir, sockname, &sa, &salen)) < 0 ||
-      (r = take_lock(h, lockname)) < 0 || (r = write_meta(h)) < 0)
+  h->daemon_uid = (uid_t)-1;
+  if (msl_rundir_ctl_path(h->ctl_dir, sizeof(h->ctl_dir)) < 0)
+    h->ctl_dir[0] = '\0'; /* then only root and ourselves are trusted */
+  if ((r = names(path, 1, &n)) < 0 ||
+      (r = msl_rundir_open(1, &h->dir_fd, dir, sizeof(dir))) < 0)
     goto fail;
-  /* We hold the lock: a socket file left here is a dead reader's. */
-  if (unlinkat(h->dir_fd, sockname, 0) != 0 && errno != ENOENT) {
-    r = errno_err(errno);
+  if ((h->lock_fd = msl_slot_lock(h->dir_fd, &n)) < 0) {
+    r = h->lock_fd;
     goto fail;
   }
-  r = MSL_ERR_SYSTEM;
-  h->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (h->fd < 0)
-    goto fail;
-  if (bind(h->fd, (struct sockaddr *)&sa, salen) != 0) {
-    r = errno_err(errno);
-    unlinkat(h->dir_fd, lockname, 0);
+  memcpy(h->stem, n.stem, sizeof(h->stem));
+  /* We hold the lock: a socket file left here is a dead reader's. */
+  if ((r = write_meta(h)) < 0 ||
+      (unlinkat(h->dir_fd, n.sock, 0) != 0 && errno != ENOENT &&
+       (r = msl_slot_errno(errno)) < 0) ||
+      (r = bind_reader(h, dir, &n)) < 0) {
+    unlinkat(h->dir_fd, n.lock, 0);
     goto fail;
   }
   h->ev_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -521,8 +550,8 @@ int msl_create(const char *path, uint32_t max_msg_size,
   h->spill = malloc(h->spill_len);
   if (h->ev_fd < 0 || !h->spill) {
     r = h->spill ? MSL_ERR_SYSTEM : MSL_ERR_NOMEM;
-    unlinkat(h->dir_fd, sockname, 0);
-    unlinkat(h->dir_fd, lockname, 0);
+    unlinkat(h->dir_fd, n.sock, 0);
+    unlinkat(h->dir_fd, n.lock, 0);
     goto fail;
   }
   *out = h;
@@ -531,60 +560,6 @@ fail:
   handle_free(h);
   return r;
 }
-
-static int meta_field(const char *buf, const char *key, unsigned long *v) {
-  const char *m = strstr(buf, key);
-  char *end;
-  if (!m)
-    return MSL_ERR_NOT_FOUND;
-  m += strlen(key);
-  errno = 0;
-  *v = strtoul(m, &end, 10);
-  if (errno || end == m)
-    return MSL_ERR_NOT_FOUND;
-  return 0;
-}
-
-/* Reads the metadata a reader keeps in its lock file. With check_live, a
- * lock nobody holds means the reader is dead: MSL_ERR_NOT_FOUND. */
-static int read_meta(int dir_fd, const char *lockname, int check_live,
-                     uint32_t *max, uint32_t *timeout, long *pid) {
-  char buf[128];
-  unsigned long m, t, p;
-  int fd = openat(dir_fd, lockname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    return errno_err(errno);
-  if (check_live && flock(fd, LOCK_SH | LOCK_NB) == 0) {
-    close(fd);
-    return MSL_ERR_NOT_FOUND;
-  }
-  ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-  close(fd);
-  if (n <= 0)
-    return MSL_ERR_NOT_FOUND;
-  buf[n] = '\0';
-  if (strncmp(buf, "mailslot 1 ", 11) != 0 ||
-      meta_field(buf, " max=", &m) < 0 || m > UINT32_MAX ||
-      meta_field(buf, " timeout=", &t) < 0 || t > UINT32_MAX ||
-      meta_field(buf, " pid=", &p) < 0)
-    return MSL_ERR_NOT_FOUND;
-  if (max)
-    *max = (uint32_t)m;
-  if (timeout)
-    *timeout = (uint32_t)t;
-  if (pid)
-    *pid = (long)p;
-  return 0;
-}
-
-/* Network paths (issue 5, docs/network.md): api/msl_remote.c sends what
- * msl_write() writes on a handle whose socket is one end of a
- * SOCK_SEQPACKET pair. Weak: programs built without it keep refusing
- * network paths (MSL_ERR_UNSUPPORTED). */
-int msl_remote_is_remote(const char *path) __attribute__((weak));
-int msl_remote_open(const char *path, unsigned flags, msl_handle **out)
-    __attribute__((weak));
-int msl_local_wrap_writer(int fd, size_t max, msl_handle **out);
 
 int msl_local_wrap_writer(int fd, size_t max, msl_handle **out) {
   msl_handle *h = handle_new(H_WRITER);
@@ -597,58 +572,90 @@ int msl_local_wrap_writer(int fd, size_t max, msl_handle **out) {
   return 0;
 }
 
-int msl_open(const char *path, msl_handle **out) {
-  if (msl_remote_is_remote && msl_remote_open && path && out &&
-      msl_remote_is_remote(path))
-    return msl_remote_open(path, 0, out);
-  msl_path p;
-  char sockname[MSL_PATH_FILE_MAX + 8], lockname[MSL_PATH_FILE_MAX + 8];
-  char stem[MSL_PATH_FILE_MAX + 1];
+int msl_local_wrap_writer_ex(int fd, size_t max, msl_reopen_fn reopen,
+                             void *ctx, void (*ctx_free)(void *),
+                             msl_handle **out) {
+  if (!reopen || !out)
+    return MSL_ERR_ARG;
+  int r = msl_local_wrap_writer(fd, max, out);
+  if (r < 0)
+    return r;
+  if (pthread_mutex_init(&(*out)->mu, NULL) != 0) {
+    (*out)->fd = -1; /* still the caller's */
+    handle_free(*out);
+    *out = NULL;
+    return MSL_ERR_SYSTEM;
+  }
+  (*out)->reopen = reopen;
+  (*out)->reopen_ctx = ctx;
+  (*out)->reopen_free = ctx_free;
+  return 0;
+}
+
+/* A network writer's peer went away: a new connection takes the old
+ * descriptor's number, unless another thread already replaced the one
+ * that failed (its generation gen is past). */
+static int reopen_writer(msl_handle *h, unsigned gen) {
+  int nfd, r = 0;
+  pthread_mutex_lock(&h->mu);
+  if (__atomic_load_n(&h->gen, __ATOMIC_ACQUIRE) == gen &&
+      (r = h->reopen(h->reopen_ctx, &nfd)) == 0) {
+    if (dup3(nfd, h->fd, O_CLOEXEC) < 0)
+      r = MSL_ERR_SYSTEM;
+    close(nfd);
+    __atomic_store_n(&h->gen, gen + 1, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&h->mu);
+  return r;
+}
+
+int msl_local_open(const char *path, msl_handle **out) {
+  msl_slot_names n;
+  msl_slot_ref ref;
   char dir[MSL_RUNDIR_PATH_MAX];
-  struct sockaddr_un sa;
-  socklen_t salen;
-  int dir_fd = -1;
-  int r;
+  int dir_fd, r;
   if (!out || !path)
     return MSL_ERR_ARG;
   *out = NULL;
-  if ((r = names(path, 0, &p, sockname, lockname, stem)) < 0)
+  if ((r = names(path, 0, &n)) < 0 ||
+      (r = msl_rundir_open(0, &dir_fd, dir, sizeof(dir))) < 0)
     return r;
-  msl_handle *h = handle_new(H_WRITER);
-  if (!h)
-    return MSL_ERR_NOMEM;
-  if ((r = msl_rundir_open(0, &dir_fd, dir, sizeof(dir))) < 0 ||
-      (r = msl_rundir_sockaddr(dir_fd, dir, sockname, &sa, &salen)) < 0)
-    goto fail;
-  h->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (h->fd < 0) {
-    r = MSL_ERR_SYSTEM;
-    goto fail;
-  }
+  r = msl_slot_lookup(dir_fd, &n, &ref);
+  close(dir_fd);
+  if (r < 0)
+    return r;
   /* Connected: sends skip the name lookup, POLLOUT tracks the reader's
    * queue, and a reader that goes away is reported (ECONNREFUSED). */
-  if (connect(h->fd, (struct sockaddr *)&sa, salen) != 0) {
-    r = errno == EAGAIN ? MSL_ERR_QUEUE_FULL : errno_err(errno);
-    goto fail;
-  }
-  /* The reader writes its metadata before it binds, so it is there. */
-  if ((r = read_meta(dir_fd, lockname, 0, &h->max_msg, NULL, NULL)) < 0)
-    goto fail;
-  h->eff_max = effective_max(h->max_msg);
-  close(dir_fd);
-  *out = h;
-  return 0;
-fail:
-  close_fd(dir_fd);
-  handle_free(h);
+  r = msl_local_open_ref(&ref, out);
+  msl_slot_ref_close(&ref);
   return r;
+}
+
+int msl_local_open_ref(const msl_slot_ref *ref, msl_handle **out) {
+  msl_slot_meta meta;
+  if (!ref || !out)
+    return MSL_ERR_ARG;
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return MSL_ERR_SYSTEM;
+  int r = msl_slot_connect(fd, ref);
+  if (r == 0)
+    r = msl_slot_meta_read(ref->lock_fd, &meta);
+  if (r == 0)
+    r = msl_local_wrap_writer(fd, effective_max(meta.max_msg), out);
+  if (r < 0) {
+    close(fd);
+    return r;
+  }
+  (*out)->max_msg = meta.max_msg;
+  return 0;
 }
 
 void msl_close(msl_handle *h) {
   if (!h)
     return;
   if (h->kind == H_READER && h->owner == getpid()) {
-    char name[MSL_PATH_FILE_MAX + 8];
+    char name[MSL_SLOT_FILE_CAP];
     /* Still holding the lock: nobody else can own these names yet. */
     snprintf(name, sizeof(name), "%s.sock", h->stem);
     unlinkat(h->dir_fd, name, 0);
@@ -750,19 +757,41 @@ int msl_set_timeout(msl_handle *h, uint32_t read_timeout_ms) {
 
 int msl_stat(const char *path, uint32_t *max_msg_size, uint32_t *read_timeout,
              long *reader_pid) {
-  msl_path p;
-  char sockname[MSL_PATH_FILE_MAX + 8], lockname[MSL_PATH_FILE_MAX + 8];
-  char stem[MSL_PATH_FILE_MAX + 1];
+  msl_slot_names n;
+  msl_slot_ref ref;
+  msl_slot_meta m;
   char dir[MSL_RUNDIR_PATH_MAX];
   int dir_fd, r;
   if (!path)
     return MSL_ERR_ARG;
-  if ((r = names(path, 0, &p, sockname, lockname, stem)) < 0 ||
+  if ((r = names(path, 0, &n)) < 0 ||
       (r = msl_rundir_open(0, &dir_fd, dir, sizeof(dir))) < 0)
     return r;
-  r = read_meta(dir_fd, lockname, 1, max_msg_size, read_timeout, reader_pid);
+  r = msl_slot_lookup(dir_fd, &n, &ref);
   close(dir_fd);
-  return r;
+  if (r < 0)
+    return r;
+  r = !msl_slot_live(ref.lock_fd) ? MSL_ERR_NOT_FOUND
+                                  : msl_slot_meta_read(ref.lock_fd, &m);
+  msl_slot_ref_close(&ref);
+  if (r < 0)
+    return r;
+  if (max_msg_size)
+    *max_msg_size = m.max_msg;
+  if (read_timeout)
+    *read_timeout = m.timeout;
+  if (reader_pid)
+    *reader_pid = m.pid;
+  return 0;
+}
+
+uint64_t msl_local_forged(msl_handle *h) {
+  if (!h || h->kind != H_READER)
+    return 0;
+  pthread_mutex_lock(&h->mu);
+  uint64_t f = h->forged;
+  pthread_mutex_unlock(&h->mu);
+  return f;
 }
 
 uint64_t msl_local_dropped(msl_handle *h) {
@@ -860,7 +889,7 @@ static int query_slot(int s, const struct timespec *dl, msl_lhdr_reply *v) {
     if (errno == EINTR)
       continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      r = errno_err(errno);
+      r = msl_slot_errno(errno);
       goto out;
     }
     struct pollfd pf = {s, POLLOUT, 0}; /* the slot's queue is full */
@@ -886,7 +915,7 @@ static int query_slot(int s, const struct timespec *dl, msl_lhdr_reply *v) {
       goto out;
     }
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      r = errno_err(errno);
+      r = msl_slot_errno(errno);
       goto out;
     }
     struct pollfd pf = {sp[0], POLLIN, 0};
@@ -905,47 +934,42 @@ out:
 int msl_query(const char *path, uint32_t wait_ms, uint32_t *max_msg_size,
               uint32_t *next_size, uint32_t *msg_count,
               uint32_t *read_timeout) {
-  msl_path p;
-  char sockname[MSL_PATH_FILE_MAX + 8], lockname[MSL_PATH_FILE_MAX + 8];
-  char stem[MSL_PATH_FILE_MAX + 1];
+  msl_slot_names n;
+  msl_slot_ref ref;
   char dir[MSL_RUNDIR_PATH_MAX];
-  struct sockaddr_un sa;
-  socklen_t salen;
-  int dir_fd = -1, s = -1, r;
+  int dir_fd, r;
   if (!path)
     return MSL_ERR_ARG;
   struct timespec dl = deadline_after(wait_ms);
-  if ((r = names(path, 0, &p, sockname, lockname, stem)) < 0 ||
-      (r = msl_rundir_open(0, &dir_fd, dir, sizeof(dir))) < 0 ||
-      (r = msl_rundir_sockaddr(dir_fd, dir, sockname, &sa, &salen)) < 0)
-    goto out;
-  s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) {
-    r = MSL_ERR_SYSTEM;
-    goto out;
-  }
+  if ((r = names(path, 0, &n)) < 0 ||
+      (r = msl_rundir_open(0, &dir_fd, dir, sizeof(dir))) < 0)
+    return r;
+  r = msl_slot_lookup(dir_fd, &n, &ref);
+  close(dir_fd);
+  if (r < 0)
+    return r;
+  int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   /* connect(2) checks write permission on the socket: querying needs the
    * same right as writing. */
-  if (connect(s, (struct sockaddr *)&sa, salen) != 0) {
-    r = errno == EAGAIN ? MSL_ERR_TIMEOUT : errno_err(errno);
-    goto out;
-  }
+  r = s < 0 ? MSL_ERR_SYSTEM : msl_slot_connect(s, &ref);
+  msl_slot_ref_close(&ref);
   msl_lhdr_reply v;
-  r = query_slot(s, wait_ms == MSL_WAIT_FOREVER ? NULL : &dl, &v);
-  if (r == 0) {
-    if (max_msg_size)
-      *max_msg_size = v.max_msg_size;
-    if (next_size)
-      *next_size = v.next_size;
-    if (msg_count)
-      *msg_count = v.msg_count;
-    if (read_timeout)
-      *read_timeout = v.read_timeout;
-  }
-out:
+  if (r == MSL_ERR_QUEUE_FULL)
+    r = MSL_ERR_TIMEOUT;
+  else if (r == 0)
+    r = query_slot(s, wait_ms == MSL_WAIT_FOREVER ? NULL : &dl, &v);
   close_fd(s);
-  close_fd(dir_fd);
-  return r;
+  if (r < 0)
+    return r;
+  if (max_msg_size)
+    *max_msg_size = v.max_msg_size;
+  if (next_size)
+    *next_size = v.next_size;
+  if (msg_count)
+    *msg_count = v.msg_count;
+  if (read_timeout)
+    *read_timeout = v.read_timeout;
+  return 0;
 }
 
 /* ---- write ---- */
@@ -971,13 +995,21 @@ int msl_local_send(msl_handle *h, const void *buf, size_t len,
   /* Waiting forever: let the kernel block (one system call per message). */
   int flags =
       MSG_NOSIGNAL | (timeout_ms == MSL_WAIT_FOREVER ? 0 : MSG_DONTWAIT);
+  int reopened = 0;
   for (;;) {
+    unsigned gen = h->reopen ? __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE) : 0;
     if (sendmsg(h->fd, &mh, flags) >= 0)
       return 0;
     if (errno == EINTR)
       continue;
+    int r = msl_slot_errno(errno);
+    if (r == MSL_ERR_NOT_FOUND && h->reopen && !reopened++) {
+      if ((r = reopen_writer(h, gen)) == 0)
+        continue; /* once more, on the new connection */
+      return r;
+    }
     if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return errno_err(errno);
+      return r;
     if (timeout_ms == 0)
       return MSL_ERR_QUEUE_FULL;
     struct pollfd pf = {h->fd, POLLOUT, 0};

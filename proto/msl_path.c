@@ -1,4 +1,4 @@
-/* Mailslot path parsing (see msl_path.h). */
+/* Mailslot path parsing (see msl_path.h): the one parser of every layer. */
 #include "msl_path.h"
 
 #include <string.h>
@@ -15,44 +15,38 @@ static int bad_char(char c) {
   return u < 0x20 || u > 0x7e || strchr(":*?\"<>|", c) != NULL;
 }
 
-int msl_path_parse(msl_path *out, const char *path) {
-  static const char slot[] = "mailslot";
-  if (!out || !path)
-    return MSL_ERR_ARG;
-  memset(out, 0, sizeof(*out));
-  const char *s = path;
-  if (!is_sep(s[0]) || !is_sep(s[1]))
+/* A dotted host: an IPv4 address or a DNS name (RFC 1123 characters). */
+static int dns_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+/* The host part, hl bytes at s, into out. */
+static int parse_host(msl_path *out, const char *s, size_t hl) {
+  if (hl == 0)
     return MSL_ERR_BAD_PATH;
-  s += 2;
-  size_t hl = 0;
-  while (s[hl] && !is_sep(s[hl]))
-    hl++;
-  if (hl == 0 || hl > MSL_PATH_HOST_MAX)
-    return MSL_ERR_BAD_PATH;
-  if (hl == 1 && s[0] == '.') {
-    out->kind = MSL_PATH_LOCAL;
-  } else if (hl == 1 && s[0] == '*') {
-    out->kind = MSL_PATH_DOMAIN;
-  } else {
-    out->kind = MSL_PATH_HOST;
-    for (size_t i = 0; i < hl; i++) {
-      if (bad_char(s[i]) || s[i] == '.')
-        return MSL_ERR_BAD_PATH;
-      out->host[i] = upper(s[i]);
-    }
+  if (hl == 1 && (s[0] == '.' || s[0] == '*')) {
+    out->kind = s[0] == '.' ? MSL_PATH_LOCAL : MSL_PATH_DOMAIN;
+    return 0;
   }
-  if (s[hl] == '\0')
+  out->kind = MSL_PATH_HOST;
+  out->host_dotted = memchr(s, '.', hl) != NULL;
+  if (hl > (out->host_dotted ? MSL_PATH_HOST_MAX : MSL_PATH_NBNAME_MAX))
     return MSL_ERR_BAD_PATH;
-  s += hl + 1;
-  for (size_t i = 0; i < sizeof(slot) - 1; i++)
-    if (upper(s[i]) != upper(slot[i]))
+  for (size_t i = 0; i < hl; i++)
+    if (out->host_dotted ? !dns_char(s[i]) : bad_char(s[i]))
       return MSL_ERR_BAD_PATH;
-  s += sizeof(slot) - 1;
-  if (!is_sep(*s))
-    return MSL_ERR_BAD_PATH;
-  s++;
+  memcpy(out->host, s, hl);
+  out->host[hl] = '\0';
+  return 0;
+}
+
+/* The name after "\mailslot\": upper-cased, '\' separated, no empty
+ * component. */
+static int parse_name(msl_path *out, const char *s) {
   size_t n = 0;
   int comp = 0; /* bytes in the current component */
+  out->name_raw = s;
   for (; *s; s++) {
     if (n >= MSL_PATH_NAME_MAX)
       return MSL_ERR_BAD_PATH;
@@ -73,6 +67,31 @@ int msl_path_parse(msl_path *out, const char *path) {
   out->name[n] = '\0';
   out->name_len = n;
   return 0;
+}
+
+int msl_path_parse(msl_path *out, const char *path) {
+  static const char slot[] = "mailslot";
+  if (!out || !path)
+    return MSL_ERR_ARG;
+  memset(out, 0, sizeof(*out));
+  const char *s = path;
+  if (!is_sep(s[0]) || !is_sep(s[1]))
+    return MSL_ERR_BAD_PATH;
+  s += 2;
+  size_t hl = 0;
+  while (s[hl] && !is_sep(s[hl]))
+    hl++;
+  int r = parse_host(out, s, hl);
+  if (r < 0 || s[hl] == '\0')
+    return MSL_ERR_BAD_PATH;
+  s += hl + 1;
+  for (size_t i = 0; i < sizeof(slot) - 1; i++)
+    if (upper(s[i]) != upper(slot[i]))
+      return MSL_ERR_BAD_PATH;
+  s += sizeof(slot) - 1;
+  if (!is_sep(*s))
+    return MSL_ERR_BAD_PATH;
+  return parse_name(out, s + 1);
 }
 
 static int keep(char c) {

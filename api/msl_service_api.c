@@ -1,0 +1,168 @@
+/*
+ * The public network service (include/mailslot.h): sets up the run
+ * directory (the slots, shared with the service's group) and the control
+ * directory, installs the sink that delivers to this host's slots
+ * (local/msl_deliver.h) and runs the service (net/msl_service.h), in a
+ * thread of its own (msl_service_start) or in the caller's
+ * (msl_service_create + msl_service_run, as mailslotd does so that it can
+ * drop its privileges before anything runs).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mailslot.h"
+#include "msl_ctl.h"
+#include "msl_ctl_client.h"
+#include "msl_deliver.h"
+#include "msl_rundir.h"
+#include "msl_service.h"
+
+struct msl_service {
+  msl_svc *svc;
+  msl_deliver *dl;
+  int run_fd, ctl_fd; /* run and control directories */
+  int threaded;
+  pthread_t th;
+};
+
+void msl_service_config_init(msl_service_config *cfg) {
+  if (!cfg)
+    return;
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->log_level = MSL_LOG_WARN;
+  cfg->run_uid = -1;
+  cfg->run_gid = -1;
+}
+
+static void logf_err(const msl_service_config *cfg, const char *what,
+                     const char *path, int r) {
+  char msg[512];
+  if (!cfg->log)
+    return;
+  snprintf(msg, sizeof(msg), "%s %.400s: %s", what, path, msl_strerror(r));
+  cfg->log(cfg->log_user, MSL_LOG_ERR, msg);
+}
+
+/* The directories: the run directory shared with run_gid, the control
+ * directory made run_uid's (unless there is no control socket). */
+static int prepare_dirs(const msl_service_config *cfg, msl_service *s,
+                        char *ctl, size_t cap) {
+  char run[MSL_RUNDIR_PATH_MAX];
+  int r = msl_rundir_prepare((gid_t)cfg->run_gid, &s->run_fd, run,
+                             sizeof(run));
+  if (r < 0) {
+    logf_err(cfg, "run directory", run, r);
+    return r;
+  }
+  if (cfg->flags & MSL_SERVICE_NO_CTL)
+    return 0;
+  r = msl_rundir_ctl_prepare((uid_t)cfg->run_uid, &s->ctl_fd, ctl, cap);
+  if (r < 0)
+    logf_err(cfg, "control directory", ctl, r);
+  return r;
+}
+
+int msl_service_create(const msl_service_config *cfg, msl_service **out) {
+  char ctl[MSL_RUNDIR_PATH_MAX];
+  msl_service_env env;
+  if (!out)
+    return MSL_ERR_ARG;
+  *out = NULL;
+  if (!cfg)
+    return MSL_ERR_ARG;
+  msl_service *s = calloc(1, sizeof(*s));
+  if (!s)
+    return MSL_ERR_NOMEM;
+  s->run_fd = s->ctl_fd = -1;
+  int r = prepare_dirs(cfg, s, ctl, sizeof(ctl));
+  msl_deliver_config dc = {.dir_fd = s->run_fd};
+  if (r == 0)
+    r = msl_deliver_new(&dc, &s->dl);
+  if (r == 0) {
+    env.sink = msl_deliver_sink(s->dl);
+    env.ctl_dir_fd = s->ctl_fd;
+    env.ctl_dir = ctl;
+    r = msl_svc_new(cfg, &env, &s->svc);
+  }
+  if (r < 0) {
+    msl_service_stop(s);
+    return r;
+  }
+  *out = s;
+  return 0;
+}
+
+int msl_service_run(msl_service *s) {
+  return s ? msl_svc_run(s->svc) : MSL_ERR_ARG;
+}
+
+void msl_service_request_stop(msl_service *s) {
+  if (s)
+    msl_svc_request_stop(s->svc);
+}
+
+static void *thread_main(void *arg) {
+  msl_service_run(arg);
+  return NULL;
+}
+
+int msl_service_start(const msl_service_config *cfg, msl_service **out) {
+  int r = msl_service_create(cfg, out);
+  if (r < 0)
+    return r;
+  if (pthread_create(&(*out)->th, NULL, thread_main, *out) != 0) {
+    msl_service_stop(*out);
+    *out = NULL;
+    return MSL_ERR_SYSTEM;
+  }
+  (*out)->threaded = 1;
+  return 0;
+}
+
+void msl_service_stop(msl_service *s) {
+  if (!s)
+    return;
+  if (s->threaded) {
+    msl_svc_request_stop(s->svc);
+    pthread_join(s->th, NULL);
+  }
+  msl_svc_free(s->svc);
+  msl_deliver_free(s->dl);
+  if (s->run_fd >= 0)
+    close(s->run_fd);
+  if (s->ctl_fd >= 0)
+    close(s->ctl_fd);
+  free(s);
+}
+
+void msl_service_rescan(msl_service *s) {
+  if (s)
+    msl_svc_request_rescan(s->svc);
+}
+
+int msl_service_status(msl_service *s, char *buf, size_t cap) {
+  return s ? msl_svc_status(s->svc, buf, cap) : MSL_ERR_ARG;
+}
+
+int msl_service_query_status(char *buf, size_t cap) {
+  char rep[8192];
+  if (!buf || cap == 0)
+    return MSL_ERR_ARG;
+  int fd = msl_ctl_connect();
+  if (fd < 0)
+    return fd;
+  int n = msl_ctl_call(fd, "status", 6, -1, rep, sizeof(rep), 2000);
+  close(fd);
+  if (n < 0)
+    return n;
+  if (strncmp(rep, "ok\n", 3) != 0)
+    return strncmp(rep, "err ", 4) == 0 ? atoi(rep + 4) : MSL_ERR_INVALID;
+  if ((size_t)n - 3 >= cap)
+    return MSL_ERR_OVERFLOW;
+  memcpy(buf, rep + 3, (size_t)n - 3 + 1);
+  return n - 3;
+}
