@@ -218,6 +218,209 @@ static int bit_get(const uint8_t *b, size_t i) {
   return b[i >> 3] >> (i & 7) & 1;
 }
 
+/* One fragment and where it came from, as the steps below need it. */
+typedef struct piece {
+  const msl_nbdgm *h;
+  const uint8_t *data;
+  size_t off, len, end;
+  int first, more;
+  uint32_t udp_ip;
+  uint16_t udp_port;
+} piece;
+
+static struct msl_reasm_slot *find_slot(msl_reasm *r, const piece *p) {
+  for (size_t i = 0; i < r->lim.max_pending; i++) {
+    struct msl_reasm_slot *t = &r->slots[i];
+    if (t->used && t->id == p->h->id && t->udp_ip == p->udp_ip &&
+        t->udp_port == p->udp_port && t->src_ip == p->h->src_ip &&
+        t->src_port == p->h->src_port)
+      return t;
+  }
+  return NULL;
+}
+
+/* Whether p fits what s already knows: same type and names, within the
+ * known end, and a last fragment that agrees with the bytes seen. */
+static int fits(const struct msl_reasm_slot *s, const piece *p) {
+  if (s->type != p->h->type || !msl_nbname_equal(&s->src, &p->h->src) ||
+      !msl_nbname_equal(&s->dst, &p->h->dst))
+    return 0;
+  return !((s->have_last && p->end > s->end) ||
+           (!p->more && s->have_last && p->end != s->end) ||
+           (!p->more && p->end < s->max_end));
+}
+
+/* Sets *fresh to the bytes of p that s does not hold yet. A held byte that
+ * differs drops s (which copy is right is unknowable): MSL_ERR_INVALID. */
+static int count_fresh(msl_reasm *r, struct msl_reasm_slot *s, const piece *p,
+                       size_t *fresh) {
+  uint32_t *ix = slot_idx(r, s);
+  *fresh = p->len;
+  for (size_t i = p->off; i < p->end; i++) {
+    uint32_t c = ix[i / MSL_REASM_CHUNK];
+    if (c == NONE)
+      continue;
+    size_t k = i % MSL_REASM_CHUNK;
+    if (!bit_get(r->bits + (size_t)c * BITS_PER_CHUNK, k))
+      continue;
+    if (r->pool[(size_t)c * MSL_REASM_CHUNK + k] != p->data[i - p->off]) {
+      slot_free(r, s);
+      return MSL_ERR_INVALID;
+    }
+    (*fresh)--;
+  }
+  return 0;
+}
+
+/* The datagram's length as far as known: its last fragment's end. */
+static size_t known_end(const struct msl_reasm_slot *s, const piece *p) {
+  return (s && s->have_last) ? s->end : p->end;
+}
+
+static int completes(const struct msl_reasm_slot *s, const piece *p,
+                     size_t have) {
+  int have_first = p->first || (s && s->have_first);
+  int have_last = !p->more || (s && s->have_last);
+  return have_first && have_last && have == known_end(s, p);
+}
+
+/* Hands out the datagram p completes: s's chunks (if any) and p, copied
+ * into the output buffer. s is freed. */
+static int complete(msl_reasm *r, struct msl_reasm_slot *s, const piece *p,
+                    msl_reasm_out *out) {
+  uint8_t *o = r->outbuf;
+  size_t dend = known_end(s, p);
+  uint8_t flags = p->first ? p->h->flags : s->flags;
+  if (s) {
+    uint32_t *ix = slot_idx(r, s);
+    for (size_t c = 0; c * MSL_REASM_CHUNK < dend; c++) {
+      size_t at = c * MSL_REASM_CHUNK;
+      size_t n = dend - at < MSL_REASM_CHUNK ? dend - at : MSL_REASM_CHUNK;
+      if (ix[c] != NONE)
+        memcpy(o + at, r->pool + (size_t)ix[c] * MSL_REASM_CHUNK, n);
+    }
+  }
+  if (p->len)
+    memcpy(o + p->off, p->data, p->len);
+  /* Key and type match the slot, so p's header stands for it. */
+  fill_out(out, p->h, flags, s ? &s->src : &p->h->src, s ? &s->dst : &p->h->dst,
+           o, dend);
+  if (s)
+    slot_free(r, s);
+  r->completed++;
+  return MSL_REASM_COMPLETE;
+}
+
+static void evict(msl_reasm *r, struct msl_reasm_slot *v) {
+  slot_free(r, v);
+  r->evicted++;
+}
+
+/* A new pending entry for p's datagram, evicting the oldest if the table
+ * is full. */
+static struct msl_reasm_slot *start_datagram(msl_reasm *r, const piece *p,
+                                             uint64_t now_ms) {
+  struct msl_reasm_slot *s = NULL;
+  for (size_t i = 0; i < r->lim.max_pending && !s; i++)
+    if (!r->slots[i].used)
+      s = &r->slots[i];
+  if (!s) {
+    s = oldest(r, NULL);
+    evict(r, s);
+  }
+  memset(s, 0, sizeof(*s));
+  s->used = 1;
+  s->type = p->h->type;
+  s->id = p->h->id;
+  s->udp_ip = p->udp_ip;
+  s->udp_port = p->udp_port;
+  s->src_ip = p->h->src_ip;
+  s->src_port = p->h->src_port;
+  s->created = now_ms;
+  s->seq = r->seq++;
+  s->src = p->h->src;
+  s->dst = p->h->dst;
+  r->pending++;
+  return s;
+}
+
+/* Pool chunks p needs that s does not have yet. */
+static size_t chunks_missing(msl_reasm *r, struct msl_reasm_slot *s,
+                             const piece *p) {
+  uint32_t *ix = slot_idx(r, s);
+  size_t need = 0;
+  if (p->len)
+    for (size_t c = p->off / MSL_REASM_CHUNK;
+         c <= (p->end - 1) / MSL_REASM_CHUNK; c++)
+      need += ix[c] == NONE;
+  return need;
+}
+
+/* Frees need chunks for s, evicting the oldest other datagrams.
+ * MSL_ERR_LIMIT when even evicting all of them is not enough. */
+static int room_for_chunks(msl_reasm *r, struct msl_reasm_slot *s,
+                           size_t need) {
+  while (need > r->nfree) {
+    struct msl_reasm_slot *v = oldest(r, s);
+    if (!v)
+      return MSL_ERR_LIMIT;
+    evict(r, v);
+  }
+  return 0;
+}
+
+/* Copies p into s's chunks, taking free ones where s has none (there are
+ * enough: room_for_chunks), and marks its bytes covered. */
+static void write_piece(msl_reasm *r, struct msl_reasm_slot *s,
+                        const piece *p) {
+  uint32_t *ix = slot_idx(r, s);
+  for (size_t i = p->off; i < p->end;) {
+    size_t ci = i / MSL_REASM_CHUNK, k = i % MSL_REASM_CHUNK;
+    size_t n = MSL_REASM_CHUNK - k;
+    if (n > p->end - i)
+      n = p->end - i;
+    if (ix[ci] == NONE) {
+      ix[ci] = r->free_stk[--r->nfree];
+      memset(r->bits + (size_t)ix[ci] * BITS_PER_CHUNK, 0, BITS_PER_CHUNK);
+      s->nchunks++;
+      r->bytes_held += MSL_REASM_CHUNK;
+    }
+    uint8_t *bits = r->bits + (size_t)ix[ci] * BITS_PER_CHUNK;
+    memcpy(r->pool + (size_t)ix[ci] * MSL_REASM_CHUNK + k,
+           p->data + (i - p->off), n);
+    for (size_t j = k; j < k + n; j++)
+      bits[j >> 3] = (uint8_t)(bits[j >> 3] | 1u << (j & 7));
+    i += n;
+  }
+}
+
+/* Keeps p, which does not complete its datagram, in s (NULL: a new entry);
+ * have is the bytes covered once p is in. */
+static int store(msl_reasm *r, struct msl_reasm_slot *s, const piece *p,
+                 size_t have, uint64_t now_ms) {
+  int created = !s;
+  if (created)
+    s = start_datagram(r, p, now_ms);
+  if (room_for_chunks(r, s, chunks_missing(r, s, p))) {
+    if (created)
+      slot_free(r, s);
+    return reject(r, MSL_ERR_LIMIT);
+  }
+  write_piece(r, s, p);
+  s->have = have;
+  if (p->first) {
+    s->have_first = 1;
+    s->flags = p->h->flags;
+  }
+  if (!p->more) {
+    s->have_last = 1;
+    s->end = p->end;
+  }
+  if (p->end > s->max_end)
+    s->max_end = p->end;
+  return MSL_REASM_PENDING;
+}
+
 int msl_reasm_add(msl_reasm *r, const msl_nbdgm *frag, uint32_t udp_ip,
                   uint16_t udp_port, uint64_t now_ms, msl_reasm_out *out) {
   if (!r)
@@ -228,151 +431,32 @@ int msl_reasm_add(msl_reasm *r, const msl_nbdgm *frag, uint32_t udp_ip,
   if (frag->type < MSL_NBDGM_DIRECT_UNIQUE ||
       frag->type > MSL_NBDGM_BROADCAST || (!frag->data.ptr && frag->data.len))
     return reject(r, MSL_ERR_ARG);
-  int first = (frag->flags & MSL_NBDGM_FLAG_FIRST) != 0;
-  int more = (frag->flags & MSL_NBDGM_FLAG_MORE) != 0;
-  size_t off = frag->offset, len = frag->data.len, end = off + len;
-  const uint8_t *src = frag->data.ptr;
-  if (first && off)
+  piece p = {.h = frag,
+             .data = frag->data.ptr,
+             .off = frag->offset,
+             .len = frag->data.len,
+             .end = (size_t)frag->offset + frag->data.len,
+             .first = (frag->flags & MSL_NBDGM_FLAG_FIRST) != 0,
+             .more = (frag->flags & MSL_NBDGM_FLAG_MORE) != 0,
+             .udp_ip = udp_ip,
+             .udp_port = udp_port};
+  if (p.first && p.off)
     return reject(r, MSL_ERR_INVALID);
-  if (first && !more) {
-    fill_out(out, frag, frag->flags, &frag->src, &frag->dst, src, len);
+  if (p.first && !p.more) {
+    fill_out(out, frag, frag->flags, &frag->src, &frag->dst, p.data, p.len);
     r->completed++;
     return MSL_REASM_COMPLETE;
   }
-  if (end > r->lim.max_datagram)
+  if (p.end > r->lim.max_datagram)
     return reject(r, MSL_ERR_LIMIT);
-
-  struct msl_reasm_slot *s = NULL;
-  for (size_t i = 0; i < r->lim.max_pending && !s; i++) {
-    struct msl_reasm_slot *t = &r->slots[i];
-    if (t->used && t->id == frag->id && t->udp_ip == udp_ip &&
-        t->udp_port == udp_port && t->src_ip == frag->src_ip &&
-        t->src_port == frag->src_port)
-      s = t;
-  }
-
-  size_t fresh = len; /* bytes of this fragment not yet covered */
-  if (s) {
-    if (s->type != frag->type || !msl_nbname_equal(&s->src, &frag->src) ||
-        !msl_nbname_equal(&s->dst, &frag->dst))
-      return reject(r, MSL_ERR_INVALID);
-    if ((s->have_last && end > s->end) ||
-        (!more && s->have_last && end != s->end) || (!more && end < s->max_end))
-      return reject(r, MSL_ERR_INVALID);
-    uint32_t *ix = slot_idx(r, s);
-    for (size_t i = off; i < end; i++) {
-      uint32_t c = ix[i / MSL_REASM_CHUNK];
-      if (c == NONE)
-        continue;
-      size_t k = i % MSL_REASM_CHUNK;
-      if (!bit_get(r->bits + (size_t)c * BITS_PER_CHUNK, k))
-        continue;
-      if (r->pool[(size_t)c * MSL_REASM_CHUNK + k] != src[i - off]) {
-        slot_free(r, s);
-        return reject(r, MSL_ERR_INVALID);
-      }
-      fresh--;
-    }
-  }
-
-  int have_first = first || (s && s->have_first);
-  int have_last = !more || (s && s->have_last);
-  size_t dend = (s && s->have_last) ? s->end : end;
+  struct msl_reasm_slot *s = find_slot(r, &p);
+  size_t fresh = p.len;
+  if (s && !fits(s, &p))
+    return reject(r, MSL_ERR_INVALID);
+  if (s && count_fresh(r, s, &p, &fresh))
+    return reject(r, MSL_ERR_INVALID);
   size_t have = (s ? s->have : 0) + fresh;
-  if (have_first && have_last && have == dend) {
-    uint8_t *o = r->outbuf;
-    uint8_t flags = first ? frag->flags : s->flags;
-    if (s) {
-      uint32_t *ix = slot_idx(r, s);
-      for (size_t c = 0; c * MSL_REASM_CHUNK < dend; c++) {
-        size_t at = c * MSL_REASM_CHUNK;
-        size_t n = dend - at < MSL_REASM_CHUNK ? dend - at : MSL_REASM_CHUNK;
-        if (ix[c] != NONE)
-          memcpy(o + at, r->pool + (size_t)ix[c] * MSL_REASM_CHUNK, n);
-      }
-    }
-    if (len)
-      memcpy(o + off, src, len);
-    /* Key and type match the slot, so frag's header stands for it. */
-    fill_out(out, frag, flags, s ? &s->src : &frag->src,
-             s ? &s->dst : &frag->dst, o, dend);
-    if (s)
-      slot_free(r, s);
-    r->completed++;
-    return MSL_REASM_COMPLETE;
-  }
-
-  int created = 0;
-  if (!s) {
-    for (size_t i = 0; i < r->lim.max_pending && !s; i++)
-      if (!r->slots[i].used)
-        s = &r->slots[i];
-    if (!s) {
-      s = oldest(r, NULL);
-      slot_free(r, s);
-      r->evicted++;
-    }
-    memset(s, 0, sizeof(*s));
-    s->used = 1;
-    s->type = frag->type;
-    s->id = frag->id;
-    s->udp_ip = udp_ip;
-    s->udp_port = udp_port;
-    s->src_ip = frag->src_ip;
-    s->src_port = frag->src_port;
-    s->created = now_ms;
-    s->seq = r->seq++;
-    s->src = frag->src;
-    s->dst = frag->dst;
-    r->pending++;
-    created = 1;
-  }
-
-  uint32_t *ix = slot_idx(r, s);
-  size_t need = 0;
-  if (len)
-    for (size_t c = off / MSL_REASM_CHUNK; c <= (end - 1) / MSL_REASM_CHUNK;
-         c++)
-      need += ix[c] == NONE;
-  while (need > r->nfree) {
-    struct msl_reasm_slot *v = oldest(r, s);
-    if (!v)
-      break;
-    slot_free(r, v);
-    r->evicted++;
-  }
-  if (need > r->nfree) {
-    if (created)
-      slot_free(r, s);
-    return reject(r, MSL_ERR_LIMIT);
-  }
-  for (size_t i = off; i < end;) {
-    size_t ci = i / MSL_REASM_CHUNK, k = i % MSL_REASM_CHUNK;
-    size_t n = MSL_REASM_CHUNK - k;
-    if (n > end - i)
-      n = end - i;
-    if (ix[ci] == NONE) {
-      ix[ci] = r->free_stk[--r->nfree];
-      memset(r->bits + (size_t)ix[ci] * BITS_PER_CHUNK, 0, BITS_PER_CHUNK);
-      s->nchunks++;
-      r->bytes_held += MSL_REASM_CHUNK;
-    }
-    uint8_t *bits = r->bits + (size_t)ix[ci] * BITS_PER_CHUNK;
-    memcpy(r->pool + (size_t)ix[ci] * MSL_REASM_CHUNK + k, src + (i - off), n);
-    for (size_t j = k; j < k + n; j++)
-      bits[j >> 3] = (uint8_t)(bits[j >> 3] | 1u << (j & 7));
-    i += n;
-  }
-  s->have = have;
-  if (first) {
-    s->have_first = 1;
-    s->flags = frag->flags;
-  }
-  if (!more) {
-    s->have_last = 1;
-    s->end = end;
-  }
-  if (end > s->max_end)
-    s->max_end = end;
-  return MSL_REASM_PENDING;
+  if (completes(s, &p, have))
+    return complete(r, s, &p, out);
+  return store(r, s, &p, have, now_ms);
 }
