@@ -16,17 +16,29 @@
  * the header source keeps two origins relayed through one NBDD apart. All
  * five are identical in every fragment of an honest sender.
  *
- * Memory: a slot table (one entry per pending datagram), a pool of
- * MSL_REASM_CHUNK-byte chunks with a coverage bitmap each, and one output
- * buffer of max_datagram bytes. Allocation is O(1) from a free stack, so a
- * fragmented pool never costs extra work; each call is O(max_pending +
- * fragment length).
+ * Memory: a slot table (one entry per pending datagram), a table of what
+ * each source holds, a pool of MSL_REASM_CHUNK-byte chunks with a coverage
+ * bitmap each, and one output buffer of max_datagram bytes. Allocation is
+ * O(1) from a free stack, so a fragmented pool never costs extra work. A
+ * call is O(max_pending + fragment length) plus O(max_pending) for each
+ * datagram it evicts; every eviction removes a datagram an earlier call
+ * stored, so that part is O(max_pending) amortised.
  *
- * Limits: a new datagram when max_pending are pending, or a fragment that
- * needs more chunks than are free, evicts the oldest pending datagrams (by
- * first arrival; never the one being added to). Completed datagrams are
- * handed out at once and never stored, so they are never evicted: the
- * fragment that completes a datagram never needs new memory.
+ * Limits: a source is the UDP source IP (the header SOURCE_IP costs nothing
+ * to forge; the UDP source must at least be spoofed packet by packet). A
+ * source may hold max_per_source pending datagrams and max_bytes_per_source
+ * of pool. A source at its share that starts a datagram, or whose fragment
+ * needs chunks beyond its share, evicts its own oldest pending datagrams.
+ * When the whole table (pool) is full, the adder evicts the oldest datagram
+ * of the source holding the most entries, then bytes (pool: bytes, then
+ * entries), as long as that source holds at least as much as the adder will
+ * once served; otherwise its own oldest, or the fragment is refused. So a
+ * flood from one address churns only its own share, and a host with a
+ * datagram or two in flight keeps them. A flood from many spoofed addresses
+ * still wins (each looks small): memory stays bounded, no more. The
+ * datagram being added to is never evicted. Completed datagrams are handed
+ * out at once and never stored, so they are never evicted: the fragment
+ * that completes a datagram never needs new memory.
  */
 #ifndef MSL_REASM_H
 #define MSL_REASM_H
@@ -38,6 +50,10 @@
 #define MSL_REASM_DEFAULT_MAX_PENDING 16
 #define MSL_REASM_DEFAULT_MAX_BYTES (256 * 1024)
 #define MSL_REASM_DEFAULT_MAX_DATAGRAM 65535
+/* A quarter of the defaults above; 64 KiB also holds one 65535-byte
+ * datagram (128 chunks). */
+#define MSL_REASM_DEFAULT_MAX_PER_SOURCE (MSL_REASM_DEFAULT_MAX_PENDING / 4)
+#define MSL_REASM_DEFAULT_MAX_BYTES_PER_SOURCE (MSL_REASM_DEFAULT_MAX_BYTES / 4)
 /* Largest end a fragment can name: 16-bit offset + a 16-bit-length body. */
 #define MSL_REASM_MAX_DATAGRAM_LIMIT (0xffff + 0xffff)
 
@@ -47,24 +63,34 @@ typedef struct msl_reasm_limits {
   uint64_t timeout_ms; /* a pending datagram is dropped this long after its
                           first fragment arrived (>= 1) */
   size_t max_datagram; /* largest reassembled user data accepted */
+  /* Shares of one UDP source IP. 0: a quarter of the whole, at least one
+   * datagram and, if the pool has room, one max_datagram's chunks. More
+   * than the whole: no share, only the full-table rule applies. */
+  size_t max_per_source;       /* pending datagrams */
+  size_t max_bytes_per_source; /* pool bytes (>= MSL_REASM_CHUNK if set) */
 } msl_reasm_limits;
 
 /* Return values of msl_reasm_add besides errors. */
 enum { MSL_REASM_PENDING = 0, MSL_REASM_COMPLETE = 1 };
 
-struct msl_reasm_slot; /* private, lives in the caller's memory */
+struct msl_reasm_slot; /* private, live in the caller's memory */
+struct msl_reasm_src;
 
 typedef struct msl_reasm {
-  msl_reasm_limits lim;
+  msl_reasm_limits lim; /* as given, with the shares in force */
   /* counters (read them; never written by the caller) */
   uint64_t completed; /* datagrams handed out (unfragmented ones too) */
   uint64_t expired;   /* pending datagrams dropped by timeout */
   uint64_t evicted;   /* pending datagrams dropped to make room */
+  /* ... of them, the adder's own (at its share, or holding the most of a
+   * full table or pool), and another source's (holding the most): */
+  uint64_t evicted_own, evicted_fair;
   uint64_t rejected;  /* fragments refused (each error return counts) */
   size_t pending;     /* datagrams now pending */
   size_t bytes_held;  /* chunk bytes in use, <= lim.max_bytes */
   /* private */
   struct msl_reasm_slot *slots;
+  struct msl_reasm_src *srcs;
   uint32_t *idx;      /* max_pending x nidx chunk numbers */
   uint8_t *pool;      /* nchunks x MSL_REASM_CHUNK data bytes */
   uint8_t *bits;      /* nchunks x MSL_REASM_CHUNK/8 coverage bits */
@@ -83,7 +109,8 @@ typedef struct msl_reasm_out {
   msl_nbdgm dgm;
 } msl_reasm_out;
 
-/* Fills lim with the defaults above. */
+/* Fills lim with the defaults above (the shares too: a caller who then
+ * shrinks max_pending or max_bytes gets them clamped, not scaled). */
 MSL_PROTO_API void msl_reasm_limits_default(msl_reasm_limits *lim);
 
 /* Bytes of memory msl_reasm_init needs for lim (NULL = defaults), including
@@ -94,8 +121,9 @@ MSL_PROTO_API size_t msl_reasm_mem_size(const msl_reasm_limits *lim);
  * Sets r up over mem (mem_size bytes, any alignment; owned by the caller,
  * who keeps it alive and untouched while r is used and frees it after).
  * lim may be NULL for the defaults; it is copied.
- * Returns 0 or MSL_ERR_ARG (NULL r or mem, a zero limit, max_datagram over
- * MSL_REASM_MAX_DATAGRAM_LIMIT) or MSL_ERR_LIMIT (mem_size below
+ * Returns 0 or MSL_ERR_ARG (NULL r or mem, a zero limit other than the
+ * shares, max_datagram over MSL_REASM_MAX_DATAGRAM_LIMIT, a byte share
+ * under one chunk) or MSL_ERR_LIMIT (mem_size below
  * msl_reasm_mem_size(lim)).
  */
 MSL_PROTO_API int msl_reasm_init(msl_reasm *r, void *mem, size_t mem_size,
@@ -117,7 +145,8 @@ MSL_PROTO_API int msl_reasm_init(msl_reasm *r, void *mem, size_t mem_size,
  *                    pending datagram is dropped: which copy is right is
  *                    unknowable);
  *   MSL_ERR_LIMIT    fragment end over max_datagram, or not enough pool
- *                    even after evicting every other pending datagram.
+ *                    within its source's share or from what the eviction
+ *                    rules (Limits, above) may take.
  */
 MSL_PROTO_API int msl_reasm_add(msl_reasm *r, const msl_nbdgm *frag, uint32_t udp_ip,
                           uint16_t udp_port, uint64_t now_ms,

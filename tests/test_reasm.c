@@ -489,6 +489,306 @@ static void test_init_errors(void **state) {
   free(mem);
 }
 
+/* ---- Per-source fairness: a source is the UDP source IP. ---- */
+
+static uint8_t pattern[4096];
+
+static void fill_pattern(void) {
+  for (size_t i = 0; i < sizeof(pattern); i++)
+    pattern[i] = (uint8_t)(i * 7 + 3 + (i >> 9));
+}
+
+/* Adds an incomplete first fragment [0,len) of pattern, DGM_ID id, sent
+ * from ip (header and UDP source alike). */
+static int add_first(struct ctx *c, uint16_t id, uint32_t ip, size_t len) {
+  msl_nbdgm t, f;
+  msl_reasm_out o;
+  make_tmpl(&t, id, ip);
+  hand(&f, &t, MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE, 0, pattern, len);
+  return msl_reasm_add(&c->r, &f, ip, 138, 0, &o);
+}
+
+/* Adds the fragment [off,end) of pattern (the last one unless more) and
+ * checks a completed datagram byte for byte. */
+static int add_rest(struct ctx *c, uint16_t id, uint32_t ip, size_t off,
+                    size_t end, int more) {
+  msl_nbdgm t, f;
+  msl_reasm_out o;
+  make_tmpl(&t, id, ip);
+  hand(&f, &t, more ? MSL_NBDGM_FLAG_MORE : 0, (uint16_t)off, pattern + off,
+       end - off);
+  int rc = msl_reasm_add(&c->r, &f, ip, 138, 0, &o);
+  if (rc == MSL_REASM_COMPLETE)
+    check_complete(&o, &t, pattern, end);
+  return rc;
+}
+
+static void check_bounds(const msl_reasm *r) {
+  assert_true(r->pending <= r->lim.max_pending);
+  assert_true(r->bytes_held <= r->lim.max_bytes);
+}
+
+static void check_counters(const msl_reasm *r) {
+  check_bounds(r);
+  assert_int_equal(r->evicted, r->evicted_own + r->evicted_fair);
+}
+
+/* B's 3-fragment datagram is under way when A floods incomplete first
+ * fragments under 10 x max_pending DGM_IDs; B's must still complete. With
+ * eviction by age alone B's first fragment went as soon as the table or
+ * pool filled. Delivery is checked before the counters, so that is what
+ * fails on such code. */
+static void flood_then_finish(const msl_reasm_limits *lim, size_t junk_len) {
+  msl_nbdgm tb;
+  static uint8_t mb[1200];
+  for (size_t i = 0; i < sizeof(mb); i++)
+    mb[i] = (uint8_t)(i * 13 + 5);
+  make_tmpl(&tb, 0x4242, IP_B);
+  split(&fr2, &tb, mb, sizeof(mb), MSL_NBDGM_RFC_MAX_PAYLOAD);
+  assert_int_equal(fr2.n, 3);
+  struct ctx *c = new_ctx(lim);
+  msl_reasm_out o;
+  assert_int_equal(msl_reasm_add(&c->r, &fr2.f[0], IP_B, 138, 0, &o),
+                   MSL_REASM_PENDING);
+  size_t flood = 10 * c->r.lim.max_pending;
+  for (size_t i = 0; i < flood; i++) {
+    assert_int_equal(add_first(c, (uint16_t)(i + 1), IP_A, junk_len),
+                     MSL_REASM_PENDING);
+    check_bounds(&c->r);
+  }
+  assert_int_equal(msl_reasm_add(&c->r, &fr2.f[1], IP_B, 138, 0, &o),
+                   MSL_REASM_PENDING);
+  assert_int_equal(msl_reasm_add(&c->r, &fr2.f[2], IP_B, 138, 0, &o),
+                   MSL_REASM_COMPLETE);
+  check_complete(&o, &tb, mb, sizeof(mb));
+  check_counters(&c->r);
+  assert_int_equal(c->r.evicted_fair, 0);
+  assert_true(c->r.evicted_own >= flood - c->r.lim.max_pending);
+  free_ctx(c);
+}
+
+static void test_flood_of_ids_spares_other_source(void **state) {
+  (void)state;
+  fill_pattern();
+  flood_then_finish(NULL, 100);
+  /* No per-source share at all: the full-table rule alone protects B. */
+  msl_reasm_limits lim;
+  msl_reasm_limits_default(&lim);
+  lim.max_per_source = lim.max_bytes_per_source = SIZE_MAX;
+  flood_then_finish(&lim, 100);
+}
+
+static void test_flood_of_bytes_spares_other_source(void **state) {
+  (void)state;
+  fill_pattern();
+  /* The pool (64 chunks), not the table (64), is what A's 4-chunk first
+   * fragments fill. Set up as older callers do: memset, shares left 0. */
+  msl_reasm_limits lim;
+  memset(&lim, 0, sizeof(lim));
+  lim.max_pending = 64;
+  lim.max_bytes = 64 * MSL_REASM_CHUNK;
+  lim.timeout_ms = 2000;
+  lim.max_datagram = 8192;
+  flood_then_finish(&lim, 4 * MSL_REASM_CHUNK);
+  lim.max_per_source = lim.max_bytes_per_source = SIZE_MAX;
+  flood_then_finish(&lim, 4 * MSL_REASM_CHUNK);
+}
+
+/* Two legitimate sources: the one at its share loses its own oldest. */
+static void test_share_evicts_own_oldest(void **state) {
+  (void)state;
+  fill_pattern();
+  msl_reasm_limits lim;
+  msl_reasm_limits_default(&lim);
+  lim.max_pending = 4;
+  lim.max_per_source = 2;
+  struct ctx *c = new_ctx(&lim);
+  assert_int_equal(add_first(c, 1, IP_B, 100), 0); /* the oldest of all */
+  assert_int_equal(add_first(c, 2, IP_A, 100), 0);
+  assert_int_equal(add_first(c, 3, IP_A, 100), 0);
+  assert_int_equal(add_first(c, 4, IP_A, 100), 0); /* A at 2: drops id 2 */
+  assert_int_equal(c->r.pending, 3);
+  assert_int_equal(c->r.evicted_own, 1);
+  assert_int_equal(c->r.evicted_fair, 0);
+  assert_int_equal(add_rest(c, 1, IP_B, 100, 150, 0), MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 3, IP_A, 100, 150, 0), MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 4, IP_A, 100, 150, 0), MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 2, IP_A, 100, 150, 0), MSL_REASM_PENDING);
+  free_ctx(c);
+
+  /* The byte share: A holds 1 chunk of its 2 and starts a 2-chunk one. */
+  msl_reasm_limits_default(&lim);
+  lim.max_bytes_per_source = 2 * MSL_REASM_CHUNK;
+  c = new_ctx(&lim);
+  assert_int_equal(add_first(c, 1, IP_B, 500), 0);
+  assert_int_equal(add_first(c, 2, IP_A, 500), 0);
+  assert_int_equal(add_first(c, 3, IP_A, 1000), 0);
+  assert_int_equal(c->r.evicted_own, 1);
+  assert_int_equal(c->r.bytes_held, 3 * MSL_REASM_CHUNK);
+  /* ...and A cannot grow id 3 past its share: refused, nothing evicted. */
+  assert_int_equal(add_rest(c, 3, IP_A, 1000, 1100, 1), MSL_ERR_LIMIT);
+  assert_int_equal(c->r.evicted, 1);
+  assert_int_equal(add_rest(c, 1, IP_B, 500, 600, 0), MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 3, IP_A, 1000, 1024, 0), MSL_REASM_COMPLETE);
+  free_ctx(c);
+}
+
+/* No shares: a full table is taken from whoever holds the most, never
+ * from a source that would then hold less than the adder. */
+static void test_full_table_takes_from_largest(void **state) {
+  (void)state;
+  fill_pattern();
+  const uint32_t ip_c = IP_B + 1;
+  msl_reasm_limits lim;
+  msl_reasm_limits_default(&lim);
+  lim.max_pending = 4;
+  lim.max_per_source = SIZE_MAX;
+  struct ctx *c = new_ctx(&lim);
+  assert_int_equal(c->r.lim.max_per_source, 4);
+  for (uint16_t id = 1; id <= 3; id++)
+    assert_int_equal(add_first(c, id, IP_A, 100), 0);
+  assert_int_equal(add_first(c, 10, IP_B, 100), 0); /* full: A 3, B 1 */
+  assert_int_equal(add_first(c, 20, ip_c, 100), 0); /* A's id 1 goes */
+  assert_int_equal(add_first(c, 11, IP_B, 100), 0); /* A 2 >= B's 2: id 2 */
+  assert_int_equal(c->r.evicted_fair, 2);
+  assert_int_equal(add_first(c, 12, IP_B, 100), 0); /* B's own id 10 */
+  assert_int_equal(c->r.evicted_own, 1);
+  assert_int_equal(c->r.evicted_fair, 2);
+  assert_int_equal(add_rest(c, 3, IP_A, 100, 120, 0), MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 20, ip_c, 100, 120, 0), MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 11, IP_B, 100, 120, 0), MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 12, IP_B, 100, 120, 0), MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 1, IP_A, 100, 120, 0), MSL_REASM_PENDING);
+  free_ctx(c);
+
+  /* Equal entries: the larger holder goes first, then the older. */
+  lim.max_pending = 2;
+  c = new_ctx(&lim);
+  assert_int_equal(add_first(c, 1, IP_A, 100), 0);     /* 1 chunk, older */
+  assert_int_equal(add_first(c, 2, IP_B, 1000), 0);    /* 2 chunks */
+  assert_int_equal(add_first(c, 3, ip_c, 100), 0);     /* B's goes */
+  assert_int_equal(add_first(c, 4, ip_c + 1, 100), 0); /* A's, older */
+  assert_int_equal(c->r.evicted_fair, 2);
+  assert_int_equal(add_rest(c, 3, ip_c, 100, 120, 0), MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 4, ip_c + 1, 100, 120, 0), MSL_REASM_COMPLETE);
+  free_ctx(c);
+}
+
+/* No shares: a full pool is taken from whoever holds the most bytes, and
+ * only while that source holds at least what the adder will. */
+static void test_full_pool_takes_from_largest(void **state) {
+  (void)state;
+  fill_pattern();
+  const uint32_t ip_c = IP_B + 1, ip_d = IP_B + 2;
+  msl_reasm_limits lim;
+  msl_reasm_limits_default(&lim);
+  lim.max_bytes = 8 * MSL_REASM_CHUNK;
+  lim.max_datagram = 4096;
+  lim.max_per_source = lim.max_bytes_per_source = SIZE_MAX;
+  struct ctx *c = new_ctx(&lim);
+  assert_int_equal(c->r.lim.max_bytes_per_source, 8 * MSL_REASM_CHUNK);
+  assert_int_equal(add_first(c, 1, IP_A, 4 * MSL_REASM_CHUNK), 0);
+  assert_int_equal(add_first(c, 2, IP_B, 3 * MSL_REASM_CHUNK), 0);
+  assert_int_equal(add_first(c, 3, ip_c, 100), 0); /* pool full */
+  assert_int_equal(add_first(c, 4, ip_d, 2 * MSL_REASM_CHUNK), 0);
+  assert_int_equal(c->r.evicted_fair, 1); /* A's 4 chunks went */
+  assert_int_equal(c->r.bytes_held, 6 * MSL_REASM_CHUNK);
+  /* C (1 chunk) wants 3 more, 2 are free: B (3) and D (2) hold less than
+   * C's 4 would be, C has nothing else: refused, nobody evicted. */
+  assert_int_equal(
+      add_rest(c, 3, ip_c, MSL_REASM_CHUNK, 4 * MSL_REASM_CHUNK, 1),
+      MSL_ERR_LIMIT);
+  assert_int_equal(c->r.evicted, 1);
+  assert_int_equal(c->r.pending, 3);
+  assert_int_equal(add_rest(c, 2, IP_B, 3 * MSL_REASM_CHUNK, 2000, 0),
+                   MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 4, ip_d, 2 * MSL_REASM_CHUNK, 1100, 0),
+                   MSL_REASM_COMPLETE);
+  assert_int_equal(add_rest(c, 3, ip_c, 100, 200, 0), MSL_REASM_COMPLETE);
+  assert_int_equal(c->r.bytes_held, 0);
+  free_ctx(c);
+}
+
+/* Spoofed sources, one datagram each or many under a few dozen addresses:
+ * memory stays bounded, the books balance, and a later sender gets
+ * through once the flood stops. */
+static void test_many_spoofed_sources(void **state) {
+  (void)state;
+  fill_pattern();
+  msl_reasm_limits small_pool;
+  msl_reasm_limits_default(&small_pool);
+  small_pool.max_bytes = 24 * MSL_REASM_CHUNK; /* full with ~5 senders */
+  for (int round = 0; round < 3; round++) {
+    struct ctx *c = new_ctx(round == 2 ? &small_pool : NULL);
+    for (uint32_t i = 0; i < 3000; i++) {
+      uint32_t ip = 0x0a000000u + (round == 1 ? i * 7919 % 37 : i);
+      size_t len = (i % 9 + 1) * 450;
+      int rc = add_first(c, (uint16_t)i, ip, len);
+      /* A full pool: no one holding less than the newcomer would gives way. */
+      assert_true(rc == MSL_REASM_PENDING ||
+                  (round == 2 && rc == MSL_ERR_LIMIT));
+      check_counters(&c->r);
+    }
+    assert_true(c->r.evicted_fair > 0);
+    assert_true(round == 2 ? c->r.rejected > 0 : c->r.rejected == 0);
+    if (round == 1)
+      assert_true(c->r.evicted_own > 0);
+    if (round == 2)
+      assert_true(c->r.bytes_held > c->r.lim.max_bytes - 8 * MSL_REASM_CHUNK);
+    else
+      assert_int_equal(c->r.pending, c->r.lim.max_pending);
+    size_t before = c->r.pending;
+    assert_int_equal(add_first(c, 7, IP_A, 1000), MSL_REASM_PENDING);
+    assert_int_equal(add_rest(c, 7, IP_A, 1000, 2000, 1), MSL_REASM_PENDING);
+    assert_int_equal(add_rest(c, 7, IP_A, 2000, 2500, 0), MSL_REASM_COMPLETE);
+    size_t left = c->r.pending;
+    assert_true(left <= before);
+    assert_int_equal(msl_reasm_expire(&c->r, 2000), left);
+    assert_int_equal(c->r.pending, 0);
+    assert_int_equal(c->r.bytes_held, 0);
+    free_ctx(c);
+  }
+}
+
+static void test_share_limits(void **state) {
+  (void)state;
+  msl_reasm r;
+  static uint8_t mem[1 << 20];
+  msl_reasm_limits lim;
+  msl_reasm_limits_default(&lim);
+  assert_int_equal(lim.max_per_source, 4);
+  assert_int_equal(lim.max_bytes_per_source, 64 * 1024);
+  assert_int_equal(msl_reasm_init(&r, mem, sizeof(mem), NULL), 0);
+  assert_int_equal(r.lim.max_per_source, 4);
+  assert_int_equal(r.lim.max_bytes_per_source, 64 * 1024);
+  /* 0: a quarter, at least one datagram and one max_datagram's chunks. */
+  memset(&lim, 0, sizeof(lim));
+  lim.max_pending = 10;
+  lim.max_bytes = 100 * MSL_REASM_CHUNK;
+  lim.timeout_ms = 1;
+  lim.max_datagram = 4096;
+  assert_int_equal(msl_reasm_init(&r, mem, sizeof(mem), &lim), 0);
+  assert_int_equal(r.lim.max_per_source, 2);
+  assert_int_equal(r.lim.max_bytes_per_source, 25 * MSL_REASM_CHUNK);
+  lim.max_pending = 3;
+  lim.max_bytes = 20 * MSL_REASM_CHUNK;
+  assert_int_equal(msl_reasm_init(&r, mem, sizeof(mem), &lim), 0);
+  assert_int_equal(r.lim.max_per_source, 1);
+  assert_int_equal(r.lim.max_bytes_per_source, 8 * MSL_REASM_CHUNK);
+  lim.max_datagram = 65535; /* 128 chunks: more than the pool */
+  assert_int_equal(msl_reasm_init(&r, mem, sizeof(mem), &lim), 0);
+  assert_int_equal(r.lim.max_bytes_per_source, 20 * MSL_REASM_CHUNK);
+  /* Set: clamped to the whole, bytes in whole chunks, one chunk at least. */
+  lim.max_per_source = 99;
+  lim.max_bytes_per_source = 3 * MSL_REASM_CHUNK + 100;
+  assert_int_equal(msl_reasm_init(&r, mem, sizeof(mem), &lim), 0);
+  assert_int_equal(r.lim.max_per_source, 3);
+  assert_int_equal(r.lim.max_bytes_per_source, 3 * MSL_REASM_CHUNK);
+  lim.max_bytes_per_source = MSL_REASM_CHUNK - 1;
+  assert_int_equal(msl_reasm_mem_size(&lim), 0);
+  assert_int_equal(msl_reasm_init(&r, mem, sizeof(mem), &lim), MSL_ERR_ARG);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_in_order),
@@ -503,6 +803,13 @@ int main(void) {
       cmocka_unit_test(test_pending_cap_evicts_oldest),
       cmocka_unit_test(test_byte_cap),
       cmocka_unit_test(test_init_errors),
+      cmocka_unit_test(test_flood_of_ids_spares_other_source),
+      cmocka_unit_test(test_flood_of_bytes_spares_other_source),
+      cmocka_unit_test(test_share_evicts_own_oldest),
+      cmocka_unit_test(test_full_table_takes_from_largest),
+      cmocka_unit_test(test_full_pool_takes_from_largest),
+      cmocka_unit_test(test_many_spoofed_sources),
+      cmocka_unit_test(test_share_limits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static uint8_t mem[1 << 20];
   static uint8_t buf[300];
   msl_reasm r;
-  msl_reasm_limits lim = {4, 8 * MSL_REASM_CHUNK, 2000, 4096};
+  /* The last two, the per-source shares: 0 for the defaults. */
+  msl_reasm_limits lim = {4, 8 * MSL_REASM_CHUNK, 2000, 4096, 0, 0};
   if (msl_reasm_init(&r, mem, sizeof(mem), &lim) != 0)
     abort();
   msl_nbdgm f;
