@@ -370,10 +370,6 @@ int msl_service_run(msl_service *s) {
       uint64_t w = msl_ns_svc_tick(s->nss, now);
       if (w < wait)
         wait = w;
-      if (msl_ns_svc_conflict(s->nss)) {
-        rc = MSL_ERR_EXISTS; /* another node owns our name: stop */
-        break;
-      }
     }
     if (s->have_ann && s->ifs.n) {
       uint64_t w = msl_announce_tick(&s->ann, &s->snd, now);
