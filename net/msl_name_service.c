@@ -24,6 +24,42 @@ static void nlog(const msl_ns *ns, int level, const char *fmt, ...) {
   ns->cfg.log(ns->cfg.log_user, level, msg);
 }
 
+static const msl_rl_rate log_rate = {MSL_NS_LOG_RATE, MSL_NS_LOG_BURST};
+
+/* A line any LAN host can provoke at will (level 1 warning or 3 debug):
+ * rate-limited per level so a flood cannot fill the log; the next line
+ * that passes says how many were left out (counted too). */
+static void noisy(msl_ns *ns, int level, uint64_t now, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void noisy(msl_ns *ns, int level, uint64_t now, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  int k = level >= 3;
+  if (!ns->cfg.log)
+    return;
+  if (!msl_rl_take(&ns->log_rl[k], &log_rate, now)) {
+    ns->log_dropped[k]++;
+    ns->c.log_suppressed++;
+    return;
+  }
+  va_start(ap, fmt);
+  int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (ns->log_dropped[k] && n >= 0 && (size_t)n < sizeof(msg))
+    snprintf(msg + n, sizeof(msg) - (size_t)n,
+             " (%llu similar lines left out)",
+             (unsigned long long)ns->log_dropped[k]);
+  ns->log_dropped[k] = 0;
+  ns->cfg.log(ns->cfg.log_user, level, msg);
+}
+
+/* "a.b.c.d" of a host-order address into b (16 bytes). */
+static const char *ipstr(uint32_t ip, char b[16]) {
+  snprintf(b, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
+           ip & 255);
+  return b;
+}
+
 static uint16_t peer_port(const msl_ns *ns) {
   return ns->cfg.port ? ns->cfg.port : MSL_NBNS_PORT;
 }
@@ -61,6 +97,52 @@ static int add_name(msl_ns *ns, const char *text, uint8_t suffix, int group) {
   return 0;
 }
 
+/* A TRN_ID for one of our requests: unpredictable from the config's
+ * source; without one, or when it fails (counted), the next number after
+ * the seed. */
+static uint16_t new_trn_id(msl_ns *ns) {
+  uint16_t id;
+  if (ns->cfg.random) {
+    if (ns->cfg.random(ns->cfg.random_user, &id, sizeof(id)) == 0)
+      return id;
+    ns->c.random_errors++;
+  }
+  return ns->id_next++;
+}
+
+/* A new round's TRN_IDs: one per name, so a defence names the name's own
+ * request, and fresh, so a defence of an earlier round is not this one's. */
+static void new_round_ids(msl_ns *ns) {
+  for (size_t i = 0; i < ns->n_names; i++)
+    ns->names[i].trn_id = new_trn_id(ns);
+}
+
+/* r, or dflt when r is all zero (not configured). */
+static msl_rl_rate rate_or(msl_rl_rate r, uint32_t per_s, uint32_t burst) {
+  if (r.per_s == 0 && r.burst == 0) {
+    r.per_s = per_s;
+    r.burst = burst;
+  }
+  return r;
+}
+
+/* The answer limits: the config's, else the defaults; buckets start
+ * full. */
+static void init_limits(msl_ns *ns) {
+  msl_ns_config *c = &ns->cfg;
+  c->status_per_source = rate_or(c->status_per_source, MSL_NS_STATUS_SRC_RATE,
+                                 MSL_NS_STATUS_SRC_BURST);
+  c->status_total = rate_or(c->status_total, MSL_NS_STATUS_ALL_RATE,
+                            MSL_NS_STATUS_ALL_BURST);
+  c->query_per_source = rate_or(c->query_per_source, MSL_NS_QUERY_SRC_RATE,
+                                MSL_NS_QUERY_SRC_BURST);
+  msl_rl_table_init(&ns->status_src, &c->status_per_source);
+  msl_rl_table_init(&ns->query_src, &c->query_per_source);
+  msl_rl_init(&ns->status_all, &c->status_total, 0);
+  msl_rl_init(&ns->log_rl[0], &log_rate, 0);
+  msl_rl_init(&ns->log_rl[1], &log_rate, 0);
+}
+
 int msl_ns_init(msl_ns *ns, const msl_ns_config *cfg, uint16_t trn_seed) {
   if (!ns || !cfg || !cfg->send || !cfg->name || !cfg->workgroup ||
       cfg->n_ifs > MSL_NS_MAX_IFS || (cfg->n_ifs && !cfg->ifs))
@@ -70,7 +152,8 @@ int msl_ns_init(msl_ns *ns, const msl_ns_config *cfg, uint16_t trn_seed) {
   if (cfg->n_ifs)
     memcpy(ns->ifs, cfg->ifs, cfg->n_ifs * sizeof(*ns->ifs));
   ns->cfg.ifs = ns->ifs;
-  ns->trn_id = trn_seed;
+  ns->id_next = trn_seed;
+  init_limits(ns);
   if (add_name(ns, cfg->name, MSL_NB_WORKSTATION, 0) < 0 ||
       add_name(ns, cfg->workgroup, MSL_NB_WORKSTATION, 1) < 0 ||
       ((cfg->flags & MSL_NS_MESSENGER) &&
@@ -82,15 +165,16 @@ int msl_ns_init(msl_ns *ns, const msl_ns_config *cfg, uint16_t trn_seed) {
   return 0;
 }
 
-/* One registration round (request or overwrite demand) for every name on
- * every interface (fresh_only: on those msl_ns_set_ifaces added). Each
- * name has its own TRN_ID (id + index), the same in the retransmissions,
- * so a defence names the request it refuses. */
-static void registration_round(msl_ns *ns, int overwrite, uint16_t id0,
-                               int fresh_only) {
+/* One step of a registration round (request or overwrite demand) for
+ * every name not in conflict on every interface (fresh_only: on those
+ * msl_ns_set_ifaces added). Each name keeps its round's TRN_ID in the
+ * retransmissions, so a defence names the request it refuses. */
+static void registration_round(msl_ns *ns, int overwrite, int fresh_only) {
   msl_nbns m;
   for (size_t i = 0; i < ns->n_names; i++) {
-    uint16_t id = (uint16_t)(id0 + i);
+    uint16_t id = ns->names[i].trn_id;
+    if (ns->names[i].conflict)
+      continue;
     for (size_t k = 0; k < ns->cfg.n_ifs; k++) {
       const msl_ns_iface *f = &ns->ifs[k];
       if (fresh_only && !ns->fresh[k])
@@ -119,7 +203,8 @@ void msl_ns_start(msl_ns *ns, uint64_t now) {
   ns->state = MSL_NS_REGISTERING;
   ns->step = 1;
   ns->next = now + MSL_NS_RETRY_MS;
-  registration_round(ns, 0, ns->trn_id, 0);
+  new_round_ids(ns);
+  registration_round(ns, 0, 0);
 }
 
 /* The registration on interfaces added while the names are ours: same
@@ -130,10 +215,10 @@ static uint64_t refresh_tick(msl_ns *ns, uint64_t now) {
   if (ns->rstep < MSL_NS_RETRY_COUNT) {
     ns->rstep++;
     ns->rnext = now + MSL_NS_RETRY_MS;
-    registration_round(ns, 0, ns->rtrn_id, 1);
+    registration_round(ns, 0, 1);
     return MSL_NS_RETRY_MS;
   }
-  registration_round(ns, 1, ns->rtrn_id, 1);
+  registration_round(ns, 1, 1);
   ns->refreshing = 0;
   memset(ns->fresh, 0, sizeof(ns->fresh));
   nlog(ns, 2, "names registered on the new interface(s)");
@@ -150,14 +235,16 @@ uint64_t msl_ns_tick(msl_ns *ns, uint64_t now) {
   if (ns->step < MSL_NS_RETRY_COUNT) {
     ns->step++;
     ns->next = now + MSL_NS_RETRY_MS;
-    registration_round(ns, 0, ns->trn_id, 0);
+    registration_round(ns, 0, 0);
     return MSL_NS_RETRY_MS;
   }
   /* Nobody defended within the last retry timeout: the names are ours. */
-  registration_round(ns, 1, ns->trn_id, 0);
+  registration_round(ns, 1, 0);
   ns->state = MSL_NS_REGISTERED;
   for (size_t i = 0; i < ns->n_names; i++) {
     char b[MSL_NBNAME_FMT_MAX];
+    if (ns->names[i].conflict)
+      continue; /* logged when it happened */
     msl_nbname_format(&ns->names[i].nb, b, sizeof(b));
     nlog(ns, 2, "registered %s (%s)", b, ns->names[i].group ? "group"
                                                             : "unique");
@@ -172,13 +259,19 @@ static int find_name(const msl_ns *ns, const msl_nbname *n) {
   return -1;
 }
 
+/* The index of name among ours if we hold it (not in conflict), or -1. */
+static int find_held(const msl_ns *ns, const msl_nbname *n) {
+  int idx = find_name(ns, n);
+  return idx >= 0 && !ns->names[idx].conflict ? idx : -1;
+}
+
 int msl_ns_is_ours(const msl_ns *ns, const msl_nbname *name) {
-  return ns && name && find_name(ns, name) >= 0;
+  return ns && name && find_held(ns, name) >= 0;
 }
 
 int msl_ns_own_flags(const msl_ns *ns, const msl_nbname *name,
                      uint16_t *nb_flags) {
-  int idx = ns && name ? find_name(ns, name) : -1;
+  int idx = ns && name ? find_held(ns, name) : -1;
   if (idx < 0)
     return MSL_ERR_NOT_FOUND;
   if (nb_flags)
@@ -200,12 +293,32 @@ static int is_wildcard(const msl_ns *ns, const msl_nbname *n) {
          msl_nbname_equal(&w, n);
 }
 
+/* Whether a name-query answer to src may go out at now: per source
+ * only, far above real use (a flood is refused, a benchmark is not). */
+static int query_allowed(msl_ns *ns, uint32_t src, uint64_t now) {
+  if (msl_rl_table_take(&ns->query_src, src, now))
+    return 1;
+  ns->c.query_rate_limited++;
+  return 0;
+}
+
+/* Whether a node-status answer to src may go out at now: per source, and
+ * in all, since a reflector's output is what matters and spoofed sources
+ * are free. */
+static int status_allowed(msl_ns *ns, uint32_t src, uint64_t now) {
+  if (msl_rl_table_take(&ns->status_src, src, now) &&
+      msl_rl_take(&ns->status_all, &ns->cfg.status_total, now))
+    return 1;
+  ns->c.status_rate_limited++;
+  return 0;
+}
+
 static void answer_query(msl_ns *ns, const msl_nbns *q, int idx,
-                         uint32_t src_ip, uint16_t src_port) {
+                         uint32_t src_ip, uint16_t src_port, uint64_t now) {
   const msl_ns_iface *f = iface_for(ns, src_ip);
   msl_nbns m;
   msl_nbns_nb e;
-  if (!f)
+  if (!f || !query_allowed(ns, src_ip, now))
     return;
   e.flags = nb_flags_of(&ns->names[idx]);
   e.addr = f->addr;
@@ -216,18 +329,22 @@ static void answer_query(msl_ns *ns, const msl_nbns *q, int idx,
   ns->c.queries_answered++;
 }
 
+/* Our name table: a name in conflict stays listed, flagged CNF [RFC
+ * 1002 §4.2.18], as nbtstat shows it "Conflict". */
 static void answer_node_status(msl_ns *ns, const msl_nbns *q, uint32_t src_ip,
-                               uint16_t src_port) {
+                               uint16_t src_port, uint64_t now) {
   const msl_ns_iface *f = iface_for(ns, src_ip);
   msl_nbns_node_name names[MSL_NS_MAX_NAMES];
   msl_nbns_stats st;
   msl_nbns m;
-  if (!f)
+  if (!f || !status_allowed(ns, src_ip, now))
     return;
   for (size_t i = 0; i < ns->n_names; i++) {
     memcpy(names[i].name, ns->names[i].nb.raw, MSL_NBNAME_RAW_LEN);
     names[i].flags = (uint16_t)(nb_flags_of(&ns->names[i]) |
-                                MSL_NBNS_NAME_ACT);
+                                MSL_NBNS_NAME_ACT |
+                                (ns->names[i].conflict ? MSL_NBNS_NAME_CNF
+                                                       : 0));
   }
   memset(&st, 0, sizeof(st));
   memcpy(st.unit_id, f->mac, sizeof(st.unit_id));
@@ -244,7 +361,7 @@ static void defend(msl_ns *ns, const msl_nbns *q, int idx, uint32_t src_ip,
                    uint16_t src_port) {
   const msl_ns_iface *f = iface_for(ns, src_ip);
   msl_nbns m;
-  char b[MSL_NBNAME_FMT_MAX];
+  char b[MSL_NBNAME_FMT_MAX], a[16];
   if (!f || ns->names[idx].group || ns->state != MSL_NS_REGISTERED)
     return;
   if (q->arcount && q->ar[0].nb_count && (q->ar[0].nb_first.flags &
@@ -257,42 +374,79 @@ static void defend(msl_ns *ns, const msl_nbns *q, int idx, uint32_t src_ip,
   emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
   ns->c.defended++;
   msl_nbname_format(&ns->names[idx].nb, b, sizeof(b));
-  nlog(ns, 1, "defended %s against %u.%u.%u.%u", b, src_ip >> 24,
-       (src_ip >> 16) & 255, (src_ip >> 8) & 255, src_ip & 255);
+  nlog(ns, 1, "defended %s against %s", b, ipstr(src_ip, a));
 }
 
+/* Another node refused our registration of name idx: that name only is
+ * given up (RFC 1002 §5.1.1.1: the claim failed); the service goes on
+ * with the others, as nmbd (which drops the name from that subnet). */
 static void conflict(msl_ns *ns, int idx, uint32_t by) {
-  ns->state = MSL_NS_CONFLICT;
+  char b[MSL_NBNAME_FMT_MAX], a[16];
+  ns->names[idx].conflict = 1;
+  ns->names[idx].conflict_by = by;
   ns->c.conflicts++;
-  ns->conflict_by = by;
-  msl_nbname_format(&ns->names[idx].nb, ns->conflict_name,
-                    sizeof(ns->conflict_name));
-  nlog(ns, 0, "name conflict: %s is owned by %u.%u.%u.%u", ns->conflict_name,
-       by >> 24, (by >> 16) & 255, (by >> 8) & 255, by & 255);
+  msl_nbname_format(&ns->names[idx].nb, b, sizeof(b));
+  nlog(ns, 0, "name conflict: %s is owned by %s; it is no longer ours "
+       "(not answered or defended; restart to claim it again)", b,
+       ipstr(by, a));
 }
 
-static void on_response(msl_ns *ns, const msl_nbns *r, uint32_t src_ip,
-                        uint64_t now) {
-  unsigned op = msl_nbns_opcode(r);
-  if (op == MSL_NBNS_OP_REGISTER && r->ancount) {
-    int idx = find_name(ns, &r->an[0].name.nb);
-    if (idx < 0 || ns->names[idx].group || msl_nbns_rcode(r) == 0)
-      return;
-    /* 0xAD86 to our request (TRN_ID), or a conflict demand 0xAD87. */
-    if ((ns->state == MSL_NS_REGISTERING &&
-         r->trn_id == (uint16_t)(ns->trn_id + (unsigned)idx)) ||
-        (ns->state == MSL_NS_REGISTERED && ns->refreshing &&
-         r->trn_id == (uint16_t)(ns->rtrn_id + (unsigned)idx)) ||
-        (msl_nbns_rcode(r) == MSL_NBNS_RC_CFT &&
-         ns->state == MSL_NS_REGISTERED))
-      conflict(ns, idx, src_ip);
+/* Whether name idx has a registration round running (the start, or the
+ * one on new interfaces), so a defence may name its TRN_ID. */
+static int awaiting_defence(const msl_ns *ns, int idx) {
+  if (ns->names[idx].group || ns->names[idx].conflict)
+    return 0; /* a group is shared; a lost name is lost once */
+  return ns->state == MSL_NS_REGISTERING ||
+         (ns->state == MSL_NS_REGISTERED && ns->refreshing);
+}
+
+/* A registration-family response (registration, WACK, release, refresh).
+ * Only a negative registration response (ACT) with the TRN_ID of our
+ * running round for that name counts [RFC 1002 §5.1.1.1]: a conflict
+ * demand (0xAD87) is never obeyed (NoNameReleaseOnDemand: anyone can
+ * send one), anything else answers nothing we asked. */
+static void on_registration_response(msl_ns *ns, const msl_nbns *r,
+                                     uint32_t src, uint64_t now) {
+  char b[MSL_NBNAME_FMT_MAX], a[16];
+  unsigned op = msl_nbns_opcode(r), rc = msl_nbns_rcode(r);
+  int idx = r->ancount ? find_name(ns, &r->an[0].name.nb) : -1;
+  if (idx >= 0)
+    msl_nbname_format(&ns->names[idx].nb, b, sizeof(b));
+  if (idx >= 0 && op == MSL_NBNS_OP_REGISTER && rc == MSL_NBNS_RC_CFT) {
+    ns->c.conflict_demands_ignored++;
+    noisy(ns, 1, now, "ignored a name conflict demand for %s from %s "
+          "(anyone can send one: the name stays ours)", b, ipstr(src, a));
     return;
   }
-  /* A positive answer to a query: cache it. */
-  if (op == MSL_NBNS_OP_QUERY && msl_nbns_rcode(r) == 0 && r->ancount &&
-      r->an[0].type == MSL_NBNS_T_NB && r->an[0].nb_count)
-    msl_ns_cache_put(ns, &r->an[0].name.nb, r->an[0].nb_first.addr,
-                     r->an[0].nb_first.flags, r->an[0].ttl, now);
+  if (idx >= 0 && op == MSL_NBNS_OP_REGISTER && rc == MSL_NBNS_RC_ACT &&
+      awaiting_defence(ns, idx) && r->trn_id == ns->names[idx].trn_id) {
+    conflict(ns, idx, src);
+    return;
+  }
+  ns->c.unsolicited_responses++;
+  if (idx >= 0 && rc != 0)
+    noisy(ns, 1, now, "ignored a negative registration response (rcode %u) "
+          "for %s from %s: TRN_ID 0x%04x answers no request of ours", rc, b,
+          ipstr(src, a), r->trn_id);
+  else
+    noisy(ns, 3, now, "dropped an unsolicited %s response from %s",
+          msl_nbns_opcode_name(op), ipstr(src, a));
+}
+
+/* A response on the name-service port. Our queries go out from sockets of
+ * their own (msl_ns_query, msl_ns_aq_*), so a name-query or node-status
+ * answer here was asked by nobody: dropped, never cached (a cache filled
+ * from here is anyone's to poison). */
+static void on_response(msl_ns *ns, const msl_nbns *r, uint32_t src_ip,
+                        uint64_t now) {
+  char a[16];
+  if (msl_nbns_opcode(r) != MSL_NBNS_OP_QUERY) {
+    on_registration_response(ns, r, src_ip, now);
+    return;
+  }
+  ns->c.unsolicited_answers++;
+  noisy(ns, 3, now, "dropped an unsolicited query answer from %s "
+        "(TRN_ID 0x%04x)", ipstr(src_ip, a), r->trn_id);
 }
 
 void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
@@ -317,29 +471,30 @@ void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
     return;
   unsigned op = msl_nbns_opcode(&m);
   const msl_nbns_question *q = &m.qd[0];
-  int idx = find_name(ns, &q->name.nb);
+  int idx = find_held(ns, &q->name.nb); /* a name in conflict is not ours */
   if (op == MSL_NBNS_OP_QUERY && q->type == MSL_NBNS_T_NBSTAT) {
     if ((idx >= 0 || is_wildcard(ns, &q->name.nb)) &&
         ns->state == MSL_NS_REGISTERED)
-      answer_node_status(ns, &m, src_ip, src_port);
+      answer_node_status(ns, &m, src_ip, src_port, now);
     return;
   }
   if (idx < 0)
     return;
   if (op == MSL_NBNS_OP_QUERY && q->type == MSL_NBNS_T_NB &&
       ns->state == MSL_NS_REGISTERED)
-    answer_query(ns, &m, idx, src_ip, src_port);
+    answer_query(ns, &m, idx, src_ip, src_port, now);
   else if (op == MSL_NBNS_OP_REGISTER)
     defend(ns, &m, idx, src_ip, src_port);
 }
 
-/* Broadcasts a release of every name on interface f. */
+/* Broadcasts a release of every name we hold on interface f (never one
+ * in conflict: its owner is another node, whose entry peers would drop). */
 static void release_on(msl_ns *ns, const msl_ns_iface *f) {
   msl_nbns m;
   for (size_t i = 0; i < ns->n_names; i++) {
-    if (msl_nbns_build_release(&m, (uint16_t)(ns->trn_id + 16 + i),
-                               &ns->names[i].nb, nb_flags_of(&ns->names[i]),
-                               f->addr, 1) != 0)
+    if (ns->names[i].conflict ||
+        msl_nbns_build_release(&m, new_trn_id(ns), &ns->names[i].nb,
+                               nb_flags_of(&ns->names[i]), f->addr, 1) != 0)
       continue;
     emit(ns, &m, f->bcast, peer_port(ns), f->addr, f->ifindex);
     ns->c.releases_sent++;
@@ -389,9 +544,11 @@ int msl_ns_set_ifaces(msl_ns *ns, const msl_ns_iface *ifs, size_t n,
   memset(ns->fresh, 0, sizeof(ns->fresh));
   ns->cfg.n_ifs = n;
   if (ns->state == MSL_NS_REGISTERING && added) {
-    ns->step = 1; /* the names are not ours yet: start again */
+    /* The names are not ours yet: start again, same TRN_IDs (a defence
+     * of an earlier try is still a defence). */
+    ns->step = 1;
     ns->next = now + MSL_NS_RETRY_MS;
-    registration_round(ns, 0, ns->trn_id, 0);
+    registration_round(ns, 0, 0);
   } else if (ns->state == MSL_NS_REGISTERED) {
     memcpy(ns->fresh, fresh, n);
     ns->refreshing = 0;
@@ -399,10 +556,10 @@ int msl_ns_set_ifaces(msl_ns *ns, const msl_ns_iface *ifs, size_t n,
       ns->refreshing |= fresh[k];
     if (ns->refreshing && added) {
       /* New TRN_IDs: a late defence of an earlier round is not ours. */
-      ns->rtrn_id = (uint16_t)((ns->rtrn_id ? ns->rtrn_id : ns->trn_id) + 32);
+      new_round_ids(ns);
       ns->rstep = 1;
       ns->rnext = now + MSL_NS_RETRY_MS;
-      registration_round(ns, 0, ns->rtrn_id, 1);
+      registration_round(ns, 0, 1);
     }
   }
   return added;
@@ -517,27 +674,59 @@ int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
   return MSL_ERR_NOT_FOUND;
 }
 
+/* "ns_name H1<00> STATE [DEFENDER]" for each name, at buf (cap bytes).
+ * Returns the length or MSL_ERR_OVERFLOW. */
+static int format_names(const msl_ns *ns, char *buf, size_t cap) {
+  static const char *st[] = {"idle", "registering", "registered", "released"};
+  size_t off = 0;
+  for (size_t i = 0; i < ns->n_names; i++) {
+    const msl_ns_name *e = &ns->names[i];
+    char b[MSL_NBNAME_FMT_MAX], a[16];
+    msl_nbname_format(&e->nb, b, sizeof(b));
+    int n = e->conflict
+                ? snprintf(buf + off, cap - off, "ns_name %s conflict %s\n", b,
+                           ipstr(e->conflict_by, a))
+                : snprintf(buf + off, cap - off, "ns_name %s %s\n", b,
+                           st[ns->state]);
+    if (n < 0 || (size_t)n >= cap - off)
+      return MSL_ERR_OVERFLOW;
+    off += (size_t)n;
+  }
+  return (int)off;
+}
+
 int msl_ns_format_counters(const msl_ns *ns, char *buf, size_t cap) {
-  static const char *st[] = {"idle", "registering", "registered", "conflict",
-                             "released"};
+  static const char *st[] = {"idle", "registering", "registered", "released"};
+  const msl_ns_counters *c = &ns->c;
   int n = snprintf(
       buf, cap,
       "ns_state %s\nns_rx %llu\nns_rx_bad %llu\nns_sent %llu\n"
       "ns_send_errors %llu\nns_registrations_sent %llu\n"
       "ns_overwrites_sent %llu\nns_releases_sent %llu\n"
       "ns_queries_answered %llu\nns_node_status_answered %llu\n"
-      "ns_defended %llu\nns_conflicts %llu\nns_cache_entries %zu\n",
-      st[ns->state], (unsigned long long)ns->c.rx,
-      (unsigned long long)ns->c.rx_bad, (unsigned long long)ns->c.sent,
-      (unsigned long long)ns->c.send_errors,
-      (unsigned long long)ns->c.registrations_sent,
-      (unsigned long long)ns->c.overwrites_sent,
-      (unsigned long long)ns->c.releases_sent,
-      (unsigned long long)ns->c.queries_answered,
-      (unsigned long long)ns->c.node_status_answered,
-      (unsigned long long)ns->c.defended, (unsigned long long)ns->c.conflicts,
-      ns->n_cache);
+      "ns_defended %llu\nns_conflicts %llu\n"
+      "ns_conflict_demands_ignored %llu\nns_unsolicited_responses %llu\n"
+      "ns_unsolicited_answers %llu\nns_status_rate_limited %llu\n"
+      "ns_query_rate_limited %llu\nns_random_errors %llu\n"
+      "ns_log_suppressed %llu\nns_cache_entries %zu\n",
+      st[ns->state], (unsigned long long)c->rx,
+      (unsigned long long)c->rx_bad, (unsigned long long)c->sent,
+      (unsigned long long)c->send_errors,
+      (unsigned long long)c->registrations_sent,
+      (unsigned long long)c->overwrites_sent,
+      (unsigned long long)c->releases_sent,
+      (unsigned long long)c->queries_answered,
+      (unsigned long long)c->node_status_answered,
+      (unsigned long long)c->defended, (unsigned long long)c->conflicts,
+      (unsigned long long)c->conflict_demands_ignored,
+      (unsigned long long)c->unsolicited_responses,
+      (unsigned long long)c->unsolicited_answers,
+      (unsigned long long)c->status_rate_limited,
+      (unsigned long long)c->query_rate_limited,
+      (unsigned long long)c->random_errors,
+      (unsigned long long)c->log_suppressed, ns->n_cache);
   if (n < 0 || (size_t)n >= cap)
     return MSL_ERR_OVERFLOW;
-  return n;
+  int k = format_names(ns, buf + n, cap - (size_t)n);
+  return k < 0 ? k : n + k;
 }

@@ -12,27 +12,47 @@
  *    HOST<03>/<20> when configured) three broadcast registration requests
  *    250 ms apart (BCAST_REQ_RETRY_TIMEOUT, BCAST_REQ_RETRY_COUNT = 3),
  *    then, 250 ms after the last with no defence, the overwrite demand
- *    [RFC 1002 §5.1.1.1]. A negative registration response (RCODE ACT,
- *    0xAD86) carrying our TRN_ID to a unique name stops everything: the
- *    state turns MSL_NS_CONFLICT and the service stops.
+ *    [RFC 1002 §5.1.1.1]. Each name's requests carry a TRN_ID of their
+ *    own, fresh for each round, from the config's random source. A
+ *    negative registration response (RCODE ACT, 0xAD86) carrying that
+ *    TRN_ID for that unique name, while its round runs, puts THAT name in
+ *    conflict (logged at error level, counted, shown by
+ *    msl_ns_format_counters): it is no longer answered, defended,
+ *    registered or released; the other names go on as before.
+ *  - never fatal, only logged (rate-limited) and counted, as nmbd (which
+ *    drops responses matching none of its requests) and Windows with
+ *    NoNameReleaseOnDemand=1 do: a name conflict demand (0xAD87, RFC 1002
+ *    §5.1.1.5 would have us give the name up), a negative registration
+ *    response naming no request of ours in its round, and any name-query
+ *    or node-status response on this port (our own queries go out from
+ *    sockets of their own, so nothing here was asked for: the cache is
+ *    never filled from this port).
  *  - defence: a registration (or overwrite) by another node for one of our
  *    registered unique names gets a unicast negative response 0xAD86
  *    [§5.1.1.5].
  *  - queries for our names get a positive response (TTL 300000, as
  *    Windows); node-status requests for "*" or our names get our name table
- *    and the interface's MAC, zero statistics [§4.2.18].
+ *    (a name in conflict flagged CNF) and the interface's MAC, zero
+ *    statistics [§4.2.18]. Answers are rate-limited (token buckets,
+ *    msl_ratelimit.h): node status per source and in total (its answer is
+ *    ~2.8 times the request: a reflector for spoofed sources), name
+ *    queries per source, far above what a real client asks.
  *  - msl_ns_release() broadcasts a release for each name [§5.1.1.6].
  *  - Scope IDs: every name carries the configured scope; packets for other
  *    scopes are not ours.
  *
- * Resolution: a TTL-respecting cache (answers seen to our own queries),
+ * Resolution: a TTL-respecting cache (answers to our own queries only),
  * filled by msl_ns_query() (a blocking client on its own ephemeral socket,
  * broadcast with retries or unicast to a WINS server, for the tools) or by
  * the service's asynchronous queries (msl_ns_aq_*, never blocking its
  * loop), and read by msl_ns_cache_get(). The other way, address -> name
  * (node status, for \\1.2.3.4\mailslot\X): msl_ns_status_name()
  * (blocking, the direct sender) or the asynchronous query's status kind,
- * with answers kept in a msl_ns_ipcache.
+ * with answers kept in a msl_ns_ipcache. Every query's TRN_ID comes from
+ * the kernel's CSPRNG (msl_random.h), and an answer counts only when its
+ * TRN_ID, its name (the question's) and, for a unicast query (the WINS
+ * server, a node status of an address), its source address match;
+ * anything else is dropped and counted (ns_unsolicited_answers).
  */
 #ifndef MSL_NAME_SERVICE_H
 #define MSL_NAME_SERVICE_H
@@ -42,6 +62,7 @@
 
 #include "mailslot.h"
 #include "msl_nbns.h"
+#include "msl_ratelimit.h"
 
 #define MSL_NS_MAX_IFS 32
 #define MSL_NS_MAX_NAMES 4       /* HOST<00>, WG<00>, HOST<03>, HOST<20> */
@@ -57,6 +78,22 @@
 #define MSL_NS_IPNAME_MAX 32     /* addresses whose name is remembered */
 #define MSL_NS_IPNAME_TTL 300    /* s: a name found by node status is kept */
 #define MSL_NS_IPNAME_NEG_TTL 60 /* s: "no name" (no answer) is kept */
+/* Answer limits (msl_ns_config, zero: these). Node status: 5 at once and
+ * 2 a second per source, 100 a second in all: nbtstat -A asks once, a
+ * browse of a LAN a few times a second. Name queries: per source only,
+ * 50,000 a second (Samba's nbt.bench.namequery gets ~12,800 a second from
+ * nmbd), so a benchmark is never refused, a flood is. */
+#define MSL_NS_STATUS_SRC_RATE 2
+#define MSL_NS_STATUS_SRC_BURST 5
+#define MSL_NS_STATUS_ALL_RATE 100
+#define MSL_NS_STATUS_ALL_BURST 100
+#define MSL_NS_QUERY_SRC_RATE 50000
+#define MSL_NS_QUERY_SRC_BURST 50000
+/* Log lines a LAN host can provoke (ignored demands, unsolicited
+ * answers): per level, 10 at once then 1 a second; the next line says
+ * how many were left out. */
+#define MSL_NS_LOG_RATE 1
+#define MSL_NS_LOG_BURST 10
 
 /* msl_ns_config.flags */
 #define MSL_NS_MESSENGER 0x1u /* also register HOST<03> */
@@ -88,19 +125,35 @@ typedef struct msl_ns_config {
   /* Optional log (level as msl_service: 0 error .. 3 debug). */
   void (*log)(void *user, int level, const char *msg);
   void *log_user;
+  /* The TRN_IDs of our registration and release requests: fills buf with
+   * len unpredictable bytes (msl_random_bytes), returns 0 or a negative
+   * msl_err. NULL, or a failure (counted, random_errors): the numbers
+   * after msl_ns_init's trn_seed, predictable (for tests and fuzzing). */
+  int (*random)(void *user, void *buf, size_t len);
+  void *random_user;
+  /* Answer limits; a rate whose fields are both 0 takes the default
+   * (MSL_NS_STATUS_SRC_*, MSL_NS_STATUS_ALL_*, MSL_NS_QUERY_SRC_*). */
+  msl_rl_rate status_per_source, status_total, query_per_source;
 } msl_ns_config;
 
+/* The node's state; a conflict is a name's (msl_ns_name.conflict), never
+ * the node's: nothing a peer sends stops the service. */
 enum msl_ns_state {
   MSL_NS_IDLE = 0,     /* not started */
   MSL_NS_REGISTERING,  /* registration requests going out */
   MSL_NS_REGISTERED,   /* overwrite demands sent; names are ours */
-  MSL_NS_CONFLICT,     /* another node defended a unique name: stop */
   MSL_NS_RELEASED      /* names released (shutdown) */
 };
 
 typedef struct msl_ns_name {
   msl_nbname nb;
   int group;
+  /* Another node defended it against our registration: not ours any
+   * more (not answered, defended, registered or released) until the
+   * service starts again. */
+  int conflict;
+  uint32_t conflict_by; /* who defended it (host order) */
+  uint16_t trn_id;      /* of its requests in the current round */
 } msl_ns_name;
 
 typedef struct msl_ns_cache_entry {
@@ -129,7 +182,18 @@ typedef struct msl_ns_counters {
   uint64_t rx, rx_bad, rx_own, sent, send_errors;
   uint64_t registrations_sent, overwrites_sent, releases_sent;
   uint64_t queries_answered, node_status_answered, defended;
-  uint64_t conflicts; /* our registration refused */
+  uint64_t conflicts; /* our registration of a name refused */
+  uint64_t conflict_demands_ignored; /* 0xAD87 for one of our names */
+  /* Registration-family responses that answer no request of ours in its
+   * round (a wrong TRN_ID or name, too late, a group name). */
+  uint64_t unsolicited_responses;
+  /* Name-query and node-status answers we did not ask for: any on the
+   * name-service port, and those on a query's socket whose TRN_ID, name
+   * or source does not match (msl_ns_aq_*). */
+  uint64_t unsolicited_answers;
+  uint64_t status_rate_limited, query_rate_limited; /* answers not sent */
+  uint64_t random_errors; /* the random source failed: a counter's ID */
+  uint64_t log_suppressed; /* provoked log lines left out */
 } msl_ns_counters;
 
 typedef struct msl_ns {
@@ -140,27 +204,29 @@ typedef struct msl_ns {
   enum msl_ns_state state;
   unsigned step;     /* registration requests sent so far (per name) */
   uint64_t next;     /* when the next registration step is due */
-  uint16_t trn_id;   /* of our registration requests (one per round) */
+  uint16_t id_next;  /* the TRN_ID fallback: trn_seed, then up */
   /* Interfaces added while the names are ours (msl_ns_set_ifaces): the
    * same three requests and overwrite demand go out on them only, with
-   * their own TRN_IDs, while the names stay registered (answered,
-   * defended) on the others. */
+   * fresh TRN_IDs, while the names stay registered (answered, defended)
+   * on the others. */
   unsigned char fresh[MSL_NS_MAX_IFS];
   int refreshing;
   unsigned rstep;
   uint64_t rnext;
-  uint16_t rtrn_id;
-  char conflict_name[MSL_NBNAME_FMT_MAX];
-  uint32_t conflict_by; /* who defended it (host order) */
   msl_ns_cache_entry cache[MSL_NS_CACHE_MAX];
   size_t n_cache;
   msl_ns_ipcache ipnames; /* node-status answers (msl_ns_aq status kind) */
+  msl_rl_table status_src, query_src; /* answer limits per source */
+  msl_rl_bucket status_all;           /* node-status answers in all */
+  msl_rl_bucket log_rl[2];            /* provoked lines: warning, debug */
+  uint64_t log_dropped[2];            /* left out since the last one */
   msl_ns_counters c;
 } msl_ns;
 
 /**
  * Initialises *ns from cfg (copied, interfaces too; the strings are copied
- * into names). Nothing is sent.
+ * into names). Nothing is sent. trn_seed: the first TRN_ID when cfg has
+ * no random source (pass random bytes anyway).
  * @return 0, MSL_ERR_ARG (NULL, no send callback, more than MSL_NS_MAX_IFS
  *         interfaces) or MSL_ERR_NAME (name, workgroup or scope invalid).
  */
@@ -192,12 +258,12 @@ void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
  *    address may be gone already; a failed send is only counted);
  *  - new, names registered: the registration of §5.1.1.1 (3 requests
  *    MSL_NS_RETRY_MS apart, then the overwrite demand) runs on the new
- *    ones only; the names stay ours meanwhile (queries answered, names
- *    defended on every interface). A defence of a unique name there is a
- *    conflict, as at start;
- *  - new, registration still running: it starts again on every interface.
- * Before msl_ns_start or after a release or conflict, only the list
- * changes.
+ *    ones only, with fresh TRN_IDs; the names stay ours meanwhile (queries
+ *    answered, names defended on every interface). A defence of a unique
+ *    name there puts that name in conflict, as at start;
+ *  - new, registration still running: it starts again on every interface
+ *    (same TRN_IDs: a defence of an earlier try still counts).
+ * Before msl_ns_start or after a release, only the list changes.
  * @return the number of new entries, or MSL_ERR_ARG (NULL, n too big).
  */
 int msl_ns_set_ifaces(msl_ns *ns, const msl_ns_iface *ifs, size_t n,
@@ -206,11 +272,12 @@ int msl_ns_set_ifaces(msl_ns *ns, const msl_ns_iface *ifs, size_t n,
 /** Broadcasts a release for every registered name (clean shutdown). */
 void msl_ns_release(msl_ns *ns);
 
-/** 1 when name (with its suffix, in our scope) is one of ours. */
+/** 1 when name (with its suffix, in our scope) is one of ours and not in
+ *  conflict. */
 int msl_ns_is_ours(const msl_ns *ns, const msl_nbname *name);
 
-/** When name is one of ours: 0 and its NB_FLAGS in *nb_flags (if not
- *  NULL); else MSL_ERR_NOT_FOUND. */
+/** When name is one of ours (not in conflict): 0 and its NB_FLAGS in
+ *  *nb_flags (if not NULL); else MSL_ERR_NOT_FOUND. */
 int msl_ns_own_flags(const msl_ns *ns, const msl_nbname *name,
                      uint16_t *nb_flags);
 
@@ -228,8 +295,10 @@ int msl_ns_cache_get(msl_ns *ns, const msl_nbname *name, uint64_t now,
 void msl_ns_cache_put(msl_ns *ns, const msl_nbname *name, uint32_t ip,
                       uint16_t nb_flags, uint32_t ttl, uint64_t now);
 
-/** "name value\n" counter lines, as the service's status. Returns the
- *  length or MSL_ERR_OVERFLOW. */
+/** "name value\n" counter lines, as the service's status, then one line
+ *  per name: "ns_name H1<00> registered" (or idle, registering,
+ *  released), "ns_name H1<00> conflict 198.18.0.3" (who defended it).
+ *  Returns the length or MSL_ERR_OVERFLOW. */
 int msl_ns_format_counters(const msl_ns *ns, char *buf, size_t cap);
 
 /**
@@ -259,12 +328,14 @@ int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
 
 /**
  * Blocking node-status client: asks ip:port (0: 137) for its name table
- * (question "*" in scope, unicast) up to tries times, wait_ms apart, from
- * an ephemeral socket (IP_RECVERR: an ICMP "port unreachable" ends it at
- * once; answers match by TRN_ID, from any address), and picks the name
- * with msl_ns_pick_host_name.
+ * (question "*" in scope, unicast, a random TRN_ID) up to tries times,
+ * wait_ms apart, from an ephemeral socket (IP_RECVERR: an ICMP "port
+ * unreachable" ends it at once; an answer counts only from ip, with the
+ * TRN_ID and the question's name), and picks the name with
+ * msl_ns_pick_host_name.
  * @return 0 and *out, MSL_ERR_NOT_FOUND (no answer, refused, or no unique
- *         <00> name in the answer), MSL_ERR_ARG, MSL_ERR_SYSTEM.
+ *         <00> name in the answer), MSL_ERR_ARG, MSL_ERR_SYSTEM (no
+ *         socket, or no random bytes).
  */
 int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
                        int tries, int wait_ms, msl_nbname *out);
@@ -281,10 +352,12 @@ typedef struct msl_ns_answer {
  * Blocking name query from an ephemeral UDP socket: sends a query for name
  * to dst:port (broadcast when bcast: SO_BROADCAST and the B flag), up to
  * tries times, wait_ms apart, and collects answers until the last wait
- * ends (stop_first: return at the first positive answer). Each NB entry of
- * each positive response is one answer; at most max are stored.
+ * ends (stop_first: return at the first positive answer). The TRN_ID is
+ * random; an answer counts only with that TRN_ID and name, and for a
+ * unicast query only from dst. Each NB entry of each positive response
+ * is one answer; at most max are stored.
  * @return the number of answers (0: nobody answered), MSL_ERR_ARG,
- *         MSL_ERR_SYSTEM.
+ *         MSL_ERR_SYSTEM (no socket, or no random bytes).
  */
 int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
                  int bcast, int tries, int wait_ms, int stop_first,
@@ -300,11 +373,12 @@ struct msl_ifaces;
  * Binds the name-service port (UDP, INADDR_ANY, SO_BROADCAST, as the
  * datagram socket) and registers our names on the interfaces of ifs (their
  * MACs read for node status). Blocks for the registration (3 x 250 ms +
- * 250 ms); a defended name leaves msl_ns_svc_conflict() true (the caller
- * stops). wins: NULL or an IPv4 address
- * queried by unicast before broadcasting.
+ * 250 ms); a defended name is left in conflict (logged, in the status),
+ * the others registered. TRN_IDs come from msl_random_bytes. wins: NULL
+ * or an IPv4 address queried by unicast before broadcasting.
  * @return 0 and *out, or MSL_ERR_ACCESS / MSL_ERR_EXISTS (port), MSL_ERR_ARG,
- *         MSL_ERR_NAME, MSL_ERR_NOMEM, MSL_ERR_SYSTEM.
+ *         MSL_ERR_NAME, MSL_ERR_NOMEM, MSL_ERR_SYSTEM (also: no random
+ *         bytes).
  */
 int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
                     const char *workgroup, const char *scope, unsigned flags,
@@ -319,8 +393,6 @@ int msl_ns_svc_fd(const msl_ns_svc *s);
 void msl_ns_svc_receive(msl_ns_svc *s, uint64_t now);
 /** Timers; returns ms until the next one (UINT64_MAX: none). */
 uint64_t msl_ns_svc_tick(msl_ns_svc *s, uint64_t now);
-/** 1 once another node defended one of our unique names: stop. */
-int msl_ns_svc_conflict(const msl_ns_svc *s);
 /**
  * New interface list for the name service (MACs read again): see
  * msl_ns_set_ifaces. Returns as it.
@@ -356,12 +428,18 @@ int msl_ns_svc_make_name(const msl_ns_svc *s, const char *name,
 /*
  * An asynchronous query for the service's event loop, from its own
  * non-blocking ephemeral socket, driven by the caller's poll and clock.
- * One TRN_ID for all the tries: a late answer to an earlier try counts.
+ * One random TRN_ID for all the tries: a late answer to an earlier try
+ * counts. An answer counts only with that TRN_ID and the name asked, and
+ * from the address asked when it was unicast (the WINS server, the
+ * address of a node status); others are dropped and counted
+ * (ns_unsolicited_answers).
  * Two kinds, one code path:
  *  - MSL_NS_AQ_NAME (msl_ns_aq_start): a name query (the WINS server by
  *    unicast, 2 x 1000 ms, when one is configured, then
  *    each interface's broadcast, MSL_NS_RETRY_COUNT x MSL_NS_RETRY_MS; the
- *    first positive answer wins; cached by its TTL);
+ *    first positive answer wins: the WINS server's at any time, anyone's
+ *    once the broadcasts began; cached by its TTL, at most
+ *    MSL_NS_CACHE_TTL_MAX);
  *  - MSL_NS_AQ_STATUS (msl_ns_aq_start_status): a node status of one
  *    address (msl_ns_status_name's schedule: MSL_NS_STATUS_TRIES x
  *    MSL_NS_STATUS_WAIT_MS, unicast to the peers' name port; "port
@@ -388,7 +466,8 @@ typedef struct msl_ns_aq {
  * Starts a query for nb at now: opens the socket and sends the first try.
  * @return 0 (in progress: poll q->fd, call msl_ns_aq_step),
  *         MSL_ERR_NOT_FOUND (nobody to ask: no WINS, no interface),
- *         MSL_ERR_SYSTEM (no socket). Nothing to cancel unless 0.
+ *         MSL_ERR_SYSTEM (no socket, no random bytes). Nothing to cancel
+ *         unless 0.
  */
 int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
                     uint64_t now);

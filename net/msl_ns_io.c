@@ -23,11 +23,30 @@
 
 #include "msl_clock.h"
 #include "msl_ifaces.h"
+#include "msl_random.h"
 #include "msl_udp.h"
 
 #define PKT_MAX 1024
 #define WINS_TRIES 2      /* unicast to the WINS server... */
 #define WINS_WAIT_MS 1000 /* ...this far apart */
+
+/* A TRN_ID a LAN host cannot predict (a guessed one lets a spoofed answer
+ * in). 0 or MSL_ERR_SYSTEM. */
+static int random_trn_id(uint16_t *id) {
+  return msl_random_bytes(id, sizeof(*id));
+}
+
+/* Whether a received response r answers our request: its TRN_ID, a query
+ * response (opcode 0), the name asked as the answer's name (a response
+ * echoes the question [RFC 1002 §4.2.13-14, §4.2.18]) and, when positive,
+ * the record type asked (a negative one carries a NULL record). */
+static int answers(const msl_nbns *r, uint16_t id, const msl_nbname *name,
+                   uint16_t type) {
+  return r->trn_id == id && msl_nbns_is_response(r) &&
+         msl_nbns_opcode(r) == MSL_NBNS_OP_QUERY && r->ancount &&
+         (msl_nbns_rcode(r) || r->an[0].type == type) &&
+         msl_nbname_equal(&r->an[0].name.nb, name);
+}
 
 /* ---- node status: request and answer ---- */
 
@@ -44,17 +63,22 @@ static int status_request(uint16_t id, const char *scope, uint8_t *buf,
   return msl_nbns_encode(&m, buf, cap);
 }
 
-/* A received packet: 1 (node-status response to id with a name: *out),
- * 0 (such a response without one), -1 (something else: ignore it). */
+/* A packet received from `from` after asking ip for its node status with
+ * TRN_ID id: 1 (its answer, with a name: *out), 0 (its answer without
+ * one), -1 (anything else, from anyone else: ignore it). */
 static int status_answer(const uint8_t *p, size_t len, uint16_t id,
-                         const char *scope, msl_nbname *out) {
+                         uint32_t ip, uint32_t from, const char *scope,
+                         msl_nbname *out) {
   msl_nbns r;
   msl_nbns_node_name names[256];
+  msl_nbname star;
   size_t n = 0;
-  if (msl_nbns_decode(&r, p, len) != 0 || r.trn_id != id ||
-      !msl_nbns_is_response(&r) || msl_nbns_opcode(&r) != MSL_NBNS_OP_QUERY ||
-      !r.ancount || r.an[0].type != MSL_NBNS_T_NBSTAT)
+  if (from != ip || msl_nbname_make(&star, "*", 0, scope) != 0 ||
+      msl_nbns_decode(&r, p, len) != 0 ||
+      !answers(&r, id, &star, MSL_NBNS_T_NBSTAT))
     return -1;
+  if (msl_nbns_rcode(&r))
+    return 0; /* a negative answer: no name */
   while (n < 256 && msl_nbns_rr_node_name(&r.an[0], n, &names[n]))
     n++;
   return msl_ns_pick_host_name(names, n, scope, out) == 0;
@@ -62,18 +86,23 @@ static int status_answer(const uint8_t *p, size_t len, uint16_t id,
 
 /* ---- blocking query client ---- */
 
-/* The NB entries of a positive query response to trn_id (at most max
- * into out). Returns how many were stored. */
-static size_t parse_answers(const uint8_t *p, size_t len, uint16_t id,
-                            uint32_t from, msl_ns_answer *out, size_t max) {
+/* The NB entries of a response to our query for name with TRN_ID id (at
+ * most max into out), received from `from`. Returns how many were
+ * stored (0: a negative answer), or -1 when the packet answers nothing
+ * of ours. */
+static int parse_answers(const uint8_t *p, size_t len, uint16_t id,
+                         const msl_nbname *name, uint32_t from,
+                         msl_ns_answer *out, size_t max) {
   msl_nbns r;
   msl_nbns_nb e;
-  size_t got = 0;
-  if (msl_nbns_decode(&r, p, len) != 0 || r.trn_id != id ||
-      !msl_nbns_is_response(&r) || msl_nbns_opcode(&r) != MSL_NBNS_OP_QUERY ||
-      msl_nbns_rcode(&r) || !r.ancount || r.an[0].type != MSL_NBNS_T_NB)
+  int got = 0;
+  if (msl_nbns_decode(&r, p, len) != 0 ||
+      !answers(&r, id, name, MSL_NBNS_T_NB))
+    return -1;
+  if (msl_nbns_rcode(&r))
     return 0;
-  for (size_t i = 0; got < max && msl_nbns_rr_nb(&r.an[0], i, &e); i++) {
+  for (size_t i = 0; (size_t)got < max && msl_nbns_rr_nb(&r.an[0], i, &e);
+       i++) {
     out[got].from = from;
     out[got].ip = e.addr;
     out[got].nb_flags = e.flags;
@@ -90,9 +119,11 @@ int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
   msl_nbns m;
   int one = 1, fd, len;
   size_t got = 0;
+  uint16_t id;
   if (!name || (!out && max) || tries < 1 || wait_ms < 0)
     return MSL_ERR_ARG;
-  uint16_t id = (uint16_t)(msl_now_ms() ^ (uint64_t)getpid() * 2654435761u);
+  if (random_trn_id(&id) < 0)
+    return MSL_ERR_SYSTEM;
   if (msl_nbns_build_query(&m, id, name, bcast) != 0 ||
       (len = msl_nbns_encode(&m, buf, sizeof(buf))) < 0)
     return MSL_ERR_ARG;
@@ -123,19 +154,25 @@ int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
       socklen_t fl = sizeof(from);
       ssize_t n = recvfrom(fd, rb, sizeof(rb), 0, (struct sockaddr *)&from,
                            &fl);
-      if (n > 0)
-        got += parse_answers(rb, (size_t)n, id, ntohl(from.sin_addr.s_addr),
-                             out + got, max - got);
+      if (n <= 0)
+        continue;
+      uint32_t src = ntohl(from.sin_addr.s_addr);
+      /* A unicast query is answered by the address asked, no other. */
+      int k = bcast || src == dst
+                  ? parse_answers(rb, (size_t)n, id, name, src, out + got,
+                                  max - got)
+                  : -1;
+      got += k > 0 ? (size_t)k : 0;
     }
   }
   close(fd);
   return (int)got;
 }
 
-/* A non-blocking socket for node status. Not connected: a host may
- * answer from another of its addresses (ours answers from the interface's
- * first), so answers are matched by TRN_ID. IP_RECVERR still reports an
- * ICMP "port unreachable" (nothing on the name port) as ECONNREFUSED.
+/* A non-blocking socket for node status. Not connected (answers are
+ * matched by TRN_ID, name and source address in status_answer, the same
+ * rules as a name query's); IP_RECVERR still reports an ICMP "port
+ * unreachable" (nothing on the name port) as ECONNREFUSED.
  * Returns the fd or MSL_ERR_SYSTEM. */
 static int status_socket(void) {
   int one = 1;
@@ -158,20 +195,28 @@ static int status_send(int fd, const uint8_t *p, size_t len, uint32_t ip,
              : 0;
 }
 
-/* Reads what waits on a status socket: 1 (*out), 0 (nothing yet), -1
- * (finished without a name: refused, or a table without one). */
-static int status_read(int fd, uint16_t id, const char *scope,
-                       msl_nbname *out) {
+/* Reads what waits on a status socket asking ip: 1 (*out), 0 (nothing
+ * yet), -1 (finished without a name: refused, or a table without one).
+ * Packets that answer nothing of ours add to *dropped (NULL: not
+ * counted). */
+static int status_read(int fd, uint16_t id, uint32_t ip, const char *scope,
+                       msl_nbname *out, uint64_t *dropped) {
   uint8_t rb[PKT_MAX];
   for (int i = 0; i < 16; i++) {
-    ssize_t n = recv(fd, rb, sizeof(rb), MSG_DONTWAIT);
+    struct sockaddr_in from;
+    socklen_t fl = sizeof(from);
+    ssize_t n = recvfrom(fd, rb, sizeof(rb), MSG_DONTWAIT,
+                         (struct sockaddr *)&from, &fl);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
       return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-    int r = status_answer(rb, (size_t)n, id, scope, out);
+    int r = status_answer(rb, (size_t)n, id, ip,
+                          ntohl(from.sin_addr.s_addr), scope, out);
     if (r >= 0)
       return r ? 1 : -1;
+    if (dropped)
+      (*dropped)++;
   }
   return 0;
 }
@@ -179,10 +224,11 @@ static int status_read(int fd, uint16_t id, const char *scope,
 int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
                        int tries, int wait_ms, msl_nbname *out) {
   uint8_t buf[PKT_MAX];
+  uint16_t id;
   if (!out || tries < 1 || wait_ms < 0)
     return MSL_ERR_ARG;
-  uint16_t id = (uint16_t)(msl_now_ms() ^ (uint64_t)getpid() * 2654435761u ^
-                           ip * 40503u);
+  if (random_trn_id(&id) < 0)
+    return MSL_ERR_SYSTEM;
   int len = status_request(id, scope, buf, sizeof(buf));
   if (len < 0)
     return len == MSL_ERR_NAME ? MSL_ERR_ARG : len;
@@ -199,7 +245,7 @@ int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
     for (uint64_t now = msl_now_ms(); r == 0 && now < end; now = msl_now_ms()) {
       struct pollfd pf = {fd, POLLIN, 0};
       if (poll(&pf, 1, (int)(end - now)) > 0)
-        r = status_read(fd, id, scope, out);
+        r = status_read(fd, id, ip, scope, out, NULL);
     }
   }
   close(fd);
@@ -212,12 +258,17 @@ struct msl_ns_svc {
   msl_udp u;
   msl_ns ns;
   uint32_t wins; /* 0: none */
-  unsigned aq_seq; /* asynchronous queries started (TRN_ID salt) */
   msl_udp_msg msg[8];
   uint8_t rx[8][PKT_MAX];
 };
 
 void msl_ns_svc_receive(msl_ns_svc *s, uint64_t now);
+
+/* The state machine's random source: the kernel's CSPRNG. */
+static int svc_random(void *user, void *buf, size_t len) {
+  (void)user;
+  return msl_random_bytes(buf, len);
+}
 
 static int svc_send(void *user, const uint8_t *p, size_t len, uint32_t dst,
                     uint16_t port, uint32_t src, unsigned ifindex) {
@@ -269,6 +320,7 @@ int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
   msl_ns_iface v[MSL_NS_MAX_IFS];
   msl_ns_config c;
   struct in_addr wa;
+  uint16_t seed;
   int r;
   if (!out || !ifs)
     return MSL_ERR_ARG;
@@ -293,8 +345,9 @@ int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
   c.user = s;
   c.log = log;
   c.log_user = log_user;
-  if ((r = msl_ns_init(&s->ns, &c, (uint16_t)(now ^ (uint64_t)getpid()))) <
-      0)
+  c.random = svc_random;
+  if ((r = msl_random_bytes(&seed, sizeof(seed))) < 0 ||
+      (r = msl_ns_init(&s->ns, &c, seed)) < 0)
     goto fail;
   if ((r = msl_udp_open(&s->u, 0, port)) < 0)
     goto fail;
@@ -303,8 +356,8 @@ int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
     s->msg[i].cap = PKT_MAX;
   }
   /* Register before the service counts as started (its control socket
-   * appears after this): a conflict is known at once, and our own looped
-   * broadcasts are behind us. */
+   * appears after this): a name in conflict is known (and shown) at once,
+   * and our own looped broadcasts are behind us. */
   (void)now;
   msl_ns_start(&s->ns, msl_now_ms());
   while (s->ns.state == MSL_NS_REGISTERING) {
@@ -335,10 +388,6 @@ void msl_ns_svc_close(msl_ns_svc *s) {
 int msl_ns_svc_fd(const msl_ns_svc *s) { return s ? s->u.fd : -1; }
 
 msl_ns *msl_ns_svc_ns(msl_ns_svc *s) { return s ? &s->ns : NULL; }
-
-int msl_ns_svc_conflict(const msl_ns_svc *s) {
-  return s && s->ns.state == MSL_NS_CONFLICT;
-}
 
 void msl_ns_svc_receive(msl_ns_svc *s, uint64_t now) {
   for (int round = 0; round < 8; round++) {
@@ -464,11 +513,6 @@ static int aq_next(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
   }
 }
 
-static uint16_t aq_trn_id(msl_ns_svc *s, uint64_t now) {
-  return (uint16_t)(now ^ (uint64_t)getpid() * 2654435761u ^
-                    (uint64_t)++s->aq_seq * 40503u);
-}
-
 int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
                     uint64_t now) {
   int one = 1;
@@ -480,7 +524,8 @@ int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
     return MSL_ERR_NOT_FOUND;
   q->kind = MSL_NS_AQ_NAME;
   q->nb = *nb;
-  q->trn_id = aq_trn_id(s, now);
+  if (random_trn_id(&q->trn_id) < 0)
+    return MSL_ERR_SYSTEM;
   q->stage = s->wins ? -1 : 0;
   q->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (q->fd < 0)
@@ -498,9 +543,11 @@ int msl_ns_aq_start_status(msl_ns_svc *s, msl_ns_aq *q, uint32_t ip,
   if (!s || !q)
     return MSL_ERR_ARG;
   memset(q, 0, sizeof(*q));
+  q->fd = -1;
   q->kind = MSL_NS_AQ_STATUS;
   q->ip = ip;
-  q->trn_id = aq_trn_id(s, now);
+  if (random_trn_id(&q->trn_id) < 0)
+    return MSL_ERR_SYSTEM;
   q->fd = status_socket();
   if (q->fd < 0) {
     q->fd = -1;
@@ -514,12 +561,22 @@ int msl_ns_aq_start_status(msl_ns_svc *s, msl_ns_aq *q, uint32_t ip,
   return 0;
 }
 
+/* Whether a name query's answer may come from `from`: only the WINS
+ * server while q asks it alone (unicast); anyone once q broadcasts (a
+ * B-node cannot tell a peer from another). */
+static int aq_source_ok(const msl_ns_svc *s, const msl_ns_aq *q,
+                        uint32_t from) {
+  return q->stage >= 0 || from == s->wins;
+}
+
 /* Reads what waits on q's socket. 1 (and caches it) at a positive answer;
- * -1 when a node status ended without a name (cached too). */
+ * -1 when a node status ended without a name (cached too). Packets that
+ * answer nothing of q's are dropped and counted. */
 static int aq_read(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
   uint8_t rb[PKT_MAX];
   if (q->kind == MSL_NS_AQ_STATUS) {
-    int r = status_read(q->fd, q->trn_id, our_scope(s), &q->found);
+    int r = status_read(q->fd, q->trn_id, q->ip, our_scope(s), &q->found,
+                        &s->ns.c.unsolicited_answers);
     if (r)
       msl_ns_ipcache_put(&s->ns.ipnames, q->ip, our_scope(s),
                          r > 0 ? &q->found : NULL, now);
@@ -534,12 +591,18 @@ static int aq_read(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
       continue;
     if (n < 0)
       return 0;
-    if (n > 0 && parse_answers(rb, (size_t)n, q->trn_id,
-                               ntohl(from.sin_addr.s_addr), &q->ans, 1)) {
+    uint32_t src = ntohl(from.sin_addr.s_addr);
+    int k = aq_source_ok(s, q, src)
+                ? parse_answers(rb, (size_t)n, q->trn_id, &q->nb, src,
+                                &q->ans, 1)
+                : -1;
+    if (k > 0) {
       msl_ns_cache_put(&s->ns, &q->nb, q->ans.ip, q->ans.nb_flags,
                        q->ans.ttl, now);
       return 1;
     }
+    if (k < 0)
+      s->ns.c.unsolicited_answers++; /* a negative answer: wait on */
   }
   return 0;
 }

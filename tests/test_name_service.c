@@ -16,11 +16,18 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "msl_ifaces.h"
 #include "msl_name_service.h"
+#include "msl_random.h"
+#include "msl_ratelimit.h"
 
 #define OUR_IP 0xC6120001u  /* 198.18.0.1 */
 #define BCAST 0xC61200FFu   /* 198.18.0.255 */
@@ -36,11 +43,17 @@ typedef struct sent {
 
 static sent g_out[64];
 static size_t g_n;
+static int g_count_only;  /* floods: count what goes out, keep nothing */
+static uint64_t g_total;  /* packets sent while g_count_only */
 
 static int fake_send(void *user, const uint8_t *p, size_t len, uint32_t dst,
                      uint16_t port, uint32_t src, unsigned ifindex) {
   (void)user;
   (void)ifindex;
+  if (g_count_only) {
+    g_total++;
+    return 0;
+  }
   assert_true(g_n < 64);
   assert_true(len <= sizeof(g_out[0].p));
   memcpy(g_out[g_n].p, p, len);
@@ -51,6 +64,24 @@ static int fake_send(void *user, const uint8_t *p, size_t len, uint32_t dst,
   g_n++;
   return 0;
 }
+
+/* Log lines the state machine wrote (level, text), for the tests that
+ * check what is logged. */
+static char g_log[32][400];
+static int g_log_level[32];
+static size_t g_nlog;
+
+static void fake_log(void *user, int level, const char *msg) {
+  (void)user;
+  if (g_nlog < 32) {
+    snprintf(g_log[g_nlog], sizeof(g_log[0]), "%s", msg);
+    g_log_level[g_nlog] = level;
+  }
+  g_nlog++;
+}
+
+/* Extra config for setup_ns (NULL: none). */
+static void (*g_tweak)(msl_ns_config *c);
 
 static void setup_ns(msl_ns *ns, const char *scope, unsigned flags) {
   msl_ns_iface f;
@@ -70,8 +101,22 @@ static void setup_ns(msl_ns *ns, const char *scope, unsigned flags) {
   c.n_ifs = 1;
   c.port = PORT;
   c.send = fake_send;
+  c.log = fake_log;
+  if (g_tweak)
+    g_tweak(&c);
   g_n = 0;
+  g_nlog = 0;
+  g_count_only = 0;
+  g_total = 0;
   assert_int_equal(msl_ns_init(ns, &c, 0x4000), 0);
+}
+
+/* 1 when some log line at level contains text. */
+static int logged(int level, const char *text) {
+  for (size_t i = 0; i < g_nlog && i < 32; i++)
+    if (g_log_level[i] == level && strstr(g_log[i], text))
+      return 1;
+  return 0;
 }
 
 static void decode_out(size_t i, msl_nbns *m) {
@@ -89,14 +134,21 @@ static void register_all(msl_ns *ns) {
   g_n = 0;
 }
 
-static size_t feed(msl_ns *ns, const msl_nbns *m, uint32_t src,
-                   uint16_t sport) {
+/* Feeds m from src:sport at time `at`; returns how many packets went out. */
+static size_t feed_at(msl_ns *ns, const msl_nbns *m, uint32_t src,
+                      uint16_t sport, uint64_t at) {
   uint8_t b[1024];
   int n = msl_nbns_encode(m, b, sizeof(b));
   assert_true(n > 0);
   size_t before = g_n;
-  msl_ns_input(ns, b, (size_t)n, src, sport, 2000);
-  return g_n - before;
+  uint64_t total = g_total;
+  msl_ns_input(ns, b, (size_t)n, src, sport, at);
+  return g_count_only ? (size_t)(g_total - total) : g_n - before;
+}
+
+static size_t feed(msl_ns *ns, const msl_nbns *m, uint32_t src,
+                   uint16_t sport) {
+  return feed_at(ns, m, src, sport, 2000);
 }
 
 static void test_registration_sequence(void **st) {
@@ -170,39 +222,170 @@ static void test_messenger_server_names(void **st) {
   assert_int_equal(g_n, 4);
 }
 
-static void test_conflict_stops(void **st) {
+/* A real conflict: 0xAD86 with the TRN_ID of our running registration
+ * for a unique name. That name only is given up (logged at error level,
+ * counted, in the status); the node registers, answers and defends its
+ * other names; nothing stops. What does not count: another TRN_ID, a
+ * group name, a conflict demand (0xAD87) even with our TRN_ID. */
+static void test_conflict_one_name(void **st) {
   msl_ns ns;
-  msl_nbns m;
-  msl_nbname h1, wg;
+  msl_nbns m, r;
+  msl_nbname h1, wg, star;
+  msl_nbns_node_name e;
+  char buf[2048];
   (void)st;
   setup_ns(&ns, NULL, 0);
   msl_nbname_make(&h1, "H1", 0, NULL);
   msl_nbname_make(&wg, "MSLTEST", 0, NULL);
+  msl_nbname_make(&star, "*", 0, NULL);
   msl_ns_start(&ns, 1000);
+  assert_int_equal(ns.names[0].trn_id, 0x4000);
+  assert_int_equal(ns.names[1].trn_id, 0x4001);
   /* A defence with another TRN_ID is not an answer to us. */
   msl_nbns_build_registration_response(&m, 0x1234, &h1, MSL_NBNS_RC_ACT, 0,
                                        PEER, 0);
   feed(&ns, &m, PEER, PORT);
-  assert_int_equal(ns.state, MSL_NS_REGISTERING);
+  assert_false(ns.names[0].conflict);
+  assert_int_equal(ns.c.unsolicited_responses, 1);
+  assert_true(logged(1, "TRN_ID 0x1234 answers no request of ours"));
+  /* Nor the TRN_ID of the other name. */
+  msl_nbns_build_registration_response(&m, 0x4001, &h1, MSL_NBNS_RC_ACT, 0,
+                                       PEER, 0);
+  feed(&ns, &m, PEER, PORT);
+  assert_false(ns.names[0].conflict);
   /* A group name is not defended: members share it. */
   msl_nbns_build_registration_response(&m, 0x4001, &wg, MSL_NBNS_RC_ACT,
                                        MSL_NBNS_NB_G, PEER, 0);
   feed(&ns, &m, PEER, PORT);
-  assert_int_equal(ns.state, MSL_NS_REGISTERING);
-  /* 0xAD86 with our TRN_ID for H1<00>: stop. */
+  assert_false(ns.names[1].conflict);
+  /* A conflict demand, even with our TRN_ID, is never obeyed. */
+  msl_nbns_build_conflict(&m, 0x4000, &h1, 0, PEER);
+  assert_int_equal(m.flags, 0xAD87);
+  feed(&ns, &m, PEER, PORT);
+  assert_false(ns.names[0].conflict);
+  assert_int_equal(ns.c.conflict_demands_ignored, 1);
+  assert_int_equal(ns.c.conflicts, 0);
+  /* 0xAD86 with H1's TRN_ID: H1<00> is lost, to PEER. */
   msl_nbns_build_registration_response(&m, 0x4000, &h1, MSL_NBNS_RC_ACT, 0,
                                        PEER, 0);
   assert_int_equal(m.flags, 0xAD86);
   assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
-  assert_int_equal(ns.state, MSL_NS_CONFLICT);
+  assert_true(ns.names[0].conflict);
+  assert_false(ns.names[1].conflict);
+  assert_int_equal(ns.names[0].conflict_by, PEER);
   assert_int_equal(ns.c.conflicts, 1);
-  assert_int_equal(ns.conflict_by, PEER);
-  assert_string_equal(ns.conflict_name, "H1<00>");
-  /* No more registration traffic, no overwrite, no release. */
-  size_t n = g_n;
-  assert_int_equal(msl_ns_tick(&ns, 5000), UINT64_MAX);
+  assert_true(logged(0, "name conflict: H1<00> is owned by 198.18.0.9"));
+  assert_int_equal(ns.state, MSL_NS_REGISTERING);
+  /* The registration goes on for the other name only, then it is ours. */
+  g_n = 0;
+  msl_ns_tick(&ns, 1250);
+  msl_ns_tick(&ns, 1500);
+  assert_int_equal(msl_ns_tick(&ns, 1750), UINT64_MAX);
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+  assert_int_equal(g_n, 3); /* 2 requests + the overwrite, MSLTEST<00> */
+  for (size_t i = 0; i < g_n; i++) {
+    decode_out(i, &r);
+    assert_true(msl_nbname_equal(&r.qd[0].name.nb, &wg));
+  }
+  assert_false(msl_ns_is_ours(&ns, &h1));
+  assert_true(msl_ns_is_ours(&ns, &wg));
+  assert_int_equal(msl_ns_own_flags(&ns, &h1, NULL), MSL_ERR_NOT_FOUND);
+  /* H1<00> is neither answered nor defended; MSLTEST<00> is answered. */
+  g_n = 0;
+  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 50000), 0);
+  msl_nbns_build_registration(&m, 0x7777, &h1, 0, PEER, 300000, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 50000), 0);
+  msl_nbns_build_node_status(&m, 0x2223, &h1, 0);
+  assert_int_equal(feed(&ns, &m, PEER, 50000), 0);
+  msl_nbns_build_query(&m, 0x1112, &wg, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 50000), 1);
+  /* Node status of "*" still lists it, flagged CNF (nbtstat: Conflict). */
+  msl_nbns_build_node_status(&m, 0x2222, &star, 0);
+  assert_int_equal(feed(&ns, &m, PEER, 50001), 1);
+  decode_out(1, &r);
+  assert_true(msl_nbns_rr_node_name(&r.an[0], 0, &e));
+  assert_memory_equal(e.name, "H1             \x00", 16);
+  assert_int_equal(e.flags, MSL_NBNS_NAME_ACT | MSL_NBNS_NAME_CNF);
+  assert_true(msl_nbns_rr_node_name(&r.an[0], 1, &e));
+  assert_int_equal(e.flags, MSL_NBNS_NAME_ACT | MSL_NBNS_NB_G);
+  /* The status shows it, and who holds it. */
+  assert_true(msl_ns_format_counters(&ns, buf, sizeof(buf)) > 0);
+  assert_non_null(strstr(buf, "ns_state registered\n"));
+  assert_non_null(strstr(buf, "ns_conflicts 1\n"));
+  assert_non_null(strstr(buf, "ns_name H1<00> conflict 198.18.0.9\n"));
+  assert_non_null(strstr(buf, "ns_name MSLTEST<00> registered\n"));
+  /* Not ours to release: only MSLTEST<00> goes. */
+  g_n = 0;
   msl_ns_release(&ns);
-  assert_int_equal(g_n, n);
+  assert_int_equal(g_n, 1);
+  decode_out(0, &r);
+  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &wg));
+}
+
+/* Remote stop with one packet, and its variants, once the names are
+ * ours: a conflict demand (0xAD87) or a negative registration response
+ * answering nothing of ours is logged (warning, with the sender) and
+ * counted; the name stays ours (answered, defended). Logging is
+ * rate-limited. */
+static void test_conflict_demand_ignored(void **st) {
+  msl_ns ns;
+  msl_nbns m, r;
+  msl_nbname h1, other;
+  char buf[2048];
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  msl_nbname_make(&other, "H9", 0, NULL);
+  register_all(&ns);
+  g_nlog = 0;
+  msl_nbns_build_conflict(&m, 0x9999, &h1, 0, PEER);
+  assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
+  assert_int_equal(ns.c.conflict_demands_ignored, 1);
+  assert_true(logged(1, "ignored a name conflict demand for H1<00> from "
+                        "198.18.0.9"));
+  /* Late or forged defences: the TRN_ID of the finished round, others. */
+  msl_nbns_build_registration_response(&m, 0x4000, &h1, MSL_NBNS_RC_ACT, 0,
+                                       PEER, 0);
+  assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
+  msl_nbns_build_registration_response(&m, 0x0001, &h1, MSL_NBNS_RC_ACT, 0,
+                                       PEER, 0);
+  assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
+  /* Someone else's registration response, and a positive one. */
+  msl_nbns_build_registration_response(&m, 0x0002, &other, MSL_NBNS_RC_ACT,
+                                       0, PEER, 0);
+  feed(&ns, &m, PEER, PORT);
+  msl_nbns_build_registration_response(&m, 0x0003, &h1, 0, 0, PEER, 0);
+  feed(&ns, &m, PEER, PORT);
+  assert_int_equal(ns.c.unsolicited_responses, 4);
+  assert_int_equal(ns.c.conflicts, 0);
+  assert_false(ns.names[0].conflict);
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+  /* Still ours: answered and defended. */
+  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 50000), 1);
+  decode_out(0, &r);
+  assert_int_equal(r.flags, 0x8500);
+  msl_nbns_build_registration(&m, 0x7777, &h1, 0, PEER, 300000, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 50000), 1);
+  decode_out(1, &r);
+  assert_int_equal(r.flags, 0xAD86);
+  /* A flood of demands: all counted, the log gets MSL_NS_LOG_BURST lines
+   * at once, then one a second, saying how many it left out. */
+  g_nlog = 0;
+  msl_nbns_build_conflict(&m, 0x9998, &h1, 0, PEER);
+  for (int i = 0; i < 100; i++)
+    feed_at(&ns, &m, PEER, PORT, 10000);
+  assert_int_equal(ns.c.conflict_demands_ignored, 101);
+  assert_true(g_nlog <= MSL_NS_LOG_BURST);
+  uint64_t left = ns.c.log_suppressed;
+  assert_true(left >= 100 - MSL_NS_LOG_BURST);
+  feed_at(&ns, &m, PEER, PORT, 11000);
+  assert_true(strstr(g_log[g_nlog - 1], "similar lines left out") != NULL);
+  assert_true(msl_ns_format_counters(&ns, buf, sizeof(buf)) > 0);
+  assert_non_null(strstr(buf, "ns_conflict_demands_ignored 102\n"));
+  assert_non_null(strstr(buf, "ns_unsolicited_responses 4\n"));
+  assert_non_null(strstr(buf, "ns_name H1<00> registered\n"));
 }
 
 static void test_defend(void **st) {
@@ -390,13 +573,50 @@ static void test_cache(void **st) {
   assert_int_equal(msl_ns_cache_get(&ns, &a,
                                     MSL_NS_CACHE_TTL_MAX * 1000u, &ip),
                    MSL_ERR_NOT_FOUND);
-  /* A positive query response seen on the port fills the cache. */
+  msl_ns_cache_put(&ns, &a, 1, 0, UINT32_MAX, 0);
+  assert_int_equal(msl_ns_cache_get(&ns, &a,
+                                    MSL_NS_CACHE_TTL_MAX * 1000u - 1, &ip),
+                   0);
+  assert_int_equal(msl_ns_cache_get(&ns, &a,
+                                    MSL_NS_CACHE_TTL_MAX * 1000u, &ip),
+                   MSL_ERR_NOT_FOUND);
+}
+
+/* Resolver cache poisoning: positive query responses on the port, with
+ * any TRN_ID, from anyone (the owner included), fill nothing and
+ * overwrite nothing; each is counted (and logged at debug level). */
+static void test_unsolicited_answers(void **st) {
+  msl_ns ns;
+  msl_nbname a, b;
   msl_nbns m;
-  msl_nbns_nb e = {0, 0xC6120002u};
-  msl_nbns_build_query_response(&m, 9, &a, 60, &e, 1);
-  feed(&ns, &m, 0xC6120002u, 137);
-  assert_int_equal(msl_ns_cache_get(&ns, &a, 2000, &ip), 0);
+  uint32_t ip = 0;
+  const uint32_t evil = 0xC6120003u;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  register_all(&ns);
+  msl_nbname_make(&a, "H2", 0, NULL);
+  msl_nbname_make(&b, "NEWNAME", 0, NULL);
+  msl_ns_cache_put(&ns, &a, 0xC6120002u, 0, 300, 2000);
+  msl_nbns_nb e = {0, evil};
+  for (uint16_t id = 0; id < 8; id++) {
+    msl_nbns_build_query_response(&m, (uint16_t)(0x4000 + id), &a, 300000,
+                                  &e, 1);
+    assert_int_equal(feed(&ns, &m, evil, PORT), 0);
+    msl_nbns_build_query_response(&m, id, &b, 300000, &e, 1);
+    assert_int_equal(feed(&ns, &m, 0xC6120002u, PORT), 0);
+  }
+  /* A negative answer and a node-status answer: the same. */
+  msl_nbns_build_query_negative(&m, 5, &a, MSL_NBNS_RC_NAM);
+  feed(&ns, &m, evil, PORT);
+  msl_nbns_build_node_status_response(&m, 6, &a, NULL, 0, NULL);
+  feed(&ns, &m, evil, PORT);
+  assert_int_equal(ns.c.unsolicited_answers, 18);
+  assert_int_equal(ns.n_cache, 1);
+  assert_int_equal(msl_ns_cache_get(&ns, &a, 3000, &ip), 0);
   assert_int_equal(ip, 0xC6120002u);
+  assert_int_equal(msl_ns_cache_get(&ns, &b, 3000, &ip), MSL_ERR_NOT_FOUND);
+  assert_true(logged(3, "dropped an unsolicited query answer from "
+                        "198.18.0.3"));
 }
 
 static void test_parse_and_args(void **st) {
@@ -641,21 +861,23 @@ static void test_ipcache(void **st) {
 }
 
 /* The service's own addresses are its HOST<00> without a query; a node
- * status of the service's port (asked directly, as for another host)
- * answers AQHOST<00> and fills the address cache; a port where nobody
- * listens gives "no name" (refused or unanswered), cached too. */
+ * status of the service's port (asked directly at 127.0.0.1, as for
+ * another host: an answer counts only from the address asked, and the
+ * service answers from its interface's) answers AQHOST<00> and fills the
+ * address cache; a port where nobody listens gives "no name" (refused or
+ * unanswered), cached too. */
 static void test_async_status(void **st) {
   msl_ns_svc *s = open_loopback_svc();
   msl_nbname nb, want;
   msl_ns_aq q;
   uint64_t t = 9000000, w = 0;
-  const uint32_t lo2 = 0x7f000002u; /* 127.0.0.2: not the service's */
+  const uint32_t lo = 0x7f000001u, lo2 = 0x7f000002u;
   (void)st;
   assert_int_equal(msl_nbname_make(&want, "AQHOST", 0, NULL), 0);
-  assert_int_equal(msl_ns_svc_ip_lookup(s, 0x7f000001u, t, &nb), 1);
+  assert_int_equal(msl_ns_svc_ip_lookup(s, lo, t, &nb), 1);
   assert_true(msl_nbname_equal(&nb, &want));
   assert_int_equal(msl_ns_svc_ip_lookup(s, lo2, t, &nb), MSL_ERR_NOT_FOUND);
-  assert_int_equal(msl_ns_aq_start_status(s, &q, lo2, t), 0);
+  assert_int_equal(msl_ns_aq_start_status(s, &q, lo, t), 0);
   assert_int_equal(q.kind, MSL_NS_AQ_STATUS);
   assert_int_equal(q.tries, 1);
   int r = 0;
@@ -670,7 +892,9 @@ static void test_async_status(void **st) {
   assert_int_equal(r, 1);
   assert_int_equal(q.fd, -1);
   assert_true(msl_nbname_equal(&q.found, &want));
-  assert_int_equal(msl_ns_svc_ip_lookup(s, lo2, t + 2, &nb), 1);
+  assert_int_equal(msl_ns_ipcache_get(&msl_ns_svc_ns(s)->ipnames, lo, NULL,
+                                      t + 2, &nb),
+                   1);
   assert_true(msl_nbname_equal(&nb, &want));
   /* Unanswered: the same schedule as the blocking client, then "none". */
   const uint32_t lo3 = 0x7f000003u;
@@ -825,8 +1049,8 @@ static void test_ifaces_removed(void **st) {
   assert_int_equal(ns.refreshing, 0);
 }
 
-/* A defence of a new interface's registration is a conflict, as at start;
- * a late one to an earlier round is not. */
+/* A defence of a new interface's registration puts that name in
+ * conflict, as at start; a late one to an earlier round does not. */
 static void test_ifaces_conflict(void **st) {
   msl_ns ns;
   msl_nbns m, r;
@@ -845,8 +1069,19 @@ static void test_ifaces_conflict(void **st) {
   msl_nbns_build_registration_response(&m, r.trn_id, &h1, MSL_NBNS_RC_ACT, 0,
                                        PEER2, 0);
   feed(&ns, &m, PEER2, PORT);
-  assert_int_equal(ns.state, MSL_NS_CONFLICT);
-  assert_int_equal(ns.conflict_by, PEER2);
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+  assert_true(ns.names[0].conflict);
+  assert_false(ns.names[1].conflict);
+  assert_int_equal(ns.names[0].conflict_by, PEER2);
+  /* The round goes on for the workgroup only; H1<00> is not answered on
+   * the old segment either (a name is ours everywhere or nowhere). */
+  g_n = 0;
+  msl_ns_tick(&ns, 3250);
+  msl_ns_tick(&ns, 3500);
+  msl_ns_tick(&ns, 3750);
+  assert_int_equal(g_n, 3);
+  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  assert_int_equal(feed(&ns, &m, PEER, 50000), 0);
 }
 
 static void test_ifaces_equal(void **st) {
@@ -904,11 +1139,464 @@ static void test_ifaces_equal(void **st) {
   assert_int_equal(msl_ifaces_diff(&a, &b, NULL, 0), 3);
 }
 
+/* ---- rate limits (net/msl_ratelimit.h, then in the state machine) ---- */
+
+/* A bucket: the burst at once, then per_s a second, exactly; never more
+ * than the burst after a long idle time; a clock going backwards gives
+ * nothing; burst 0 refuses everything. */
+static void test_ratelimit_bucket(void **st) {
+  msl_rl_rate r = {2, 5};
+  msl_rl_bucket b;
+  (void)st;
+  msl_rl_init(&b, &r, 1000);
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(msl_rl_take(&b, &r, 1000), 1);
+  assert_int_equal(msl_rl_take(&b, &r, 1000), 0);
+  assert_int_equal(msl_rl_take(&b, &r, 1499), 0);
+  assert_int_equal(msl_rl_take(&b, &r, 1500), 1); /* 2/s: one per 500 ms */
+  assert_int_equal(msl_rl_take(&b, &r, 1999), 0);
+  assert_int_equal(msl_rl_take(&b, &r, 2000), 1);
+  /* Years idle, or a jump to the end of time: the burst, no overflow. */
+  int n = 0;
+  while (msl_rl_take(&b, &r, UINT64_MAX / 2))
+    n++;
+  assert_int_equal(n, 5);
+  /* Backwards: nothing gained; forward again from there. */
+  assert_int_equal(msl_rl_take(&b, &r, 100), 0);
+  assert_int_equal(msl_rl_take(&b, &r, 599), 0);
+  assert_int_equal(msl_rl_take(&b, &r, 600), 1);
+  /* A high rate in integers: 50,000/s is 50 a millisecond. */
+  msl_rl_rate fast = {50000, 50000};
+  msl_rl_init(&b, &fast, 0);
+  n = 0;
+  while (msl_rl_take(&b, &fast, 0))
+    n++;
+  assert_int_equal(n, 50000);
+  n = 0;
+  while (msl_rl_take(&b, &fast, 1))
+    n++;
+  assert_int_equal(n, 50);
+  msl_rl_rate none = {100, 0};
+  msl_rl_init(&b, &none, 0);
+  assert_int_equal(msl_rl_take(&b, &none, 5000), 0);
+}
+
+/* Per source: each its own bucket; the table is bounded and a new source
+ * past it replaces the one seen least recently. */
+static void test_ratelimit_table(void **st) {
+  static msl_rl_table t;
+  msl_rl_rate r = {1, 2};
+  (void)st;
+  msl_rl_table_init(&t, &r);
+  assert_int_equal(msl_rl_table_take(&t, PEER, 0), 1);
+  assert_int_equal(msl_rl_table_take(&t, PEER, 0), 1);
+  assert_int_equal(msl_rl_table_take(&t, PEER, 0), 0);
+  assert_int_equal(msl_rl_table_take(&t, PEER2, 0), 1); /* its own */
+  assert_int_equal(msl_rl_table_take(&t, PEER, 1000), 1);
+  for (uint32_t i = 0; i < MSL_RL_SOURCES; i++)
+    msl_rl_table_take(&t, 0x0a000000u + i, 2000 + i);
+  assert_int_equal(t.n, MSL_RL_SOURCES);
+  assert_int_equal(t.evictions, 2); /* PEER2 (at 0), then PEER (at 1000) */
+  /* PEER comes back as new: a full bucket. */
+  assert_int_equal(msl_rl_table_take(&t, PEER, 3000), 1);
+  assert_int_equal(msl_rl_table_take(&t, PEER, 3000), 1);
+  assert_int_equal(msl_rl_table_take(&t, PEER, 3000), 0);
+  assert_int_equal(t.evictions, 3);
+}
+
+/* Node status as a reflector: 200 requests in one second from one
+ * (spoofed) source get the burst plus the rate; from 200 sources, the
+ * total limit; a second later, answers again. */
+static void test_status_rate_limited(void **st) {
+  msl_ns ns;
+  msl_nbns m;
+  msl_nbname star;
+  size_t out = 0;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  register_all(&ns);
+  msl_nbname_make(&star, "*", 0, NULL);
+  msl_nbns_build_node_status(&m, 0x2222, &star, 0);
+  g_count_only = 1;
+  for (int i = 0; i < 200; i++)
+    out += feed_at(&ns, &m, PEER, 50001, 10000 + (uint64_t)i * 5);
+  /* The burst at once, then one more at 500 ms (2/s; the last request
+   * comes at 995 ms). */
+  assert_int_equal(out, MSL_NS_STATUS_SRC_BURST + 1);
+  assert_int_equal(ns.c.status_rate_limited, 200 - out);
+  assert_int_equal(ns.c.node_status_answered, out);
+  out = 0;
+  for (uint32_t i = 0; i < 200; i++)
+    out += feed_at(&ns, &m, 0xC6130000u + i, 50001, 20000 + i * 5);
+  assert_true(out >= MSL_NS_STATUS_ALL_BURST);
+  assert_true(out <= MSL_NS_STATUS_ALL_BURST + MSL_NS_STATUS_ALL_RATE);
+  assert_int_equal(feed_at(&ns, &m, PEER, 50001, 40000), 1);
+  g_count_only = 0;
+}
+
+static void small_query_limit(msl_ns_config *c) {
+  c->query_per_source.per_s = 10;
+  c->query_per_source.burst = 20;
+}
+
+/* Name queries: per source only. The default lets a benchmark's 30,000
+ * a second through (nmbd answers ~12,800); a configured limit refuses
+ * past it, counted, and only for that source. */
+static void test_query_rate_limited(void **st) {
+  msl_ns ns;
+  msl_nbns m;
+  msl_nbname h1;
+  uint64_t out = 0;
+  (void)st;
+  setup_ns(&ns, NULL, 0);
+  register_all(&ns);
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  msl_nbns_build_query(&m, 0x1111, &h1, 0);
+  g_count_only = 1;
+  for (int i = 0; i < 30000; i++)
+    out += feed_at(&ns, &m, PEER, 50000, 10000 + (uint64_t)i / 30);
+  assert_int_equal(out, 30000);
+  assert_int_equal(ns.c.query_rate_limited, 0);
+  g_tweak = small_query_limit;
+  setup_ns(&ns, NULL, 0);
+  g_tweak = NULL;
+  register_all(&ns);
+  g_count_only = 1;
+  out = 0;
+  for (int i = 0; i < 100; i++)
+    out += feed_at(&ns, &m, PEER, 50000, 10000);
+  assert_int_equal(out, 20);
+  assert_int_equal(ns.c.query_rate_limited, 80);
+  assert_int_equal(feed_at(&ns, &m, PEER2, 50000, 10000), 1);
+  assert_int_equal(feed_at(&ns, &m, PEER, 50000, 10100), 1);
+  g_count_only = 0;
+  char buf[2048];
+  assert_true(msl_ns_format_counters(&ns, buf, sizeof(buf)) > 0);
+  assert_non_null(strstr(buf, "ns_query_rate_limited 80\n"));
+  assert_non_null(strstr(buf, "ns_status_rate_limited 0\n"));
+}
+
+/* ---- TRN_IDs of our registrations ---- */
+
+static uint16_t g_rand_next;
+static int g_rand_fail;
+
+/* A scripted random source: 0xA000, 0xA001, ... or a failure. */
+static int fake_random(void *user, void *buf, size_t len) {
+  (void)user;
+  assert_int_equal(len, 2);
+  if (g_rand_fail)
+    return MSL_ERR_SYSTEM;
+  memcpy(buf, &g_rand_next, 2);
+  g_rand_next++;
+  return 0;
+}
+
+static void use_fake_random(msl_ns_config *c) { c->random = fake_random; }
+
+/* Each name's TRN_ID comes from the random source, fresh for each round
+ * (the start, the one on a new interface), the same in the retries; a
+ * failing source is counted and the seed's numbers used. */
+static void test_registration_ids(void **st) {
+  msl_ns ns;
+  msl_nbns r;
+  uint16_t v;
+  (void)st;
+  g_rand_next = 0xA000;
+  g_rand_fail = 0;
+  g_tweak = use_fake_random;
+  setup_ns(&ns, NULL, 0);
+  g_tweak = NULL;
+  msl_ns_start(&ns, 1000);
+  decode_out(0, &r);
+  assert_int_equal(r.trn_id, 0xA000);
+  decode_out(1, &r);
+  assert_int_equal(r.trn_id, 0xA001);
+  msl_ns_tick(&ns, 1250);
+  decode_out(2, &r);
+  assert_int_equal(r.trn_id, 0xA000); /* a retry keeps it */
+  msl_ns_tick(&ns, 1500);
+  msl_ns_tick(&ns, 1750);
+  g_n = 0;
+  msl_ns_iface v2[2] = {ns_if(OUR_IP, BCAST, 2), ns_if(IP2, BCAST2, 3)};
+  assert_int_equal(msl_ns_set_ifaces(&ns, v2, 2, 3000), 1);
+  decode_out(0, &r);
+  assert_int_equal(r.trn_id, 0xA002);
+  decode_out(1, &r);
+  assert_int_equal(r.trn_id, 0xA003);
+  g_rand_fail = 1;
+  g_n = 0;
+  msl_ns_release(&ns);
+  decode_out(0, &r);
+  assert_int_equal(r.trn_id, 0x4000); /* the seed's */
+  assert_int_equal(ns.c.random_errors, 4); /* 2 names x 2 interfaces */
+  g_rand_fail = 0;
+  /* The real source, for what it is worth: two draws, two values (a
+   * 1 in 2^64 chance of a false failure). */
+  uint64_t x = 0, y = 0;
+  assert_int_equal(msl_random_bytes(&x, sizeof(x)), 0);
+  assert_int_equal(msl_random_bytes(&y, sizeof(y)), 0);
+  assert_true(x != y);
+  assert_int_equal(msl_random_bytes(&v, 0), 0);
+  assert_int_equal(msl_random_bytes(NULL, 2), MSL_ERR_ARG);
+}
+
+/* ---- what the query sockets accept (real loopback sockets) ---- */
+
+/* A UDP socket bound to ip (host order), port 0 (any) or port. */
+static int udp_on(uint32_t ip, uint16_t port) {
+  struct sockaddr_in a;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  assert_true(fd >= 0);
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(ip);
+  a.sin_port = htons(port);
+  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  return fd;
+}
+
+static uint16_t port_of(int fd) {
+  struct sockaddr_in a;
+  socklen_t l = sizeof(a);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
+  return ntohs(a.sin_port);
+}
+
+/* Sends m from fd to 127.0.0.1:port. */
+static void send_to(int fd, const msl_nbns *m, uint16_t port) {
+  uint8_t b[1024];
+  struct sockaddr_in to;
+  int n = msl_nbns_encode(m, b, sizeof(b));
+  assert_true(n > 0);
+  memset(&to, 0, sizeof(to));
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(0x7f000001u);
+  to.sin_port = htons(port);
+  assert_int_equal(sendto(fd, b, (size_t)n, 0, (struct sockaddr *)&to,
+                          sizeof(to)),
+                   n);
+}
+
+/* Steps q (readable) until the counter moves past c0 or q ends. */
+static int step_until(msl_ns_svc *s, msl_ns_aq *q, uint64_t t,
+                      uint64_t c0) {
+  const msl_ns_counters *c = &msl_ns_svc_ns(s)->c;
+  uint64_t w;
+  int r = 0;
+  while (r == 0 && c->unsolicited_answers == c0) {
+    wait_readable(q->fd);
+    r = msl_ns_aq_step(s, q, 1, t, &w);
+  }
+  return r;
+}
+
+/* The service's name query asks the WINS server (127.0.0.1) first: an
+ * answer from another address (127.0.0.2), with another TRN_ID, for
+ * another name, is dropped and counted; a negative answer is not an
+ * answer; the WINS server's right one is taken. Once it broadcasts,
+ * anyone may answer. */
+static void test_async_query_matching(void **st) {
+  msl_ns_svc *s = open_loopback_svc();
+  const msl_ns_counters *c = &msl_ns_svc_ns(s)->c;
+  msl_nbname nb, other;
+  msl_nbns m;
+  msl_ns_aq q;
+  uint64_t t = 8000000, w;
+  uint32_t ip;
+  (void)st;
+  int wins = udp_on(0x7f000001u, 0), stranger = udp_on(0x7f000002u, 0);
+  assert_int_equal(msl_ns_svc_make_name(s, "TARGET", 0, NULL, &nb), 0);
+  assert_int_equal(msl_ns_svc_make_name(s, "OTHER", 0, NULL, &other), 0);
+  assert_int_equal(msl_ns_aq_start(s, &q, &nb, t), 0);
+  assert_int_equal(q.stage, -1);
+  uint16_t qp = port_of(q.fd);
+  msl_nbns_nb bad = {0, 0x06060606u}, good = {0, 0xC6120002u};
+  uint64_t c0 = c->unsolicited_answers;
+  msl_nbns_build_query_response(&m, q.trn_id, &nb, 300, &bad, 1);
+  send_to(stranger, &m, qp); /* right TRN_ID and name, wrong source */
+  assert_int_equal(step_until(s, &q, t, c0), 0);
+  assert_int_equal(c->unsolicited_answers, c0 + 1);
+  msl_nbns_build_query_response(&m, (uint16_t)(q.trn_id + 1), &nb, 300, &bad,
+                                1);
+  send_to(wins, &m, qp); /* wrong TRN_ID */
+  assert_int_equal(step_until(s, &q, t, c0 + 1), 0);
+  msl_nbns_build_query_response(&m, q.trn_id, &other, 300, &bad, 1);
+  send_to(wins, &m, qp); /* wrong name */
+  assert_int_equal(step_until(s, &q, t, c0 + 2), 0);
+  assert_int_equal(c->unsolicited_answers, c0 + 3);
+  msl_nbns_build_query_negative(&m, q.trn_id, &nb, MSL_NBNS_RC_NAM);
+  send_to(wins, &m, qp); /* "no such name": not counted, waits on */
+  msl_nbns_build_query_response(&m, q.trn_id, &nb, 300, &good, 1);
+  send_to(wins, &m, qp);
+  int r = 0;
+  while (r == 0) {
+    wait_readable(q.fd);
+    r = msl_ns_aq_step(s, &q, 1, t, &w);
+  }
+  assert_int_equal(r, 1);
+  assert_int_equal(c->unsolicited_answers, c0 + 3);
+  assert_int_equal(q.ans.ip, 0xC6120002u);
+  assert_int_equal(q.ans.from, 0x7f000001u);
+  assert_int_equal(msl_ns_cache_get(msl_ns_svc_ns(s), &nb, t, &ip), 0);
+  assert_int_equal(ip, 0xC6120002u);
+  /* Broadcast stage: the first right answer, from anyone. */
+  assert_int_equal(msl_ns_aq_start(s, &q, &other, t), 0);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 1000, &w), 0);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 2000, &w), 0);
+  assert_int_equal(q.stage, 0);
+  msl_nbns_build_query_response(&m, q.trn_id, &other, 300, &good, 1);
+  send_to(stranger, &m, port_of(q.fd));
+  r = 0;
+  while (r == 0) {
+    wait_readable(q.fd);
+    r = msl_ns_aq_step(s, &q, 1, t + 2000, &w);
+  }
+  assert_int_equal(r, 1);
+  assert_int_equal(q.ans.from, 0x7f000002u);
+  close(wins);
+  close(stranger);
+  msl_ns_svc_close(s);
+}
+
+/* A node status of 127.0.0.3 (the service's peers' port pointed at a
+ * socket of ours there): answers from 127.0.0.2, or with the wrong
+ * TRN_ID, or for another name, are dropped and counted; the one from
+ * 127.0.0.3 is taken. */
+static void test_async_status_matching(void **st) {
+  msl_ns_svc *s = open_loopback_svc();
+  const msl_ns_counters *c = &msl_ns_svc_ns(s)->c;
+  msl_nbname star, h1, want, nb;
+  msl_nbns m, req;
+  msl_ns_aq q;
+  uint8_t b[1024];
+  uint64_t t = 9500000, w;
+  (void)st;
+  int target = udp_on(0x7f000003u, 0), stranger = udp_on(0x7f000002u, 0);
+  uint16_t port = msl_ns_svc_ns(s)->cfg.port;
+  msl_ns_svc_ns(s)->cfg.port = port_of(target);
+  assert_int_equal(msl_ns_aq_start_status(s, &q, 0x7f000003u, t), 0);
+  msl_ns_svc_ns(s)->cfg.port = port;
+  wait_readable(target);
+  ssize_t n = recv(target, b, sizeof(b), 0);
+  assert_true(n > 0);
+  assert_int_equal(msl_nbns_decode(&req, b, (size_t)n), 0);
+  assert_int_equal(req.trn_id, q.trn_id);
+  msl_nbname_make(&star, "*", 0, NULL);
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  msl_nbns_node_name evil = {"EVIL           \x00", MSL_NBNS_NAME_ACT};
+  msl_nbns_node_name real = {"REAL           \x00", MSL_NBNS_NAME_ACT};
+  uint16_t qp = port_of(q.fd);
+  uint64_t c0 = c->unsolicited_answers;
+  msl_nbns_build_node_status_response(&m, q.trn_id, &star, &evil, 1, NULL);
+  send_to(stranger, &m, qp);
+  assert_int_equal(step_until(s, &q, t, c0), 0);
+  msl_nbns_build_node_status_response(&m, (uint16_t)~q.trn_id, &star, &evil,
+                                      1, NULL);
+  send_to(target, &m, qp);
+  assert_int_equal(step_until(s, &q, t, c0 + 1), 0);
+  msl_nbns_build_node_status_response(&m, q.trn_id, &h1, &evil, 1, NULL);
+  send_to(target, &m, qp);
+  assert_int_equal(step_until(s, &q, t, c0 + 2), 0);
+  assert_int_equal(c->unsolicited_answers, c0 + 3);
+  msl_nbns_build_node_status_response(&m, q.trn_id, &star, &real, 1, NULL);
+  send_to(target, &m, qp);
+  int r = 0;
+  while (r == 0) {
+    wait_readable(q.fd);
+    r = msl_ns_aq_step(s, &q, 1, t, &w);
+  }
+  assert_int_equal(r, 1);
+  msl_nbname_make(&want, "REAL", 0, NULL);
+  assert_true(msl_nbname_equal(&q.found, &want));
+  assert_int_equal(msl_ns_svc_ip_lookup(s, 0x7f000003u, t, &nb), 1);
+  assert_true(msl_nbname_equal(&nb, &want));
+  close(target);
+  close(stranger);
+  msl_ns_svc_close(s);
+}
+
+/* The blocking clients' responder: takes one request on fd (bound to
+ * the address asked) and answers it four times: from `stranger` (another
+ * address), with the wrong TRN_ID, for another name (all carrying the
+ * attacker's data), then rightly. */
+typedef struct responder {
+  int fd, stranger;
+  int status; /* node status (else a name query) */
+} responder;
+
+static void *respond(void *arg) {
+  responder *rs = arg;
+  uint8_t b[1024];
+  struct sockaddr_in from;
+  socklen_t fl = sizeof(from);
+  msl_nbns q, r;
+  msl_nbname other;
+  struct pollfd pf = {rs->fd, POLLIN, 0};
+  if (poll(&pf, 1, 5000) != 1)
+    return NULL;
+  ssize_t n = recvfrom(rs->fd, b, sizeof(b), 0, (struct sockaddr *)&from, &fl);
+  if (n <= 0 || msl_nbns_decode(&q, b, (size_t)n) != 0 ||
+      msl_nbname_make(&other, "OTHER", 0, NULL) != 0)
+    return NULL;
+  msl_nbns_node_name evil = {"EVIL           \x00", MSL_NBNS_NAME_ACT};
+  msl_nbns_node_name real = {"REAL           \x00", MSL_NBNS_NAME_ACT};
+  msl_nbns_nb bad = {0, 0x06060606u}, good = {0, 0xC6120002u};
+  for (int i = 0; i < 4; i++) {
+    uint16_t id = i == 1 ? (uint16_t)(q.trn_id ^ 0x8000) : q.trn_id;
+    const msl_nbname *nm = i == 2 ? &other : &q.qd[0].name.nb;
+    if (rs->status)
+      msl_nbns_build_node_status_response(&r, id, nm, i == 3 ? &real : &evil,
+                                          1, NULL);
+    else
+      msl_nbns_build_query_response(&r, id, nm, 60, i == 3 ? &good : &bad, 1);
+    int len = msl_nbns_encode(&r, b, sizeof(b));
+    if (len > 0)
+      sendto(i == 0 ? rs->stranger : rs->fd, b, (size_t)len, 0,
+             (struct sockaddr *)&from, fl);
+  }
+  return arg;
+}
+
+/* msl_ns_query (unicast) and msl_ns_status_name apply the same rules:
+ * of four answers only the right one counts. */
+static void test_blocking_clients_matching(void **st) {
+  responder rs;
+  pthread_t th;
+  void *res = NULL;
+  msl_nbname nb, want;
+  msl_ns_answer a[4];
+  (void)st;
+  rs.fd = udp_on(0x7f000003u, 0);
+  rs.stranger = udp_on(0x7f000002u, 0);
+  rs.status = 0;
+  msl_nbname_make(&nb, "TARGET", 0, NULL);
+  assert_int_equal(pthread_create(&th, NULL, respond, &rs), 0);
+  int n = msl_ns_query(&nb, 0x7f000003u, port_of(rs.fd), 0, 1, 500, 0, a, 4);
+  assert_int_equal(pthread_join(th, &res), 0);
+  assert_ptr_equal(res, &rs);
+  assert_int_equal(n, 1);
+  assert_int_equal(a[0].ip, 0xC6120002u);
+  assert_int_equal(a[0].from, 0x7f000003u);
+  rs.status = 1;
+  assert_int_equal(pthread_create(&th, NULL, respond, &rs), 0);
+  assert_int_equal(msl_ns_status_name(0x7f000003u, port_of(rs.fd), NULL, 1,
+                                      1000, &nb),
+                   0);
+  assert_int_equal(pthread_join(th, &res), 0);
+  assert_ptr_equal(res, &rs);
+  msl_nbname_make(&want, "REAL", 0, NULL);
+  assert_true(msl_nbname_equal(&nb, &want));
+  close(rs.fd);
+  close(rs.stranger);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_registration_sequence),
       cmocka_unit_test(test_messenger_server_names),
-      cmocka_unit_test(test_conflict_stops),
+      cmocka_unit_test(test_conflict_one_name),
+      cmocka_unit_test(test_conflict_demand_ignored),
       cmocka_unit_test(test_defend),
       cmocka_unit_test(test_query_answer),
       cmocka_unit_test(test_node_status),
@@ -916,6 +1604,7 @@ int main(void) {
       cmocka_unit_test(test_scope),
       cmocka_unit_test(test_own_and_malformed),
       cmocka_unit_test(test_cache),
+      cmocka_unit_test(test_unsolicited_answers),
       cmocka_unit_test(test_parse_and_args),
       cmocka_unit_test(test_async_query_schedule),
       cmocka_unit_test(test_async_query_answer),
@@ -926,6 +1615,14 @@ int main(void) {
       cmocka_unit_test(test_ifaces_removed),
       cmocka_unit_test(test_ifaces_conflict),
       cmocka_unit_test(test_ifaces_equal),
+      cmocka_unit_test(test_ratelimit_bucket),
+      cmocka_unit_test(test_ratelimit_table),
+      cmocka_unit_test(test_status_rate_limited),
+      cmocka_unit_test(test_query_rate_limited),
+      cmocka_unit_test(test_registration_ids),
+      cmocka_unit_test(test_async_query_matching),
+      cmocka_unit_test(test_async_status_matching),
+      cmocka_unit_test(test_blocking_clients_matching),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include "mailslot.h"
 #include "msl_clock.h"
 #include "msl_nbns.h"
+#include "msl_random.h"
 
 #define MAX_DST 16
 #define MAX_ANS 64
@@ -86,10 +87,23 @@ static int parse_name(const char *text, uint8_t dflt, const char *scope,
 
 typedef void (*on_reply_fn)(void *user, const msl_nbns *r, uint32_t from);
 
+/* Whether r, from `from`, answers m: its TRN_ID and question name and,
+ * for a unicast request, one of the addresses asked (a spoofed answer
+ * from elsewhere is not one). */
+static int answers_request(const nbt_opts *o, const msl_nbns *m,
+                           const msl_nbns *r, uint32_t from) {
+  int asked = o->bcast;
+  for (size_t i = 0; i < o->ndst && !asked; i++)
+    asked = o->dst[i] == from;
+  return asked && r->trn_id == m->trn_id && msl_nbns_is_response(r) &&
+         r->ancount && msl_nbname_equal(&r->an[0].name.nb, &m->qd[0].name.nb);
+}
+
 /*
  * Sends m to every destination, again every 250 ms (3 times at most), and
- * hands each response with m's TRN_ID to cb until timeout_ms pass (or
- * *done is set). Returns 0, or -1 on a socket error (printed).
+ * hands each response that answers it (answers_request) to cb until
+ * timeout_ms pass (or *done is set). Returns 0, or -1 on a socket error
+ * (printed).
  */
 static int exchange(const nbt_opts *o, const msl_nbns *m, on_reply_fn cb,
                     void *user, const int *done) {
@@ -136,15 +150,22 @@ static int exchange(const nbt_opts *o, const msl_nbns *m, on_reply_fn cb,
     ssize_t n = recvfrom(fd, rb, sizeof(rb), 0, (struct sockaddr *)&from, &fl);
     msl_nbns r;
     if (n > 0 && msl_nbns_decode(&r, rb, (size_t)n) == 0 &&
-        r.trn_id == m->trn_id && msl_nbns_is_response(&r))
+        answers_request(o, m, &r, ntohl(from.sin_addr.s_addr)))
       cb(user, &r, ntohl(from.sin_addr.s_addr));
   }
   close(fd);
   return 0;
 }
 
+/* A TRN_ID nobody on the LAN can predict (a guessed one lets a spoofed
+ * answer through); exits when the kernel has no random bytes. */
 static uint16_t new_trn_id(void) {
-  return (uint16_t)(msl_now_ms() * 31u ^ (uint64_t)getpid());
+  uint16_t id;
+  if (msl_random_bytes(&id, sizeof(id)) < 0) {
+    perror("mailslot: getrandom");
+    exit(EXIT_FAILED);
+  }
+  return id;
 }
 
 /* Common options; returns the index of the first operand or -1. */

@@ -406,5 +406,7 @@ int main(int argc, char **argv) {
   free_opts(&o);
   if (o.cfg.log_level >= MSL_LOG_INFO)
     log_sink(NULL, MSL_LOG_INFO, "stopped");
+  /* A name conflict is no reason to stop (the name is given up, logged,
+   * shown by --status): no exit status of its own any more. */
   return r < 0 ? 1 : 0;
 }

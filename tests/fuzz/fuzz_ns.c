@@ -9,8 +9,12 @@
  * peer: the low 7 bits pick the host in our /24 (1 is us), the high bit an
  * ephemeral source port instead of 137.
  * Invariants checked: every packet the node sends decodes strictly as NBNS
- * and goes to port 137 or the asker's port; the cache stays bounded;
- * a conflict names the defender. Work per input is capped.
+ * and goes to port 137 or the asker's port; a name in conflict is never
+ * answered, defended nor registered again; nothing received fills the
+ * cache (the node asks nothing here); the node stays up (no packet stops
+ * it); answers stay within their rate limits. Work per input is capped.
+ * TRN_IDs are the deterministic fallback (0x4000 up), so the fuzzer can
+ * reach a real conflict.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +25,17 @@
 #define OUR_IP 0xC6120001u /* 198.18.0.1 */
 #define MAX_RECORDS 256
 #define EPHEMERAL 50000
+
+static msl_ns ns; /* large: keep it off the stack */
+static uint64_t status_sent;
+
+/* The name a packet we send is about: a query/status answer's record, a
+ * request's question. NULL when it carries neither. */
+static const msl_nbname *about(const msl_nbns *m) {
+  if (m->ancount)
+    return &m->an[0].name.nb;
+  return m->qdcount ? &m->qd[0].name.nb : NULL;
+}
 
 static int check_send(void *user, const uint8_t *p, size_t len, uint32_t dst,
                       uint16_t port, uint32_t src, unsigned ifindex) {
@@ -33,11 +48,17 @@ static int check_send(void *user, const uint8_t *p, size_t len, uint32_t dst,
     abort(); /* we only ever emit well-formed packets */
   if (port != MSL_NBNS_PORT && port != EPHEMERAL)
     abort();
+  const msl_nbname *n = about(&m);
+  for (size_t i = 0; n && i < ns.n_names; i++)
+    if (ns.names[i].conflict && msl_nbname_equal(n, &ns.names[i].nb) &&
+        !(m.ancount && m.an[0].type == MSL_NBNS_T_NBSTAT))
+      abort(); /* a name in conflict is not ours to speak for */
+  if (m.ancount && m.an[0].type == MSL_NBNS_T_NBSTAT)
+    status_sent++;
   return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static msl_ns ns; /* large: keep it off the stack */
   msl_ns_iface f;
   msl_ns_config c;
   if (size < 1)
@@ -58,7 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   c.send = check_send;
   if (msl_ns_init(&ns, &c, 0x4000) != 0)
     abort();
-  uint64_t now = 1000;
+  status_sent = 0;
+  uint64_t now = 1000, t0 = now;
   msl_ns_start(&ns, now);
   size_t off = 1;
   for (int rec = 0; rec < MAX_RECORDS && size - off >= 4; rec++) {
@@ -72,18 +94,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     msl_ns_input(&ns, data + off, len, peer, port, now);
     (void)msl_ns_tick(&ns, now);
     off += len;
-    if (ns.n_cache > MSL_NS_CACHE_MAX)
-      abort();
-    if (ns.state == MSL_NS_CONFLICT && !ns.conflict_name[0])
-      abort();
+    if (ns.n_cache != 0 || ns.status_src.n > MSL_RL_SOURCES)
+      abort(); /* unsolicited answers never enter the cache */
+    for (size_t i = 0; i < ns.n_names; i++)
+      if (ns.names[i].conflict &&
+          (ns.names[i].group || !ns.names[i].conflict_by))
+        abort(); /* only a unique name is lost, to a named defender */
   }
-  /* Every cached name answers from the cache, or has expired. */
-  for (size_t i = 0; i < ns.n_cache; i++) {
-    uint32_t ip;
-    int r = msl_ns_cache_get(&ns, &ns.cache[i].nb, now, &ip);
-    if (r != 0 && r != MSL_ERR_NOT_FOUND)
-      abort();
-  }
+  /* Node-status answers: at most the global burst plus its rate. */
+  if (status_sent > MSL_NS_STATUS_ALL_BURST +
+                        (now - t0) * MSL_NS_STATUS_ALL_RATE / 1000 + 1)
+    abort();
   msl_ns_release(&ns);
   return 0;
 }

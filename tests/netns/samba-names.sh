@@ -6,8 +6,10 @@
 #       registration request)
 #  1. nmblookup (h3) resolves H1; our `mailslot resolve` resolves NMBD2.
 #  2. `nmblookup -A` lists our names; our `mailslot nbstat` lists nmbd's.
-#  3. nmbd refuses our registration of NMBD2 (mailslotd stops, exit 3,
-#     logs the conflict); we defend H1<00> against a registration request
+#  3. nmbd refuses our registration of NMBD2: that name is in conflict
+#     (logged, in the status, flagged CONFLICT in our node status, no
+#     longer answered nor released) while the daemon runs on with its
+#     other names; we defend H1<00> against a registration request
 #     (negative response 0xAD86 on the wire).
 . "$(dirname "$0")/lib.sh"
 ns_require_root
@@ -135,17 +137,37 @@ msg "item 2: mailslot nbstat: $(hx 1 "$MAILSLOT" nbstat NMBD2 | tr '\n' '|')"
 
 # ---- 3. conflicts --------------------------------------------------------------
 # a) our mailslotd in h3 tries to register nmbd's name: nmbd defends it.
+# NMBD2<00> is lost to nmbd; the daemon keeps running with its workgroup.
 d3=$(h_dir 3)
 hx_bg 3 "$MAILSLOTD" --name NMBD2 --workgroup "$NS_WG" --interface eth0 \
   --foreground --log-level debug --no-announce >"$d3/mailslotd.log" 2>&1 &
 p3=$!
 ns_track "$p3"
-rc=0
-wait_exit "$p3" 15 || rc=$?
-expect_eq "item 3: exit status of mailslotd --name NMBD2" "$rc" 3
+echo "$p3" >"$d3/mailslotd.pid"
+wait_for 15 "mailslotd --name NMBD2 in h3 to start" daemon_ready 3 "$p3"
 grep -q "name conflict: NMBD2<00> is owned by $(h_ip 2)" "$d3/mailslotd.log" ||
   fail "item 3: no conflict report in the log: $(cat "$d3/mailslotd.log")"
-msg "item 3a: $(grep 'name conflict' "$d3/mailslotd.log")"
+expect_eq "item 3: h3's ns_conflicts" "$(status_counter 3 ns_conflicts)" 1
+daemon_status 3 | grep -qx "ns_name NMBD2<00> conflict $(h_ip 2)" ||
+  fail "item 3: h3's status: $(daemon_status 3 | grep ns_name)"
+daemon_status 3 | grep -qx "ns_name $NS_WG<00> registered" ||
+  fail "item 3: h3's workgroup: $(daemon_status 3 | grep ns_name)"
+# Only nmbd answers for NMBD2 now; our name table flags it CONFLICT.
+out=$(hx 1 nmblookup -s "$C/smb.conf" -B "$NS_BCAST" NMBD2 2>&1)
+echo "$out" | grep -q "^$(h_ip 2) NMBD2<00>" ||
+  fail "item 3: nmblookup NMBD2 lost nmbd: $out"
+echo "$out" | grep -q "^$(h_ip 3) " &&
+  fail "item 3: h3 still answers for NMBD2: $out"
+out=$(hx 1 nmblookup -s "$C/smb.conf" -A "$(h_ip 3)" 2>&1)
+echo "$out" | grep -Eq '^[[:space:]]+NMBD2[[:space:]]+<00> -.*<CONFLICT>' ||
+  fail "item 3: nmblookup -A $(h_ip 3): NMBD2<00> not in conflict: $out"
+echo "$out" | grep -Eq "^[[:space:]]+$NS_WG[[:space:]]+<00> - <GROUP> B <ACTIVE>" ||
+  fail "item 3: nmblookup -A $(h_ip 3): $NS_WG<00> missing: $out"
+kill -0 "$p3" 2>/dev/null || fail "item 3: mailslotd --name NMBD2 stopped"
+rc=0
+daemon_stop 3 || rc=$?
+expect_eq "item 3: exit status of mailslotd --name NMBD2 (SIGTERM)" "$rc" 0
+msg "item 3a: $(grep 'name conflict' "$d3/mailslotd.log"); it ran on"
 
 # b) a registration request for H1<00> from h3: mailslotd defends it.
 reply=$(hx 3 python3 - "$NS_BCAST" <<'PY'
@@ -191,6 +213,11 @@ n=$(capture_count 'nbns.flags == 0xad86 && ip.src == 198.18.0.1 && ip.dst == 198
 [ "$n" -ge 1 ] || fail "item 3b: no 0xAD86 from h1 to h3 on the wire"
 n=$(capture_count 'nbns.flags == 0xad86 && ip.src == 198.18.0.2 && ip.dst == 198.18.0.3')
 [ "$n" -ge 1 ] || fail "item 3a: no 0xAD86 from nmbd on the wire"
+# A name in conflict is not ours to release; the workgroup is.
+n=$(capture_count 'nbns.flags == 0x3010 && ip.src == 198.18.0.3 && nbns.name == "NMBD2<00>"')
+expect_eq "item 3a: releases of NMBD2<00> from h3" "$n" 0
+n=$(capture_count 'nbns.flags == 0x3010 && ip.src == 198.18.0.3')
+[ "$n" -ge 1 ] || fail "item 3a: h3 released nothing at its stop"
 # Our registration sequence: 3 broadcast requests, then the overwrite, per
 # name; nothing malformed.
 n=$(capture_count 'nbns.flags == 0x2910 && ip.src == 198.18.0.1 && nbns.name == "H1<00>"')
