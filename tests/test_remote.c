@@ -478,6 +478,56 @@ static void test_service_end_to_end(void **state) {
                    MSL_ERR_NOT_FOUND);
 }
 
+/* The daemon closes a writer that stays idle (so a user's forgotten
+ * writers do not hold its share forever); the client opens it again on its
+ * next write, transparently, and msl_fd() keeps its number. */
+static void test_idle_writer_reopened(void **state) {
+  (void)state;
+  msl_service_config c;
+  msl_service *s = NULL;
+  msl_handle *r, *w;
+  char buf[4096];
+  setenv(MSL_SERVICE_WRITER_IDLE_ENV, "200", 1);
+  msl_service_config_init(&c);
+  c.name = "HOSTA";
+  c.workgroup = "LABWG";
+  c.interfaces = lo_only;
+  c.n_interfaces = 1;
+  c.dgram_port = (uint16_t)(cap_port + 3 == 0 ? 40003 : cap_port + 3);
+  c.log = log_to_stderr;
+  c.log_level = MSL_LOG_ERR;
+  int rc = msl_service_start(&c, &s);
+  if (rc == MSL_ERR_EXISTS) {
+    c.dgram_port = (uint16_t)(c.dgram_port + 11);
+    rc = msl_service_start(&c, &s);
+  }
+  unsetenv(MSL_SERVICE_WRITER_IDLE_ENV);
+  assert_int_equal(rc, 0);
+  assert_int_equal(msl_create("\\\\.\\mailslot\\idle", 0, 0, &r), 0);
+  assert_int_equal(msl_open("\\\\127.0.0.1\\mailslot\\idle", &w), 0);
+  int fd = msl_fd(w);
+  assert_int_equal(msl_write(w, "first", 5), 0);
+  assert_int_equal(msl_read_ex(r, buf, sizeof(buf), NULL, 3000), 5);
+  /* Idle past the daemon's limit: closed on its side. */
+  for (int i = 0; i < 300; i++) {
+    assert_true(msl_service_status(s, buf, sizeof(buf)) > 0);
+    if (strstr(buf, "\nremote_writers 0\n"))
+      break;
+    usleep(10000);
+  }
+  assert_non_null(strstr(buf, "\nremote_writers 0\n"));
+  assert_non_null(strstr(buf, "\nctl_idle_closed 1\n"));
+  assert_int_equal(msl_write(w, "second", 6), 0); /* reopened */
+  assert_int_equal(msl_fd(w), fd);
+  assert_int_equal(msl_read_ex(r, buf, sizeof(buf), NULL, 3000), 6);
+  assert_memory_equal(buf, "second", 6);
+  assert_true(msl_service_status(s, buf, sizeof(buf)) > 0);
+  assert_non_null(strstr(buf, "\nremote_writers 1\n"));
+  msl_close(w);
+  msl_close(r);
+  msl_service_stop(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unicast_matches_windows),
@@ -487,6 +537,7 @@ int main(void) {
       cmocka_unit_test(test_address_gets_name),
       cmocka_unit_test(test_paths),
       cmocka_unit_test(test_service_end_to_end),
+      cmocka_unit_test(test_idle_writer_reopened),
   };
   return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
