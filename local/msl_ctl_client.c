@@ -43,16 +43,8 @@ int msl_ctl_connect(void) {
   int sfd = find_socket(&owner);
   if (sfd < 0)
     return sfd;
-  struct sockaddr_un sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sun_family = AF_UNIX;
-  int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", sfd);
-  socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-                             (size_t)n + 1);
   int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  int r = fd < 0 ? MSL_ERR_SYSTEM : 0;
-  if (r == 0 && connect(fd, (struct sockaddr *)&sa, sl) != 0)
-    r = msl_slot_errno(errno);
+  int r = fd < 0 ? MSL_ERR_SYSTEM : msl_connect_inode(fd, sfd);
   close(sfd);
   struct ucred u;
   socklen_t ul = sizeof(u);

@@ -609,19 +609,25 @@ static int reopen_writer(msl_handle *h, unsigned gen) {
   return r;
 }
 
-int msl_local_open(const char *path, msl_handle **out) {
+/* The checked slot of a local path, in this process's run directory. */
+static int lookup_path(const char *path, msl_slot_ref *ref) {
   msl_slot_names n;
-  msl_slot_ref ref;
   char dir[MSL_RUNDIR_PATH_MAX];
   int dir_fd, r;
-  if (!out || !path)
-    return MSL_ERR_ARG;
-  *out = NULL;
   if ((r = names(path, 0, &n)) < 0 ||
       (r = msl_rundir_open(0, &dir_fd, dir, sizeof(dir))) < 0)
     return r;
-  r = msl_slot_lookup(dir_fd, &n, &ref);
+  r = msl_slot_lookup(dir_fd, &n, ref);
   close(dir_fd);
+  return r;
+}
+
+int msl_local_open(const char *path, msl_handle **out) {
+  msl_slot_ref ref;
+  if (!out || !path)
+    return MSL_ERR_ARG;
+  *out = NULL;
+  int r = lookup_path(path, &ref);
   if (r < 0)
     return r;
   /* Connected: sends skip the name lookup, POLLOUT tracks the reader's
@@ -757,18 +763,11 @@ int msl_set_timeout(msl_handle *h, uint32_t read_timeout_ms) {
 
 int msl_stat(const char *path, uint32_t *max_msg_size, uint32_t *read_timeout,
              long *reader_pid) {
-  msl_slot_names n;
   msl_slot_ref ref;
   msl_slot_meta m;
-  char dir[MSL_RUNDIR_PATH_MAX];
-  int dir_fd, r;
   if (!path)
     return MSL_ERR_ARG;
-  if ((r = names(path, 0, &n)) < 0 ||
-      (r = msl_rundir_open(0, &dir_fd, dir, sizeof(dir))) < 0)
-    return r;
-  r = msl_slot_lookup(dir_fd, &n, &ref);
-  close(dir_fd);
+  int r = lookup_path(path, &ref);
   if (r < 0)
     return r;
   r = !msl_slot_live(ref.lock_fd) ? MSL_ERR_NOT_FOUND
@@ -934,18 +933,11 @@ out:
 int msl_query(const char *path, uint32_t wait_ms, uint32_t *max_msg_size,
               uint32_t *next_size, uint32_t *msg_count,
               uint32_t *read_timeout) {
-  msl_slot_names n;
   msl_slot_ref ref;
-  char dir[MSL_RUNDIR_PATH_MAX];
-  int dir_fd, r;
   if (!path)
     return MSL_ERR_ARG;
   struct timespec dl = deadline_after(wait_ms);
-  if ((r = names(path, 0, &n)) < 0 ||
-      (r = msl_rundir_open(0, &dir_fd, dir, sizeof(dir))) < 0)
-    return r;
-  r = msl_slot_lookup(dir_fd, &n, &ref);
-  close(dir_fd);
+  int r = lookup_path(path, &ref);
   if (r < 0)
     return r;
   int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -199,19 +199,23 @@ int msl_slot_lookup(int dirfd, const msl_slot_names *n, msl_slot_ref *ref) {
   return r;
 }
 
-int msl_slot_connect(int fd, const msl_slot_ref *ref) {
+int msl_connect_inode(int fd, int path_fd) {
   struct sockaddr_un sa;
   memset(&sa, 0, sizeof(sa));
   sa.sun_family = AF_UNIX;
-  /* The magic link reaches exactly the inode msl_slot_lookup checked;
-   * connect still checks write permission on it. */
+  /* The magic link reaches exactly the inode that was checked; connect
+   * still checks write permission on it. */
   int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d",
-                   ref->sock_fd);
+                   path_fd);
   socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
                              (size_t)n + 1);
   if (connect(fd, (struct sockaddr *)&sa, sl) == 0)
     return 0;
   return errno == EAGAIN ? MSL_ERR_QUEUE_FULL : msl_slot_errno(errno);
+}
+
+int msl_slot_connect(int fd, const msl_slot_ref *ref) {
+  return msl_connect_inode(fd, ref->sock_fd);
 }
 
 int msl_slot_sock_allow_group(int dirfd, const char *sock) {

@@ -92,6 +92,14 @@ int msl_slot_lookup(int dirfd, const msl_slot_names *n, msl_slot_ref *ref);
 void msl_slot_ref_close(msl_slot_ref *ref);
 
 /**
+ * Connects socket fd to the socket inode that the O_PATH descriptor
+ * path_fd refers to (through /proc/self/fd: no path is looked up again).
+ * @return 0, or MSL_ERR_NOT_FOUND (nobody bound), MSL_ERR_ACCESS,
+ *         MSL_ERR_QUEUE_FULL, MSL_ERR_SYSTEM.
+ */
+int msl_connect_inode(int fd, int path_fd);
+
+/**
  * Connects datagram socket fd to the checked socket inode of ref.
  * @return 0, or MSL_ERR_NOT_FOUND (no reader bound: dead),
  *         MSL_ERR_ACCESS (no write permission), MSL_ERR_QUEUE_FULL,
