@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Scenario (issue 14): the library as a distribution installs it works for
+# programs built against it, shared and static. `make install` into a
+# DESTDIR; two small programs built from the installed header and
+# pkg-config file: one with `pkg-config --libs` (libmailslot.so), one with
+# `pkg-config --static --libs` and libmailslot.a. Each calls plain
+# msl_open on a broadcast path and writes once (no daemon on the sending
+# host: the library sends by itself, as a static program must be able to);
+# both messages reach a reader on another host. Also: mailslotd is in
+# sbin, the man pages and the systemd unit are installed, and the unit's
+# ExecStart names the installed daemon.
+. "$(dirname "$0")/lib.sh"
+ns_require_root
+ns_require_tools
+ns_require_cmd pkg-config "${CC:-cc}"
+[ -f "$MSL_BUILDDIR/Makefile" ] || skip "no build tree at $MSL_BUILDDIR"
+netns_setup 2
+daemon_start 2
+listen_start 2 '\\.\mailslot\installed' "$(h_dir 2)/listen.json" \
+  -c 2 --timeout 30000
+
+dest=$NS_TMP/dest
+prefix=$(sed -n 's/^prefix = //p' "$MSL_BUILDDIR/Makefile")
+make -s -C "$MSL_BUILDDIR" install DESTDIR="$dest" >"$NS_TMP/install.log" 2>&1 ||
+  fail "make install: $(tail -5 "$NS_TMP/install.log")"
+root=$dest$prefix
+for f in sbin/mailslotd bin/mailslot include/mailslot.h \
+  lib/pkgconfig/libmailslot.pc share/man/man8/mailslotd.8; do
+  [ -e "$root/$f" ] || fail "not installed: $prefix/$f"
+done
+unit=$(find "$dest" -name mailslotd.service | head -n 1)
+[ -n "$unit" ] || fail "the systemd unit is not installed"
+grep -qx "ExecStart=$prefix/sbin/mailslotd --foreground --log-level info" \
+  "$unit" || fail "ExecStart does not name the installed daemon: $(grep ExecStart "$unit")"
+
+cat >"$NS_TMP/prog.c" <<'C'
+#include <mailslot.h>
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+  msl_handle *w;
+  int r = msl_open("\\\\*\\mailslot\\installed", &w);
+  if (r < 0) {
+    fprintf(stderr, "msl_open: %s (%d)\n", msl_strerror(r), r);
+    return 1;
+  }
+  r = msl_write(w, argv[1], strlen(argv[1]));
+  msl_close(w);
+  if (r < 0) {
+    fprintf(stderr, "msl_write: %s (%d)\n", msl_strerror(r), r);
+    return 1;
+  }
+  return argc == 2 ? 0 : 1;
+}
+C
+pc() {
+  PKG_CONFIG_PATH=$root/lib/pkgconfig \
+    pkg-config --define-variable=prefix="$root" "$@" libmailslot
+}
+cc=${CC:-cc}
+$cc -o "$NS_TMP/prog-shared" "$NS_TMP/prog.c" $(pc --cflags) $(pc --libs) ||
+  fail "building against the shared library"
+$cc -static-libgcc -o "$NS_TMP/prog-static" "$NS_TMP/prog.c" $(pc --cflags) \
+  "$root/lib/libmailslot.a" $(pc --static --libs | sed 's/-lmailslot//') ||
+  fail "building against libmailslot.a with pkg-config --static --libs"
+# The static program must not need the shared library at all.
+ldd "$NS_TMP/prog-static" 2>/dev/null | grep -q libmailslot &&
+  fail "prog-static still links libmailslot.so"
+chmod 755 "$NS_TMP/prog-shared" "$NS_TMP/prog-static"
+
+# h1 runs no daemon: the library sends by itself (direct), from any port.
+hx 1 env LD_LIBRARY_PATH="$root/lib" MAILSLOT_WORKGROUP="$NS_WG" \
+  MAILSLOT_INTERFACE=eth0 "$NS_TMP/prog-shared" "from the shared build" ||
+  fail "the shared build could not send"
+hx 1 env MAILSLOT_WORKGROUP="$NS_WG" MAILSLOT_INTERFACE=eth0 \
+  "$NS_TMP/prog-static" "from the static build" ||
+  fail "the static build could not send"
+wait_exit "$LISTEN_PID" 30 || fail "the reader on h2 got $(count_lines "$(h_dir 2)/listen.json") of 2"
+got=$(for j in 1 2; do json_field "$(h_dir 2)/listen.json" "$j" data; done |
+  sort | tr '\n' '|')
+expect_eq "messages at h2" "$got" "from the shared build|from the static build|"
+pass "installed shared and static builds both reach a reader on h2"
