@@ -4,14 +4,21 @@
  *
  *   flood send IP PORT COUNT [--mix] [--seconds S] [--size N] [--batch N]
  *              [--src-name N] [--dst-name N] [--slot NAME] [--src-ip IP]
- *              [--seed N]
+ *              [--seed N] [--first-seq N] [--first-frags] [--rate N]
  *     Sends COUNT datagrams (or, with --seconds, valid ones for S seconds)
  *     to IP:PORT at full speed with sendmmsg. Valid ones are NetBIOS
  *     DIRECT_UNIQUE datagrams [RFC 1002 §4.4.2] carrying an SMB mailslot
  *     write [MS-MAIL §2.2.1] to \MAILSLOT\<slot> whose data is
  *     "MSLSEQ\0\0" + seq (u32le) + ~seq (u32le) (+ filler to --size).
  *     With --mix every other datagram is instead malformed or random
- *     (see enum kind). Prints "sent=N valid=N invalid=N seconds=S".
+ *     (see enum kind). Sequence numbers (and DGM_IDs, their low 16 bits)
+ *     start at --first-seq (default 0): runs that must not look like
+ *     repeats of each other to the receiver's duplicate filter give
+ *     disjoint ranges. With --first-frags every datagram is instead the
+ *     first fragment (F=1 M=1, offset 0) of a write whose DGM_ID (the
+ *     sequence number) is never seen again: a reassembly flood, counted
+ *     as invalid. --rate N paces the sending to N datagrams a second.
+ *     Prints "sent=N valid=N invalid=N seconds=S".
  *   flood udp-sink PORT [--idle MS] [--max S]
  *     A raw UDP receiver (one recvmsg per datagram): counts datagrams
  *     until --idle ms pass without one. Prints "received=N seconds=S
@@ -237,7 +244,8 @@ static int usage(void) {
           "usage: flood send IP PORT COUNT [--mix] [--seconds S] [--size N]\n"
           "             [--batch N] [--src-name N] [--dst-name N] "
           "[--slot NAME]\n"
-          "             [--src-ip IP] [--seed N]\n"
+          "             [--src-ip IP] [--seed N] [--first-seq N]\n"
+          "             [--first-frags] [--rate N]\n"
           "       flood udp-sink PORT [--idle MS] [--max S]\n"
           "       flood slot-sink PATH [--idle MS] [--max S] [--expect N]\n");
   return 2;
@@ -248,9 +256,9 @@ static int cmd_send(int argc, char **argv) {
     return usage();
   struct tmpl t;
   struct sockaddr_in dst;
-  unsigned long count = strtoul(argv[3], NULL, 10), batch = 256;
-  double seconds = 0;
-  int mix = 0;
+  unsigned long count = strtoul(argv[3], NULL, 10), batch = 256, seq = 0;
+  double seconds = 0, rate = 0;
+  int mix = 0, first_frags = 0;
   const char *src_name = "FLOOD", *dst_name = "H2", *slot = "LOAD";
   const char *src_ip = NULL;
 
@@ -265,6 +273,10 @@ static int cmd_send(int argc, char **argv) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--mix"))
       mix = 1;
+    else if (!strcmp(a, "--first-frags"))
+      first_frags = 1;
+    else if (v && !strcmp(a, "--rate"))
+      rate = atof(v), i++;
     else if (v && !strcmp(a, "--seconds"))
       seconds = atof(v), i++;
     else if (v && !strcmp(a, "--size"))
@@ -281,6 +293,8 @@ static int cmd_send(int argc, char **argv) {
       src_ip = v, i++;
     else if (v && !strcmp(a, "--seed"))
       rng_state ^= strtoull(v, NULL, 10) * 0x9e3779b97f4a7c15u, i++;
+    else if (v && !strcmp(a, "--first-seq"))
+      seq = strtoul(v, NULL, 10), i++;
     else
       return usage();
   }
@@ -302,7 +316,7 @@ static int cmd_send(int argc, char **argv) {
   static uint8_t bufs[MAX_BATCH][MAX_DGRAM];
   static struct mmsghdr msgs[MAX_BATCH];
   static struct iovec iov[MAX_BATCH];
-  unsigned long sent = 0, valid = 0, invalid = 0, seq = 0;
+  unsigned long sent = 0, valid = 0, invalid = 0;
   double t0 = now_s(), t1 = t0;
 
   for (;;) {
@@ -315,7 +329,10 @@ static int cmd_send(int argc, char **argv) {
     while (n < batch && (seconds > 0 || sent + n < count)) {
       int ok = 1;
       size_t len;
-      if (mix && (sent + n) % 2)
+      if (first_frags) {
+        len = build(bufs[n], &t, t.dst, t.slot, (uint32_t)seq++, 0x03);
+        ok = 0;
+      } else if (mix && (sent + n) % 2)
         len = build_bad(bufs[n], &t, (uint32_t)seq, &ok);
       else
         len = build(bufs[n], &t, t.dst, t.slot, (uint32_t)seq++, 0x02);
@@ -343,6 +360,14 @@ static int cmd_send(int argc, char **argv) {
       off += (unsigned)r;
     }
     sent += n;
+    if (rate > 0) { /* sleep off any lead over the schedule */
+      double lead = (double)sent / rate - (now_s() - t0);
+      if (lead > 0) {
+        struct timespec ts = {(time_t)lead,
+                              (long)((lead - (double)(time_t)lead) * 1e9)};
+        nanosleep(&ts, NULL);
+      }
+    }
   }
   t1 = now_s();
   /* "valid" counts messages meant for the reader: the K_NO_SLOT and

@@ -371,12 +371,18 @@ udp_bound() {
 # debug log), waits until it owns UDP 138 and answers --status. Sets
 # DAEMON_PID.
 daemon_start() {
-  local n=$1 d ifarg=()
+  local n=$1 d ifarg=() idarg=(--user nobody)
   shift
   d=$(h_dir "$n")
   [ -n "${DAEMON_IF-eth0}" ] && ifarg=(--interface "${DAEMON_IF-eth0}")
+  # Compatibility: a mailslotd from before the shared slot group (430850e
+  # and older, for regression runs with MSL_BUILDDIR of an old build) has
+  # no --group option.
+  case $("$MAILSLOTD" --help 2>&1) in
+  *--group*) idarg+=(--group nogroup) ;;
+  esac
   hx_bg "$n" "$MAILSLOTD" --name "$(h_name "$n")" --workgroup "${DAEMON_WG:-$NS_WG}" \
-    --user nobody --group nogroup \
+    "${idarg[@]}" \
     ${ifarg[@]+"${ifarg[@]}"} --foreground --log-level debug "$@" \
     >>"$d/mailslotd.log" 2>&1 &
   DAEMON_PID=$!
