@@ -41,14 +41,14 @@
 #           after each: LIVE gets all 2,000; quota_drops > 0, few kernel
 #           drops.
 #  frag     h3 floods h2 with first fragments (new DGM_ID each, never
-#           completed) while h1 sends 20 fragmented 4000-byte messages:
-#           all 20 arrive intact.
+#           completed) while h1 sends 20 fragmented 4000-byte messages
+#           over a 2 Mbit/s link: all 20 arrive intact.
 # Against 430850e (before the hardening; MSL_BUILDDIR=<its build>) every
 # part fails: caps (CAP_DAC_OVERRIDE kept), fair (root's first send fails:
 # nobody's writers fill the table), squat (the daemon does not start),
 # plant (root's reader adopts mallory's lock file), symlink (the root-only
 # socket gets the message), forge (reads as network), stopped (LIVE gets
-# ~600 of 2,000), frag (11-16 of 20 arrive).
+# ~600 of 2,000), frag (0 of 20 arrive).
 . "$(dirname "$0")/lib.sh"
 ns_require_root
 ns_require_tools
@@ -423,11 +423,23 @@ if part frag; then
   lp=$LISTEN_PID
   f0=$(status_counter 2 fragments)
   e0=$(status_counter 2 reasm_evicted)
+  # h1's link at 2 Mbit/s (tbf): a message's 9 fragments reach h2 over
+  # ~20 ms, as from a slow or busy sender, not back to back in ~50 us.
+  # A flood then has the time to push them out of a reassembly table it
+  # may fill (the old daemon's, where only the race decided); h2 must keep
+  # them their 2 s (FRAGMENT_TO) anyway.
+  shaped=0
+  if hx 1 tc qdisc add dev eth0 root tbf rate 2mbit burst 1600 latency 1s \
+    2>"$NS_TMP/tc.err"; then
+    shaped=1
+  else
+    msg "NOTE: frag: h1's link not shaped (tc tbf: $(cat "$NS_TMP/tc.err"))"
+  fi
   # First fragments that never complete, each a new DGM_ID, from h3 (one
-  # UDP source), as fast as h3 can send them (LOCAL_ATTACK_FRAG_RATE: so
-  # many a second), for as long as h1 sends (ended below).
+  # UDP source), LOCAL_ATTACK_FRAG_RATE a second (0: as fast as h3 can),
+  # for as long as h1 sends (ended below).
   hx_bg 3 "$FLOOD" send 198.18.0.2 138 0 --first-frags --seconds 60 \
-    --rate "${LOCAL_ATTACK_FRAG_RATE:-0}" --src-name H3 --dst-name H2 \
+    --rate "${LOCAL_ATTACK_FRAG_RATE:-20000}" --src-name H3 --dst-name H2 \
     --slot FRAG --src-ip 198.18.0.3 >/dev/null 2>"$NS_TMP/frag-flood.err" &
   fp=$!
   ns_track "$fp"
@@ -450,6 +462,7 @@ PY
   pid_gone "$fp" && fail "frag: the flood ended early: $(cat "$NS_TMP/frag-flood.err")"
   kill -TERM "$fp"
   wait_exit "$fp" 10
+  [ "$shaped" = 1 ] && hx 1 tc qdisc del dev eth0 root
   n=$(count_lines "$out")
   ok=$(python3 - "$out" "$msgs" <<'PY'
 import json, sys
