@@ -225,7 +225,10 @@ int msl_dgram_input(msl_dgram *d, const uint8_t *p, size_t len,
     d->c.bad_udp++;
     return MSL_DGRAM_MALFORMED;
   }
-  int r = msl_nbdgm_decode(&g, p, len);
+  /* A short DGM_LENGTH is no reason to drop what Samba takes. */
+  int r = msl_nbdgm_decode_ex(&g, p, len, MSL_NBDGM_SHORT_LENGTH_OK);
+  if (r == 0 && g.short_by)
+    d->c.short_length++;
   if (r == 0 && g.type > MSL_NBDGM_BROADCAST) {
     d->c.other_type++;
     return MSL_DGRAM_IGNORED;
@@ -538,6 +541,7 @@ int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap) {
       {"not_ours", c->not_ours},
       {"malformed_udp", c->bad_udp},
       {"malformed_nbdgm", c->bad_nbdgm},
+      {"short_length", c->short_length},
       {"malformed_smb", c->bad_smb},
       {"not_mailslot", c->not_mailslot},
       {"other_type", c->other_type},

@@ -6,7 +6,9 @@
  * payloads in and hands a msl_udp in for sending.
  *
  * Receive, per UDP payload (msl_dgram_input):
- *   1. msl_nbdgm_decode (strict: any error is "malformed datagram");
+ *   1. msl_nbdgm_decode (strict: any error is "malformed datagram"; but a
+ *      DGM_LENGTH shorter than an unfragmented datagram is ignored, as
+ *      Samba and Wireshark ignore it, and counted: MSL_NBDGM_SHORT_LENGTH_OK);
  *      types 0x13-0x16 (error, query) are counted and ignored;
  *   2. duplicates dropped: key (SOURCE_IP, DGM_ID, length, 64-bit FNV-1a
  *      hash of the payload) seen within the window (MS-NBTE §3.1.4: one
@@ -81,6 +83,7 @@ typedef struct msl_dgram_counters {
   uint64_t not_ours;        /* ignored: destination is not our name */
   uint64_t bad_udp;         /* oversized or empty payload */
   uint64_t bad_nbdgm;       /* datagram header or names malformed */
+  uint64_t short_length;    /* DGM_LENGTH short of the packet: taken whole */
   uint64_t other_type;      /* DATAGRAM ERROR / QUERY (0x13-0x16) ignored */
   uint64_t bad_smb;         /* user data not an SMB, or malformed SMB */
   uint64_t not_mailslot;    /* an SMB, but not a mailslot write */

@@ -77,7 +77,10 @@ static int is_direct(uint8_t type) {
 
 static void dissect_nbdgm(msl_dissect *d, const uint8_t *p, size_t len) {
   msl_nbdgm *g = &d->nbdgm;
-  int rc = msl_nbdgm_decode_ex(g, p, len, MSL_NBDGM_LENIENT_NAMES);
+  /* A short DGM_LENGTH is read as receivers read it (Wireshark too). */
+  int rc = msl_nbdgm_decode_ex(g, p, len,
+                               MSL_NBDGM_LENIENT_NAMES |
+                                   MSL_NBDGM_SHORT_LENGTH_OK);
   if (len < MSL_NBDGM_SHORT_HDR_LEN) {
     fail(d, MSL_LAYER_NBDGM, rc ? rc : MSL_ERR_TRUNCATED);
     return;

@@ -23,6 +23,26 @@ static int read_name(msl_nbname *n, msl_rd *r, unsigned flags) {
                                            : msl_nbname_decode(n, r, 0);
 }
 
+static int unfragmented(const msl_nbdgm *g) {
+  return (g->flags & (MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE)) ==
+             MSL_NBDGM_FLAG_FIRST &&
+         g->offset == 0;
+}
+
+/* A short DGM_LENGTH a receiver ignores (MSL_NBDGM_SHORT_LENGTH_OK):
+ * 1 when the user data was taken whole. */
+static int take_short(msl_nbdgm *out, msl_rd *r, size_t names_len,
+                      unsigned flags) {
+  size_t present = names_len + msl_rd_left(r);
+  if (!(flags & MSL_NBDGM_SHORT_LENGTH_OK) || !unfragmented(out) ||
+      out->length >= present)
+    return 0;
+  out->short_by = present - out->length;
+  out->length_explicit = 1;
+  out->data = rest(r);
+  return 1;
+}
+
 static int decode_direct(msl_nbdgm *out, msl_rd *r, unsigned flags) {
   out->length = msl_rd_u16be(r);
   out->offset = msl_rd_u16be(r);
@@ -35,6 +55,8 @@ static int decode_direct(msl_nbdgm *out, msl_rd *r, unsigned flags) {
   if (rc)
     return rc;
   size_t names_len = r->off - names_start;
+  if (take_short(out, r, names_len, flags))
+    return 0;
   size_t left = msl_rd_left(r);
 
   if (out->length < names_len) {
@@ -54,10 +76,9 @@ static int decode_direct(msl_nbdgm *out, msl_rd *r, unsigned flags) {
   out->missing = dlen - left;
   out->length_explicit = 1;
   /* A fragment may carry the whole datagram's DGM_LENGTH (see header). */
-  int unfragmented =
-      (out->flags & (MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE)) ==
-      MSL_NBDGM_FLAG_FIRST;
-  return unfragmented ? MSL_ERR_TRUNCATED : 0;
+  int single = (out->flags & (MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE)) ==
+               MSL_NBDGM_FLAG_FIRST;
+  return single ? MSL_ERR_TRUNCATED : 0;
 }
 
 /* Zeroes every field but the names' unused scope bytes: a full memset of
@@ -77,6 +98,7 @@ static void clear_fields(msl_nbdgm *m) {
   m->data.ptr = m->trailing.ptr = NULL;
   m->data.len = m->trailing.len = 0;
   m->missing = 0;
+  m->short_by = 0;
 }
 
 int msl_nbdgm_decode(msl_nbdgm *out, const uint8_t *p, size_t len) {

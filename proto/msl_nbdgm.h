@@ -113,6 +113,9 @@ typedef struct msl_nbdgm {
   msl_view trailing;
   /* Decode only: bytes DGM_LENGTH claims beyond the end of the packet. */
   size_t missing;
+  /* Decode with MSL_NBDGM_SHORT_LENGTH_OK only: bytes of the names and
+   * user data present beyond DGM_LENGTH (0: it covers them all). */
+  size_t short_by;
 } msl_nbdgm;
 
 /*
@@ -146,6 +149,8 @@ MSL_PROTO_API int msl_nbdgm_decode(msl_nbdgm *out, const uint8_t *p, size_t len)
 enum {
   /* Read names with msl_nbname_decode_lenient (for showing packets only). */
   MSL_NBDGM_LENIENT_NAMES = 0x01,
+  /* Take a DGM_LENGTH shorter than the packet as receivers do (below). */
+  MSL_NBDGM_SHORT_LENGTH_OK = 0x02,
 };
 
 /*
@@ -159,6 +164,14 @@ enum {
  * scope label) still fail as in msl_nbdgm_decode. For a dissector that
  * shows captured packets; a service acting on packets uses
  * msl_nbdgm_decode, which refuses illegal names.
+ * MSL_NBDGM_SHORT_LENGTH_OK: in an unfragmented datagram (F=1, M=0,
+ * PACKET_OFFSET 0) of type 0x10-0x12, a DGM_LENGTH smaller than the names
+ * and data present (even smaller than the names) is not trusted: `data`
+ * is everything after the names, `short_by` says by how much the length
+ * falls short, length_explicit is set (re-encoding stays byte-exact) and
+ * the return is 0. That is what receivers do: Samba's parse_dgram and
+ * Wireshark's dissect_nbdgm ignore DGM_LENGTH and read the SMB's own
+ * counts, bounded by the UDP payload. Fragments keep the strict reading.
  */
 MSL_PROTO_API int msl_nbdgm_decode_ex(msl_nbdgm *out, const uint8_t *p,
                                       size_t len, unsigned flags);

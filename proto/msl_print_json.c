@@ -125,6 +125,8 @@ static void nbdgm(jw *top, const msl_dissect *d) {
     jnum(&j, K("data_len"), g->data.len);
     if (g->missing)
       jnum(&j, K("missing"), g->missing);
+    if (g->short_by)
+      jnum(&j, K("length_short_by"), g->short_by);
     if (g->trailing.len)
       jhex(&j, K("trailing_hex"), g->trailing.ptr, g->trailing.len);
     if (d->fragment)

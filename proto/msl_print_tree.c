@@ -151,6 +151,11 @@ static void nbdgm(msl_out *o, const msl_dissect *d, unsigned flags) {
     ln(o, 1, "Datagram Length");
     msl_out_u64(o, g->length);
     msl_pr_str(o, " bytes (names and user data)");
+    if (g->short_by) {
+      msl_pr_str(o, " (");
+      msl_out_u64(o, g->short_by);
+      msl_pr_str(o, " short of the packet: ignored, as receivers do)");
+    }
     nl(o);
     num(o, 1, "Packet Offset", g->offset);
     name(o, 1, "Source Name", &g->src);

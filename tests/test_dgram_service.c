@@ -22,6 +22,7 @@
 
 #include "dgram_util.h"
 #include "msl_dgram_service.h"
+#include "pcap_walk.h"
 #include "msl_sysres.h"
 #include "test_util.h"
 
@@ -183,6 +184,56 @@ static void test_capture_vectors(void **state) {
   assert_memory_equal(info.dst_name, "\x01\x02__MSBROWSE__\x02\x01", 16);
   msl_close(r);
   free_service(d);
+}
+
+/* tests/data/short-dgm-length.pcap (tests/make-short-dgm-length.py):
+ * DGM_LENGTH 20 short, below the names, 0, then exact. Samba and
+ * Wireshark ignore it and read the SMB's counts (issue 12 item 1): every
+ * message is delivered, the three short ones counted. */
+typedef struct replay {
+  msl_dgram *d;
+  int verdicts[8];
+  size_t n;
+} replay;
+
+static int replay_pkt(const struct walk_pkt *w, void *user) {
+  replay *rp = user;
+  uint32_t ip = (uint32_t)w->src[0] << 24 | (uint32_t)w->src[1] << 16 |
+                (uint32_t)w->src[2] << 8 | w->src[3];
+  assert_true(rp->n < 8);
+  rp->verdicts[rp->n++] =
+      msl_dgram_input(rp->d, w->payload, w->len, ip, w->sport, 1000);
+  return 0;
+}
+
+static void test_short_dgm_length(void **state) {
+  (void)state;
+  char path[4096];
+  uint8_t buf[64];
+  msl_msg_info info;
+  const char *src = getenv("MSL_SRCDIR");
+  snprintf(path, sizeof(path), "%s/tests/data/short-dgm-length.pcap",
+           src ? src : ".");
+  replay rp = {.d = new_service(NULL)};
+  msl_handle *r = reader("\\\\.\\mailslot\\test\\short", 0);
+  assert_int_equal(pcap_walk(path, replay_pkt, &rp), 0);
+  assert_int_equal(rp.n, 4);
+  static const char *const want[] = {"short by 20", "below the names",
+                                     "zero length", "right length"};
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(rp.verdicts[i], MSL_DGRAM_DELIVERED);
+    int n = take(r, buf, sizeof(buf), &info);
+    assert_int_equal(n, (int)strlen(want[i]));
+    assert_memory_equal(buf, want[i], (size_t)n);
+  }
+  const msl_dgram_counters *c = msl_dgram_counters_get(rp.d);
+  assert_int_equal(c->short_length, 3);
+  assert_int_equal(c->bad_nbdgm + c->bad_smb, 0);
+  char txt[4096];
+  assert_true(msl_dgram_format_counters(rp.d, txt, sizeof(txt)) > 0);
+  assert_non_null(strstr(txt, "short_length 3\n"));
+  msl_close(r);
+  free_service(rp.d);
 }
 
 static void test_no_mailslot(void **state) {
@@ -537,6 +588,7 @@ int main(void) {
       cmocka_unit_test(test_case_insensitive),
       cmocka_unit_test(test_our_names),
       cmocka_unit_test(test_capture_vectors),
+      cmocka_unit_test(test_short_dgm_length),
       cmocka_unit_test(test_no_mailslot),
       cmocka_unit_test(test_duplicates),
       cmocka_unit_test(test_fragments),

@@ -129,7 +129,8 @@ static int net_recv(net *n, uint8_t *buf, size_t cap, msl_view *slot,
                        (struct sockaddr *)&from, &fl);
   msl_nbdgm d;
   msl_smbtr t;
-  if (r <= 0 || msl_nbdgm_decode(&d, buf, (size_t)r) != 0 ||
+  if (r <= 0 ||
+      msl_nbdgm_decode_ex(&d, buf, (size_t)r, MSL_NBDGM_SHORT_LENGTH_OK) ||
       d.type > MSL_NBDGM_BROADCAST ||
       msl_smbtr_decode(&t, d.data.ptr, d.data.len) != 0)
     return -1;
