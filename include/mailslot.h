@@ -397,6 +397,27 @@ MSL_API void msl_service_stop(msl_service *s);
  */
 MSL_API int msl_service_query_status(char *buf, size_t cap);
 
+/* The NetBIOS names mailslotd (or an embedded service) registered. */
+typedef struct msl_service_identity {
+  char name[16];      /* computer name, as registered (upper case) */
+  char workgroup[16]; /* workgroup or domain */
+  char scope[256];    /* NetBIOS scope ID; "" for none */
+} msl_service_identity;
+
+/**
+ * Asks mailslotd (through its control socket) which names it speaks
+ * with, so that a client's own requests carry them (mailslot browse and
+ * dc-ping put them in their datagrams: replies sent to that name reach
+ * this host). Strings are NUL-terminated; a name may hold any byte but
+ * NUL and '.'.
+ * @return 0, or MSL_ERR_ARG (NULL out), MSL_ERR_NOT_FOUND (no mailslotd),
+ *         MSL_ERR_ACCESS (its control socket fails the ownership checks),
+ *         MSL_ERR_TIMEOUT, MSL_ERR_UNSUPPORTED (a mailslotd too old to
+ *         tell), MSL_ERR_INVALID (a reply that does not parse),
+ *         MSL_ERR_SYSTEM.
+ */
+MSL_API int msl_service_query_identity(msl_service_identity *out);
+
 #ifdef __cplusplus
 }
 #endif

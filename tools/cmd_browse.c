@@ -42,18 +42,42 @@ typedef struct net {
   int fd;
   uint32_t bcast[MAX_BCAST], addr[MAX_BCAST]; /* host order */
   size_t n;
-  char host[16];
+  msl_service_identity me; /* the names our requests carry */
   uint16_t id;
 } net;
 
-static int net_open(net *n) {
+static void copy15(char *dst, const char *src) {
+  size_t k = 0;
+  for (; src && src[k] && src[k] != '.' && k < 15; k++)
+    dst[k] = (char)toupper((unsigned char)src[k]);
+  dst[k] = '\0';
+}
+
+/* Who our requests speak as. Replies may come to the source name (port
+ * 138), so it must be one this host answers for: mailslotd's, when it
+ * runs; else $MAILSLOT_NAME and friends (as a direct sender), else the
+ * host name. --name overrides the name. */
+static void find_identity(msl_service_identity *me, const char *name) {
+  char hn[256] = "";
+  if (msl_service_query_identity(me) < 0) {
+    const char *e = getenv("MAILSLOT_NAME");
+    gethostname(hn, sizeof(hn) - 1);
+    copy15(me->name, e && *e ? e : hn);
+    e = getenv("MAILSLOT_WORKGROUP");
+    copy15(me->workgroup, e && *e ? e : "WORKGROUP");
+    e = getenv("MAILSLOT_SCOPE");
+    snprintf(me->scope, sizeof(me->scope), "%s", e ? e : "");
+  }
+  if (name)
+    copy15(me->name, name);
+  if (!me->name[0])
+    snprintf(me->name, sizeof(me->name), "MAILSLOT");
+}
+
+static int net_open(net *n, const char *name) {
   struct ifaddrs *ifa, *i;
   memset(n, 0, sizeof(*n));
-  char hn[256] = "";
-  gethostname(hn, sizeof(hn) - 1);
-  size_t k = 0;
-  for (; hn[k] && hn[k] != '.' && k < 15; k++)
-    n->host[k] = (char)toupper((unsigned char)hn[k]);
+  find_identity(&n->me, name);
   if (getrandom(&n->id, sizeof(n->id), GRND_NONBLOCK) < 0)
     n->id = (uint16_t)msl_now_ms();
   if (getifaddrs(&ifa) != 0)
@@ -80,7 +104,7 @@ static int net_open(net *n) {
 }
 
 /* Sends data to mailslot `slot` for NAME<suffix> (group or unique) by
- * broadcast on every interface, from our HOST<00>. */
+ * broadcast on every interface, from our NAME<00> (n->me, in its scope). */
 static int net_send(net *n, const char *name, uint8_t suffix, int group,
                     const char *slot, const uint8_t *data, size_t len) {
   msl_nbname src, dst;
@@ -90,10 +114,10 @@ static int net_send(net *n, const char *name, uint8_t suffix, int group,
   struct sockaddr_in sa = {.sin_family = AF_INET};
   socklen_t sl = sizeof(sa);
   int sent = 0;
+  const char *scope = n->me.scope[0] ? n->me.scope : NULL;
   if (getsockname(n->fd, (struct sockaddr *)&sa, &sl) != 0 ||
-      msl_nbname_make(&src, n->host[0] ? n->host : "MAILSLOT",
-                      MSL_NB_WORKSTATION, NULL) != 0 ||
-      msl_nbname_make(&dst, name, suffix, NULL) != 0 ||
+      msl_nbname_make(&src, n->me.name, MSL_NB_WORKSTATION, scope) != 0 ||
+      msl_nbname_make(&dst, name, suffix, scope) != 0 ||
       msl_smbtr_init_write(&t, slot, data, len, MSL_SMBTR_BROWSER) != 0)
     return -1;
   int sn = msl_smbtr_encode(&t, smb, sizeof(smb));
@@ -313,38 +337,44 @@ static void browse_message(const uint8_t *p, size_t len, uint32_t ip,
   print_browse(p, len, ip, dst, *(const int *)user);
 }
 
+static const char browse_usage[] =
+    "usage: mailslot browse [--workgroup WG] [--name NAME] [--wait S] "
+    "[--json]\n"
+    "Asks the master browsers of WG (default: mailslotd's workgroup, else\n"
+    "WORKGROUP) for announcements and a backup list, listens --wait seconds\n"
+    "(default 5) and prints each host and workgroup heard. The requests\n"
+    "carry mailslotd's name when it runs (--name overrides).\n";
+
 int cmd_browse(int argc, char **argv) {
   static const struct option lo[] = {{"workgroup", required_argument, 0, 'w'},
+                                     {"name", required_argument, 0, 'n'},
                                      {"wait", required_argument, 0, 't'},
                                      {"json", no_argument, 0, 'j'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
-  const char *wg = "WORKGROUP";
+  const char *wg = NULL, *name = NULL;
   unsigned wait_s = 5;
   int json = 0, c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
     if (c == 'w')
       wg = optarg;
+    else if (c == 'n')
+      name = optarg;
     else if (c == 't' && parse_wait(optarg, &wait_s) == 0)
       continue;
     else if (c == 'j')
       json = 1;
     else {
-      fprintf(c == 'h' ? stdout : stderr,
-              "usage: mailslot browse [--workgroup WG] [--wait S] [--json]\n");
+      fputs(browse_usage, c == 'h' ? stdout : stderr);
       return c == 'h' ? EXIT_OK : EXIT_USAGE;
     }
   }
-  if (optind != argc || strlen(wg) > 15) {
+  if (optind != argc || (wg && (!*wg || strlen(wg) > 15)) ||
+      (name && (!*name || strlen(name) > 15))) {
     fprintf(stderr, "mailslot browse: bad arguments\n");
     return EXIT_USAGE;
   }
-  char wgu[16];
-  size_t k = 0;
-  for (; wg[k]; k++)
-    wgu[k] = (char)toupper((unsigned char)wg[k]);
-  wgu[k] = '\0';
   msl_handle *h = NULL;
   int r = msl_create("\\\\.\\mailslot\\BROWSE", 0, 0, &h);
   if (r < 0)
@@ -352,17 +382,18 @@ int cmd_browse(int argc, char **argv) {
                     "announcements will not be seen\n",
             msl_strerror(r));
   net n;
-  if (net_open(&n) != 0) {
+  if (net_open(&n, name) != 0) {
     fprintf(stderr, "mailslot browse: no broadcast-capable IPv4 interface\n");
     msl_close(h);
     return EXIT_FAILED;
   }
+  char wgu[16];
+  copy15(wgu, wg ? wg : n.me.workgroup);
   msl_browse m;
   uint8_t q[64];
   int qn;
   /* AnnouncementRequest: the master browsers answer with announcements. */
-  if (msl_browse_build_announcement_request(&m, n.host[0] ? n.host : "X") ==
-          0 &&
+  if (msl_browse_build_announcement_request(&m, n.me.name) == 0 &&
       (qn = msl_browse_encode(&m, q, sizeof(q))) > 0) {
     net_send(&n, wgu, MSL_NB_WORKSTATION, 1, MSL_BROWSE_MAILSLOT, q,
              (size_t)qn);
@@ -452,40 +483,49 @@ static void ping_reply(const uint8_t *p, size_t len, uint32_t ip,
   pr->replies++;
 }
 
+static const char ping_usage[] =
+    "usage: mailslot dc-ping [DOMAIN] [--name NAME] [--wait S] [--json]\n"
+    "Sends netlogon pings to DOMAIN<1b> and DOMAIN<1c> (default: mailslotd's\n"
+    "workgroup) and prints the domain controllers that answer within --wait\n"
+    "seconds (default 3). The pings carry mailslotd's name when it runs\n"
+    "(--name overrides). Exit status 1 when none answers.\n";
+
 int cmd_dc_ping(int argc, char **argv) {
   static const struct option lo[] = {{"wait", required_argument, 0, 't'},
+                                     {"name", required_argument, 0, 'n'},
                                      {"json", no_argument, 0, 'j'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
   unsigned wait_s = 3;
+  const char *name = NULL;
   int c;
   ping pr = {{{0}, 0}, 0, 0};
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
     if (c == 't' && parse_wait(optarg, &wait_s) == 0)
       continue;
+    else if (c == 'n')
+      name = optarg;
     else if (c == 'j')
       pr.json = 1;
     else {
-      fprintf(c == 'h' ? stdout : stderr,
-              "usage: mailslot dc-ping DOMAIN [--wait S] [--json]\n");
+      fputs(ping_usage, c == 'h' ? stdout : stderr);
       return c == 'h' ? EXIT_OK : EXIT_USAGE;
     }
   }
-  if (optind + 1 != argc || !*argv[optind] || strlen(argv[optind]) > 15) {
-    fprintf(stderr, "usage: mailslot dc-ping DOMAIN [--wait S] [--json]\n");
+  const char *arg = optind < argc ? argv[optind] : NULL;
+  if (optind + (arg != NULL) != argc || (arg && (!*arg || strlen(arg) > 15)) ||
+      (name && (!*name || strlen(name) > 15))) {
+    fputs(ping_usage, stderr);
     return EXIT_USAGE;
   }
-  char dom[16];
-  size_t k = 0;
-  for (; argv[optind][k]; k++)
-    dom[k] = (char)toupper((unsigned char)argv[optind][k]);
-  dom[k] = '\0';
   net n;
-  if (net_open(&n) != 0) {
+  if (net_open(&n, name) != 0) {
     fprintf(stderr, "mailslot dc-ping: no broadcast-capable IPv4 interface\n");
     return EXIT_FAILED;
   }
+  char dom[16];
+  copy15(dom, arg ? arg : n.me.workgroup);
   /* The reply mailslot, named as Windows names it: \MAILSLOT\NET\GETDCxxxx
    * (8 hex digits). Replies come back to our socket (see the top); the
    * local slot also catches any that are sent to port 138. */
@@ -498,7 +538,7 @@ int cmd_dc_ping(int argc, char **argv) {
   msl_handle *h = NULL;
   if (msl_create(local, 0, 0, &h) < 0)
     h = NULL;
-  const char *me = n.host[0] ? n.host : "MAILSLOT";
+  const char *me = n.me.name;
   uint8_t q[512];
   int qn = msl_netlogon_build_primary_query(me, slot, MSL_NT_VERSION_1, q,
                                             sizeof(q));
