@@ -29,6 +29,7 @@
 #include "cmd.h"
 #include "mailslot.h"
 #include "msl_browse.h"
+#include "msl_browselist.h"
 #include "msl_clock.h"
 #include "msl_nbdgm.h"
 #include "msl_nbname.h"
@@ -232,95 +233,99 @@ static void collect(net *n, msl_handle *h, const char *slot, unsigned wait_s,
   msl_close(h);
 }
 
-static void print_browse(const uint8_t *p, size_t len, uint32_t ip,
-                         const uint8_t *dst, int json) {
-  msl_browse b;
+static void print_type(uint32_t t) {
+  printf("type 0x%08x", (unsigned)t);
+  for (unsigned bit = 0; bit < 32; bit++) {
+    const char *nm = msl_browse_sv_type_name(1u << bit);
+    if ((t & (1u << bit)) && nm)
+      printf(" %s", nm);
+  }
+}
+
+/* One merged host or workgroup (msl_browselist.h), at the end. */
+static void print_entry(const msl_browse_entry *e, int json) {
   char ips[16];
+  int host = e->kind == MSL_BROWSE_ENTRY_HOST;
+  ipstr(e->ip, ips);
+  if (json) {
+    printf("{\"kind\":\"%s\",\"name\":", host ? "host" : "workgroup");
+    json_str(e->name, e->name_len);
+    if (host && e->wg_len) {
+      printf(",\"workgroup\":");
+      json_str(e->wg, e->wg_len);
+    }
+    printf(",\"ip\":\"%s\",\"opcode\":\"%s\"", ips,
+           msl_browse_opcode_name(e->opcode));
+    if (e->has_type)
+      printf(",\"server_type\":%u", (unsigned)e->server_type);
+    if (host)
+      printf(",\"os\":\"%u.%u\"", e->os_major, e->os_minor);
+    printf(",\"%s\":", host ? "comment" : "master");
+    json_str(e->text, e->text_len);
+    if (host)
+      printf(",\"local_master\":%s", e->local_master ? "true" : "false");
+    printf(",\"heard\":%lu}\n", (unsigned long)e->heard);
+    return;
+  }
+  printf("%-9s ", host ? "host" : "workgroup");
+  text_str(e->name, e->name_len);
+  printf("  %s  ", ips);
+  if (host && e->wg_len) {
+    printf("workgroup ");
+    text_str(e->wg, e->wg_len);
+    printf("  ");
+  }
+  if (host)
+    printf("os %u.%u  ", e->os_major, e->os_minor);
+  if (e->has_type)
+    print_type(e->server_type);
+  printf(host ? "  comment \"" : "  master ");
+  text_str(e->text, e->text_len);
+  printf("%s%s", host ? "\"" : "", e->local_master ? "  (local master)" : "");
+  printf("  (heard %lu)\n", (unsigned long)e->heard);
+}
+
+static void print_backups(const msl_browse *b, uint32_t ip, int json) {
+  msl_browse_names it;
+  msl_view nm;
+  char ips[16];
+  ipstr(ip, ips);
+  msl_browse_names_init(&it, &b->u.backup_resp);
+  if (json)
+    printf("{\"kind\":\"backup_list\",\"ip\":\"%s\",\"servers\":[", ips);
+  else
+    printf("backups   from %s:", ips);
+  for (int k = 0; msl_browse_names_next(&it, &nm) == 1; k++) {
+    if (json) {
+      if (k)
+        putchar(',');
+      json_str(nm.ptr, nm.len);
+    } else {
+      putchar(' ');
+      text_str(nm.ptr, nm.len);
+    }
+  }
+  printf(json ? "]}\n" : "\n");
+  fflush(stdout);
+}
+
+/* What browse gathers: announcements merged (printed at the end); backup
+ * lists, which answer our request, printed as they come. */
+typedef struct heard {
+  msl_browse_list list;
+  int json;
+} heard;
+
+static void browse_message(const uint8_t *p, size_t len, uint32_t ip,
+                           const uint8_t *dst, void *user) {
+  heard *hd = user;
+  msl_browse b;
   if (msl_browse_decode(&b, p, len) != 0)
     return;
-  ipstr(ip, ips);
-  const msl_browse_announce *a = &b.u.announce;
-  switch (b.opcode) {
-  case MSL_BROWSE_HOST_ANNOUNCEMENT:
-  case MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT:
-  case MSL_BROWSE_DOMAIN_ANNOUNCEMENT: {
-    int dom = b.opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT;
-    int lm = b.opcode == MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT;
-    size_t nl = msl_browse_name16_len(a->name);
-    if (json) {
-      printf("{\"kind\":\"%s\",\"name\":", dom ? "workgroup" : "host");
-      json_str(a->name, nl);
-      printf(",\"ip\":\"%s\",\"opcode\":\"%s\",\"server_type\":%u", ips,
-             msl_browse_opcode_name(b.opcode), (unsigned)a->server_type);
-      if (!dom)
-        printf(",\"os\":\"%u.%u\"", a->os_major, a->os_minor);
-      printf(",\"%s\":", dom ? "master" : "comment");
-      json_str(a->comment.ptr, a->comment.len);
-      printf(",\"local_master\":%s}\n", lm ? "true" : "false");
-    } else {
-      printf("%-9s ", dom ? "workgroup" : "host");
-      text_str(a->name, nl);
-      printf("  %s  ", ips);
-      if (!dom)
-        printf("os %u.%u  ", a->os_major, a->os_minor);
-      printf("type 0x%08x", (unsigned)a->server_type);
-      for (unsigned bit = 0; bit < 32; bit++) {
-        const char *nm = msl_browse_sv_type_name(1u << bit);
-        if ((a->server_type & (1u << bit)) && nm)
-          printf(" %s", nm);
-      }
-      printf(dom ? "  master " : "  comment \"");
-      text_str(a->comment.ptr, a->comment.len);
-      printf("%s%s\n", dom ? "" : "\"", lm ? "  (local master)" : "");
-    }
-    /* A LocalMasterAnnouncement names the workgroup's master browser: the
-     * workgroup is its destination (WG<1E>). */
-    if (lm && dst) {
-      size_t wl = 15;
-      while (wl && (dst[wl - 1] == ' ' || dst[wl - 1] == 0))
-        wl--;
-      if (json) {
-        printf("{\"kind\":\"workgroup\",\"name\":");
-        json_str(dst, wl);
-        printf(",\"ip\":\"%s\",\"opcode\":\"%s\",\"master\":", ips,
-               msl_browse_opcode_name(b.opcode));
-        json_str(a->name, nl);
-        printf("}\n");
-      } else {
-        printf("workgroup ");
-        text_str(dst, wl);
-        printf("  master ");
-        text_str(a->name, nl);
-        printf("  %s\n", ips);
-      }
-    }
-    break;
-  }
-  case MSL_BROWSE_GET_BACKUP_LIST_RESPONSE: {
-    msl_browse_names it;
-    msl_view nm;
-    msl_browse_names_init(&it, &b.u.backup_resp);
-    if (json)
-      printf("{\"kind\":\"backup_list\",\"ip\":\"%s\",\"servers\":[", ips);
-    else
-      printf("backups   from %s:", ips);
-    for (int k = 0; msl_browse_names_next(&it, &nm) == 1; k++) {
-      if (json) {
-        if (k)
-          putchar(',');
-        json_str(nm.ptr, nm.len);
-      } else {
-        putchar(' ');
-        text_str(nm.ptr, nm.len);
-      }
-    }
-    printf(json ? "]}\n" : "\n");
-    break;
-  }
-  default:
-    break;
-  }
-  fflush(stdout);
+  if (b.opcode == MSL_BROWSE_GET_BACKUP_LIST_RESPONSE)
+    print_backups(&b, ip, hd->json);
+  else
+    msl_browse_list_add(&hd->list, &b, ip, dst);
 }
 
 static int parse_wait(const char *s, unsigned *out) {
@@ -332,18 +337,14 @@ static int parse_wait(const char *s, unsigned *out) {
   return 0;
 }
 
-static void browse_message(const uint8_t *p, size_t len, uint32_t ip,
-                           const uint8_t *dst, void *user) {
-  print_browse(p, len, ip, dst, *(const int *)user);
-}
-
 static const char browse_usage[] =
     "usage: mailslot browse [--workgroup WG] [--name NAME] [--wait S] "
     "[--json]\n"
     "Asks the master browsers of WG (default: mailslotd's workgroup, else\n"
     "WORKGROUP) for announcements and a backup list, listens --wait seconds\n"
-    "(default 5) and prints each host and workgroup heard. The requests\n"
-    "carry mailslotd's name when it runs (--name overrides).\n";
+    "(default 5) and prints each host and workgroup heard, once (the newest\n"
+    "announcement; heard: how many were merged). The requests carry\n"
+    "mailslotd's name when it runs (--name overrides).\n";
 
 int cmd_browse(int argc, char **argv) {
   static const struct option lo[] = {{"workgroup", required_argument, 0, 'w'},
@@ -404,7 +405,16 @@ int cmd_browse(int argc, char **argv) {
       (qn = msl_browse_encode(&m, q, sizeof(q))) > 0)
     net_send(&n, wgu, MSL_NB_MASTER_BROWSER, 0, MSL_BROWSE_MAILSLOT, q,
              (size_t)qn);
-  collect(&n, h, MSL_BROWSE_MAILSLOT, wait_s, browse_message, &json);
+  static heard hd; /* the list is large: not on the stack */
+  msl_browse_list_init(&hd.list);
+  hd.json = json;
+  collect(&n, h, MSL_BROWSE_MAILSLOT, wait_s, browse_message, &hd);
+  for (size_t i = 0; i < hd.list.n; i++)
+    print_entry(&hd.list.e[i], json);
+  if (hd.list.dropped)
+    fprintf(stderr, "mailslot browse: %lu more hosts or workgroups not "
+                    "shown (%d kept)\n",
+            (unsigned long)hd.list.dropped, MSL_BROWSE_LIST_MAX);
   return EXIT_OK;
 }
 
