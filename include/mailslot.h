@@ -263,7 +263,10 @@ MSL_API int msl_rundir(char *buf, size_t cap);
  * as a NetBIOS datagram, through mailslotd when it runs, directly
  * otherwise. A message longer than the Windows limit for the name (424
  * bytes for a 5-8 character name) fails with MSL_ERR_MSG_TOO_BIG unless
- * the handle was opened with MSL_OPEN_FRAGMENT.
+ * the handle was opened with MSL_OPEN_FRAGMENT. Samba hosts receive less:
+ * nmbd drops a datagram of more than 576 bytes of UDP payload (406 bytes
+ * of message for a 5-8 character name); MSL_OPEN_FIT576 keeps to that
+ * (docs/interop.md, "Message sizes").
  * ====================================================================== */
 
 /* msl_open_ex() flags. */
@@ -271,6 +274,12 @@ MSL_API int msl_rundir(char *buf, size_t cap);
                                   bytes, sent as RFC 1002 fragments (only
                                   libmailslot receivers reassemble them) */
 #define MSL_OPEN_DIRECT 0x2u   /* network: never go through mailslotd */
+#define MSL_OPEN_FIT576 0x4u   /* network: every datagram within 576 bytes
+                                  of UDP payload, the most Samba's nmbd
+                                  receives: longer messages fail with
+                                  MSL_ERR_MSG_TOO_BIG (with
+                                  MSL_OPEN_FRAGMENT: are sent as fragments
+                                  that fit) */
 
 /**
  * msl_open() with flags (MSL_OPEN_*; local paths ignore them).
@@ -284,8 +293,18 @@ MSL_API int msl_open_ex(const char *path, unsigned flags, msl_handle **out);
 
 /**
  * Largest message msl_write() accepts on a network handle opened for
- * `path` with `flags` (without opening anything). Returns the size or
- * MSL_ERR_ARG / MSL_ERR_BAD_PATH.
+ * `path` with `flags` (without opening anything or asking the network):
+ *  - 0: the Windows limit, 432 - ROUND_UP_4(length of the name after
+ *    "\mailslot\") [MS-MAIL <2>], 424 for a 5-8 character name;
+ *  - MSL_OPEN_FIT576: the largest message whose datagram is at most 576
+ *    bytes of UDP payload, what Samba receives: 406 for a 5-8 character
+ *    name, less with a NetBIOS scope (mailslotd's when it runs and
+ *    MSL_OPEN_DIRECT is not given, else $MAILSLOT_SCOPE's);
+ *  - MSL_OPEN_FRAGMENT (with or without MSL_OPEN_FIT576): what fits a
+ *    65535-byte SMB, sent as RFC 1002 fragments.
+ * Returns the size, or MSL_ERR_ARG (NULL path), MSL_ERR_BAD_PATH (not a
+ * network mailslot path, or a name too long for any message), MSL_ERR_NAME
+ * (a bad $MAILSLOT_SCOPE).
  */
 MSL_API int msl_remote_max_message(const char *path, unsigned flags);
 

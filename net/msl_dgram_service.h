@@ -177,6 +177,9 @@ typedef struct msl_dgram_dest {
   msl_nbname name; /* DESTINATION_NAME: HOST<00> or DOMAIN<00> */
   char mailslot[MSL_SMBTR_NAME_MAX + 1]; /* "\MAILSLOT\NAME" */
   int fragment;    /* allow RFC 1002 fragmentation beyond the Windows cap */
+  int fit576;      /* keep each UDP payload within 576 bytes, what Samba
+                      receives (MSL_NBDGM_SAMBA_MAX_PAYLOAD): a smaller
+                      limit, or with `fragment` a smaller fragment size */
 } msl_dgram_dest;
 
 /* Sends datagrams from one socket with one source name. */
@@ -210,9 +213,11 @@ void msl_dgram_sender_free(msl_dgram_sender *s);
 
 /**
  * Largest message for dest: msl_smbtr_max_data (the Windows 512-byte SMB
- * cap [MS-MAIL <2>], 424 for a 5-8 character name) or, with
- * dest->fragment, what fits a 65535-byte SMB. Negative msl_err for a bad
- * mailslot name.
+ * cap [MS-MAIL <2>], 424 for a 5-8 character name); with dest->fit576,
+ * what fits a 576-byte UDP payload with dest->name's scope on both names
+ * (406 for a 5-8 character name without a scope); with dest->fragment,
+ * what fits a 65535-byte SMB. Negative msl_err for a bad mailslot name
+ * (MSL_ERR_TOO_BIG: not even an empty message fits 576 bytes).
  */
 int msl_dgram_max_message(const msl_dgram_dest *dest);
 
@@ -220,9 +225,9 @@ int msl_dgram_max_message(const msl_dgram_dest *dest);
  * Builds the SMB in the Windows-client layout [MS-MAIL §4] (class 2,
  * 4-aligned data) and the datagram (F=1, M=0, B-node, DGM_ID from s) and
  * sends it: once by unicast, or once per interface to its broadcast
- * address from its own address. A message over the Windows cap is
- * fragmented [RFC 1002 §5.3.1] into 576-byte IP datagrams when
- * dest->fragment, else refused.
+ * address from its own address. A message over the Windows cap (with
+ * dest->fit576: over 576 bytes of UDP payload) is fragmented [RFC 1002
+ * §5.3.1] into 576-byte IP datagrams when dest->fragment, else refused.
  * @return 0 (sent at least once; per-target failures are counted in
  *         s->errors), or MSL_ERR_ARG, MSL_ERR_TOO_BIG (over
  *         msl_dgram_max_message), MSL_ERR_NOT_FOUND (group send with no

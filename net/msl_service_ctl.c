@@ -327,6 +327,8 @@ static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
                                   s->nss ? ns_resolver : own_name_resolver,
                                   s->nss ? ns_addr_namer : NULL,
                                   dns_resolver, &lk);
+  if (r == 0)
+    dest.fit576 = (flags & MSL_OPEN_FIT576) != 0;
   if (r == 0 && lk.missed) {
     /* The destination waits for a query or lookup; nothing is sent yet. */
     r = defer(s, cfd, uid, b, len, &pass, &lk, &now_done, &tmp);

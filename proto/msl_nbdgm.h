@@ -81,6 +81,13 @@ enum {
  * sender puts in one packet. Windows ignores it for mailslots (594-byte
  * payloads exist, unfragmented), so it is only a fragmentation choice. */
 #define MSL_NBDGM_RFC_MAX_PAYLOAD (576 - 20 - 8)
+/* Samba's nmbd reads every datagram into a 576-byte buffer (MAX_DGRAM_SIZE,
+ * source3/libsmb/nmblib.c read_packet): a longer UDP payload is cut, and
+ * its SMB then points past the end ("ignoring malformed3"), so Samba hosts
+ * receive only datagrams of at most 576 bytes of UDP payload (measured:
+ * tests/netns/samba-interop.sh). Windows' own 512-byte SMB cap does not
+ * keep datagrams under it (594 bytes for a 5-8 character name). */
+#define MSL_NBDGM_SAMBA_MAX_PAYLOAD 576
 /* Longest user data fragmentation accepts: every PACKET_OFFSET and every
  * fragment end must fit the 16-bit fields. */
 #define MSL_NBDGM_MAX_USER_DATA 0xffff

@@ -249,3 +249,15 @@ int msl_smbtr_max_data(const char *mailslot_name) {
     return MSL_ERR_ARG;
   return (int)(432 - n);
 }
+
+int msl_smbtr_max_data_in(const char *mailslot_name, size_t room) {
+  int cap = msl_smbtr_max_data(mailslot_name);
+  if (cap < 0)
+    return cap;
+  /* Data starts 4-aligned after the words, the name and its NUL. */
+  size_t doff = (MSL_SMBTR_NAME_OFF + strlen(mailslot_name) + 1 + 3) &
+                ~(size_t)3;
+  if (room < doff)
+    return MSL_ERR_TOO_BIG;
+  return room - doff < (size_t)cap ? (int)(room - doff) : cap;
+}

@@ -203,6 +203,17 @@ MSL_PROTO_API int msl_smbtr_init_write(msl_smbtr *m, const char *mailslot_name,
  */
 MSL_PROTO_API int msl_smbtr_max_data(const char *mailslot_name);
 
+/*
+ * Largest message whose mailslot write, in the Windows client layout
+ * (4-aligned data, the tightest), takes at most `room` bytes of SMB, and
+ * never more than msl_smbtr_max_data: e.g. the room a 576-byte UDP payload
+ * leaves after the datagram header and names (MSL_NBDGM_SAMBA_MAX_PAYLOAD).
+ * Returns the size, or MSL_ERR_ARG (as msl_smbtr_max_data), MSL_ERR_TOO_BIG
+ * (not even an empty message fits).
+ */
+MSL_PROTO_API int msl_smbtr_max_data_in(const char *mailslot_name,
+                                        size_t room);
+
 /* 1 when the n bytes at s start with "\MAILSLOT\" (any case) and go on. */
 MSL_PROTO_API int msl_smbtr_is_mailslot_name(const uint8_t *s, size_t n);
 
