@@ -311,12 +311,17 @@ MSL_API int msl_remote_max_message(const char *path, unsigned flags);
 /* The network service (UDP 138) running inside this process. */
 typedef struct msl_service msl_service;
 
-/* msl_service_config.flags */
+/* msl_service_config.flags. HOST<20>, the Server service's name: with
+ * neither MSL_SERVICE_SERVER nor _NO_SERVER, registered and received for
+ * only when this host runs an SMB file server (a socket listening on TCP
+ * 445 or 139 when the service starts), as Windows registers it only while
+ * its Server service runs (docs/interop.md, "NAME<20>"). */
 #define MSL_SERVICE_MESSENGER 0x1u  /* also receive for HOST<03> */
-#define MSL_SERVICE_SERVER 0x2u     /* also receive for HOST<20> */
+#define MSL_SERVICE_SERVER 0x2u     /* always HOST<20> too */
 #define MSL_SERVICE_NO_BROWSER 0x4u /* not WG<1D>/<1E>/__MSBROWSE__ */
 #define MSL_SERVICE_NO_CTL 0x8u     /* no control socket (mailslotd.ctl) */
 #define MSL_SERVICE_NO_ANNOUNCE 0x100u /* no host announcements (BROWSE) */
+#define MSL_SERVICE_NO_SERVER 0x200u   /* never HOST<20> */
 
 /* Log levels (msl_service_config.log_level and the log sink's level). */
 enum msl_log_level {

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,6 +26,7 @@
 #include "msl_dgram_service.h"
 #include "pcap_walk.h"
 #include "msl_sysres.h"
+#include "msl_tcplisten.h"
 #include "test_util.h"
 
 /* windows-xp-browse-eapon1.pcap frame 1: DIRECT_GROUP (0x11), flags 0x0e,
@@ -234,6 +237,32 @@ static void test_short_dgm_length(void **state) {
   assert_non_null(strstr(txt, "short_length 3\n"));
   msl_close(r);
   free_service(rp.d);
+}
+
+/* HOST<20> follows a local SMB server (issue 12 item 6): listeners are
+ * read from the kernel's tables, IPv4 and IPv6. */
+static void test_tcp_listening(void **state) {
+  (void)state;
+  for (int v6 = 0; v6 < 2; v6++) {
+    struct sockaddr_storage ss;
+    socklen_t sl = v6 ? sizeof(struct sockaddr_in6)
+                      : sizeof(struct sockaddr_in);
+    memset(&ss, 0, sizeof(ss));
+    ss.ss_family = v6 ? AF_INET6 : AF_INET;
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 && v6)
+      continue; /* no IPv6 here */
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&ss, sl), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &sl), 0);
+    uint16_t port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                             : ((struct sockaddr_in *)&ss)->sin_port);
+    assert_int_equal(msl_tcp_listening(port), 0); /* bound, not listening */
+    assert_int_equal(listen(fd, 1), 0);
+    assert_int_equal(msl_tcp_listening(port), 1);
+    close(fd);
+    assert_int_equal(msl_tcp_listening(port), 0);
+  }
 }
 
 static void test_no_mailslot(void **state) {
@@ -589,6 +618,7 @@ int main(void) {
       cmocka_unit_test(test_our_names),
       cmocka_unit_test(test_capture_vectors),
       cmocka_unit_test(test_short_dgm_length),
+      cmocka_unit_test(test_tcp_listening),
       cmocka_unit_test(test_no_mailslot),
       cmocka_unit_test(test_duplicates),
       cmocka_unit_test(test_fragments),
