@@ -123,7 +123,22 @@ typedef struct msl_nbdgm {
   /* Decode with MSL_NBDGM_SHORT_LENGTH_OK only: bytes of the names and
    * user data present beyond DGM_LENGTH (0: it covers them all). */
   size_t short_by;
+  /* Decode only: which parts were read (MSL_NBDGM_HAVE_*), also after an
+   * error, so that a dissector shows what came before it; and on error
+   * the offset where decoding stopped (the field or name that could not
+   * be read or was refused, or the packet's end for a DGM_LENGTH that
+   * announces more than there is). */
+  uint8_t have;
+  size_t err_off;
 } msl_nbdgm;
+
+/* msl_nbdgm.have bits. */
+enum {
+  MSL_NBDGM_HAVE_HEADER = 0x01, /* the 10 bytes every type has */
+  MSL_NBDGM_HAVE_LENGTH = 0x02, /* DGM_LENGTH, PACKET_OFFSET (0x10-0x12) */
+  MSL_NBDGM_HAVE_SRC = 0x04,    /* SOURCE_NAME */
+  MSL_NBDGM_HAVE_DST = 0x08,    /* DESTINATION_NAME */
+};
 
 /*
  * Decodes one UDP payload of the datagram service.

@@ -959,7 +959,12 @@ static void test_backup_count_overflow(void **state) {
   msl_browse m;
   assert_int_equal(msl_browse_decode(&m, p, sizeof p), MSL_ERR_TRUNCATED);
   assert_int_equal(m.opcode, MSL_BROWSE_GET_BACKUP_LIST_RESPONSE);
-  assert_int_equal(m.u.backup_resp.count, 0); /* cleared on error */
+  /* What came before the fault stays, for a dissector: the count and the
+   * token; the list is not set; err_off is where the names ran out. */
+  assert_int_equal(m.u.backup_resp.count, 5);
+  assert_int_equal(m.u.backup_resp.token, 1);
+  assert_int_equal(m.u.backup_resp.list.len, 0);
+  assert_int_equal(m.err_off, sizeof p);
   static const uint8_t ff[] = {0x0a, 0xff, 1, 0, 0, 0};
   assert_int_equal(msl_browse_decode(&m, ff, sizeof ff), MSL_ERR_TRUNCATED);
   /* count 0: the names are trailing bytes */
