@@ -374,8 +374,9 @@ static int unescape(const char *t, size_t len, uint8_t raw[16]) {
   return (int)n;
 }
 
-static const uint8_t msbrowse[16] = {0x01, 0x02, '_', '_', 'M', 'S', 'B', 'R',
-                                     'O',  'W',  'S', 'E', '_', '_', 0x02, 0x01};
+static const uint8_t msbrowse[16] = {0x01, 0x02, '_', '_', 'M', 'S',
+                                     'B',  'R',  'O', 'W', 'S', 'E',
+                                     '_',  '_',  0x02, 0x01};
 
 /* "__MSBROWSE__" in any case (names are typed upper-cased anyway). */
 static int is_msbrowse(const char *t, size_t len) {

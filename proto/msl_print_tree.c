@@ -240,8 +240,8 @@ static void smb_words(msl_out *o, const msl_smbtr *s) {
 /* 1 when the SMB read so far is a mailslot write (Setup says so and the
  * name, if read, does not deny it). */
 static int is_mailslot(const msl_smbtr *s) {
-  return (s->have & MSL_SMBTR_HAVE_WORDS) && s->setup_count == MSL_SMBTR_SETUP &&
-         s->opcode == MSL_SMBTR_OP_WRITE &&
+  return (s->have & MSL_SMBTR_HAVE_WORDS) &&
+         s->setup_count == MSL_SMBTR_SETUP && s->opcode == MSL_SMBTR_OP_WRITE &&
          (!(s->have & MSL_SMBTR_HAVE_NAME) ||
           msl_smbtr_is_mailslot_name(s->name.ptr, s->name.len));
 }
