@@ -401,6 +401,8 @@ static void browse(msl_out *o, const msl_browse *b, size_t got) {
       num(o, 1, "Backup Server Count", b->u.backup_resp.count);
     if (UPTO(6))
       num(o, 1, "Token", b->u.backup_resp.token);
+    if (!b->u.backup_resp.list.ptr && b->u.backup_resp.count)
+      break; /* the names ran out */
     msl_browse_names_init(&it, &b->u.backup_resp);
     while (msl_browse_names_next(&it, &nm) == 1)
       ascii(o, 1, "Backup Server", nm);
