@@ -162,6 +162,9 @@ static int open_direct(const char *path, const msl_remote_opts *o,
                              direct_namer, NULL);
   if (r < 0)
     goto fail;
+  d->dest.fit576 = (o->flags & MSL_OPEN_FIT576) != 0;
+  if ((r = msl_dgram_max_message(&d->dest)) < 0)
+    goto fail;
   if ((r = msl_ifaces_list(&d->ifs, ifs, nifs)) < 0)
     goto fail;
   if (d->dest.group && d->ifs.n == 0) {
@@ -324,9 +327,23 @@ int msl_remote_open(const char *path, unsigned flags, msl_handle **out) {
   return msl_remote_open_opts(path, &o, out);
 }
 
+/* The scope our datagrams' names will carry: mailslotd's when it sends
+ * for us, else the direct sender's ($MAILSLOT_SCOPE). */
+static void sender_scope(unsigned flags, char *scope, size_t cap) {
+  msl_service_identity id;
+  if (!(flags & MSL_OPEN_DIRECT) && msl_service_query_identity(&id) == 0) {
+    snprintf(scope, cap, "%s", id.scope);
+    return;
+  }
+  snprintf(scope, cap, "%s", env_or(NULL, "MAILSLOT_SCOPE", ""));
+}
+
 int msl_remote_max_message(const char *path, unsigned flags) {
   msl_dgram_dest d;
   msl_path p;
+  char scope[256];
+  if (!path)
+    return MSL_ERR_ARG;
   int r = msl_path_parse(&p, path);
   if (r < 0)
     return r;
@@ -334,8 +351,16 @@ int msl_remote_max_message(const char *path, unsigned flags) {
     return MSL_ERR_BAD_PATH;
   memset(&d, 0, sizeof(d));
   d.fragment = (flags & MSL_OPEN_FRAGMENT) != 0;
+  d.fit576 = (flags & MSL_OPEN_FIT576) != 0;
   if (snprintf(d.mailslot, sizeof(d.mailslot), "\\MAILSLOT\\%s",
                p.name_raw) >= (int)sizeof(d.mailslot))
     return MSL_ERR_BAD_PATH;
-  return msl_dgram_max_message(&d);
+  /* Only the names' lengths matter: any name in the right scope. */
+  if (d.fit576) {
+    sender_scope(flags, scope, sizeof(scope));
+    if (msl_nbname_make(&d.name, "X", 0, scope) != 0)
+      return MSL_ERR_NAME;
+  }
+  r = msl_dgram_max_message(&d);
+  return r == MSL_ERR_TOO_BIG || r == MSL_ERR_ARG ? MSL_ERR_BAD_PATH : r;
 }

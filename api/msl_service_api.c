@@ -8,6 +8,7 @@
  * drop its privileges before anything runs).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,4 +166,57 @@ int msl_service_query_status(char *buf, size_t cap) {
     return MSL_ERR_OVERFLOW;
   memcpy(buf, rep + 3, (size_t)n - 3 + 1);
   return n - 3;
+}
+
+/* Copies the next space-separated word of *p into dst[cap], undoing the
+ * daemon's \xNN escapes; advances *p. 0, or -1 when it does not fit or
+ * an escape is bad (or would put a NUL in the string). */
+static int take_word(const char **p, char *dst, size_t cap) {
+  const char *s = *p;
+  size_t k = 0;
+  while (*s && *s != ' ' && *s != '\n') {
+    unsigned c = (unsigned char)*s++;
+    if (c == '\\') {
+      if (s[0] != 'x' || !isxdigit((unsigned char)s[1]) ||
+          !isxdigit((unsigned char)s[2]))
+        return -1;
+      char hex[3] = {s[1], s[2], '\0'};
+      c = (unsigned)strtoul(hex, NULL, 16);
+      if (c == 0)
+        return -1;
+      s += 3;
+    }
+    if (k + 1 >= cap)
+      return -1;
+    dst[k++] = (char)c;
+  }
+  dst[k] = '\0';
+  *p = *s == ' ' ? s + 1 : s;
+  return 0;
+}
+
+int msl_service_query_identity(msl_service_identity *out) {
+  char rep[512];
+  if (!out)
+    return MSL_ERR_ARG;
+  memset(out, 0, sizeof(*out));
+  int fd = msl_ctl_connect();
+  if (fd < 0)
+    return fd;
+  int n = msl_ctl_call(fd, "identity", 8, -1, rep, sizeof(rep), 2000);
+  close(fd);
+  if (n < 0)
+    return n;
+  if (strncmp(rep, "err ", 4) == 0)
+    return MSL_ERR_UNSUPPORTED; /* a daemon without this request */
+  const char *p = rep + 3;
+  if (strncmp(rep, "ok ", 3) != 0 ||
+      take_word(&p, out->name, sizeof(out->name)) < 0 ||
+      take_word(&p, out->workgroup, sizeof(out->workgroup)) < 0 ||
+      take_word(&p, out->scope, sizeof(out->scope)) < 0 || !out->name[0] ||
+      !out->workgroup[0] || (*p && *p != '\n')) {
+    memset(out, 0, sizeof(*out));
+    return MSL_ERR_INVALID;
+  }
+  return 0;
 }

@@ -263,7 +263,10 @@ MSL_API int msl_rundir(char *buf, size_t cap);
  * as a NetBIOS datagram, through mailslotd when it runs, directly
  * otherwise. A message longer than the Windows limit for the name (424
  * bytes for a 5-8 character name) fails with MSL_ERR_MSG_TOO_BIG unless
- * the handle was opened with MSL_OPEN_FRAGMENT.
+ * the handle was opened with MSL_OPEN_FRAGMENT. Samba hosts receive less:
+ * nmbd drops a datagram of more than 576 bytes of UDP payload (406 bytes
+ * of message for a 5-8 character name); MSL_OPEN_FIT576 keeps to that
+ * (docs/interop.md, "Message sizes").
  * ====================================================================== */
 
 /* msl_open_ex() flags. */
@@ -271,6 +274,12 @@ MSL_API int msl_rundir(char *buf, size_t cap);
                                   bytes, sent as RFC 1002 fragments (only
                                   libmailslot receivers reassemble them) */
 #define MSL_OPEN_DIRECT 0x2u   /* network: never go through mailslotd */
+#define MSL_OPEN_FIT576 0x4u   /* network: every datagram within 576 bytes
+                                  of UDP payload, the most Samba's nmbd
+                                  receives: longer messages fail with
+                                  MSL_ERR_MSG_TOO_BIG (with
+                                  MSL_OPEN_FRAGMENT: are sent as fragments
+                                  that fit) */
 
 /**
  * msl_open() with flags (MSL_OPEN_*; local paths ignore them).
@@ -284,20 +293,35 @@ MSL_API int msl_open_ex(const char *path, unsigned flags, msl_handle **out);
 
 /**
  * Largest message msl_write() accepts on a network handle opened for
- * `path` with `flags` (without opening anything). Returns the size or
- * MSL_ERR_ARG / MSL_ERR_BAD_PATH.
+ * `path` with `flags` (without opening anything or asking the network):
+ *  - 0: the Windows limit, 432 - ROUND_UP_4(length of the name after
+ *    "\mailslot\") [MS-MAIL <2>], 424 for a 5-8 character name;
+ *  - MSL_OPEN_FIT576: the largest message whose datagram is at most 576
+ *    bytes of UDP payload, what Samba receives: 406 for a 5-8 character
+ *    name, less with a NetBIOS scope (mailslotd's when it runs and
+ *    MSL_OPEN_DIRECT is not given, else $MAILSLOT_SCOPE's);
+ *  - MSL_OPEN_FRAGMENT (with or without MSL_OPEN_FIT576): what fits a
+ *    65535-byte SMB, sent as RFC 1002 fragments.
+ * Returns the size, or MSL_ERR_ARG (NULL path), MSL_ERR_BAD_PATH (not a
+ * network mailslot path, or a name too long for any message), MSL_ERR_NAME
+ * (a bad $MAILSLOT_SCOPE).
  */
 MSL_API int msl_remote_max_message(const char *path, unsigned flags);
 
 /* The network service (UDP 138) running inside this process. */
 typedef struct msl_service msl_service;
 
-/* msl_service_config.flags */
+/* msl_service_config.flags. HOST<20>, the Server service's name: with
+ * neither MSL_SERVICE_SERVER nor _NO_SERVER, registered and received for
+ * only when this host runs an SMB file server (a socket listening on TCP
+ * 445 or 139 when the service starts), as Windows registers it only while
+ * its Server service runs (docs/interop.md, "NAME<20>"). */
 #define MSL_SERVICE_MESSENGER 0x1u  /* also receive for HOST<03> */
-#define MSL_SERVICE_SERVER 0x2u     /* also receive for HOST<20> */
+#define MSL_SERVICE_SERVER 0x2u     /* always HOST<20> too */
 #define MSL_SERVICE_NO_BROWSER 0x4u /* not WG<1D>/<1E>/__MSBROWSE__ */
 #define MSL_SERVICE_NO_CTL 0x8u     /* no control socket (mailslotd.ctl) */
 #define MSL_SERVICE_NO_ANNOUNCE 0x100u /* no host announcements (BROWSE) */
+#define MSL_SERVICE_NO_SERVER 0x200u   /* never HOST<20> */
 
 /* Log levels (msl_service_config.log_level and the log sink's level). */
 enum msl_log_level {
@@ -396,6 +420,27 @@ MSL_API void msl_service_stop(msl_service *s);
  *         MSL_ERR_OVERFLOW, MSL_ERR_SYSTEM.
  */
 MSL_API int msl_service_query_status(char *buf, size_t cap);
+
+/* The NetBIOS names mailslotd (or an embedded service) registered. */
+typedef struct msl_service_identity {
+  char name[16];      /* computer name, as registered (upper case) */
+  char workgroup[16]; /* workgroup or domain */
+  char scope[256];    /* NetBIOS scope ID; "" for none */
+} msl_service_identity;
+
+/**
+ * Asks mailslotd (through its control socket) which names it speaks
+ * with, so that a client's own requests carry them (mailslot browse and
+ * dc-ping put them in their datagrams: replies sent to that name reach
+ * this host). Strings are NUL-terminated; a name may hold any byte but
+ * NUL and '.'.
+ * @return 0, or MSL_ERR_ARG (NULL out), MSL_ERR_NOT_FOUND (no mailslotd),
+ *         MSL_ERR_ACCESS (its control socket fails the ownership checks),
+ *         MSL_ERR_TIMEOUT, MSL_ERR_UNSUPPORTED (a mailslotd too old to
+ *         tell), MSL_ERR_INVALID (a reply that does not parse),
+ *         MSL_ERR_SYSTEM.
+ */
+MSL_API int msl_service_query_identity(msl_service_identity *out);
 
 #ifdef __cplusplus
 }

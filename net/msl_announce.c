@@ -53,7 +53,7 @@ int msl_announce_input(msl_announce *a, const uint8_t *p, size_t len,
   msl_smbtr t;
   msl_browse b;
   static const char slot[] = MSL_BROWSE_MAILSLOT;
-  if (!a || msl_nbdgm_decode(&d, p, len) != 0)
+  if (!a || msl_nbdgm_decode_ex(&d, p, len, MSL_NBDGM_SHORT_LENGTH_OK) != 0)
     return 0;
   if (d.type < MSL_NBDGM_DIRECT_UNIQUE || d.type > MSL_NBDGM_BROADCAST ||
       (d.flags & (MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE)) !=

@@ -210,6 +210,57 @@ static int port_kind(const msl_capture *c, uint16_t sport, uint16_t dport) {
   return -1;
 }
 
+/* Fills the parts of pkt every matching packet has. */
+static void pkt_common(msl_capture *c, const struct pcap_pkthdr *h,
+                       msl_capture_pkt *pkt) {
+  memset(pkt, 0, sizeof *pkt);
+  pkt->frame = c->n.frames;
+  pkt->ts_sec = (int64_t)h->ts.tv_sec;
+  pkt->ts_nsec = ts_nsec(c, h);
+  pkt->origin_sec = c->origin_sec;
+  pkt->origin_nsec = c->origin_nsec;
+  pkt->caplen = h->caplen;
+  pkt->len = h->len;
+}
+
+/* An ICMP error quoting a UDP packet of ours (the first fragment of it:
+ * later ones have no ports); 1 when it matches. The quoted packet's end
+ * is usually not there (Linux quotes 548 bytes at most). */
+static int quoted_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
+                         const msl_ipv4 *outer, msl_capture_pkt *pkt) {
+  msl_icmp ic;
+  msl_ipv4 ip;
+  msl_udp u;
+  if (outer->more_frags || outer->frag_off ||
+      msl_icmp_parse(&ic, outer->payload.ptr, outer->payload.len) ||
+      !ic.quote.len || msl_ipv4_parse(&ip, ic.quote.ptr, ic.quote.len) ||
+      ip.proto != MSL_IPV4_PROTO_UDP || ip.frag_off ||
+      msl_udp_parse(&u, ip.payload.ptr, ip.payload.len))
+    return 0;
+  int kind = port_kind(c, u.sport, u.dport);
+  if (kind < 0)
+    return 0;
+  pkt_common(c, h, pkt);
+  pkt->src_ip = ip.src;
+  pkt->dst_ip = ip.dst;
+  pkt->sport = u.sport;
+  pkt->dport = u.dport;
+  pkt->kind = (unsigned)kind;
+  pkt->payload = u.payload.ptr;
+  pkt->plen = u.payload.len;
+  pkt->udp_len = u.payload_len;
+  pkt->truncated = h->caplen < h->len || outer->cut;
+  pkt->quote_cut = ip.cut || u.cut;
+  pkt->quoted = 1;
+  pkt->icmp_type = ic.type;
+  pkt->icmp_code = ic.code;
+  pkt->outer_src = outer->src;
+  pkt->outer_dst = outer->dst;
+  c->n.matched++;
+  c->n.quoted++;
+  return 1;
+}
+
 /* Parses one frame; 1 when it is a matching UDP packet. */
 static int frame_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
                         const uint8_t *data, msl_capture_pkt *pkt) {
@@ -228,6 +279,8 @@ static int frame_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
     c->n.malformed++;
     return 0;
   }
+  if (ip.proto == MSL_IPV4_PROTO_ICMP)
+    return quoted_to_pkt(c, h, &ip, pkt);
   if (ip.proto != MSL_IPV4_PROTO_UDP)
     return 0;
   int reassembled = 0;
@@ -252,14 +305,7 @@ static int frame_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
   int kind = port_kind(c, u.sport, u.dport);
   if (kind < 0)
     return 0;
-  memset(pkt, 0, sizeof *pkt);
-  pkt->frame = c->n.frames;
-  pkt->ts_sec = (int64_t)h->ts.tv_sec;
-  pkt->ts_nsec = ts_nsec(c, h);
-  pkt->origin_sec = c->origin_sec;
-  pkt->origin_nsec = c->origin_nsec;
-  pkt->caplen = h->caplen;
-  pkt->len = h->len;
+  pkt_common(c, h, pkt);
   pkt->src_ip = ip.src;
   pkt->dst_ip = ip.dst;
   pkt->sport = u.sport;

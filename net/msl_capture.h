@@ -5,6 +5,9 @@
  * packet to or from a NetBIOS port (137, 138, or an extra port), with the
  * link layer, IPv4 options and IPv4 fragments dealt with.
  *
+ * ICMP errors that quote such a packet yield the quoted packet, marked
+ * (msl_capture_pkt.quoted).
+ *
  * Errors at open time go into a libpcap-style errbuf of
  * MSL_CAPTURE_ERRBUF_SIZE bytes (cleared by the callee).
  */
@@ -20,7 +23,9 @@
 /* BPF filter of a live capture: the two NetBIOS ports, plus non-first IPv4
  * fragments of UDP (they carry no ports; reassembly needs them). */
 #define MSL_CAPTURE_FILTER                                                     \
-  "udp port 137 or udp port 138 or (ip proto 17 and ip[6:2] & 0x1fff != 0)"
+  "udp port 137 or udp port 138 or (ip proto 17 and ip[6:2] & 0x1fff != 0) "   \
+  "or (icmp and (icmp[0] == 3 or icmp[0] == 4 or icmp[0] == 5 or "             \
+  "icmp[0] == 11 or icmp[0] == 12))"
 
 typedef struct msl_capture msl_capture;
 
@@ -61,6 +66,15 @@ typedef struct msl_capture_pkt {
   size_t udp_len;         /* payload length the UDP header declares */
   int truncated;          /* caplen < len, or plen < udp_len */
   int ip_reassembled;     /* built from IPv4 fragments */
+  /* A UDP packet quoted inside an ICMP error (RFC 792: the IPv4 header and
+   * the start of the datagram it is about), e.g. the port unreachable a
+   * host without a name service answers a query with: src_ip .. dport
+   * and the payload are the quoted packet's, outer_src/outer_dst the ICMP
+   * message's addresses. Never traffic that was delivered. */
+  int quoted;
+  int quote_cut; /* the ICMP error quotes less than the packet (common) */
+  uint8_t icmp_type, icmp_code;
+  uint32_t outer_src, outer_dst;
 } msl_capture_pkt;
 
 /* Counters of one capture (frames are all records read). */
@@ -72,6 +86,7 @@ typedef struct msl_capture_counts {
   uint64_t ip_frags;  /* IPv4 fragments seen */
   uint64_t ip_reassembled;
   uint64_t ip_frag_dropped; /* fragments dropped or datagrams expired */
+  uint64_t quoted;          /* of matched: quoted in ICMP errors */
 } msl_capture_counts;
 
 /** Fills opts with the defaults (no extra ports). */

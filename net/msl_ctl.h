@@ -10,6 +10,10 @@
  * Requests and replies are text, one line, then any payload:
  *
  *   "status"                    -> "ok\n" + counters ("name value\n" lines)
+ *   "identity"                  -> "ok NAME WORKGROUP[ SCOPE]\n": the names
+ *        the service registered (upper case, padding dropped; a space,
+ *        control, '\' or non-ASCII byte of a name written \xNN), so that
+ *        the tools speak with its name (mailslot browse, dc-ping)
  *   "resolve NAME[<xx>]"        -> "ok IP FLAGS\n" | "err CODE\n"
  *   "open FLAGS PATH"  + 1 fd   -> "ok MAXLEN\n" | "err CODE\n"
  *        The fd (SCM_RIGHTS) is the daemon's end of a SOCK_SEQPACKET pair;

@@ -76,6 +76,13 @@ static void fill_meta(msl_decoder *dec, const msl_capture_pkt *pkt,
   m->flags = pkt->ip_reassembled ? MSL_PKT_IP_REASSEMBLED : 0;
   m->caplen = pkt->caplen;
   m->len = pkt->len;
+  if (pkt->quoted) {
+    m->flags |= MSL_PKT_QUOTED;
+    m->icmp_type = pkt->icmp_type;
+    m->icmp_code = pkt->icmp_code;
+    m->outer_src = pkt->outer_src;
+    m->outer_dst = pkt->outer_dst;
+  }
 }
 
 void msl_decoder_packet(msl_decoder *dec, const msl_capture_pkt *pkt,
@@ -87,16 +94,19 @@ void msl_decoder_packet(msl_decoder *dec, const msl_capture_pkt *pkt,
     flags |= MSL_DISSECT_NBDGM;
   else if (pkt->kind == MSL_CAPTURE_KIND_NBNS)
     flags |= MSL_DISSECT_NBNS;
-  if (pkt->truncated)
+  if (pkt->truncated || pkt->quote_cut)
     flags |= MSL_DISSECT_TRUNCATED;
+  if (pkt->quoted)
+    flags |= MSL_DISSECT_QUOTED;
   msl_dissect *d = &dec->d;
   msl_dissect_udp(d, pkt->sport, pkt->dport, pkt->payload, pkt->plen, flags);
   cb(&m, d, user);
 
   /* A whole, well-formed fragment goes to the reassembler; a cut one
-   * cannot complete anything right. */
+   * cannot complete anything right, a quoted one was never delivered. */
   if (!d->fragment || !(d->layers & MSL_LAYER_NBDGM) || !d->nbdgm_names ||
-      pkt->truncated || (d->err && d->err_layer == MSL_LAYER_NBDGM))
+      pkt->truncated || pkt->quoted ||
+      (d->err && d->err_layer == MSL_LAYER_NBDGM))
     return;
   uint8_t t = d->nbdgm.type;
   if (t < MSL_NBDGM_DIRECT_UNIQUE || t > MSL_NBDGM_BROADCAST)

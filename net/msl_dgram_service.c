@@ -225,7 +225,10 @@ int msl_dgram_input(msl_dgram *d, const uint8_t *p, size_t len,
     d->c.bad_udp++;
     return MSL_DGRAM_MALFORMED;
   }
-  int r = msl_nbdgm_decode(&g, p, len);
+  /* A short DGM_LENGTH is no reason to drop what Samba takes. */
+  int r = msl_nbdgm_decode_ex(&g, p, len, MSL_NBDGM_SHORT_LENGTH_OK);
+  if (r == 0 && g.short_by)
+    d->c.short_length++;
   if (r == 0 && g.type > MSL_NBDGM_BROADCAST) {
     d->c.other_type++;
     return MSL_DGRAM_IGNORED;
@@ -302,10 +305,19 @@ void msl_dgram_sender_free(msl_dgram_sender *s) {
   s->smb = s->pkt = NULL;
 }
 
+/* Bytes of the datagram header and both names (the source's scope is
+ * ours, the destination's too). */
+static size_t dgram_overhead(const msl_dgram_dest *dest) {
+  return MSL_NBDGM_HDR_LEN + 2 * msl_nbname_wire_len(&dest->name);
+}
+
 int msl_dgram_max_message(const msl_dgram_dest *dest) {
   if (!dest)
     return MSL_ERR_ARG;
   int m = msl_smbtr_max_data(dest->mailslot);
+  if (m >= 0 && dest->fit576 && !dest->fragment)
+    m = msl_smbtr_max_data_in(dest->mailslot, MSL_NBDGM_SAMBA_MAX_PAYLOAD -
+                                                  dgram_overhead(dest));
   if (m < 0 || !dest->fragment)
     return m;
   /* 65535-byte SMB: header and words, name, NUL, up to 3 pad bytes. */
@@ -315,14 +327,16 @@ int msl_dgram_max_message(const msl_dgram_dest *dest) {
 
 /* Sends the datagram (possibly as fragments) built on tmpl to one target. */
 static int send_one(msl_dgram_sender *s, msl_nbdgm *tmpl, size_t smb_len,
-                    int fragment, uint32_t dst, uint16_t port, unsigned ifx) {
+                    const msl_dgram_dest *dest, uint32_t dst, unsigned ifx) {
   msl_nbdgm_frag it;
   size_t names = msl_nbname_wire_len(&tmpl->src) +
                  msl_nbname_wire_len(&tmpl->dst) + MSL_NBDGM_HDR_LEN;
   /* Unfragmented: the whole datagram in one packet, as Windows sends even
    * past 576 bytes. Fragmented: 576-byte IP datagrams [RFC 1002 §6]. */
   size_t maxp = names + smb_len;
-  if (fragment && smb_len > MSL_SMBTR_MAX_LEN)
+  int over = smb_len > MSL_SMBTR_MAX_LEN ||
+             (dest->fit576 && maxp > MSL_NBDGM_SAMBA_MAX_PAYLOAD);
+  if (dest->fragment && over)
     maxp = MSL_NBDGM_RFC_MAX_PAYLOAD > names + 64 ? MSL_NBDGM_RFC_MAX_PAYLOAD
                                                   : names + 64;
   tmpl->id = s->next_id++;
@@ -337,8 +351,8 @@ static int send_one(msl_dgram_sender *s, msl_nbdgm *tmpl, size_t smb_len,
         return n;
       break;
     }
-    last = msl_udp_send(s->udp, s->pkt, (size_t)n, dst, port, tmpl->src_ip,
-                        ifx);
+    last = msl_udp_send(s->udp, s->pkt, (size_t)n, dst, dest->port,
+                        tmpl->src_ip, ifx);
     if (last == 0)
       s->sent++;
     else {
@@ -384,8 +398,7 @@ int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
       src = i ? i->addr : msl_udp_source_for(dest->ip);
     }
     tmpl.src_ip = src;
-    return send_one(s, &tmpl, (size_t)smb_len, dest->fragment, dest->ip,
-                    dest->port, 0);
+    return send_one(s, &tmpl, (size_t)smb_len, dest, dest->ip, 0);
   }
   if (!s->ifs || s->ifs->n == 0)
     return MSL_ERR_NOT_FOUND;
@@ -393,8 +406,7 @@ int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
   for (size_t i = 0; i < s->ifs->n; i++) {
     const msl_iface *f = &s->ifs->v[i];
     tmpl.src_ip = s->src_ip ? s->src_ip : f->addr;
-    last = send_one(s, &tmpl, (size_t)smb_len, dest->fragment, f->bcast,
-                    dest->port, f->index);
+    last = send_one(s, &tmpl, (size_t)smb_len, dest, f->bcast, f->index);
     if (last == 0)
       ok = 1;
   }
@@ -538,6 +550,7 @@ int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap) {
       {"not_ours", c->not_ours},
       {"malformed_udp", c->bad_udp},
       {"malformed_nbdgm", c->bad_nbdgm},
+      {"short_length", c->short_length},
       {"malformed_smb", c->bad_smb},
       {"not_mailslot", c->not_mailslot},
       {"other_type", c->other_type},

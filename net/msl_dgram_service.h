@@ -6,7 +6,9 @@
  * payloads in and hands a msl_udp in for sending.
  *
  * Receive, per UDP payload (msl_dgram_input):
- *   1. msl_nbdgm_decode (strict: any error is "malformed datagram");
+ *   1. msl_nbdgm_decode (strict: any error is "malformed datagram"; but a
+ *      DGM_LENGTH shorter than an unfragmented datagram is ignored, as
+ *      Samba and Wireshark ignore it, and counted: MSL_NBDGM_SHORT_LENGTH_OK);
  *      types 0x13-0x16 (error, query) are counted and ignored;
  *   2. duplicates dropped: key (SOURCE_IP, DGM_ID, length, 64-bit FNV-1a
  *      hash of the payload) seen within the window (MS-NBTE §3.1.4: one
@@ -81,6 +83,7 @@ typedef struct msl_dgram_counters {
   uint64_t not_ours;        /* ignored: destination is not our name */
   uint64_t bad_udp;         /* oversized or empty payload */
   uint64_t bad_nbdgm;       /* datagram header or names malformed */
+  uint64_t short_length;    /* DGM_LENGTH short of the packet: taken whole */
   uint64_t other_type;      /* DATAGRAM ERROR / QUERY (0x13-0x16) ignored */
   uint64_t bad_smb;         /* user data not an SMB, or malformed SMB */
   uint64_t not_mailslot;    /* an SMB, but not a mailslot write */
@@ -174,6 +177,9 @@ typedef struct msl_dgram_dest {
   msl_nbname name; /* DESTINATION_NAME: HOST<00> or DOMAIN<00> */
   char mailslot[MSL_SMBTR_NAME_MAX + 1]; /* "\MAILSLOT\NAME" */
   int fragment;    /* allow RFC 1002 fragmentation beyond the Windows cap */
+  int fit576;      /* keep each UDP payload within 576 bytes, what Samba
+                      receives (MSL_NBDGM_SAMBA_MAX_PAYLOAD): a smaller
+                      limit, or with `fragment` a smaller fragment size */
 } msl_dgram_dest;
 
 /* Sends datagrams from one socket with one source name. */
@@ -207,9 +213,11 @@ void msl_dgram_sender_free(msl_dgram_sender *s);
 
 /**
  * Largest message for dest: msl_smbtr_max_data (the Windows 512-byte SMB
- * cap [MS-MAIL <2>], 424 for a 5-8 character name) or, with
- * dest->fragment, what fits a 65535-byte SMB. Negative msl_err for a bad
- * mailslot name.
+ * cap [MS-MAIL <2>], 424 for a 5-8 character name); with dest->fit576,
+ * what fits a 576-byte UDP payload with dest->name's scope on both names
+ * (406 for a 5-8 character name without a scope); with dest->fragment,
+ * what fits a 65535-byte SMB. Negative msl_err for a bad mailslot name
+ * (MSL_ERR_TOO_BIG: not even an empty message fits 576 bytes).
  */
 int msl_dgram_max_message(const msl_dgram_dest *dest);
 
@@ -217,9 +225,9 @@ int msl_dgram_max_message(const msl_dgram_dest *dest);
  * Builds the SMB in the Windows-client layout [MS-MAIL §4] (class 2,
  * 4-aligned data) and the datagram (F=1, M=0, B-node, DGM_ID from s) and
  * sends it: once by unicast, or once per interface to its broadcast
- * address from its own address. A message over the Windows cap is
- * fragmented [RFC 1002 §5.3.1] into 576-byte IP datagrams when
- * dest->fragment, else refused.
+ * address from its own address. A message over the Windows cap (with
+ * dest->fit576: over 576 bytes of UDP payload) is fragmented [RFC 1002
+ * §5.3.1] into 576-byte IP datagrams when dest->fragment, else refused.
  * @return 0 (sent at least once; per-target failures are counted in
  *         s->errors), or MSL_ERR_ARG, MSL_ERR_TOO_BIG (over
  *         msl_dgram_max_message), MSL_ERR_NOT_FOUND (group send with no

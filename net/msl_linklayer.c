@@ -139,3 +139,23 @@ int msl_udp_parse(msl_udp *u, const uint8_t *p, size_t len) {
   u->payload.ptr = msl_rd_bytes(&r, u->payload.len);
   return 0;
 }
+
+static int icmp_is_error(uint8_t type) {
+  return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+int msl_icmp_parse(msl_icmp *m, const uint8_t *p, size_t len) {
+  msl_rd r;
+  memset(m, 0, sizeof *m);
+  msl_rd_init(&r, p, len);
+  m->type = msl_rd_u8(&r);
+  m->code = msl_rd_u8(&r);
+  msl_rd_skip(&r, 6); /* checksum, rest of header */
+  if (r.err)
+    return r.err;
+  if (icmp_is_error(m->type)) {
+    m->quote.len = msl_rd_left(&r);
+    m->quote.ptr = msl_rd_bytes(&r, m->quote.len);
+  }
+  return 0;
+}

@@ -32,6 +32,7 @@
 #define MSL_DLT_IPV4 228
 #define MSL_DLT_LINUX_SLL2 276
 
+#define MSL_IPV4_PROTO_ICMP 1
 #define MSL_IPV4_PROTO_UDP 17
 
 /* 1 when dlt is one of the link types above. */
@@ -96,5 +97,22 @@ typedef struct msl_udp {
  * (UDP length < 8).
  */
 int msl_udp_parse(msl_udp *u, const uint8_t *p, size_t len);
+
+/*
+ * ICMP [RFC 792]: type, code, checksum, 4 bytes; an error (destination
+ * unreachable 3, source quench 4, redirect 5, time exceeded 11, parameter
+ * problem 12) then quotes the datagram it is about: its IPv4 header and
+ * at least 8 bytes of its payload (Linux quotes up to 576 bytes in all).
+ */
+typedef struct msl_icmp {
+  uint8_t type, code;
+  msl_view quote; /* the quoted datagram as captured (errors only) */
+} msl_icmp;
+
+/**
+ * Reads the ICMP message at p (len bytes captured). Returns 0 (quote set
+ * for an error type, else empty), MSL_ERR_TRUNCATED (under 8 bytes).
+ */
+int msl_icmp_parse(msl_icmp *m, const uint8_t *p, size_t len);
 
 #endif /* MSL_LINKLAYER_H */

@@ -1,6 +1,7 @@
 /* The network service's event loop (see msl_service.h). */
 #define _GNU_SOURCE
 #include "msl_service_int.h"
+#include "msl_tcplisten.h"
 
 /* A period in ms: dflt, or the test-only environment variable env. */
 static uint64_t env_ms(const char *env, uint64_t dflt) {
@@ -17,6 +18,29 @@ static void copy_name(char *dst, const char *src) {
   for (; src[i] && src[i] != '.' && i < MSL_NBNAME_MAX_CHARS; i++)
     dst[i] = src[i];
   dst[i] = '\0';
+}
+
+/* Whether to answer for HOST<20>, the Server service's name [MS-BRWS
+ * §2.1.1.2]: as asked, else as Windows does, only when this host runs a
+ * file server: something listens on TCP 445 or 139 (docs/interop.md). */
+static int want_server(msl_svc *s, unsigned flags) {
+  if (flags & (MSL_SERVICE_SERVER | MSL_SERVICE_NO_SERVER))
+    return (flags & MSL_SERVICE_SERVER) != 0;
+  static const uint16_t smb_ports[] = {445, 139};
+  for (size_t i = 0; i < 2; i++) {
+    int r = msl_tcp_listening(smb_ports[i]);
+    if (r == 1) {
+      slog(s, MSL_LOG_INFO, "an SMB server listens on TCP %u: NAME<20> "
+                            "too (--no-server: not)", smb_ports[i]);
+      return 1;
+    }
+    if (r < 0) {
+      slog(s, MSL_LOG_WARN, "cannot read /proc/self/net/tcp: no NAME<20> "
+                            "(--server: always)");
+      return 0;
+    }
+  }
+  return 0;
 }
 
 int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
@@ -83,6 +107,7 @@ int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
   }
   if (s->ifs.n == 0)
     slog(s, MSL_LOG_WARN, "no up IPv4 interface: group sends will fail");
+  int server = want_server(s, cfg->flags);
   msl_dgram_config dc;
   memset(&dc, 0, sizeof(dc));
   dc.name = s->name;
@@ -90,7 +115,7 @@ int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
   dc.scope = s->scope;
   dc.sink = s->sink;
   dc.names = (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_DGRAM_N_MESSENGER : 0) |
-             (cfg->flags & MSL_SERVICE_SERVER ? MSL_DGRAM_N_SERVER : 0) |
+             (server ? MSL_DGRAM_N_SERVER : 0) |
              (cfg->flags & MSL_SERVICE_NO_BROWSER ? MSL_DGRAM_N_NO_BROWSER : 0);
   if ((r = msl_dgram_new(&s->dg, &dc)) < 0) {
     slog(s, MSL_LOG_ERR, "invalid name, workgroup or scope");
@@ -125,7 +150,7 @@ int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
       (r = msl_ns_svc_open(
            &s->nss, cfg->name_port, s->name, s->wg, s->scope,
            (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_NS_MESSENGER : 0) |
-               (cfg->flags & MSL_SERVICE_SERVER ? MSL_NS_SERVER : 0),
+               (server ? MSL_NS_SERVER : 0),
            &s->ifs, cfg->wins, cfg->log, cfg->log_user, msl_now_ms())) < 0) {
     slog(s, MSL_LOG_ERR, "name service on UDP %u: %s", cfg->name_port,
          msl_strerror(r));

@@ -235,6 +235,47 @@ static int handle_resolve(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
   return 0;
 }
 
+/* A name's bytes up to its padding, as one word of a reply: \xNN for
+ * what would split or end the line (space, control, '\', non-ASCII). */
+static size_t put_word(char *o, size_t cap, const uint8_t *p, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  size_t k = 0;
+  while (n && (p[n - 1] == ' ' || p[n - 1] == 0))
+    n--;
+  for (size_t i = 0; i < n && k + 5 < cap; i++) {
+    if (p[i] > 0x20 && p[i] < 0x7f && p[i] != '\\') {
+      o[k++] = (char)p[i];
+      continue;
+    }
+    o[k++] = '\\';
+    o[k++] = 'x';
+    o[k++] = hex[p[i] >> 4];
+    o[k++] = hex[p[i] & 15];
+  }
+  o[k] = '\0';
+  return k;
+}
+
+/* "identity": the names this service registered, for the tools'
+ * requests: "ok NAME WORKGROUP[ SCOPE]\n". */
+static void handle_identity(msl_svc *s, int cfd) {
+  char out[2 * 64 + MSL_NBNAME_SCOPE_MAX + 16];
+  const msl_nbname *h = msl_dgram_host_name(s->dg);
+  const msl_nbname *g = msl_dgram_group_name(s->dg);
+  size_t k = 3;
+  memcpy(out, "ok ", 3);
+  k += put_word(out + k, sizeof(out) - k, h->raw, MSL_NBNAME_MAX_CHARS);
+  out[k++] = ' ';
+  k += put_word(out + k, sizeof(out) - k, g->raw, MSL_NBNAME_MAX_CHARS);
+  if (h->scope_len) { /* scope bytes are printable, never a space */
+    out[k++] = ' ';
+    memcpy(out + k, h->scope, h->scope_len);
+    k += h->scope_len;
+  }
+  out[k++] = '\n';
+  reply(cfd, out, k);
+}
+
 /* One control request (b, len; b has room for a NUL at b[len]) from
  * connection cfd, with the passed fd pass (-1: none; closed unless kept).
  * done: NULL the first time; the finished query when a deferred request
@@ -262,6 +303,11 @@ static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
       reply(cfd, out, (size_t)n + 3);
     goto done;
   }
+  if (len >= 8 && memcmp(req, "identity", 8) == 0 &&
+      (len == 8 || req[8] == '\n')) {
+    handle_identity(s, cfd);
+    goto done;
+  }
   if (len > 8 && memcmp(req, "resolve ", 8) == 0) {
     parked = handle_resolve(s, cfd, uid, b, len, &pass, done);
     goto done;
@@ -281,6 +327,8 @@ static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
                                   s->nss ? ns_resolver : own_name_resolver,
                                   s->nss ? ns_addr_namer : NULL,
                                   dns_resolver, &lk);
+  if (r == 0)
+    dest.fit576 = (flags & MSL_OPEN_FIT576) != 0;
   if (r == 0 && lk.missed) {
     /* The destination waits for a query or lookup; nothing is sent yet. */
     r = defer(s, cfd, uid, b, len, &pass, &lk, &now_done, &tmp);

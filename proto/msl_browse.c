@@ -87,12 +87,12 @@ int msl_browse_decode(msl_browse *out, const uint8_t *p, size_t len) {
     if (r.err)
       return r.err; /* empty input */
     rd_rest(&r, &out->trailing);
-    return MSL_ERR_UNSUPPORTED;
+    return MSL_ERR_UNSUPPORTED; /* err_off 0: the opcode */
   }
   if (r.err) {
-    uint8_t op = out->opcode;
-    memset(out, 0, sizeof *out);
-    out->opcode = op;
+    /* What was read before stays (fixed fields below err_off, strings
+     * whose view is set), for a dissector to show. */
+    out->err_off = r.off;
     return r.err;
   }
   rd_rest(&r, &out->trailing);
@@ -124,9 +124,7 @@ int msl_browse_decode_lanman(msl_browse_lanman *out, const uint8_t *p,
   out->name = rd_str(&r, MSL_BROWSE_NAME_MAX);
   out->comment = rd_str(&r, MSL_BROWSE_COMMENT_DECODE_MAX);
   if (r.err) {
-    uint16_t op = out->opcode;
-    memset(out, 0, sizeof *out);
-    out->opcode = op;
+    out->err_off = r.off; /* what came before stays, as in msl_browse */
     return r.err;
   }
   rd_rest(&r, &out->trailing);

@@ -229,6 +229,10 @@ typedef struct msl_browse {
     uint8_t reset_type; /* 0x0E */
   } u;
   msl_view trailing; /* bytes after the frame (usually empty) */
+  /* After an error: the offset where decoding stopped. The fields wholly
+   * before it are filled (strings: those whose view is set), for a
+   * dissector to show; nothing else may use them. 0 otherwise. */
+  size_t err_off;
 } msl_browse;
 
 /*
@@ -253,6 +257,7 @@ typedef struct msl_browse_lanman {
   msl_view name;       /* at most 15 characters */
   msl_view comment;    /* at most MSL_BROWSE_COMMENT_DECODE_MAX */
   msl_view trailing;
+  size_t err_off; /* as in msl_browse */
 } msl_browse_lanman;
 
 /* Iterator over a GetBackupListResponse's names. */
@@ -267,7 +272,8 @@ typedef struct msl_browse_names {
  * Decodes the mailslot data of a \MAILSLOT\BROWSE message.
  * @param out  filled in; zeroed first. Views point into p (valid while p
  *             is). On MSL_ERR_UNSUPPORTED, out->opcode holds the unknown
- *             opcode and out->trailing the bytes after it.
+ *             opcode and out->trailing the bytes after it. On another
+ *             error, what was read before err_off stays (see msl_browse).
  * @param p    the mailslot data (SMB Data bytes), may be NULL when len is 0
  * @param len  its length
  * @return 0, or MSL_ERR_ARG (out NULL), MSL_ERR_TRUNCATED (input ends inside

@@ -65,6 +65,10 @@ enum msl_dissect_flag {
   MSL_DISSECT_NBDGM = 0x01,
   /* Decode as the name service whatever the ports. */
   MSL_DISSECT_NBNS = 0x02,
+  /* The packet is one quoted inside an ICMP error (destination
+   * unreachable, time exceeded, ...): the printers say so, and an ICMP
+   * error's quote being cut short is not a capture fault. */
+  MSL_DISSECT_QUOTED = 0x08,
   /* The capture cut the packet (caplen < len, or less than the UDP length).
    * A layer that fails keeps its own error (a cut shows as
    * MSL_ERR_TRUNCATED, but a bad name before the cut is still a bad name);
@@ -102,6 +106,19 @@ typedef struct msl_dissect {
   unsigned layers;    /* MSL_LAYER_* bits of the layers present */
   int err;            /* 0, or the msl_err of the layer that failed */
   unsigned err_layer; /* one MSL_LAYER_* bit (0 when err is 0) */
+  /* The layer (an MSL_LAYER_* bit, also in `layers`; 0 for none) whose
+   * decoder stopped inside it: only its fields read before the error are
+   * shown (smb.have; the browse, lanman and netlogon err_off: numbers
+   * that end before it, strings whose view is set; netlogon its command
+   * only). The datagram layer says so itself (nbdgm.have), the name
+   * service through nbns_ok and nbns.decoded. */
+  unsigned partial;
+  /* Where decoding stopped, from the start of the UDP payload, when
+   * err_at is 1: the field (or name, or NBNS entry) that could not be
+   * read or was refused. 0 for errors that stop nothing (illegal names
+   * read leniently) and in a reassembled datagram. */
+  int err_at;
+  size_t err_off;
   unsigned flags;     /* the flags the packet was dissected with */
   int reassembled;    /* 1: from msl_dissect_user_data (a whole datagram
                          rebuilt from fragments; nbdgm.data is all of it) */
@@ -165,6 +182,8 @@ enum msl_pkt_flag {
   MSL_PKT_DGM_REASSEMBLED = 0x02, /* this line is a NetBIOS datagram rebuilt
                                      from fragments (frame = the frame that
                                      completed it) */
+  MSL_PKT_QUOTED = 0x04,          /* the packet is quoted in an ICMP error
+                                     (icmp_*, outer_*): never delivered */
 };
 
 typedef struct msl_pkt_meta {
@@ -183,6 +202,14 @@ typedef struct msl_pkt_meta {
   uint8_t flags;     /* MSL_PKT_* */
   uint32_t caplen;   /* bytes captured of the frame */
   uint32_t len;      /* bytes of the frame on the wire */
+  /* MSL_PKT_QUOTED: src_ip..dport are the quoted packet's; the ICMP
+   * error's type and code, and its own addresses. */
+  uint8_t icmp_type, icmp_code;
+  uint32_t outer_src, outer_dst;
 } msl_pkt_meta;
+
+/* The ICMP error a quoted packet came in [RFC 792]: "port unreachable",
+ * "time exceeded", ... from its type and code; never NULL. */
+MSL_PROTO_API const char *msl_icmp_error_name(uint8_t type, uint8_t code);
 
 #endif /* MSL_DISSECT_H */

@@ -23,24 +23,62 @@ static int read_name(msl_nbname *n, msl_rd *r, unsigned flags) {
                                            : msl_nbname_decode(n, r, 0);
 }
 
+static int unfragmented(const msl_nbdgm *g) {
+  return (g->flags & (MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE)) ==
+             MSL_NBDGM_FLAG_FIRST &&
+         g->offset == 0;
+}
+
+/* A short DGM_LENGTH a receiver ignores (MSL_NBDGM_SHORT_LENGTH_OK):
+ * 1 when the user data was taken whole. */
+static int take_short(msl_nbdgm *out, msl_rd *r, size_t names_len,
+                      unsigned flags) {
+  size_t present = names_len + msl_rd_left(r);
+  if (!(flags & MSL_NBDGM_SHORT_LENGTH_OK) || !unfragmented(out) ||
+      out->length >= present)
+    return 0;
+  out->short_by = present - out->length;
+  out->length_explicit = 1;
+  out->data = rest(r);
+  return 1;
+}
+
+/* Reads one name, noting it in `have`, or where it failed. */
+static int name_field(msl_nbdgm *out, msl_nbname *n, uint8_t bit, msl_rd *r,
+                      unsigned flags) {
+  size_t at = r->off;
+  int rc = read_name(n, r, flags);
+  if (rc)
+    out->err_off = at;
+  else
+    out->have |= bit;
+  return rc;
+}
+
 static int decode_direct(msl_nbdgm *out, msl_rd *r, unsigned flags) {
   out->length = msl_rd_u16be(r);
   out->offset = msl_rd_u16be(r);
-  if (r->err)
+  if (r->err) {
+    out->err_off = r->off;
     return r->err;
+  }
+  out->have |= MSL_NBDGM_HAVE_LENGTH;
   size_t names_start = r->off;
-  int rc = read_name(&out->src, r, flags);
+  int rc = name_field(out, &out->src, MSL_NBDGM_HAVE_SRC, r, flags);
   if (!rc)
-    rc = read_name(&out->dst, r, flags);
+    rc = name_field(out, &out->dst, MSL_NBDGM_HAVE_DST, r, flags);
   if (rc)
     return rc;
   size_t names_len = r->off - names_start;
+  if (take_short(out, r, names_len, flags))
+    return 0;
   size_t left = msl_rd_left(r);
 
   if (out->length < names_len) {
     out->data.ptr = r->p + r->off;
     out->trailing = rest(r);
     out->length_explicit = 1;
+    out->err_off = MSL_NBDGM_HDR_LEN - 4; /* DGM_LENGTH itself */
     return MSL_ERR_INVALID;
   }
   size_t dlen = out->length - names_len;
@@ -53,11 +91,11 @@ static int decode_direct(msl_nbdgm *out, msl_rd *r, unsigned flags) {
   out->data = rest(r);
   out->missing = dlen - left;
   out->length_explicit = 1;
+  out->err_off = r->off; /* the end: DGM_LENGTH goes on past it */
   /* A fragment may carry the whole datagram's DGM_LENGTH (see header). */
-  int unfragmented =
-      (out->flags & (MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE)) ==
-      MSL_NBDGM_FLAG_FIRST;
-  return unfragmented ? MSL_ERR_TRUNCATED : 0;
+  int single = (out->flags & (MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE)) ==
+               MSL_NBDGM_FLAG_FIRST;
+  return single ? MSL_ERR_TRUNCATED : 0;
 }
 
 /* Zeroes every field but the names' unused scope bytes: a full memset of
@@ -77,6 +115,9 @@ static void clear_fields(msl_nbdgm *m) {
   m->data.ptr = m->trailing.ptr = NULL;
   m->data.len = m->trailing.len = 0;
   m->missing = 0;
+  m->short_by = 0;
+  m->have = 0;
+  m->err_off = 0;
 }
 
 int msl_nbdgm_decode(msl_nbdgm *out, const uint8_t *p, size_t len) {
@@ -95,21 +136,26 @@ int msl_nbdgm_decode_ex(msl_nbdgm *out, const uint8_t *p, size_t len,
   out->id = msl_rd_u16be(&r);
   out->src_ip = msl_rd_u32be(&r);
   out->src_port = msl_rd_u16be(&r);
-  if (r.err)
+  if (r.err) {
+    out->err_off = r.off;
     return r.err;
+  }
+  out->have = MSL_NBDGM_HAVE_HEADER;
 
   if (is_direct(out->type))
     return decode_direct(out, &r, flags);
   if (out->type == MSL_NBDGM_ERROR) {
     out->error_code = msl_rd_u8(&r);
-    if (r.err)
+    if (r.err) {
+      out->err_off = r.off;
       return r.err;
+    }
   } else if (is_query(out->type)) {
-    int rc = read_name(&out->dst, &r, flags);
+    int rc = name_field(out, &out->dst, MSL_NBDGM_HAVE_DST, &r, flags);
     if (rc)
       return rc;
   } else {
-    return MSL_ERR_UNSUPPORTED;
+    return MSL_ERR_UNSUPPORTED; /* err_off 0: the MSG_TYPE byte */
   }
   out->trailing = rest(&r);
   return 0;

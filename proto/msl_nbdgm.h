@@ -81,6 +81,13 @@ enum {
  * sender puts in one packet. Windows ignores it for mailslots (594-byte
  * payloads exist, unfragmented), so it is only a fragmentation choice. */
 #define MSL_NBDGM_RFC_MAX_PAYLOAD (576 - 20 - 8)
+/* Samba's nmbd reads every datagram into a 576-byte buffer (MAX_DGRAM_SIZE,
+ * source3/libsmb/nmblib.c read_packet): a longer UDP payload is cut, and
+ * its SMB then points past the end ("ignoring malformed3"), so Samba hosts
+ * receive only datagrams of at most 576 bytes of UDP payload (measured:
+ * tests/netns/samba-interop.sh). Windows' own 512-byte SMB cap does not
+ * keep datagrams under it (594 bytes for a 5-8 character name). */
+#define MSL_NBDGM_SAMBA_MAX_PAYLOAD 576
 /* Longest user data fragmentation accepts: every PACKET_OFFSET and every
  * fragment end must fit the 16-bit fields. */
 #define MSL_NBDGM_MAX_USER_DATA 0xffff
@@ -113,7 +120,25 @@ typedef struct msl_nbdgm {
   msl_view trailing;
   /* Decode only: bytes DGM_LENGTH claims beyond the end of the packet. */
   size_t missing;
+  /* Decode with MSL_NBDGM_SHORT_LENGTH_OK only: bytes of the names and
+   * user data present beyond DGM_LENGTH (0: it covers them all). */
+  size_t short_by;
+  /* Decode only: which parts were read (MSL_NBDGM_HAVE_*), also after an
+   * error, so that a dissector shows what came before it; and on error
+   * the offset where decoding stopped (the field or name that could not
+   * be read or was refused, or the packet's end for a DGM_LENGTH that
+   * announces more than there is). */
+  uint8_t have;
+  size_t err_off;
 } msl_nbdgm;
+
+/* msl_nbdgm.have bits. */
+enum {
+  MSL_NBDGM_HAVE_HEADER = 0x01, /* the 10 bytes every type has */
+  MSL_NBDGM_HAVE_LENGTH = 0x02, /* DGM_LENGTH, PACKET_OFFSET (0x10-0x12) */
+  MSL_NBDGM_HAVE_SRC = 0x04,    /* SOURCE_NAME */
+  MSL_NBDGM_HAVE_DST = 0x08,    /* DESTINATION_NAME */
+};
 
 /*
  * Decodes one UDP payload of the datagram service.
@@ -146,6 +171,8 @@ MSL_PROTO_API int msl_nbdgm_decode(msl_nbdgm *out, const uint8_t *p, size_t len)
 enum {
   /* Read names with msl_nbname_decode_lenient (for showing packets only). */
   MSL_NBDGM_LENIENT_NAMES = 0x01,
+  /* Take a DGM_LENGTH shorter than the packet as receivers do (below). */
+  MSL_NBDGM_SHORT_LENGTH_OK = 0x02,
 };
 
 /*
@@ -159,6 +186,14 @@ enum {
  * scope label) still fail as in msl_nbdgm_decode. For a dissector that
  * shows captured packets; a service acting on packets uses
  * msl_nbdgm_decode, which refuses illegal names.
+ * MSL_NBDGM_SHORT_LENGTH_OK: in an unfragmented datagram (F=1, M=0,
+ * PACKET_OFFSET 0) of type 0x10-0x12, a DGM_LENGTH smaller than the names
+ * and data present (even smaller than the names) is not trusted: `data`
+ * is everything after the names, `short_by` says by how much the length
+ * falls short, length_explicit is set (re-encoding stays byte-exact) and
+ * the return is 0. That is what receivers do: Samba's parse_dgram and
+ * Wireshark's dissect_nbdgm ignore DGM_LENGTH and read the SMB's own
+ * counts, bounded by the UDP payload. Fragments keep the strict reading.
  */
 MSL_PROTO_API int msl_nbdgm_decode_ex(msl_nbdgm *out, const uint8_t *p,
                                       size_t len, unsigned flags);

@@ -325,6 +325,131 @@ size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap) {
   return pos;
 }
 
+/* ---- names as users type them (msl_nbname_parse_text) ---- */
+
+static int hex_val(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = (char)(c | 0x20);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Two hex digits at s: their byte, or -1. */
+static int hex2(const char *s) {
+  int hi = hex_val(s[0]);
+  int lo = hi < 0 ? -1 : hex_val(s[1]);
+  return lo < 0 ? -1 : hi << 4 | lo;
+}
+
+/* Length of the text before a final "<xx>", and that suffix in *sfx
+ * (-1 when there is none). */
+static size_t split_suffix(const char *t, size_t len, int *sfx) {
+  *sfx = -1;
+  if (len >= 4 && t[len - 4] == '<' && t[len - 1] == '>' &&
+      (*sfx = hex2(t + len - 3)) >= 0)
+    return len - 4;
+  return len;
+}
+
+/* Unescapes t[0..len) into raw (at most 16 bytes); the count, or -1. */
+static int unescape(const char *t, size_t len, uint8_t raw[16]) {
+  size_t n = 0;
+  for (size_t i = 0; i < len; n++) {
+    if (n == MSL_NBNAME_RAW_LEN)
+      return -1;
+    uint8_t c = (uint8_t)t[i];
+    if (c == '\\') {
+      int b = len - i >= 4 && t[i + 1] == 'x' ? hex2(t + i + 2) : -1;
+      if (b < 0)
+        return -1;
+      raw[n] = (uint8_t)b;
+      i += 4;
+      continue;
+    }
+    if (c < 0x20 || c == 0x7f || c == '.')
+      return -1;
+    raw[n] = ascii_upper(c);
+    i++;
+  }
+  return (int)n;
+}
+
+static const uint8_t msbrowse[16] = {0x01, 0x02, '_', '_', 'M', 'S',
+                                     'B',  'R',  'O', 'W', 'S', 'E',
+                                     '_',  '_',  0x02, 0x01};
+
+/* "__MSBROWSE__" in any case (names are typed upper-cased anyway). */
+static int is_msbrowse(const char *t, size_t len) {
+  if (len != 12)
+    return 0;
+  for (size_t i = 0; i < 12; i++)
+    if (ascii_upper((uint8_t)t[i]) != msbrowse[i + 2])
+      return 0;
+  return 1;
+}
+
+int msl_nbname_parse_text(msl_nbname *n, const char *text, uint8_t dflt,
+                          const char *scope) {
+  uint8_t raw[MSL_NBNAME_RAW_LEN];
+  int sfx;
+  if (!n || !text)
+    return MSL_ERR_ARG;
+  size_t len = split_suffix(text, strlen(text), &sfx);
+  if (len == 0)
+    return MSL_ERR_ARG;
+  if ((len == 1 && text[0] == '-') || is_msbrowse(text, len)) {
+    memcpy(raw, msbrowse, sizeof(raw));
+    if (sfx >= 0)
+      raw[15] = (uint8_t)sfx;
+    return msl_nbname_from_raw(n, raw, scope);
+  }
+  int k = unescape(text, len, raw);
+  if (k < 0 || (k == MSL_NBNAME_RAW_LEN && sfx >= 0))
+    return MSL_ERR_ARG;
+  int wildcard = k == 1 && raw[0] == '*';
+  if (k < MSL_NBNAME_RAW_LEN) {
+    memset(raw + k, wildcard ? 0x00 : ' ', MSL_NBNAME_MAX_CHARS - (size_t)k);
+    raw[15] = sfx >= 0 ? (uint8_t)sfx : dflt;
+  }
+  return msl_nbname_from_raw(n, raw, scope);
+}
+
+static void put_esc(char *buf, size_t cap, size_t *pos, uint8_t c) {
+  static const char hex[] = "0123456789abcdef";
+  put(buf, cap, pos, '\\');
+  put(buf, cap, pos, 'x');
+  put(buf, cap, pos, hex[c >> 4]);
+  put(buf, cap, pos, hex[c & 15]);
+}
+
+size_t msl_nbname_format_escaped(const msl_nbname *n, char *buf, size_t cap) {
+  size_t end = MSL_NBNAME_MAX_CHARS, pos = 0;
+  int wildcard = n->raw[0] == '*';
+  while (end > 0 && (n->raw[end - 1] == ' ' ||
+                     (wildcard && end > 1 && n->raw[end - 1] == 0x00)))
+    end--;
+  /* "*" reads back NUL-padded: any other padding is written out. */
+  for (size_t i = 1; wildcard && end == 1 && i < MSL_NBNAME_MAX_CHARS; i++)
+    if (n->raw[i] != 0x00)
+      end = MSL_NBNAME_MAX_CHARS;
+  for (size_t i = 0; i < end; i++) {
+    uint8_t c = n->raw[i];
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '.')
+      put(buf, cap, &pos, (char)c);
+    else
+      put_esc(buf, cap, &pos, c);
+  }
+  put_hex(buf, cap, &pos, n->raw[15]);
+  if (n->scope_len) {
+    put(buf, cap, &pos, '.');
+    for (size_t i = 0; i < n->scope_len; i++)
+      put(buf, cap, &pos, n->scope[i]);
+  }
+  if (cap)
+    buf[pos < cap ? pos : cap - 1] = '\0';
+  return pos;
+}
+
 int msl_nbname_equal(const msl_nbname *a, const msl_nbname *b) {
   if (memcmp(a->raw, b->raw, MSL_NBNAME_RAW_LEN) || a->scope_len != b->scope_len)
     return 0;

@@ -139,6 +139,39 @@ MSL_PROTO_API size_t msl_nbname_wire_len(const msl_nbname *n);
  */
 MSL_PROTO_API size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap);
 
+/*
+ * A name as a user types it (what nmblookup takes), for clients:
+ *   NAME       up to 15 bytes, letters upper-cased, padded with spaces;
+ *              \xNN (two hex digits) is the raw byte NN, kept as is, so
+ *              any byte can be named ('.' and '\' only this way);
+ *   NAME<xx>   with the suffix byte (two hex digits); without it, dflt;
+ *   16 bytes   (with escapes) and no <xx>: the 16th is the suffix, as
+ *              nmblookup reads "\x01\x02__MSBROWSE__\x02\x01";
+ *   "*"        the wildcard, padded with NULs [RFC 1002 §4.1];
+ *   "-" or "__MSBROWSE__"  the master browsers' group name
+ *              \x01\x02__MSBROWSE__\x02<01> [MS-BRWS §2.1.1] (nmblookup -M
+ *              -), suffix <01> unless one is given.
+ * scope as for msl_nbname_make. Returns 0, or MSL_ERR_ARG (NULL, empty,
+ * too long, a bad escape or suffix, a '.' or control byte typed as is,
+ * 16 bytes and a <xx> too, a bad scope).
+ */
+MSL_PROTO_API int msl_nbname_parse_text(msl_nbname *n, const char *text,
+                                        uint8_t dflt, const char *scope);
+
+/*
+ * The form msl_nbname_parse_text reads back: NAME<xx>, trailing spaces
+ * (and the wildcard's NUL padding) dropped, every byte that is not
+ * printable ASCII, and '\' and '.', written \xNN; then ".scope" when
+ * there is one (for reading: the scope goes apart, e.g. --scope).
+ * Example: "\x01\x02__MSBROWSE__\x02<01>". Writes at most cap bytes with
+ * the NUL; returns the length it needs (without the NUL).
+ */
+MSL_PROTO_API size_t msl_nbname_format_escaped(const msl_nbname *n, char *buf,
+                                               size_t cap);
+
+/* Longest msl_nbname_format_escaped text: 15 x "\xNN", "<xx>", ".scope". */
+#define MSL_NBNAME_ESC_MAX (15 * 4 + 4 + 1 + MSL_NBNAME_SCOPE_MAX + 1)
+
 /* 1 when both names have the same 16 bytes and (case-insensitively) scope. */
 MSL_PROTO_API int msl_nbname_equal(const msl_nbname *a, const msl_nbname *b);
 

@@ -144,6 +144,13 @@ int msl_nbns_decode(msl_nbns *out, const uint8_t *p, size_t len) {
   return msl_nbns_decode_ex(out, p, len, 0);
 }
 
+/* Notes where decoding stopped: the reader's position for a cut, else
+ * `at` (the entry whose name or data was refused). Returns err. */
+static int stopped(msl_nbns *out, const msl_rd *r, int err, size_t at) {
+  out->err_off = r->err == MSL_ERR_TRUNCATED ? r->off : at;
+  return err;
+}
+
 int msl_nbns_decode_ex(msl_nbns *out, const uint8_t *p, size_t len,
                        unsigned flags) {
   if (!out || !p)
@@ -154,6 +161,7 @@ int msl_nbns_decode_ex(msl_nbns *out, const uint8_t *p, size_t len,
   out->trailer.len = 0;
   out->decoded = 0;
   out->illegal_names = 0;
+  out->err_off = 0;
   msl_rd r;
   msl_rd_init(&r, p, len);
   out->trn_id = msl_rd_u16be(&r);
@@ -163,22 +171,23 @@ int msl_nbns_decode_ex(msl_nbns *out, const uint8_t *p, size_t len,
   out->nscount = msl_rd_u16be(&r);
   out->arcount = msl_rd_u16be(&r);
   if (r.err)
-    return r.err;
+    return stopped(out, &r, r.err, 0);
   size_t nrr = (size_t)out->ancount + out->nscount + out->arcount;
   if (!(flags & MSL_NBNS_LENIENT) &&
       (size_t)out->qdcount * MIN_QUESTION + nrr * MIN_RR > msl_rd_left(&r))
-    return MSL_ERR_TRUNCATED;
+    return stopped(out, &r, MSL_ERR_TRUNCATED, len);
 
   for (size_t i = 0; i < out->qdcount; i++) {
     msl_nbns_question spare;
     msl_nbns_question *q = i < MSL_NBNS_MAX_QD ? &out->qd[i] : &spare;
+    size_t at = r.off;
     int rc = read_name(&r, &q->name, flags);
     if (rc)
-      return rc;
+      return stopped(out, &r, rc, at);
     q->type = msl_rd_u16be(&r);
     q->qclass = msl_rd_u16be(&r);
     if (r.err)
-      return r.err;
+      return stopped(out, &r, r.err, at);
     if (q == &spare)
       out->over++;
     out->decoded++;
@@ -192,9 +201,10 @@ int msl_nbns_decode_ex(msl_nbns *out, const uint8_t *p, size_t len,
     for (size_t i = 0; i < cnt[s]; i++) {
       msl_nbns_rr spare;
       msl_nbns_rr *rr = i < MSL_NBNS_MAX_RR ? &sec[s][i] : &spare;
+      size_t at = r.off;
       int rc = read_rr(&r, rr, out->flags, flags);
       if (rc)
-        return rc;
+        return stopped(out, &r, rc, at);
       if (rr == &spare)
         out->over++;
       out->decoded++;

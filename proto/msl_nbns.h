@@ -253,6 +253,9 @@ typedef struct msl_nbns {
    * MSL_NBNS_LENIENT found illegal (their nb.illegal is not 0). Always 0
    * from msl_nbns_decode. */
   size_t illegal_names;
+  /* After an error: the offset where decoding stopped (the field that
+   * could not be read, or the start of the entry whose name failed). */
+  size_t err_off;
 } msl_nbns;
 
 static inline unsigned msl_nbns_opcode(const msl_nbns *m) {

@@ -283,7 +283,7 @@ int msl_netlogon_decode(msl_netlogon *out, const uint8_t *p, size_t len) {
   out->msg.len = r.len;
   out->opcode = msl_rd_u16le(&r);
   if (r.err)
-    return r.err;
+    return r.err; /* err_off 0 */
   switch (out->opcode) {
   case MSL_NETLOGON_PRIMARY_QUERY:
     dec_primary_query(&r, &out->u.pq);
@@ -305,10 +305,12 @@ int msl_netlogon_decode(msl_netlogon *out, const uint8_t *p, size_t len) {
     dec_sam_response_ex(&r, &out->u.ex);
     break;
   default:
-    return MSL_ERR_UNSUPPORTED;
+    return MSL_ERR_UNSUPPORTED; /* err_off 0: the opcode */
   }
-  if (r.err)
+  if (r.err) {
+    out->err_off = r.off;
     return r.err;
+  }
   out->trailer = rd_rest(&r);
   return r.err;
 }

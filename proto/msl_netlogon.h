@@ -249,6 +249,7 @@ typedef struct msl_netlogon {
     msl_netlogon_sam_response_ex ex; /* 0x17..0x19 */
   } u;
   msl_view trailer; /* bytes after the message (0x07, 0x0C, 0x12, V5) */
+  size_t err_off;   /* after an error: where decoding stopped (else 0) */
 } msl_netlogon;
 
 /*

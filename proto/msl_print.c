@@ -646,14 +646,22 @@ static int illegal_names(msl_out *o, const msl_dissect *d) {
 }
 
 void msl_print_error(msl_out *o, const msl_dissect *d) {
+  static const char quote_cut[] = "the ICMP error quotes only part of the "
+                                  "packet";
+  int quoted = (d->flags & MSL_DISSECT_QUOTED) != 0;
   if (!d->err)
     return;
   msl_pr_str(o, msl_dissect_layer_name(d->err_layer));
   msl_pr_str(o, ": ");
-  if (!illegal_names(o, d))
+  if (quoted && d->err_layer == MSL_LAYER_UDP && d->err == MSL_ERR_TRUNCATED)
+    msl_pr_str(o, quote_cut);
+  else if (!illegal_names(o, d))
     msl_pr_str(o, why(d->err_layer, d->err));
-  if ((d->flags & MSL_DISSECT_TRUNCATED) && d->err_layer != MSL_LAYER_UDP)
-    msl_pr_str(o, " (the capture cut the packet short)");
+  if ((d->flags & MSL_DISSECT_TRUNCATED) && d->err_layer != MSL_LAYER_UDP) {
+    msl_pr_str(o, " (");
+    msl_pr_str(o, quoted ? quote_cut : "the capture cut the packet short");
+    msl_pr_char(o, ')');
+  }
   if (o->len < o->cap) /* public: terminated as msl_out_* leave it */
     o->buf[o->len] = '\0';
 }

@@ -107,15 +107,14 @@ static void nbdgm(jw *top, const msl_dissect *d) {
   jnum(&j, K("src_port"), g->src_port);
   int direct = g->type >= MSL_NBDGM_DIRECT_UNIQUE &&
                g->type <= MSL_NBDGM_BROADCAST;
-  if (direct && (d->reassembled || d->nbdgm_names ||
-                 d->err_layer != MSL_LAYER_NBDGM ||
-                 d->err != MSL_ERR_TRUNCATED)) {
+  /* As far as it was read (a fault in a name keeps what came before). */
+  if (direct && (g->have & MSL_NBDGM_HAVE_LENGTH)) {
     jnum(&j, K("length"), g->length);
     jnum(&j, K("offset"), g->offset);
   }
-  if (direct && d->nbdgm_names)
+  if (direct && (g->have & MSL_NBDGM_HAVE_SRC))
     jname(&j, K("src_name"), &g->src);
-  if (d->nbdgm_names)
+  if (g->have & MSL_NBDGM_HAVE_DST)
     jname(&j, K("dst_name"), &g->dst);
   if (g->type == MSL_NBDGM_ERROR && !d->err) {
     jnum(&j, K("error"), g->error_code);
@@ -125,6 +124,8 @@ static void nbdgm(jw *top, const msl_dissect *d) {
     jnum(&j, K("data_len"), g->data.len);
     if (g->missing)
       jnum(&j, K("missing"), g->missing);
+    if (g->short_by)
+      jnum(&j, K("length_short_by"), g->short_by);
     if (g->trailing.len)
       jhex(&j, K("trailing_hex"), g->trailing.ptr, g->trailing.len);
     if (d->fragment)
@@ -137,9 +138,10 @@ static void nbdgm(jw *top, const msl_dissect *d) {
   jclose(&j);
 }
 
-static void smb(jw *top, const msl_smbtr *s) {
+/* A mailslot write as far as it was read (partial: d->partial). */
+static void smb(jw *top, const msl_smbtr *s, int partial) {
   jw j = jopen(top, K("smb"));
-  jnum(&j, K("command"), MSL_SMBTR_CMD);
+  jnum(&j, K("command"), s->command);
   jnum(&j, K("status"), s->status);
   jnum(&j, K("flags"), s->smb_flags);
   jnum(&j, K("flags2"), s->smb_flags2);
@@ -149,31 +151,46 @@ static void smb(jw *top, const msl_smbtr *s) {
   jnum(&j, K("uid"), s->uid);
   jnum(&j, K("mid"), s->mid);
   jhex(&j, K("signature"), s->security, sizeof(s->security));
-  jnum(&j, K("total_param_count"), s->total_param_count);
-  jnum(&j, K("total_data_count"), s->total_data_count);
-  jnum(&j, K("max_param_count"), s->max_param_count);
-  jnum(&j, K("max_data_count"), s->max_data_count);
-  jnum(&j, K("max_setup_count"), s->max_setup_count);
-  jnum(&j, K("trans_flags"), s->trans_flags);
-  jnum(&j, K("timeout"), s->timeout);
-  jnum(&j, K("param_count"), s->param_count);
-  jnum(&j, K("param_offset"), s->param_offset);
-  jnum(&j, K("data_count"), s->data_count);
-  jnum(&j, K("data_offset"), s->data_offset);
-  jnum(&j, K("setup_count"), MSL_SMBTR_SETUP);
-  jnum(&j, K("byte_count"), s->byte_count);
-  jview_ascii(&j, K("trans_name"), s->name);
+  if (s->word_count != MSL_SMBTR_WORDS)
+    jnum(&j, K("word_count"), s->word_count);
+  int words = (s->have & MSL_SMBTR_HAVE_WORDS) != 0;
+  if (words) {
+    jnum(&j, K("total_param_count"), s->total_param_count);
+    jnum(&j, K("total_data_count"), s->total_data_count);
+    jnum(&j, K("max_param_count"), s->max_param_count);
+    jnum(&j, K("max_data_count"), s->max_data_count);
+    jnum(&j, K("max_setup_count"), s->max_setup_count);
+    jnum(&j, K("trans_flags"), s->trans_flags);
+    jnum(&j, K("timeout"), s->timeout);
+    jnum(&j, K("param_count"), s->param_count);
+    jnum(&j, K("param_offset"), s->param_offset);
+    jnum(&j, K("data_count"), s->data_count);
+    jnum(&j, K("data_offset"), s->data_offset);
+    jnum(&j, K("setup_count"), s->setup_count);
+    jnum(&j, K("byte_count"), s->byte_count);
+  }
+  if (s->have & MSL_SMBTR_HAVE_NAME)
+    jview_ascii(&j, K("trans_name"), s->name);
   jclose(&j);
+  /* The mailslot write: Setup says so, and the name does not deny it. */
+  if (!words || s->setup_count != MSL_SMBTR_SETUP ||
+      s->opcode != MSL_SMBTR_OP_WRITE ||
+      ((s->have & MSL_SMBTR_HAVE_NAME) &&
+       !msl_smbtr_is_mailslot_name(s->name.ptr, s->name.len)))
+    return;
   j = jopen(top, K("mailslot"));
-  jview_ascii(&j, K("name"), s->name);
-  jnum(&j, K("opcode"), MSL_SMBTR_OP_WRITE);
+  if (s->have & MSL_SMBTR_HAVE_NAME)
+    jview_ascii(&j, K("name"), s->name);
+  jnum(&j, K("opcode"), s->opcode);
   jnum(&j, K("priority"), s->priority);
   jnum(&j, K("class"), s->mailslot_class);
   jnum(&j, K("size"), s->byte_count);
-  jnum(&j, K("data_len"), s->data.len);
-  jhex(&j, K("data_hex"), s->data.ptr, s->data.len);
-  if (s->trailing.len)
-    jhex(&j, K("trailing_hex"), s->trailing.ptr, s->trailing.len);
+  if (!partial) {
+    jnum(&j, K("data_len"), s->data.len);
+    jhex(&j, K("data_hex"), s->data.ptr, s->data.len);
+    if (s->trailing.len)
+      jhex(&j, K("trailing_hex"), s->trailing.ptr, s->trailing.len);
+  }
   jclose(&j);
 }
 
@@ -182,7 +199,89 @@ static void name16(jw *j, const char *k, size_t kn, const uint8_t name[16]) {
   jview_ascii(j, k, kn, v);
 }
 
-static void browse(jw *top, const msl_browse *b) {
+/* A frame read up to `got` bytes (SIZE_MAX: all of it): a number is
+ * shown when it ends there or before, a string when it was read. */
+#define UPTO(end) (got >= (end))
+
+static void announce(jw *j, const msl_browse *b, size_t got) {
+  const msl_browse_announce *a = &b->u.announce;
+  int dom = b->opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT;
+  if (UPTO(2))
+    jnum(j, K("update_count"), a->update_count);
+  if (UPTO(6))
+    jnum(j, K("period"), a->periodicity_ms);
+  if (UPTO(22))
+    name16(j, K("server"), a->name);
+  if (UPTO(23))
+    jnum(j, K("os_major"), a->os_major);
+  if (UPTO(24))
+    jnum(j, K("os_minor"), a->os_minor);
+  if (UPTO(28)) {
+    jnum(j, K("server_type"), a->server_type);
+    jbits(j, K("server_type_names"), a->server_type, msl_pr_sv_name);
+  }
+  /* 0x0C: bytes 28..31 are not defined (MS-BRWS <19>-<21>), shown
+   * both ways, as the announcements' fields and as one u32. */
+  if (UPTO(29))
+    jnum(j, K("proto_major"), a->browser_major);
+  if (UPTO(30))
+    jnum(j, K("proto_minor"), a->browser_minor);
+  if (UPTO(32)) {
+    jnum(j, K("signature"), a->signature);
+    if (dom)
+      jnum(j, K("mysterious"), msl_browse_mysterious(a));
+  }
+  if (a->comment.ptr) {
+    if (dom)
+      jview_ascii(j, K("mb_server"), a->comment);
+    else
+      jview_ascii(j, K("comment"), a->comment);
+  }
+}
+
+static void election(jw *j, const msl_browse_election *e, size_t got) {
+  uint8_t os = msl_browse_criteria_os(e->criteria);
+  uint8_t role = msl_browse_criteria_role(e->criteria);
+  const char *osn = msl_browse_elect_os_name(os);
+  if (UPTO(2))
+    jnum(j, K("version"), e->version);
+  if (UPTO(6)) {
+    jnum(j, K("criteria"), e->criteria);
+    jnum(j, K("criteria_os"), os);
+    jstr(j, K("criteria_os_name"), osn ? osn : "");
+    jnum(j, K("criteria_version"), msl_browse_criteria_version(e->criteria));
+    jnum(j, K("criteria_role"), role);
+    jbits(j, K("criteria_role_names"), role, msl_pr_role_name);
+  }
+  if (UPTO(10))
+    jnum(j, K("uptime"), e->uptime_ms);
+  if (UPTO(14))
+    jnum(j, K("unused"), e->unused);
+  if (e->server_name.ptr)
+    jview_ascii(j, K("server"), e->server_name);
+}
+
+static void backup_list(jw *j, const msl_browse_backup_resp *r, size_t got) {
+  msl_browse_names it;
+  msl_view nm;
+  if (UPTO(2))
+    jnum(j, K("count"), r->count);
+  if (UPTO(6))
+    jnum(j, K("token"), r->token);
+  if (!r->list.ptr && r->count)
+    return; /* the names ran out */
+  jkey(j, K("servers"));
+  msl_pr_char(j->o, '[');
+  msl_browse_names_init(&it, r);
+  for (int i = 0; msl_browse_names_next(&it, &nm) == 1; i++) {
+    if (i)
+      msl_pr_char(j->o, ',');
+    msl_pr_ascii(j->o, nm, 1);
+  }
+  msl_pr_char(j->o, ']');
+}
+
+static void browse(jw *top, const msl_browse *b, size_t got) {
   jw j = jopen(top, K("browse"));
   const char *cn = msl_browse_opcode_name(b->opcode);
   jnum(&j, K("command"), b->opcode);
@@ -190,79 +289,41 @@ static void browse(jw *top, const msl_browse *b) {
   switch (b->opcode) {
   case MSL_BROWSE_HOST_ANNOUNCEMENT:
   case MSL_BROWSE_DOMAIN_ANNOUNCEMENT:
-  case MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT: {
-    const msl_browse_announce *a = &b->u.announce;
-    jnum(&j, K("update_count"), a->update_count);
-    jnum(&j, K("period"), a->periodicity_ms);
-    name16(&j, K("server"), a->name);
-    jnum(&j, K("os_major"), a->os_major);
-    jnum(&j, K("os_minor"), a->os_minor);
-    jnum(&j, K("server_type"), a->server_type);
-    jbits(&j, K("server_type_names"), a->server_type, msl_pr_sv_name);
-    /* 0x0C: bytes 28..31 are not defined (MS-BRWS <19>-<21>), shown
-     * both ways, as the announcements' fields and as one u32. */
-    jnum(&j, K("proto_major"), a->browser_major);
-    jnum(&j, K("proto_minor"), a->browser_minor);
-    jnum(&j, K("signature"), a->signature);
-    if (b->opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT)
-      jnum(&j, K("mysterious"), msl_browse_mysterious(a));
-    if (b->opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT)
-      jview_ascii(&j, K("mb_server"), a->comment);
-    else
-      jview_ascii(&j, K("comment"), a->comment);
+  case MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT:
+    announce(&j, b, got);
     break;
-  }
   case MSL_BROWSE_ANNOUNCEMENT_REQUEST:
-    jnum(&j, K("unused"), b->u.req.reserved);
-    jview_ascii(&j, K("response_computer_name"), b->u.req.response_name);
+    if (UPTO(2))
+      jnum(&j, K("unused"), b->u.req.reserved);
+    if (b->u.req.response_name.ptr)
+      jview_ascii(&j, K("response_computer_name"), b->u.req.response_name);
     break;
-  case MSL_BROWSE_REQUEST_ELECTION: {
-    const msl_browse_election *e = &b->u.election;
-    uint8_t os = msl_browse_criteria_os(e->criteria);
-    uint8_t role = msl_browse_criteria_role(e->criteria);
-    const char *osn = msl_browse_elect_os_name(os);
-    jnum(&j, K("version"), e->version);
-    jnum(&j, K("criteria"), e->criteria);
-    jnum(&j, K("criteria_os"), os);
-    jstr(&j, K("criteria_os_name"), osn ? osn : "");
-    jnum(&j, K("criteria_version"), msl_browse_criteria_version(e->criteria));
-    jnum(&j, K("criteria_role"), role);
-    jbits(&j, K("criteria_role_names"), role, msl_pr_role_name);
-    jnum(&j, K("uptime"), e->uptime_ms);
-    jnum(&j, K("unused"), e->unused);
-    jview_ascii(&j, K("server"), e->server_name);
+  case MSL_BROWSE_REQUEST_ELECTION:
+    election(&j, &b->u.election, got);
     break;
-  }
   case MSL_BROWSE_GET_BACKUP_LIST_REQUEST:
-    jnum(&j, K("count"), b->u.backup_req.count);
-    jnum(&j, K("token"), b->u.backup_req.token);
+    if (UPTO(2))
+      jnum(&j, K("count"), b->u.backup_req.count);
+    if (UPTO(6))
+      jnum(&j, K("token"), b->u.backup_req.token);
     break;
-  case MSL_BROWSE_GET_BACKUP_LIST_RESPONSE: {
-    msl_browse_names it;
-    msl_view nm;
-    jnum(&j, K("count"), b->u.backup_resp.count);
-    jnum(&j, K("token"), b->u.backup_resp.token);
-    jkey(&j, K("servers"));
-    msl_pr_char(j.o, '[');
-    msl_browse_names_init(&it, &b->u.backup_resp);
-    for (int i = 0; msl_browse_names_next(&it, &nm) == 1; i++) {
-      if (i)
-        msl_pr_char(j.o, ',');
-      msl_pr_ascii(j.o, nm, 1);
-    }
-    msl_pr_char(j.o, ']');
+  case MSL_BROWSE_GET_BACKUP_LIST_RESPONSE:
+    backup_list(&j, &b->u.backup_resp, got);
     break;
-  }
   case MSL_BROWSE_BECOME_BACKUP:
-    jview_ascii(&j, K("browser_to_promote"), b->u.name);
+    if (b->u.name.ptr)
+      jview_ascii(&j, K("browser_to_promote"), b->u.name);
     break;
   case MSL_BROWSE_MASTER_ANNOUNCEMENT:
-    jview_ascii(&j, K("mb_server"), b->u.name);
+    if (b->u.name.ptr)
+      jview_ascii(&j, K("mb_server"), b->u.name);
     break;
   case MSL_BROWSE_RESET_STATE_REQUEST: {
     const char *rn = msl_browse_reset_name(b->u.reset_type);
-    jnum(&j, K("reset_cmd"), b->u.reset_type);
-    jstr(&j, K("reset_cmd_name"), rn ? rn : "");
+    if (UPTO(2)) {
+      jnum(&j, K("reset_cmd"), b->u.reset_type);
+      jstr(&j, K("reset_cmd_name"), rn ? rn : "");
+    }
     break;
   }
   }
@@ -271,23 +332,32 @@ static void browse(jw *top, const msl_browse *b) {
   jclose(&j);
 }
 
-static void lanman(jw *top, const msl_browse_lanman *l) {
+static void lanman(jw *top, const msl_browse_lanman *l, size_t got) {
   jw j = jopen(top, K("browse"));
   jnum(&j, K("command"), l->opcode & 0xff);
   jstr(&j, K("command_name"), "LanmanAnnouncement");
   jbool(&j, K("lanman"), 1);
   jnum(&j, K("opcode"), l->opcode);
-  jnum(&j, K("server_type"), l->server_type);
-  jbits(&j, K("server_type_names"), l->server_type, msl_pr_sv_name);
-  jnum(&j, K("os_major"), l->os_major);
-  jnum(&j, K("os_minor"), l->os_minor);
-  jnum(&j, K("period"), l->interval_s);
-  jview_ascii(&j, K("server"), l->name);
-  jview_ascii(&j, K("comment"), l->comment);
+  if (UPTO(6)) {
+    jnum(&j, K("server_type"), l->server_type);
+    jbits(&j, K("server_type_names"), l->server_type, msl_pr_sv_name);
+  }
+  if (UPTO(7))
+    jnum(&j, K("os_major"), l->os_major);
+  if (UPTO(8))
+    jnum(&j, K("os_minor"), l->os_minor);
+  if (UPTO(10))
+    jnum(&j, K("period"), l->interval_s);
+  if (l->name.ptr)
+    jview_ascii(&j, K("server"), l->name);
+  if (l->comment.ptr)
+    jview_ascii(&j, K("comment"), l->comment);
   if (l->trailing.len)
     jhex(&j, K("trailing_hex"), l->trailing.ptr, l->trailing.len);
   jclose(&j);
 }
+
+#undef UPTO
 
 static void tokens(jw *j, uint32_t ntv, uint16_t lmnt, uint16_t lm) {
   jnum(j, K("nt_version"), ntv);
@@ -296,12 +366,13 @@ static void tokens(jw *j, uint32_t ntv, uint16_t lmnt, uint16_t lm) {
   jnum(j, K("lm_token"), lm);
 }
 
-static void netlogon(jw *top, const msl_netlogon *m) {
+static void netlogon(jw *top, const msl_netlogon *m, int partial) {
   jw j = jopen(top, K("netlogon"));
   const char *cn = msl_netlogon_opcode_name(m->opcode);
   jnum(&j, K("command"), m->opcode);
   jstr(&j, K("command_name"), cn ? cn : "unknown");
-  switch (m->opcode) {
+  /* Cut or refused: the command (its fields' layout varies with it). */
+  switch (partial ? 0 : m->opcode) {
   case MSL_NETLOGON_PRIMARY_QUERY: {
     const msl_netlogon_primary_query *q = &m->u.pq;
     jview_ascii(&j, K("computer_name"), q->computer);
@@ -574,6 +645,27 @@ static void nbns(jw *top, const msl_dissect *d) {
   jclose(&j);
 }
 
+/* A packet quoted in an ICMP error: the frame is the ICMP message (its
+ * addresses at the top), the quoted packet's are under "quoted". */
+static void quoted(jw *j, const msl_pkt_meta *m) {
+  jnum(j, K("frame"), m->frame);
+  jkey(j, K("time"));
+  msl_pr_time(j->o, m);
+  jip(j, K("src"), m->outer_src);
+  jip(j, K("dst"), m->outer_dst);
+  if (m->truncated)
+    jbool(j, K("truncated"), 1);
+  jw q = jopen(j, K("quoted"));
+  jnum(&q, K("icmp_type"), m->icmp_type);
+  jnum(&q, K("icmp_code"), m->icmp_code);
+  jstr(&q, K("icmp_name"), msl_icmp_error_name(m->icmp_type, m->icmp_code));
+  jip(&q, K("src"), m->src_ip);
+  jnum(&q, K("sport"), m->sport);
+  jip(&q, K("dst"), m->dst_ip);
+  jnum(&q, K("dport"), m->dport);
+  jclose(&q);
+}
+
 int msl_print_json(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
                    unsigned flags) {
   (void)flags;
@@ -584,7 +676,9 @@ int msl_print_json(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
   size_t start = o->len;
   jw j = {o, 0};
   msl_pr_char(o, '{');
-  if (m) {
+  if (m && (m->flags & MSL_PKT_QUOTED)) {
+    quoted(&j, m);
+  } else if (m) {
     jnum(&j, K("frame"), m->frame);
     jkey(&j, K("time"));
     msl_pr_time(o, m);
@@ -602,17 +696,21 @@ int msl_print_json(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
   if (d->layers & MSL_LAYER_NBDGM)
     nbdgm(&j, d);
   if (d->layers & MSL_LAYER_SMB)
-    smb(&j, &d->smb);
+    smb(&j, &d->smb, d->partial == MSL_LAYER_SMB);
   if (d->layers & MSL_LAYER_BROWSE)
-    browse(&j, &d->u.browse);
+    browse(&j, &d->u.browse,
+           d->partial == MSL_LAYER_BROWSE ? d->u.browse.err_off : SIZE_MAX);
   if (d->layers & MSL_LAYER_LANMAN)
-    lanman(&j, &d->u.lanman);
+    lanman(&j, &d->u.lanman,
+           d->partial == MSL_LAYER_LANMAN ? d->u.lanman.err_off : SIZE_MAX);
   if (d->layers & MSL_LAYER_NETLOGON)
-    netlogon(&j, &d->u.netlogon);
+    netlogon(&j, &d->u.netlogon, d->partial == MSL_LAYER_NETLOGON);
   if (d->layers & MSL_LAYER_NBNS)
     nbns(&j, d);
   if (d->err) {
     jstr(&j, K("error_layer"), msl_dissect_layer_name(d->err_layer));
+    if (d->err_at)
+      jnum(&j, K("error_offset"), d->err_off);
     jkey(&j, K("error"));
     msl_pr_char(o, '"');
     msl_print_error(o, d); /* plain ASCII, no quotes or backslashes */

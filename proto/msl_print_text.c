@@ -165,12 +165,12 @@ static void nbdgm(msl_out *o, const msl_dissect *d) {
     msl_pr_str(o, msl_nbdgm_error_name(g->error_code));
     return;
   }
-  if (d->nbdgm_names && g->type <= MSL_NBDGM_BROADCAST) {
+  if ((g->have & MSL_NBDGM_HAVE_SRC) && g->type <= MSL_NBDGM_BROADCAST) {
     sp(o);
     msl_out_nbname(o, &g->src);
     msl_pr_str(o, " ->");
   }
-  if (d->nbdgm_names) {
+  if (g->have & MSL_NBDGM_HAVE_DST) {
     sp(o);
     msl_out_nbname(o, &g->dst);
   }
@@ -247,6 +247,32 @@ static void nbns(msl_out *o, const msl_dissect *d) {
   }
 }
 
+/* The transaction name, or what the SMB is when it has none. */
+static void smb(msl_out *o, const msl_smbtr *s) {
+  sp(o);
+  if (s->have & MSL_SMBTR_HAVE_NAME) {
+    msl_pr_ascii(o, s->name, 0);
+    return;
+  }
+  msl_pr_str(o, "SMB command ");
+  msl_out_hex0x(o, s->command, 2);
+  if (s->word_count != MSL_SMBTR_WORDS) {
+    msl_pr_str(o, " WordCount ");
+    msl_out_u64(o, s->word_count);
+  }
+}
+
+/* The command of a payload decoded in part. */
+static void command(msl_out *o, const msl_dissect *d) {
+  const char *n = d->partial == MSL_LAYER_BROWSE
+                      ? msl_browse_opcode_name(d->u.browse.opcode)
+                  : d->partial == MSL_LAYER_NETLOGON
+                      ? msl_netlogon_opcode_name(d->u.netlogon.opcode)
+                      : "LanmanAnnouncement";
+  sp(o);
+  msl_pr_str(o, n ? n : "unknown");
+}
+
 int msl_print_summary(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
                       unsigned flags) {
   (void)flags;
@@ -258,6 +284,15 @@ int msl_print_summary(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
   if (m) {
     msl_pr_time(o, m);
     sp(o);
+    if (m->flags & MSL_PKT_QUOTED) {
+      /* The ICMP error, then the packet it quotes (never delivered). */
+      msl_out_ipv4(o, m->outer_src);
+      msl_pr_str(o, " -> ");
+      msl_out_ipv4(o, m->outer_dst);
+      msl_pr_str(o, " ICMP ");
+      msl_pr_str(o, msl_icmp_error_name(m->icmp_type, m->icmp_code));
+      msl_pr_str(o, " quoting ");
+    }
     msl_out_ipv4(o, m->src_ip);
     msl_pr_char(o, ':');
     msl_out_u64(o, m->sport);
@@ -268,11 +303,12 @@ int msl_print_summary(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
   }
   if (d->layers & MSL_LAYER_NBDGM)
     nbdgm(o, d);
-  if (d->layers & MSL_LAYER_SMB) {
-    sp(o);
-    msl_pr_ascii(o, d->smb.name, 0);
-  }
-  if (d->layers & MSL_LAYER_BROWSE)
+  if (d->layers & MSL_LAYER_SMB)
+    smb(o, &d->smb);
+  /* A payload cut short: its command (the fields are in -V and JSON). */
+  if (d->partial & (MSL_LAYER_BROWSE | MSL_LAYER_LANMAN | MSL_LAYER_NETLOGON))
+    command(o, d);
+  else if (d->layers & MSL_LAYER_BROWSE)
     browse(o, &d->u.browse);
   else if (d->layers & MSL_LAYER_LANMAN)
     lanman(o, &d->u.lanman);
@@ -286,7 +322,12 @@ int msl_print_summary(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
   if (d->layers & MSL_LAYER_NBNS)
     nbns(o, d);
   if (d->err) {
-    msl_pr_str(o, " [error: ");
+    msl_pr_str(o, " [error");
+    if (d->err_at) {
+      msl_pr_str(o, " at byte ");
+      msl_out_u64(o, d->err_off);
+    }
+    msl_pr_str(o, ": ");
     msl_print_error(o, d);
     msl_pr_char(o, ']');
   }

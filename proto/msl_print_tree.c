@@ -147,14 +147,20 @@ static void nbdgm(msl_out *o, const msl_dissect *d, unsigned flags) {
   msl_out_ipv4(o, g->src_ip);
   nl(o);
   num(o, 1, "Source Port", g->src_port);
-  if (direct && d->nbdgm_names) {
+  if (direct && (g->have & MSL_NBDGM_HAVE_LENGTH)) {
     ln(o, 1, "Datagram Length");
     msl_out_u64(o, g->length);
     msl_pr_str(o, " bytes (names and user data)");
+    if (g->short_by) {
+      msl_pr_str(o, " (");
+      msl_out_u64(o, g->short_by);
+      msl_pr_str(o, " short of the packet: ignored, as receivers do)");
+    }
     nl(o);
     num(o, 1, "Packet Offset", g->offset);
-    name(o, 1, "Source Name", &g->src);
   }
+  if (direct && (g->have & MSL_NBDGM_HAVE_SRC))
+    name(o, 1, "Source Name", &g->src);
   if (g->type == MSL_NBDGM_ERROR && !d->err) {
     ln(o, 1, "Error Code");
     msl_out_hex0x(o, g->error_code, 2);
@@ -162,7 +168,7 @@ static void nbdgm(msl_out *o, const msl_dissect *d, unsigned flags) {
     msl_pr_str(o, msl_nbdgm_error_name(g->error_code));
     nl(o);
   }
-  if (d->nbdgm_names)
+  if (g->have & MSL_NBDGM_HAVE_DST)
     name(o, 1, "Destination Name", &g->dst);
   if (direct && d->nbdgm_names) {
     ln(o, 1, "User Data");
@@ -183,10 +189,12 @@ static void nbdgm(msl_out *o, const msl_dissect *d, unsigned flags) {
   }
 }
 
-static void smb(msl_out *o, const msl_smbtr *s, unsigned flags) {
-  head(o, "SMB Mailslot Write [MS-MAIL 2.2.1, MS-CIFS 2.2.4.33]");
+/* The SMB header [MS-SMB 2.2.3.1]. */
+static void smb_header(msl_out *o, const msl_smbtr *s) {
   ln(o, 1, "Command");
-  msl_pr_str(o, "0x25 SMB_COM_TRANSACTION");
+  msl_out_hex0x(o, s->command, 2);
+  if (s->command == MSL_SMBTR_CMD)
+    msl_pr_str(o, " SMB_COM_TRANSACTION");
   nl(o);
   hexnum(o, 1, "Status", s->status, 8);
   hexnum(o, 1, "Flags", s->smb_flags, 2);
@@ -206,7 +214,11 @@ static void smb(msl_out *o, const msl_smbtr *s, unsigned flags) {
   num(o, 1, "Process ID", s->pid_low);
   num(o, 1, "User ID", s->uid);
   num(o, 1, "Multiplex ID", s->mid);
-  num(o, 1, "Word Count", MSL_SMBTR_WORDS);
+  num(o, 1, "Word Count", s->word_count);
+}
+
+/* The transaction words [MS-CIFS 2.2.4.33.1]. */
+static void smb_words(msl_out *o, const msl_smbtr *s) {
   num(o, 1, "Total Parameter Count", s->total_param_count);
   num(o, 1, "Total Data Count", s->total_data_count);
   num(o, 1, "Max Parameter Count", s->max_param_count);
@@ -221,12 +233,33 @@ static void smb(msl_out *o, const msl_smbtr *s, unsigned flags) {
   num(o, 1, "Parameter Offset", s->param_offset);
   num(o, 1, "Data Count", s->data_count);
   num(o, 1, "Data Offset", s->data_offset);
-  num(o, 1, "Setup Count", MSL_SMBTR_SETUP);
+  num(o, 1, "Setup Count", s->setup_count);
   num(o, 1, "Byte Count", s->byte_count);
-  ascii(o, 1, "Transaction Name", s->name);
+}
+
+/* 1 when the SMB read so far is a mailslot write (Setup says so and the
+ * name, if read, does not deny it). */
+static int is_mailslot(const msl_smbtr *s) {
+  return (s->have & MSL_SMBTR_HAVE_WORDS) &&
+         s->setup_count == MSL_SMBTR_SETUP && s->opcode == MSL_SMBTR_OP_WRITE &&
+         (!(s->have & MSL_SMBTR_HAVE_NAME) ||
+          msl_smbtr_is_mailslot_name(s->name.ptr, s->name.len));
+}
+
+/* As far as it was read (partial: d->partial names it). */
+static void smb(msl_out *o, const msl_smbtr *s, int partial, unsigned flags) {
+  head(o, "SMB Mailslot Write [MS-MAIL 2.2.1, MS-CIFS 2.2.4.33]");
+  smb_header(o, s);
+  if (s->have & MSL_SMBTR_HAVE_WORDS)
+    smb_words(o, s);
+  if (s->have & MSL_SMBTR_HAVE_NAME)
+    ascii(o, 1, "Transaction Name", s->name);
+  if (!is_mailslot(s))
+    return;
   head(o, "Mailslot [MS-MAIL 2.2.1]");
   ln(o, 1, "Opcode");
-  msl_pr_str(o, "1 (write mailslot)");
+  msl_out_u64(o, s->opcode);
+  msl_pr_str(o, " (write mailslot)");
   nl(o);
   num(o, 1, "Priority", s->priority);
   ln(o, 1, "Class");
@@ -238,7 +271,10 @@ static void smb(msl_out *o, const msl_smbtr *s, unsigned flags) {
                            : " (unknown)");
   nl(o);
   num(o, 1, "Size", s->byte_count);
-  ascii(o, 1, "Mailslot Name", s->name);
+  if (s->have & MSL_SMBTR_HAVE_NAME)
+    ascii(o, 1, "Mailslot Name", s->name);
+  if (partial)
+    return;
   ln(o, 1, "Data");
   msl_out_u64(o, s->data.len);
   msl_pr_str(o, " bytes");
@@ -256,56 +292,54 @@ static void server_type(msl_out *o, int ind, uint32_t t) {
   bits32(o, ind + 1, t, msl_pr_sv_name);
 }
 
-static void browse(msl_out *o, const msl_browse *b) {
-  const char *cn = msl_browse_opcode_name(b->opcode);
-  head(o, "Browser [MS-BRWS 2.2]");
-  ln(o, 1, "Command");
-  msl_out_hex0x(o, b->opcode, 2);
-  msl_pr_char(o, ' ');
-  msl_pr_str(o, cn ? cn : "unknown");
-  nl(o);
-  switch (b->opcode) {
-  case MSL_BROWSE_HOST_ANNOUNCEMENT:
-  case MSL_BROWSE_DOMAIN_ANNOUNCEMENT:
-  case MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT: {
-    const msl_browse_announce *a = &b->u.announce;
-    int dom = b->opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT;
-    msl_view nm = {a->name, msl_browse_name16_len(a->name)};
+/* A frame read up to `got` bytes (SIZE_MAX: all): numbers that end
+ * there or before, strings that were read. */
+#define UPTO(end) (got >= (end))
+
+static void announce(msl_out *o, const msl_browse *b, size_t got) {
+  const msl_browse_announce *a = &b->u.announce;
+  int dom = b->opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT;
+  msl_view nm = {a->name, msl_browse_name16_len(a->name)};
+  if (UPTO(2))
     num(o, 1, "Update Count", a->update_count);
+  if (UPTO(6)) {
     ln(o, 1, "Periodicity");
     msl_out_u64(o, a->periodicity_ms);
     msl_pr_str(o, " ms");
     nl(o);
+  }
+  if (UPTO(22))
     ascii(o, 1, dom ? "Machine Group" : "Server Name", nm);
+  if (UPTO(24)) {
     ln(o, 1, dom ? "Browser Config Version" : "OS Version");
     msl_out_u64(o, a->os_major);
     msl_pr_char(o, '.');
     msl_out_u64(o, a->os_minor);
     nl(o);
-    server_type(o, 1, a->server_type);
-    if (dom) {
-      hexnum(o, 1, "Mysterious Field", msl_browse_mysterious(a), 8);
-    } else {
-      ln(o, 1, "Browser Version");
-      msl_out_u64(o, a->browser_major);
-      msl_pr_char(o, '.');
-      msl_out_u64(o, a->browser_minor);
-      nl(o);
-      hexnum(o, 1, "Signature", a->signature, 4);
-    }
-    ascii(o, 1, dom ? "Local Master Browser" : "Comment", a->comment);
-    break;
   }
-  case MSL_BROWSE_ANNOUNCEMENT_REQUEST:
-    hexnum(o, 1, "Reserved", b->u.req.reserved, 2);
-    ascii(o, 1, "Response Name", b->u.req.response_name);
-    break;
-  case MSL_BROWSE_REQUEST_ELECTION: {
-    const msl_browse_election *e = &b->u.election;
-    uint8_t os = msl_browse_criteria_os(e->criteria);
-    uint8_t role = msl_browse_criteria_role(e->criteria);
-    const char *osn = msl_browse_elect_os_name(os);
+  if (UPTO(28))
+    server_type(o, 1, a->server_type);
+  if (UPTO(32) && dom) {
+    hexnum(o, 1, "Mysterious Field", msl_browse_mysterious(a), 8);
+  } else if (UPTO(32)) {
+    ln(o, 1, "Browser Version");
+    msl_out_u64(o, a->browser_major);
+    msl_pr_char(o, '.');
+    msl_out_u64(o, a->browser_minor);
+    nl(o);
+    hexnum(o, 1, "Signature", a->signature, 4);
+  }
+  if (a->comment.ptr)
+    ascii(o, 1, dom ? "Local Master Browser" : "Comment", a->comment);
+}
+
+static void election(msl_out *o, const msl_browse_election *e, size_t got) {
+  uint8_t os = msl_browse_criteria_os(e->criteria);
+  uint8_t role = msl_browse_criteria_role(e->criteria);
+  const char *osn = msl_browse_elect_os_name(os);
+  if (UPTO(2))
     num(o, 1, "Version", e->version);
+  if (UPTO(6)) {
     hexnum(o, 1, "Criteria", e->criteria, 8);
     ln(o, 2, "OS");
     msl_out_hex0x(o, os, 2);
@@ -318,36 +352,74 @@ static void browse(msl_out *o, const msl_browse *b) {
            4);
     hexnum(o, 2, "Role", role, 2);
     bits32(o, 3, role, msl_pr_role_name);
+  }
+  if (UPTO(10)) {
     ln(o, 1, "Uptime");
     msl_out_u64(o, e->uptime_ms);
     msl_pr_str(o, " ms");
     nl(o);
-    hexnum(o, 1, "Unused", e->unused, 8);
-    ascii(o, 1, "Server Name", e->server_name);
-    break;
   }
+  if (UPTO(14))
+    hexnum(o, 1, "Unused", e->unused, 8);
+  if (e->server_name.ptr)
+    ascii(o, 1, "Server Name", e->server_name);
+}
+
+static void browse(msl_out *o, const msl_browse *b, size_t got) {
+  const char *cn = msl_browse_opcode_name(b->opcode);
+  head(o, "Browser [MS-BRWS 2.2]");
+  ln(o, 1, "Command");
+  msl_out_hex0x(o, b->opcode, 2);
+  msl_pr_char(o, ' ');
+  msl_pr_str(o, cn ? cn : "unknown");
+  nl(o);
+  switch (b->opcode) {
+  case MSL_BROWSE_HOST_ANNOUNCEMENT:
+  case MSL_BROWSE_DOMAIN_ANNOUNCEMENT:
+  case MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT:
+    announce(o, b, got);
+    break;
+  case MSL_BROWSE_ANNOUNCEMENT_REQUEST:
+    if (UPTO(2))
+      hexnum(o, 1, "Reserved", b->u.req.reserved, 2);
+    if (b->u.req.response_name.ptr)
+      ascii(o, 1, "Response Name", b->u.req.response_name);
+    break;
+  case MSL_BROWSE_REQUEST_ELECTION:
+    election(o, &b->u.election, got);
+    break;
   case MSL_BROWSE_GET_BACKUP_LIST_REQUEST:
-    num(o, 1, "Requested Count", b->u.backup_req.count);
-    num(o, 1, "Token", b->u.backup_req.token);
+    if (UPTO(2))
+      num(o, 1, "Requested Count", b->u.backup_req.count);
+    if (UPTO(6))
+      num(o, 1, "Token", b->u.backup_req.token);
     break;
   case MSL_BROWSE_GET_BACKUP_LIST_RESPONSE: {
     msl_browse_names it;
     msl_view nm;
-    num(o, 1, "Backup Server Count", b->u.backup_resp.count);
-    num(o, 1, "Token", b->u.backup_resp.token);
+    if (UPTO(2))
+      num(o, 1, "Backup Server Count", b->u.backup_resp.count);
+    if (UPTO(6))
+      num(o, 1, "Token", b->u.backup_resp.token);
+    if (!b->u.backup_resp.list.ptr && b->u.backup_resp.count)
+      break; /* the names ran out */
     msl_browse_names_init(&it, &b->u.backup_resp);
     while (msl_browse_names_next(&it, &nm) == 1)
       ascii(o, 1, "Backup Server", nm);
     break;
   }
   case MSL_BROWSE_BECOME_BACKUP:
-    ascii(o, 1, "Browser To Promote", b->u.name);
+    if (b->u.name.ptr)
+      ascii(o, 1, "Browser To Promote", b->u.name);
     break;
   case MSL_BROWSE_MASTER_ANNOUNCEMENT:
-    ascii(o, 1, "Master Browser Server Name", b->u.name);
+    if (b->u.name.ptr)
+      ascii(o, 1, "Master Browser Server Name", b->u.name);
     break;
   case MSL_BROWSE_RESET_STATE_REQUEST: {
     const char *r = msl_browse_reset_name(b->u.reset_type);
+    if (!UPTO(2))
+      break;
     ln(o, 1, "Reset Type");
     msl_out_hex0x(o, b->u.reset_type, 2);
     if (r) {
@@ -362,24 +434,33 @@ static void browse(msl_out *o, const msl_browse *b) {
     hexv(o, 1, "Bytes after the frame", b->trailing);
 }
 
-static void lanman(msl_out *o, const msl_browse_lanman *l) {
+static void lanman(msl_out *o, const msl_browse_lanman *l, size_t got) {
   head(o, "LAN Manager Announcement (\\MAILSLOT\\LANMAN)");
   hexnum(o, 1, "Opcode", l->opcode, 4);
-  server_type(o, 1, l->server_type);
-  ln(o, 1, "OS Version");
-  msl_out_u64(o, l->os_major);
-  msl_pr_char(o, '.');
-  msl_out_u64(o, l->os_minor);
-  nl(o);
-  ln(o, 1, "Announce Interval");
-  msl_out_u64(o, l->interval_s);
-  msl_pr_str(o, " s");
-  nl(o);
-  ascii(o, 1, "Server Name", l->name);
-  ascii(o, 1, "Comment", l->comment);
+  if (UPTO(6))
+    server_type(o, 1, l->server_type);
+  if (UPTO(8)) {
+    ln(o, 1, "OS Version");
+    msl_out_u64(o, l->os_major);
+    msl_pr_char(o, '.');
+    msl_out_u64(o, l->os_minor);
+    nl(o);
+  }
+  if (UPTO(10)) {
+    ln(o, 1, "Announce Interval");
+    msl_out_u64(o, l->interval_s);
+    msl_pr_str(o, " s");
+    nl(o);
+  }
+  if (l->name.ptr)
+    ascii(o, 1, "Server Name", l->name);
+  if (l->comment.ptr)
+    ascii(o, 1, "Comment", l->comment);
   if (l->trailing.len)
     hexv(o, 1, "Bytes after the frame", l->trailing);
 }
+
+#undef UPTO
 
 static void tokens(msl_out *o, uint32_t ntv, uint16_t lmnt, uint16_t lm) {
   hexnum(o, 1, "NtVersion", ntv, 8);
@@ -408,7 +489,7 @@ static void dsflags(msl_out *o, uint32_t f) {
   bits32(o, 2, f, msl_pr_dsflag_name);
 }
 
-static void netlogon(msl_out *o, const msl_netlogon *m) {
+static void netlogon(msl_out *o, const msl_netlogon *m, int partial) {
   const char *cn = msl_netlogon_opcode_name(m->opcode);
   head(o, "Netlogon [MS-ADTS 6.3.1]");
   ln(o, 1, "Command");
@@ -416,7 +497,8 @@ static void netlogon(msl_out *o, const msl_netlogon *m) {
   msl_pr_char(o, ' ');
   msl_pr_str(o, cn ? cn : "unknown");
   nl(o);
-  switch (m->opcode) {
+  /* Cut or refused: the command (its fields' layout varies with it). */
+  switch (partial ? 0 : m->opcode) {
   case MSL_NETLOGON_PRIMARY_QUERY: {
     const msl_netlogon_primary_query *q = &m->u.pq;
     ascii(o, 1, "Computer Name", q->computer);
@@ -670,6 +752,44 @@ static void nbns(msl_out *o, const msl_dissect *d) {
     hexv(o, 1, "Bytes after the records", m->trailer);
 }
 
+/* The ICMP error that quotes the packet below: it was never delivered. */
+static void icmp(msl_out *o, const msl_pkt_meta *m) {
+  ln(o, 1, "IPv4");
+  msl_out_ipv4(o, m->outer_src);
+  msl_pr_str(o, " -> ");
+  msl_out_ipv4(o, m->outer_dst);
+  nl(o);
+  ln(o, 1, "ICMP");
+  msl_pr_str(o, msl_icmp_error_name(m->icmp_type, m->icmp_code));
+  msl_pr_str(o, " (type ");
+  msl_out_u64(o, m->icmp_type);
+  msl_pr_str(o, ", code ");
+  msl_out_u64(o, m->icmp_code);
+  msl_pr_str(o, "), quoting the packet below (never delivered)");
+  nl(o);
+}
+
+/* "Error: [at byte N: ]LAYER: why", at indent ind. */
+static void error_line(msl_out *o, const msl_dissect *d, int ind) {
+  ln(o, ind, "Error");
+  if (d->err_at) {
+    msl_pr_str(o, "at byte ");
+    msl_out_u64(o, d->err_off);
+    msl_pr_str(o, ": ");
+  }
+  msl_print_error(o, d);
+  nl(o);
+}
+
+/* The error of `layer`, where it was hit: the last line of its section,
+ * after the fields read before it. 1 when written. */
+static int layer_error(msl_out *o, const msl_dissect *d, unsigned layer) {
+  if (!d->err || d->err_layer != layer)
+    return 0;
+  error_line(o, d, 1);
+  return 1;
+}
+
 int msl_print_tree(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
                    unsigned flags) {
   if (!o || !d)
@@ -695,34 +815,48 @@ int msl_print_tree(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
     ln(o, 1, "Time");
     msl_pr_time(o, m);
     nl(o);
-    ln(o, 1, "IPv4");
+    if (m->flags & MSL_PKT_QUOTED)
+      icmp(o, m);
+    ln(o, 1, m->flags & MSL_PKT_QUOTED ? "Quoted IPv4" : "IPv4");
     msl_out_ipv4(o, m->src_ip);
     msl_pr_str(o, " -> ");
     msl_out_ipv4(o, m->dst_ip);
     nl(o);
-    ln(o, 1, "UDP");
+    ln(o, 1, m->flags & MSL_PKT_QUOTED ? "Quoted UDP" : "UDP");
     msl_out_u64(o, m->sport);
     msl_pr_str(o, " -> ");
     msl_out_u64(o, m->dport);
     nl(o);
   }
-  if (d->layers & MSL_LAYER_NBDGM)
+  int shown = 0; /* the error was written inside its layer */
+  if (d->layers & MSL_LAYER_NBDGM) {
     nbdgm(o, d, flags);
-  if (d->layers & MSL_LAYER_SMB)
-    smb(o, &d->smb, flags);
-  if (d->layers & MSL_LAYER_BROWSE)
-    browse(o, &d->u.browse);
-  if (d->layers & MSL_LAYER_LANMAN)
-    lanman(o, &d->u.lanman);
-  if (d->layers & MSL_LAYER_NETLOGON)
-    netlogon(o, &d->u.netlogon);
-  if (d->layers & MSL_LAYER_NBNS)
-    nbns(o, d);
-  if (d->err) {
-    msl_pr_str(o, "Error: ");
-    msl_print_error(o, d);
-    nl(o);
+    shown |= layer_error(o, d, MSL_LAYER_NBDGM);
   }
+  if (d->layers & MSL_LAYER_SMB) {
+    smb(o, &d->smb, d->partial == MSL_LAYER_SMB, flags);
+    shown |= layer_error(o, d, MSL_LAYER_SMB);
+  }
+  if (d->layers & MSL_LAYER_BROWSE) {
+    browse(o, &d->u.browse,
+           d->partial == MSL_LAYER_BROWSE ? d->u.browse.err_off : SIZE_MAX);
+    shown |= layer_error(o, d, MSL_LAYER_BROWSE);
+  }
+  if (d->layers & MSL_LAYER_LANMAN) {
+    lanman(o, &d->u.lanman,
+           d->partial == MSL_LAYER_LANMAN ? d->u.lanman.err_off : SIZE_MAX);
+    shown |= layer_error(o, d, MSL_LAYER_LANMAN);
+  }
+  if (d->layers & MSL_LAYER_NETLOGON) {
+    netlogon(o, &d->u.netlogon, d->partial == MSL_LAYER_NETLOGON);
+    shown |= layer_error(o, d, MSL_LAYER_NETLOGON);
+  }
+  if (d->layers & MSL_LAYER_NBNS) {
+    nbns(o, d);
+    shown |= layer_error(o, d, MSL_LAYER_NBNS);
+  }
+  if (d->err && !shown)
+    error_line(o, d, 0);
   nl(o);
   return msl_pr_end(o, start);
 }

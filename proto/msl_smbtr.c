@@ -26,78 +26,104 @@ int msl_smbtr_is_mailslot_name(const uint8_t *s, size_t n) {
   return 1;
 }
 
+/* Stops the decode at the reader's position (a cut) or at `at`. */
+static int stop(msl_smbtr *out, const msl_rd *r, int err, size_t at) {
+  out->err_off = r->err ? r->off : at;
+  return r->err ? r->err : err;
+}
+
+/* The 32-byte header and WordCount [MS-SMB 2.2.3.1]. */
+static int read_header(msl_smbtr *out, msl_rd *r) {
+  const uint8_t *magic = msl_rd_bytes(r, 4);
+  if (!magic)
+    return stop(out, r, 0, 0);
+  if (memcmp(magic, smb_magic, 4) != 0)
+    return stop(out, r, MSL_ERR_NOT_SMB, 0);
+  out->command = msl_rd_u8(r);
+  out->status = msl_rd_u32le(r);
+  out->smb_flags = msl_rd_u8(r);
+  out->smb_flags2 = msl_rd_u16le(r);
+  out->pid_high = msl_rd_u16le(r);
+  const uint8_t *sec = msl_rd_bytes(r, sizeof(out->security));
+  if (sec)
+    memcpy(out->security, sec, sizeof(out->security));
+  out->reserved = msl_rd_u16le(r);
+  out->tid = msl_rd_u16le(r);
+  out->pid_low = msl_rd_u16le(r);
+  out->uid = msl_rd_u16le(r);
+  out->mid = msl_rd_u16le(r);
+  out->word_count = msl_rd_u8(r);
+  if (r->err)
+    return stop(out, r, 0, 0);
+  out->have = MSL_SMBTR_HAVE_HEADER;
+  /* Reject on what we have seen so far before asking for more bytes: a
+   * short non-mailslot SMB is "not a mailslot", not "truncated". */
+  if (out->command != MSL_SMBTR_CMD)
+    return stop(out, r, MSL_ERR_NOT_MAILSLOT, 4);
+  if (out->word_count != MSL_SMBTR_WORDS)
+    return stop(out, r, MSL_ERR_NOT_MAILSLOT, MSL_SMBTR_HDR_LEN);
+  return 0;
+}
+
+/* SMB_COM_TRANSACTION words, Setup and ByteCount [MS-CIFS 2.2.4.33.1]. */
+static int read_words(msl_smbtr *out, msl_rd *r) {
+  out->total_param_count = msl_rd_u16le(r);
+  out->total_data_count = msl_rd_u16le(r);
+  out->max_param_count = msl_rd_u16le(r);
+  out->max_data_count = msl_rd_u16le(r);
+  out->max_setup_count = msl_rd_u8(r);
+  out->reserved1 = msl_rd_u8(r);
+  out->trans_flags = msl_rd_u16le(r);
+  out->timeout = msl_rd_u32le(r);
+  out->reserved2 = msl_rd_u16le(r);
+  out->param_count = msl_rd_u16le(r);
+  out->param_offset = msl_rd_u16le(r);
+  out->data_count = msl_rd_u16le(r);
+  out->data_offset = msl_rd_u16le(r);
+  out->setup_count = msl_rd_u8(r);
+  out->reserved3 = msl_rd_u8(r);
+  out->opcode = msl_rd_u16le(r);
+  out->priority = msl_rd_u16le(r);
+  out->mailslot_class = msl_rd_u16le(r);
+  out->byte_count = msl_rd_u16le(r);
+  if (r->err)
+    return stop(out, r, 0, 0);
+  out->have |= MSL_SMBTR_HAVE_WORDS;
+  if (out->setup_count != MSL_SMBTR_SETUP)
+    return stop(out, r, MSL_ERR_NOT_MAILSLOT, 59);
+  if (out->opcode != MSL_SMBTR_OP_WRITE)
+    return stop(out, r, MSL_ERR_NOT_MAILSLOT, 61);
+  return 0;
+}
+
 int msl_smbtr_decode(msl_smbtr *out, const uint8_t *p, size_t len) {
   msl_rd r;
   if (!out || (!p && len))
     return MSL_ERR_ARG;
   memset(out, 0, sizeof(*out));
   msl_rd_init(&r, p, len);
-
-  const uint8_t *magic = msl_rd_bytes(&r, 4);
-  if (!magic)
-    return r.err;
-  if (memcmp(magic, smb_magic, 4) != 0)
-    return MSL_ERR_NOT_SMB;
-  uint8_t cmd = msl_rd_u8(&r);
-  out->status = msl_rd_u32le(&r);
-  out->smb_flags = msl_rd_u8(&r);
-  out->smb_flags2 = msl_rd_u16le(&r);
-  out->pid_high = msl_rd_u16le(&r);
-  const uint8_t *sec = msl_rd_bytes(&r, sizeof(out->security));
-  if (sec)
-    memcpy(out->security, sec, sizeof(out->security));
-  out->reserved = msl_rd_u16le(&r);
-  out->tid = msl_rd_u16le(&r);
-  out->pid_low = msl_rd_u16le(&r);
-  out->uid = msl_rd_u16le(&r);
-  out->mid = msl_rd_u16le(&r);
-  uint8_t wc = msl_rd_u8(&r);
-  if (r.err)
-    return r.err;
-  /* Reject on what we have seen so far before asking for more bytes: a
-   * short non-mailslot SMB is "not a mailslot", not "truncated". */
-  if (cmd != MSL_SMBTR_CMD || wc != MSL_SMBTR_WORDS)
-    return MSL_ERR_NOT_MAILSLOT;
-
-  out->total_param_count = msl_rd_u16le(&r);
-  out->total_data_count = msl_rd_u16le(&r);
-  out->max_param_count = msl_rd_u16le(&r);
-  out->max_data_count = msl_rd_u16le(&r);
-  out->max_setup_count = msl_rd_u8(&r);
-  out->reserved1 = msl_rd_u8(&r);
-  out->trans_flags = msl_rd_u16le(&r);
-  out->timeout = msl_rd_u32le(&r);
-  out->reserved2 = msl_rd_u16le(&r);
-  out->param_count = msl_rd_u16le(&r);
-  out->param_offset = msl_rd_u16le(&r);
-  out->data_count = msl_rd_u16le(&r);
-  out->data_offset = msl_rd_u16le(&r);
-  uint8_t setup_count = msl_rd_u8(&r);
-  out->reserved3 = msl_rd_u8(&r);
-  uint16_t opcode = msl_rd_u16le(&r);
-  out->priority = msl_rd_u16le(&r);
-  out->mailslot_class = msl_rd_u16le(&r);
-  out->byte_count = msl_rd_u16le(&r);
-  if (r.err)
-    return r.err;
-  if (setup_count != MSL_SMBTR_SETUP || opcode != MSL_SMBTR_OP_WRITE)
-    return MSL_ERR_NOT_MAILSLOT;
+  int rc = read_header(out, &r);
+  if (!rc)
+    rc = read_words(out, &r);
+  if (rc)
+    return rc;
 
   size_t nlen;
   const uint8_t *name = msl_rd_cstr(&r, MSL_SMBTR_NAME_MAX, &nlen);
   if (!name)
-    return r.err;
-  if (!msl_smbtr_is_mailslot_name(name, nlen))
-    return MSL_ERR_NOT_MAILSLOT;
+    return stop(out, &r, 0, 0);
   out->name.ptr = name;
   out->name.len = nlen;
+  out->have |= MSL_SMBTR_HAVE_NAME;
+  if (!msl_smbtr_is_mailslot_name(name, nlen))
+    return stop(out, &r, MSL_ERR_NOT_MAILSLOT, MSL_SMBTR_NAME_OFF);
 
   /* DataOffset counts from the SMB header, i.e. from p (MS-MAIL §2.2.1). */
   size_t name_end = r.off;
   size_t doff = out->data_offset;
   size_t dcnt = out->data_count;
   if (doff < name_end || doff > len || dcnt > len - doff)
-    return MSL_ERR_INVALID;
+    return stop(out, &r, MSL_ERR_INVALID, 57); /* DataOffset */
   out->pad.ptr = msl_rd_bytes(&r, doff - name_end);
   out->pad.len = doff - name_end;
   out->data.ptr = msl_rd_bytes(&r, dcnt);
@@ -105,7 +131,7 @@ int msl_smbtr_decode(msl_smbtr *out, const uint8_t *p, size_t len) {
   out->trailing.len = msl_rd_left(&r);
   out->trailing.ptr = msl_rd_bytes(&r, out->trailing.len);
   if (r.err)
-    return r.err;
+    return stop(out, &r, 0, 0);
   if (len > MSL_SMBTR_MAX_LEN)
     out->flags |= MSL_SMBTR_F_NOLIMIT;
   return 0;
@@ -203,6 +229,10 @@ int msl_smbtr_init_write(msl_smbtr *m, const char *mailslot_name,
     return MSL_ERR_TOO_BIG;
 
   memset(m, 0, sizeof(*m));
+  m->command = MSL_SMBTR_CMD;
+  m->word_count = MSL_SMBTR_WORDS;
+  m->setup_count = MSL_SMBTR_SETUP;
+  m->opcode = MSL_SMBTR_OP_WRITE;
   m->total_data_count = (uint16_t)len;
   m->data_count = (uint16_t)len;
   m->data_offset = (uint16_t)doff;
@@ -248,4 +278,16 @@ int msl_smbtr_max_data(const char *mailslot_name) {
   if (n > 432)
     return MSL_ERR_ARG;
   return (int)(432 - n);
+}
+
+int msl_smbtr_max_data_in(const char *mailslot_name, size_t room) {
+  int cap = msl_smbtr_max_data(mailslot_name);
+  if (cap < 0)
+    return cap;
+  /* Data starts 4-aligned after the words, the name and its NUL. */
+  size_t doff = (MSL_SMBTR_NAME_OFF + strlen(mailslot_name) + 1 + 3) &
+                ~(size_t)3;
+  if (room < doff)
+    return MSL_ERR_TOO_BIG;
+  return room - doff < (size_t)cap ? (int)(room - doff) : cap;
 }

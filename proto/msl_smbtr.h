@@ -118,7 +118,23 @@ typedef struct msl_smbtr {
   msl_view data;     /* the message: DataCount bytes at DataOffset */
   msl_view trailing; /* bytes after the data, up to the end of the SMB */
   unsigned flags;    /* MSL_SMBTR_F_* */
+  /* Decode only: the fields that are constant in a mailslot write, as
+   * read (a write has 0x25, 17, 3, 1), which parts were read
+   * (MSL_SMBTR_HAVE_*), also after an error, and on error the offset (from
+   * the SMB's start) of the field that could not be read or was refused. */
+  uint8_t command, word_count, setup_count;
+  uint16_t opcode; /* Setup[0] */
+  uint8_t have;
+  size_t err_off;
 } msl_smbtr;
+
+/* msl_smbtr.have bits. */
+enum {
+  MSL_SMBTR_HAVE_HEADER = 0x01, /* the 32-byte SMB header and WordCount */
+  MSL_SMBTR_HAVE_WORDS = 0x02,  /* the transaction words, Setup, ByteCount */
+  MSL_SMBTR_HAVE_NAME = 0x04,   /* the transaction name (name), a mailslot
+                                   name or not */
+};
 
 /* Sender profiles for msl_smbtr_init_write (checked against captures). */
 enum msl_smbtr_style {
@@ -151,7 +167,10 @@ enum msl_smbtr_style {
  * between the NUL and DataOffset are `pad`, bytes after the data are
  * `trailing`. ByteCount may disagree; padding need not align.
  * Views in *out point into p and are valid while p is; after an error
- * *out holds what was read so far (unspecified, do not use).
+ * *out holds what was read before it: `have` says which parts, err_off
+ * where the decoder stopped (for a dissector; nothing else may use it).
+ * A name without the "\MAILSLOT\" prefix is still read (HAVE_NAME) before
+ * MSL_ERR_NOT_MAILSLOT.
  * Returns 0 or: MSL_ERR_ARG (NULL out, or NULL p with len > 0),
  * MSL_ERR_TRUNCATED (input ends inside the header, words or name),
  * MSL_ERR_NOT_SMB (no FF 'S' 'M' 'B'), MSL_ERR_NOT_MAILSLOT (command not
@@ -202,6 +221,17 @@ MSL_PROTO_API int msl_smbtr_init_write(msl_smbtr *m, const char *mailslot_name,
  * MSL_SMBTR_NAME_MAX (or too long to leave room for any data).
  */
 MSL_PROTO_API int msl_smbtr_max_data(const char *mailslot_name);
+
+/*
+ * Largest message whose mailslot write, in the Windows client layout
+ * (4-aligned data, the tightest), takes at most `room` bytes of SMB, and
+ * never more than msl_smbtr_max_data: e.g. the room a 576-byte UDP payload
+ * leaves after the datagram header and names (MSL_NBDGM_SAMBA_MAX_PAYLOAD).
+ * Returns the size, or MSL_ERR_ARG (as msl_smbtr_max_data), MSL_ERR_TOO_BIG
+ * (not even an empty message fits).
+ */
+MSL_PROTO_API int msl_smbtr_max_data_in(const char *mailslot_name,
+                                        size_t room);
 
 /* 1 when the n bytes at s start with "\MAILSLOT\" (any case) and go on. */
 MSL_PROTO_API int msl_smbtr_is_mailslot_name(const uint8_t *s, size_t n);

@@ -129,6 +129,28 @@ PY
   ok "snap length: every packet has an error, exit 0" ||
   bad "snap length (exit $rc)"
 
+# 5b. packets quoted in ICMP errors (captures/icmp-unreachable-nbt-netns.pcap):
+# decoded under "quoted", never counted as traffic by --stats.
+icmp=$caps/icmp-unreachable-nbt-netns.pcap
+if [ -f "$icmp" ]; then
+  "$bin" decode --json "$icmp" >"$tmp/icmp.jsonl" &&
+    python3 - "$tmp/icmp.jsonl" <<'PY' && ok "ICMP-quoted packets: 8 of 16, marked" ||
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+q = [o for o in rows if "quoted" in o]
+assert len(rows) == 16 and len(q) == 8, (len(rows), len(q))
+for o in q:
+    assert "sport" not in o and o["quoted"]["icmp_name"] == "port unreachable", o
+    assert "nbns" in o or "nbdgm" in o, o
+PY
+    bad "ICMP-quoted packets: $(head -c 300 "$tmp/icmp.jsonl")"
+  st=$("$bin" decode --stats "$icmp" 2>&1 | sed -n '/====/,$p')
+  echo "$st" | grep -q "NetBIOS packets 8 (truncated 0), reassembled datagrams 0, quoted in ICMP errors 8" &&
+    echo "$st" | grep -Eq '^ +6  nbns query$' &&
+    echo "$st" | grep -Eq '^ +2  \\MAILSLOT\\icmp$' &&
+    ok "--stats leaves quoted packets out" || bad "--stats with quoted packets: $st"
+fi
+
 # 6. live capture on lo
 if [ "$(id -u)" != 0 ]; then
   echo "SKIP sniff: not root (capturing on lo needs root or CAP_NET_RAW)"
@@ -139,6 +161,13 @@ else
   python3 - <<'PY'
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# Someone receives them (we, unless a daemon here does): no ICMP port
+# unreachable quoting them (sniff would show those too).
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    r.bind(('127.0.0.1', 138))
+except OSError:
+    pass
 # A DIRECT_GROUP datagram: \MAILSLOT\BROWSE AnnouncementRequest from HOST1
 # (windows-xp-browse-eapon1.pcap frame 1, names re-encoded).
 def nb(name, suffix):

@@ -20,5 +20,6 @@ if ! command -v python3 > /dev/null 2>&1; then
   exit 77
 fi
 [ -x "$tool" ] || { echo "check-tshark: $tool not built"; exit 1; }
-set -- "$captures"/*.pcap "$captures"/*.pcapng
+# tests/data: crafted inputs (each says how it was made and why)
+set -- "$captures"/*.pcap "$captures"/*.pcapng "$srcdir"/tests/data/*.pcap
 exec python3 "$srcdir/tests/tshark_compare.py" -v "$tool decode --json {}" "$@"

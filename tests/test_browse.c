@@ -15,6 +15,7 @@
 #include "test_util.h"
 
 #include "msl_browse.h"
+#include "msl_browselist.h"
 
 /* Browser mailslot data (SMB DataOffset/DataCount) of every frame tshark
  * shows as "browser" in captures/, one entry per distinct payload. Taken
@@ -958,7 +959,12 @@ static void test_backup_count_overflow(void **state) {
   msl_browse m;
   assert_int_equal(msl_browse_decode(&m, p, sizeof p), MSL_ERR_TRUNCATED);
   assert_int_equal(m.opcode, MSL_BROWSE_GET_BACKUP_LIST_RESPONSE);
-  assert_int_equal(m.u.backup_resp.count, 0); /* cleared on error */
+  /* What came before the fault stays, for a dissector: the count and the
+   * token; the list is not set; err_off is where the names ran out. */
+  assert_int_equal(m.u.backup_resp.count, 5);
+  assert_int_equal(m.u.backup_resp.token, 1);
+  assert_int_equal(m.u.backup_resp.list.len, 0);
+  assert_int_equal(m.err_off, sizeof p);
   static const uint8_t ff[] = {0x0a, 0xff, 1, 0, 0, 0};
   assert_int_equal(msl_browse_decode(&m, ff, sizeof ff), MSL_ERR_TRUNCATED);
   /* count 0: the names are trailing bytes */
@@ -1152,6 +1158,121 @@ static void test_names(void **state) {
   assert_int_equal(msl_browse_host_period_ms(~0u), 720000);
 }
 
+/* ---- msl_browselist: entries merged by (kind, name, workgroup) ---- */
+
+static msl_browse announce(uint8_t opcode, const char *name,
+                           const char *comment, uint32_t type) {
+  msl_browse b;
+  memset(&b, 0, sizeof(b));
+  b.opcode = opcode;
+  /* Windows leaves stack bytes after the name's NUL: not part of it. */
+  memset(b.u.announce.name, 0xcc, sizeof(b.u.announce.name));
+  memcpy(b.u.announce.name, name, strlen(name) + 1);
+  b.u.announce.server_type = type;
+  b.u.announce.os_major = 6;
+  b.u.announce.os_minor = 1;
+  b.u.announce.comment.ptr = (const uint8_t *)comment;
+  b.u.announce.comment.len = strlen(comment);
+  return b;
+}
+
+static const uint8_t dst_1d[16] = "MSLTEST        \x1d";
+static const uint8_t dst_1e[16] = "MSLTEST        \x1e";
+
+/* One host heard twice (two addresses: two interfaces), then again as
+ * local master: one host entry, the newest fields, local_master kept; its
+ * workgroup from the LocalMasterAnnouncement and from a
+ * DomainAnnouncement: one workgroup entry (issue 12 item 5). */
+static void test_list_merge(void **state) {
+  (void)state;
+  static msl_browse_list l;
+  msl_browse_list_init(&l);
+  msl_browse b = announce(MSL_BROWSE_HOST_ANNOUNCEMENT, "H2", "first", 3);
+  assert_int_equal(msl_browse_list_add(&l, &b, 0xc6120002, dst_1d), 1);
+  b = announce(MSL_BROWSE_HOST_ANNOUNCEMENT, "H2", "second", 0x1003);
+  assert_int_equal(msl_browse_list_add(&l, &b, 0xc6130002, dst_1d), 1);
+  assert_int_equal(l.n, 1);
+  const msl_browse_entry *e = &l.e[0];
+  assert_int_equal(e->kind, MSL_BROWSE_ENTRY_HOST);
+  assert_int_equal(e->name_len, 2);
+  assert_memory_equal(e->name, "H2", 2);
+  assert_int_equal(e->wg_len, 7);
+  assert_memory_equal(e->wg, "MSLTEST", 7);
+  assert_int_equal(e->text_len, 6);
+  assert_memory_equal(e->text, "second", 6);
+  assert_int_equal(e->ip, 0xc6130002);
+  assert_int_equal(e->server_type, 0x1003);
+  assert_int_equal(e->heard, 2);
+  assert_false(e->local_master);
+  /* Another host, and H2 in another workgroup: entries of their own. */
+  b = announce(MSL_BROWSE_HOST_ANNOUNCEMENT, "H3", "", 3);
+  assert_int_equal(msl_browse_list_add(&l, &b, 0xc6120003, dst_1d), 1);
+  b = announce(MSL_BROWSE_HOST_ANNOUNCEMENT, "H2", "", 3);
+  static const uint8_t other[16] = "OTHER          \x1d";
+  assert_int_equal(msl_browse_list_add(&l, &b, 0xc6120002, other), 1);
+  assert_int_equal(l.n, 3);
+  /* Local master: H2 merged (flag set), and the workgroup MSLTEST. */
+  b = announce(MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT, "H2", "lm", 0x41003);
+  assert_int_equal(msl_browse_list_add(&l, &b, 0xc6120002, dst_1e), 2);
+  b = announce(MSL_BROWSE_HOST_ANNOUNCEMENT, "H2", "plain", 0x1003);
+  assert_int_equal(msl_browse_list_add(&l, &b, 0xc6120002, dst_1d), 1);
+  assert_int_equal(l.n, 4);
+  assert_true(e->local_master);
+  assert_int_equal(e->heard, 4);
+  assert_memory_equal(e->text, "plain", 5);
+  const msl_browse_entry *w = &l.e[3];
+  assert_int_equal(w->kind, MSL_BROWSE_ENTRY_WORKGROUP);
+  assert_memory_equal(w->name, "MSLTEST", 7);
+  assert_int_equal(w->text_len, 2);
+  assert_memory_equal(w->text, "H2", 2);
+  assert_false(w->has_type);
+  b = announce(MSL_BROWSE_DOMAIN_ANNOUNCEMENT, "MSLTEST", "SAMBA1", 0x80001000);
+  static const uint8_t msb[16] = "\x01\x02__MSBROWSE__\x02\x01";
+  assert_int_equal(msl_browse_list_add(&l, &b, 0xc6120001, msb), 1);
+  assert_int_equal(l.n, 4);
+  assert_int_equal(w->heard, 2);
+  assert_memory_equal(w->text, "SAMBA1", 6);
+  assert_true(w->has_type);
+  assert_int_equal(w->ip, 0xc6120001);
+  /* Heard without its destination (a local writer): workgroup unknown. */
+  b = announce(MSL_BROWSE_HOST_ANNOUNCEMENT, "H3", "", 3);
+  assert_int_equal(msl_browse_list_add(&l, &b, 0x7f000001, NULL), 1);
+  assert_int_equal(l.n, 5);
+  assert_int_equal(l.e[4].wg_len, 0);
+  /* Frames that announce nothing; bad arguments. */
+  msl_browse q;
+  memset(&q, 0, sizeof(q));
+  q.opcode = MSL_BROWSE_ANNOUNCEMENT_REQUEST;
+  assert_int_equal(msl_browse_list_add(&l, &q, 1, dst_1d), 0);
+  assert_int_equal(msl_browse_list_add(NULL, &q, 1, dst_1d), MSL_ERR_ARG);
+  assert_int_equal(msl_browse_list_add(&l, NULL, 1, dst_1d), MSL_ERR_ARG);
+}
+
+/* Bounded: a comment is cut, a full table refuses and counts. */
+static void test_list_bounds(void **state) {
+  (void)state;
+  static msl_browse_list l;
+  char name[16], comment[100];
+  memset(comment, 'c', sizeof(comment) - 1);
+  comment[sizeof(comment) - 1] = '\0';
+  msl_browse_list_init(&l);
+  for (int i = 0; i < MSL_BROWSE_LIST_MAX + 10; i++) {
+    snprintf(name, sizeof(name), "HOST%d", i);
+    msl_browse b = announce(MSL_BROWSE_HOST_ANNOUNCEMENT, name, comment, 3);
+    assert_int_equal(msl_browse_list_add(&l, &b, (uint32_t)i, dst_1d),
+                     i < MSL_BROWSE_LIST_MAX);
+  }
+  assert_int_equal(l.n, MSL_BROWSE_LIST_MAX);
+  assert_int_equal(l.dropped, 10);
+  assert_int_equal(l.e[0].text_len, MSL_BROWSE_LIST_TEXT);
+  assert_true(l.e[0].text_cut);
+  /* A known entry still refreshes when the table is full. */
+  msl_browse b = announce(MSL_BROWSE_HOST_ANNOUNCEMENT, "HOST0", "new", 3);
+  assert_int_equal(msl_browse_list_add(&l, &b, 9, dst_1d), 1);
+  assert_int_equal(l.e[0].heard, 2);
+  assert_false(l.e[0].text_cut);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_captures_round_trip),
@@ -1178,6 +1299,8 @@ int main(void) {
       cmocka_unit_test(test_encode_args),
       cmocka_unit_test(test_lanman),
       cmocka_unit_test(test_names),
+      cmocka_unit_test(test_list_merge),
+      cmocka_unit_test(test_list_bounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

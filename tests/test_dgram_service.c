@@ -15,14 +15,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "dgram_util.h"
 #include "msl_dgram_service.h"
+#include "pcap_walk.h"
 #include "msl_sysres.h"
+#include "msl_tcplisten.h"
 #include "test_util.h"
 
 /* windows-xp-browse-eapon1.pcap frame 1: DIRECT_GROUP (0x11), flags 0x0e,
@@ -183,6 +187,82 @@ static void test_capture_vectors(void **state) {
   assert_memory_equal(info.dst_name, "\x01\x02__MSBROWSE__\x02\x01", 16);
   msl_close(r);
   free_service(d);
+}
+
+/* tests/data/short-dgm-length.pcap (tests/make-short-dgm-length.py):
+ * DGM_LENGTH 20 short, below the names, 0, then exact. Samba and
+ * Wireshark ignore it and read the SMB's counts (issue 12 item 1): every
+ * message is delivered, the three short ones counted. */
+typedef struct replay {
+  msl_dgram *d;
+  int verdicts[8];
+  size_t n;
+} replay;
+
+static int replay_pkt(const struct walk_pkt *w, void *user) {
+  replay *rp = user;
+  uint32_t ip = (uint32_t)w->src[0] << 24 | (uint32_t)w->src[1] << 16 |
+                (uint32_t)w->src[2] << 8 | w->src[3];
+  assert_true(rp->n < 8);
+  rp->verdicts[rp->n++] =
+      msl_dgram_input(rp->d, w->payload, w->len, ip, w->sport, 1000);
+  return 0;
+}
+
+static void test_short_dgm_length(void **state) {
+  (void)state;
+  char path[4096];
+  uint8_t buf[64];
+  msl_msg_info info;
+  const char *src = getenv("MSL_SRCDIR");
+  snprintf(path, sizeof(path), "%s/tests/data/short-dgm-length.pcap",
+           src ? src : ".");
+  replay rp = {.d = new_service(NULL)};
+  msl_handle *r = reader("\\\\.\\mailslot\\test\\short", 0);
+  assert_int_equal(pcap_walk(path, replay_pkt, &rp), 0);
+  assert_int_equal(rp.n, 4);
+  static const char *const want[] = {"short by 20", "below the names",
+                                     "zero length", "right length"};
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(rp.verdicts[i], MSL_DGRAM_DELIVERED);
+    int n = take(r, buf, sizeof(buf), &info);
+    assert_int_equal(n, (int)strlen(want[i]));
+    assert_memory_equal(buf, want[i], (size_t)n);
+  }
+  const msl_dgram_counters *c = msl_dgram_counters_get(rp.d);
+  assert_int_equal(c->short_length, 3);
+  assert_int_equal(c->bad_nbdgm + c->bad_smb, 0);
+  char txt[4096];
+  assert_true(msl_dgram_format_counters(rp.d, txt, sizeof(txt)) > 0);
+  assert_non_null(strstr(txt, "short_length 3\n"));
+  msl_close(r);
+  free_service(rp.d);
+}
+
+/* HOST<20> follows a local SMB server (issue 12 item 6): listeners are
+ * read from the kernel's tables, IPv4 and IPv6. */
+static void test_tcp_listening(void **state) {
+  (void)state;
+  for (int v6 = 0; v6 < 2; v6++) {
+    struct sockaddr_storage ss;
+    socklen_t sl = v6 ? sizeof(struct sockaddr_in6)
+                      : sizeof(struct sockaddr_in);
+    memset(&ss, 0, sizeof(ss));
+    ss.ss_family = v6 ? AF_INET6 : AF_INET;
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 && v6)
+      continue; /* no IPv6 here */
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&ss, sl), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &sl), 0);
+    uint16_t port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                             : ((struct sockaddr_in *)&ss)->sin_port);
+    assert_int_equal(msl_tcp_listening(port), 0); /* bound, not listening */
+    assert_int_equal(listen(fd, 1), 0);
+    assert_int_equal(msl_tcp_listening(port), 1);
+    close(fd);
+    assert_int_equal(msl_tcp_listening(port), 0);
+  }
 }
 
 static void test_no_mailslot(void **state) {
@@ -537,6 +617,8 @@ int main(void) {
       cmocka_unit_test(test_case_insensitive),
       cmocka_unit_test(test_our_names),
       cmocka_unit_test(test_capture_vectors),
+      cmocka_unit_test(test_short_dgm_length),
+      cmocka_unit_test(test_tcp_listening),
       cmocka_unit_test(test_no_mailslot),
       cmocka_unit_test(test_duplicates),
       cmocka_unit_test(test_fragments),

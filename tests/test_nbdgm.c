@@ -336,6 +336,49 @@ static void test_dgm_length_too_small_for_names(void **state) {
   assert_int_equal(msl_nbdgm_decode(&m, b, n), MSL_ERR_INVALID);
 }
 
+/* MSL_NBDGM_SHORT_LENGTH_OK: a short DGM_LENGTH in an unfragmented
+ * datagram is ignored, as Samba's parse_dgram and Wireshark ignore it
+ * (issue 12 item 1); fragments keep the strict reading. */
+static void test_dgm_length_short_ok(void **state) {
+  (void)state;
+  uint8_t b[512], out[512];
+  size_t n = load(b, v_xp_browse, sizeof(v_xp_browse));
+  msl_nbdgm m;
+  const unsigned ok = MSL_NBDGM_SHORT_LENGTH_OK;
+  static const unsigned lens[] = {165 - 10, 68, 67, 0};
+  for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+    set_len(b, lens[i]);
+    assert_int_equal(msl_nbdgm_decode_ex(&m, b, n, ok), 0);
+    assert_int_equal(m.length, lens[i]);
+    assert_int_equal(m.data.len, n - 82); /* everything after the names */
+    assert_int_equal(m.trailing.len, 0);
+    assert_int_equal(m.short_by, 165 - lens[i]);
+    assert_int_equal(m.length_explicit, 1);
+    assert_int_equal(msl_nbdgm_encode(&m, out, sizeof(out)), (int)n);
+    assert_memory_equal(out, b, n);
+  }
+  /* The right length: nothing short. */
+  set_len(b, 165);
+  assert_int_equal(msl_nbdgm_decode_ex(&m, b, n, ok), 0);
+  assert_int_equal(m.short_by, 0);
+  assert_int_equal(m.length_explicit, 0);
+  /* A fragment (first of several, or an offset): strict reading. */
+  set_len(b, 165 - 10);
+  b[1] = 0x0e | MSL_NBDGM_FLAG_MORE;
+  assert_int_equal(msl_nbdgm_decode_ex(&m, b, n, ok), 0);
+  assert_int_equal(m.short_by, 0);
+  assert_int_equal(m.trailing.len, 10);
+  b[1] = 0x0e;
+  b[13] = 4; /* PACKET_OFFSET 4 */
+  assert_int_equal(msl_nbdgm_decode_ex(&m, b, n, ok), 0);
+  assert_int_equal(m.short_by, 0);
+  assert_int_equal(m.trailing.len, 10);
+  b[13] = 0;
+  set_len(b, 67);
+  b[1] = 0x0c; /* F=0 */
+  assert_int_equal(msl_nbdgm_decode_ex(&m, b, n, ok), MSL_ERR_INVALID);
+}
+
 static void test_dgm_length_larger(void **state) {
   (void)state;
   uint8_t b[512], out[512];
@@ -721,6 +764,7 @@ int main(void) {
       cmocka_unit_test(test_empty_and_args),
       cmocka_unit_test(test_dgm_length_smaller),
       cmocka_unit_test(test_dgm_length_too_small_for_names),
+      cmocka_unit_test(test_dgm_length_short_ok),
       cmocka_unit_test(test_dgm_length_larger),
       cmocka_unit_test(test_reserved_flag_bits),
       cmocka_unit_test(test_name_pointer_rejected),

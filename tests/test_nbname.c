@@ -538,6 +538,88 @@ static void test_lenient_structure(void **state) {
   assert_int_equal(msl_nbname_decode_lenient(&n, &r, 0), MSL_ERR_INVALID);
 }
 
+/* Names as users type them (issue 12 item 4): nmblookup's forms. */
+static void test_parse_text(void **state) {
+  (void)state;
+  static const uint8_t msb[16] = {1,   2,   '_', '_', 'M', 'S', 'B', 'R',
+                                  'O', 'W', 'S', 'E', '_', '_', 2,   1};
+  static const char *const msb_forms[] = {
+      "-", "__MSBROWSE__", "__msbrowse__", "\\x01\\x02__MSBROWSE__\\x02\\x01",
+      "\\x01\\x02__MSBROWSE__\\x02<01>", "-<01>"};
+  msl_nbname n;
+  char t[MSL_NBNAME_ESC_MAX];
+  for (size_t i = 0; i < sizeof(msb_forms) / sizeof(msb_forms[0]); i++) {
+    assert_int_equal(msl_nbname_parse_text(&n, msb_forms[i], 0, NULL), 0);
+    assert_memory_equal(n.raw, msb, 16);
+  }
+  assert_int_equal(msl_nbname_format_escaped(&n, t, sizeof(t)), 28);
+  assert_string_equal(t, "\\x01\\x02__MSBROWSE__\\x02<01>");
+  assert_int_equal(msl_nbname_parse_text(&n, "-<1d>", 0, NULL), 0);
+  assert_int_equal(n.raw[15], 0x1d);
+  /* Plain names: upper-cased, space-padded, default or given suffix. */
+  assert_int_equal(msl_nbname_parse_text(&n, "nmbd2", 0x20, NULL), 0);
+  assert_memory_equal(n.raw, "NMBD2          \x20", 16);
+  assert_int_equal(msl_nbname_parse_text(&n, "wg<1B>", 0, "lab.example"), 0);
+  assert_memory_equal(n.raw, "WG             \x1b", 16);
+  assert_string_equal(n.scope, "LAB.EXAMPLE");
+  msl_nbname_format_escaped(&n, t, sizeof(t));
+  assert_string_equal(t, "WG<1b>.LAB.EXAMPLE");
+  /* The wildcard is NUL-padded [RFC 1002 4.1]. */
+  assert_int_equal(msl_nbname_parse_text(&n, "*", 0, NULL), 0);
+  assert_memory_equal(n.raw, "*\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+  msl_nbname_format_escaped(&n, t, sizeof(t));
+  assert_string_equal(t, "*<00>");
+  /* Escapes: kept as typed (not upper-cased); '.' and '\' only so. */
+  assert_int_equal(msl_nbname_parse_text(&n, "a\\x62\\x2e\\x5c", 0, NULL), 0);
+  assert_memory_equal(n.raw, "Ab.\\           \0", 16);
+  msl_nbname_format_escaped(&n, t, sizeof(t));
+  assert_string_equal(t, "Ab\\x2e\\x5c<00>");
+  /* 15 bytes, then a 16th as the suffix. */
+  assert_int_equal(
+      msl_nbname_parse_text(&n, "ABCDEFGHIJKLMNO\\x1c", 0, NULL), 0);
+  assert_memory_equal(n.raw, "ABCDEFGHIJKLMNO\x1c", 16);
+  static const char *const bad[] = {
+      "",   "<00>",       "a.b",  "\\x",       "\\xg0",        "\\q",
+      "a\t", "ABCDEFGHIJKLMNOPQ", "ABCDEFGHIJKLMNOP<00>",
+      "\\x01\\x02__MSBROWSE__\\x02\\x01<01>"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    assert_int_equal(msl_nbname_parse_text(&n, bad[i], 0, NULL), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_parse_text(NULL, "x", 0, NULL), MSL_ERR_ARG);
+  assert_int_equal(msl_nbname_parse_text(&n, "x", 0, "bad..scope"),
+                   MSL_ERR_ARG);
+}
+
+/* Every raw name prints in a form that reads back to the same bytes. */
+static void test_escaped_round_trip(void **state) {
+  (void)state;
+  msl_nbname n, back;
+  char t[MSL_NBNAME_ESC_MAX];
+  uint8_t raw[16];
+  uint32_t x = 12345;
+  for (int k = 0; k < 20000; k++) {
+    for (int i = 0; i < 16; i++) {
+      x = x * 1103515245u + 12345u;
+      raw[i] = (uint8_t)(x >> 16);
+      if (k % 3 == 0 && i > 5 && i < 15)
+        raw[i] = ' '; /* padding */
+      if (k % 5 == 0 && i < 15)
+        raw[i] = i ? 0 : '*'; /* wildcards */
+    }
+    /* Lower-case letters are typed upper-case; any byte can be escaped. */
+    assert_int_equal(msl_nbname_from_raw(&n, raw, NULL), 0);
+    size_t len = msl_nbname_format_escaped(&n, t, sizeof(t));
+    assert_true(len < sizeof(t));
+    assert_int_equal(msl_nbname_parse_text(&back, t, 0x42, NULL), 0);
+    for (int i = 0; i < 16; i++)
+      if (!(raw[i] >= 'a' && raw[i] <= 'z'))
+        assert_int_equal(back.raw[i], raw[i]);
+  }
+  /* Bounded output. */
+  assert_int_equal(msl_nbname_parse_text(&n, "\\x01\\x02", 0, NULL), 0);
+  assert_int_equal(msl_nbname_format_escaped(&n, t, 5), 12);
+  assert_string_equal(t, "\\x01");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rfc_fred),
@@ -557,6 +639,8 @@ int main(void) {
       cmocka_unit_test(test_lenient_letters),
       cmocka_unit_test(test_lenient_illegal),
       cmocka_unit_test(test_lenient_structure),
+      cmocka_unit_test(test_parse_text),
+      cmocka_unit_test(test_escaped_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -258,8 +258,9 @@ static void test_nbns(void **state) {
  * byte is 0xb7, not 'A'..'Z' (tshark: "Illegal NetBIOS name (1st character
  * not between A and Z in first-level encoding)"), which does not stop the
  * dissector; then DGM_LENGTH announces 26 bytes beyond the 195 the capture
- * kept, which does: the datagram header and names are printed, then the
- * error. */
+ * kept: the SMB is read as far as it goes, its header and transaction words
+ * (as tshark shows them), and the error is where it stopped, at byte 151,
+ * in the transaction name (issue 12 item 7). */
 static void test_malformed(void **state) {
   (void)state;
   load("malformed-smb-trans-oobr2.pcap", 1);
@@ -267,29 +268,85 @@ static void test_malformed(void **state) {
   assert_int_equal(msl_dissect_udp(&D, 138, 138, P.data, P.len,
                                    MSL_DISSECT_TRUNCATED),
                    MSL_ERR_TRUNCATED);
-  assert_int_equal(D.err_layer, MSL_LAYER_NBDGM);
+  assert_int_equal(D.err_layer, MSL_LAYER_SMB);
+  assert_int_equal(D.partial, MSL_LAYER_SMB);
+  assert_true(D.err_at);
+  assert_int_equal(D.err_off, 82 + 69);
+  assert_int_equal(D.smb.have, MSL_SMBTR_HAVE_HEADER | MSL_SMBTR_HAVE_WORDS);
   assert_int_equal(D.bad_names, MSL_DISSECT_BAD_DST);
   assert_int_equal(D.nbdgm.dst.illegal, MSL_NBNAME_ILLEGAL_1ST);
   assert_int_equal(D.nbdgm.missing, 26);
   const char *s = dissect_print(0);
   assert_non_null(strstr(s, " DIRECT_GROUP DJP95S0J<00> -> Illegal NetBIOS "
                             "name (1st character not between A and Z in "
-                            "first-level encoding) [error: nbdgm: "));
+                            "first-level encoding) SMB command 0x25 [error "
+                            "at byte 151: smb: "));
   const char *j = dissect_print(2);
   assert_true(json_line_ok(j, strlen(j)));
   assert_non_null(strstr(j, "\"dst_name\":\"Illegal NetBIOS name (1st "
                             "character not between A and Z in first-level "
                             "encoding)\""));
-  assert_non_null(strstr(j, "\"error_layer\":\"nbdgm\",\"error\":\"nbdgm: "
-                            "the packet ends inside a field (truncated) (the "
-                            "capture cut the packet short)\""));
+  assert_non_null(strstr(j, "\"data_count\":11,\"data_offset\":86,"
+                            "\"setup_count\":3,\"byte_count\":28},"
+                            "\"mailslot\":{\"opcode\":1,\"priority\":1,"
+                            "\"class\":2,\"size\":28},"));
+  assert_null(strstr(j, "trans_name"));
+  assert_non_null(strstr(j, "\"error_layer\":\"smb\",\"error_offset\":151,"
+                            "\"error\":\"smb: the packet ends inside a field "
+                            "(truncated) (the capture cut the packet short)"
+                            "\""));
   const char *t = dissect_print(1);
-  assert_non_null(strstr(t, "Error: nbdgm: the packet ends inside a field "
-                            "(truncated) (the capture cut the packet "
-                            "short)\n"));
+  assert_non_null(strstr(t, "    Byte Count: 28\nMailslot [MS-MAIL 2.2.1]\n"));
+  assert_non_null(strstr(t, "    Size: 28\n    Error: at byte 151: smb: the "
+                            "packet ends inside a field (truncated) (the "
+                            "capture cut the packet short)\n\n"));
   /* The strict codec, which the network service uses, still refuses it. */
   msl_nbdgm g;
   assert_int_equal(msl_nbdgm_decode(&g, P.data, P.len), MSL_ERR_NAME);
+}
+
+/* Fields before the error (issue 12 item 7): malformed-fuzzed frame 464,
+ * DataOffset 193 in a 92-byte SMB: the header, the words and the
+ * transaction name are shown (tshark shows the same), the mailslot write
+ * without its data, the error at DataOffset (byte 82 + 57). Frame 472: the
+ * source name's second label has a reserved type: the header up to it. */
+static void test_fields_before_error(void **state) {
+  (void)state;
+  load("malformed-fuzzed-2005-lan-ndpi.pcap", 464);
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_INVALID);
+  assert_int_equal(D.partial, MSL_LAYER_SMB);
+  assert_int_equal(D.err_off, 82 + 57);
+  const char *j = dissect_print(2);
+  assert_true(json_line_ok(j, strlen(j)));
+  assert_non_null(strstr(j, "\"data_offset\":193,\"setup_count\":3,"
+                            "\"byte_count\":23,\"trans_name\":"
+                            "\"\\\\MAILSLOT\\\\BROWSE\"},\"mailslot\":{\"name\":"
+                            "\"\\\\MAILSLOT\\\\BROWSE\",\"opcode\":1,"
+                            "\"priority\":1,\"class\":2,\"size\":23},"
+                            "\"error_layer\":\"smb\",\"error_offset\":139,"));
+  assert_null(strstr(j, "data_hex"));
+  assert_non_null(strstr(dissect_print(0),
+                         "WORKGROUP<1d> \\MAILSLOT\\BROWSE [error at byte "
+                         "139: smb: DataOffset/DataCount point outside"));
+  load("malformed-fuzzed-2005-lan-ndpi.pcap", 472);
+  assert_int_equal(msl_dissect_udp(&D, P.meta.sport, P.meta.dport, P.data,
+                                   P.len, 0),
+                   MSL_ERR_NAME);
+  assert_int_equal(D.nbdgm.have,
+                   MSL_NBDGM_HAVE_HEADER | MSL_NBDGM_HAVE_LENGTH);
+  j = dissect_print(2);
+  assert_non_null(strstr(j, "\"length\":160,\"offset\":0},"
+                            "\"error_layer\":\"nbdgm\",\"error_offset\":14,"));
+  /* A browse frame cut inside its fixed fields: those before the cut. */
+  static const uint8_t cut[] = {0x01, 3, 0x80, 0xfc, 0x0a, 0, 'H', 'O',
+                                'S',  'T', 0,   0,    0,    0, 0,   0,
+                                0,    0,   0,   0,    0,    0, 6,   1};
+  msl_browse b;
+  assert_int_equal(msl_browse_decode(&b, cut, sizeof cut), MSL_ERR_TRUNCATED);
+  assert_int_equal(b.err_off, 24);
+  assert_int_equal(b.u.announce.os_minor, 1);
 }
 
 /* Decoding goes on past illegal datagram names, as in Wireshark.
@@ -340,8 +397,9 @@ static void test_illegal_dgm_names(void **state) {
       "0.250000 192.168.1.2:138 -> 192.168.1.255:138 DIRECT_GROUP Illegal "
       "NetBIOS name (2nd character not between A and Z in first-level "
       "encoding) -> Illegal NetBIOS name (2nd character not between A and Z "
-      "in first-level encoding) [error: smb: the SMB is not a mailslot "
-      "write (SMB_COM_TRANSACTION, opcode 1)]\n");
+      "in first-level encoding) SMB command 0x25 WordCount 0 [error at "
+      "byte 114: smb: the SMB is not a mailslot write (SMB_COM_TRANSACTION, "
+      "opcode 1)]\n");
 }
 
 /* Name-service packets: the other entries are decoded past an illegal
@@ -412,22 +470,23 @@ static void test_nbns_partial(void **state) {
   assert_false(D.nbns_ok);
   assert_int_equal(D.nbns.decoded, 1);
   assert_string_equal(s, "0.250000 192.168.1.2:137 -> 192.168.1.255:137 "
-                         "Name query NB ECI_DOMAIN<1c> [error: nbns: the "
-                         "packet ends inside a field (truncated) (the "
-                         "capture cut the packet short)]\n");
+                         "Name query NB ECI_DOMAIN<1c> [error at byte 50: "
+                         "nbns: the packet ends inside a field (truncated) "
+                         "(the capture cut the packet short)]\n");
   const char *j = dissect_print(2);
   assert_true(json_line_ok(j, strlen(j)));
   assert_non_null(strstr(j, "\"arcount\":116,\"questions\":[{\"name\":"
                             "\"ECI_DOMAIN<1c>\",\"type\":32,\"type_name\":"
                             "\"NB\",\"class\":1}],\"answers\":[],"
                             "\"authority\":[],\"additional\":[]},"
-                            "\"error_layer\":\"nbns\",\"error\":\"nbns: "
-                            "the packet ends inside a field (truncated)"));
+                            "\"error_layer\":\"nbns\",\"error_offset\":50,"
+                            "\"error\":\"nbns: the packet ends inside a field "
+                            "(truncated)"));
   const char *t = dissect_print(1);
   assert_non_null(strstr(t, "    Additional RRs: 116\n    Question: \n"
                             "        Name: ECI_DOMAIN<1c>\n"
                             "        Type: NB (32)\n        Class: 1\n"
-                            "Error: nbns: the packet ends"));
+                            "    Error: at byte 50: nbns: the packet ends"));
   assert_null(strstr(t, "Additional: "));
 
   load("malformed-fuzzed-2005-lan-ndpi.pcap", 3);
@@ -440,8 +499,9 @@ static void test_nbns_partial(void **state) {
   s = dissect_print(0);
   assert_non_null(strstr(s, " Name query NB Illegal NetBIOS name (1st "
                             "character not between A and Z in first-level "
-                            "encoding) [error: nbns: the packet ends inside "
-                            "a field (truncated)]\n"));
+                            "encoding) [error at byte "));
+  assert_non_null(strstr(s, ": nbns: the packet ends inside a field "
+                            "(truncated)]\n"));
   j = dissect_print(2);
   assert_true(json_line_ok(j, strlen(j)));
   assert_non_null(strstr(j, "\"questions\":[{\"name\":\"Illegal NetBIOS "
@@ -471,8 +531,8 @@ static void test_nbns_partial_records(void **state) {
   assert_int_equal(D.nbns.decoded, 2);
   assert_string_equal(dissect_print(0),
                       "0.250000 198.18.5.1:137 -> 198.18.5.255:137 "
-                      "Registration NB LABSAMBA<20> [error: nbns: the packet "
-                      "ends inside a field (truncated)]\n");
+                      "Registration NB LABSAMBA<20> [error at byte 68: nbns: "
+                      "the packet ends inside a field (truncated)]\n");
   const char *j = dissect_print(2);
   assert_true(json_line_ok(j, strlen(j)));
   assert_non_null(strstr(j, "\"arcount\":3,\"questions\":[{\"name\":"
@@ -500,8 +560,9 @@ static void test_nbns_partial_records(void **state) {
   assert_int_equal(D.nbns.decoded, 1);
   assert_string_equal(dissect_print(0),
                       "0.250000 198.18.5.1:137 -> 198.18.5.2:49746 "
-                      "Name query response NB LABWG<1c> 198.18.5.1 [error: "
-                      "nbns: the packet ends inside a field (truncated)]\n");
+                      "Name query response NB LABWG<1c> 198.18.5.1 [error at "
+                      "byte 62: nbns: the packet ends inside a field "
+                      "(truncated)]\n");
   j = dissect_print(2);
   assert_true(json_line_ok(j, strlen(j)));
   assert_non_null(strstr(j, "\"questions\":[],\"answers\":[{\"name\":"
@@ -896,6 +957,7 @@ int main(void) {
       cmocka_unit_test(test_netlogon_ex),
       cmocka_unit_test(test_nbns),
       cmocka_unit_test(test_malformed),
+      cmocka_unit_test(test_fields_before_error),
       cmocka_unit_test(test_illegal_dgm_names),
       cmocka_unit_test(test_illegal_nbns_names),
       cmocka_unit_test(test_nbns_partial),

@@ -228,6 +228,61 @@ static void test_size_limit(void **state) {
   msl_close(h);
 }
 
+/* MSL_OPEN_FIT576 (issue 12 item 2): nothing over 576 bytes of UDP
+ * payload, what Samba's nmbd receives; with MSL_OPEN_FRAGMENT, longer
+ * messages go as fragments that fit. */
+static void test_fit576(void **state) {
+  (void)state;
+  static uint8_t msg[1024], pkt[2048];
+  struct sockaddr_in from;
+  msl_nbdgm g;
+  const unsigned fit = MSL_OPEN_FIT576;
+  /* 576 - 14 - 68 - ROUND_UP_4(69 + 10 + n + 1): 406 for n = 5..8. */
+  assert_int_equal(msl_remote_max_message("\\\\*\\mailslot\\abcde", fit),
+                   406);
+  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcdefgh", fit),
+                   406);
+  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcd", fit),
+                   410);
+  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcde", 0), 424);
+  /* A scope lengthens both names (12 bytes each for LAB.EXAMPLE). */
+  setenv("MAILSLOT_SCOPE", "lab.example", 1);
+  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcde", fit),
+                   382);
+  setenv("MAILSLOT_SCOPE", "bad..scope", 1);
+  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcde", fit),
+                   MSL_ERR_NAME);
+  unsetenv("MAILSLOT_SCOPE");
+  assert_true(msl_remote_max_message("\\\\H\\mailslot\\abcde",
+                                     fit | MSL_OPEN_FRAGMENT) > 65000);
+  assert_int_equal(msl_remote_max_message("\\\\.\\mailslot\\abcde", fit),
+                   MSL_ERR_BAD_PATH);
+  assert_int_equal(msl_remote_max_message(NULL, fit), MSL_ERR_ARG);
+  /* Direct: 407 refused, 406 sent as exactly 576 bytes. */
+  drain_capture();
+  msl_handle *h = open_direct("\\\\127.0.0.1\\mailslot\\abcde", fit);
+  assert_int_equal(msl_write(h, msg, 407), MSL_ERR_MSG_TOO_BIG);
+  assert_int_equal(msl_write(h, msg, 406), 0);
+  int n = capture(pkt, sizeof(pkt), &from);
+  assert_int_equal(n, MSL_NBDGM_SAMBA_MAX_PAYLOAD);
+  assert_int_equal(msl_nbdgm_decode(&g, pkt, (size_t)n), 0);
+  assert_int_equal(g.flags, MSL_NBDGM_FLAG_FIRST);
+  msl_close(h);
+  /* With fragmentation: 407..424 bytes go as fragments within 576. */
+  h = open_direct("\\\\127.0.0.1\\mailslot\\abcde", fit | MSL_OPEN_FRAGMENT);
+  assert_int_equal(msl_write(h, msg, 406), 0);
+  n = capture(pkt, sizeof(pkt), &from);
+  assert_int_equal(n, 576);
+  assert_int_equal(msl_write(h, msg, 424), 0);
+  for (int i = 0; i < 2; i++) {
+    n = capture(pkt, sizeof(pkt), &from);
+    assert_true(n > 0 && n <= MSL_NBDGM_RFC_MAX_PAYLOAD);
+    assert_int_equal(msl_nbdgm_decode(&g, pkt, (size_t)n), 0);
+    assert_int_equal(g.flags & MSL_NBDGM_FLAG_MORE, i == 0);
+  }
+  msl_close(h);
+}
+
 /* With MSL_OPEN_FRAGMENT: RFC 1002 fragments, each within 576-byte IP
  * datagrams, that the reassembler puts back together. */
 static void test_fragmentation(void **state) {
@@ -471,6 +526,22 @@ static void test_service_end_to_end(void **state) {
   char buf2[4096];
   assert_true(msl_service_query_status(buf2, sizeof(buf2)) > 0);
   assert_non_null(strstr(buf2, "delivered 3\n"));
+  /* Its names, for the tools' requests (issue 12 item 3). */
+  msl_service_identity id;
+  assert_int_equal(msl_service_query_identity(&id), 0);
+  assert_string_equal(id.name, "HOSTA");
+  assert_string_equal(id.workgroup, "LABWG");
+  assert_string_equal(id.scope, "");
+  assert_int_equal(msl_service_query_identity(NULL), MSL_ERR_ARG);
+  /* MSL_OPEN_FIT576 through the service: its answer is the limit, a
+   * message at it is one 576-byte datagram (issue 12 item 2). */
+  assert_int_equal(msl_open_ex("\\\\127.0.0.1\\mailslot\\e2e",
+                               MSL_OPEN_FIT576, &w),
+                   0);
+  assert_int_equal(msl_write(w, big, 411), MSL_ERR_MSG_TOO_BIG);
+  assert_int_equal(msl_write(w, big, 410), 0);
+  msl_close(w);
+  assert_int_equal(msl_read_ex(r, got, sizeof(got), &info, 3000), 410);
   msl_close(r);
   msl_service_stop(s);
   /* Stopped: the control socket is gone, nothing is left behind. */
@@ -533,6 +604,7 @@ int main(void) {
       cmocka_unit_test(test_unicast_matches_windows),
       cmocka_unit_test(test_group_forms),
       cmocka_unit_test(test_size_limit),
+      cmocka_unit_test(test_fit576),
       cmocka_unit_test(test_fragmentation),
       cmocka_unit_test(test_address_gets_name),
       cmocka_unit_test(test_paths),

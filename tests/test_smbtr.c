@@ -544,6 +544,44 @@ static void test_encode_errors(void **state) {
   assert_int_equal(out[87], 0);
 }
 
+/* The largest message whose SMB fits a given room (the 576-byte payload
+ * Samba receives, less the datagram header and names: 494). */
+static void test_max_data_in(void **state) {
+  (void)state;
+  assert_int_equal(msl_smbtr_max_data_in("\\MAILSLOT\\ABCDE", 494), 406);
+  assert_int_equal(msl_smbtr_max_data_in("\\MAILSLOT\\ABCD", 494), 410);
+  assert_int_equal(msl_smbtr_max_data_in("\\MAILSLOT\\ABCDE", 512), 424);
+  assert_int_equal(msl_smbtr_max_data_in("\\MAILSLOT\\ABCDE", 9999), 424);
+  assert_int_equal(msl_smbtr_max_data_in("\\MAILSLOT\\ABCDE", 88), 0);
+  assert_int_equal(msl_smbtr_max_data_in("\\MAILSLOT\\ABCDE", 87),
+                   MSL_ERR_TOO_BIG);
+  assert_int_equal(msl_smbtr_max_data_in(NULL, 494), MSL_ERR_ARG);
+  assert_int_equal(msl_smbtr_max_data_in("BROWSE", 494), MSL_ERR_ARG);
+  /* Each answer encodes to at most the room, one byte more does not. */
+  static uint8_t data[512];
+  char name[80] = "\\MAILSLOT\\";
+  for (int n = 1; n <= 40; n++) {
+    strcat(name, "m");
+    for (size_t room = 100; room <= 520; room += 7) {
+      int max = msl_smbtr_max_data_in(name, room);
+      if (max < 0)
+        continue;
+      msl_smbtr m;
+      uint8_t out[600];
+      assert_int_equal(msl_smbtr_init_write(&m, name, data, (size_t)max,
+                                            MSL_SMBTR_WINDOWS_CLIENT),
+                       0);
+      int len = msl_smbtr_encode(&m, out, sizeof(out));
+      assert_true(len > 0 && (size_t)len <= room);
+      if (max < msl_smbtr_max_data(name)) {
+        msl_smbtr_init_write(&m, name, data, (size_t)max + 1,
+                             MSL_SMBTR_WINDOWS_CLIENT);
+        assert_true((size_t)msl_smbtr_encode(&m, out, sizeof(out)) > room);
+      }
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mail_example_fields),
@@ -555,6 +593,7 @@ int main(void) {
       cmocka_unit_test(test_init_write_pad_alignment),
       cmocka_unit_test(test_init_write_errors),
       cmocka_unit_test(test_max_data),
+      cmocka_unit_test(test_max_data_in),
       cmocka_unit_test(test_reject),
       cmocka_unit_test(test_tolerated_layouts),
       cmocka_unit_test(test_big_roundtrip),

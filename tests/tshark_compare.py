@@ -310,16 +310,6 @@ EXCEPTIONS = [
      "structure is broken, so we report the name as malformed and stop; "
      "tshark prints 'Illegal NetBIOS name (1st character ...)' for a name "
      "whose first label is a legal encoding, then fails on the rest"},
-    {"field": "smb.trans_name",
-     "capture": "malformed-fuzzed-2005-lan-ndpi.pcap", "frames": {464},
-     "reason": "DataOffset + DataCount point past the end of the SMB "
-     "[MS-CIFS 2.2.4.33.1, MS-MAIL 2.2.1]: we refuse the transaction as a "
-     "whole; tshark shows the name it read before failing on the data"},
-    {"field": "smb.trans_name",
-     "capture": "malformed-fuzzed-2005-lan-ndpi.pcap", "frames": {468},
-     "reason": "the transaction name is \\MAILS\\xbcOT\\BROWSE, not a mailslot "
-     "name [MS-MAIL 2.2.1: \\MAILSLOT\\ then the slot's name], so the SMB "
-     "is not a mailslot write; tshark shows the name anyway"},
     {"field": "*", "layers": ("smb.", "mailslot.", "browser."),
      "capture": "malformed-smb-trans-oobr2.pcap", "frames": {1},
      "reason": "the record holds 221 bytes but the file's SnapLen is 195 "
@@ -361,9 +351,22 @@ def norm_name(s):
     return s
 
 
+# ASCII/OEM strings of the wire: tshark prints their bytes raw (read here as
+# latin-1), we print a byte that is not printable ASCII as <xx>
+# (docs/json.md): the same bytes, written two ways.
+OEM_STRINGS = ("smb.trans_name", "mailslot.name", "browser.")
+
+
+def oem_display(s):
+    return "".join(c if 0x20 <= ord(c) < 0x7f else "<%02x>" % ord(c)
+                   for c in s)
+
+
 def tvalue(field, ftype, v):
     if ftype.startswith(("FT_UINT", "FT_INT", "FT_BOOLEAN")):
         return int(v, 0)
+    if ftype.startswith("FT_STRING") and field.startswith(OEM_STRINGS):
+        return oem_display(v)
     if field in ("nbdgm.source_name", "nbdgm.destination_name", "nbns.name",
                  "nbns.netbios_name"):
         return norm_name(v)

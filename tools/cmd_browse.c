@@ -29,6 +29,7 @@
 #include "cmd.h"
 #include "mailslot.h"
 #include "msl_browse.h"
+#include "msl_browselist.h"
 #include "msl_clock.h"
 #include "msl_nbdgm.h"
 #include "msl_nbname.h"
@@ -42,18 +43,42 @@ typedef struct net {
   int fd;
   uint32_t bcast[MAX_BCAST], addr[MAX_BCAST]; /* host order */
   size_t n;
-  char host[16];
+  msl_service_identity me; /* the names our requests carry */
   uint16_t id;
 } net;
 
-static int net_open(net *n) {
+static void copy15(char *dst, const char *src) {
+  size_t k = 0;
+  for (; src && src[k] && src[k] != '.' && k < 15; k++)
+    dst[k] = (char)toupper((unsigned char)src[k]);
+  dst[k] = '\0';
+}
+
+/* Who our requests speak as. Replies may come to the source name (port
+ * 138), so it must be one this host answers for: mailslotd's, when it
+ * runs; else $MAILSLOT_NAME and friends (as a direct sender), else the
+ * host name. --name overrides the name. */
+static void find_identity(msl_service_identity *me, const char *name) {
+  char hn[256] = "";
+  if (msl_service_query_identity(me) < 0) {
+    const char *e = getenv("MAILSLOT_NAME");
+    gethostname(hn, sizeof(hn) - 1);
+    copy15(me->name, e && *e ? e : hn);
+    e = getenv("MAILSLOT_WORKGROUP");
+    copy15(me->workgroup, e && *e ? e : "WORKGROUP");
+    e = getenv("MAILSLOT_SCOPE");
+    snprintf(me->scope, sizeof(me->scope), "%s", e ? e : "");
+  }
+  if (name)
+    copy15(me->name, name);
+  if (!me->name[0])
+    snprintf(me->name, sizeof(me->name), "MAILSLOT");
+}
+
+static int net_open(net *n, const char *name) {
   struct ifaddrs *ifa, *i;
   memset(n, 0, sizeof(*n));
-  char hn[256] = "";
-  gethostname(hn, sizeof(hn) - 1);
-  size_t k = 0;
-  for (; hn[k] && hn[k] != '.' && k < 15; k++)
-    n->host[k] = (char)toupper((unsigned char)hn[k]);
+  find_identity(&n->me, name);
   if (getrandom(&n->id, sizeof(n->id), GRND_NONBLOCK) < 0)
     n->id = (uint16_t)msl_now_ms();
   if (getifaddrs(&ifa) != 0)
@@ -80,7 +105,7 @@ static int net_open(net *n) {
 }
 
 /* Sends data to mailslot `slot` for NAME<suffix> (group or unique) by
- * broadcast on every interface, from our HOST<00>. */
+ * broadcast on every interface, from our NAME<00> (n->me, in its scope). */
 static int net_send(net *n, const char *name, uint8_t suffix, int group,
                     const char *slot, const uint8_t *data, size_t len) {
   msl_nbname src, dst;
@@ -90,10 +115,10 @@ static int net_send(net *n, const char *name, uint8_t suffix, int group,
   struct sockaddr_in sa = {.sin_family = AF_INET};
   socklen_t sl = sizeof(sa);
   int sent = 0;
+  const char *scope = n->me.scope[0] ? n->me.scope : NULL;
   if (getsockname(n->fd, (struct sockaddr *)&sa, &sl) != 0 ||
-      msl_nbname_make(&src, n->host[0] ? n->host : "MAILSLOT",
-                      MSL_NB_WORKSTATION, NULL) != 0 ||
-      msl_nbname_make(&dst, name, suffix, NULL) != 0 ||
+      msl_nbname_make(&src, n->me.name, MSL_NB_WORKSTATION, scope) != 0 ||
+      msl_nbname_make(&dst, name, suffix, scope) != 0 ||
       msl_smbtr_init_write(&t, slot, data, len, MSL_SMBTR_BROWSER) != 0)
     return -1;
   int sn = msl_smbtr_encode(&t, smb, sizeof(smb));
@@ -129,7 +154,8 @@ static int net_recv(net *n, uint8_t *buf, size_t cap, msl_view *slot,
                        (struct sockaddr *)&from, &fl);
   msl_nbdgm d;
   msl_smbtr t;
-  if (r <= 0 || msl_nbdgm_decode(&d, buf, (size_t)r) != 0 ||
+  if (r <= 0 ||
+      msl_nbdgm_decode_ex(&d, buf, (size_t)r, MSL_NBDGM_SHORT_LENGTH_OK) ||
       d.type > MSL_NBDGM_BROADCAST ||
       msl_smbtr_decode(&t, d.data.ptr, d.data.len) != 0)
     return -1;
@@ -207,95 +233,99 @@ static void collect(net *n, msl_handle *h, const char *slot, unsigned wait_s,
   msl_close(h);
 }
 
-static void print_browse(const uint8_t *p, size_t len, uint32_t ip,
-                         const uint8_t *dst, int json) {
-  msl_browse b;
+static void print_type(uint32_t t) {
+  printf("type 0x%08x", (unsigned)t);
+  for (unsigned bit = 0; bit < 32; bit++) {
+    const char *nm = msl_browse_sv_type_name(1u << bit);
+    if ((t & (1u << bit)) && nm)
+      printf(" %s", nm);
+  }
+}
+
+/* One merged host or workgroup (msl_browselist.h), at the end. */
+static void print_entry(const msl_browse_entry *e, int json) {
   char ips[16];
+  int host = e->kind == MSL_BROWSE_ENTRY_HOST;
+  ipstr(e->ip, ips);
+  if (json) {
+    printf("{\"kind\":\"%s\",\"name\":", host ? "host" : "workgroup");
+    json_str(e->name, e->name_len);
+    if (host && e->wg_len) {
+      printf(",\"workgroup\":");
+      json_str(e->wg, e->wg_len);
+    }
+    printf(",\"ip\":\"%s\",\"opcode\":\"%s\"", ips,
+           msl_browse_opcode_name(e->opcode));
+    if (e->has_type)
+      printf(",\"server_type\":%u", (unsigned)e->server_type);
+    if (host)
+      printf(",\"os\":\"%u.%u\"", e->os_major, e->os_minor);
+    printf(",\"%s\":", host ? "comment" : "master");
+    json_str(e->text, e->text_len);
+    if (host)
+      printf(",\"local_master\":%s", e->local_master ? "true" : "false");
+    printf(",\"heard\":%lu}\n", (unsigned long)e->heard);
+    return;
+  }
+  printf("%-9s ", host ? "host" : "workgroup");
+  text_str(e->name, e->name_len);
+  printf("  %s  ", ips);
+  if (host && e->wg_len) {
+    printf("workgroup ");
+    text_str(e->wg, e->wg_len);
+    printf("  ");
+  }
+  if (host)
+    printf("os %u.%u  ", e->os_major, e->os_minor);
+  if (e->has_type)
+    print_type(e->server_type);
+  printf(host ? "  comment \"" : "  master ");
+  text_str(e->text, e->text_len);
+  printf("%s%s", host ? "\"" : "", e->local_master ? "  (local master)" : "");
+  printf("  (heard %lu)\n", (unsigned long)e->heard);
+}
+
+static void print_backups(const msl_browse *b, uint32_t ip, int json) {
+  msl_browse_names it;
+  msl_view nm;
+  char ips[16];
+  ipstr(ip, ips);
+  msl_browse_names_init(&it, &b->u.backup_resp);
+  if (json)
+    printf("{\"kind\":\"backup_list\",\"ip\":\"%s\",\"servers\":[", ips);
+  else
+    printf("backups   from %s:", ips);
+  for (int k = 0; msl_browse_names_next(&it, &nm) == 1; k++) {
+    if (json) {
+      if (k)
+        putchar(',');
+      json_str(nm.ptr, nm.len);
+    } else {
+      putchar(' ');
+      text_str(nm.ptr, nm.len);
+    }
+  }
+  printf(json ? "]}\n" : "\n");
+  fflush(stdout);
+}
+
+/* What browse gathers: announcements merged (printed at the end); backup
+ * lists, which answer our request, printed as they come. */
+typedef struct heard {
+  msl_browse_list list;
+  int json;
+} heard;
+
+static void browse_message(const uint8_t *p, size_t len, uint32_t ip,
+                           const uint8_t *dst, void *user) {
+  heard *hd = user;
+  msl_browse b;
   if (msl_browse_decode(&b, p, len) != 0)
     return;
-  ipstr(ip, ips);
-  const msl_browse_announce *a = &b.u.announce;
-  switch (b.opcode) {
-  case MSL_BROWSE_HOST_ANNOUNCEMENT:
-  case MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT:
-  case MSL_BROWSE_DOMAIN_ANNOUNCEMENT: {
-    int dom = b.opcode == MSL_BROWSE_DOMAIN_ANNOUNCEMENT;
-    int lm = b.opcode == MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT;
-    size_t nl = msl_browse_name16_len(a->name);
-    if (json) {
-      printf("{\"kind\":\"%s\",\"name\":", dom ? "workgroup" : "host");
-      json_str(a->name, nl);
-      printf(",\"ip\":\"%s\",\"opcode\":\"%s\",\"server_type\":%u", ips,
-             msl_browse_opcode_name(b.opcode), (unsigned)a->server_type);
-      if (!dom)
-        printf(",\"os\":\"%u.%u\"", a->os_major, a->os_minor);
-      printf(",\"%s\":", dom ? "master" : "comment");
-      json_str(a->comment.ptr, a->comment.len);
-      printf(",\"local_master\":%s}\n", lm ? "true" : "false");
-    } else {
-      printf("%-9s ", dom ? "workgroup" : "host");
-      text_str(a->name, nl);
-      printf("  %s  ", ips);
-      if (!dom)
-        printf("os %u.%u  ", a->os_major, a->os_minor);
-      printf("type 0x%08x", (unsigned)a->server_type);
-      for (unsigned bit = 0; bit < 32; bit++) {
-        const char *nm = msl_browse_sv_type_name(1u << bit);
-        if ((a->server_type & (1u << bit)) && nm)
-          printf(" %s", nm);
-      }
-      printf(dom ? "  master " : "  comment \"");
-      text_str(a->comment.ptr, a->comment.len);
-      printf("%s%s\n", dom ? "" : "\"", lm ? "  (local master)" : "");
-    }
-    /* A LocalMasterAnnouncement names the workgroup's master browser: the
-     * workgroup is its destination (WG<1E>). */
-    if (lm && dst) {
-      size_t wl = 15;
-      while (wl && (dst[wl - 1] == ' ' || dst[wl - 1] == 0))
-        wl--;
-      if (json) {
-        printf("{\"kind\":\"workgroup\",\"name\":");
-        json_str(dst, wl);
-        printf(",\"ip\":\"%s\",\"opcode\":\"%s\",\"master\":", ips,
-               msl_browse_opcode_name(b.opcode));
-        json_str(a->name, nl);
-        printf("}\n");
-      } else {
-        printf("workgroup ");
-        text_str(dst, wl);
-        printf("  master ");
-        text_str(a->name, nl);
-        printf("  %s\n", ips);
-      }
-    }
-    break;
-  }
-  case MSL_BROWSE_GET_BACKUP_LIST_RESPONSE: {
-    msl_browse_names it;
-    msl_view nm;
-    msl_browse_names_init(&it, &b.u.backup_resp);
-    if (json)
-      printf("{\"kind\":\"backup_list\",\"ip\":\"%s\",\"servers\":[", ips);
-    else
-      printf("backups   from %s:", ips);
-    for (int k = 0; msl_browse_names_next(&it, &nm) == 1; k++) {
-      if (json) {
-        if (k)
-          putchar(',');
-        json_str(nm.ptr, nm.len);
-      } else {
-        putchar(' ');
-        text_str(nm.ptr, nm.len);
-      }
-    }
-    printf(json ? "]}\n" : "\n");
-    break;
-  }
-  default:
-    break;
-  }
-  fflush(stdout);
+  if (b.opcode == MSL_BROWSE_GET_BACKUP_LIST_RESPONSE)
+    print_backups(&b, ip, hd->json);
+  else
+    msl_browse_list_add(&hd->list, &b, ip, dst);
 }
 
 static int parse_wait(const char *s, unsigned *out) {
@@ -307,43 +337,45 @@ static int parse_wait(const char *s, unsigned *out) {
   return 0;
 }
 
-static void browse_message(const uint8_t *p, size_t len, uint32_t ip,
-                           const uint8_t *dst, void *user) {
-  print_browse(p, len, ip, dst, *(const int *)user);
-}
+static const char browse_usage[] =
+    "usage: mailslot browse [--workgroup WG] [--name NAME] [--wait S] "
+    "[--json]\n"
+    "Asks the master browsers of WG (default: mailslotd's workgroup, else\n"
+    "WORKGROUP) for announcements and a backup list, listens --wait seconds\n"
+    "(default 5) and prints each host and workgroup heard, once (the newest\n"
+    "announcement; heard: how many were merged). The requests carry\n"
+    "mailslotd's name when it runs (--name overrides).\n";
 
 int cmd_browse(int argc, char **argv) {
   static const struct option lo[] = {{"workgroup", required_argument, 0, 'w'},
+                                     {"name", required_argument, 0, 'n'},
                                      {"wait", required_argument, 0, 't'},
                                      {"json", no_argument, 0, 'j'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
-  const char *wg = "WORKGROUP";
+  const char *wg = NULL, *name = NULL;
   unsigned wait_s = 5;
   int json = 0, c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
     if (c == 'w')
       wg = optarg;
+    else if (c == 'n')
+      name = optarg;
     else if (c == 't' && parse_wait(optarg, &wait_s) == 0)
       continue;
     else if (c == 'j')
       json = 1;
     else {
-      fprintf(c == 'h' ? stdout : stderr,
-              "usage: mailslot browse [--workgroup WG] [--wait S] [--json]\n");
+      fputs(browse_usage, c == 'h' ? stdout : stderr);
       return c == 'h' ? EXIT_OK : EXIT_USAGE;
     }
   }
-  if (optind != argc || strlen(wg) > 15) {
+  if (optind != argc || (wg && (!*wg || strlen(wg) > 15)) ||
+      (name && (!*name || strlen(name) > 15))) {
     fprintf(stderr, "mailslot browse: bad arguments\n");
     return EXIT_USAGE;
   }
-  char wgu[16];
-  size_t k = 0;
-  for (; wg[k]; k++)
-    wgu[k] = (char)toupper((unsigned char)wg[k]);
-  wgu[k] = '\0';
   msl_handle *h = NULL;
   int r = msl_create("\\\\.\\mailslot\\BROWSE", 0, 0, &h);
   if (r < 0)
@@ -351,17 +383,18 @@ int cmd_browse(int argc, char **argv) {
                     "announcements will not be seen\n",
             msl_strerror(r));
   net n;
-  if (net_open(&n) != 0) {
+  if (net_open(&n, name) != 0) {
     fprintf(stderr, "mailslot browse: no broadcast-capable IPv4 interface\n");
     msl_close(h);
     return EXIT_FAILED;
   }
+  char wgu[16];
+  copy15(wgu, wg ? wg : n.me.workgroup);
   msl_browse m;
   uint8_t q[64];
   int qn;
   /* AnnouncementRequest: the master browsers answer with announcements. */
-  if (msl_browse_build_announcement_request(&m, n.host[0] ? n.host : "X") ==
-          0 &&
+  if (msl_browse_build_announcement_request(&m, n.me.name) == 0 &&
       (qn = msl_browse_encode(&m, q, sizeof(q))) > 0) {
     net_send(&n, wgu, MSL_NB_WORKSTATION, 1, MSL_BROWSE_MAILSLOT, q,
              (size_t)qn);
@@ -372,7 +405,16 @@ int cmd_browse(int argc, char **argv) {
       (qn = msl_browse_encode(&m, q, sizeof(q))) > 0)
     net_send(&n, wgu, MSL_NB_MASTER_BROWSER, 0, MSL_BROWSE_MAILSLOT, q,
              (size_t)qn);
-  collect(&n, h, MSL_BROWSE_MAILSLOT, wait_s, browse_message, &json);
+  static heard hd; /* the list is large: not on the stack */
+  msl_browse_list_init(&hd.list);
+  hd.json = json;
+  collect(&n, h, MSL_BROWSE_MAILSLOT, wait_s, browse_message, &hd);
+  for (size_t i = 0; i < hd.list.n; i++)
+    print_entry(&hd.list.e[i], json);
+  if (hd.list.dropped)
+    fprintf(stderr, "mailslot browse: %lu more hosts or workgroups not "
+                    "shown (%d kept)\n",
+            (unsigned long)hd.list.dropped, MSL_BROWSE_LIST_MAX);
   return EXIT_OK;
 }
 
@@ -451,40 +493,49 @@ static void ping_reply(const uint8_t *p, size_t len, uint32_t ip,
   pr->replies++;
 }
 
+static const char ping_usage[] =
+    "usage: mailslot dc-ping [DOMAIN] [--name NAME] [--wait S] [--json]\n"
+    "Sends netlogon pings to DOMAIN<1b> and DOMAIN<1c> (default: mailslotd's\n"
+    "workgroup) and prints the domain controllers that answer within --wait\n"
+    "seconds (default 3). The pings carry mailslotd's name when it runs\n"
+    "(--name overrides). Exit status 1 when none answers.\n";
+
 int cmd_dc_ping(int argc, char **argv) {
   static const struct option lo[] = {{"wait", required_argument, 0, 't'},
+                                     {"name", required_argument, 0, 'n'},
                                      {"json", no_argument, 0, 'j'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
   unsigned wait_s = 3;
+  const char *name = NULL;
   int c;
   ping pr = {{{0}, 0}, 0, 0};
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
     if (c == 't' && parse_wait(optarg, &wait_s) == 0)
       continue;
+    else if (c == 'n')
+      name = optarg;
     else if (c == 'j')
       pr.json = 1;
     else {
-      fprintf(c == 'h' ? stdout : stderr,
-              "usage: mailslot dc-ping DOMAIN [--wait S] [--json]\n");
+      fputs(ping_usage, c == 'h' ? stdout : stderr);
       return c == 'h' ? EXIT_OK : EXIT_USAGE;
     }
   }
-  if (optind + 1 != argc || !*argv[optind] || strlen(argv[optind]) > 15) {
-    fprintf(stderr, "usage: mailslot dc-ping DOMAIN [--wait S] [--json]\n");
+  const char *arg = optind < argc ? argv[optind] : NULL;
+  if (optind + (arg != NULL) != argc || (arg && (!*arg || strlen(arg) > 15)) ||
+      (name && (!*name || strlen(name) > 15))) {
+    fputs(ping_usage, stderr);
     return EXIT_USAGE;
   }
-  char dom[16];
-  size_t k = 0;
-  for (; argv[optind][k]; k++)
-    dom[k] = (char)toupper((unsigned char)argv[optind][k]);
-  dom[k] = '\0';
   net n;
-  if (net_open(&n) != 0) {
+  if (net_open(&n, name) != 0) {
     fprintf(stderr, "mailslot dc-ping: no broadcast-capable IPv4 interface\n");
     return EXIT_FAILED;
   }
+  char dom[16];
+  copy15(dom, arg ? arg : n.me.workgroup);
   /* The reply mailslot, named as Windows names it: \MAILSLOT\NET\GETDCxxxx
    * (8 hex digits). Replies come back to our socket (see the top); the
    * local slot also catches any that are sent to port 138. */
@@ -497,7 +548,7 @@ int cmd_dc_ping(int argc, char **argv) {
   msl_handle *h = NULL;
   if (msl_create(local, 0, 0, &h) < 0)
     h = NULL;
-  const char *me = n.host[0] ? n.host : "MAILSLOT";
+  const char *me = n.me.name;
   uint8_t q[512];
   int qn = msl_netlogon_build_primary_query(me, slot, MSL_NT_VERSION_1, q,
                                             sizeof(q));

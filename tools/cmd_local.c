@@ -288,7 +288,7 @@ usage:
 
 static void send_usage(FILE *f) {
   fprintf(f, "usage: mailslot send PATH [MESSAGE | --file F] [--wait MS] "
-             "[--fragment]\n"
+             "[--fragment] [--fit576]\n"
              "Writes one message to the mailslot PATH: MESSAGE, the file F, "
              "or standard input.\n"
              "PATH: \\\\.\\mailslot\\NAME (this host), "
@@ -300,7 +300,28 @@ static void send_usage(FILE *f) {
              "  --fragment    network paths: allow messages over the Windows "
              "limit (424 bytes\n"
              "                for a 5-8 character name), sent as RFC 1002 "
-             "fragments\n");
+             "fragments\n"
+             "  --fit576      network paths: refuse a message whose datagram "
+             "would exceed 576\n"
+             "                bytes of UDP payload (406 bytes of message for a "
+             "5-8 character\n"
+             "                name): Samba's nmbd drops longer ones; with "
+             "--fragment, fragment\n"
+             "                them instead\n");
+}
+
+/* A network message Samba would drop: say so (mailslot info shows the
+ * limits). Nothing for local paths, or when --fit576 already refused. */
+static void warn_fit576(const char *path, size_t len, unsigned oflags) {
+  if (oflags & (MSL_OPEN_FIT576 | MSL_OPEN_FRAGMENT))
+    return;
+  int fit = msl_remote_max_message(path, MSL_OPEN_FIT576);
+  if (fit >= 0 && len > (size_t)fit)
+    fprintf(stderr,
+            "mailslot send: warning: %s: %zu bytes is over the %d bytes that "
+            "fit a 576-byte datagram: Samba (nmbd) receivers drop it "
+            "(--fit576 refuses such messages)\n",
+            path, len, fit);
 }
 
 /* Reads a whole stream, up to MSL_LOCAL_MSG_MAX + 1 bytes. */
@@ -316,6 +337,7 @@ int cmd_send(int argc, char **argv) {
   static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
                                        {"wait", required_argument, NULL, 'w'},
                                        {"fragment", no_argument, NULL, 'F'},
+                                       {"fit576", no_argument, NULL, '5'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *file = NULL;
@@ -327,6 +349,9 @@ int cmd_send(int argc, char **argv) {
     switch (c) {
     case 'F':
       oflags |= MSL_OPEN_FRAGMENT;
+      break;
+    case '5':
+      oflags |= MSL_OPEN_FIT576;
       break;
     case 'f':
       file = optarg;
@@ -374,13 +399,21 @@ int cmd_send(int argc, char **argv) {
   }
   int max = msl_remote_max_message(path, oflags);
   if (rc == MSL_ERR_MSG_TOO_BIG && max >= 0) {
-    fprintf(stderr,
-            "mailslot send: %s: %zu bytes is over the %d-byte limit Windows "
-            "sets for this name; --fragment sends it as RFC 1002 fragments "
-            "(only libmailslot receivers reassemble them)\n",
-            path, len, max);
+    if (oflags & MSL_OPEN_FIT576)
+      fprintf(stderr,
+              "mailslot send: %s: %zu bytes is over the %d bytes that fit a "
+              "576-byte datagram (--fit576)\n",
+              path, len, max);
+    else
+      fprintf(stderr,
+              "mailslot send: %s: %zu bytes is over the %d-byte limit Windows "
+              "sets for this name; --fragment sends it as RFC 1002 fragments "
+              "(only libmailslot receivers reassemble them)\n",
+              path, len, max);
     return EXIT_FAILED;
   }
+  if (rc == 0)
+    warn_fit576(path, len, oflags);
   if (rc < 0) {
     fprintf(stderr, "mailslot send: %s: %s\n", path, msl_strerror(rc));
     return EXIT_FAILED;
@@ -400,11 +433,42 @@ static void info_usage(FILE *f) {
              "Prints the local mailslot's maximum message size, next message "
              "size, number of\nmessages waiting and read timeout, as its "
              "reader reports them.\n"
+             "For a network path (\\\\HOST, \\\\DOMAIN, \\\\*): the "
+             "largest message Windows\nsends to it, the largest that fits a "
+             "576-byte datagram (what Samba's nmbd\nreceives) and the "
+             "fragmented limit; nothing is sent.\n"
              "  --timeout MS  wait up to MS ms for the reader's answer "
              "(default 1000)\n"
              "Exit status: 0, 1 no such mailslot or error, 2 usage, 4 the "
              "reader did not\nanswer (what the slot publishes is still "
              "printed).\n");
+}
+
+/* A network path: its message limits (msl_remote_max_message). */
+static int info_network(const char *path) {
+  int win = msl_remote_max_message(path, 0);
+  int fit = msl_remote_max_message(path, MSL_OPEN_FIT576);
+  int frag = msl_remote_max_message(path, MSL_OPEN_FRAGMENT);
+  if (frag < 0) {
+    fprintf(stderr, "mailslot info: %s: %s\n", path, msl_strerror(frag));
+    return EXIT_FAILED;
+  }
+  printf("path:              %s\n", path);
+  printf("kind:              network (a NetBIOS datagram per message)\n");
+  if (win >= 0)
+    printf("windows limit:     %d bytes (512-byte SMB, MS-MAIL <2>)\n", win);
+  else
+    printf("windows limit:     none (the name leaves no room)\n");
+  if (fit >= 0)
+    printf("576-byte fit:      %d bytes (Samba's nmbd drops longer; "
+           "--fit576)\n",
+           fit);
+  else
+    printf("576-byte fit:      none (the name leaves no room)\n");
+  printf("fragmented limit:  %d bytes (--fragment; libmailslot receivers "
+         "only)\n",
+         frag);
+  return EXIT_OK;
 }
 
 int cmd_info(int argc, char **argv) {
@@ -431,6 +495,8 @@ int cmd_info(int argc, char **argv) {
   if (optind != argc - 1)
     goto usage;
   const char *path = argv[optind];
+  if (msl_remote_max_message(path, MSL_OPEN_FRAGMENT) >= 0)
+    return info_network(path); /* a network path */
   /* What the reader publishes in its lock file (any process may read it),
    * then the queue, which only the reader can see: ask it. */
   uint32_t max, timeout, next = 0, count = 0;

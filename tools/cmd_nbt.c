@@ -66,23 +66,19 @@ static size_t bcast_addrs(uint32_t *out, size_t max) {
   return n;
 }
 
-/* "NAME" or "NAME<xx>" (two hex digits). */
+/* A name as typed: NAME[<xx>], \xNN escapes, "*", "-" / "__MSBROWSE__"
+ * (msl_nbname_parse_text, nmblookup's conventions). */
 static int parse_name(const char *text, uint8_t dflt, const char *scope,
                       msl_nbname *nb) {
-  char name[MSL_NBNAME_MAX_CHARS + 1];
-  size_t n = strcspn(text, "<");
-  unsigned long suffix = dflt;
-  if (n == 0 || n > MSL_NBNAME_MAX_CHARS)
-    return -1;
-  memcpy(name, text, n);
-  name[n] = '\0';
-  if (text[n] == '<') {
-    char *end;
-    suffix = strtoul(text + n + 1, &end, 16);
-    if (end != text + n + 3 || strcmp(end, ">") != 0 || suffix > 255)
-      return -1;
-  }
-  return msl_nbname_make(nb, name, (uint8_t)suffix, scope) == 0 ? 0 : -1;
+  return msl_nbname_parse_text(nb, text, dflt, scope) == 0 ? 0 : -1;
+}
+
+/* A JSON string of ASCII text (escaped names have no other bytes). */
+static void json_text(const char *s) {
+  putchar('"');
+  for (; *s; s++)
+    printf(*s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
+  putchar('"');
 }
 
 typedef void (*on_reply_fn)(void *user, const msl_nbns *r, uint32_t from);
@@ -263,14 +259,18 @@ static const char res_usage[] =
     "                [--scope ID] [--port N]\n"
     "Sends a NetBIOS name query (default suffix <00>) to the broadcast\n"
     "address of every interface (or the given addresses) and prints each\n"
-    "address that answers. Exit status 1 when nobody answers.\n";
+    "address that answers. Exit status 1 when nobody answers.\n"
+    "NAME: \\xNN is any byte ('.' and '\\' only so); 16 bytes without <xx>\n"
+    "end with the suffix; '*' is the wildcard; '-' or __MSBROWSE__ is\n"
+    "\\x01\\x02__MSBROWSE__\\x02<01> (as nmblookup -M -). Names are printed\n"
+    "escaped the same way.\n";
 
 int cmd_resolve(int argc, char **argv) {
   nbt_opts o;
   msl_nbname nb;
   msl_nbns q;
   res_state st;
-  char fmt[MSL_NBNAME_FMT_MAX], a[16], f[16];
+  char fmt[MSL_NBNAME_ESC_MAX], a[16], f[16];
   int i = parse_opts(argc, argv, &o, 1, res_usage);
   if (i < 0)
     return i == -2 ? EXIT_OK : EXIT_USAGE;
@@ -293,9 +293,12 @@ int cmd_resolve(int argc, char **argv) {
   int done = 0;
   if (exchange(&o, &q, on_query_reply, &st, &done) < 0)
     return EXIT_FAILED;
-  msl_nbname_format(&nb, fmt, sizeof(fmt));
-  if (o.json)
-    printf("{\"name\":\"%s\",\"answers\":[", fmt);
+  msl_nbname_format_escaped(&nb, fmt, sizeof(fmt));
+  if (o.json) {
+    printf("{\"name\":");
+    json_text(fmt);
+    printf(",\"answers\":[");
+  }
   for (size_t k = 0; k < st.n; k++) {
     ip_str(st.nb[k].addr, a, sizeof(a));
     ip_str(st.from[k], f, sizeof(f));
@@ -404,10 +407,10 @@ int cmd_nbstat(int argc, char **argv) {
     printf("Node status of %s:\n", a);
   for (size_t k = 0; k < st.n; k++) {
     msl_nbname nb;
-    char fmt[MSL_NBNAME_FMT_MAX];
+    char fmt[MSL_NBNAME_ESC_MAX];
     uint16_t fl = st.names[k].flags;
     msl_nbname_from_raw(&nb, st.names[k].name, NULL);
-    msl_nbname_format(&nb, fmt, sizeof(fmt));
+    msl_nbname_format_escaped(&nb, fmt, sizeof(fmt));
     char state[64];
     snprintf(state, sizeof(state), "%s%s%s%s",
              fl & MSL_NBNS_NAME_ACT ? "ACTIVE" : "INACTIVE",
@@ -416,11 +419,10 @@ int cmd_nbstat(int argc, char **argv) {
              fl & MSL_NBNS_NAME_PRM ? " PERMANENT" : "");
     const char *kind = fl & MSL_NBNS_NB_G ? "GROUP" : "UNIQUE";
     if (o.json) {
-      /* Names may hold any byte: escape what JSON needs. */
-      printf("%s{\"name\":\"", k ? "," : "");
-      for (const char *c = fmt; *c; c++)
-        printf(*c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
-      printf("\",\"suffix\":%u,\"type\":\"%s\",\"node_type\":\"%s\","
+      /* Names may hold any byte: escaped as resolve reads them. */
+      printf("%s{\"name\":", k ? "," : "");
+      json_text(fmt);
+      printf(",\"suffix\":%u,\"type\":\"%s\",\"node_type\":\"%s\","
              "\"flags\":%u,\"state\":\"%s\"}",
              st.names[k].name[15], kind, msl_nbns_ont_name(fl), fl, state);
     } else

@@ -39,7 +39,7 @@ struct host {
 enum { T_TYPE, T_MAILSLOT, T_BROWSE, T_NETLOGON, T_ERROR, T_COUNT };
 
 struct decode_stats {
-  unsigned long long files, frames, packets, reassembled, truncated;
+  unsigned long long files, frames, packets, reassembled, truncated, quoted;
   struct table t[T_COUNT];
   size_t nhosts;
   unsigned long long hosts_unlisted;
@@ -173,6 +173,11 @@ static void add_browse(decode_stats *s, const msl_dissect *d) {
 void decode_stats_add(decode_stats *s, const msl_pkt_meta *m,
                       const msl_dissect *d) {
   char key[KEY_MAX];
+  /* Quoted in an ICMP error: never delivered, nobody's live traffic. */
+  if (m && (m->flags & MSL_PKT_QUOTED)) {
+    s->quoted++;
+    return;
+  }
   if (m && (m->flags & MSL_PKT_DGM_REASSEMBLED))
     s->reassembled++;
   else
@@ -197,6 +202,10 @@ void decode_stats_add(decode_stats *s, const msl_pkt_meta *m,
                             : "");
     count_str(&s->t[T_TYPE], key);
   }
+  /* A layer read in part (d->partial) has no whole message to count. */
+  if (d->partial & (MSL_LAYER_SMB | MSL_LAYER_BROWSE | MSL_LAYER_LANMAN |
+                    MSL_LAYER_NETLOGON))
+    return;
   if (d->layers & MSL_LAYER_SMB)
     count_text(&s->t[T_MAILSLOT], d->smb.name);
   if (d->layers & MSL_LAYER_BROWSE)
@@ -281,8 +290,11 @@ void decode_stats_print(const decode_stats *s, FILE *out) {
   fprintf(out, "\n==== statistics ====\n");
   fprintf(out,
           "files %llu, frames %llu, NetBIOS packets %llu (truncated %llu), "
-          "reassembled datagrams %llu\n",
+          "reassembled datagrams %llu",
           s->files, s->frames, s->packets, s->truncated, s->reassembled);
+  if (s->quoted) /* not in the tables below */
+    fprintf(out, ", quoted in ICMP errors %llu", s->quoted);
+  fputc('\n', out);
   for (int i = 0; i < T_COUNT; i++)
     print_table(&s->t[i], out);
   print_hosts(s, HOST_SERVER, out);

@@ -66,7 +66,9 @@ static void usage(FILE *f) {
           "  --name-port N      name service port (default: 137)\n"
           "  --wins IP          WINS server asked before broadcast queries\n"
           "  --messenger        also receive for NAME<03>\n"
-          "  --server           also receive for NAME<20>\n"
+          "  --server           always register NAME<20> (default: only when\n"
+          "                     an SMB server listens on TCP 445 or 139)\n"
+          "  --no-server        never register NAME<20>\n"
           "  --no-announce      send no host announcements (BROWSE)\n"
           "  --comment TEXT     host announcement comment (<= 42 chars)\n"
           "  --foreground       stay in the foreground, log to stderr\n"
@@ -115,7 +117,7 @@ static int parse_level(const char *s) {
 enum {
   O_NAME = 256, O_WG, O_IF, O_SCOPE, O_DPORT, O_NPORT, O_FG, O_LEVEL, O_USER,
   O_NODROP, O_CONFIG, O_STATUS, O_MESSENGER, O_SERVER, O_HELP, O_VERSION,
-  O_NOANN, O_COMMENT, O_WINS, O_GROUP
+  O_NOANN, O_COMMENT, O_WINS, O_GROUP, O_NOSERVER
 };
 
 static const struct option long_opts[] = {
@@ -134,6 +136,7 @@ static const struct option long_opts[] = {
     {"status", no_argument, NULL, O_STATUS},
     {"messenger", no_argument, NULL, O_MESSENGER},
     {"server", no_argument, NULL, O_SERVER},
+    {"no-server", no_argument, NULL, O_NOSERVER},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
     {"no-announce", no_argument, NULL, O_NOANN},
@@ -179,7 +182,12 @@ static int apply(opts *o, int id, const char *arg) {
   case O_CONFIG: return read_config(o, arg);
   case O_STATUS: o->status = 1; break;
   case O_MESSENGER: o->cfg.flags |= MSL_SERVICE_MESSENGER; break;
-  case O_SERVER: o->cfg.flags |= MSL_SERVICE_SERVER; break;
+  case O_SERVER:
+    o->cfg.flags = (o->cfg.flags & ~MSL_SERVICE_NO_SERVER) | MSL_SERVICE_SERVER;
+    break;
+  case O_NOSERVER:
+    o->cfg.flags = (o->cfg.flags & ~MSL_SERVICE_SERVER) | MSL_SERVICE_NO_SERVER;
+    break;
   case O_NOANN: o->cfg.flags |= MSL_SERVICE_NO_ANNOUNCE; break;
   case O_COMMENT: o->cfg.comment = arg; break;
   case O_WINS: o->cfg.wins = arg; break;

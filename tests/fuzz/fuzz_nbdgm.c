@@ -30,6 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int lrc = msl_nbdgm_decode_ex(&ml, data, size, MSL_NBDGM_LENIENT_NAMES);
   if (rc != MSL_ERR_NAME && lrc != rc)
     abort();
+  /* Receivers' reading of a short DGM_LENGTH: still byte-exact. */
+  msl_nbdgm ms;
+  if (msl_nbdgm_decode_ex(&ms, data, size, MSL_NBDGM_SHORT_LENGTH_OK) == 0) {
+    int k = msl_nbdgm_encode(&ms, out, sizeof(out));
+    if (k < 0 || (size_t)k != size || memcmp(out, data, size) ||
+        (ms.short_by && ms.trailing.len))
+      abort();
+  }
   if (rc != 0)
     return 0;
   same(&m, &ml);

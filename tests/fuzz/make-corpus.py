@@ -31,7 +31,9 @@ def smb_parts(dgm):
     name = smb[69:end] if end > 0 else b""
     return smb, name.upper(), smb[off:off + count]
 
-for cap in sorted(glob.glob("captures/*.pcap*")):
+# tests/data: crafted inputs (short DGM_LENGTH, ...) seed the corpus too.
+INPUTS = glob.glob("captures/*.pcap*") + glob.glob("tests/data/*.pcap")
+for cap in sorted(INPUTS):
     for p in payloads(cap, 137):
         save("nbns", p)
         save("nbname", bytes([(12 << 1) | 1]) + p)
