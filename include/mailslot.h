@@ -347,7 +347,12 @@ typedef struct msl_service_config {
   void (*log)(void *user, int level, const char *msg);
   void *log_user;
   const char *comment; /* host announcement comment; NULL: none */
-  const char *wins;    /* WINS server (IPv4) for name queries; NULL: none */
+  /* WINS server (IPv4 address), the primary; NULL: none (see
+   * wins_servers). With a WINS server the name service is an H-node
+   * [MS-NBTE §3.1.3]: our names are registered with it (refreshed,
+   * released at the stop), and name queries ask it before broadcasting.
+   * Needs the name service (name_port). */
+  const char *wins;
   /* For a service started as root that will switch user (mailslotd,
    * after msl_service_create): the user it will run as, who gets the
    * control directory, and the group slots admit network messages
@@ -355,6 +360,12 @@ typedef struct msl_service_config {
    * docs/local-mailslots.md, "Permissions"). -1: leave them as they are. */
   long run_uid;
   long run_gid;
+  /* More WINS servers (IPv4 addresses), after `wins` in order of
+   * preference (or from the first one when `wins` is NULL): a server that
+   * does not answer passes its turn to the next. At most 4 in all.
+   * NULL / 0: none. */
+  const char *const *wins_servers;
+  size_t n_wins_servers;
 } msl_service_config;
 
 /** Fills *cfg with the defaults (always call it first: fields may be

@@ -2,7 +2,7 @@
  * I/O here: packets go out through the config's send callback. Its
  * sockets and clients are in msl_ns_io.c. */
 #define _GNU_SOURCE
-#include "msl_name_service.h"
+#include "msl_ns_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,9 +11,7 @@
 
 #define PKT_MAX 1024 /* one name-service packet we build */
 
-static void nlog(const msl_ns *ns, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void nlog(const msl_ns *ns, int level, const char *fmt, ...) {
+void msl_nsi_log(const msl_ns *ns, int level, const char *fmt, ...) {
   char msg[400];
   va_list ap;
   if (!ns->cfg.log)
@@ -29,9 +27,7 @@ static const msl_rl_rate log_rate = {MSL_NS_LOG_RATE, MSL_NS_LOG_BURST};
 /* A line any LAN host can provoke at will (level 1 warning or 3 debug):
  * rate-limited per level so a flood cannot fill the log; the next line
  * that passes says how many were left out (counted too). */
-static void noisy(msl_ns *ns, int level, uint64_t now, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void noisy(msl_ns *ns, int level, uint64_t now, const char *fmt, ...) {
+void msl_nsi_noisy(msl_ns *ns, int level, uint64_t now, const char *fmt, ...) {
   char msg[400];
   va_list ap;
   int k = level >= 3;
@@ -54,18 +50,18 @@ static void noisy(msl_ns *ns, int level, uint64_t now, const char *fmt, ...) {
 }
 
 /* "a.b.c.d" of a host-order address into b (16 bytes). */
-static const char *ipstr(uint32_t ip, char b[16]) {
+const char *msl_nsi_ipstr(uint32_t ip, char b[16]) {
   snprintf(b, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
            ip & 255);
   return b;
 }
 
-static uint16_t peer_port(const msl_ns *ns) {
+uint16_t msl_nsi_peer_port(const msl_ns *ns) {
   return ns->cfg.port ? ns->cfg.port : MSL_NBNS_PORT;
 }
 
-static void emit(msl_ns *ns, const msl_nbns *m, uint32_t dst, uint16_t port,
-                 uint32_t src, unsigned ifindex) {
+void msl_nsi_emit(msl_ns *ns, const msl_nbns *m, uint32_t dst, uint16_t port,
+                  uint32_t src, unsigned ifindex) {
   uint8_t buf[PKT_MAX];
   int n = msl_nbns_encode(m, buf, sizeof(buf));
   if (n < 0 || ns->cfg.send(ns->cfg.user, buf, (size_t)n, dst, port, src,
@@ -77,15 +73,18 @@ static void emit(msl_ns *ns, const msl_nbns *m, uint32_t dst, uint16_t port,
 }
 
 /* The interface facing peer (its subnet), else the first one. */
-static const msl_ns_iface *iface_for(const msl_ns *ns, uint32_t peer) {
+const msl_ns_iface *msl_nsi_iface_for(const msl_ns *ns, uint32_t peer) {
   for (size_t i = 0; i < ns->cfg.n_ifs; i++)
     if (((ns->ifs[i].addr ^ peer) & ns->ifs[i].mask) == 0)
       return &ns->ifs[i];
   return ns->cfg.n_ifs ? &ns->ifs[0] : NULL;
 }
 
-static uint16_t nb_flags_of(const msl_ns_name *n) {
-  return (uint16_t)((n->group ? MSL_NBNS_NB_G : 0) | MSL_NBNS_ONT_B);
+/* An H-node with WINS servers [MS-NBTE §3.1.3], else a B-node; the
+ * same in every packet (registrations, answers, node status). */
+uint16_t msl_nsi_nb_flags(const msl_ns *ns, const msl_ns_name *n) {
+  return (uint16_t)((n->group ? MSL_NBNS_NB_G : 0) |
+                    (ns->cfg.wins.n ? MSL_NBNS_ONT_H : MSL_NBNS_ONT_B));
 }
 
 static int add_name(msl_ns *ns, const char *text, uint8_t suffix, int group) {
@@ -100,7 +99,7 @@ static int add_name(msl_ns *ns, const char *text, uint8_t suffix, int group) {
 /* A TRN_ID for one of our requests: unpredictable from the config's
  * source; without one, or when it fails (counted), the next number after
  * the seed. */
-static uint16_t new_trn_id(msl_ns *ns) {
+uint16_t msl_nsi_trn_id(msl_ns *ns) {
   uint16_t id;
   if (ns->cfg.random) {
     if (ns->cfg.random(ns->cfg.random_user, &id, sizeof(id)) == 0)
@@ -114,7 +113,7 @@ static uint16_t new_trn_id(msl_ns *ns) {
  * request, and fresh, so a defence of an earlier round is not this one's. */
 static void new_round_ids(msl_ns *ns) {
   for (size_t i = 0; i < ns->n_names; i++)
-    ns->names[i].trn_id = new_trn_id(ns);
+    ns->names[i].trn_id = msl_nsi_trn_id(ns);
 }
 
 /* r, or dflt when r is all zero (not configured). */
@@ -143,9 +142,21 @@ static void init_limits(msl_ns *ns) {
   msl_rl_init(&ns->log_rl[1], &log_rate, 0);
 }
 
+/* Whether the WINS server list is usable: at most MSL_NS_WINS_MAX, no
+ * 0.0.0.0 or broadcast address (a unicast client asks one host). */
+static int wins_ok(const msl_ns_wins_servers *w) {
+  if (w->n > MSL_NS_WINS_MAX)
+    return 0;
+  for (size_t i = 0; i < w->n; i++)
+    if (w->addr[i] == 0 || w->addr[i] == 0xFFFFFFFFu)
+      return 0;
+  return 1;
+}
+
 int msl_ns_init(msl_ns *ns, const msl_ns_config *cfg, uint16_t trn_seed) {
   if (!ns || !cfg || !cfg->send || !cfg->name || !cfg->workgroup ||
-      cfg->n_ifs > MSL_NS_MAX_IFS || (cfg->n_ifs && !cfg->ifs))
+      cfg->n_ifs > MSL_NS_MAX_IFS || (cfg->n_ifs && !cfg->ifs) ||
+      !wins_ok(&cfg->wins))
     return MSL_ERR_ARG;
   memset(ns, 0, sizeof(*ns));
   ns->cfg = *cfg;
@@ -179,16 +190,17 @@ static void registration_round(msl_ns *ns, int overwrite, int fresh_only) {
       const msl_ns_iface *f = &ns->ifs[k];
       if (fresh_only && !ns->fresh[k])
         continue;
-      if ((overwrite ? msl_nbns_build_overwrite(
-                           &m, id, &ns->names[i].nb,
-                           nb_flags_of(&ns->names[i]), f->addr,
-                           MSL_NBNS_TTL_WINDOWS)
-                     : msl_nbns_build_registration(
-                           &m, id, &ns->names[i].nb,
-                           nb_flags_of(&ns->names[i]), f->addr,
-                           MSL_NBNS_TTL_WINDOWS, 1)) != 0)
+      if ((overwrite
+               ? msl_nbns_build_overwrite(&m, id, &ns->names[i].nb,
+                                          msl_nsi_nb_flags(ns, &ns->names[i]),
+                                          f->addr, MSL_NBNS_TTL_WINDOWS)
+               : msl_nbns_build_registration(
+                     &m, id, &ns->names[i].nb,
+                     msl_nsi_nb_flags(ns, &ns->names[i]), f->addr,
+                     MSL_NBNS_TTL_WINDOWS, 1)) != 0)
         continue;
-      emit(ns, &m, f->bcast, peer_port(ns), f->addr, f->ifindex);
+      msl_nsi_emit(ns, &m, f->bcast, msl_nsi_peer_port(ns), f->addr,
+                   f->ifindex);
       if (overwrite)
         ns->c.overwrites_sent++;
       else
@@ -221,14 +233,15 @@ static uint64_t refresh_tick(msl_ns *ns, uint64_t now) {
   registration_round(ns, 1, 1);
   ns->refreshing = 0;
   memset(ns->fresh, 0, sizeof(ns->fresh));
-  nlog(ns, 2, "names registered on the new interface(s)");
+  msl_nsi_log(ns, 2, "names registered on the new interface(s)");
   return UINT64_MAX;
 }
 
-uint64_t msl_ns_tick(msl_ns *ns, uint64_t now) {
-  if (ns && ns->state == MSL_NS_REGISTERED && ns->refreshing)
+/* The broadcast timers: registration at start, or on new interfaces. */
+static uint64_t bnode_tick(msl_ns *ns, uint64_t now) {
+  if (ns->state == MSL_NS_REGISTERED && ns->refreshing)
     return refresh_tick(ns, now);
-  if (!ns || ns->state != MSL_NS_REGISTERING)
+  if (ns->state != MSL_NS_REGISTERING)
     return UINT64_MAX;
   if (now < ns->next)
     return ns->next - now;
@@ -246,13 +259,21 @@ uint64_t msl_ns_tick(msl_ns *ns, uint64_t now) {
     if (ns->names[i].conflict)
       continue; /* logged when it happened */
     msl_nbname_format(&ns->names[i].nb, b, sizeof(b));
-    nlog(ns, 2, "registered %s (%s)", b, ns->names[i].group ? "group"
-                                                            : "unique");
+    msl_nsi_log(ns, 2, "registered %s (%s)", b,
+                ns->names[i].group ? "group" : "unique");
   }
+  msl_nsw_start(ns, now); /* H-node: now with the WINS server */
   return UINT64_MAX;
 }
 
-static int find_name(const msl_ns *ns, const msl_nbname *n) {
+uint64_t msl_ns_tick(msl_ns *ns, uint64_t now) {
+  if (!ns)
+    return UINT64_MAX;
+  uint64_t b = bnode_tick(ns, now), w = msl_nsw_tick(ns, now);
+  return w < b ? w : b;
+}
+
+int msl_nsi_find_name(const msl_ns *ns, const msl_nbname *n) {
   for (size_t i = 0; i < ns->n_names; i++)
     if (msl_nbname_equal(&ns->names[i].nb, n))
       return (int)i;
@@ -261,7 +282,7 @@ static int find_name(const msl_ns *ns, const msl_nbname *n) {
 
 /* The index of name among ours if we hold it (not in conflict), or -1. */
 static int find_held(const msl_ns *ns, const msl_nbname *n) {
-  int idx = find_name(ns, n);
+  int idx = msl_nsi_find_name(ns, n);
   return idx >= 0 && !ns->names[idx].conflict ? idx : -1;
 }
 
@@ -275,7 +296,7 @@ int msl_ns_own_flags(const msl_ns *ns, const msl_nbname *name,
   if (idx < 0)
     return MSL_ERR_NOT_FOUND;
   if (nb_flags)
-    *nb_flags = nb_flags_of(&ns->names[idx]);
+    *nb_flags = msl_nsi_nb_flags(ns, &ns->names[idx]);
   return 0;
 }
 
@@ -315,17 +336,17 @@ static int status_allowed(msl_ns *ns, uint32_t src, uint64_t now) {
 
 static void answer_query(msl_ns *ns, const msl_nbns *q, int idx,
                          uint32_t src_ip, uint16_t src_port, uint64_t now) {
-  const msl_ns_iface *f = iface_for(ns, src_ip);
+  const msl_ns_iface *f = msl_nsi_iface_for(ns, src_ip);
   msl_nbns m;
   msl_nbns_nb e;
   if (!f || !query_allowed(ns, src_ip, now))
     return;
-  e.flags = nb_flags_of(&ns->names[idx]);
+  e.flags = msl_nsi_nb_flags(ns, &ns->names[idx]);
   e.addr = f->addr;
   if (msl_nbns_build_query_response(&m, q->trn_id, &q->qd[0].name.nb,
                                     MSL_NBNS_TTL_WINDOWS, &e, 1) != 0)
     return;
-  emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
+  msl_nsi_emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
   ns->c.queries_answered++;
 }
 
@@ -333,7 +354,7 @@ static void answer_query(msl_ns *ns, const msl_nbns *q, int idx,
  * 1002 §4.2.18], as nbtstat shows it "Conflict". */
 static void answer_node_status(msl_ns *ns, const msl_nbns *q, uint32_t src_ip,
                                uint16_t src_port, uint64_t now) {
-  const msl_ns_iface *f = iface_for(ns, src_ip);
+  const msl_ns_iface *f = msl_nsi_iface_for(ns, src_ip);
   msl_nbns_node_name names[MSL_NS_MAX_NAMES];
   msl_nbns_stats st;
   msl_nbns m;
@@ -341,17 +362,16 @@ static void answer_node_status(msl_ns *ns, const msl_nbns *q, uint32_t src_ip,
     return;
   for (size_t i = 0; i < ns->n_names; i++) {
     memcpy(names[i].name, ns->names[i].nb.raw, MSL_NBNAME_RAW_LEN);
-    names[i].flags = (uint16_t)(nb_flags_of(&ns->names[i]) |
-                                MSL_NBNS_NAME_ACT |
-                                (ns->names[i].conflict ? MSL_NBNS_NAME_CNF
-                                                       : 0));
+    names[i].flags =
+        (uint16_t)(msl_nsi_nb_flags(ns, &ns->names[i]) | MSL_NBNS_NAME_ACT |
+                   (ns->names[i].conflict ? MSL_NBNS_NAME_CNF : 0));
   }
   memset(&st, 0, sizeof(st));
   memcpy(st.unit_id, f->mac, sizeof(st.unit_id));
   if (msl_nbns_build_node_status_response(&m, q->trn_id, &q->qd[0].name.nb,
                                           names, ns->n_names, &st) != 0)
     return;
-  emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
+  msl_nsi_emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
   ns->c.node_status_answered++;
 }
 
@@ -359,7 +379,7 @@ static void answer_node_status(msl_ns *ns, const msl_nbns *q, uint32_t src_ip,
  * name of ours with a unicast negative response [RFC 1002 §5.1.1.5]. */
 static void defend(msl_ns *ns, const msl_nbns *q, int idx, uint32_t src_ip,
                    uint16_t src_port) {
-  const msl_ns_iface *f = iface_for(ns, src_ip);
+  const msl_ns_iface *f = msl_nsi_iface_for(ns, src_ip);
   msl_nbns m;
   char b[MSL_NBNAME_FMT_MAX], a[16];
   if (!f || ns->names[idx].group || ns->state != MSL_NS_REGISTERED)
@@ -369,26 +389,31 @@ static void defend(msl_ns *ns, const msl_nbns *q, int idx, uint32_t src_ip,
     return; /* a group registration does not take our unique name... */
   if (msl_nbns_build_registration_response(
           &m, q->trn_id, &ns->names[idx].nb, MSL_NBNS_RC_ACT,
-          nb_flags_of(&ns->names[idx]), f->addr, 0) != 0)
+          msl_nsi_nb_flags(ns, &ns->names[idx]), f->addr, 0) != 0)
     return;
-  emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
+  msl_nsi_emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
   ns->c.defended++;
   msl_nbname_format(&ns->names[idx].nb, b, sizeof(b));
-  nlog(ns, 1, "defended %s against %s", b, ipstr(src_ip, a));
+  msl_nsi_log(ns, 1, "defended %s against %s", b, msl_nsi_ipstr(src_ip, a));
 }
 
 /* Another node refused our registration of name idx: that name only is
  * given up (RFC 1002 §5.1.1.1: the claim failed); the service goes on
  * with the others, as nmbd (which drops the name from that subnet). */
-static void conflict(msl_ns *ns, int idx, uint32_t by) {
+void msl_nsi_conflict(msl_ns *ns, int idx, uint32_t by, int wins,
+                      uint64_t now) {
   char b[MSL_NBNAME_FMT_MAX], a[16];
+  /* Given back to its WINS server first, while it is still ours. */
+  msl_nsw_drop(ns, idx, now);
   ns->names[idx].conflict = 1;
   ns->names[idx].conflict_by = by;
   ns->c.conflicts++;
   msl_nbname_format(&ns->names[idx].nb, b, sizeof(b));
-  nlog(ns, 0, "name conflict: %s is owned by %s; it is no longer ours "
-       "(not answered or defended; restart to claim it again)", b,
-       ipstr(by, a));
+  msl_nsi_log(ns, 0,
+              "name conflict: %s %s %s; it is no longer ours (not answered "
+              "or defended; restart to claim it again)",
+              b, wins ? "was refused by the WINS server" : "is owned by",
+              msl_nsi_ipstr(by, a));
 }
 
 /* Whether name idx has a registration round running (the start, or the
@@ -401,36 +426,43 @@ static int awaiting_defence(const msl_ns *ns, int idx) {
 }
 
 /* A registration-family response (registration, WACK, release, refresh).
- * Only a negative registration response (ACT) with the TRN_ID of our
- * running round for that name counts [RFC 1002 §5.1.1.1]: a conflict
- * demand (0xAD87) is never obeyed (NoNameReleaseOnDemand: anyone can
- * send one), anything else answers nothing we asked. */
+ * The WINS client takes the answers to its requests (TRN_ID, name and
+ * server matched). Otherwise only a negative registration response (ACT)
+ * with the TRN_ID of our running broadcast round for that name counts
+ * [RFC 1002 §5.1.1.1]: a conflict demand (0xAD87) is never obeyed
+ * (NoNameReleaseOnDemand: anyone can send one), anything else answers
+ * nothing we asked. */
 static void on_registration_response(msl_ns *ns, const msl_nbns *r,
                                      uint32_t src, uint64_t now) {
   char b[MSL_NBNAME_FMT_MAX], a[16];
   unsigned op = msl_nbns_opcode(r), rc = msl_nbns_rcode(r);
-  int idx = r->ancount ? find_name(ns, &r->an[0].name.nb) : -1;
+  if (msl_nsw_input(ns, r, src, now))
+    return; /* the answer of a WINS server to our request */
+  int idx = r->ancount ? msl_nsi_find_name(ns, &r->an[0].name.nb) : -1;
   if (idx >= 0)
     msl_nbname_format(&ns->names[idx].nb, b, sizeof(b));
   if (idx >= 0 && op == MSL_NBNS_OP_REGISTER && rc == MSL_NBNS_RC_CFT) {
     ns->c.conflict_demands_ignored++;
-    noisy(ns, 1, now, "ignored a name conflict demand for %s from %s "
-          "(anyone can send one: the name stays ours)", b, ipstr(src, a));
+    msl_nsi_noisy(ns, 1, now,
+                  "ignored a name conflict demand for %s from %s "
+                  "(anyone can send one: the name stays ours)",
+                  b, msl_nsi_ipstr(src, a));
     return;
   }
   if (idx >= 0 && op == MSL_NBNS_OP_REGISTER && rc == MSL_NBNS_RC_ACT &&
       awaiting_defence(ns, idx) && r->trn_id == ns->names[idx].trn_id) {
-    conflict(ns, idx, src);
+    msl_nsi_conflict(ns, idx, src, 0, now);
     return;
   }
   ns->c.unsolicited_responses++;
   if (idx >= 0 && rc != 0)
-    noisy(ns, 1, now, "ignored a negative registration response (rcode %u) "
-          "for %s from %s: TRN_ID 0x%04x answers no request of ours", rc, b,
-          ipstr(src, a), r->trn_id);
+    msl_nsi_noisy(ns, 1, now,
+                  "ignored a negative registration response (rcode %u) "
+                  "for %s from %s: TRN_ID 0x%04x answers no request of ours",
+                  rc, b, msl_nsi_ipstr(src, a), r->trn_id);
   else
-    noisy(ns, 3, now, "dropped an unsolicited %s response from %s",
-          msl_nbns_opcode_name(op), ipstr(src, a));
+    msl_nsi_noisy(ns, 3, now, "dropped an unsolicited %s response from %s",
+                  msl_nbns_opcode_name(op), msl_nsi_ipstr(src, a));
 }
 
 /* A response on the name-service port. Our queries go out from sockets of
@@ -445,8 +477,10 @@ static void on_response(msl_ns *ns, const msl_nbns *r, uint32_t src_ip,
     return;
   }
   ns->c.unsolicited_answers++;
-  noisy(ns, 3, now, "dropped an unsolicited query answer from %s "
-        "(TRN_ID 0x%04x)", ipstr(src_ip, a), r->trn_id);
+  msl_nsi_noisy(ns, 3, now,
+                "dropped an unsolicited query answer from %s "
+                "(TRN_ID 0x%04x)",
+                msl_nsi_ipstr(src_ip, a), r->trn_id);
 }
 
 void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
@@ -459,7 +493,7 @@ void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
     ns->c.rx_bad++;
     return;
   }
-  if (msl_ns_is_own_addr(ns, src_ip) && src_port == peer_port(ns)) {
+  if (msl_ns_is_own_addr(ns, src_ip) && src_port == msl_nsi_peer_port(ns)) {
     ns->c.rx_own++; /* our broadcast, looped back */
     return;
   }
@@ -493,21 +527,30 @@ static void release_on(msl_ns *ns, const msl_ns_iface *f) {
   msl_nbns m;
   for (size_t i = 0; i < ns->n_names; i++) {
     if (ns->names[i].conflict ||
-        msl_nbns_build_release(&m, new_trn_id(ns), &ns->names[i].nb,
-                               nb_flags_of(&ns->names[i]), f->addr, 1) != 0)
+        msl_nbns_build_release(&m, msl_nsi_trn_id(ns), &ns->names[i].nb,
+                               msl_nsi_nb_flags(ns, &ns->names[i]), f->addr,
+                               1) != 0)
       continue;
-    emit(ns, &m, f->bcast, peer_port(ns), f->addr, f->ifindex);
+    msl_nsi_emit(ns, &m, f->bcast, msl_nsi_peer_port(ns), f->addr, f->ifindex);
     ns->c.releases_sent++;
   }
 }
 
-void msl_ns_release(msl_ns *ns) {
+void msl_ns_release(msl_ns *ns, uint64_t now) {
   if (!ns || (ns->state != MSL_NS_REGISTERED &&
               ns->state != MSL_NS_REGISTERING))
     return;
+  msl_nsw_release(ns, now);
   for (size_t k = 0; k < ns->cfg.n_ifs; k++)
     release_on(ns, &ns->ifs[k]);
   ns->state = MSL_NS_RELEASED;
+}
+
+int msl_ns_wins_busy(const msl_ns *ns) {
+  for (size_t i = 0; ns && i < ns->n_names; i++)
+    if (ns->names[i].w.state == MSL_NS_WINS_RELEASING)
+      return 1;
+  return 0;
 }
 
 static int same_iface(const msl_ns_iface *a, const msl_ns_iface *b) {
@@ -561,6 +604,7 @@ int msl_ns_set_ifaces(msl_ns *ns, const msl_ns_iface *ifs, size_t n,
       ns->rnext = now + MSL_NS_RETRY_MS;
       registration_round(ns, 0, 1);
     }
+    msl_nsw_ifaces_changed(ns, now);
   }
   return added;
 }
@@ -685,7 +729,7 @@ static int format_names(const msl_ns *ns, char *buf, size_t cap) {
     msl_nbname_format(&e->nb, b, sizeof(b));
     int n = e->conflict
                 ? snprintf(buf + off, cap - off, "ns_name %s conflict %s\n", b,
-                           ipstr(e->conflict_by, a))
+                           msl_nsi_ipstr(e->conflict_by, a))
                 : snprintf(buf + off, cap - off, "ns_name %s %s\n", b,
                            st[ns->state]);
     if (n < 0 || (size_t)n >= cap - off)
@@ -695,7 +739,8 @@ static int format_names(const msl_ns *ns, char *buf, size_t cap) {
   return (int)off;
 }
 
-int msl_ns_format_counters(const msl_ns *ns, char *buf, size_t cap) {
+int msl_ns_format_counters(const msl_ns *ns, uint64_t now, char *buf,
+                           size_t cap) {
   static const char *st[] = {"idle", "registering", "registered", "released"};
   const msl_ns_counters *c = &ns->c;
   int n = snprintf(
@@ -728,5 +773,8 @@ int msl_ns_format_counters(const msl_ns *ns, char *buf, size_t cap) {
   if (n < 0 || (size_t)n >= cap)
     return MSL_ERR_OVERFLOW;
   int k = format_names(ns, buf + n, cap - (size_t)n);
-  return k < 0 ? k : n + k;
+  if (k < 0)
+    return k;
+  int w = msl_nsw_format(ns, now, buf + n + k, cap - (size_t)(n + k));
+  return w < 0 ? w : n + k + w;
 }

@@ -38,6 +38,42 @@
  *    ~2.8 times the request: a reflector for spoofed sources), name
  *    queries per source, far above what a real client asks.
  *  - msl_ns_release() broadcasts a release for each name [§5.1.1.6].
+ *
+ * H-node (MS-NBTE §3.1.3: H when a WINS server is configured): with WINS
+ * servers in cfg.wins (primary first) every name we hold is also
+ * registered with one of them [RFC 1001 §15.1.1, RFC 1002 §5.1.2], per
+ * name, after the broadcast round (a name lost on the LAN never reaches
+ * the server), and NB_FLAGS say ONT=H everywhere:
+ *  - a unicast NAME REGISTRATION REQUEST (0x2900: RD set, TTL 300000 as
+ *    Windows) with a TRN_ID of its own, MSL_NS_WINS_TRIES tries
+ *    MSL_NS_WINS_RETRY_MS apart (UCAST_REQ_RETRY_TIMEOUT, MS-NBTE §3.1.2);
+ *    a silent server's turn passes to the next one (failover); when all
+ *    were silent the name stays a broadcast (B-node) name and the round
+ *    starts again from the primary MSL_NS_WINS_SILENT_S later;
+ *  - a WACK [§4.2.16] makes it wait the WACK's TTL (1..MSL_NS_WINS_WACK_MAX
+ *    s, at most MSL_NS_WINS_WACKS_MAX per request) for the final answer
+ *    (nmbd sends one, TTL 60, while it asks the name's current owner);
+ *  - a positive answer: registered, its TTL recorded; a NAME REFRESH
+ *    REQUEST (opcode 8, 0x4000, as nmbd and Windows NT send it; nmbd
+ *    answers it with opcode 5) goes to the same server at half the TTL
+ *    (TTL taken in MSL_NS_WINS_TTL_MIN..MSL_NS_WINS_TTL_MAX); a silent
+ *    refresh fails over as a registration, a refused one registers again;
+ *  - a negative answer ACT/RFS/CFT (the name is held by a live owner, or
+ *    the server keeps it): a unique name is in conflict (logged, counted,
+ *    in the status, as a defence on the LAN), a group name only refused;
+ *    FMT/SRV/IMP: that server failed, the next one is asked;
+ *  - an answer counts only with the name's TRN_ID, its name and from the
+ *    server asked (anything else: ns_unsolicited_responses, as before);
+ *  - the server's challenge (a unicast query, RD clear, for a name it has
+ *    as ours) is answered as any query for our names;
+ *  - msl_ns_release() also sends each registered name a unicast NAME
+ *    RELEASE REQUEST (0x3000) to its server (MSL_NS_WINS_RELEASE_TRIES
+ *    tries; msl_ns_wins_busy() says whether one still waits), as does a
+ *    name lost on the LAN later (interfaces added): the server then answers
+ *    queries for it negatively;
+ *  - the registered address is the one the kernel routes to the server
+ *    from (cfg.source_for), else the interface on its subnet, else the
+ *    first; when it goes away (msl_ns_set_ifaces) the name registers again.
  *  - Scope IDs: every name carries the configured scope; packets for other
  *    scopes are not ours.
  *
@@ -95,6 +131,20 @@
 #define MSL_NS_LOG_RATE 1
 #define MSL_NS_LOG_BURST 10
 
+/* WINS (H-node) client timers; see the top of this file. */
+#define MSL_NS_WINS_MAX 4            /* servers: primary, then the others */
+#define MSL_NS_WINS_RETRY_MS 1500    /* UCAST_REQ_RETRY_TIMEOUT [MS-NBTE] */
+#define MSL_NS_WINS_TRIES 3          /* UCAST_REQ_RETRY_COUNT [§6] */
+#define MSL_NS_WINS_RELEASE_TRIES 2  /* at shutdown: stop soon */
+#define MSL_NS_WINS_WACK_MAX 120     /* s: a longer WACK TTL counts as this */
+#define MSL_NS_WINS_WACKS_MAX 3      /* WACKs believed per request */
+/* Granted TTLs are taken in [MIN, MAX] s: below 5 minutes counts as 5
+ * (MS-NBTE §3.1.4.1), above a week as a week (a server that lost its
+ * database learns of us again). */
+#define MSL_NS_WINS_TTL_MIN 300
+#define MSL_NS_WINS_TTL_MAX 604800
+#define MSL_NS_WINS_SILENT_S 300     /* s: every server silent: ask again */
+
 /* msl_ns_config.flags */
 #define MSL_NS_MESSENGER 0x1u /* also register HOST<03> */
 #define MSL_NS_SERVER 0x2u    /* also register HOST<20> */
@@ -112,6 +162,16 @@ typedef int (*msl_ns_send_fn)(void *user, const uint8_t *p, size_t len,
                               uint32_t dst, uint16_t port, uint32_t src,
                               unsigned ifindex);
 
+/* The WINS servers to register with and ask (H-node); n 0: a B-node. */
+typedef struct msl_ns_wins_servers {
+  uint32_t addr[MSL_NS_WINS_MAX]; /* host order, primary first, not 0 */
+  size_t n;
+  /* s: granted TTLs below this count as this; 0: MSL_NS_WINS_TTL_MIN.
+   * Tests lower it (mailslotd: MSL_SERVICE_WINS_TTL_MIN_ENV) to see a
+   * refresh; a real network never needs it. */
+  uint32_t ttl_min;
+} msl_ns_wins_servers;
+
 typedef struct msl_ns_config {
   const char *name;      /* our computer name (<= 15 chars) */
   const char *workgroup; /* registered as a group name */
@@ -119,7 +179,8 @@ typedef struct msl_ns_config {
   unsigned flags;        /* MSL_NS_* */
   const msl_ns_iface *ifs; /* copied */
   size_t n_ifs;
-  uint16_t port; /* peers' name-service port for broadcasts: 0 = 137 */
+  uint16_t port; /* peers' name-service port for broadcasts: 0 = 137 (a
+                    WINS server is asked on 137) */
   msl_ns_send_fn send;
   void *user;
   /* Optional log (level as msl_service: 0 error .. 3 debug). */
@@ -134,6 +195,11 @@ typedef struct msl_ns_config {
   /* Answer limits; a rate whose fields are both 0 takes the default
    * (MSL_NS_STATUS_SRC_*, MSL_NS_STATUS_ALL_*, MSL_NS_QUERY_SRC_*). */
   msl_rl_rate status_per_source, status_total, query_per_source;
+  msl_ns_wins_servers wins; /* copied */
+  /* Optional: the local address the kernel would send to dst from (0:
+   * unknown), called with `user`; NULL: the interface on dst's subnet,
+   * else the first one. */
+  uint32_t (*source_for)(void *user, uint32_t dst);
 } msl_ns_config;
 
 /* The node's state; a conflict is a name's (msl_ns_name.conflict), never
@@ -145,6 +211,32 @@ enum msl_ns_state {
   MSL_NS_RELEASED      /* names released (shutdown) */
 };
 
+/* A name's registration with the WINS servers (msl_ns_name.w). */
+enum msl_ns_wins_state {
+  MSL_NS_WINS_OFF = 0,     /* no server, not started, or lost on the LAN */
+  MSL_NS_WINS_REGISTERING, /* a request (registration or refresh) out */
+  MSL_NS_WINS_WACK,        /* the server said: wait for the answer */
+  MSL_NS_WINS_REGISTERED,  /* granted; the refresh timer runs */
+  MSL_NS_WINS_REFUSED,     /* a negative answer (rcode) */
+  MSL_NS_WINS_SILENT,      /* no server answered: B-node until `next` */
+  MSL_NS_WINS_RELEASING,   /* release request(s) out */
+  MSL_NS_WINS_RELEASED     /* released (answered, or asked enough) */
+};
+
+typedef struct msl_ns_wins {
+  uint8_t state;      /* enum msl_ns_wins_state */
+  uint8_t refresh;    /* the request out (or WACKed) is a refresh */
+  uint8_t server;     /* index in cfg.wins: asked, or that granted it */
+  uint8_t asked;      /* servers asked in this round (failover) */
+  uint8_t tries;      /* requests sent to it for this TRN_ID */
+  uint8_t wacks;      /* WACKs believed for this TRN_ID */
+  uint8_t rcode;      /* REFUSED: the server's RCODE */
+  uint16_t trn_id;    /* of the request out */
+  uint32_t addr;      /* our address in the request (host order) */
+  uint32_t ttl;       /* granted, s */
+  uint64_t next;      /* ms: retry, WACK end, refresh, or ask again */
+} msl_ns_wins;
+
 typedef struct msl_ns_name {
   msl_nbname nb;
   int group;
@@ -154,6 +246,7 @@ typedef struct msl_ns_name {
   int conflict;
   uint32_t conflict_by; /* who defended it (host order) */
   uint16_t trn_id;      /* of its requests in the current round */
+  msl_ns_wins w;        /* its WINS registration (H-node) */
 } msl_ns_name;
 
 typedef struct msl_ns_cache_entry {
@@ -194,6 +287,13 @@ typedef struct msl_ns_counters {
   uint64_t status_rate_limited, query_rate_limited; /* answers not sent */
   uint64_t random_errors; /* the random source failed: a counter's ID */
   uint64_t log_suppressed; /* provoked log lines left out */
+  /* WINS client: requests sent, positive answers, WACKs believed,
+   * refusals (negative answers to registrations), failovers to the next
+   * server, rounds where every server was silent. */
+  uint64_t wins_registrations_sent, wins_registered;
+  uint64_t wins_refreshes_sent, wins_refreshed, wins_refresh_refused;
+  uint64_t wins_wacks, wins_refusals, wins_failovers, wins_silent;
+  uint64_t wins_releases_sent, wins_released;
 } msl_ns_counters;
 
 typedef struct msl_ns {
@@ -269,8 +369,13 @@ void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
 int msl_ns_set_ifaces(msl_ns *ns, const msl_ns_iface *ifs, size_t n,
                       uint64_t now);
 
-/** Broadcasts a release for every registered name (clean shutdown). */
-void msl_ns_release(msl_ns *ns);
+/** Broadcasts a release for every registered name (clean shutdown) and,
+ *  H-node, sends each name registered with WINS a release to its server
+ *  at now (msl_ns_tick repeats it while msl_ns_wins_busy). */
+void msl_ns_release(msl_ns *ns, uint64_t now);
+
+/** 1 while a WINS release waits for its answer (stop when 0). */
+int msl_ns_wins_busy(const msl_ns *ns);
 
 /** 1 when name (with its suffix, in our scope) is one of ours and not in
  *  conflict. */
@@ -297,9 +402,22 @@ void msl_ns_cache_put(msl_ns *ns, const msl_nbname *name, uint32_t ip,
 
 /** "name value\n" counter lines, as the service's status, then one line
  *  per name: "ns_name H1<00> registered" (or idle, registering,
- *  released), "ns_name H1<00> conflict 198.18.0.3" (who defended it).
+ *  released), "ns_name H1<00> conflict 198.18.0.3" (who defended it, or
+ *  the WINS server that refused it). With WINS servers, also one line per
+ *  name, "wins_name NAME STATE SERVER [KEY VALUE]..." (SERVER "-" when
+ *  none; times in s from now):
+ *    wins_name H1<00> registering 198.18.1.2 try 2
+ *    wins_name H1<00> wack 198.18.1.2 wait 58
+ *    wins_name H1<00> registered 198.18.1.2 ttl 300000 refresh_in 149999
+ *    wins_name H1<00> refreshing 198.18.1.2 try 1
+ *    wins_name H1<00> refused 198.18.1.2 rcode 6
+ *    wins_name H1<00> silent - retry_in 300
+ *    wins_name H1<00> releasing 198.18.1.2 try 1
+ *    wins_name H1<00> released 198.18.1.2
+ *    wins_name H1<00> off -
  *  Returns the length or MSL_ERR_OVERFLOW. */
-int msl_ns_format_counters(const msl_ns *ns, char *buf, size_t cap);
+int msl_ns_format_counters(const msl_ns *ns, uint64_t now, char *buf,
+                           size_t cap);
 
 /**
  * What an address of scope is known to be called at now: 1 and *nb (its
@@ -375,17 +493,22 @@ struct msl_ifaces;
  * MACs read for node status). Blocks for the registration (3 x 250 ms +
  * 250 ms); a defended name is left in conflict (logged, in the status),
  * the others registered. TRN_IDs come from msl_random_bytes. wins: NULL
- * or an IPv4 address queried by unicast before broadcasting.
+ * or the WINS servers (H-node): names are registered there once the
+ * broadcast round is over (in the loop, msl_ns_svc_tick), and queried by
+ * unicast before broadcasting (msl_ns_aq_start).
  * @return 0 and *out, or MSL_ERR_ACCESS / MSL_ERR_EXISTS (port), MSL_ERR_ARG,
  *         MSL_ERR_NAME, MSL_ERR_NOMEM, MSL_ERR_SYSTEM (also: no random
  *         bytes).
  */
 int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
                     const char *workgroup, const char *scope, unsigned flags,
-                    const struct msl_ifaces *ifs, const char *wins,
+                    const struct msl_ifaces *ifs,
+                    const msl_ns_wins_servers *wins,
                     void (*log)(void *user, int level, const char *msg),
                     void *log_user, uint64_t now);
-/** Releases our names (if registered), closes the socket, frees (NULL ok). */
+/** Releases our names (if registered; waits for the WINS servers' answers
+ *  at most MSL_NS_WINS_RELEASE_TRIES x MSL_NS_WINS_RETRY_MS), closes the
+ *  socket, frees (NULL ok). */
 void msl_ns_svc_close(msl_ns_svc *s);
 /** The socket to poll for POLLIN. */
 int msl_ns_svc_fd(const msl_ns_svc *s);
@@ -434,12 +557,12 @@ int msl_ns_svc_make_name(const msl_ns_svc *s, const char *name,
  * address of a node status); others are dropped and counted
  * (ns_unsolicited_answers).
  * Two kinds, one code path:
- *  - MSL_NS_AQ_NAME (msl_ns_aq_start): a name query (the WINS server by
- *    unicast, 2 x 1000 ms, when one is configured, then
+ *  - MSL_NS_AQ_NAME (msl_ns_aq_start): a name query (H-node: each WINS
+ *    server in turn, primary first, by unicast, 2 x 1000 ms each, then
  *    each interface's broadcast, MSL_NS_RETRY_COUNT x MSL_NS_RETRY_MS; the
- *    first positive answer wins: the WINS server's at any time, anyone's
- *    once the broadcasts began; cached by its TTL, at most
- *    MSL_NS_CACHE_TTL_MAX);
+ *    first positive answer wins: a WINS server's (one asked already) at
+ *    any time, anyone's once the broadcasts began; cached by its TTL, at
+ *    most MSL_NS_CACHE_TTL_MAX);
  *  - MSL_NS_AQ_STATUS (msl_ns_aq_start_status): a node status of one
  *    address (msl_ns_status_name's schedule: MSL_NS_STATUS_TRIES x
  *    MSL_NS_STATUS_WAIT_MS, unicast to the peers' name port; "port
@@ -454,8 +577,8 @@ typedef struct msl_ns_aq {
   msl_nbname nb; /* NAME: the name asked for */
   uint32_t ip;   /* STATUS: the address asked */
   uint16_t trn_id;
-  int stage;     /* NAME: -1 WINS, k >= 0 broadcast on interface k;
-                    STATUS: 0 */
+  int stage;     /* NAME: -n..-1 the n WINS servers (-n the primary),
+                    k >= 0 broadcast on interface k; STATUS: 0 */
   int tries;     /* queries sent in this stage */
   uint64_t next; /* when this try's wait ends (ms, the caller's clock) */
   msl_ns_answer ans; /* NAME: the answer, once msl_ns_aq_step returned 1 */

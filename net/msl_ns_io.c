@@ -257,7 +257,6 @@ int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
 struct msl_ns_svc {
   msl_udp u;
   msl_ns ns;
-  uint32_t wins; /* 0: none */
   msl_udp_msg msg[8];
   uint8_t rx[8][PKT_MAX];
 };
@@ -274,6 +273,13 @@ static int svc_send(void *user, const uint8_t *p, size_t len, uint32_t dst,
                     uint16_t port, uint32_t src, unsigned ifindex) {
   msl_ns_svc *s = user;
   return msl_udp_send(&s->u, p, len, dst, port, src, ifindex);
+}
+
+/* Where the kernel would send to a WINS server from (the address we
+ * register there). */
+static uint32_t svc_source_for(void *user, uint32_t dst) {
+  (void)user;
+  return msl_udp_source_for(dst);
 }
 
 /* The interface's hardware address (zeros when it has none, as lo). */
@@ -314,24 +320,21 @@ int msl_ns_svc_set_ifaces(msl_ns_svc *s, const struct msl_ifaces *ifs,
 
 int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
                     const char *workgroup, const char *scope, unsigned flags,
-                    const struct msl_ifaces *ifs, const char *wins,
+                    const struct msl_ifaces *ifs,
+                    const msl_ns_wins_servers *wins,
                     void (*log)(void *user, int level, const char *msg),
                     void *log_user, uint64_t now) {
   msl_ns_iface v[MSL_NS_MAX_IFS];
   msl_ns_config c;
-  struct in_addr wa;
   uint16_t seed;
   int r;
   if (!out || !ifs)
     return MSL_ERR_ARG;
   *out = NULL;
-  if (wins && *wins && inet_pton(AF_INET, wins, &wa) != 1)
-    return MSL_ERR_ARG;
   msl_ns_svc *s = calloc(1, sizeof(*s));
   if (!s)
     return MSL_ERR_NOMEM;
   s->u.fd = -1;
-  s->wins = wins && *wins ? ntohl(wa.s_addr) : 0;
   size_t n = ns_ifaces_of(ifs, v);
   memset(&c, 0, sizeof(c));
   c.name = name;
@@ -346,6 +349,9 @@ int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
   c.log = log;
   c.log_user = log_user;
   c.random = svc_random;
+  if (wins)
+    c.wins = *wins;
+  c.source_for = svc_source_for;
   if ((r = msl_random_bytes(&seed, sizeof(seed))) < 0 ||
       (r = msl_ns_init(&s->ns, &c, seed)) < 0)
     goto fail;
@@ -376,11 +382,28 @@ fail:
   return r;
 }
 
+/* Waits (bounded by the release schedule: MSL_NS_WINS_RELEASE_TRIES x
+ * MSL_NS_WINS_RETRY_MS) for the WINS servers to answer our releases, so
+ * a lost packet is sent again before we go. */
+static void wait_releases(msl_ns_svc *s) {
+  while (msl_ns_wins_busy(&s->ns)) {
+    uint64_t w = msl_ns_tick(&s->ns, msl_now_ms());
+    if (!msl_ns_wins_busy(&s->ns))
+      break;
+    struct pollfd pf = {s->u.fd, POLLIN, 0};
+    int ms = w > MSL_NS_WINS_RETRY_MS ? MSL_NS_WINS_RETRY_MS : (int)w;
+    if (poll(&pf, 1, ms) > 0)
+      msl_ns_svc_receive(s, msl_now_ms());
+  }
+}
+
 void msl_ns_svc_close(msl_ns_svc *s) {
   if (!s)
     return;
-  if (s->u.fd >= 0)
-    msl_ns_release(&s->ns);
+  if (s->u.fd >= 0) {
+    msl_ns_release(&s->ns, msl_now_ms());
+    wait_releases(s);
+  }
   msl_udp_close(&s->u);
   free(s);
 }
@@ -458,6 +481,12 @@ int msl_ns_svc_ip_lookup(msl_ns_svc *s, uint32_t ip, uint64_t now,
 
 /* ---- asynchronous queries (the service's loop) ---- */
 
+/* The WINS server of a name query's stage -n..-1 (n servers, -n the
+ * primary). */
+static uint32_t aq_server(const msl_ns_svc *s, int stage) {
+  return s->ns.cfg.wins.addr[(int)s->ns.cfg.wins.n + stage];
+}
+
 /* Sends q's query for its current stage. 0 or MSL_ERR_SYSTEM. */
 static int aq_send(msl_ns_svc *s, msl_ns_aq *q) {
   uint8_t buf[PKT_MAX];
@@ -474,7 +503,8 @@ static int aq_send(msl_ns_svc *s, msl_ns_aq *q) {
     return MSL_ERR_SYSTEM; /* the interface went away: next stage */
   uint16_t port = bcast && s->ns.cfg.port ? s->ns.cfg.port : MSL_NBNS_PORT;
   struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
-  to.sin_addr.s_addr = htonl(bcast ? s->ns.ifs[q->stage].bcast : s->wins);
+  to.sin_addr.s_addr =
+      htonl(bcast ? s->ns.ifs[q->stage].bcast : aq_server(s, q->stage));
   if (msl_nbns_build_query(&m, q->trn_id, &q->nb, bcast) != 0 ||
       (len = msl_nbns_encode(&m, buf, sizeof(buf))) < 0)
     return MSL_ERR_SYSTEM;
@@ -520,13 +550,13 @@ int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
     return MSL_ERR_ARG;
   memset(q, 0, sizeof(*q));
   q->fd = -1;
-  if (!s->wins && s->ns.cfg.n_ifs == 0)
+  if (!s->ns.cfg.wins.n && s->ns.cfg.n_ifs == 0)
     return MSL_ERR_NOT_FOUND;
   q->kind = MSL_NS_AQ_NAME;
   q->nb = *nb;
   if (random_trn_id(&q->trn_id) < 0)
     return MSL_ERR_SYSTEM;
-  q->stage = s->wins ? -1 : 0;
+  q->stage = -(int)s->ns.cfg.wins.n; /* H-node: WINS first [HYBRID] */
   q->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (q->fd < 0)
     return MSL_ERR_SYSTEM;
@@ -561,12 +591,17 @@ int msl_ns_aq_start_status(msl_ns_svc *s, msl_ns_aq *q, uint32_t ip,
   return 0;
 }
 
-/* Whether a name query's answer may come from `from`: only the WINS
- * server while q asks it alone (unicast); anyone once q broadcasts (a
- * B-node cannot tell a peer from another). */
+/* Whether a name query's answer may come from `from`: only a WINS
+ * server asked already while q asks them alone (unicast); anyone once q
+ * broadcasts (a B-node cannot tell a peer from another). */
 static int aq_source_ok(const msl_ns_svc *s, const msl_ns_aq *q,
                         uint32_t from) {
-  return q->stage >= 0 || from == s->wins;
+  if (q->stage >= 0)
+    return 1;
+  for (int k = -(int)s->ns.cfg.wins.n; k <= q->stage; k++)
+    if (aq_server(s, k) == from)
+      return 1;
+  return 0;
 }
 
 /* Reads what waits on q's socket. 1 (and caches it) at a positive answer;

@@ -3,6 +3,8 @@
 #include "msl_service_int.h"
 #include "msl_tcplisten.h"
 
+#include <arpa/inet.h>
+
 /* A period in ms: dflt, or the test-only environment variable env. */
 static uint64_t env_ms(const char *env, uint64_t dflt) {
   const char *e = getenv(env);
@@ -11,6 +13,33 @@ static uint64_t env_ms(const char *env, uint64_t dflt) {
     return dflt;
   unsigned long long v = strtoull(e, &end, 10);
   return *end ? dflt : (uint64_t)v;
+}
+
+/* The WINS servers of cfg (wins, then wins_servers) into *w, and the
+ * test-only TTL floor. 0, or MSL_ERR_ARG (logged): not an IPv4 address,
+ * too many. */
+static int wins_list(const msl_svc *s, const msl_service_config *cfg,
+                     msl_ns_wins_servers *w) {
+  memset(w, 0, sizeof(*w));
+  w->ttl_min = (uint32_t)env_ms(MSL_SERVICE_WINS_TTL_MIN_ENV, 0);
+  size_t n = cfg->n_wins_servers + (cfg->wins ? 1 : 0);
+  if (n > MSL_NS_WINS_MAX) {
+    slog(s, MSL_LOG_ERR, "at most %d WINS servers", MSL_NS_WINS_MAX);
+    return MSL_ERR_ARG;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const char *a = cfg->wins ? (i ? cfg->wins_servers[i - 1] : cfg->wins)
+                              : cfg->wins_servers[i];
+    struct in_addr ia;
+    if (!a || inet_pton(AF_INET, a, &ia) != 1 || ia.s_addr == 0 ||
+        ia.s_addr == 0xFFFFFFFFu) {
+      slog(s, MSL_LOG_ERR, "WINS server '%s': not an IPv4 host address",
+           a ? a : "(null)");
+      return MSL_ERR_ARG;
+    }
+    w->addr[w->n++] = ntohl(ia.s_addr);
+  }
+  return 0;
 }
 
 static void copy_name(char *dst, const char *src) {
@@ -146,12 +175,15 @@ int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
     s->msgs[i].cap = RX_BUF;
   }
   /* Names first: the control socket (readiness) follows registration. */
+  msl_ns_wins_servers wins;
+  if ((r = wins_list(s, cfg, &wins)) < 0)
+    goto fail;
   if (cfg->name_port &&
       (r = msl_ns_svc_open(
            &s->nss, cfg->name_port, s->name, s->wg, s->scope,
            (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_NS_MESSENGER : 0) |
                (server ? MSL_NS_SERVER : 0),
-           &s->ifs, cfg->wins, cfg->log, cfg->log_user, msl_now_ms())) < 0) {
+           &s->ifs, &wins, cfg->log, cfg->log_user, msl_now_ms())) < 0) {
     slog(s, MSL_LOG_ERR, "name service on UDP %u: %s", cfg->name_port,
          msl_strerror(r));
     goto fail;
@@ -258,8 +290,8 @@ int msl_svc_format_status(msl_svc *s, char *buf, size_t cap) {
   if (m < 0 || (size_t)m >= cap - (size_t)n)
     return MSL_ERR_OVERFLOW;
   if (s->nss) {
-    int k = msl_ns_format_counters(msl_ns_svc_ns(s->nss), buf + n + m,
-                                   cap - (size_t)(n + m));
+    int k = msl_ns_format_counters(msl_ns_svc_ns(s->nss), msl_now_ms(),
+                                   buf + n + m, cap - (size_t)(n + m));
     return k < 0 ? k : n + m + k;
   }
   return n + m;

@@ -47,6 +47,9 @@
 #define MSL_SERVICE_RESCAN_ENV "MSL_SERVICE_RESCAN_MS"
 /* Test-only: the writers' idle timeout in ms instead. */
 #define MSL_SERVICE_WRITER_IDLE_ENV "MSL_SERVICE_WRITER_IDLE_MS"
+/* Test-only: the shortest WINS TTL taken as granted, in s (default
+ * MSL_NS_WINS_TTL_MIN, 300), so a test sees a refresh soon. */
+#define MSL_SERVICE_WINS_TTL_MIN_ENV "MSL_SERVICE_WINS_TTL_MIN"
 
 /* What the layer above gives the service besides the public config. */
 typedef struct msl_service_env {

@@ -283,7 +283,7 @@ static void handle_identity(msl_svc *s, int cfd) {
  * pending entry's now), else 0 (replied). */
 static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
                           size_t len, int pass, const replay *done) {
-  char out[2048], path[PATH_BUF];
+  char out[8192], path[PATH_BUF]; /* status: ~1.6 KB, more with scopes */
   unsigned flags;
   size_t hl;
   msl_dgram_dest dest;

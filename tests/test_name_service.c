@@ -310,14 +310,14 @@ static void test_conflict_one_name(void **st) {
   assert_true(msl_nbns_rr_node_name(&r.an[0], 1, &e));
   assert_int_equal(e.flags, MSL_NBNS_NAME_ACT | MSL_NBNS_NB_G);
   /* The status shows it, and who holds it. */
-  assert_true(msl_ns_format_counters(&ns, buf, sizeof(buf)) > 0);
+  assert_true(msl_ns_format_counters(&ns, 3000, buf, sizeof(buf)) > 0);
   assert_non_null(strstr(buf, "ns_state registered\n"));
   assert_non_null(strstr(buf, "ns_conflicts 1\n"));
   assert_non_null(strstr(buf, "ns_name H1<00> conflict 198.18.0.9\n"));
   assert_non_null(strstr(buf, "ns_name MSLTEST<00> registered\n"));
   /* Not ours to release: only MSLTEST<00> goes. */
   g_n = 0;
-  msl_ns_release(&ns);
+  msl_ns_release(&ns, 3000);
   assert_int_equal(g_n, 1);
   decode_out(0, &r);
   assert_true(msl_nbname_equal(&r.qd[0].name.nb, &wg));
@@ -382,7 +382,7 @@ static void test_conflict_demand_ignored(void **st) {
   assert_true(left >= 100 - MSL_NS_LOG_BURST);
   feed_at(&ns, &m, PEER, PORT, 11000);
   assert_true(strstr(g_log[g_nlog - 1], "similar lines left out") != NULL);
-  assert_true(msl_ns_format_counters(&ns, buf, sizeof(buf)) > 0);
+  assert_true(msl_ns_format_counters(&ns, 3000, buf, sizeof(buf)) > 0);
   assert_non_null(strstr(buf, "ns_conflict_demands_ignored 102\n"));
   assert_non_null(strstr(buf, "ns_unsolicited_responses 4\n"));
   assert_non_null(strstr(buf, "ns_name H1<00> registered\n"));
@@ -495,7 +495,7 @@ static void test_release(void **st) {
   (void)st;
   setup_ns(&ns, NULL, 0);
   register_all(&ns);
-  msl_ns_release(&ns);
+  msl_ns_release(&ns, 3000);
   assert_int_equal(g_n, 2);
   for (size_t i = 0; i < 2; i++) {
     decode_out(i, &r);
@@ -505,7 +505,7 @@ static void test_release(void **st) {
     assert_int_equal(r.ar[0].nb_first.addr, OUR_IP);
   }
   assert_int_equal(ns.state, MSL_NS_RELEASED);
-  msl_ns_release(&ns); /* once only */
+  msl_ns_release(&ns, 3000); /* once only */
   assert_int_equal(g_n, 2);
 }
 
@@ -662,10 +662,10 @@ static msl_ns_svc *open_loopback_svc(void) {
   ifs.v[0].addr = ifs.v[0].bcast = 0x7f000001u;
   ifs.v[0].mask = 0xff000000u;
   ifs.v[0].loopback = 1;
+  msl_ns_wins_servers wins = {{0x7f000001u}, 1, 0};
   for (unsigned i = 0; i < 20 && r == MSL_ERR_EXISTS; i++)
     r = msl_ns_svc_open(&s, (uint16_t)(20000 + (getpid() + i * 7919) % 40000),
-                        "AQHOST", "AQWG", NULL, 0, &ifs, "127.0.0.1", NULL,
-                        NULL, 0);
+                        "AQHOST", "AQWG", NULL, 0, &ifs, &wins, NULL, NULL, 0);
   assert_int_equal(r, 0);
   return s;
 }
@@ -757,9 +757,10 @@ static void test_async_query_answer(void **st) {
   assert_int_equal(msl_ns_cache_get(msl_ns_svc_ns(s), &nb, t + 2001, &ip), 0);
   assert_int_equal(ip, 0x7f000001u);
   char out[64];
+  /* With a WINS server the node is an H-node: ONT=H (0x6000). */
   assert_int_equal(msl_ns_ctl_format(ip, q.ans.nb_flags, out, sizeof(out)),
-                   strlen("ok 127.0.0.1 0000\n"));
-  assert_string_equal(out, "ok 127.0.0.1 0000\n");
+                   strlen("ok 127.0.0.1 6000\n"));
+  assert_string_equal(out, "ok 127.0.0.1 6000\n");
   /* Cancelled: the socket goes at once. */
   assert_int_equal(msl_ns_aq_start(s, &q, &nb, t), 0);
   assert_true(q.fd >= 0);
@@ -1271,7 +1272,7 @@ static void test_query_rate_limited(void **st) {
   assert_int_equal(feed_at(&ns, &m, PEER, 50000, 10100), 1);
   g_count_only = 0;
   char buf[2048];
-  assert_true(msl_ns_format_counters(&ns, buf, sizeof(buf)) > 0);
+  assert_true(msl_ns_format_counters(&ns, 3000, buf, sizeof(buf)) > 0);
   assert_non_null(strstr(buf, "ns_query_rate_limited 80\n"));
   assert_non_null(strstr(buf, "ns_status_rate_limited 0\n"));
 }
@@ -1326,7 +1327,7 @@ static void test_registration_ids(void **st) {
   assert_int_equal(r.trn_id, 0xA003);
   g_rand_fail = 1;
   g_n = 0;
-  msl_ns_release(&ns);
+  msl_ns_release(&ns, 3000);
   decode_out(0, &r);
   assert_int_equal(r.trn_id, 0x4000); /* the seed's */
   assert_int_equal(ns.c.random_errors, 4); /* 2 names x 2 interfaces */
@@ -1591,6 +1592,532 @@ static void test_blocking_clients_matching(void **st) {
   close(rs.stranger);
 }
 
+/* ---- the WINS client (H-node) ---- */
+
+#define WINS1 0xC6120202u /* 198.18.2.2: the primary, behind a router */
+#define WINS2 0xC6120002u /* 198.18.0.2: the secondary, on our LAN */
+
+static size_t g_nwins = 1;
+
+static void wins_tweak(msl_ns_config *c) {
+  c->wins.addr[0] = WINS1;
+  c->wins.addr[1] = WINS2;
+  c->wins.n = g_nwins;
+}
+
+/* A node with n WINS servers, run through its broadcast round (1000 ..
+ * 1750). On return g_out holds the two WINS registrations sent at 1750
+ * (H1<00>, then MSLTEST<00>), nothing else. */
+static void setup_wins(msl_ns *ns, size_t n) {
+  g_nwins = n;
+  g_tweak = wins_tweak;
+  setup_ns(ns, NULL, 0);
+  g_tweak = NULL;
+  msl_ns_start(ns, 1000);
+  msl_ns_tick(ns, 1250);
+  msl_ns_tick(ns, 1500);
+  g_n = 0;
+  assert_int_equal(msl_ns_tick(ns, 1750), MSL_NS_WINS_RETRY_MS);
+  assert_int_equal(ns->state, MSL_NS_REGISTERED);
+  assert_int_equal(g_n, 4); /* the 2 overwrite demands, then WINS */
+  memmove(g_out, g_out + 2, 2 * sizeof(g_out[0]));
+  g_n = 2;
+}
+
+/* The WINS server's answer to request g_out[i]: opcode op, rcode rc, TTL
+ * ttl (a registration response echoing the request's NB entry, as nmbd's
+ * send_wins_name_registration_response), from src at `at`. Returns how
+ * many packets we sent in return. */
+static size_t wins_reply(msl_ns *ns, size_t i, unsigned op, unsigned rc,
+                         uint32_t ttl, uint32_t src, uint64_t at) {
+  msl_nbns q, m;
+  decode_out(i, &q);
+  assert_int_equal(msl_nbns_build_registration_response(
+                       &m, q.trn_id, &q.qd[0].name.nb, rc,
+                       q.ar[0].nb_first.flags, q.ar[0].nb_first.addr, ttl),
+                   0);
+  m.flags = (uint16_t)((m.flags & ~MSL_NBNS_F_OPCODE) | (op << 11));
+  return feed_at(ns, &m, src, PORT, at);
+}
+
+/* A WACK to request g_out[i] (TTL ttl), from src at `at`. */
+static size_t wins_wack(msl_ns *ns, size_t i, uint32_t ttl, uint32_t src,
+                        uint64_t at) {
+  msl_nbns q, m;
+  decode_out(i, &q);
+  assert_int_equal(
+      msl_nbns_build_wack(&m, q.trn_id, &q.qd[0].name.nb, ttl, q.flags), 0);
+  return feed_at(ns, &m, src, PORT, at);
+}
+
+/* ns's status contains line (with its newline). */
+static void status_has(const msl_ns *ns, uint64_t now, const char *line) {
+  static char buf[8192];
+  assert_true(msl_ns_format_counters(ns, now, buf, sizeof(buf)) > 0);
+  if (!strstr(buf, line))
+    fail_msg("status has no '%s':\n%s", line, buf);
+}
+
+/* After the broadcast round each name is registered with the WINS server
+ * by unicast (0x2900: RD, no B; ONT=H; TTL 300000); the positive answer's
+ * TTL sets the refresh at half of it (opcode 8, 0x4000, the same server),
+ * which nmbd answers with opcode 5; TTLs are bounded. */
+static void test_wins_register_refresh(void **st) {
+  msl_ns ns;
+  msl_nbns r;
+  msl_nbname h1, wg;
+  (void)st;
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
+  setup_wins(&ns, 1);
+  for (size_t i = 0; i < 2; i++) {
+    decode_out(i, &r);
+    assert_int_equal(r.flags, 0x2900);
+    assert_int_equal(g_out[i].dst, WINS1);
+    assert_int_equal(g_out[i].port, 137);
+    assert_int_equal(g_out[i].src, OUR_IP);
+    assert_int_equal(r.ar[0].ttl, 300000);
+    assert_int_equal(r.ar[0].nb_first.addr, OUR_IP);
+    assert_int_equal(r.ar[0].nb_first.flags,
+                     i ? MSL_NBNS_NB_G | MSL_NBNS_ONT_H : MSL_NBNS_ONT_H);
+    assert_true(msl_nbname_equal(&r.qd[0].name.nb, i ? &wg : &h1));
+    assert_int_equal(r.trn_id, 0x4002 + i); /* not the broadcast round's */
+  }
+  assert_int_equal(ns.c.wins_registrations_sent, 2);
+  status_has(&ns, 1750, "wins_name H1<00> registering 198.18.2.2 try 1\n");
+  /* Granted: TTL 600 s, refresh in 300 s; the group for 6 days. */
+  assert_int_equal(wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000), 0);
+  assert_int_equal(wins_reply(&ns, 1, 5, 0, 518400, WINS1, 2000), 0);
+  assert_int_equal(ns.c.wins_registered, 2);
+  assert_int_equal(ns.names[0].w.state, MSL_NS_WINS_REGISTERED);
+  status_has(&ns, 2000,
+             "wins_name H1<00> registered 198.18.2.2 ttl 600 refresh_in "
+             "300\n");
+  status_has(&ns, 2000,
+             "wins_name MSLTEST<00> registered 198.18.2.2 ttl "
+             "518400 refresh_in 259200\n");
+  status_has(&ns, 2000, "ns_wins_registered 2\n");
+  /* No retry any more; nothing until half the TTL. */
+  g_n = 0;
+  assert_int_equal(msl_ns_tick(&ns, 3250), 300000 - 1250);
+  assert_int_equal(msl_ns_tick(&ns, 301999), 1);
+  assert_int_equal(g_n, 0);
+  msl_ns_tick(&ns, 302000);
+  assert_int_equal(g_n, 1);
+  decode_out(0, &r);
+  assert_int_equal(r.flags, 0x4000); /* refresh, opcode 8, unicast */
+  assert_int_equal(g_out[0].dst, WINS1);
+  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &h1));
+  assert_int_equal(r.ar[0].nb_first.addr, OUR_IP);
+  status_has(&ns, 302000, "wins_name H1<00> refreshing 198.18.2.2 try 1\n");
+  /* nmbd answers a refresh with opcode 5; a TTL below 5 minutes counts as
+   * 5 minutes [MS-NBTE 3.1.4.1]. */
+  assert_int_equal(wins_reply(&ns, 0, 5, 0, 20, WINS1, 302100), 0);
+  assert_int_equal(ns.c.wins_refreshed, 1);
+  status_has(&ns, 302100,
+             "wins_name H1<00> registered 198.18.2.2 ttl 20 "
+             "refresh_in 150\n");
+  /* An answer with opcode 8 counts as well; a TTL above a week counts as
+   * a week. */
+  g_n = 0;
+  msl_ns_tick(&ns, 452100);
+  assert_int_equal(g_n, 1);
+  assert_int_equal(wins_reply(&ns, 0, 8, 0, 0xFFFFFFFFu, WINS1, 452200), 0);
+  assert_int_equal(ns.c.wins_refreshed, 2);
+  assert_int_equal(ns.names[0].w.next, 452200 + 302400000ull);
+  assert_int_equal(ns.c.wins_refreshes_sent, 2);
+  assert_int_equal(ns.c.unsolicited_responses, 0);
+}
+
+/* A WACK holds the retries for its TTL; the final answer then comes with
+ * the same TRN_ID: positive (registered) or ACT (that name in conflict,
+ * logged and shown, never the node's state). */
+static void test_wins_wack(void **st) {
+  msl_ns ns;
+  msl_nbns m;
+  msl_nbname h1;
+  (void)st;
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  setup_wins(&ns, 1);
+  assert_int_equal(wins_wack(&ns, 0, 60, WINS1, 2000), 0);
+  assert_int_equal(wins_wack(&ns, 1, 60, WINS1, 2000), 0);
+  assert_int_equal(ns.c.wins_wacks, 2);
+  status_has(&ns, 2000, "wins_name H1<00> wack 198.18.2.2 wait 60\n");
+  size_t n0 = g_n;
+  assert_int_equal(msl_ns_tick(&ns, 3250), 58750);
+  assert_int_equal(g_n, n0); /* no retry while told to wait */
+  /* The workgroup: positive after the wait began. */
+  assert_int_equal(wins_reply(&ns, 1, 5, 0, 300000, WINS1, 30000), 0);
+  assert_int_equal(ns.names[1].w.state, MSL_NS_WINS_REGISTERED);
+  /* H1: refused, the name held by its live owner (nmbd asked it). */
+  g_nlog = 0;
+  assert_int_equal(wins_reply(&ns, 0, 5, MSL_NBNS_RC_ACT, 0, WINS1, 30000), 0);
+  assert_true(ns.names[0].conflict);
+  assert_false(ns.names[1].conflict);
+  assert_int_equal(ns.names[0].conflict_by, WINS1);
+  assert_int_equal(ns.state, MSL_NS_REGISTERED);
+  assert_int_equal(ns.c.wins_refusals, 1);
+  assert_int_equal(ns.c.conflicts, 1);
+  assert_true(logged(0, "H1<00> was refused by the WINS server 198.18.2.2"));
+  status_has(&ns, 30000, "wins_name H1<00> refused 198.18.2.2 rcode 6\n");
+  status_has(&ns, 30000, "ns_name H1<00> conflict 198.18.2.2\n");
+  status_has(&ns, 30000, "ns_wins_refusals 1\n");
+  /* It is not ours any more: not answered; the group still is. */
+  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  assert_int_equal(feed_at(&ns, &m, PEER, 50000, 30001), 0);
+  /* A WACK that never ends: its wait is over, the retries go on. */
+  setup_wins(&ns, 1);
+  wins_wack(&ns, 0, 0xFFFFFFFFu, WINS1, 2000);
+  assert_int_equal(ns.names[0].w.next, 2000 + MSL_NS_WINS_WACK_MAX * 1000u);
+  /* A WACK of nmbd's form (a NULL record) is one too. */
+  msl_nbns q;
+  decode_out(1, &q);
+  msl_nbns_build_wack(&m, q.trn_id, &q.qd[0].name.nb, 60, q.flags);
+  m.an[0].type = MSL_NBNS_T_NULL;
+  feed_at(&ns, &m, WINS1, PORT, 2000);
+  assert_int_equal(ns.names[1].w.state, MSL_NS_WINS_WACK);
+  assert_int_equal(ns.c.wins_wacks, 2);
+  g_n = 0;
+  msl_ns_tick(&ns, 62000); /* the workgroup's wait is over: try 2 */
+  assert_int_equal(g_n, 1);
+  assert_int_equal(ns.names[1].w.tries, 2);
+  /* At most MSL_NS_WINS_WACKS_MAX WACKs per request are believed. */
+  for (int k = 0; k < MSL_NS_WINS_WACKS_MAX + 2; k++)
+    wins_wack(&ns, 0, 60, WINS1, 62000);
+  assert_int_equal(ns.names[1].w.wacks, MSL_NS_WINS_WACKS_MAX);
+  assert_true(ns.c.unsolicited_responses >= 2);
+}
+
+/* A negative answer puts that unique name in conflict and no other; a
+ * refused group name is only refused; SRV_ERR passes to the next server;
+ * a refused refresh registers again. */
+static void test_wins_refusals(void **st) {
+  msl_ns ns;
+  (void)st;
+  setup_wins(&ns, 1);
+  wins_reply(&ns, 0, 5, MSL_NBNS_RC_ACT, 0, WINS1, 2000);
+  wins_reply(&ns, 1, 5, MSL_NBNS_RC_RFS, 0, WINS1, 2000);
+  assert_true(ns.names[0].conflict);
+  assert_false(ns.names[1].conflict); /* a group is never lost */
+  assert_int_equal(ns.names[1].w.state, MSL_NS_WINS_REFUSED);
+  assert_int_equal(ns.c.wins_refusals, 2);
+  assert_int_equal(ns.c.conflicts, 1);
+  status_has(&ns, 2000, "wins_name MSLTEST<00> refused 198.18.2.2 rcode 5\n");
+  status_has(&ns, 2000, "ns_name MSLTEST<00> registered\n");
+  assert_int_equal(msl_ns_tick(&ns, 9000), UINT64_MAX); /* nothing to do */
+  /* SRV_ERR: that server cannot; the next one is asked at once. */
+  setup_wins(&ns, 2);
+  assert_int_equal(wins_reply(&ns, 0, 5, MSL_NBNS_RC_SRV, 0, WINS1, 2000), 1);
+  msl_nbns r;
+  decode_out(2, &r);
+  assert_int_equal(g_out[2].dst, WINS2);
+  assert_int_equal(r.flags, 0x2900);
+  assert_false(ns.names[0].conflict);
+  assert_int_equal(ns.c.wins_failovers, 1);
+  /* A refused refresh: registered again, same server. */
+  setup_wins(&ns, 1);
+  wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000);
+  g_n = 0;
+  msl_ns_tick(&ns, 302000);
+  assert_int_equal(wins_reply(&ns, 0, 5, MSL_NBNS_RC_RFS, 0, WINS1, 302001), 1);
+  decode_out(1, &r);
+  assert_int_equal(r.flags, 0x2900);
+  assert_int_equal(g_out[1].dst, WINS1);
+  assert_false(ns.names[0].conflict);
+  assert_int_equal(ns.c.wins_refresh_refused, 1);
+}
+
+/* A silent primary: 3 tries 1.5 s apart, then the secondary (a new
+ * TRN_ID; the primary's late answer is not taken); every server silent:
+ * a broadcast name, the primary asked again 5 minutes later; a silent
+ * refresh fails over as a registration. */
+static void test_wins_failover(void **st) {
+  msl_ns ns;
+  msl_nbns r, m;
+  msl_nbname h1;
+  (void)st;
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  setup_wins(&ns, 2);
+  assert_int_equal(msl_ns_tick(&ns, 3250), MSL_NS_WINS_RETRY_MS);
+  assert_int_equal(msl_ns_tick(&ns, 4750), MSL_NS_WINS_RETRY_MS);
+  assert_int_equal(g_n, 6);
+  for (size_t i = 2; i < 6; i++) {
+    decode_out(i, &r);
+    assert_int_equal(g_out[i].dst, WINS1);
+    assert_int_equal(r.trn_id, 0x4002 + i % 2); /* retries keep it */
+  }
+  status_has(&ns, 4750, "wins_name H1<00> registering 198.18.2.2 try 3\n");
+  msl_ns_tick(&ns, 6250);
+  assert_int_equal(g_n, 8);
+  decode_out(6, &r);
+  assert_int_equal(g_out[6].dst, WINS2);
+  assert_int_equal(g_out[6].src, OUR_IP);
+  assert_int_equal(r.flags, 0x2900);
+  assert_int_equal(r.trn_id, 0x4004);
+  assert_int_equal(ns.c.wins_failovers, 2);
+  status_has(&ns, 6250, "wins_name H1<00> registering 198.18.0.2 try 1\n");
+  /* The primary's answer to the earlier TRN_ID: too late, not taken. */
+  assert_int_equal(wins_reply(&ns, 0, 5, MSL_NBNS_RC_ACT, 0, WINS1, 6300), 0);
+  assert_false(ns.names[0].conflict);
+  assert_int_equal(ns.c.unsolicited_responses, 1);
+  assert_int_equal(wins_reply(&ns, 6, 5, 0, 3000, WINS2, 6300), 0);
+  status_has(&ns, 6300,
+             "wins_name H1<00> registered 198.18.0.2 ttl 3000 "
+             "refresh_in 1500\n");
+  /* The workgroup: the secondary silent too. */
+  msl_ns_tick(&ns, 7750);
+  msl_ns_tick(&ns, 9250);
+  g_nlog = 0;
+  msl_ns_tick(&ns, 10750);
+  assert_int_equal(ns.names[1].w.state, MSL_NS_WINS_SILENT);
+  assert_int_equal(ns.c.wins_silent, 1);
+  assert_true(logged(1, "no WINS server registered MSLTEST<00>"));
+  status_has(&ns, 10750, "wins_name MSLTEST<00> silent - retry_in 300\n");
+  /* Still a broadcast name: answered on the LAN. */
+  msl_nbname wg;
+  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
+  msl_nbns_build_query(&m, 0x1111, &wg, 1);
+  assert_int_equal(feed_at(&ns, &m, PEER, 50000, 10751), 1);
+  /* 300 s later: the primary first again. */
+  g_n = 0;
+  msl_ns_tick(&ns, 310750);
+  assert_true(g_n >= 1);
+  decode_out(g_n - 1, &r);
+  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &wg));
+  assert_int_equal(g_out[g_n - 1].dst, WINS1);
+  assert_int_equal(r.flags, 0x2900);
+  /* H1's refresh to the primary is silent: a registration with the
+   * secondary. */
+  setup_wins(&ns, 2);
+  wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000);
+  g_n = 0;
+  msl_ns_tick(&ns, 302000);
+  msl_ns_tick(&ns, 303500);
+  msl_ns_tick(&ns, 305000);
+  assert_int_equal(g_n, 3 + 3); /* 3 refreshes, MSLTEST's 3 requests */
+  g_n = 0;
+  msl_ns_tick(&ns, 306500);
+  size_t found = 0;
+  for (size_t i = 0; i < g_n; i++) {
+    decode_out(i, &r);
+    if (!msl_nbname_equal(&r.qd[0].name.nb, &h1))
+      continue;
+    assert_int_equal(r.flags, 0x2900);
+    assert_int_equal(g_out[i].dst, WINS2);
+    found++;
+  }
+  assert_int_equal(found, 1);
+  assert_int_equal(ns.names[0].w.refresh, 0);
+}
+
+/* Only the answer of the server asked, with the request's TRN_ID and
+ * name, counts; everything else is dropped and counted, and a forged
+ * refusal from a LAN host puts nothing in conflict. */
+static void test_wins_matching(void **st) {
+  msl_ns ns;
+  msl_nbns q, m;
+  msl_nbname other;
+  (void)st;
+  setup_wins(&ns, 1);
+  decode_out(0, &q);
+  /* Wrong TRN_ID. */
+  msl_nbns_build_registration_response(&m, (uint16_t)(q.trn_id + 7),
+                                       &q.qd[0].name.nb, MSL_NBNS_RC_ACT, 0,
+                                       OUR_IP, 0);
+  feed_at(&ns, &m, WINS1, PORT, 2000);
+  /* Right TRN_ID, from a LAN host (spoofing needs the source too). */
+  m.trn_id = q.trn_id;
+  feed_at(&ns, &m, PEER, PORT, 2000);
+  /* Right TRN_ID and server, another name's (the workgroup's). */
+  msl_nbns_build_registration_response(&m, q.trn_id, &ns.names[1].nb,
+                                       MSL_NBNS_RC_RFS, 0, OUR_IP, 0);
+  feed_at(&ns, &m, WINS1, PORT, 2000);
+  /* A name that is not ours at all. */
+  msl_nbname_make(&other, "OTHER", 0, NULL);
+  msl_nbns_build_registration_response(&m, q.trn_id, &other, 0, 0, OUR_IP, 600);
+  feed_at(&ns, &m, WINS1, PORT, 2000);
+  /* A release answer to a registration. */
+  assert_int_equal(wins_reply(&ns, 0, 6, 0, 0, WINS1, 2000), 0);
+  assert_int_equal(ns.c.unsolicited_responses, 5);
+  assert_false(ns.names[0].conflict);
+  assert_false(ns.names[1].conflict);
+  assert_int_equal(ns.names[0].w.state, MSL_NS_WINS_REGISTERING);
+  assert_int_equal(ns.names[1].w.state, MSL_NS_WINS_REGISTERING);
+  /* The right one; the same again once answered is not taken. */
+  assert_int_equal(wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000), 0);
+  assert_int_equal(ns.names[0].w.state, MSL_NS_WINS_REGISTERED);
+  wins_reply(&ns, 0, 5, MSL_NBNS_RC_ACT, 0, WINS1, 2001);
+  assert_false(ns.names[0].conflict);
+  assert_int_equal(ns.c.unsolicited_responses, 6);
+  assert_int_equal(ns.c.wins_registered, 1);
+}
+
+/* The server's challenge: a unicast query with RD clear (nmbd's
+ * query_name_from_wins_server) for one of our names is answered as the
+ * owner (ONT=H), to the asker's port; group names too. */
+static void test_wins_challenge(void **st) {
+  msl_ns ns;
+  msl_nbns m, r;
+  (void)st;
+  setup_wins(&ns, 1);
+  for (size_t i = 0; i < 2; i++) {
+    msl_nbns_build_query(&m, (uint16_t)(0x5150 + i), &ns.names[i].nb, 0);
+    m.flags = 0x0000; /* no RD, no B */
+    g_n = 0;
+    assert_int_equal(feed_at(&ns, &m, WINS1, 137, 2500), 1);
+    decode_out(0, &r);
+    assert_int_equal(r.flags, 0x8500);
+    assert_int_equal(r.trn_id, 0x5150 + i);
+    assert_int_equal(g_out[0].dst, WINS1);
+    assert_int_equal(g_out[0].port, 137);
+    assert_int_equal(r.an[0].nb_first.addr, OUR_IP);
+    assert_int_equal(r.an[0].nb_first.flags,
+                     i ? MSL_NBNS_NB_G | MSL_NBNS_ONT_H : MSL_NBNS_ONT_H);
+  }
+}
+
+/* At the stop each name registered gets a unicast release (0x3000) to its
+ * server besides the broadcast ones, repeated once while unanswered;
+ * msl_ns_wins_busy says when to go. A name never answered gets one. */
+static void test_wins_release(void **st) {
+  msl_ns ns;
+  msl_nbns r;
+  (void)st;
+  setup_wins(&ns, 1);
+  wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000);
+  g_n = 0;
+  msl_ns_release(&ns, 5000);
+  assert_int_equal(ns.state, MSL_NS_RELEASED);
+  size_t uni = 0;
+  for (size_t i = 0; i < g_n; i++) {
+    decode_out(i, &r);
+    if (g_out[i].dst == WINS1) {
+      uni++;
+      assert_int_equal(r.flags, 0x3000);
+      assert_int_equal(r.ar[0].nb_first.addr, OUR_IP);
+      assert_int_equal(r.ar[0].nb_first.flags & MSL_NBNS_NB_ONT,
+                       MSL_NBNS_ONT_H);
+      assert_int_equal(g_out[i].port, 137);
+    } else {
+      assert_int_equal(r.flags, 0x3010);
+    }
+  }
+  assert_int_equal(uni, 2); /* H1 (granted), MSLTEST (never answered) */
+  assert_int_equal(g_n, 4);
+  assert_true(msl_ns_wins_busy(&ns));
+  status_has(&ns, 5000, "wins_name H1<00> releasing 198.18.2.2 try 1\n");
+  status_has(&ns, 5000, "wins_name MSLTEST<00> released 198.18.2.2\n");
+  /* Unanswered: once more, then done. */
+  g_n = 0;
+  assert_int_equal(msl_ns_tick(&ns, 6500), MSL_NS_WINS_RETRY_MS);
+  assert_int_equal(g_n, 1);
+  assert_int_equal(g_out[0].dst, WINS1);
+  assert_int_equal(msl_ns_tick(&ns, 8000), UINT64_MAX);
+  assert_false(msl_ns_wins_busy(&ns));
+  assert_int_equal(ns.c.wins_releases_sent, 3);
+  /* Answered (NAM_ERR too: it is not ours there any more): done at once. */
+  setup_wins(&ns, 1);
+  wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000);
+  wins_reply(&ns, 1, 5, 0, 600, WINS1, 2000);
+  g_n = 0;
+  msl_ns_release(&ns, 5000);
+  assert_int_equal(g_n, 4);
+  assert_true(msl_ns_wins_busy(&ns));
+  for (size_t i = 0; i < g_n; i++)
+    if (g_out[i].dst == WINS1)
+      wins_reply(&ns, i, 6, i ? MSL_NBNS_RC_NAM : 0, 0, WINS1, 5100);
+  assert_false(msl_ns_wins_busy(&ns));
+  assert_int_equal(ns.c.wins_released, 2);
+  status_has(&ns, 5100, "wins_name H1<00> released 198.18.2.2\n");
+  /* Silent names get no more rounds after the stop. */
+  setup_wins(&ns, 1);
+  for (uint64_t t = 3250; t <= 6250; t += 1500)
+    msl_ns_tick(&ns, t);
+  assert_int_equal(ns.names[0].w.state, MSL_NS_WINS_SILENT);
+  msl_ns_release(&ns, 7000);
+  assert_false(msl_ns_wins_busy(&ns));
+  assert_int_equal(msl_ns_tick(&ns, 400000), UINT64_MAX);
+}
+
+/* The registered address goes away: registered again with the new one;
+ * a name lost on a new interface's LAN is given back to its server. */
+static void test_wins_ifaces(void **st) {
+  msl_ns ns;
+  msl_nbns r, m;
+  msl_nbname h1;
+  (void)st;
+  msl_nbname_make(&h1, "H1", 0, NULL);
+  setup_wins(&ns, 1);
+  wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000);
+  wins_reply(&ns, 1, 5, 0, 600, WINS1, 2000);
+  msl_ns_iface v[2] = {ns_if(OUR_IP, BCAST, 2), ns_if(IP2, BCAST2, 3)};
+  g_n = 0;
+  assert_int_equal(msl_ns_set_ifaces(&ns, v + 1, 1, 3000), 1);
+  size_t k = 0;
+  for (size_t i = 0; i < g_n; i++)
+    if (g_out[i].dst == WINS1) {
+      decode_out(i, &r);
+      assert_int_equal(r.flags, 0x2900);
+      assert_int_equal(r.ar[0].nb_first.addr, IP2);
+      assert_int_equal(g_out[i].src, IP2);
+      k++;
+    }
+  assert_int_equal(k, 2);
+  /* Both interfaces; H1 defended on the new one (its broadcast round). */
+  setup_wins(&ns, 1);
+  wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000);
+  g_n = 0;
+  msl_ns_set_ifaces(&ns, v, 2, 3000);
+  decode_out(0, &r);
+  msl_nbns_build_registration_response(&m, r.trn_id, &h1, MSL_NBNS_RC_ACT, 0,
+                                       PEER2, 0);
+  g_n = 0;
+  feed_at(&ns, &m, PEER2, PORT, 3100);
+  assert_true(ns.names[0].conflict);
+  assert_int_equal(g_n, 1);
+  decode_out(0, &r);
+  assert_int_equal(r.flags, 0x3000); /* given back to WINS */
+  assert_int_equal(g_out[0].dst, WINS1);
+  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &h1));
+}
+
+/* The asynchronous query asks each WINS server in turn (primary first,
+ * 2 x 1000 ms each) before broadcasting. */
+static void test_async_query_two_wins(void **st) {
+  msl_ifaces ifs;
+  msl_ns_svc *s = NULL;
+  msl_nbname nb;
+  msl_ns_aq q;
+  uint64_t t = 5000000, w = 0;
+  int rc = MSL_ERR_EXISTS;
+  (void)st;
+  memset(&ifs, 0, sizeof(ifs));
+  ifs.n = 1;
+  memcpy(ifs.v[0].name, "lo", 3);
+  ifs.v[0].addr = ifs.v[0].bcast = 0x7f000001u;
+  ifs.v[0].mask = 0xff000000u;
+  ifs.v[0].loopback = 1;
+  msl_ns_wins_servers wins = {{0x7f000002u, 0x7f000003u}, 2, 0};
+  for (unsigned i = 0; i < 20 && rc == MSL_ERR_EXISTS; i++)
+    rc = msl_ns_svc_open(&s, (uint16_t)(20000 + (getpid() + i * 7717) % 40000),
+                         "AQ2", "AQWG", NULL, 0, &ifs, &wins, NULL, NULL, 0);
+  assert_int_equal(rc, 0);
+  assert_int_equal(msl_ns_svc_make_name(s, "NOBODY", 0, NULL, &nb), 0);
+  assert_int_equal(msl_ns_aq_start(s, &q, &nb, t), 0);
+  assert_int_equal(q.stage, -2); /* the primary */
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 1000, &w), 0);
+  assert_int_equal(q.stage, -2);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 2000, &w), 0);
+  assert_int_equal(q.stage, -1); /* the secondary */
+  assert_int_equal(q.tries, 1);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 3000, &w), 0);
+  assert_int_equal(q.stage, -1);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t + 4000, &w), 0);
+  assert_int_equal(q.stage, 0); /* then the broadcast */
+  msl_ns_aq_cancel(&q);
+  msl_ns_svc_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_registration_sequence),
@@ -1623,6 +2150,15 @@ int main(void) {
       cmocka_unit_test(test_async_query_matching),
       cmocka_unit_test(test_async_status_matching),
       cmocka_unit_test(test_blocking_clients_matching),
+      cmocka_unit_test(test_wins_register_refresh),
+      cmocka_unit_test(test_wins_wack),
+      cmocka_unit_test(test_wins_refusals),
+      cmocka_unit_test(test_wins_failover),
+      cmocka_unit_test(test_wins_matching),
+      cmocka_unit_test(test_wins_challenge),
+      cmocka_unit_test(test_wins_release),
+      cmocka_unit_test(test_wins_ifaces),
+      cmocka_unit_test(test_async_query_two_wins),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

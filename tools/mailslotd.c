@@ -23,6 +23,7 @@
 #include "mailslot.h"
 
 #define MAX_IFACES 16
+#define MAX_WINS 4 /* the service's limit (primary + 3) */
 
 static msl_service *g_svc;
 static int g_foreground;
@@ -64,7 +65,9 @@ static void usage(FILE *f) {
           "  --scope ID         NetBIOS scope ID (default: none)\n"
           "  --dgram-port N     datagram service port (default: 138)\n"
           "  --name-port N      name service port (default: 137)\n"
-          "  --wins IP          WINS server asked before broadcast queries\n"
+          "  --wins IP          WINS server: our names are registered there\n"
+          "                     and queries ask it first (H-node); repeat\n"
+          "                     for more (primary first, at most 4)\n"
           "  --messenger        also receive for NAME<03>\n"
           "  --server           always register NAME<20> (default: only when\n"
           "                     an SMB server listens on TCP 445 or 139)\n"
@@ -89,6 +92,8 @@ typedef struct opts {
   msl_service_config cfg;
   const char *ifaces[MAX_IFACES];
   size_t nif;
+  const char *wins[MAX_WINS];
+  size_t nwins;
   const char *user, *group;
   int no_drop, status;
   char *owned[64]; /* config file values */
@@ -190,7 +195,13 @@ static int apply(opts *o, int id, const char *arg) {
     break;
   case O_NOANN: o->cfg.flags |= MSL_SERVICE_NO_ANNOUNCE; break;
   case O_COMMENT: o->cfg.comment = arg; break;
-  case O_WINS: o->cfg.wins = arg; break;
+  case O_WINS:
+    if (o->nwins == MAX_WINS) {
+      fprintf(stderr, "mailslotd: at most %d --wins\n", MAX_WINS);
+      return -1;
+    }
+    o->wins[o->nwins++] = arg;
+    break;
   case O_HELP: usage(stdout); return 1;
   case O_VERSION: printf("mailslotd %s\n", msl_version()); return 1;
   default: return -1;
@@ -374,6 +385,8 @@ int main(int argc, char **argv) {
   }
   o.cfg.interfaces = o.nif ? o.ifaces : NULL;
   o.cfg.n_interfaces = o.nif;
+  o.cfg.wins_servers = o.nwins ? o.wins : NULL;
+  o.cfg.n_wins_servers = o.nwins;
   o.cfg.log = log_sink;
   identity id;
   int dropping = !o.no_drop && geteuid() == 0;

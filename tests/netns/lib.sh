@@ -459,21 +459,23 @@ lines_at_least() { [ "$(count_lines "$1")" -ge "$2" ]; }
 
 # ---- capture and the wire check ---------------------------------------------
 
-# capture_start: tcpdump on the bridge (promiscuous, so it sees unicast
-# between ports too), UDP 137/138 only, into $NS_TMP/wire.pcap.
+# capture_start [BR]: tcpdump on the bridge (br0, or BR; promiscuous, so
+# it sees unicast between ports too), UDP 137/138 only, into
+# $NS_TMP/wire.pcap.
 capture_start() {
+  local br=${1:-br0}
   ns_require_cmd tcpdump
   NS_CAPTURE=$NS_TMP/wire.pcap
   # Immediate mode makes libpcap use a TPACKET_V2 ring of snaplen-sized
   # slots: a small snaplen (> the 1500-byte MTU) gives thousands of slots
   # instead of 16, so bursts (133 fragments) are not dropped.
-  brx_bg tcpdump -i br0 -U --immediate-mode -B 4096 -Z root -s 2048 -w "$NS_CAPTURE" \
+  brx_bg tcpdump -i "$br" -U --immediate-mode -B 4096 -Z root -s 2048 -w "$NS_CAPTURE" \
     'udp and (port 137 or port 138)' >"$NS_TMP/tcpdump.log" 2>&1 &
   NS_CAPTURE_PID=$!
   ns_track "$NS_CAPTURE_PID"
   # Frames forwarded between bridge ports reach br0 only while it is
   # promiscuous (tcpdump sets it too; be explicit).
-  brx ip link set br0 promisc on
+  brx ip link set "$br" promisc on
   wait_for 10 "tcpdump to start" grep -q 'listening on' "$NS_TMP/tcpdump.log"
 }
 

@@ -108,15 +108,16 @@ msl_send 1 '\\NMBD2\mailslot\msltest' 'resolved by NetBIOS'
 # ---- 2. node status both ways ------------------------------------------------
 out=$(hx 3 nmblookup -s "$C/smb.conf" -A "$(h_ip 1)" 2>&1) ||
   fail "item 2: nmblookup -A failed: $out"
-echo "$out" | grep -Eq '^[[:space:]]+H1[[:space:]]+<00> -[[:space:]]+B <ACTIVE>' ||
+# With a WINS server (--wins) h1 is an H-node [MS-NBTE 3.1.3]: ONT=H.
+echo "$out" | grep -Eq '^[[:space:]]+H1[[:space:]]+<00> -[[:space:]]+H <ACTIVE>' ||
   fail "item 2: nmblookup -A: H1<00> missing: $out"
-echo "$out" | grep -Eq "^[[:space:]]+$NS_WG[[:space:]]+<00> - <GROUP> B <ACTIVE>" ||
+echo "$out" | grep -Eq "^[[:space:]]+$NS_WG[[:space:]]+<00> - <GROUP> H <ACTIVE>" ||
   fail "item 2: nmblookup -A: $NS_WG<00> group missing: $out"
 mac1=$(ip -n "$(h_ns 1)" link show eth0 | awk '/link\/ether/ { print $2 }' |
   tr 'a-f:' 'A-F-')
 echo "$out" | grep -q "MAC Address = $mac1" ||
   fail "item 2: nmblookup -A: MAC is not $mac1: $out"
-msg "item 2: nmblookup -A lists H1<00>, $NS_WG<00> (group), MAC $mac1"
+msg "item 2: nmblookup -A lists H1<00>, $NS_WG<00> (group, H-node), MAC $mac1"
 st=$(hx 1 "$MAILSLOT" nbstat "$(h_ip 2)" --json) ||
   fail "item 2: mailslot nbstat failed"
 mac2=$(ip -n "$(h_ns 2)" link show eth0 | awk '/link\/ether/ { print $2 }' |
