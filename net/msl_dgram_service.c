@@ -389,6 +389,10 @@ int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
   }
   if (!s->ifs || s->ifs->n == 0)
     return MSL_ERR_NOT_FOUND;
+  if (s->tap && !(dest->fragment && (size_t)smb_len > MSL_SMBTR_MAX_LEN)) {
+    tmpl.id = s->next_id;
+    s->tap(s->tap_user, &tmpl);
+  }
   int ok = 0, last = 0;
   for (size_t i = 0; i < s->ifs->n; i++) {
     const msl_iface *f = &s->ifs->v[i];
