@@ -378,7 +378,7 @@ static int failed(msl_tls *t, int ssl_err) {
     t->reason = MSL_TLS_R_CLOSED;
     snprintf(t->detail, sizeof(t->detail), "connection closed (%s)",
              errno ? strerror(errno) : "EOF");
-  } else if (v != X509_V_OK && SSL_get0_peer_certificate(t->ssl)) {
+  } else if (v != X509_V_OK) { /* set even when the chain was refused */
     t->reason = verify_reason(v);
     snprintf(t->detail, sizeof(t->detail), "certificate: %s",
              X509_verify_cert_error_string(v));
