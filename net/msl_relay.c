@@ -240,24 +240,40 @@ int relay_site_link(const msl_relay *r, const char *site) {
   return -1;
 }
 
-/* Frame f[0..n) to every site but skip1 and skip2 (NULL: none), on the
- * link that carries each; configured peers that are down count it. */
-static void to_sites(msl_relay *r, const uint8_t *f, size_t n,
-                     const char *skip1, const char *skip2, uint64_t now) {
-  for (size_t p = 0; p < r->npeers; p++) {
-    rpeer *pe = &r->peers[p];
-    int skip = (skip1 && !strcmp(pe->site, skip1)) ||
-               (skip2 && !strcmp(pe->site, skip2));
-    if ((pe->link < 0 || r->links[pe->link].state != L_UP) && !skip &&
-        (!pe->site[0] || relay_site_link(r, pe->site) < 0)) {
-      pe->st.drop_down++;
+static int skipped(const char *site, const char *skip1, const char *skip2) {
+  return (skip1 && !strcmp(site, skip1)) || (skip2 && !strcmp(site, skip2));
+}
+
+/* A frame for every site but skip1 and skip2 cannot go to the sites
+ * without an up link: counted once per site, on its configured peer
+ * when it has one (a peer never up yet has no known site). */
+static void count_down(msl_relay *r, const char *skip1, const char *skip2) {
+  for (size_t k = 0; k < r->nknown; k++) {
+    if (skipped(r->known[k], skip1, skip2) ||
+        relay_site_link(r, r->known[k]) >= 0)
+      continue;
+    r->c.drop_down++;
+    for (size_t p = 0; p < r->npeers; p++)
+      if (!strcmp(r->peers[p].site, r->known[k])) {
+        r->peers[p].st.drop_down++;
+        break;
+      }
+  }
+  for (size_t p = 0; p < r->npeers; p++)
+    if (!r->peers[p].site[0]) {
+      r->peers[p].st.drop_down++;
       r->c.drop_down++;
     }
-  }
+}
+
+/* Frame f[0..n) to every site but skip1 and skip2 (NULL: none), on the
+ * link that carries each. */
+static void to_sites(msl_relay *r, const uint8_t *f, size_t n,
+                     const char *skip1, const char *skip2, uint64_t now) {
+  count_down(r, skip1, skip2);
   for (size_t i = 0; i < r->nlinks; i++) {
     const rlink *l = &r->links[i];
-    if (l->state != L_UP || l->dead || (skip1 && !strcmp(l->site, skip1)) ||
-        (skip2 && !strcmp(l->site, skip2)) ||
+    if (l->state != L_UP || l->dead || skipped(l->site, skip1, skip2) ||
         relay_site_link(r, l->site) != (int)i)
       continue;
     link_send(r, i, f, n, now);

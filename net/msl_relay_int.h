@@ -66,6 +66,11 @@ typedef struct rlink {
   msl_rl_bucket out;
   msl_relay_inflow in;
   uint64_t resume; /* over its rate: not read until then */
+  uint64_t last_ping;
+  /* DGRAM frames: received here, queued to the peer, and how many of
+   * those the peer said it had received (its last PONG): the rest are
+   * counted as lost if the link dies. */
+  uint64_t dgrams_in, dgrams_out, acked;
   peer_stats own;  /* an accepted link's counters */
   peer_stats *st;  /* own, or its configured peer's */
 } rlink;
@@ -119,6 +124,10 @@ struct msl_relay {
   size_t nmap;
   int again;        /* bytes wait inside TLS: poll no longer than 0 ms */
   uint64_t last_now; /* the loop's clock at the last tick or handle */
+  /* Sites seen on any link (HELLO): one without an up link counts what
+   * would have gone to it as dropped (drop_down). */
+  char known[MSL_RELAY_LINKS_MAX][MSL_RELAY_SITE_MAX + 1];
+  size_t nknown;
   uint16_t next_id; /* DGM_ID of our re-emissions */
   uint8_t *fbuf;    /* one encoded frame */
   uint8_t *pkt;     /* one encoded datagram */

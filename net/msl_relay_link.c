@@ -126,7 +126,7 @@ static int link_new(msl_relay *r, int fd, int outbound, int p,
   l->peer = p;
   l->state = outbound ? L_CONNECTING : L_PEEK;
   l->deadline = now + r->handshake_ms;
-  l->since = l->last_rx = l->last_tx = now;
+  l->since = l->last_rx = l->last_tx = l->last_ping = now;
   l->st = p >= 0 ? &r->peers[p].st : &l->own;
   snprintf(l->addr, sizeof(l->addr), "%s", addr);
   tune_socket(r, fd);
@@ -258,8 +258,10 @@ void link_close(msl_relay *r, size_t i, const char *why, uint64_t now) {
   if (l->dead)
     return;
   int was_up = l->state == L_UP;
-  l->st->drop_lost += l->q_n; /* queued, never written */
-  r->c.drop_lost += l->q_n;
+  /* Queued or written, never confirmed by a PONG: presumed lost. */
+  uint64_t lost = l->dgrams_out > l->acked ? l->dgrams_out - l->acked : 0;
+  l->st->drop_lost += lost;
+  r->c.drop_lost += lost;
   if (was_up)
     rlog(r, MSL_LOG_WARN, "relay: link to %s (%s) down: %s", l->site,
          l->addr, why);
@@ -368,6 +370,7 @@ int link_send(msl_relay *r, size_t i, const uint8_t *f, size_t n,
     return -1;
   }
   l->st->frames_out++;
+  l->dgrams_out++;
   r->c.frames_out++;
   return 0;
 }
@@ -478,6 +481,14 @@ static void connected(msl_relay *r, size_t i, uint64_t now) {
   start_tls(r, i, now);
 }
 
+static void remember_site(msl_relay *r, const char *site) {
+  for (size_t k = 0; k < r->nknown; k++)
+    if (!strcmp(r->known[k], site))
+      return;
+  if (r->nknown < MSL_RELAY_LINKS_MAX)
+    strcpy(r->known[r->nknown++], site);
+}
+
 /* The peer's HELLO: its site, which must not be ours. 0 or -1 (refused). */
 static int hello_in(msl_relay *r, size_t i, const msl_relay_frame *f,
                     uint64_t now) {
@@ -496,6 +507,7 @@ static int hello_in(msl_relay *r, size_t i, const msl_relay_frame *f,
     return -1;
   }
   strcpy(l->site, f->u.hello.site);
+  remember_site(r, l->site);
   l->peer_hub = (f->u.hello.flags & MSL_RELAY_HELLO_HUB) != 0;
   l->state = L_UP;
   l->since = now;
@@ -516,6 +528,41 @@ static int hello_in(msl_relay *r, size_t i, const msl_relay_frame *f,
 }
 
 /* ---- reading frames ---- */
+
+static void put_u64be(uint8_t *p, uint64_t v) {
+  for (int k = 7; k >= 0; k--, v >>= 8)
+    p[k] = (uint8_t)v;
+}
+
+static uint64_t get_u64be(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int k = 0; k < 8; k++)
+    v = v << 8 | p[k];
+  return v;
+}
+
+/* A PING is answered with a PONG that says how many DGRAM frames we got
+ * on this link; a PONG tells us the same of the peer. Neither is
+ * rate-limited (the flood limit counts DGRAM frames). */
+static int keepalive_in(msl_relay *r, size_t i, const msl_relay_frame *f,
+                        uint64_t now) {
+  rlink *l = &r->links[i];
+  (void)now;
+  if (f->type == MSL_RELAY_PONG) {
+    uint64_t n = get_u64be(f->u.cookie);
+    if (n <= l->dgrams_out && n >= l->acked)
+      l->acked = n;
+    return 0;
+  }
+  msl_relay_frame pong;
+  memset(&pong, 0, sizeof(pong));
+  pong.type = MSL_RELAY_PONG;
+  put_u64be(pong.u.cookie, l->dgrams_in);
+  int n = msl_relay_frame_encode(&pong, r->fbuf, MSL_RELAY_FRAME_MAX);
+  if (n > 0)
+    queue_frame(r, l, r->fbuf, (size_t)n); /* full: the next PING asks */
+  return 0;
+}
 
 /* One whole frame f[0..n) from link i. 0, or -1 (the link is closed). */
 static int frame_in(msl_relay *r, size_t i, const uint8_t *p, size_t n,
@@ -544,6 +591,8 @@ static int frame_in(msl_relay *r, size_t i, const uint8_t *p, size_t n,
     link_close(r, i, "protocol error: a second HELLO", now);
     return -1;
   }
+  if (f.type == MSL_RELAY_PING || f.type == MSL_RELAY_PONG)
+    return keepalive_in(r, i, &f, now);
   int in = msl_relay_inflow_take(&l->in, &r->in_rate, now, &l->resume);
   if (in < 0) {
     r->c.floods++;
@@ -555,6 +604,7 @@ static int frame_in(msl_relay *r, size_t i, const uint8_t *p, size_t n,
     r->c.throttled++;
   }
   l->st->frames_in++;
+  l->dgrams_in++;
   r->c.frames_in++;
   relay_frame_in(r, i, &f, now);
   return r->links[i].dead ? -1 : 0;
@@ -669,7 +719,7 @@ static void send_ping(msl_relay *r, size_t i, uint64_t now) {
   int n = msl_relay_frame_encode(&f, r->fbuf, MSL_RELAY_FRAME_MAX);
   if (n > 0 && queue_frame(r, &r->links[i], r->fbuf, (size_t)n) == 0)
     link_flush(r, i, now);
-  r->links[i].last_tx = now; /* even when full: nothing more to add */
+  r->links[i].last_ping = now; /* even when full: nothing more to add */
 }
 
 /* One link's timers; ms until its next. */
@@ -689,11 +739,12 @@ static uint64_t link_tick(msl_relay *r, size_t i, uint64_t now) {
     link_close(r, i, "silent for 3 keepalive periods", now);
     return UINT64_MAX;
   }
-  if (now - l->last_tx >= r->keepalive_ms)
+  /* A PING every period, busy or not: its PONG confirms what arrived. */
+  if (now - l->last_ping >= r->keepalive_ms)
     send_ping(r, i, now);
   if (r->links[i].dead)
     return UINT64_MAX;
-  uint64_t w = r->keepalive_ms - (now - l->last_tx);
+  uint64_t w = r->keepalive_ms - (now - l->last_ping);
   uint64_t d = 3 * r->keepalive_ms - (now - l->last_rx);
   if (d < w)
     w = d;
