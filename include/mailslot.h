@@ -333,7 +333,7 @@ typedef struct msl_relay_config {
   int hub;                  /* reflect between peers (hub of spokes) */
   uint32_t rate;            /* frames a second per peer (1000) */
   uint32_t burst;           /* bucket size (2 x rate) */
-  uint32_t queue_bytes;     /* frames queued per peer (1 MiB) */
+  uint32_t queue_bytes;     /* frames queued per peer (256 KiB) */
   uint32_t proxy_ttl_s;     /* names of other sites answered for (900) */
   uint32_t max_hops;        /* relays a datagram may cross (4) */
   uint32_t keepalive_s;     /* PING after this idle; dead after 3x (30) */

@@ -211,10 +211,10 @@ void msl_relay_handle(msl_relay *r, const struct pollfd *pf, size_t n,
     else if (m->kind == 2 && pf[k].revents && r->peers[m->idx].dns)
       peer_dns_done(r, (size_t)m->idx, now);
   }
-  /* Links with bytes inside TLS that poll cannot see (tick said "again"). */
+  /* Input poll cannot see (tick said "again"): bytes inside TLS, or
+   * whole frames left in rx by a budget or a pause that has ended. */
   for (size_t i = 0; i < r->nlinks; i++)
-    if (r->links[i].state == L_UP && !r->links[i].dead &&
-        now >= r->links[i].resume && msl_tls_pending(r->links[i].tls))
+    if (link_has_input(&r->links[i], now))
       link_events(r, i, POLLIN, now);
   links_reap(r);
   if (accept_ready)

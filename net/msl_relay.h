@@ -48,7 +48,7 @@
 #define MSL_RELAY_POLLFDS (1 + MSL_RELAY_LINKS_MAX + MSL_RELAY_PEERS_MAX)
 /* Defaults of msl_relay_config's zero fields. */
 #define MSL_RELAY_RATE 1000            /* frames a second per peer */
-#define MSL_RELAY_QUEUE_BYTES (1u << 20)
+#define MSL_RELAY_QUEUE_BYTES (256u << 10) /* ~1 s at the default rate */
 #define MSL_RELAY_KEEPALIVE_S 30
 #define MSL_RELAY_HANDSHAKE_S 10
 #define MSL_RELAY_RECONNECT_MAX_S 60

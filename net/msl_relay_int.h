@@ -22,6 +22,7 @@
 #define ADDR_TEXT 272        /* "host:port" as configured, or "ip:port" */
 #define QUEUE_FRAMES 4096    /* frames queued per link, whatever their size */
 #define TX_INITIAL 65536     /* a link's queue starts this big, grows */
+#define SOCK_BUF 262144      /* the kernel's share of a link's backlog */
 #define WRITE_BUDGET 262144  /* bytes written per link per wakeup */
 #define FRAMES_BUDGET 256    /* frames read per link per wakeup */
 #define ACCEPT_BUDGET 16     /* connections accepted per wakeup */
@@ -39,7 +40,9 @@ enum link_state {
  * accepted link's for its life. */
 typedef struct peer_stats {
   uint64_t frames_in, frames_out, bytes_in, bytes_out;
-  uint64_t drop_down, drop_rate, drop_queue, drop_lost;
+  /* drop_unconfirmed: sent on a link that died before the peer's PONG
+   * confirmed them (some may have arrived). */
+  uint64_t drop_down, drop_rate, drop_queue, drop_unconfirmed;
   uint64_t throttled, connects, failures_total;
 } peer_stats;
 
@@ -94,7 +97,7 @@ typedef struct rpeer {
 typedef struct relay_counters {
   uint64_t local_in, own_in, to_origin;
   uint64_t frames_in, frames_out, emitted, delivered, reflected, forwarded;
-  uint64_t drop_down, drop_rate, drop_queue, drop_lost, drop_no_route;
+  uint64_t drop_down, drop_rate, drop_queue, drop_unconfirmed, drop_no_route;
   uint64_t drop_send, drop_too_big, malformed, ignored_frames;
   uint64_t refused[MSL_TLS_R_COUNT], refused_busy, refused_site;
   uint64_t floods, throttled, proxy_answers;
@@ -154,6 +157,9 @@ uint64_t links_tick(msl_relay *r, uint64_t now);
 void peer_dns_done(msl_relay *r, size_t p, uint64_t now);
 uint64_t peers_tick(msl_relay *r, uint64_t now);
 short link_poll_events(const msl_relay *r, const rlink *l, uint64_t now);
+/* 1 when l has input poll cannot report: bytes inside TLS, or a whole
+ * frame in rx, and it is not paused. */
+int link_has_input(const rlink *l, uint64_t now);
 /* Queues frame f[0..n) on link i (rate, queue bounds); 0 or -1 (dropped,
  * counted). */
 int link_send(msl_relay *r, size_t i, const uint8_t *f, size_t n,

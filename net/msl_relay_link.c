@@ -66,12 +66,16 @@ static void addr_text(const struct sockaddr *sa, char *out, size_t cap) {
 }
 
 /* Latency matters more than packing; a dead peer with unacked data is
- * given up by the kernel as soon as the keepalive would. */
+ * given up by the kernel as soon as the keepalive would; the kernel's
+ * buffers stay small, so a backlog lives in our bounded queue, where it
+ * is counted, rather than megabytes deep in the socket. */
 static void tune_socket(const msl_relay *r, int fd) {
-  int one = 1;
+  int one = 1, buf = SOCK_BUF;
   unsigned timeout = (unsigned)(3 * r->keepalive_ms);
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 }
 
 int relay_listen(msl_relay *r, const char *text, char *err, size_t cap) {
@@ -92,8 +96,11 @@ int relay_listen(msl_relay *r, const char *text, char *err, size_t cap) {
   }
   int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                   0);
-  if (fd >= 0)
+  int buf = SOCK_BUF; /* accepted sockets inherit it (window scale) */
+  if (fd >= 0) {
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+  }
   if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
       listen(fd, 64) != 0) {
     int e = errno;
@@ -260,8 +267,8 @@ void link_close(msl_relay *r, size_t i, const char *why, uint64_t now) {
   int was_up = l->state == L_UP;
   /* Queued or written, never confirmed by a PONG: presumed lost. */
   uint64_t lost = l->dgrams_out > l->acked ? l->dgrams_out - l->acked : 0;
-  l->st->drop_lost += lost;
-  r->c.drop_lost += lost;
+  l->st->drop_unconfirmed += lost;
+  r->c.drop_unconfirmed += lost;
   if (was_up)
     rlog(r, MSL_LOG_WARN, "relay: link to %s (%s) down: %s", l->site,
          l->addr, why);
@@ -711,6 +718,13 @@ short link_poll_events(const msl_relay *r, const rlink *l, uint64_t now) {
 
 /* ---- timers ---- */
 
+int link_has_input(const rlink *l, uint64_t now) {
+  size_t fl;
+  return l->state >= L_HELLO && !l->dead && now >= l->resume &&
+         (msl_tls_pending(l->tls) ||
+          msl_relay_frame_size(l->rx, l->rx_len, &fl) == 1);
+}
+
 static void send_ping(msl_relay *r, size_t i, uint64_t now) {
   msl_relay_frame f;
   memset(&f, 0, sizeof(f));
@@ -750,11 +764,7 @@ static uint64_t link_tick(msl_relay *r, size_t i, uint64_t now) {
     w = d;
   if (now < l->resume && l->resume - now < w)
     w = l->resume - now;
-  /* Bytes inside TLS, or a whole frame in rx: poll would not tell. */
-  size_t fl;
-  if (now >= l->resume &&
-      (msl_tls_pending(l->tls) ||
-       msl_relay_frame_size(l->rx, l->rx_len, &fl) == 1))
+  if (link_has_input(l, now))
     r->again = 1;
   return w;
 }

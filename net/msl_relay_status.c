@@ -57,7 +57,7 @@ static void counters(out *o, const msl_relay *r) {
       {"delivered", c->delivered},     {"reflected", c->reflected},
       {"forwarded", c->forwarded},     {"drop_down", c->drop_down},
       {"drop_rate", c->drop_rate},     {"drop_queue", c->drop_queue},
-      {"drop_lost", c->drop_lost},     {"drop_no_route", c->drop_no_route},
+      {"drop_unconfirmed", c->drop_unconfirmed},     {"drop_no_route", c->drop_no_route},
       {"drop_send", c->drop_send},     {"drop_too_big", c->drop_too_big},
       {"malformed_frames", c->malformed},
       {"ignored_frames", c->ignored_frames},
@@ -82,11 +82,11 @@ static void counters(out *o, const msl_relay *r) {
 
 static void put_stats(out *o, const peer_stats *s) {
   put(o, " in=%llu out=%llu bytes_in=%llu bytes_out=%llu drop_down=%llu "
-      "drop_rate=%llu drop_queue=%llu drop_lost=%llu throttled=%llu",
+      "drop_rate=%llu drop_queue=%llu drop_unconfirmed=%llu throttled=%llu",
       (unsigned long long)s->frames_in, (unsigned long long)s->frames_out,
       (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
       (unsigned long long)s->drop_down, (unsigned long long)s->drop_rate,
-      (unsigned long long)s->drop_queue, (unsigned long long)s->drop_lost,
+      (unsigned long long)s->drop_queue, (unsigned long long)s->drop_unconfirmed,
       (unsigned long long)s->throttled);
 }
 

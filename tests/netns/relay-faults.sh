@@ -6,7 +6,8 @@
 #    (--relay-reconnect-max 4) and the link comes back by itself.
 #  - Broadcasts sent in A during the cut never reach B (nothing is resent
 #    late) and every one is counted as dropped for B: lost (sent on the
-#    dying link, never confirmed by a PONG) or down (no link to send on).
+#    dying link, never confirmed by a PONG: unconfirmed) or down (no link
+#    to send on).
 #  - Nothing else stalls: C gets every one of them, at once; A's own
 #    listener too; B's own broadcasts still reach C.
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +35,7 @@ wait_for 10 "before-cut at C" have 5 before-cut 1
 B_PEER=$(relay_addr 3)
 dropped_for_b() {
   echo $(($(relay_peer_field 1 "$B_PEER" drop_down) +
-    $(relay_peer_field 1 "$B_PEER" drop_lost)))
+    $(relay_peer_field 1 "$B_PEER" drop_unconfirmed)))
 }
 base=$(dropped_for_b)
 
@@ -80,5 +81,5 @@ done
 dropped=$(($(dropped_for_b) - base))
 [ "$dropped" -ge 8 ] ||
   fail "A counted $dropped of the cut's 8 broadcasts as dropped for B"
-msg "A counted $dropped datagrams dropped for B (lost $(relay_peer_field 1 "$B_PEER" drop_lost), down $(relay_peer_field 1 "$B_PEER" drop_down))"
+msg "A counted $dropped datagrams dropped for B (unconfirmed $(relay_peer_field 1 "$B_PEER" drop_unconfirmed), down $(relay_peer_field 1 "$B_PEER" drop_down))"
 pass "cut 10 s: noticed, counted, nothing else stalled, back by itself"
