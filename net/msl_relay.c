@@ -119,10 +119,13 @@ static int setup(msl_relay *r, const msl_relay_config *cfg, char *err,
     return rc;
   r->fbuf = malloc(MSL_RELAY_FRAME_MAX);
   r->pkt = malloc(MSL_UDP_MAX_PAYLOAD + 1);
-  if (!r->fbuf || !r->pkt)
+  r->outbuf = malloc((size_t)MSL_UDP_OUT_MAX * OUT_SLOT);
+  if (!r->fbuf || !r->pkt || !r->outbuf)
     return MSL_ERR_NOMEM;
   if (msl_random_bytes(&r->next_id, sizeof(r->next_id)) != 0)
     r->next_id = (uint16_t)getpid();
+  if (msl_random_bytes(&r->core.seed, sizeof(r->core.seed)) != 0)
+    r->core.seed = (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)r;
   return 0;
 }
 
@@ -167,7 +170,36 @@ void msl_relay_free(msl_relay *r) {
   msl_tls_ctx_free(r->tls);
   free(r->fbuf);
   free(r->pkt);
+  free(r->outbuf);
   free(r);
+}
+
+/* ---- datagrams out ---- */
+
+/* Sends the batched datagrams; the ones the socket refused are counted. */
+static void out_flush(msl_relay *r) {
+  if (!r->nout)
+    return;
+  int k = msl_udp_send_many(r->env.udp, r->out, r->nout);
+  r->c.drop_send += r->nout - (size_t)(k > 0 ? k : 0);
+  r->nout = 0;
+}
+
+/* The datagram in r->pkt[0..n) to dst:port from src on ifindex: batched,
+ * or sent at once when it is too big for a slot. */
+static void out_add(msl_relay *r, size_t n, uint32_t dst, uint16_t port,
+                    uint32_t src, unsigned ifindex) {
+  if (n > OUT_SLOT) {
+    out_flush(r); /* keep the order */
+    if (msl_udp_send(r->env.udp, r->pkt, n, dst, port, src, ifindex) < 0)
+      r->c.drop_send++;
+    return;
+  }
+  uint8_t *slot = r->outbuf + r->nout * OUT_SLOT;
+  memcpy(slot, r->pkt, n);
+  r->out[r->nout++] = (msl_udp_out){slot, n, dst, port, src, ifindex};
+  if (r->nout == MSL_UDP_OUT_MAX)
+    out_flush(r);
 }
 
 /* ---- the loop ---- */
@@ -219,6 +251,7 @@ void msl_relay_handle(msl_relay *r, const struct pollfd *pf, size_t n,
   links_reap(r);
   if (accept_ready)
     relay_accept(r, now);
+  out_flush(r);
 }
 
 uint64_t msl_relay_tick(msl_relay *r, uint64_t now) {
@@ -374,17 +407,15 @@ static void emit_local(msl_relay *r, const msl_relay_dgram *d, uint64_t now) {
     const msl_iface *f = &ifs->v[i];
     if (!(n = build_dgram(r, d, f->addr)))
       return;
-    if (msl_udp_send(r->env.udp, r->pkt, n, f->bcast, r->env.udp->port,
-                     f->addr, f->index) < 0)
-      r->c.drop_send++;
+    out_add(r, n, f->bcast, r->env.udp->port, f->addr, f->index);
     if (i == 0 && r->env.local_input)
       r->env.local_input(r->env.user, r->pkt, n, f->addr, r->env.udp->port,
-                         now);
+                         &d->dst, now);
   }
   if (ifs->n == 0 && (n = build_dgram(r, d, 0x7f000001u)) &&
       r->env.local_input)
     r->env.local_input(r->env.user, r->pkt, n, 0x7f000001u,
-                       r->env.udp->port, now);
+                       r->env.udp->port, &d->dst, now);
   r->next_id++;
   r->c.emitted++;
 }
@@ -397,11 +428,8 @@ static void deliver(msl_relay *r, const msl_relay_dgram *d) {
   r->next_id++;
   if (!n)
     return;
-  if (msl_udp_send(r->env.udp, r->pkt, n, d->target_ip, d->target_port, src,
-                   f ? f->index : 0) < 0)
-    r->c.drop_send++;
-  else
-    r->c.delivered++;
+  out_add(r, n, d->target_ip, d->target_port, src, f ? f->index : 0);
+  r->c.delivered++;
 }
 
 /* A hub passes frame d on, one hop less: to every other site, or to its

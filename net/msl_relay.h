@@ -61,9 +61,11 @@ typedef struct msl_relay_env {
   msl_udp *udp;          /* re-emissions leave from it (SOURCE_PORT) */
   const msl_ifaces *ifs; /* the service's interfaces, kept up to date */
   /* A datagram the relay re-emitted, for this host's own slots (our
-   * broadcasts coming back are ignored by the service). */
+   * broadcasts coming back are ignored by the service); dst is its
+   * destination name (a datagram for none of ours can be skipped). */
   void (*local_input)(void *user, const uint8_t *p, size_t len,
-                      uint32_t ip, uint16_t port, uint64_t now);
+                      uint32_t ip, uint16_t port, const msl_nbname *dst,
+                      uint64_t now);
   /* 1 when name is one of this host's (never proxied). */
   int (*is_ours)(void *user, const msl_nbname *name);
   void *user;

@@ -81,15 +81,28 @@ int msl_relay_allow_match(const msl_relay_allow *a, const uint8_t *name,
 
 /* ---- duplicates ---- */
 
-uint64_t msl_relay_key(const char *origin, uint16_t id,
+/* Mixes len bytes of p into h, 8 at a time (multiply and rotate). */
+static uint64_t mix(uint64_t h, const void *p, size_t len) {
+  const uint8_t *b = p;
+  uint64_t w;
+  for (; len >= 8; b += 8, len -= 8) {
+    memcpy(&w, b, 8);
+    h = ((h << 5 | h >> 59) ^ w) * 0x9e3779b97f4a7c15ull;
+  }
+  w = 0;
+  memcpy(&w, b, len);
+  w ^= (uint64_t)len << 56;
+  return ((h << 5 | h >> 59) ^ w) * 0x9e3779b97f4a7c15ull;
+}
+
+uint64_t msl_relay_key(uint64_t seed, const char *origin, uint16_t id,
                        const msl_nbname *src, const uint8_t *data,
                        size_t len) {
-  uint8_t idb[2] = {(uint8_t)(id >> 8), (uint8_t)id};
-  uint64_t h = fnv(FNV_START, origin, strlen(origin) + 1);
-  h = fnv(h, idb, 2);
-  h = fnv(h, src->raw, MSL_NBNAME_RAW_LEN);
-  h = fnv(h, src->scope, src->scope_len);
-  return fnv(h, data, len);
+  uint64_t h = mix(seed ^ FNV_START, origin, strlen(origin));
+  h = mix(h ^ id, src->raw, MSL_NBNAME_RAW_LEN);
+  h = mix(h, src->scope, src->scope_len);
+  h = mix(h, data, len);
+  return h ^ h >> 29;
 }
 
 int msl_relay_dedupe_seen(msl_relay_dedupe *d, uint64_t key, uint64_t now) {
@@ -267,8 +280,8 @@ unsigned msl_relay_core_local(msl_relay_core *c, const msl_nbdgm *g,
     return drop(c, MSL_RELAY_D_FRAGMENT, reason);
   if (!msl_relay_core_allowed(c, g->data.ptr, g->data.len, reason))
     return drop(c, *reason, reason);
-  uint64_t key = msl_relay_key(c->site, g->id, &g->src, g->data.ptr,
-                               g->data.len);
+  uint64_t key = msl_relay_key(c->seed, c->site, g->id, &g->src,
+                               g->data.ptr, g->data.len);
   if (msl_relay_dedupe_seen(&c->dedupe, key, now))
     return drop(c, MSL_RELAY_D_DUPLICATE, reason);
   return MSL_RELAY_A_TO_PEERS;
@@ -302,7 +315,7 @@ unsigned msl_relay_core_from_peer(msl_relay_core *c, const msl_relay_dgram *d,
   *reason = -1;
   if (strcmp(d->origin, c->site) == 0)
     return drop(c, MSL_RELAY_D_LOOP, reason);
-  uint64_t key = msl_relay_key(d->origin, d->origin_id, &d->src,
+  uint64_t key = msl_relay_key(c->seed, d->origin, d->origin_id, &d->src,
                                d->data.ptr, d->data.len);
   if (msl_relay_dedupe_seen(&c->dedupe, key, now))
     return drop(c, MSL_RELAY_D_DUPLICATE, reason);

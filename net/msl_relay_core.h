@@ -109,8 +109,10 @@ typedef struct msl_relay_dedupe {
   uint64_t window_ms;
 } msl_relay_dedupe;
 
-/** The key of a datagram: origin site, DGM_ID, source name, user data. */
-uint64_t msl_relay_key(const char *origin, uint16_t id,
+/** The key of a datagram: origin site, DGM_ID, source name, user data,
+ *  hashed 8 bytes at a time from seed (a random one: a sender cannot
+ *  make a new datagram collide with a known one). */
+uint64_t msl_relay_key(uint64_t seed, const char *origin, uint16_t id,
                        const msl_nbname *src, const uint8_t *data,
                        size_t len);
 
@@ -166,6 +168,8 @@ typedef struct msl_relay_core {
   msl_relay_dedupe dedupe;
   msl_relay_proxy proxy;
   uint64_t drops[MSL_RELAY_D_COUNT];
+  uint64_t seed; /* of the duplicate keys (0 after init; the I/O side
+                    sets a random one) */
 } msl_relay_core;
 
 /**

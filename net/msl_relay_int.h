@@ -23,6 +23,7 @@
 #define QUEUE_FRAMES 4096    /* frames queued per link, whatever their size */
 #define TX_INITIAL 65536     /* a link's queue starts this big, grows */
 #define SOCK_BUF 262144      /* the kernel's share of a link's backlog */
+#define OUT_SLOT 1536        /* a datagram batched for one sendmmsg */
 #define WRITE_BUDGET 262144  /* bytes written per link per wakeup */
 #define FRAMES_BUDGET 256    /* frames read per link per wakeup */
 #define ACCEPT_BUDGET 16     /* connections accepted per wakeup */
@@ -134,6 +135,11 @@ struct msl_relay {
   uint16_t next_id; /* DGM_ID of our re-emissions */
   uint8_t *fbuf;    /* one encoded frame */
   uint8_t *pkt;     /* one encoded datagram */
+  /* Datagrams to send, sent together (sendmmsg) at the end of a wakeup
+   * or when full: one system call for many re-emissions. */
+  msl_udp_out out[MSL_UDP_OUT_MAX];
+  uint8_t *outbuf; /* MSL_UDP_OUT_MAX slots of OUT_SLOT bytes */
+  size_t nout;
   relay_counters c;
   msl_rl_bucket log_rl; /* lines a peer can provoke */
   uint64_t log_dropped;

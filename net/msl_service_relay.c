@@ -10,8 +10,11 @@
 /* A datagram the relay re-emitted: our broadcasts coming back are
  * ignored (own_broadcast), so this host's slots get it here. */
 static void relay_local_input(void *user, const uint8_t *p, size_t len,
-                              uint32_t ip, uint16_t port, uint64_t now) {
+                              uint32_t ip, uint16_t port,
+                              const msl_nbname *dst, uint64_t now) {
   msl_svc *s = user;
+  if (!msl_dgram_is_ours(s->dg, dst))
+    return; /* nothing here would take it: spare the decoding */
   if (s->have_ann)
     msl_announce_input(&s->ann, p, len, now);
   msl_dgram_input(s->dg, p, len, ip, port, now);

@@ -77,9 +77,9 @@ static void test_dedupe(void **state) {
   d.window_ms = 1000;
   msl_nbname n;
   assert_int_equal(msl_nbname_make(&n, "H", 0, NULL), 0);
-  uint64_t k1 = msl_relay_key("A", 7, &n, (const uint8_t *)"x", 1);
-  uint64_t k2 = msl_relay_key("A", 7, &n, (const uint8_t *)"y", 1);
-  uint64_t k3 = msl_relay_key("B", 7, &n, (const uint8_t *)"x", 1);
+  uint64_t k1 = msl_relay_key(0, "A", 7, &n, (const uint8_t *)"x", 1);
+  uint64_t k2 = msl_relay_key(0, "A", 7, &n, (const uint8_t *)"y", 1);
+  uint64_t k3 = msl_relay_key(0, "B", 7, &n, (const uint8_t *)"x", 1);
   assert_true(k1 != k2 && k1 != k3);
   assert_false(msl_relay_dedupe_seen(&d, k1, 100));
   assert_true(msl_relay_dedupe_seen(&d, k1, 500));

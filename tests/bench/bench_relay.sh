@@ -54,7 +54,7 @@ recv_wait() { wait_exit "$RECV_PID" 120 || hard_error "receiver failed"; }
 
 relayed_round() { # sets RELAYED (messages/s)
   recv_start 4 --idle 1500 --max 100
-  hx 2 "$TOOL" send 198.18.1.255 --count "$COUNT" --size 200 \
+  hx 2 "$TOOL" send 198.18.1.255 --count "$COUNT" --size 200 --dst-name BENCHDOM \
     >"$NS_TMP/send.out" || hard_error "sender failed"
   recv_wait
   RELAYED=$(kv "$NS_TMP/recv.out" rate)
@@ -101,13 +101,13 @@ echo "relay B: $(daemon_status 3 | grep -E '^relay_(frames_in|emitted|drop_send)
 
 # ---- latency ----------------------------------------------------------------
 recv_start 4 --idle 1500 --max 30
-hx 2 "$TOOL" send 198.18.1.255 --count 2000 --rate 1000 --size 200 \
+hx 2 "$TOOL" send 198.18.1.255 --count 2000 --rate 1000 --size 200 --dst-name BENCHDOM \
   --first-seq 500000 >/dev/null
 recv_wait
 rp50=$(kv "$NS_TMP/recv.out" p50_us) rp99=$(kv "$NS_TMP/recv.out" p99_us)
 rgot=$(kv "$NS_TMP/recv.out" received)
 recv_start 4 --idle 1500 --max 30
-hx 2 "$TOOL" send "$(rip 4)" --count 2000 --rate 1000 --size 200 \
+hx 2 "$TOOL" send "$(rip 4)" --count 2000 --rate 1000 --size 200 --dst-name BENCHDOM \
   --first-seq 600000 >/dev/null
 recv_wait
 dp50=$(kv "$NS_TMP/recv.out" p50_us) dp99=$(kv "$NS_TMP/recv.out" p99_us)
