@@ -501,6 +501,17 @@ static int show_status(const opts *o) {
   return 0;
 }
 
+static void install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
 int main(int argc, char **argv) {
   opts o;
   memset(&o, 0, sizeof(o));
@@ -546,14 +557,7 @@ int main(int argc, char **argv) {
     free_opts(&o);
     return 1;
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  install_signals();
   r = msl_service_run(g_svc);
   msl_service_stop(g_svc);
   free_opts(&o);
