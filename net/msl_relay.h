@@ -26,7 +26,8 @@
  *    queued up to queue_bytes; frames in above twice the rate pause the
  *    reading of that peer, and a peer paused for too long is disconnected
  *    as a flood. At most MSL_RELAY_PEERS_MAX peers, MSL_RELAY_LINKS_MAX
- *    links, MSL_RELAY_PENDING_MAX handshakes at once. Each frame is at
+ *    links, MSL_RELAY_PENDING_MAX handshakes at once, of which
+ *    MSL_RELAY_PENDING_PER_HOST from one address. Each frame is at
  *    most MSL_RELAY_FRAME_MAX bytes; a peer's bad frame ends its link.
  *    Every drop is counted by reason (msl_relay_format_status).
  */
@@ -45,6 +46,7 @@
 #define MSL_RELAY_PEERS_MAX 32
 #define MSL_RELAY_LINKS_MAX 64
 #define MSL_RELAY_PENDING_MAX 16 /* inbound connections before their HELLO */
+#define MSL_RELAY_PENDING_PER_HOST 4 /* of those, from one address */
 #define MSL_RELAY_POLLFDS (1 + MSL_RELAY_LINKS_MAX + MSL_RELAY_PEERS_MAX)
 /* Defaults of msl_relay_config's zero fields. */
 #define MSL_RELAY_RATE 1000            /* frames a second per peer */

@@ -142,11 +142,25 @@ static int link_new(msl_relay *r, int fd, int outbound, int p,
   return (int)r->nlinks++;
 }
 
-static size_t pending_inbound(const msl_relay *r) {
+/* Whether two "ip:port" texts name the same host. */
+static int same_host(const char *a, const char *b) {
+  const char *ca = strrchr(a, ':'), *cb = strrchr(b, ':');
+  return ca && cb && ca - a == cb - b && !strncmp(a, b, (size_t)(ca - a));
+}
+
+/* Accepted connections still in their handshake: in all, and from the
+ * host of addr (one host may not take every slot). */
+static size_t pending_inbound(const msl_relay *r, const char *addr,
+                              size_t *from_host) {
   size_t n = 0;
-  for (size_t i = 0; i < r->nlinks; i++)
-    n += !r->links[i].dead && !r->links[i].outbound &&
-         r->links[i].state != L_UP;
+  *from_host = 0;
+  for (size_t i = 0; i < r->nlinks; i++) {
+    const rlink *l = &r->links[i];
+    if (l->dead || l->outbound || l->state == L_UP)
+      continue;
+    n++;
+    *from_host += same_host(l->addr, addr);
+  }
   return n;
 }
 
@@ -160,7 +174,9 @@ void relay_accept(msl_relay *r, uint64_t now) {
     if (fd < 0)
       return;
     addr_text((struct sockaddr *)&ss, addr, sizeof(addr));
-    if (pending_inbound(r) >= MSL_RELAY_PENDING_MAX ||
+    size_t host;
+    if (pending_inbound(r, addr, &host) >= MSL_RELAY_PENDING_MAX ||
+        host >= MSL_RELAY_PENDING_PER_HOST ||
         r->nlinks == MSL_RELAY_LINKS_MAX) {
       r->c.refused_busy++;
       rlog_noisy(r, MSL_LOG_WARN, now, "relay: refused %s: too many "
@@ -598,8 +614,6 @@ static int frame_in(msl_relay *r, size_t i, const uint8_t *p, size_t n,
     link_close(r, i, "protocol error: a second HELLO", now);
     return -1;
   }
-  if (f.type == MSL_RELAY_PING || f.type == MSL_RELAY_PONG)
-    return keepalive_in(r, i, &f, now);
   int in = msl_relay_inflow_take(&l->in, &r->in_rate, now, &l->resume);
   if (in < 0) {
     r->c.floods++;
@@ -610,6 +624,8 @@ static int frame_in(msl_relay *r, size_t i, const uint8_t *p, size_t n,
     l->st->throttled++;
     r->c.throttled++;
   }
+  if (f.type == MSL_RELAY_PING || f.type == MSL_RELAY_PONG)
+    return keepalive_in(r, i, &f, now); /* limited like any frame */
   l->st->frames_in++;
   l->dgrams_in++;
   r->c.frames_in++;

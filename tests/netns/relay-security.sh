@@ -6,7 +6,8 @@
 #    refuses its server certificate),
 #  - a relay whose certificate (from our CA) expired in 2020,
 #  - a plaintext client, a client that stops in the middle of its
-#    handshake, a TLS 1.2-only client,
+#    handshake (and six at once from one host: at most four wait), a
+#    TLS 1.2-only client,
 #  - with --relay-pin CN=site-b on A: a valid site C relay (refused, pin)
 #    and the real site B relay (accepted: its broadcast gets through).
 # Each refusal is counted by its reason and logged with it; nothing the
@@ -61,6 +62,17 @@ hx 6 bash -c "exec 3<>/dev/tcp/${A%:*}/$RELAY_PORT; printf 'GET / HTTP/1.0\r\n\r
 refused plaintext
 hx 6 bash -c "exec 3<>/dev/tcp/${A%:*}/$RELAY_PORT; printf '\x16\x03\x01\x00\xc8' >&3; sleep 4"
 refused timeout
+# One host cannot hold every handshake slot: its fifth stalled
+# connection is turned away at once.
+for k in 1 2 3 4 5 6; do
+  hx_bg 6 bash -c "exec 3<>/dev/tcp/${A%:*}/$RELAY_PORT; printf '\x16\x03' >&3; sleep 3" &
+  ns_track $!
+done
+wait_for 5 "A to turn away stalled connections beyond 4 from one host" \
+  counter_at_least 1 relay_refused_busy 2
+wait_for 10 "the four stalled ones to time out" \
+  counter_at_least 1 relay_refused_timeout 5
+msg "stalled: $(status_counter 1 relay_refused_busy) of 6 connections from one host turned away at once, 4 timed out"
 hx 6 timeout 5 openssl s_client -connect "$A" -tls1_2 -cert "$PKI/c.pem" \
   -key "$PKI/c.key" -CAfile "$PKI/ca.pem" </dev/null >"$NS_TMP/tls12.log" 2>&1
 refused version
