@@ -121,15 +121,15 @@ relay_start() {
     --relay-listen "$(relay_addr "$n")" "$@"
 }
 
-# link_state N SITE: the state of host N's link to SITE ("up", "standby",
-# "down", ...; "none" without one). Reads --status.
+# link_state N SITE: the state of host N's link to SITE: "up" when one
+# carries its traffic, else "standby", "down", ... ("none" without a
+# line). Reads --status.
 link_state() {
-  local st
-  st=$(daemon_status "$1" 2>/dev/null | awk -v s="site=$2" '
+  daemon_status "$1" 2>/dev/null | awk -v s="site=$2" '
     /^relay_peer / { for (i = 1; i <= NF; i++) if ($i == s) {
-      for (j = 1; j <= NF; j++) if ($j ~ /^state=/) print substr($j, 7) } }' |
-    sort | head -n 1)
-  echo "${st:-none}"
+      for (j = 1; j <= NF; j++) if ($j ~ /^state=/) st[substr($j, 7)] = 1 } }
+    END { if ("up" in st) print "up"; else if ("standby" in st) print "standby";
+          else { for (k in st) { print k; exit } print "none" } }'
 }
 
 link_up() { [ "$(link_state "$1" "$2")" = up ]; }
