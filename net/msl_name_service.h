@@ -274,7 +274,8 @@ int msl_ns_set_ifaces(msl_ns *ns, const msl_ns_iface *ifs, size_t n,
                       uint64_t now);
 
 /**
- * NetBIOS proxy [RFC 1001 §15.1.1.2] for the relay (net/msl_relay.h): a
+ * NetBIOS proxy for the relay (net/msl_relay.h), as a Windows WINS proxy
+ * answers B-node queries for names held elsewhere: a
  * name query (registered state) for a name that is not ours is answered
  * with our address when fn says the name belongs to a host of another
  * site (returns 1 and the TTL in seconds), rate-limited as our own
