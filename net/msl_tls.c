@@ -324,8 +324,11 @@ const char *msl_tls_peer_fingerprint(const msl_tls *t) {
   return t ? t->fpr : "";
 }
 
+/* Decrypted bytes only: a partial record also makes SSL_has_pending
+ * true, but its rest comes through the socket, which poll watches (a
+ * loop that trusted it would spin until then). */
 int msl_tls_pending(const msl_tls *t) {
-  return t && t->ssl && SSL_has_pending(t->ssl);
+  return t && t->ssl && SSL_pending(t->ssl) > 0;
 }
 
 /* The verification error of a failed handshake, as a refusal. */

@@ -113,7 +113,8 @@ int msl_tls_read(msl_tls *t, void *buf, size_t cap, size_t *got);
  *  WANT, call again with the same bytes at least (more may follow). */
 int msl_tls_write(msl_tls *t, const void *buf, size_t len, size_t *put);
 
-/** 1 when bytes wait inside TLS that poll on fd would not report. */
+/** 1 when decrypted bytes wait inside TLS (poll on fd would not report
+ *  them). */
 int msl_tls_pending(const msl_tls *t);
 
 int msl_tls_reason(const msl_tls *t);     /* enum msl_tls_refusal */
