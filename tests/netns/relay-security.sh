@@ -11,7 +11,8 @@
 #  - with --relay-pin CN=site-b on A: a valid site C relay (refused, pin)
 #    and the real site B relay (accepted: its broadcast gets through).
 # Each refusal is counted by its reason and logged with it; nothing the
-# refused peers send reaches A. Then the start-up checks: a key file
+# refused peers send reaches A; an authenticated peer's malformed frames
+# end its link and nothing else. Then the start-up checks: a key file
 # others can read and bad config files are refused with file, line and
 # reason.
 . "$(dirname "$0")/lib.sh"
@@ -108,6 +109,22 @@ up = [p for p in s["relay_peer"] if p.get("state") == "up"]
 assert up and up[0]["site"] == "B" and up[0]["subject"] == "CN=site-b", s["relay_peer"]
 assert s["relay_refused_pin"] >= 1' || fail "status --json"
 msg "pinned: B (CN=site-b) in, C refused; --status --json shows the link"
+
+# An authenticated peer that sends garbage loses its link, nothing else:
+# a HELLO as site X, then a frame of length 0 / a DGRAM whose source name
+# is not a NetBIOS name.
+garbage() { # BYTES (printf format) after the HELLO
+  printf "\x00\x05\x01\x01\x00\x01X$1" |
+    hx 6 timeout 5 openssl s_client -quiet -connect "$A" -cert "$PKI/b.pem" \
+      -key "$PKI/b.key" -CAfile "$PKI/ca.pem" >/dev/null 2>&1
+}
+m0=$(status_counter 1 relay_malformed_frames)
+garbage '\x00\x00'
+garbage '\x00\x13\x02\x00\x11\x01\x01X\x00\x01\x01\x01\x01\x01\x00\x8a\x20ZZZZ'
+wait_for 10 "A to count two malformed frames" \
+  counter_at_least 1 relay_malformed_frames $((m0 + 2))
+link_up 1 B || fail "the real site B lost its link to A"
+msg "garbage from an authenticated peer: its links closed, $(($(status_counter 1 relay_malformed_frames) - m0)) malformed frames counted, B still up"
 
 # ---- start-up checks ---------------------------------------------------
 cp "$PKI/a.key" "$PKI/open.key" && chmod 644 "$PKI/open.key"
