@@ -150,22 +150,26 @@ int msl_service_status(msl_service *s, char *buf, size_t cap) {
 }
 
 int msl_service_query_status(char *buf, size_t cap) {
-  char rep[8192];
+  enum { REPLY_MAX = 65536 + 4 }; /* the service's status buffer, "ok\n" */
   if (!buf || cap == 0)
     return MSL_ERR_ARG;
   int fd = msl_ctl_connect();
   if (fd < 0)
     return fd;
-  int n = msl_ctl_call(fd, "status", 6, -1, rep, sizeof(rep), 2000);
+  char *rep = malloc(REPLY_MAX);
+  int n = rep ? msl_ctl_call(fd, "status", 6, -1, rep, REPLY_MAX, 2000)
+              : MSL_ERR_NOMEM;
   close(fd);
-  if (n < 0)
-    return n;
-  if (strncmp(rep, "ok\n", 3) != 0)
-    return strncmp(rep, "err ", 4) == 0 ? atoi(rep + 4) : MSL_ERR_INVALID;
-  if ((size_t)n - 3 >= cap)
-    return MSL_ERR_OVERFLOW;
-  memcpy(buf, rep + 3, (size_t)n - 3 + 1);
-  return n - 3;
+  if (n >= 0 && strncmp(rep, "ok\n", 3) != 0)
+    n = strncmp(rep, "err ", 4) == 0 ? atoi(rep + 4) : MSL_ERR_INVALID;
+  else if (n >= 0 && (size_t)n - 3 >= cap)
+    n = MSL_ERR_OVERFLOW;
+  else if (n >= 0) {
+    memcpy(buf, rep + 3, (size_t)n - 3 + 1);
+    n -= 3;
+  }
+  free(rep);
+  return n;
 }
 
 /* Copies the next space-separated word of *p into dst[cap], undoing the

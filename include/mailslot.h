@@ -331,6 +331,40 @@ enum msl_log_level {
   MSL_LOG_DEBUG = 3,
 };
 
+/*
+ * The secure relay between sites (docs/relay.md): group and broadcast
+ * datagrams heard on this host's subnets (and its own group sends) cross
+ * to peer sites over mutually authenticated TLS 1.3 and are re-emitted
+ * there; replies come back through a NetBIOS proxy. Strings are copied by
+ * msl_service_create; the files are read there (before a daemon drops its
+ * privileges). A zero number means its default.
+ */
+typedef struct msl_relay_config {
+  const char *site;   /* this site's ID: 1-32 of A-Z a-z 0-9 . _ - */
+  const char *listen; /* "ADDR:PORT" ("[v6]:PORT") to accept peers on;
+                         NULL: connect only */
+  const char *const *peers; /* "HOST:PORT" to connect to */
+  size_t n_peers;
+  const char *cert; /* PEM certificate chain of this site */
+  const char *key;  /* PEM private key (mode 0600 or stricter) */
+  const char *ca;   /* PEM CA certificate(s) peers must chain to */
+  const char *const *pins; /* "sha256:HEX" or a subject; a peer must
+                              match one when any is given */
+  size_t n_pins;
+  const char *const *allow; /* mailslot names that may cross ("BROWSE",
+                               "NET\NETLOGON", "APP\*"); none: all */
+  size_t n_allow;
+  int hub;                  /* reflect between peers (hub of spokes) */
+  uint32_t rate;            /* frames a second per peer (1000) */
+  uint32_t burst;           /* bucket size (2 x rate) */
+  uint32_t queue_bytes;     /* frames queued per peer (256 KiB) */
+  uint32_t proxy_ttl_s;     /* names of other sites answered for (900) */
+  uint32_t max_hops;        /* relays a datagram may cross (4) */
+  uint32_t keepalive_s;     /* PING after this idle; dead after 3x (30) */
+  uint32_t handshake_timeout_s; /* TLS and HELLO (10) */
+  uint32_t reconnect_max_s;     /* backoff ceiling (60) */
+} msl_relay_config;
+
 typedef struct msl_service_config {
   const char *name;      /* NetBIOS computer name; NULL: the host name */
   const char *workgroup; /* NULL: "WORKGROUP" */
@@ -366,6 +400,7 @@ typedef struct msl_service_config {
    * NULL / 0: none. */
   const char *const *wins_servers;
   size_t n_wins_servers;
+  const msl_relay_config *relay; /* NULL: no relay */
 } msl_service_config;
 
 /** Fills *cfg with the defaults (always call it first: fields may be

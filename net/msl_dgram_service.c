@@ -158,17 +158,25 @@ int msl_dgram_backlogged(const msl_dgram *d, size_t batch) {
 
 /* ---- receive ---- */
 
-static uint64_t fnv1a(const uint8_t *p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
+/* A 64-bit hash of p[0..n), 8 bytes at a time (multiply and rotate): the
+ * dedupe key only needs equal payloads to hash equal, and a byte-wise
+ * FNV-1a took a tenth of a busy relay's time. */
+static uint64_t payload_hash(const uint8_t *p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull, w;
+  for (; n >= 8; p += 8, n -= 8) {
+    memcpy(&w, p, 8);
+    h = ((h << 5 | h >> 59) ^ w) * 0x9e3779b97f4a7c15ull;
+  }
+  w = 0;
+  memcpy(&w, p, n);
+  h = ((h << 5 | h >> 59) ^ w ^ (uint64_t)n << 56) * 0x9e3779b97f4a7c15ull;
+  return h ^ h >> 29;
 }
 
 /* 1 when (src_ip, id, len, hash) was seen within the window; records it. */
 static int seen(msl_dgram *d, const msl_nbdgm *g, const uint8_t *p,
                 size_t len, uint64_t now) {
-  uint64_t h = fnv1a(p, len);
+  uint64_t h = payload_hash(p, len);
   dedupe_ent *e = &d->dd[(h ^ g->id) % MSL_DGRAM_DEDUPE_SLOTS];
   if (e->used && e->hash == h && e->src_ip == g->src_ip && e->id == g->id &&
       e->len == len && now - e->when < d->window)
@@ -402,6 +410,10 @@ int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
   }
   if (!s->ifs || s->ifs->n == 0)
     return MSL_ERR_NOT_FOUND;
+  if (s->tap && !(dest->fragment && (size_t)smb_len > MSL_SMBTR_MAX_LEN)) {
+    tmpl.id = s->next_id;
+    s->tap(s->tap_user, &tmpl);
+  }
   int ok = 0, last = 0;
   for (size_t i = 0; i < s->ifs->n; i++) {
     const msl_iface *f = &s->ifs->v[i];

@@ -197,6 +197,12 @@ typedef struct msl_dgram_sender {
   uint8_t *smb;          /* MSL_SMBTR_MAX_LEN_NOLIMIT bytes */
   uint8_t *pkt;          /* one encoded datagram */
   size_t pkt_cap;
+  /* Called once per unfragmented group send, before it goes out, with
+   * the datagram (DGM_ID of the first copy, SOURCE_IP 0, the SMB as its
+   * user data): the relay carries our own group sends to other sites
+   * (net/msl_relay.h). NULL: none. */
+  void (*tap)(void *user, const msl_nbdgm *tmpl);
+  void *tap_user;
 } msl_dgram_sender;
 
 /**

@@ -350,6 +350,35 @@ static void answer_query(msl_ns *ns, const msl_nbns *q, int idx,
   ns->c.queries_answered++;
 }
 
+void msl_ns_set_proxy(msl_ns *ns,
+                      int (*fn)(void *user, const msl_nbname *name,
+                                uint64_t now, uint32_t *ttl_s),
+                      void *user) {
+  if (ns) {
+    ns->proxy = fn;
+    ns->proxy_user = user;
+  }
+}
+
+/* A query for a name not ours: answered with our address when the proxy
+ * (the relay) knows it as another site's host. */
+static void answer_proxied(msl_ns *ns, const msl_nbns *q, uint32_t src_ip,
+                           uint16_t src_port, uint64_t now) {
+  const msl_ns_iface *f = msl_nsi_iface_for(ns, src_ip);
+  uint32_t ttl = 0;
+  msl_nbns m;
+  msl_nbns_nb e;
+  if (!ns->proxy || !f ||
+      !ns->proxy(ns->proxy_user, &q->qd[0].name.nb, now, &ttl) ||
+      !query_allowed(ns, src_ip, now))
+    return;
+  e.flags = MSL_NBNS_ONT_B;
+  e.addr = f->addr;
+  if (msl_nbns_build_query_response(&m, q->trn_id, &q->qd[0].name.nb, ttl,
+                                    &e, 1) == 0)
+    msl_nsi_emit(ns, &m, src_ip, src_port, f->addr, f->ifindex);
+}
+
 /* Our name table: a name in conflict stays listed, flagged CNF [RFC
  * 1002 §4.2.18], as nbtstat shows it "Conflict". */
 static void answer_node_status(msl_ns *ns, const msl_nbns *q, uint32_t src_ip,
@@ -512,8 +541,12 @@ void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
       answer_node_status(ns, &m, src_ip, src_port, now);
     return;
   }
-  if (idx < 0)
+  if (idx < 0) {
+    if (op == MSL_NBNS_OP_QUERY && q->type == MSL_NBNS_T_NB &&
+        ns->state == MSL_NS_REGISTERED)
+      answer_proxied(ns, &m, src_ip, src_port, now);
     return;
+  }
   if (op == MSL_NBNS_OP_QUERY && q->type == MSL_NBNS_T_NB &&
       ns->state == MSL_NS_REGISTERED)
     answer_query(ns, &m, idx, src_ip, src_port, now);

@@ -321,6 +321,10 @@ typedef struct msl_ns {
   msl_rl_bucket log_rl[2];            /* provoked lines: warning, debug */
   uint64_t log_dropped[2];            /* left out since the last one */
   msl_ns_counters c;
+  /* NetBIOS proxy (msl_ns_set_proxy); NULL: none. */
+  int (*proxy)(void *user, const msl_nbname *name, uint64_t now,
+               uint32_t *ttl_s);
+  void *proxy_user;
 } msl_ns;
 
 /**
@@ -368,6 +372,20 @@ void msl_ns_input(msl_ns *ns, const uint8_t *p, size_t len, uint32_t src_ip,
  */
 int msl_ns_set_ifaces(msl_ns *ns, const msl_ns_iface *ifs, size_t n,
                       uint64_t now);
+
+/**
+ * NetBIOS proxy for the relay (net/msl_relay.h), as a Windows WINS proxy
+ * answers B-node queries for names held elsewhere: a
+ * name query (registered state) for a name that is not ours is answered
+ * with our address when fn says the name belongs to a host of another
+ * site (returns 1 and the TTL in seconds), rate-limited as our own
+ * answers. The state machine stays I/O-free: fn only looks up a table.
+ * fn NULL: no proxy.
+ */
+void msl_ns_set_proxy(msl_ns *ns,
+                      int (*fn)(void *user, const msl_nbname *name,
+                                uint64_t now, uint32_t *ttl_s),
+                      void *user);
 
 /** Broadcasts a release for every registered name (clean shutdown) and,
  *  H-node, sends each name registered with WINS a release to its server

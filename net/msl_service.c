@@ -165,8 +165,9 @@ int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
   s->have_snd = 1;
   s->rx = malloc((size_t)MSL_SERVICE_BATCH * RX_BUF);
   s->fw = malloc(FW_BUF);
+  s->status_buf = malloc(STATUS_BUF);
   s->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (!s->rx || !s->fw || s->stop_fd < 0) {
+  if (!s->rx || !s->fw || !s->status_buf || s->stop_fd < 0) {
     r = MSL_ERR_NOMEM;
     goto fail;
   }
@@ -188,6 +189,9 @@ int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
          msl_strerror(r));
     goto fail;
   }
+  /* The relay's files are read here, before a daemon drops privileges. */
+  if ((r = msl_svc_relay_start(s)) < 0)
+    goto fail;
   if (env->ctl_dir_fd >= 0 &&
       (r = msl_ctl_listen(&s->ctl, env->ctl_dir_fd, env->ctl_dir)) < 0) {
     slog(s, MSL_LOG_ERR, "control socket %s/%s: %s", env->ctl_dir,
@@ -218,6 +222,7 @@ void msl_svc_free(msl_svc *s) {
     close(s->conns[i].fd);
   for (size_t i = 0; i < s->nrem; i++)
     close(s->rem[i].fd);
+  msl_relay_free(s->relay);
   msl_ns_svc_close(s->nss); /* releases our names */
   msl_ctl_close(&s->ctl);
   if (s->have_snd)
@@ -228,6 +233,7 @@ void msl_svc_free(msl_svc *s) {
     close(s->stop_fd);
   free(s->rx);
   free(s->fw);
+  free(s->status_buf);
   for (size_t i = 0; i < s->nfilter; i++)
     free(s->filter[i]);
   pthread_mutex_destroy(&s->mu);
@@ -289,12 +295,22 @@ int msl_svc_format_status(msl_svc *s, char *buf, size_t cap) {
                    (unsigned long long)s->iface_changes);
   if (m < 0 || (size_t)m >= cap - (size_t)n)
     return MSL_ERR_OVERFLOW;
+  n += m;
   if (s->nss) {
     int k = msl_ns_format_counters(msl_ns_svc_ns(s->nss), msl_now_ms(),
-                                   buf + n + m, cap - (size_t)(n + m));
-    return k < 0 ? k : n + m + k;
+                                   buf + n, cap - (size_t)n);
+    if (k < 0)
+      return k;
+    n += k;
   }
-  return n + m;
+  if (s->relay) {
+    int k = msl_relay_format_status(s->relay, buf + n, cap - (size_t)n,
+                                    msl_now_ms());
+    if (k < 0)
+      return k;
+    n += k;
+  }
+  return n;
 }
 
 /* ---- interface changes ---- */
@@ -379,6 +395,9 @@ static void receive(msl_svc *s) {
       else if (m->truncated)
         msl_dgram_count_bad_udp(s->dg);
       else {
+        if (s->relay) /* before delivery: group datagrams of any name */
+          msl_relay_local(s->relay, m->buf, m->len, m->src_ip, m->src_port,
+                          m->dst_ip, now);
         if (s->have_ann)
           msl_announce_input(&s->ann, m->buf, m->len, now);
         msl_dgram_input(s->dg, m->buf, m->len, m->src_ip, m->src_port, now);
@@ -440,6 +459,8 @@ static uint64_t run_timers(msl_svc *s, uint64_t now) {
     wait = w;
   if ((w = close_idle_writers(s, now)) < wait)
     wait = w;
+  if (s->relay && (w = msl_relay_tick(s->relay, now)) < wait)
+    wait = w;
   for (size_t i = s->nconns; i-- > 0;) {
     uint64_t end = s->conns[i].since + MSL_SERVICE_CONN_TIMEOUT_MS;
     if (now >= end) { /* connected, and said nothing */
@@ -460,11 +481,12 @@ static uint64_t run_timers(msl_svc *s, uint64_t now) {
 
 /* Where each group of descriptors starts in the poll set. */
 typedef struct poll_map {
-  size_t conns, rems, pend, npend, held, n;
+  size_t conns, rems, pend, npend, held, relay, n;
 } poll_map;
 
 #define POLL_MAX (4 + MSL_SERVICE_CONNS_MAX + MSL_SERVICE_REMOTES_MAX + \
-                  2 * MSL_SERVICE_PENDING_MAX + MSL_DGRAM_POLLFDS)
+                  2 * MSL_SERVICE_PENDING_MAX + MSL_DGRAM_POLLFDS + \
+                  MSL_RELAY_POLLFDS)
 
 static void fill_poll(msl_svc *s, struct pollfd *pf, poll_map *m) {
   size_t n = 0;
@@ -491,6 +513,8 @@ static void fill_poll(msl_svc *s, struct pollfd *pf, poll_map *m) {
   }
   m->held = n;
   n += msl_dgram_pollfds(s->dg, pf + n, MSL_DGRAM_POLLFDS);
+  m->relay = n;
+  n += msl_relay_pollfds(s->relay, pf + n, MSL_RELAY_POLLFDS);
   m->n = n;
 }
 
@@ -499,7 +523,7 @@ static int handle_events(msl_svc *s, const struct pollfd *pf,
                          const poll_map *m, uint64_t now) {
   if (pf[0].revents && woken(s, now))
     return 1;
-  for (size_t i = m->held; i < m->n; i++)
+  for (size_t i = m->held; i < m->relay; i++)
     if (pf[i].revents) {
       msl_dgram_flush(s->dg, now);
       break;
@@ -508,6 +532,7 @@ static int handle_events(msl_svc *s, const struct pollfd *pf,
     msl_ns_svc_receive(s->nss, now);
   if (pf[1].revents)
     receive(s);
+  msl_relay_handle(s->relay, pf + m->relay, m->n - m->relay, now);
   /* Walk backwards: handled entries are swapped with the last one. */
   for (size_t i = s->nrem; i-- > 0;)
     if (pf[m->rems + i].revents)

@@ -295,12 +295,12 @@ static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
   char *req = (char *)b;
   if (len >= 6 && memcmp(req, "status", 6) == 0 &&
       (len == 6 || req[6] == '\n')) {
-    memcpy(out, "ok\n", 3);
-    int n = msl_svc_format_status(s, out + 3, sizeof(out) - 3);
+    memcpy(s->status_buf, "ok\n", 3);
+    int n = msl_svc_format_status(s, s->status_buf + 3, STATUS_BUF - 3);
     if (n < 0)
       reply_err(cfd, n);
     else
-      reply(cfd, out, (size_t)n + 3);
+      reply(cfd, s->status_buf, (size_t)n + 3);
     goto done;
   }
   if (len >= 8 && memcmp(req, "identity", 8) == 0 &&

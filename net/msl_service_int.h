@@ -29,6 +29,7 @@
 #include "msl_ifaces.h"
 #include "msl_lhdr.h"
 #include "msl_name_service.h"
+#include "msl_relay.h"
 #include "msl_sysres.h"
 #include "msl_udp.h"
 
@@ -37,6 +38,7 @@
 #define RX_ROUNDS 8  /* recvmmsg batches per wakeup before other fds */
 #define FW_ROUNDS 16 /* messages per writer per wakeup: a user's many
                         writers cannot keep the loop from the others */
+#define STATUS_BUF 65536 /* the status, relay peers included */
 #define PATH_BUF 1024 /* a control request's path (valid ones are < 600) */
 #define FILTER_MAX 64 /* --interface entries (msl_ifaces_list's limit) */
 #define LK_DNS 2      /* lookup.kind: the system resolver (after the
@@ -130,6 +132,8 @@ struct msl_svc {
   size_t npend;
   uint64_t resolve_queries, resolve_timeouts, resolve_abandoned;
   uint64_t dns_lookups;
+  msl_relay *relay; /* the relay between sites (net/msl_relay.h), or NULL */
+  char *status_buf; /* STATUS_BUF bytes: a "status" reply */
 };
 
 static inline void slog(const msl_svc *s, int level, const char *fmt,
@@ -147,6 +151,8 @@ static inline void slog(const msl_svc *s, int level, const char *fmt, ...) {
 
 /* msl_service.c */
 int msl_svc_format_status(msl_svc *s, char *buf, size_t cap);
+/* msl_service_relay.c: the relay's hooks into the service. */
+int msl_svc_relay_start(msl_svc *s);
 
 /* msl_service_ctl.c: control connections and requests waiting for a
  * name; the loop polls their fds and calls these. */

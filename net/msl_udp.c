@@ -159,6 +159,63 @@ int msl_udp_send(msl_udp *u, const void *p, size_t len, uint32_t dst,
   }
 }
 
+/* The IP_PKTINFO that picks src and ifindex, into cb (room for one). */
+static size_t pktinfo(void *cb, size_t cap, uint32_t src, unsigned ifindex) {
+  struct msghdr mh;
+  struct in_pktinfo pi;
+  memset(&mh, 0, sizeof(mh));
+  memset(cb, 0, cap);
+  mh.msg_control = cb;
+  mh.msg_controllen = cap;
+  memset(&pi, 0, sizeof(pi));
+  pi.ipi_ifindex = (int)ifindex;
+  pi.ipi_spec_dst.s_addr = htonl(src);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = IPPROTO_IP;
+  c->cmsg_type = IP_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(pi));
+  memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+  return CMSG_SPACE(sizeof(pi));
+}
+
+int msl_udp_send_many(msl_udp *u, const msl_udp_out *v, size_t n) {
+  struct mmsghdr mh[MSL_UDP_OUT_MAX];
+  struct sockaddr_in sa[MSL_UDP_OUT_MAX];
+  struct iovec iov[MSL_UDP_OUT_MAX];
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    struct cmsghdr align;
+  } cb[MSL_UDP_OUT_MAX];
+  if (!u || u->fd < 0 || (!v && n) || n > MSL_UDP_OUT_MAX)
+    return MSL_ERR_ARG;
+  memset(mh, 0, n * sizeof(mh[0]));
+  for (size_t i = 0; i < n; i++) {
+    sin_set(&sa[i], v[i].dst, v[i].port);
+    iov[i].iov_base = (void *)(uintptr_t)v[i].p;
+    iov[i].iov_len = v[i].len;
+    mh[i].msg_hdr.msg_name = &sa[i];
+    mh[i].msg_hdr.msg_namelen = sizeof(sa[i]);
+    mh[i].msg_hdr.msg_iov = &iov[i];
+    mh[i].msg_hdr.msg_iovlen = 1;
+    if (v[i].src || v[i].ifindex) {
+      mh[i].msg_hdr.msg_control = cb[i].buf;
+      mh[i].msg_hdr.msg_controllen =
+          pktinfo(cb[i].buf, sizeof(cb[i].buf), v[i].src, v[i].ifindex);
+    }
+  }
+  size_t sent = 0;
+  while (sent < n) {
+    int r = sendmmsg(u->fd, mh + sent, (unsigned)(n - sent),
+                     MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    sent += (size_t)r;
+  }
+  return (int)sent;
+}
+
 uint32_t msl_udp_source_for(uint32_t dst) {
   struct sockaddr_in sa;
   socklen_t sl = sizeof(sa);

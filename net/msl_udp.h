@@ -72,6 +72,25 @@ int msl_udp_recv(msl_udp *u, msl_udp_msg *m, size_t n);
 int msl_udp_send(msl_udp *u, const void *p, size_t len, uint32_t dst,
                  uint16_t port, uint32_t src, unsigned ifindex);
 
+/* One datagram for msl_udp_send_many (fields as msl_udp_send's). */
+typedef struct msl_udp_out {
+  const void *p;
+  size_t len;
+  uint32_t dst;
+  uint16_t port;
+  uint32_t src;
+  unsigned ifindex;
+} msl_udp_out;
+#define MSL_UDP_OUT_MAX 64
+
+/**
+ * Sends v[0..n) (n <= MSL_UDP_OUT_MAX) as msl_udp_send would, in one
+ * system call (sendmmsg), without blocking.
+ * @return how many were sent, from the first (fewer: the socket's buffer
+ *         is full or a send failed; the rest were not sent), or MSL_ERR_ARG.
+ */
+int msl_udp_send_many(msl_udp *u, const msl_udp_out *v, size_t n);
+
 /**
  * The source address the kernel would use to reach dst (host order), by
  * connecting a throwaway UDP socket; 0 when there is no route.

@@ -21,5 +21,6 @@ int cmd_resolve(int argc, char **argv); /* cmd_nbt.c */
 int cmd_nbstat(int argc, char **argv);
 int cmd_browse(int argc, char **argv); /* cmd_browse.c */
 int cmd_dc_ping(int argc, char **argv);
+int cmd_status(int argc, char **argv); /* cmd_status.c */
 
 #endif /* MSL_TOOLS_CMD_H */

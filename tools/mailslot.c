@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"nbstat", cmd_nbstat, "show a host's NetBIOS name table and MAC"},
     {"browse", cmd_browse, "list hosts and workgroups (browser)"},
     {"dc-ping", cmd_dc_ping, "find a domain's controllers (netlogon ping)"},
+    {"status", cmd_status, "the running mailslotd's counters and relay links"},
 };
 
 static void usage(FILE *out) {

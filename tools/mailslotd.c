@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,12 @@
 #include <unistd.h>
 
 #include "mailslot.h"
+#include "mailslotd_relay.h"
+#include "status_json.h"
 
 #define MAX_IFACES 16
 #define MAX_WINS 4 /* the service's limit (primary + 3) */
+#define MAX_OWNED 256 /* config file values kept */
 
 static msl_service *g_svc;
 static int g_foreground;
@@ -81,8 +85,24 @@ static void usage(FILE *f) {
           "  --group GROUP      the group slots admit network messages through\n"
           "                     (default: mailslot if it exists, else USER's)\n"
           "  --no-drop          keep the starting user's privileges\n"
-          "  --config FILE      read 'option = value' lines (long names)\n"
-          "  --status           print the running daemon's counters, exit\n"
+          "  --config FILE      read 'option = value' lines (long names; the\n"
+          "                     command line overrides them): mailslotd.conf(5)\n"
+          "  --status [--json]  print the running daemon's counters, exit\n"
+          "The relay between sites (docs/relay.md): it needs --site, --relay-cert,\n"
+          "--relay-key, --relay-ca and --relay-listen or --relay-peer:\n"
+          "  --site ID          this site's ID (1-32 of A-Z a-z 0-9 . _ -)\n"
+          "  --relay-listen ADDR:PORT  accept relay peers there\n"
+          "  --relay-peer HOST:PORT    connect to a relay peer; repeatable\n"
+          "  --relay-cert FILE  this site's certificate chain (PEM)\n"
+          "  --relay-key FILE   its private key (PEM, mode 0600)\n"
+          "  --relay-ca FILE    the CA peers' certificates must chain to\n"
+          "  --relay-pin PIN    sha256:HEX or subject a peer must match; repeatable\n"
+          "  --relay-hub        reflect between peers (hub of spokes)\n"
+          "  --relay-allow SLOT mailslot that may cross (default: all); repeatable\n"
+          "  --relay-rate N, --relay-burst N, --relay-queue BYTES,\n"
+          "  --relay-proxy-ttl S, --relay-max-hops N, --relay-keepalive S,\n"
+          "  --relay-handshake-timeout S, --relay-reconnect-max S: limits\n"
+          "                     (mailslotd.conf(5))\n"
           "Environment: MAILSLOT_RUNDIR (run directory: local mailslots), "
           "MAILSLOT_CTLDIR\n(control directory: mailslotd.ctl; default: the "
           "run directory + \"d\").\n");
@@ -94,11 +114,28 @@ typedef struct opts {
   size_t nif;
   const char *wins[MAX_WINS];
   size_t nwins;
+  int cli_ifaces, cli_wins; /* the command line replaced the file's list */
   const char *user, *group;
-  int no_drop, status;
-  char *owned[64]; /* config file values */
+  int no_drop, status, json;
+  relay_opts relay;
+  int from_cli;          /* applying the command line (else a file) */
+  char where[300];       /* "FILE:LINE" of the value being applied */
+  char *owned[MAX_OWNED]; /* config file values */
   size_t nowned;
 } opts;
+
+/* A bad value: "mailslotd: FILE:LINE: why" or "mailslotd: why". */
+static void opt_error(const opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void opt_error(const opts *o, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "mailslotd: %s%s", o->from_cli ? "" : o->where,
+          o->from_cli ? "" : ": ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
 
 static int parse_port(const char *s, uint16_t *out) {
   char *end;
@@ -122,7 +159,7 @@ static int parse_level(const char *s) {
 enum {
   O_NAME = 256, O_WG, O_IF, O_SCOPE, O_DPORT, O_NPORT, O_FG, O_LEVEL, O_USER,
   O_NODROP, O_CONFIG, O_STATUS, O_MESSENGER, O_SERVER, O_HELP, O_VERSION,
-  O_NOANN, O_COMMENT, O_WINS, O_GROUP, O_NOSERVER
+  O_NOANN, O_COMMENT, O_WINS, O_GROUP, O_NOSERVER, O_JSON
 };
 
 static const struct option long_opts[] = {
@@ -147,20 +184,49 @@ static const struct option long_opts[] = {
     {"no-announce", no_argument, NULL, O_NOANN},
     {"comment", required_argument, NULL, O_COMMENT},
     {"wins", required_argument, NULL, O_WINS},
+    {"json", no_argument, NULL, O_JSON},
+    {"site", required_argument, NULL, O_SITE},
+    {"relay-listen", required_argument, NULL, O_RLISTEN},
+    {"relay-peer", required_argument, NULL, O_RPEER},
+    {"relay-cert", required_argument, NULL, O_RCERT},
+    {"relay-key", required_argument, NULL, O_RKEY},
+    {"relay-ca", required_argument, NULL, O_RCA},
+    {"relay-pin", required_argument, NULL, O_RPIN},
+    {"relay-hub", no_argument, NULL, O_RHUB},
+    {"relay-allow", required_argument, NULL, O_RALLOW},
+    {"relay-rate", required_argument, NULL, O_RRATE},
+    {"relay-burst", required_argument, NULL, O_RBURST},
+    {"relay-queue", required_argument, NULL, O_RQUEUE},
+    {"relay-proxy-ttl", required_argument, NULL, O_RPROXY_TTL},
+    {"relay-max-hops", required_argument, NULL, O_RHOPS},
+    {"relay-keepalive", required_argument, NULL, O_RKEEPALIVE},
+    {"relay-handshake-timeout", required_argument, NULL, O_RHANDSHAKE},
+    {"relay-reconnect-max", required_argument, NULL, O_RRECONNECT},
     {NULL, 0, NULL, 0}};
-
-static int read_config(opts *o, const char *file);
 
 /* Applies one option; returns 0, 1 (exit 0: help/version) or -1. */
 static int apply(opts *o, int id, const char *arg) {
   int l;
+  char why[400];
+  if (id >= O_SITE && id < O_RELAY_LAST) {
+    if (relay_opt_apply(&o->relay, id, arg, o->from_cli,
+                        o->from_cli ? "the command line" : o->where, why,
+                        sizeof(why)) == 0)
+      return 0;
+    opt_error(o, "%s", why);
+    return -1;
+  }
   switch (id) {
   case O_NAME: o->cfg.name = arg; break;
   case O_WG: o->cfg.workgroup = arg; break;
   case O_SCOPE: o->cfg.scope = arg; break;
   case O_IF:
+    if (o->from_cli && !o->cli_ifaces) { /* the file's list is replaced */
+      o->cli_ifaces = 1;
+      o->nif = 0;
+    }
     if (o->nif == MAX_IFACES) {
-      fprintf(stderr, "mailslotd: at most %d --interface\n", MAX_IFACES);
+      opt_error(o, "at most %d --interface", MAX_IFACES);
       return -1;
     }
     o->ifaces[o->nif++] = arg;
@@ -169,14 +235,14 @@ static int apply(opts *o, int id, const char *arg) {
   case O_NPORT:
     if (parse_port(arg, id == O_DPORT ? &o->cfg.dgram_port
                                       : &o->cfg.name_port) < 0) {
-      fprintf(stderr, "mailslotd: bad port '%s'\n", arg);
+      opt_error(o, "bad port '%s'", arg);
       return -1;
     }
     break;
   case O_FG: g_foreground = 1; break;
   case O_LEVEL:
     if ((l = parse_level(arg)) < 0) {
-      fprintf(stderr, "mailslotd: bad log level '%s'\n", arg);
+      opt_error(o, "bad log level '%s'", arg);
       return -1;
     }
     o->cfg.log_level = l;
@@ -184,8 +250,9 @@ static int apply(opts *o, int id, const char *arg) {
   case O_USER: o->user = arg; break;
   case O_GROUP: o->group = arg; break;
   case O_NODROP: o->no_drop = 1; break;
-  case O_CONFIG: return read_config(o, arg);
+  case O_CONFIG: break; /* read before the other options */
   case O_STATUS: o->status = 1; break;
+  case O_JSON: o->json = 1; break;
   case O_MESSENGER: o->cfg.flags |= MSL_SERVICE_MESSENGER; break;
   case O_SERVER:
     o->cfg.flags = (o->cfg.flags & ~MSL_SERVICE_NO_SERVER) | MSL_SERVICE_SERVER;
@@ -196,8 +263,12 @@ static int apply(opts *o, int id, const char *arg) {
   case O_NOANN: o->cfg.flags |= MSL_SERVICE_NO_ANNOUNCE; break;
   case O_COMMENT: o->cfg.comment = arg; break;
   case O_WINS:
+    if (o->from_cli && !o->cli_wins) { /* the file's list is replaced */
+      o->cli_wins = 1;
+      o->nwins = 0;
+    }
     if (o->nwins == MAX_WINS) {
-      fprintf(stderr, "mailslotd: at most %d --wins\n", MAX_WINS);
+      opt_error(o, "at most %d --wins", MAX_WINS);
       return -1;
     }
     o->wins[o->nwins++] = arg;
@@ -209,54 +280,105 @@ static int apply(opts *o, int id, const char *arg) {
   return 0;
 }
 
-/* "key = value" lines, '#' comments; keys are the long option names.
- * Values are kept in o->owned until exit. */
+/* A flag set to "no" in a config file (a flag option set to "yes" is
+ * applied as on the command line). 0, or -1: not a flag we can clear. */
+static int flag_off(opts *o, int id) {
+  switch (id) {
+  case O_FG: g_foreground = 0; return 0;
+  case O_NODROP: o->no_drop = 0; return 0;
+  case O_MESSENGER: o->cfg.flags &= ~MSL_SERVICE_MESSENGER; return 0;
+  case O_SERVER: o->cfg.flags &= ~MSL_SERVICE_SERVER; return 0;
+  case O_NOANN: o->cfg.flags &= ~MSL_SERVICE_NO_ANNOUNCE; return 0;
+  default: return -1;
+  }
+}
+
+static char *trim(char *s) {
+  s += strspn(s, " \t");
+  size_t n = strlen(s);
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+    s[--n] = '\0';
+  return s;
+}
+
+/* A flag option's value in a file: none, yes/no (relay-hub checks its
+ * own). 0, or -1 (reported). */
+static int config_flag(opts *o, const struct option *opt, const char *v) {
+  if (opt->val == O_RHUB || !v || !*v || !strcmp(v, "yes") ||
+      !strcmp(v, "true") || !strcmp(v, "1"))
+    return apply(o, opt->val, opt->val == O_RHUB && v && *v ? v : NULL);
+  if ((!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0")) &&
+      flag_off(o, opt->val) == 0)
+    return 0;
+  opt_error(o, "'%s': yes or no expected, not '%s'", opt->name, v);
+  return -1;
+}
+
+/* One "key = value" line (comment and newline cut off). 0 or -1. */
+static int config_line(opts *o, char *s) {
+  char *eq = strchr(s, '=');
+  char *v = eq ? trim(eq + 1) : NULL, *k;
+  if (eq)
+    *eq = '\0';
+  k = trim(s);
+  const struct option *opt = long_opts;
+  while (opt->name && strcmp(opt->name, k) != 0)
+    opt++;
+  if (!opt->name) {
+    opt_error(o, "unknown key '%s' (the keys are mailslotd's long option "
+              "names: mailslotd.conf(5))", k);
+    return -1;
+  }
+  if (opt->val == O_CONFIG || opt->val == O_STATUS || opt->val == O_JSON ||
+      opt->val == O_HELP || opt->val == O_VERSION) {
+    opt_error(o, "'%s' has no place in a config file", k);
+    return -1;
+  }
+  if (opt->has_arg && (!v || !*v)) {
+    opt_error(o, "'%s' needs a value ('%s = ...')", k, k);
+    return -1;
+  }
+  char *val = v && *v && o->nowned < MAX_OWNED ? strdup(v) : NULL;
+  if (v && *v && !val) {
+    opt_error(o, "too many values (at most %d)", MAX_OWNED);
+    return -1;
+  }
+  if (val)
+    o->owned[o->nowned++] = val;
+  if (!opt->has_arg)
+    return config_flag(o, opt, val);
+  return apply(o, opt->val, val) < 0 ? -1 : 0;
+}
+
+/* "key = value" lines, '#' comments; keys are the long option names
+ * (docs/mailslotd.conf.5). Values are kept in o->owned until exit. Any
+ * bad line is refused with the file, the line and the reason. */
 static int read_config(opts *o, const char *file) {
-  char line[512];
+  char line[1024];
   FILE *f = fopen(file, "r");
   if (!f) {
     fprintf(stderr, "mailslotd: %s: %s\n", file, strerror(errno));
     return -1;
   }
   int lineno = 0, rc = 0;
+  o->from_cli = 0;
   while (rc == 0 && fgets(line, sizeof(line), f)) {
     lineno++;
-    char *s = line + strspn(line, " \t");
-    s[strcspn(s, "#\r\n")] = '\0';
-    if (!*s)
-      continue;
-    char *eq = strchr(s, '=');
-    char *k = s, *v = eq ? eq + 1 : NULL;
-    if (eq)
-      *eq = '\0';
-    k[strcspn(k, " \t")] = '\0';
-    if (v) {
-      v += strspn(v, " \t");
-      size_t n = strlen(v);
-      while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-        v[--n] = '\0';
-    }
-    const struct option *opt = long_opts;
-    while (opt->name && strcmp(opt->name, k) != 0)
-      opt++;
-    if (!opt->name || opt->val == O_CONFIG || opt->val == O_STATUS ||
-        (opt->has_arg && !v)) {
-      fprintf(stderr, "mailslotd: %s:%d: bad line\n", file, lineno);
+    snprintf(o->where, sizeof(o->where), "%.250s:%d", file, lineno);
+    size_t n = strlen(line);
+    if (n == sizeof(line) - 1 && line[n - 1] != '\n' && !feof(f)) {
+      opt_error(o, "line longer than %zu bytes", sizeof(line) - 2);
       rc = -1;
       break;
     }
-    char *val = v && o->nowned < 64 ? strdup(v) : NULL;
-    if (v && !val) {
-      fprintf(stderr, "mailslotd: %s: too many values\n", file);
-      rc = -1;
-      break;
-    }
-    if (val)
-      o->owned[o->nowned++] = val;
-    rc = apply(o, opt->val, val);
+    line[strcspn(line, "#\r\n")] = '\0';
+    char *s = trim(line);
+    if (*s)
+      rc = config_line(o, s);
   }
   fclose(f);
-  return rc < 0 ? -1 : 0;
+  o->from_cli = 1;
+  return rc;
 }
 
 /* Who the daemon runs as once its ports are bound. */
@@ -346,42 +468,89 @@ static int daemonize(void) {
   return chdir("/");
 }
 
+/* Reads every --config file first, then the other options (so the
+ * command line overrides the files). 0, 1 (exit 0: help, version) or -1
+ * (exit 2). */
+static int parse_args(opts *o, int argc, char **argv) {
+  int c, r = 0;
+  opterr = 0; /* the second pass reports unknown options */
+  while (r == 0 && (c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1)
+    if (c == O_CONFIG)
+      r = read_config(o, optarg);
+  if (r < 0)
+    return -1;
+  opterr = 1;
+  optind = 0; /* getopt starts over */
+  o->from_cli = 1;
+  while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+    if (c == '?') {
+      usage(stderr);
+      return -1;
+    }
+    if ((r = apply(o, c == 'h' ? O_HELP : c, optarg)) != 0)
+      return r;
+  }
+  if (optind != argc) {
+    usage(stderr);
+    return -1;
+  }
+  char why[400];
+  if (relay_opts_finish(&o->relay, &o->cfg, why, sizeof(why)) < 0) {
+    fprintf(stderr, "mailslotd: %s\n", why);
+    return -1;
+  }
+  return 0;
+}
+
+/* --status [--json]: the running daemon's counters. The exit status. */
+static int show_status(const opts *o) {
+  enum { STATUS_MAX = 65536 };
+  char *buf = malloc(STATUS_MAX);
+  if (!buf)
+    return 1;
+  int n = msl_service_query_status(buf, STATUS_MAX);
+  if (n < 0) {
+    fprintf(stderr, "mailslotd: %s\n",
+            n == MSL_ERR_NOT_FOUND ? "not running (no control socket in "
+                                     "the run directory)"
+                                   : msl_strerror(n));
+    free(buf);
+    return 1;
+  }
+  if (o->json)
+    status_to_json(buf, stdout);
+  else
+    fputs(buf, stdout);
+  free(buf);
+  return 0;
+}
+
+static void install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
 int main(int argc, char **argv) {
   opts o;
-  int c;
   memset(&o, 0, sizeof(o));
   msl_service_config_init(&o.cfg);
   o.cfg.log_level = MSL_LOG_INFO;
   o.cfg.name_port = 137; /* the daemon runs the name service */
-  while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-    int r = apply(&o, c == 'h' ? O_HELP : c, optarg);
-    if (r > 0 || r < 0 || c == '?') {
-      free_opts(&o);
-      if (r > 0)
-        return 0;
-      if (c == '?')
-        usage(stderr);
-      return 2;
-    }
-  }
-  if (optind != argc) {
+  int pr = parse_args(&o, argc, argv);
+  if (pr != 0) {
     free_opts(&o);
-    usage(stderr);
-    return 2;
+    return pr > 0 ? 0 : 2;
   }
   if (o.status) {
-    char buf[8192];
-    int n = msl_service_query_status(buf, sizeof(buf));
-    if (n < 0) {
-      fprintf(stderr, "mailslotd: %s\n",
-              n == MSL_ERR_NOT_FOUND ? "not running (no control socket in "
-                                       "the run directory)"
-                                     : msl_strerror(n));
-      return 1;
-    }
-    fputs(buf, stdout);
+    int rc = show_status(&o);
     free_opts(&o);
-    return 0;
+    return rc;
   }
   o.cfg.interfaces = o.nif ? o.ifaces : NULL;
   o.cfg.n_interfaces = o.nif;
@@ -414,14 +583,7 @@ int main(int argc, char **argv) {
     free_opts(&o);
     return 1;
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  install_signals();
   r = msl_service_run(g_svc);
   msl_service_stop(g_svc);
   free_opts(&o);

@@ -25,7 +25,8 @@ make -s -C "$MSL_BUILDDIR" install DESTDIR="$dest" >"$NS_TMP/install.log" 2>&1 |
   fail "make install: $(tail -5 "$NS_TMP/install.log")"
 root=$dest$prefix
 for f in sbin/mailslotd bin/mailslot include/mailslot.h \
-  lib/pkgconfig/libmailslot.pc share/man/man8/mailslotd.8; do
+  lib/pkgconfig/libmailslot.pc share/man/man8/mailslotd.8 \
+  share/man/man5/mailslotd.conf.5; do
   [ -e "$root/$f" ] || fail "not installed: $prefix/$f"
 done
 unit=$(find "$dest" -name mailslotd.service | head -n 1)
