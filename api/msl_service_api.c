@@ -21,6 +21,7 @@
 #include "msl_deliver.h"
 #include "msl_rundir.h"
 #include "msl_service.h"
+#include "msl_service_config_int.h"
 
 struct msl_service {
   msl_svc *svc;
@@ -30,16 +31,7 @@ struct msl_service {
   pthread_t th;
 };
 
-void msl_service_config_init(msl_service_config *cfg) {
-  if (!cfg)
-    return;
-  memset(cfg, 0, sizeof(*cfg));
-  cfg->log_level = MSL_LOG_WARN;
-  cfg->run_uid = -1;
-  cfg->run_gid = -1;
-}
-
-static void logf_err(const msl_service_config *cfg, const char *what,
+static void logf_err(const msl_svc_config *cfg, const char *what,
                      const char *path, int r) {
   char msg[512];
   if (!cfg->log)
@@ -50,7 +42,7 @@ static void logf_err(const msl_service_config *cfg, const char *what,
 
 /* The directories: the run directory shared with run_gid, the control
  * directory made run_uid's (unless there is no control socket). */
-static int prepare_dirs(const msl_service_config *cfg, msl_service *s,
+static int prepare_dirs(const msl_svc_config *cfg, msl_service *s,
                         char *ctl, size_t cap) {
   char run[MSL_RUNDIR_PATH_MAX];
   int r = msl_rundir_prepare((gid_t)cfg->run_gid, &s->run_fd, run,
@@ -75,11 +67,20 @@ int msl_service_create(const msl_service_config *cfg, msl_service **out) {
   *out = NULL;
   if (!cfg)
     return MSL_ERR_ARG;
+  msl_cfg_view *v = malloc(sizeof(*v));
   msl_service *s = calloc(1, sizeof(*s));
-  if (!s)
+  if (!s || !v) {
+    free(s);
+    free(v);
     return MSL_ERR_NOMEM;
+  }
   s->run_fd = s->ctl_fd = -1;
-  int r = prepare_dirs(cfg, s, ctl, sizeof(ctl));
+  msl_service_config_view(cfg, v);
+  const char *missing = msl_cfg_relay_missing(cfg);
+  int r = missing ? MSL_ERR_ARG : prepare_dirs(&v->svc, s, ctl, sizeof(ctl));
+  if (missing && v->svc.log)
+    v->svc.log(v->svc.log_user, MSL_LOG_ERR, "the relay needs a setting "
+               "it lacks (msl_service_config_check tells which)");
   msl_deliver_config dc = {.dir_fd = s->run_fd};
   if (r == 0)
     r = msl_deliver_new(&dc, &s->dl);
@@ -87,8 +88,9 @@ int msl_service_create(const msl_service_config *cfg, msl_service **out) {
     env.sink = msl_deliver_sink(s->dl);
     env.ctl_dir_fd = s->ctl_fd;
     env.ctl_dir = ctl;
-    r = msl_svc_new(cfg, &env, &s->svc);
+    r = msl_svc_new(&v->svc, &env, &s->svc);
   }
+  free(v);
   if (r < 0) {
     msl_service_stop(s);
     return r;

@@ -106,6 +106,8 @@ typedef struct msl_msg_info {
   uint8_t dst_name[16];   /* raw destination NetBIOS name */
   uint32_t uid;           /* the writing process's user id */
   int32_t pid;            /* the writing process's id */
+  uint32_t reserved[8];   /* zero: room for fields to come, so that the
+                             size stays part of the 1.x ABI */
 } msl_msg_info;
 
 /**
@@ -311,19 +313,7 @@ MSL_API int msl_remote_max_message(const char *path, unsigned flags);
 /* The network service (UDP 138) running inside this process. */
 typedef struct msl_service msl_service;
 
-/* msl_service_config.flags. HOST<20>, the Server service's name: with
- * neither MSL_SERVICE_SERVER nor _NO_SERVER, registered and received for
- * only when this host runs an SMB file server (a socket listening on TCP
- * 445 or 139 when the service starts), as Windows registers it only while
- * its Server service runs (docs/interop.md, "NAME<20>"). */
-#define MSL_SERVICE_MESSENGER 0x1u  /* also receive for HOST<03> */
-#define MSL_SERVICE_SERVER 0x2u     /* always HOST<20> too */
-#define MSL_SERVICE_NO_BROWSER 0x4u /* not WG<1D>/<1E>/__MSBROWSE__ */
-#define MSL_SERVICE_NO_CTL 0x8u     /* no control socket (mailslotd.ctl) */
-#define MSL_SERVICE_NO_ANNOUNCE 0x100u /* no host announcements (BROWSE) */
-#define MSL_SERVICE_NO_SERVER 0x200u   /* never HOST<20> */
-
-/* Log levels (msl_service_config.log_level and the log sink's level). */
+/* Log levels (the "log-level" setting and the log sink's level). */
 enum msl_log_level {
   MSL_LOG_ERR = 0,
   MSL_LOG_WARN = 1,
@@ -331,81 +321,77 @@ enum msl_log_level {
   MSL_LOG_DEBUG = 3,
 };
 
+/* Receives the service's log lines (msg has no newline). Called from the
+ * service's thread. */
+typedef void (*msl_log_fn)(void *user, int level, const char *msg);
+
 /*
- * The secure relay between sites (docs/relay.md): group and broadcast
- * datagrams heard on this host's subnets (and its own group sends) cross
- * to peer sites over mutually authenticated TLS 1.3 and are re-emitted
- * there; replies come back through a NetBIOS proxy. Strings are copied by
- * msl_service_create; the files are read there (before a daemon drops its
- * privileges). A zero number means its default.
+ * The service's configuration: opaque, so that settings can be added
+ * without breaking programs built against an older library. Settings are
+ * "key = value" pairs with the keys and values of mailslotd.conf(5) (the
+ * daemon's long option names): "name", "workgroup", "interface", "wins",
+ * "dgram-port", "name-port", "messenger", "no-announce", "site",
+ * "relay-peer", ... plus "no-browser" (none of the browser's names) and
+ * "no-control-socket" (no mailslotd.ctl) for embedded services. The
+ * defaults are an embedded service's: UDP 138, no name service
+ * ("name-port" 0), every up IPv4 interface but loopback, the host name in
+ * WORKGROUP, log level "warning" and no log sink.
  */
-typedef struct msl_relay_config {
-  const char *site;   /* this site's ID: 1-32 of A-Z a-z 0-9 . _ - */
-  const char *listen; /* "ADDR:PORT" ("[v6]:PORT") to accept peers on;
-                         NULL: connect only */
-  const char *const *peers; /* "HOST:PORT" to connect to */
-  size_t n_peers;
-  const char *cert; /* PEM certificate chain of this site */
-  const char *key;  /* PEM private key (mode 0600 or stricter) */
-  const char *ca;   /* PEM CA certificate(s) peers must chain to */
-  const char *const *pins; /* "sha256:HEX" or a subject; a peer must
-                              match one when any is given */
-  size_t n_pins;
-  const char *const *allow; /* mailslot names that may cross ("BROWSE",
-                               "NET\NETLOGON", "APP\*"); none: all */
-  size_t n_allow;
-  int hub;                  /* reflect between peers (hub of spokes) */
-  uint32_t rate;            /* frames a second per peer (1000) */
-  uint32_t burst;           /* bucket size (2 x rate) */
-  uint32_t queue_bytes;     /* frames queued per peer (256 KiB) */
-  uint32_t proxy_ttl_s;     /* names of other sites answered for (900) */
-  uint32_t max_hops;        /* relays a datagram may cross (4) */
-  uint32_t keepalive_s;     /* PING after this idle; dead after 3x (30) */
-  uint32_t handshake_timeout_s; /* TLS and HELLO (10) */
-  uint32_t reconnect_max_s;     /* backoff ceiling (60) */
-} msl_relay_config;
+typedef struct msl_service_config msl_service_config;
 
-typedef struct msl_service_config {
-  const char *name;      /* NetBIOS computer name; NULL: the host name */
-  const char *workgroup; /* NULL: "WORKGROUP" */
-  const char *scope;     /* NetBIOS scope ID; NULL: none */
-  const char *const *interfaces; /* names or IPv4 addresses; NULL: every up
-                                    IPv4 interface but loopback */
-  size_t n_interfaces;
-  uint16_t dgram_port; /* 0: 138 */
-  uint16_t name_port;  /* name service port (mailslotd: 137); 0: no name
-                          service (embedded mode's default) */
-  unsigned flags;      /* MSL_SERVICE_* */
-  int log_level;       /* enum msl_log_level */
-  /* Log sink (NULL: none). Called from the service thread. */
-  void (*log)(void *user, int level, const char *msg);
-  void *log_user;
-  const char *comment; /* host announcement comment; NULL: none */
-  /* WINS server (IPv4 address), the primary; NULL: none (see
-   * wins_servers). With a WINS server the name service is an H-node
-   * [MS-NBTE §3.1.3]: our names are registered with it (refreshed,
-   * released at the stop), and name queries ask it before broadcasting.
-   * Needs the name service (name_port). */
-  const char *wins;
-  /* For a service started as root that will switch user (mailslotd,
-   * after msl_service_create): the user it will run as, who gets the
-   * control directory, and the group slots admit network messages
-   * through, which gets the run directory (mode 3777:
-   * docs/local-mailslots.md, "Permissions"). -1: leave them as they are. */
-  long run_uid;
-  long run_gid;
-  /* More WINS servers (IPv4 addresses), after `wins` in order of
-   * preference (or from the first one when `wins` is NULL): a server that
-   * does not answer passes its turn to the next. At most 4 in all.
-   * NULL / 0: none. */
-  const char *const *wins_servers;
-  size_t n_wins_servers;
-  const msl_relay_config *relay; /* NULL: no relay */
-} msl_service_config;
+/** A configuration with the defaults in *out (free it with
+ *  msl_service_config_free). 0, or MSL_ERR_ARG / MSL_ERR_NOMEM. */
+MSL_API int msl_service_config_new(msl_service_config **out);
 
-/** Fills *cfg with the defaults (always call it first: fields may be
- *  added). */
-MSL_API void msl_service_config_init(msl_service_config *cfg);
+/** Frees cfg (NULL ignored). Services made from it keep working. */
+MSL_API void msl_service_config_free(msl_service_config *cfg);
+
+/**
+ * Sets one setting; the value is copied. List settings ("interface",
+ * "wins", "relay-peer", "relay-pin", "relay-allow") add an entry; yes/no
+ * settings take "yes"/"no" ("true"/"false", "on"/"off", "1"/"0"; NULL or
+ * "" is yes); numbers are decimal, "relay-queue" takes a K, M or G suffix;
+ * file settings ("relay-cert", "relay-key", "relay-ca") are checked now
+ * (readable; a key no one but its owner may read).
+ * @return 0, or MSL_ERR_ARG (NULL cfg or key, or an unknown key),
+ *         MSL_ERR_INVALID (a value the setting does not take), MSL_ERR_LIMIT
+ *         (a list is full), MSL_ERR_ACCESS (a file that cannot be read, or
+ *         a key others may read), MSL_ERR_NOMEM. On error,
+ *         msl_service_config_error() tells why.
+ */
+MSL_API int msl_service_config_set(msl_service_config *cfg, const char *key,
+                                   const char *value);
+
+/** Puts a setting back to its default (a list becomes empty). 0, or
+ *  MSL_ERR_ARG (NULL cfg or key, or an unknown key). */
+MSL_API int msl_service_config_unset(msl_service_config *cfg,
+                                     const char *key);
+
+/** Why the last msl_service_config_set(), _unset() or _check() failed
+ *  ("" when none did); valid until the next call on cfg. */
+MSL_API const char *msl_service_config_error(const msl_service_config *cfg);
+
+/** Checks the settings against each other (the relay needs "site",
+ *  "relay-cert", "relay-key", "relay-ca" and "relay-listen" or a
+ *  "relay-peer"), as msl_service_create() does. 0, or MSL_ERR_ARG with
+ *  the reason in msl_service_config_error(). */
+MSL_API int msl_service_config_check(msl_service_config *cfg);
+
+/** The log sink (fn NULL: none); the "log-level" setting says which
+ *  lines reach it. 0, or MSL_ERR_ARG. */
+MSL_API int msl_service_config_set_log(msl_service_config *cfg,
+                                       msl_log_fn fn, void *user);
+
+/**
+ * For a service started as root that then switches user (mailslotd, after
+ * msl_service_create): the user it will run as, who gets the control
+ * directory, and the group slots admit network messages through, which
+ * gets the run directory (mode 3777: docs/local-mailslots.md,
+ * "Permissions"). -1 leaves either as it is (the default). 0, or
+ * MSL_ERR_ARG.
+ */
+MSL_API int msl_service_config_set_run_ids(msl_service_config *cfg,
+                                           long uid, long gid);
 
 /**
  * Creates the service as msl_service_start() does, without running it:
@@ -472,6 +458,7 @@ typedef struct msl_service_identity {
   char name[16];      /* computer name, as registered (upper case) */
   char workgroup[16]; /* workgroup or domain */
   char scope[256];    /* NetBIOS scope ID; "" for none */
+  char reserved[64];  /* zero: room for fields to come (1.x ABI) */
 } msl_service_identity;
 
 /**

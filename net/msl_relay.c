@@ -48,7 +48,7 @@ void rlog_noisy(msl_relay *r, int level, uint64_t now, const char *fmt,
 static uint32_t or_default(uint32_t v, uint32_t dflt) { return v ? v : dflt; }
 
 /* Numbers, allow list and peers of cfg into r. 0 or MSL_ERR_ARG. */
-static int apply_config(msl_relay *r, const msl_relay_config *cfg, char *err,
+static int apply_config(msl_relay *r, const msl_relay_cfg *cfg, char *err,
                         size_t cap) {
   uint32_t rate = or_default(cfg->rate, MSL_RELAY_RATE);
   uint32_t burst = or_default(cfg->burst, 2 * rate);
@@ -95,7 +95,7 @@ static int apply_config(msl_relay *r, const msl_relay_config *cfg, char *err,
 }
 
 /* The site, the files, the listen socket. */
-static int setup(msl_relay *r, const msl_relay_config *cfg, char *err,
+static int setup(msl_relay *r, const msl_relay_cfg *cfg, char *err,
                  size_t cap) {
   if (!msl_relay_site_valid(cfg->site) || cfg->max_hops > 255 ||
       msl_relay_core_init(&r->core, cfg->site, cfg->hub, cfg->max_hops,
@@ -129,7 +129,7 @@ static int setup(msl_relay *r, const msl_relay_config *cfg, char *err,
   return 0;
 }
 
-int msl_relay_new(const msl_relay_config *cfg, const msl_relay_env *env,
+int msl_relay_new(const msl_relay_cfg *cfg, const msl_relay_env *env,
                   msl_relay **out, char *err, size_t errcap) {
   if (!out || !cfg || !env || !env->udp || !env->ifs)
     return MSL_ERR_ARG;

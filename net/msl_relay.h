@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "mailslot.h"
+#include "msl_svc_config.h"
 #include "msl_ifaces.h"
 #include "msl_nbdgm.h"
 #include "msl_udp.h"
@@ -48,7 +49,7 @@
 #define MSL_RELAY_PENDING_MAX 16 /* inbound connections before their HELLO */
 #define MSL_RELAY_PENDING_PER_HOST 4 /* of those, from one address */
 #define MSL_RELAY_POLLFDS (1 + MSL_RELAY_LINKS_MAX + MSL_RELAY_PEERS_MAX)
-/* Defaults of msl_relay_config's zero fields. */
+/* Defaults of msl_relay_cfg's zero fields. */
 #define MSL_RELAY_RATE 1000            /* frames a second per peer */
 #define MSL_RELAY_QUEUE_BYTES (256u << 10) /* ~1 s at the default rate */
 #define MSL_RELAY_KEEPALIVE_S 30
@@ -86,7 +87,7 @@ typedef struct msl_relay_env {
  *         port is in use), MSL_ERR_NOMEM, MSL_ERR_SYSTEM. err (errcap
  *         bytes) gets the reason.
  */
-int msl_relay_new(const msl_relay_config *cfg, const msl_relay_env *env,
+int msl_relay_new(const msl_relay_cfg *cfg, const msl_relay_env *env,
                   msl_relay **out, char *err, size_t errcap);
 
 /** Closes every link and frees r (NULL ignored). */

@@ -27,11 +27,9 @@ static char upper(char c) {
 
 /* ---- allow list ---- */
 
-int msl_relay_allow_add(msl_relay_allow *a, const char *slot) {
-  if (!a || !slot)
-    return MSL_ERR_ARG;
-  if (a->n == MSL_RELAY_ALLOW_MAX)
-    return MSL_ERR_LIMIT;
+/* slot as an allow entry into out (MSL_SMBTR_NAME_MAX + 1 bytes): upper
+ * case, "\MAILSLOT\" dropped, '\' separators. 0 or MSL_ERR_ARG. */
+static int allow_entry(const char *slot, char *out) {
   while (*slot == '\\' || *slot == '/')
     slot++;
   if (strncasecmp(slot, "MAILSLOT", 8) == 0 &&
@@ -40,15 +38,29 @@ int msl_relay_allow_add(msl_relay_allow *a, const char *slot) {
   size_t n = strlen(slot);
   if (n == 0 || n > MSL_SMBTR_NAME_MAX - MSL_SMBTR_PREFIX_LEN)
     return MSL_ERR_ARG;
-  char *out = a->name[a->n];
   for (size_t i = 0; i < n; i++) {
     if ((unsigned char)slot[i] < 0x20 || slot[i] == 0x7f)
       return MSL_ERR_ARG;
     out[i] = slot[i] == '/' ? '\\' : upper(slot[i]);
   }
   out[n] = '\0';
-  a->n++;
   return 0;
+}
+
+int msl_relay_allow_valid(const char *slot) {
+  char entry[MSL_SMBTR_NAME_MAX + 1];
+  return slot && allow_entry(slot, entry) == 0;
+}
+
+int msl_relay_allow_add(msl_relay_allow *a, const char *slot) {
+  if (!a || !slot)
+    return MSL_ERR_ARG;
+  if (a->n == MSL_RELAY_ALLOW_MAX)
+    return MSL_ERR_LIMIT;
+  int r = allow_entry(slot, a->name[a->n]);
+  if (r == 0)
+    a->n++;
+  return r;
 }
 
 /* Whether pattern p (upper-case; a final '*' is a prefix) matches the n

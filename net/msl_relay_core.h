@@ -94,6 +94,9 @@ typedef struct msl_relay_allow {
  */
 int msl_relay_allow_add(msl_relay_allow *a, const char *slot);
 
+/** 1 when msl_relay_allow_add would take slot (list room aside). */
+int msl_relay_allow_valid(const char *slot);
+
 /** 1 when the SMB mailslot name name[0..len) ("\MAILSLOT\X", as in the
  *  datagram) may cross: the list is empty or has it. */
 int msl_relay_allow_match(const msl_relay_allow *a, const uint8_t *name,

@@ -18,7 +18,7 @@ static uint64_t env_ms(const char *env, uint64_t dflt) {
 /* The WINS servers of cfg (wins, then wins_servers) into *w, and the
  * test-only TTL floor. 0, or MSL_ERR_ARG (logged): not an IPv4 address,
  * too many. */
-static int wins_list(const msl_svc *s, const msl_service_config *cfg,
+static int wins_list(const msl_svc *s, const msl_svc_config *cfg,
                      msl_ns_wins_servers *w) {
   memset(w, 0, sizeof(*w));
   w->ttl_min = (uint32_t)env_ms(MSL_SERVICE_WINS_TTL_MIN_ENV, 0);
@@ -72,7 +72,7 @@ static int want_server(msl_svc *s, unsigned flags) {
   return 0;
 }
 
-int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
+int msl_svc_new(const msl_svc_config *cfg, const msl_service_env *env,
                 msl_svc **out) {
   int r;
   if (!out)
@@ -206,6 +206,11 @@ int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
                                     msl_now_ms()) == 0;
   slog(s, MSL_LOG_INFO, "%s<00> workgroup %s, UDP %u, %zu interface(s)",
        s->name, s->wg, s->udp.port, s->ifs.n);
+  /* Borrowed from the caller and used up: not kept. */
+  s->cfg.comment = NULL;
+  s->cfg.wins = NULL;
+  s->cfg.wins_servers = NULL;
+  s->cfg.relay = NULL;
   *out = s;
   return 0;
 fail:

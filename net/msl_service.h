@@ -22,6 +22,7 @@
 #define MSL_SERVICE_H
 
 #include "mailslot.h"
+#include "msl_svc_config.h"
 #include "msl_sink.h"
 
 #define MSL_SERVICE_BATCH 32        /* datagrams per recvmmsg */
@@ -69,7 +70,7 @@ typedef struct msl_svc msl_svc;
  * @return as msl_service_create(). On error, a reason is logged through
  *         cfg->log.
  */
-int msl_svc_new(const msl_service_config *cfg, const msl_service_env *env,
+int msl_svc_new(const msl_svc_config *cfg, const msl_service_env *env,
                 msl_svc **out);
 
 /** Runs the loop until msl_svc_request_stop(): 0, or MSL_ERR_SYSTEM when

@@ -95,7 +95,7 @@ typedef struct lookup {
 } lookup;
 
 struct msl_svc {
-  msl_service_config cfg;
+  msl_svc_config cfg;
   msl_sink sink;
   char name[MSL_NBNAME_MAX_CHARS + 1];
   char wg[MSL_NBNAME_MAX_CHARS + 1];

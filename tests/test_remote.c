@@ -439,35 +439,46 @@ static void log_to_stderr(void *user, int level, const char *msg) {
   fprintf(stderr, "service[%d]: %s\n", level, msg);
 }
 
+/* An embedded service's configuration: HOSTA in LABWG on loopback, UDP
+ * port, errors logged to stderr. */
+static msl_service_config *lo_config(unsigned port) {
+  msl_service_config *c = NULL;
+  char p[16];
+  snprintf(p, sizeof(p), "%u", port);
+  assert_int_equal(msl_service_config_new(&c), 0);
+  assert_int_equal(msl_service_config_set(c, "name", "HOSTA"), 0);
+  assert_int_equal(msl_service_config_set(c, "workgroup", "LABWG"), 0);
+  assert_int_equal(msl_service_config_set(c, "interface", lo_only[0]), 0);
+  assert_int_equal(msl_service_config_set(c, "dgram-port", p), 0);
+  assert_int_equal(msl_service_config_set(c, "log-level", "error"), 0);
+  assert_int_equal(msl_service_config_set_log(c, log_to_stderr, NULL), 0);
+  return c;
+}
+
 /* Embedded service: a writer goes through its control socket, the
  * datagram comes back to the same service on loopback and is delivered
  * to a local mailslot with its sender details. */
 static void test_service_end_to_end(void **state) {
   (void)state;
-  msl_service_config c;
   msl_service *s = NULL, *s2 = NULL;
   msl_handle *r, *w;
   msl_msg_info info;
   char buf[4096];
-  msl_service_config_init(&c);
-  c.name = "HOSTA";
-  c.workgroup = "LABWG";
-  c.interfaces = lo_only;
-  c.n_interfaces = 1;
-  c.dgram_port = (uint16_t)(cap_port + 1 == 0 ? 40000 : cap_port + 1);
-  c.log = log_to_stderr;
-  c.log_level = MSL_LOG_ERR;
-  int rc = msl_service_start(&c, &s);
+  unsigned port = cap_port + 1u > 65535u ? 40000u : cap_port + 1u;
+  msl_service_config *c = lo_config(port);
+  int rc = msl_service_start(c, &s);
   if (rc == MSL_ERR_EXISTS) { /* port taken by someone else: try another */
-    c.dgram_port = (uint16_t)(c.dgram_port + 7);
-    rc = msl_service_start(&c, &s);
+    msl_service_config_free(c);
+    c = lo_config(port += 7);
+    rc = msl_service_start(c, &s);
   }
   assert_int_equal(rc, 0);
   /* A second service on the same port fails clearly. */
-  c.flags = MSL_SERVICE_NO_CTL;
-  c.log = NULL;
-  assert_int_equal(msl_service_start(&c, &s2), MSL_ERR_EXISTS);
+  assert_int_equal(msl_service_config_set(c, "no-control-socket", "yes"), 0);
+  assert_int_equal(msl_service_config_set_log(c, NULL, NULL), 0);
+  assert_int_equal(msl_service_start(c, &s2), MSL_ERR_EXISTS);
   assert_null(s2);
+  msl_service_config_free(c); /* the service keeps what it needs */
   assert_int_equal(msl_create("\\\\.\\mailslot\\e2e", 0, 0, &r), 0);
   /* Unicast to ourselves, by address and by our own name. */
   assert_int_equal(msl_open("\\\\127.0.0.1\\mailslot\\E2E", &w), 0);
@@ -478,7 +489,7 @@ static void test_service_end_to_end(void **state) {
   assert_memory_equal(buf, "one", 3);
   assert_int_equal(info.origin, MSL_ORIGIN_NETWORK);
   assert_int_equal(info.dgram_type, MSL_NBDGM_DIRECT_UNIQUE);
-  assert_int_equal(info.src_port, c.dgram_port); /* sent from the service */
+  assert_int_equal(info.src_port, port); /* sent from the service */
   assert_int_equal(info.src_ip[0], 127);
   assert_memory_equal(info.src_name, "HOSTA          \0", 16);
   assert_int_equal(msl_open("\\\\hosta\\mailslot\\e2e", &w), 0);
@@ -502,7 +513,7 @@ static void test_service_end_to_end(void **state) {
   msl_remote_opts o;
   memset(&o, 0, sizeof(o));
   o.flags = MSL_OPEN_DIRECT | MSL_OPEN_FRAGMENT;
-  o.port = c.dgram_port;
+  o.port = (uint16_t)port;
   o.name = "OTHER";
   o.workgroup = "LABWG";
   o.interfaces = lo_only;
@@ -554,24 +565,19 @@ static void test_service_end_to_end(void **state) {
  * next write, transparently, and msl_fd() keeps its number. */
 static void test_idle_writer_reopened(void **state) {
   (void)state;
-  msl_service_config c;
   msl_service *s = NULL;
   msl_handle *r, *w;
   char buf[4096];
   setenv(MSL_SERVICE_WRITER_IDLE_ENV, "200", 1);
-  msl_service_config_init(&c);
-  c.name = "HOSTA";
-  c.workgroup = "LABWG";
-  c.interfaces = lo_only;
-  c.n_interfaces = 1;
-  c.dgram_port = (uint16_t)(cap_port + 3 == 0 ? 40003 : cap_port + 3);
-  c.log = log_to_stderr;
-  c.log_level = MSL_LOG_ERR;
-  int rc = msl_service_start(&c, &s);
+  unsigned port = cap_port + 3u > 65535u ? 40003u : cap_port + 3u;
+  msl_service_config *c = lo_config(port);
+  int rc = msl_service_start(c, &s);
   if (rc == MSL_ERR_EXISTS) {
-    c.dgram_port = (uint16_t)(c.dgram_port + 11);
-    rc = msl_service_start(&c, &s);
+    msl_service_config_free(c);
+    c = lo_config(port + 11);
+    rc = msl_service_start(c, &s);
   }
+  msl_service_config_free(c);
   unsetenv(MSL_SERVICE_WRITER_IDLE_ENV);
   assert_int_equal(rc, 0);
   assert_int_equal(msl_create("\\\\.\\mailslot\\idle", 0, 0, &r), 0);

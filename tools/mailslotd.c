@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,12 +23,8 @@
 #include <unistd.h>
 
 #include "mailslot.h"
-#include "mailslotd_relay.h"
 #include "status_json.h"
 
-#define MAX_IFACES 16
-#define MAX_WINS 4 /* the service's limit (primary + 3) */
-#define MAX_OWNED 256 /* config file values kept */
 
 static msl_service *g_svc;
 static int g_foreground;
@@ -109,19 +106,14 @@ static void usage(FILE *f) {
 }
 
 typedef struct opts {
-  msl_service_config cfg;
-  const char *ifaces[MAX_IFACES];
-  size_t nif;
-  const char *wins[MAX_WINS];
-  size_t nwins;
-  int cli_ifaces, cli_wins; /* the command line replaced the file's list */
+  msl_service_config *cfg;
   const char *user, *group;
   int no_drop, status, json;
-  relay_opts relay;
-  int from_cli;          /* applying the command line (else a file) */
-  char where[300];       /* "FILE:LINE" of the value being applied */
-  char *owned[MAX_OWNED]; /* config file values */
-  size_t nowned;
+  int level;       /* the log level, for mailslotd's own lines */
+  unsigned cli_lists; /* bit per list key: the command line replaced it */
+  int from_cli;       /* applying the command line (else a file) */
+  char where[300];    /* "FILE:LINE" of the value being applied */
+  char relay_where[300]; /* where the first relay setting was given */
 } opts;
 
 /* A bad value: "mailslotd: FILE:LINE: why" or "mailslotd: why". */
@@ -137,15 +129,6 @@ static void opt_error(const opts *o, const char *fmt, ...) {
   fputc('\n', stderr);
 }
 
-static int parse_port(const char *s, uint16_t *out) {
-  char *end;
-  long v = strtol(s, &end, 10);
-  if (!*s || *end || v < 1 || v > 65535)
-    return -1;
-  *out = (uint16_t)v;
-  return 0;
-}
-
 static int parse_level(const char *s) {
   static const char *n[] = {"error", "warning", "info", "debug"};
   for (int i = 0; i < 4; i++)
@@ -156,141 +139,97 @@ static int parse_level(const char *s) {
   return -1;
 }
 
+/* mailslotd's own options; every other one is a setting of the service
+ * (msl_service_config_set, keyed by its long name: O_SVC). */
 enum {
-  O_NAME = 256, O_WG, O_IF, O_SCOPE, O_DPORT, O_NPORT, O_FG, O_LEVEL, O_USER,
-  O_NODROP, O_CONFIG, O_STATUS, O_MESSENGER, O_SERVER, O_HELP, O_VERSION,
-  O_NOANN, O_COMMENT, O_WINS, O_GROUP, O_NOSERVER, O_JSON
+  O_SVC = 256, O_FG, O_USER, O_GROUP, O_NODROP, O_CONFIG, O_STATUS, O_JSON,
+  O_HELP, O_VERSION
 };
 
 static const struct option long_opts[] = {
-    {"name", required_argument, NULL, O_NAME},
-    {"workgroup", required_argument, NULL, O_WG},
-    {"interface", required_argument, NULL, O_IF},
-    {"scope", required_argument, NULL, O_SCOPE},
-    {"dgram-port", required_argument, NULL, O_DPORT},
-    {"name-port", required_argument, NULL, O_NPORT},
+    {"name", required_argument, NULL, O_SVC},
+    {"workgroup", required_argument, NULL, O_SVC},
+    {"interface", required_argument, NULL, O_SVC},
+    {"scope", required_argument, NULL, O_SVC},
+    {"dgram-port", required_argument, NULL, O_SVC},
+    {"name-port", required_argument, NULL, O_SVC},
+    {"log-level", required_argument, NULL, O_SVC},
+    {"messenger", no_argument, NULL, O_SVC},
+    {"server", no_argument, NULL, O_SVC},
+    {"no-server", no_argument, NULL, O_SVC},
+    {"no-announce", no_argument, NULL, O_SVC},
+    {"comment", required_argument, NULL, O_SVC},
+    {"wins", required_argument, NULL, O_SVC},
+    {"site", required_argument, NULL, O_SVC},
+    {"relay-listen", required_argument, NULL, O_SVC},
+    {"relay-peer", required_argument, NULL, O_SVC},
+    {"relay-cert", required_argument, NULL, O_SVC},
+    {"relay-key", required_argument, NULL, O_SVC},
+    {"relay-ca", required_argument, NULL, O_SVC},
+    {"relay-pin", required_argument, NULL, O_SVC},
+    {"relay-hub", no_argument, NULL, O_SVC},
+    {"relay-allow", required_argument, NULL, O_SVC},
+    {"relay-rate", required_argument, NULL, O_SVC},
+    {"relay-burst", required_argument, NULL, O_SVC},
+    {"relay-queue", required_argument, NULL, O_SVC},
+    {"relay-proxy-ttl", required_argument, NULL, O_SVC},
+    {"relay-max-hops", required_argument, NULL, O_SVC},
+    {"relay-keepalive", required_argument, NULL, O_SVC},
+    {"relay-handshake-timeout", required_argument, NULL, O_SVC},
+    {"relay-reconnect-max", required_argument, NULL, O_SVC},
     {"foreground", no_argument, NULL, O_FG},
-    {"log-level", required_argument, NULL, O_LEVEL},
     {"user", required_argument, NULL, O_USER},
     {"group", required_argument, NULL, O_GROUP},
     {"no-drop", no_argument, NULL, O_NODROP},
     {"config", required_argument, NULL, O_CONFIG},
     {"status", no_argument, NULL, O_STATUS},
-    {"messenger", no_argument, NULL, O_MESSENGER},
-    {"server", no_argument, NULL, O_SERVER},
-    {"no-server", no_argument, NULL, O_NOSERVER},
+    {"json", no_argument, NULL, O_JSON},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
-    {"no-announce", no_argument, NULL, O_NOANN},
-    {"comment", required_argument, NULL, O_COMMENT},
-    {"wins", required_argument, NULL, O_WINS},
-    {"json", no_argument, NULL, O_JSON},
-    {"site", required_argument, NULL, O_SITE},
-    {"relay-listen", required_argument, NULL, O_RLISTEN},
-    {"relay-peer", required_argument, NULL, O_RPEER},
-    {"relay-cert", required_argument, NULL, O_RCERT},
-    {"relay-key", required_argument, NULL, O_RKEY},
-    {"relay-ca", required_argument, NULL, O_RCA},
-    {"relay-pin", required_argument, NULL, O_RPIN},
-    {"relay-hub", no_argument, NULL, O_RHUB},
-    {"relay-allow", required_argument, NULL, O_RALLOW},
-    {"relay-rate", required_argument, NULL, O_RRATE},
-    {"relay-burst", required_argument, NULL, O_RBURST},
-    {"relay-queue", required_argument, NULL, O_RQUEUE},
-    {"relay-proxy-ttl", required_argument, NULL, O_RPROXY_TTL},
-    {"relay-max-hops", required_argument, NULL, O_RHOPS},
-    {"relay-keepalive", required_argument, NULL, O_RKEEPALIVE},
-    {"relay-handshake-timeout", required_argument, NULL, O_RHANDSHAKE},
-    {"relay-reconnect-max", required_argument, NULL, O_RRECONNECT},
     {NULL, 0, NULL, 0}};
 
-/* Applies one option; returns 0, 1 (exit 0: help/version) or -1. */
-static int apply(opts *o, int id, const char *arg) {
-  int l;
-  char why[400];
-  if (id >= O_SITE && id < O_RELAY_LAST) {
-    if (relay_opt_apply(&o->relay, id, arg, o->from_cli,
-                        o->from_cli ? "the command line" : o->where, why,
-                        sizeof(why)) == 0)
-      return 0;
-    opt_error(o, "%s", why);
+/* The list settings: the command line's first entry replaces the file's
+ * list (bit i of cli_lists for lists[i]). */
+static const char *const lists[] = {"interface", "wins", "relay-peer",
+                                    "relay-pin", "relay-allow"};
+
+/* One setting of the service. 0 or -1 (reported). */
+static int apply_setting(opts *o, const char *key, const char *arg) {
+  for (unsigned i = 0; o->from_cli && i < sizeof(lists) / sizeof(*lists);
+       i++)
+    if (strcmp(key, lists[i]) == 0 && !(o->cli_lists & (1u << i))) {
+      o->cli_lists |= 1u << i;
+      msl_service_config_unset(o->cfg, key);
+    }
+  if (msl_service_config_set(o->cfg, key, arg) < 0) {
+    opt_error(o, "%s", msl_service_config_error(o->cfg));
     return -1;
   }
+  if (strcmp(key, "log-level") == 0)
+    o->level = parse_level(arg);
+  if (!o->relay_where[0] &&
+      (strcmp(key, "site") == 0 || strncmp(key, "relay-", 6) == 0))
+    snprintf(o->relay_where, sizeof(o->relay_where), "%s",
+             o->from_cli ? "the command line" : o->where);
+  return 0;
+}
+
+/* Applies one of mailslotd's own options (on: a flag's value); returns
+ * 0, 1 (exit 0: help/version) or -1. */
+static int apply(opts *o, int id, const char *arg, int on) {
   switch (id) {
-  case O_NAME: o->cfg.name = arg; break;
-  case O_WG: o->cfg.workgroup = arg; break;
-  case O_SCOPE: o->cfg.scope = arg; break;
-  case O_IF:
-    if (o->from_cli && !o->cli_ifaces) { /* the file's list is replaced */
-      o->cli_ifaces = 1;
-      o->nif = 0;
-    }
-    if (o->nif == MAX_IFACES) {
-      opt_error(o, "at most %d --interface", MAX_IFACES);
-      return -1;
-    }
-    o->ifaces[o->nif++] = arg;
-    break;
-  case O_DPORT:
-  case O_NPORT:
-    if (parse_port(arg, id == O_DPORT ? &o->cfg.dgram_port
-                                      : &o->cfg.name_port) < 0) {
-      opt_error(o, "bad port '%s'", arg);
-      return -1;
-    }
-    break;
-  case O_FG: g_foreground = 1; break;
-  case O_LEVEL:
-    if ((l = parse_level(arg)) < 0) {
-      opt_error(o, "bad log level '%s'", arg);
-      return -1;
-    }
-    o->cfg.log_level = l;
-    break;
+  case O_FG: g_foreground = on; break;
   case O_USER: o->user = arg; break;
   case O_GROUP: o->group = arg; break;
-  case O_NODROP: o->no_drop = 1; break;
+  case O_NODROP: o->no_drop = on; break;
   case O_CONFIG: break; /* read before the other options */
   case O_STATUS: o->status = 1; break;
   case O_JSON: o->json = 1; break;
-  case O_MESSENGER: o->cfg.flags |= MSL_SERVICE_MESSENGER; break;
-  case O_SERVER:
-    o->cfg.flags = (o->cfg.flags & ~MSL_SERVICE_NO_SERVER) | MSL_SERVICE_SERVER;
-    break;
-  case O_NOSERVER:
-    o->cfg.flags = (o->cfg.flags & ~MSL_SERVICE_SERVER) | MSL_SERVICE_NO_SERVER;
-    break;
-  case O_NOANN: o->cfg.flags |= MSL_SERVICE_NO_ANNOUNCE; break;
-  case O_COMMENT: o->cfg.comment = arg; break;
-  case O_WINS:
-    if (o->from_cli && !o->cli_wins) { /* the file's list is replaced */
-      o->cli_wins = 1;
-      o->nwins = 0;
-    }
-    if (o->nwins == MAX_WINS) {
-      opt_error(o, "at most %d --wins", MAX_WINS);
-      return -1;
-    }
-    o->wins[o->nwins++] = arg;
-    break;
   case O_HELP: usage(stdout); return 1;
   case O_VERSION: printf("mailslotd %s\n", msl_version()); return 1;
   default: return -1;
   }
   return 0;
-}
-
-/* A flag set to "no" in a config file (a flag option set to "yes" is
- * applied as on the command line). 0, or -1: not a flag we can clear. */
-static int flag_off(opts *o, int id) {
-  switch (id) {
-  case O_FG: g_foreground = 0; return 0;
-  case O_NODROP: o->no_drop = 0; return 0;
-  case O_MESSENGER: o->cfg.flags &= ~MSL_SERVICE_MESSENGER; return 0;
-  case O_SERVER: o->cfg.flags &= ~MSL_SERVICE_SERVER; return 0;
-  case O_NOANN: o->cfg.flags &= ~MSL_SERVICE_NO_ANNOUNCE; return 0;
-  default: return -1;
-  }
 }
 
 static char *trim(char *s) {
@@ -301,20 +240,22 @@ static char *trim(char *s) {
   return s;
 }
 
-/* A flag option's value in a file: none, yes/no (relay-hub checks its
- * own). 0, or -1 (reported). */
-static int config_flag(opts *o, const struct option *opt, const char *v) {
-  if (opt->val == O_RHUB || !v || !*v || !strcmp(v, "yes") ||
-      !strcmp(v, "true") || !strcmp(v, "1"))
-    return apply(o, opt->val, opt->val == O_RHUB && v && *v ? v : NULL);
-  if ((!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0")) &&
-      flag_off(o, opt->val) == 0)
-    return 0;
-  opt_error(o, "'%s': yes or no expected, not '%s'", opt->name, v);
+/* "yes"/"no" (and friends) of a flag in a file: 1, 0, or -1. */
+static int yes_no(const char *v) {
+  static const char *yes[] = {"", "yes", "true", "on", "1"};
+  static const char *no[] = {"no", "false", "off", "0"};
+  for (size_t i = 0; i < 5; i++)
+    if (!v || strcasecmp(v, yes[i]) == 0)
+      return 1;
+  for (size_t i = 0; i < 4; i++)
+    if (strcasecmp(v, no[i]) == 0)
+      return 0;
   return -1;
 }
 
-/* One "key = value" line (comment and newline cut off). 0 or -1. */
+/* One "key = value" line (comment and newline cut off). 0 or -1. Keys
+ * mailslotd does not know go to the service (its embedded-only settings
+ * too, such as no-browser). */
 static int config_line(opts *o, char *s) {
   char *eq = strchr(s, '=');
   char *v = eq ? trim(eq + 1) : NULL, *k;
@@ -324,11 +265,8 @@ static int config_line(opts *o, char *s) {
   const struct option *opt = long_opts;
   while (opt->name && strcmp(opt->name, k) != 0)
     opt++;
-  if (!opt->name) {
-    opt_error(o, "unknown key '%s' (the keys are mailslotd's long option "
-              "names: mailslotd.conf(5))", k);
-    return -1;
-  }
+  if (!opt->name || opt->val == O_SVC)
+    return apply_setting(o, k, v);
   if (opt->val == O_CONFIG || opt->val == O_STATUS || opt->val == O_JSON ||
       opt->val == O_HELP || opt->val == O_VERSION) {
     opt_error(o, "'%s' has no place in a config file", k);
@@ -338,21 +276,21 @@ static int config_line(opts *o, char *s) {
     opt_error(o, "'%s' needs a value ('%s = ...')", k, k);
     return -1;
   }
-  char *val = v && *v && o->nowned < MAX_OWNED ? strdup(v) : NULL;
-  if (v && *v && !val) {
-    opt_error(o, "too many values (at most %d)", MAX_OWNED);
+  int on = opt->has_arg ? 1 : yes_no(v);
+  if (on < 0) {
+    opt_error(o, "'%s': yes or no expected, not '%s'", k, v);
     return -1;
   }
-  if (val)
-    o->owned[o->nowned++] = val;
-  if (!opt->has_arg)
-    return config_flag(o, opt, val);
-  return apply(o, opt->val, val) < 0 ? -1 : 0;
+  /* user and group outlive the file's lines: kept until exit. */
+  const char *arg = opt->has_arg ? strdup(v) : NULL;
+  if (opt->has_arg && !arg)
+    return -1;
+  return apply(o, opt->val, arg, on) < 0 ? -1 : 0;
 }
 
 /* "key = value" lines, '#' comments; keys are the long option names
- * (docs/mailslotd.conf.5). Values are kept in o->owned until exit. Any
- * bad line is refused with the file, the line and the reason. */
+ * (docs/mailslotd.conf.5). Any bad line is refused with the file, the
+ * line and the reason. */
 static int read_config(opts *o, const char *file) {
   char line[1024];
   FILE *f = fopen(file, "r");
@@ -445,9 +383,8 @@ static int drop_privileges(const identity *id) {
 }
 
 static void free_opts(opts *o) {
-  for (size_t i = 0; i < o->nowned; i++)
-    free(o->owned[i]);
-  o->nowned = 0;
+  msl_service_config_free(o->cfg);
+  o->cfg = NULL;
 }
 
 static int daemonize(void) {
@@ -472,7 +409,7 @@ static int daemonize(void) {
  * command line overrides the files). 0, 1 (exit 0: help, version) or -1
  * (exit 2). */
 static int parse_args(opts *o, int argc, char **argv) {
-  int c, r = 0;
+  int c, r = 0, idx = 0;
   opterr = 0; /* the second pass reports unknown options */
   while (r == 0 && (c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1)
     if (c == O_CONFIG)
@@ -482,21 +419,23 @@ static int parse_args(opts *o, int argc, char **argv) {
   opterr = 1;
   optind = 0; /* getopt starts over */
   o->from_cli = 1;
-  while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "h", long_opts, &idx)) != -1) {
     if (c == '?') {
       usage(stderr);
       return -1;
     }
-    if ((r = apply(o, c == 'h' ? O_HELP : c, optarg)) != 0)
+    r = c == O_SVC ? apply_setting(o, long_opts[idx].name, optarg)
+                   : apply(o, c == 'h' ? O_HELP : c, optarg, 1);
+    if (r != 0)
       return r;
   }
   if (optind != argc) {
     usage(stderr);
     return -1;
   }
-  char why[400];
-  if (relay_opts_finish(&o->relay, &o->cfg, why, sizeof(why)) < 0) {
-    fprintf(stderr, "mailslotd: %s\n", why);
+  if (msl_service_config_check(o->cfg) < 0) {
+    fprintf(stderr, "mailslotd: %s: %s\n", o->relay_where,
+            msl_service_config_error(o->cfg));
     return -1;
   }
   return 0;
@@ -539,9 +478,15 @@ static void install_signals(void) {
 int main(int argc, char **argv) {
   opts o;
   memset(&o, 0, sizeof(o));
-  msl_service_config_init(&o.cfg);
-  o.cfg.log_level = MSL_LOG_INFO;
-  o.cfg.name_port = 137; /* the daemon runs the name service */
+  if (msl_service_config_new(&o.cfg) < 0)
+    return 1;
+  o.level = MSL_LOG_INFO;
+  /* The daemon logs what it does and runs the name service. */
+  if (msl_service_config_set(o.cfg, "log-level", "info") < 0 ||
+      msl_service_config_set(o.cfg, "name-port", "137") < 0) {
+    free_opts(&o);
+    return 1;
+  }
   int pr = parse_args(&o, argc, argv);
   if (pr != 0) {
     free_opts(&o);
@@ -552,42 +497,34 @@ int main(int argc, char **argv) {
     free_opts(&o);
     return rc;
   }
-  o.cfg.interfaces = o.nif ? o.ifaces : NULL;
-  o.cfg.n_interfaces = o.nif;
-  o.cfg.wins_servers = o.nwins ? o.wins : NULL;
-  o.cfg.n_wins_servers = o.nwins;
-  o.cfg.log = log_sink;
+  msl_service_config_set_log(o.cfg, log_sink, NULL);
   identity id;
   int dropping = !o.no_drop && geteuid() == 0;
   if (dropping && find_identity(o.user, o.group, &id) < 0) {
     free_opts(&o);
     return 1;
   }
-  if (dropping) { /* the control directory is theirs, the slots shared */
-    o.cfg.run_uid = (long)id.uid;
-    o.cfg.run_gid = (long)id.gid;
-  }
+  if (dropping) /* the control directory is theirs, the slots shared */
+    msl_service_config_set_run_ids(o.cfg, (long)id.uid, (long)id.gid);
   if (!g_foreground)
     openlog("mailslotd", LOG_PID, LOG_DAEMON);
-  int r = msl_service_create(&o.cfg, &g_svc);
+  int r = msl_service_create(o.cfg, &g_svc);
+  free_opts(&o); /* the service keeps what it needs */
   if (r < 0) {
     /* The reason was logged; the code alone would read as a local-slot
      * error. */
     fprintf(stderr, "mailslotd: cannot start\n");
-    free_opts(&o);
     return 1;
   }
   if ((!o.no_drop && drop_privileges(dropping ? &id : NULL) < 0) ||
       (!g_foreground && (g_detached = 1, daemonize() < 0))) {
     msl_service_stop(g_svc);
-    free_opts(&o);
     return 1;
   }
   install_signals();
   r = msl_service_run(g_svc);
   msl_service_stop(g_svc);
-  free_opts(&o);
-  if (o.cfg.log_level >= MSL_LOG_INFO)
+  if (o.level >= MSL_LOG_INFO)
     log_sink(NULL, MSL_LOG_INFO, "stopped");
   /* A name conflict is no reason to stop (the name is given up, logged,
    * shown by --status): no exit status of its own any more. */

@@ -155,7 +155,7 @@ printf 'site = A B\n' >"$conf"
 check_conf 1 "a bad site ID"
 printf 'site = A\nrelay-listen = 198.18.1.1:9\n' >"$conf"
 out=$("$MAILSLOTD" --config "$conf" --foreground 2>&1)
-echo "$out" | grep -q "$conf:1: the relay needs --relay-cert" ||
+echo "$out" | grep -q "$conf:1: the relay needs relay-cert" ||
   fail "a relay without certificate: $out"
 msg "config refused: $out"
 pass "refused: another CA, expired, plaintext, stalled handshake, TLS 1.2, pin; bad keys and configs"
