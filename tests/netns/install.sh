@@ -31,8 +31,25 @@ for f in sbin/mailslotd bin/mailslot include/mailslot.h \
 done
 unit=$(find "$dest" -name mailslotd.service | head -n 1)
 [ -n "$unit" ] || fail "the systemd unit is not installed"
-grep -qx "ExecStart=$prefix/sbin/mailslotd --foreground --log-level info" \
-  "$unit" || fail "ExecStart does not name the installed daemon: $(grep ExecStart "$unit")"
+sysconfdir=$(sed -n 's/^sysconfdir = //p' "$MSL_BUILDDIR/Makefile" | sed "s|\${prefix}|$prefix|")
+conf=$sysconfdir/mailslot/mailslotd.conf
+grep -qx "ExecStart=$prefix/sbin/mailslotd --foreground --config $conf" \
+  "$unit" || fail "ExecStart does not name the installed daemon and config: $(grep ExecStart "$unit")"
+[ -f "$dest$conf" ] || fail "not installed: $conf"
+LD_LIBRARY_PATH="$root/lib" "$root/sbin/mailslotd" --config "$dest$conf" --version >/dev/null ||
+  fail "the installed $conf is refused"
+# systemd accepts the unit as installed (its daemon where ExecStart says),
+# with the system's targets beside it in the staging root.
+if command -v systemd-analyze >/dev/null 2>&1 && [ -d /usr/lib/systemd/system ]; then
+  mkdir -p "$dest/usr/lib/systemd/system"
+  cp -L /usr/lib/systemd/system/*.target "$dest/usr/lib/systemd/system/" 2>/dev/null
+  out=$(systemd-analyze verify --man=no --root="$dest" mailslotd.service 2>&1) ||
+    fail "systemd-analyze verify: $out"
+  [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
+  msg "systemd-analyze verify accepts the installed unit"
+else
+  msg "systemd-analyze not here: the unit is not verified"
+fi
 
 cat >"$NS_TMP/prog.c" <<'C'
 #include <mailslot.h>
