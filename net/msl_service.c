@@ -72,9 +72,140 @@ static int want_server(msl_svc *s, unsigned flags) {
   return 0;
 }
 
+/* Our names (NULL: the host name; the workgroup's default) and scope,
+ * and the interface filter the re-scans use. */
+static int set_names(msl_svc *s, const msl_svc_config *cfg) {
+  char hn[256];
+  if (cfg->name && strlen(cfg->name) > MSL_NBNAME_MAX_CHARS) {
+    slog(s, MSL_LOG_ERR, "name '%s': more than 15 characters", cfg->name);
+    return MSL_ERR_ARG;
+  }
+  if (!cfg->name && gethostname(hn, sizeof(hn)) != 0)
+    snprintf(hn, sizeof(hn), "localhost");
+  hn[sizeof(hn) - 1] = '\0';
+  copy_name(s->name, cfg->name ? cfg->name : hn);
+  const char *wg = cfg->workgroup ? cfg->workgroup : "WORKGROUP";
+  if (strlen(wg) > MSL_NBNAME_MAX_CHARS) {
+    slog(s, MSL_LOG_ERR, "workgroup '%s': more than 15 characters", wg);
+    return MSL_ERR_ARG;
+  }
+  copy_name(s->wg, wg);
+  snprintf(s->scope, sizeof(s->scope), "%s", cfg->scope ? cfg->scope : "");
+  s->cfg.name = s->name;
+  s->cfg.workgroup = s->wg;
+  s->cfg.scope = s->scope;
+  s->cfg.interfaces = NULL; /* copied: the re-scans use it */
+  if (cfg->n_interfaces > FILTER_MAX)
+    return MSL_ERR_ARG;
+  for (; s->nfilter < cfg->n_interfaces; s->nfilter++)
+    if (!cfg->interfaces[s->nfilter] ||
+        !(s->filter[s->nfilter] = strdup(cfg->interfaces[s->nfilter])))
+      return cfg->interfaces[s->nfilter] ? MSL_ERR_NOMEM : MSL_ERR_ARG;
+  return 0;
+}
+
+/* The datagram side: names received for, the UDP socket, the sender and
+ * the receive buffers. */
+static int open_dgram(msl_svc *s, const msl_svc_config *cfg, int server) {
+  msl_dgram_config dc;
+  memset(&dc, 0, sizeof(dc));
+  dc.name = s->name;
+  dc.workgroup = s->wg;
+  dc.scope = s->scope;
+  dc.sink = s->sink;
+  dc.names = (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_DGRAM_N_MESSENGER : 0) |
+             (server ? MSL_DGRAM_N_SERVER : 0) |
+             (cfg->flags & MSL_SERVICE_NO_BROWSER ? MSL_DGRAM_N_NO_BROWSER : 0);
+  int r = msl_dgram_new(&s->dg, &dc);
+  if (r < 0) {
+    slog(s, MSL_LOG_ERR, "invalid name, workgroup or scope");
+    return r;
+  }
+  uint16_t port = cfg->dgram_port ? cfg->dgram_port : MSL_NBDGM_PORT;
+  if ((r = msl_udp_open(&s->udp, 0, port)) < 0) {
+    slog(s, MSL_LOG_ERR, "cannot bind UDP port %u: %s", port,
+         r == MSL_ERR_ACCESS   ? "permission denied (needs root or "
+                                 "CAP_NET_BIND_SERVICE)"
+         : r == MSL_ERR_EXISTS ? "already in use (another mailslotd?)"
+                               : strerror(errno));
+    return r;
+  }
+  if ((r = msl_dgram_sender_init(&s->snd, &s->udp, msl_dgram_host_name(s->dg),
+                                 s->udp.port, &s->ifs)) < 0)
+    return r;
+  s->have_snd = 1;
+  s->rx = malloc((size_t)MSL_SERVICE_BATCH * RX_BUF);
+  s->fw = malloc(FW_BUF);
+  s->status_buf = malloc(STATUS_BUF);
+  s->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (!s->rx || !s->fw || !s->status_buf || s->stop_fd < 0)
+    return MSL_ERR_NOMEM;
+  for (size_t i = 0; i < MSL_SERVICE_BATCH; i++) {
+    s->msgs[i].buf = s->rx + i * RX_BUF;
+    s->msgs[i].cap = RX_BUF;
+  }
+  return 0;
+}
+
+/* The name service (when cfg has its port), registering our names. */
+static int open_names(msl_svc *s, const msl_svc_config *cfg, int server) {
+  msl_ns_wins_servers wins;
+  int r = wins_list(s, cfg, &wins);
+  if (r < 0 || !cfg->name_port)
+    return r;
+  r = msl_ns_svc_open(&s->nss, cfg->name_port, s->name, s->wg, s->scope,
+                      (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_NS_MESSENGER
+                                                          : 0) |
+                          (server ? MSL_NS_SERVER : 0),
+                      &s->ifs, &wins, cfg->log, cfg->log_user, msl_now_ms());
+  if (r < 0)
+    slog(s, MSL_LOG_ERR, "name service on UDP %u: %s", cfg->name_port,
+         msl_strerror(r));
+  return r;
+}
+
+/* What follows the names: the relay (its files are read here, before a
+ * daemon drops privileges), the control socket (a client finding it may
+ * rely on our names being registered) and the announcements. */
+static int open_rest(msl_svc *s, const msl_svc_config *cfg,
+                     const msl_service_env *env) {
+  int r = msl_svc_relay_start(s);
+  if (r < 0)
+    return r;
+  if (env->ctl_dir_fd >= 0 &&
+      (r = msl_ctl_listen(&s->ctl, env->ctl_dir_fd, env->ctl_dir)) < 0) {
+    slog(s, MSL_LOG_ERR, "control socket %s/%s: %s", env->ctl_dir,
+         MSL_CTL_NAME,
+         r == MSL_ERR_EXISTS ? "another mailslotd is running there"
+                             : msl_strerror(r));
+    return r;
+  }
+  if (!(cfg->flags & MSL_SERVICE_NO_ANNOUNCE))
+    s->have_ann = msl_announce_init(&s->ann, s->name, s->wg, s->scope,
+                                    cfg->comment, s->udp.port, 0,
+                                    msl_now_ms()) == 0;
+  return 0;
+}
+
+/* The interfaces, now and for the re-scans. */
+static int list_interfaces(msl_svc *s, const msl_svc_config *cfg) {
+  s->rescan_ms = env_ms(MSL_SERVICE_RESCAN_ENV, MSL_SERVICE_RESCAN_MS);
+  s->writer_idle_ms =
+      env_ms(MSL_SERVICE_WRITER_IDLE_ENV, MSL_SERVICE_WRITER_IDLE_MS);
+  int r = msl_ifaces_list(&s->ifs, cfg->interfaces, cfg->n_interfaces);
+  if (r < 0) {
+    slog(s, MSL_LOG_ERR, "%s",
+         r == MSL_ERR_NOT_FOUND ? "an --interface is not an up IPv4 interface"
+                                : "cannot list the network interfaces");
+    return r;
+  }
+  if (s->ifs.n == 0)
+    slog(s, MSL_LOG_WARN, "no up IPv4 interface: group sends will fail");
+  return 0;
+}
+
 int msl_svc_new(const msl_svc_config *cfg, const msl_service_env *env,
                 msl_svc **out) {
-  int r;
   if (!out)
     return MSL_ERR_ARG;
   *out = NULL;
@@ -88,122 +219,20 @@ int msl_svc_new(const msl_svc_config *cfg, const msl_service_env *env,
   s->sink = env->sink;
   s->udp.fd = s->stop_fd = s->ctl.fd = s->ctl.dir_fd = -1;
   pthread_mutex_init(&s->mu, NULL);
-  if (cfg->name) {
-    if (strlen(cfg->name) > MSL_NBNAME_MAX_CHARS) {
-      slog(s, MSL_LOG_ERR, "name '%s': more than 15 characters", cfg->name);
-      r = MSL_ERR_ARG;
-      goto fail;
-    }
-    copy_name(s->name, cfg->name);
-  } else {
-    char hn[256];
-    if (gethostname(hn, sizeof(hn)) != 0)
-      snprintf(hn, sizeof(hn), "localhost");
-    hn[sizeof(hn) - 1] = '\0';
-    copy_name(s->name, hn);
-  }
-  const char *wg = cfg->workgroup ? cfg->workgroup : "WORKGROUP";
-  if (strlen(wg) > MSL_NBNAME_MAX_CHARS) {
-    slog(s, MSL_LOG_ERR, "workgroup '%s': more than 15 characters", wg);
-    r = MSL_ERR_ARG;
-    goto fail;
-  }
-  copy_name(s->wg, wg);
-  snprintf(s->scope, sizeof(s->scope), "%s", cfg->scope ? cfg->scope : "");
-  s->cfg.name = s->name;
-  s->cfg.workgroup = s->wg;
-  s->cfg.scope = s->scope;
-  s->cfg.interfaces = NULL; /* copied: the re-scans use it */
-  if (cfg->n_interfaces > FILTER_MAX) {
-    r = MSL_ERR_ARG;
-    goto fail;
-  }
-  for (; s->nfilter < cfg->n_interfaces; s->nfilter++)
-    if (!cfg->interfaces[s->nfilter] ||
-        !(s->filter[s->nfilter] = strdup(cfg->interfaces[s->nfilter]))) {
-      r = cfg->interfaces[s->nfilter] ? MSL_ERR_NOMEM : MSL_ERR_ARG;
-      goto fail;
-    }
-  s->rescan_ms = env_ms(MSL_SERVICE_RESCAN_ENV, MSL_SERVICE_RESCAN_MS);
-  s->writer_idle_ms =
-      env_ms(MSL_SERVICE_WRITER_IDLE_ENV, MSL_SERVICE_WRITER_IDLE_MS);
-  r = msl_ifaces_list(&s->ifs, cfg->interfaces, cfg->n_interfaces);
+  int r = set_names(s, cfg);
+  if (r == 0)
+    r = list_interfaces(s, cfg);
+  int server = r == 0 && want_server(s, cfg->flags);
+  if (r == 0)
+    r = open_dgram(s, cfg, server);
+  if (r == 0) /* names first: the control socket follows registration */
+    r = open_names(s, cfg, server);
+  if (r == 0)
+    r = open_rest(s, cfg, env);
   if (r < 0) {
-    slog(s, MSL_LOG_ERR, "%s",
-         r == MSL_ERR_NOT_FOUND ? "an --interface is not an up IPv4 interface"
-                                : "cannot list the network interfaces");
-    goto fail;
+    msl_svc_free(s);
+    return r;
   }
-  if (s->ifs.n == 0)
-    slog(s, MSL_LOG_WARN, "no up IPv4 interface: group sends will fail");
-  int server = want_server(s, cfg->flags);
-  msl_dgram_config dc;
-  memset(&dc, 0, sizeof(dc));
-  dc.name = s->name;
-  dc.workgroup = s->wg;
-  dc.scope = s->scope;
-  dc.sink = s->sink;
-  dc.names = (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_DGRAM_N_MESSENGER : 0) |
-             (server ? MSL_DGRAM_N_SERVER : 0) |
-             (cfg->flags & MSL_SERVICE_NO_BROWSER ? MSL_DGRAM_N_NO_BROWSER : 0);
-  if ((r = msl_dgram_new(&s->dg, &dc)) < 0) {
-    slog(s, MSL_LOG_ERR, "invalid name, workgroup or scope");
-    goto fail;
-  }
-  uint16_t port = cfg->dgram_port ? cfg->dgram_port : MSL_NBDGM_PORT;
-  if ((r = msl_udp_open(&s->udp, 0, port)) < 0) {
-    slog(s, MSL_LOG_ERR, "cannot bind UDP port %u: %s", port,
-         r == MSL_ERR_ACCESS   ? "permission denied (needs root or "
-                                 "CAP_NET_BIND_SERVICE)"
-         : r == MSL_ERR_EXISTS ? "already in use (another mailslotd?)"
-                               : strerror(errno));
-    goto fail;
-  }
-  if ((r = msl_dgram_sender_init(&s->snd, &s->udp, msl_dgram_host_name(s->dg),
-                                 s->udp.port, &s->ifs)) < 0)
-    goto fail;
-  s->have_snd = 1;
-  s->rx = malloc((size_t)MSL_SERVICE_BATCH * RX_BUF);
-  s->fw = malloc(FW_BUF);
-  s->status_buf = malloc(STATUS_BUF);
-  s->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (!s->rx || !s->fw || !s->status_buf || s->stop_fd < 0) {
-    r = MSL_ERR_NOMEM;
-    goto fail;
-  }
-  for (size_t i = 0; i < MSL_SERVICE_BATCH; i++) {
-    s->msgs[i].buf = s->rx + i * RX_BUF;
-    s->msgs[i].cap = RX_BUF;
-  }
-  /* Names first: the control socket (readiness) follows registration. */
-  msl_ns_wins_servers wins;
-  if ((r = wins_list(s, cfg, &wins)) < 0)
-    goto fail;
-  if (cfg->name_port &&
-      (r = msl_ns_svc_open(
-           &s->nss, cfg->name_port, s->name, s->wg, s->scope,
-           (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_NS_MESSENGER : 0) |
-               (server ? MSL_NS_SERVER : 0),
-           &s->ifs, &wins, cfg->log, cfg->log_user, msl_now_ms())) < 0) {
-    slog(s, MSL_LOG_ERR, "name service on UDP %u: %s", cfg->name_port,
-         msl_strerror(r));
-    goto fail;
-  }
-  /* The relay's files are read here, before a daemon drops privileges. */
-  if ((r = msl_svc_relay_start(s)) < 0)
-    goto fail;
-  if (env->ctl_dir_fd >= 0 &&
-      (r = msl_ctl_listen(&s->ctl, env->ctl_dir_fd, env->ctl_dir)) < 0) {
-    slog(s, MSL_LOG_ERR, "control socket %s/%s: %s", env->ctl_dir,
-         MSL_CTL_NAME,
-         r == MSL_ERR_EXISTS ? "another mailslotd is running there"
-                             : msl_strerror(r));
-    goto fail;
-  }
-  if (!(cfg->flags & MSL_SERVICE_NO_ANNOUNCE))
-    s->have_ann = msl_announce_init(&s->ann, s->name, s->wg, s->scope,
-                                    cfg->comment, s->udp.port, 0,
-                                    msl_now_ms()) == 0;
   slog(s, MSL_LOG_INFO, "%s<00> workgroup %s, UDP %u, %zu interface(s)",
        s->name, s->wg, s->udp.port, s->ifs.n);
   /* Borrowed from the caller and used up: not kept. */
@@ -213,9 +242,6 @@ int msl_svc_new(const msl_svc_config *cfg, const msl_service_env *env,
   s->cfg.relay = NULL;
   *out = s;
   return 0;
-fail:
-  msl_svc_free(s);
-  return r;
 }
 
 void msl_svc_free(msl_svc *s) {

@@ -276,6 +276,64 @@ static void handle_identity(msl_svc *s, int cfd) {
   reply(cfd, out, k);
 }
 
+/* "status" and "identity": 1 when req is one of them (answered). */
+static int handle_info(msl_svc *s, int cfd, const char *req, size_t len) {
+  if (len >= 6 && memcmp(req, "status", 6) == 0 &&
+      (len == 6 || req[6] == '\n')) {
+    memcpy(s->status_buf, "ok\n", 3);
+    int n = msl_svc_format_status(s, s->status_buf + 3, STATUS_BUF - 3);
+    if (n < 0)
+      reply_err(cfd, n);
+    else
+      reply(cfd, s->status_buf, (size_t)n + 3);
+    return 1;
+  }
+  if (len >= 8 && memcmp(req, "identity", 8) == 0 &&
+      (len == 8 || req[8] == '\n')) {
+    handle_identity(s, cfd);
+    return 1;
+  }
+  return 0;
+}
+
+/* "open": keeps the writer pass for dest unless uid is at its share.
+ * Returns 1 when pass was taken. */
+static int add_writer(msl_svc *s, int cfd, uid_t uid, int pass,
+                      const msl_dgram_dest *dest, const char *path) {
+  char out[32];
+  if (s->nrem == MSL_SERVICE_REMOTES_MAX ||
+      msl_svc_uid_count(s, UID_REMOTES, uid) >= MSL_SERVICE_REMOTES_PER_UID) {
+    s->ctl_refused++;
+    s->ctl_uid_limited += s->nrem < MSL_SERVICE_REMOTES_MAX;
+    slog(s, MSL_LOG_WARN, "control: uid %lu: too many writers open",
+         (unsigned long)uid);
+    reply_err(cfd, MSL_ERR_LIMIT);
+    return 0;
+  }
+  s->rem[s->nrem].fd = pass;
+  s->rem[s->nrem].uid = uid;
+  s->rem[s->nrem].last = msl_now_ms();
+  s->rem[s->nrem].dest = *dest;
+  s->nrem++;
+  int n = snprintf(out, sizeof(out), "ok %d\n", msl_dgram_max_message(dest));
+  reply(cfd, out, (size_t)n);
+  slog(s, MSL_LOG_DEBUG, "control: writer for %s (%s)", path,
+       dest->group ? "group broadcast" : "unicast");
+  return 1;
+}
+
+/* "send": the datagram now. */
+static void send_now(msl_svc *s, int cfd, const msl_dgram_dest *dest,
+                     const uint8_t *data, size_t n) {
+  int r = msl_dgram_send(&s->snd, dest, data, n);
+  if (r < 0) {
+    s->send_rejected++;
+    reply_err(cfd, r);
+  } else {
+    reply(cfd, "ok\n", 3);
+  }
+}
+
 /* One control request (b, len; b has room for a NUL at b[len]) from
  * connection cfd, with the passed fd pass (-1: none; closed unless kept).
  * done: NULL the first time; the finished query when a deferred request
@@ -283,7 +341,7 @@ static void handle_identity(msl_svc *s, int cfd) {
  * pending entry's now), else 0 (replied). */
 static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
                           size_t len, int pass, const replay *done) {
-  char out[8192], path[PATH_BUF]; /* status: ~1.6 KB, more with scopes */
+  char path[PATH_BUF];
   unsigned flags;
   size_t hl;
   msl_dgram_dest dest;
@@ -293,21 +351,8 @@ static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
   if (!done)
     s->ctl_requests++;
   char *req = (char *)b;
-  if (len >= 6 && memcmp(req, "status", 6) == 0 &&
-      (len == 6 || req[6] == '\n')) {
-    memcpy(s->status_buf, "ok\n", 3);
-    int n = msl_svc_format_status(s, s->status_buf + 3, STATUS_BUF - 3);
-    if (n < 0)
-      reply_err(cfd, n);
-    else
-      reply(cfd, s->status_buf, (size_t)n + 3);
+  if (handle_info(s, cfd, req, len))
     goto done;
-  }
-  if (len >= 8 && memcmp(req, "identity", 8) == 0 &&
-      (len == 8 || req[8] == '\n')) {
-    handle_identity(s, cfd);
-    goto done;
-  }
   if (len > 8 && memcmp(req, "resolve ", 8) == 0) {
     parked = handle_resolve(s, cfd, uid, b, len, &pass, done);
     goto done;
@@ -351,36 +396,11 @@ static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
     slog(s, MSL_LOG_DEBUG, "control: %s %s refused: %s",
          is_open ? "open" : "send", path, msl_strerror(r));
     reply_err(cfd, r);
-    goto done;
+  } else if (is_send) {
+    send_now(s, cfd, &dest, b + hl, len - hl);
+  } else if (add_writer(s, cfd, uid, pass, &dest, path)) {
+    pass = -1;
   }
-  if (is_send) {
-    r = msl_dgram_send(&s->snd, &dest, b + hl, len - hl);
-    if (r < 0) {
-      s->send_rejected++;
-      reply_err(cfd, r);
-    } else
-      reply(cfd, "ok\n", 3);
-    goto done;
-  }
-  if (s->nrem == MSL_SERVICE_REMOTES_MAX ||
-      msl_svc_uid_count(s, UID_REMOTES, uid) >= MSL_SERVICE_REMOTES_PER_UID) {
-    s->ctl_refused++;
-    s->ctl_uid_limited += s->nrem < MSL_SERVICE_REMOTES_MAX;
-    slog(s, MSL_LOG_WARN, "control: uid %lu: too many writers open",
-         (unsigned long)uid);
-    reply_err(cfd, MSL_ERR_LIMIT);
-    goto done;
-  }
-  s->rem[s->nrem].fd = pass;
-  s->rem[s->nrem].uid = uid;
-  s->rem[s->nrem].last = msl_now_ms();
-  s->rem[s->nrem].dest = dest;
-  s->nrem++;
-  pass = -1;
-  int n = snprintf(out, sizeof(out), "ok %d\n", msl_dgram_max_message(&dest));
-  reply(cfd, out, (size_t)n);
-  slog(s, MSL_LOG_DEBUG, "control: writer for %s (%s)", path,
-       dest.group ? "group broadcast" : "unicast");
 done:
   if (pass >= 0)
     close(pass);
