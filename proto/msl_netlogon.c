@@ -335,114 +335,123 @@ static void wr_tail(msl_wr *w, uint32_t nt, unsigned lmnt, unsigned lm20) {
   msl_wr_u16le(w, lm20);
 }
 
+static int enc_primary_query(const msl_netlogon_primary_query *q,
+                             msl_wr *w) {
+  if (!view_ok(q->computer, SIZE_MAX) || !view_ok(q->mailslot, SIZE_MAX) ||
+      !view_ok(q->pre_pad, 1) || !view_ok(q->pad, 1) ||
+      !ustr_ok(q->unicode_computer))
+    return MSL_ERR_ARG;
+  msl_wr_cstr(w, q->computer.ptr, q->computer.len);
+  wr_view(w, q->pre_pad);
+  msl_wr_cstr(w, q->mailslot.ptr, q->mailslot.len);
+  if (q->short_form) {
+    msl_wr_u16le(w, q->lm20_token);
+    return 0;
+  }
+  wr_view(w, q->pad);
+  wr_ustr(w, q->unicode_computer);
+  wr_tail(w, q->nt_version, q->lmnt_token, q->lm20_token);
+  return 0;
+}
+
+static int enc_primary_response(const msl_netlogon_primary_response *q,
+                                msl_wr *w) {
+  if (!view_ok(q->pdc_name, SIZE_MAX) || !view_ok(q->pad, 1) ||
+      !view_ok(q->nt_pad, 3) || !ustr_ok(q->unicode_pdc_name) ||
+      !ustr_ok(q->unicode_domain))
+    return MSL_ERR_ARG;
+  msl_wr_cstr(w, q->pdc_name.ptr, q->pdc_name.len);
+  if (q->short_form)
+    return 0;
+  wr_view(w, q->pad);
+  wr_ustr(w, q->unicode_pdc_name);
+  wr_ustr(w, q->unicode_domain);
+  wr_view(w, q->nt_pad);
+  wr_tail(w, q->nt_version, q->lmnt_token, q->lm20_token);
+  return 0;
+}
+
+static int enc_sam_request(const msl_netlogon_sam_request *q, msl_wr *w) {
+  if (!ustr_ok(q->unicode_computer) || !ustr_ok(q->unicode_user) ||
+      !view_ok(q->mailslot, SIZE_MAX) || !view_ok(q->sid_pad, 3) ||
+      !view_ok(q->sid, SIZE_MAX) || q->sid.len != q->sid_size)
+    return MSL_ERR_ARG;
+  msl_wr_u16le(w, q->request_count);
+  wr_ustr(w, q->unicode_computer);
+  wr_ustr(w, q->unicode_user);
+  msl_wr_cstr(w, q->mailslot.ptr, q->mailslot.len);
+  msl_wr_u32le(w, q->account_control);
+  msl_wr_u32le(w, q->sid_size);
+  wr_view(w, q->sid_pad);
+  wr_view(w, q->sid);
+  wr_tail(w, q->nt_version, q->lmnt_token, q->lm20_token);
+  return 0;
+}
+
+static int enc_sam_response(const msl_netlogon_sam_response *q, msl_wr *w) {
+  if (!ustr_ok(q->unicode_logon_server) || !ustr_ok(q->unicode_user) ||
+      !ustr_ok(q->unicode_domain))
+    return MSL_ERR_ARG;
+  wr_ustr(w, q->unicode_logon_server);
+  wr_ustr(w, q->unicode_user);
+  wr_ustr(w, q->unicode_domain);
+  if (q->v5) {
+    if (!view_ok(q->dns_forest.raw, MSL_NETLOGON_DNAME_RAW_MAX) ||
+        !view_ok(q->dns_domain.raw, MSL_NETLOGON_DNAME_RAW_MAX) ||
+        !view_ok(q->dns_host.raw, MSL_NETLOGON_DNAME_RAW_MAX))
+      return MSL_ERR_ARG;
+    msl_wr_bytes(w, q->domain_guid, 16);
+    msl_wr_bytes(w, q->null_guid, 16);
+    wr_view(w, q->dns_forest.raw);
+    wr_view(w, q->dns_domain.raw);
+    wr_view(w, q->dns_host.raw);
+    msl_wr_bytes(w, q->dc_ip, 4);
+    msl_wr_u32le(w, q->flags);
+  }
+  wr_tail(w, q->nt_version, q->lmnt_token, q->lm20_token);
+  return 0;
+}
+
+static int enc_sam_response_ex(const msl_netlogon_sam_response_ex *q,
+                               msl_wr *w) {
+  msl_wr_u16le(w, q->sbz);
+  msl_wr_u32le(w, q->flags);
+  msl_wr_bytes(w, q->domain_guid, 16);
+  for (int i = 0; i < MSL_NETLOGON_EX_NAMES; i++) {
+    if (!view_ok(q->names[i].raw, MSL_NETLOGON_DNAME_RAW_MAX))
+      return MSL_ERR_ARG;
+    wr_view(w, q->names[i].raw);
+  }
+  if (q->has_sockaddr) {
+    if (!view_ok(q->sockaddr, MSL_NETLOGON_SOCKADDR_IN_LEN) ||
+        q->sockaddr.len != q->sockaddr_size)
+      return MSL_ERR_ARG;
+    msl_wr_u8(w, q->sockaddr_size);
+    wr_view(w, q->sockaddr);
+  }
+  if (q->has_next_closest_site) {
+    if (!view_ok(q->next_closest_site.raw, MSL_NETLOGON_DNAME_RAW_MAX))
+      return MSL_ERR_ARG;
+    wr_view(w, q->next_closest_site.raw);
+  }
+  wr_tail(w, q->nt_version, q->lmnt_token, q->lm20_token);
+  return 0;
+}
+
 static int enc_body(const msl_netlogon *m, msl_wr *w) {
   switch (m->opcode) {
-  case MSL_NETLOGON_PRIMARY_QUERY: {
-    const msl_netlogon_primary_query *q = &m->u.pq;
-    if (!view_ok(q->computer, SIZE_MAX) || !view_ok(q->mailslot, SIZE_MAX) ||
-        !view_ok(q->pre_pad, 1) || !view_ok(q->pad, 1) ||
-        !ustr_ok(q->unicode_computer))
-      return MSL_ERR_ARG;
-    msl_wr_cstr(w, q->computer.ptr, q->computer.len);
-    wr_view(w, q->pre_pad);
-    msl_wr_cstr(w, q->mailslot.ptr, q->mailslot.len);
-    if (q->short_form) {
-      msl_wr_u16le(w, q->lm20_token);
-      return 0;
-    }
-    wr_view(w, q->pad);
-    wr_ustr(w, q->unicode_computer);
-    wr_tail(w, q->nt_version, q->lmnt_token, q->lm20_token);
-    return 0;
-  }
-  case MSL_NETLOGON_PRIMARY_RESPONSE: {
-    const msl_netlogon_primary_response *q = &m->u.pr;
-    if (!view_ok(q->pdc_name, SIZE_MAX) || !view_ok(q->pad, 1) ||
-        !view_ok(q->nt_pad, 3) || !ustr_ok(q->unicode_pdc_name) ||
-        !ustr_ok(q->unicode_domain))
-      return MSL_ERR_ARG;
-    msl_wr_cstr(w, q->pdc_name.ptr, q->pdc_name.len);
-    if (q->short_form)
-      return 0;
-    wr_view(w, q->pad);
-    wr_ustr(w, q->unicode_pdc_name);
-    wr_ustr(w, q->unicode_domain);
-    wr_view(w, q->nt_pad);
-    wr_tail(w, q->nt_version, q->lmnt_token, q->lm20_token);
-    return 0;
-  }
-  case MSL_NETLOGON_SAM_LOGON_REQUEST: {
-    const msl_netlogon_sam_request *q = &m->u.sreq;
-    if (!ustr_ok(q->unicode_computer) || !ustr_ok(q->unicode_user) ||
-        !view_ok(q->mailslot, SIZE_MAX) || !view_ok(q->sid_pad, 3) ||
-        !view_ok(q->sid, SIZE_MAX) || q->sid.len != q->sid_size)
-      return MSL_ERR_ARG;
-    msl_wr_u16le(w, q->request_count);
-    wr_ustr(w, q->unicode_computer);
-    wr_ustr(w, q->unicode_user);
-    msl_wr_cstr(w, q->mailslot.ptr, q->mailslot.len);
-    msl_wr_u32le(w, q->account_control);
-    msl_wr_u32le(w, q->sid_size);
-    wr_view(w, q->sid_pad);
-    wr_view(w, q->sid);
-    wr_tail(w, q->nt_version, q->lmnt_token, q->lm20_token);
-    return 0;
-  }
+  case MSL_NETLOGON_PRIMARY_QUERY: return enc_primary_query(&m->u.pq, w);
+  case MSL_NETLOGON_PRIMARY_RESPONSE:
+    return enc_primary_response(&m->u.pr, w);
+  case MSL_NETLOGON_SAM_LOGON_REQUEST: return enc_sam_request(&m->u.sreq, w);
   case MSL_NETLOGON_SAM_LOGON_RESPONSE:
   case MSL_NETLOGON_SAM_PAUSE_RESPONSE:
-  case MSL_NETLOGON_SAM_USER_UNKNOWN: {
-    const msl_netlogon_sam_response *q = &m->u.sresp;
-    if (!ustr_ok(q->unicode_logon_server) || !ustr_ok(q->unicode_user) ||
-        !ustr_ok(q->unicode_domain))
-      return MSL_ERR_ARG;
-    wr_ustr(w, q->unicode_logon_server);
-    wr_ustr(w, q->unicode_user);
-    wr_ustr(w, q->unicode_domain);
-    if (q->v5) {
-      if (!view_ok(q->dns_forest.raw, MSL_NETLOGON_DNAME_RAW_MAX) ||
-          !view_ok(q->dns_domain.raw, MSL_NETLOGON_DNAME_RAW_MAX) ||
-          !view_ok(q->dns_host.raw, MSL_NETLOGON_DNAME_RAW_MAX))
-        return MSL_ERR_ARG;
-      msl_wr_bytes(w, q->domain_guid, 16);
-      msl_wr_bytes(w, q->null_guid, 16);
-      wr_view(w, q->dns_forest.raw);
-      wr_view(w, q->dns_domain.raw);
-      wr_view(w, q->dns_host.raw);
-      msl_wr_bytes(w, q->dc_ip, 4);
-      msl_wr_u32le(w, q->flags);
-    }
-    wr_tail(w, q->nt_version, q->lmnt_token, q->lm20_token);
-    return 0;
-  }
+  case MSL_NETLOGON_SAM_USER_UNKNOWN: return enc_sam_response(&m->u.sresp, w);
   case MSL_NETLOGON_SAM_LOGON_RESPONSE_EX:
   case MSL_NETLOGON_SAM_PAUSE_RESPONSE_EX:
-  case MSL_NETLOGON_SAM_USER_UNKNOWN_EX: {
-    const msl_netlogon_sam_response_ex *q = &m->u.ex;
-    msl_wr_u16le(w, q->sbz);
-    msl_wr_u32le(w, q->flags);
-    msl_wr_bytes(w, q->domain_guid, 16);
-    for (int i = 0; i < MSL_NETLOGON_EX_NAMES; i++) {
-      if (!view_ok(q->names[i].raw, MSL_NETLOGON_DNAME_RAW_MAX))
-        return MSL_ERR_ARG;
-      wr_view(w, q->names[i].raw);
-    }
-    if (q->has_sockaddr) {
-      if (!view_ok(q->sockaddr, MSL_NETLOGON_SOCKADDR_IN_LEN) ||
-          q->sockaddr.len != q->sockaddr_size)
-        return MSL_ERR_ARG;
-      msl_wr_u8(w, q->sockaddr_size);
-      wr_view(w, q->sockaddr);
-    }
-    if (q->has_next_closest_site) {
-      if (!view_ok(q->next_closest_site.raw, MSL_NETLOGON_DNAME_RAW_MAX))
-        return MSL_ERR_ARG;
-      wr_view(w, q->next_closest_site.raw);
-    }
-    wr_tail(w, q->nt_version, q->lmnt_token, q->lm20_token);
-    return 0;
-  }
-  default:
-    return MSL_ERR_ARG;
+  case MSL_NETLOGON_SAM_USER_UNKNOWN_EX:
+    return enc_sam_response_ex(&m->u.ex, w);
+  default: return MSL_ERR_ARG;
   }
 }
 
