@@ -15,6 +15,7 @@
 #include "msl_ctl.h"
 #include "msl_rundir.h"
 #include "msl_slotdir.h"
+#include "msl_syserr.h"
 
 /* The checked socket inode in the control directory: an O_PATH fd, or a
  * negative msl_err. *owner: the directory's owner. */
@@ -24,7 +25,7 @@ static int find_socket(uid_t *owner) {
   if (r < 0)
     return r;
   int sfd = openat(dfd, MSL_CTL_NAME, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  r = sfd < 0 ? msl_slot_errno(errno) : 0;
+  r = sfd < 0 ? msl_err_from_errno(errno) : 0;
   close(dfd);
   struct stat st;
   if (r == 0 && (fstat(sfd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
@@ -87,8 +88,7 @@ int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
     n = sendmsg(fd, &mh, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return errno == EPIPE || errno == ECONNRESET ? MSL_ERR_NOT_FOUND
-                                                 : MSL_ERR_SYSTEM;
+    return msl_err_from_errno(errno);
   struct pollfd pf = {fd, POLLIN, 0};
   int pr;
   do
@@ -102,7 +102,7 @@ int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
     n = recv(fd, reply, cap - 1, MSG_TRUNC);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return errno == ECONNRESET ? MSL_ERR_NOT_FOUND : MSL_ERR_SYSTEM;
+    return msl_err_from_errno(errno);
   if (n == 0)
     return MSL_ERR_NOT_FOUND;
   if ((size_t)n > cap - 1)

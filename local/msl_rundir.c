@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "msl_syserr.h"
+
 enum { KIND_ENV, KIND_ROOT, KIND_HOST, KIND_XDG, KIND_TMP };
 
 /* The host-wide directory: mailslot names are unique per host (as on
@@ -60,28 +62,11 @@ int msl_rundir_path(char *buf, size_t cap) {
 
 int msl_rundir(char *buf, size_t cap) { return msl_rundir_path(buf, cap); }
 
-static int errno_err(int e) {
-  switch (e) {
-  case ENOENT:
-  case ENOTDIR:
-    return MSL_ERR_NOT_FOUND;
-  case EACCES:
-  case EPERM:
-  case EROFS:
-  case ELOOP:
-    return MSL_ERR_ACCESS;
-  case ENOMEM:
-    return MSL_ERR_NOMEM;
-  default:
-    return MSL_ERR_SYSTEM;
-  }
-}
-
 /* mkdir with mode past the umask; an existing entry is fine. */
 static int make_dir(const char *path, mode_t mode) {
   if (mkdir(path, mode) == 0)
-    return chmod(path, mode) == 0 ? 0 : errno_err(errno);
-  return errno == EEXIST ? 0 : errno_err(errno);
+    return chmod(path, mode) == 0 ? 0 : msl_err_from_errno(errno);
+  return errno == EEXIST ? 0 : msl_err_from_errno(errno);
 }
 
 static int open_kind(int create, int *dirfd, char *path, size_t cap,
@@ -100,7 +85,7 @@ static int open_kind(int create, int *dirfd, char *path, size_t cap,
    * the directory, as documented, not read permission. */
   int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
-    return errno_err(errno);
+    return msl_err_from_errno(errno);
   if (*kind == KIND_TMP) {
     /* /tmp is shared: refuse a directory someone else planted for us. */
     struct stat st;
@@ -180,7 +165,7 @@ int msl_rundir_ctl_open(int *dirfd, char *path, size_t cap, uid_t *owner) {
     return MSL_ERR_ARG;
   int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    return errno_err(errno);
+    return msl_err_from_errno(errno);
   int r = ctl_check(fd, owner);
   if (r < 0) {
     close(fd);
@@ -205,7 +190,7 @@ int msl_rundir_ctl_prepare(uid_t owner, int *dirfd, char *path, size_t cap) {
      * away: never one someone else made for us. */
     if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
         lchown(path, owner, (gid_t)-1) != 0)
-      return errno_err(errno);
+      return msl_err_from_errno(errno);
   }
   uid_t got;
   if ((r = msl_rundir_ctl_open(dirfd, path, cap, &got)) < 0)

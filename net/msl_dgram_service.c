@@ -13,6 +13,7 @@
 #include "msl_lhdr.h"
 #include "msl_path.h"
 #include "msl_sysres.h"
+#include "msl_syserr.h"
 
 typedef struct dedupe_ent {
   uint64_t hash;
@@ -533,8 +534,7 @@ int msl_dgram_forward(msl_dgram_sender *s, const msl_dgram_dest *dest, int fd,
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return errno == EAGAIN || errno == EWOULDBLOCK ? 0
-           : errno == ECONNRESET                   ? MSL_ERR_NOT_FOUND
-                                                   : MSL_ERR_SYSTEM;
+                                                   : msl_err_from_errno(errno);
   if (n == 0)
     return MSL_ERR_NOT_FOUND; /* a message always has its 4-byte header */
   int off = (size_t)n > cap ? MSL_ERR_TOO_BIG
