@@ -22,19 +22,20 @@ extern "C" {
 
 /*
  * Error codes. 0 is success; errors are negative, in [-599, -500], so a
- * function can return a length or an error in one int.
+ * function can return a length or an error in one int. Each code has one
+ * meaning; msl_strerror() says it in a sentence, msl_err_name() gives its
+ * symbol (for logs and JSON). A code keeps its value for good and a value
+ * is never given to another code. Not public, never returned by a
+ * function of this header: -500, -504, -505, -507 and -508 (the wire
+ * codec's own reasons why an input does not decode; a public function
+ * reports such an input as MSL_ERR_INVALID).
  */
 typedef enum msl_err {
   MSL_OK = 0,
-  MSL_ERR_TRUNCATED = -500,   /* input ended inside a field */
   MSL_ERR_OVERFLOW = -501,    /* output buffer too small */
   MSL_ERR_INVALID = -502,     /* a field holds a value the format forbids */
   MSL_ERR_NAME = -503,        /* malformed NetBIOS name */
-  MSL_ERR_NAME_LOOP = -504,   /* name compression pointer loop or forward jump */
-  MSL_ERR_NAME_PTR = -505,    /* compression pointer where none is allowed */
   MSL_ERR_UNSUPPORTED = -506, /* well-formed but of a kind not handled */
-  MSL_ERR_NOT_SMB = -507,     /* user data is not an SMB */
-  MSL_ERR_NOT_MAILSLOT = -508,/* SMB is not a mailslot write */
   MSL_ERR_LIMIT = -509,       /* a configured cap would be exceeded */
   MSL_ERR_ARG = -510,         /* invalid argument from the caller */
   MSL_ERR_TOO_BIG = -511,     /* message larger than the format allows */
@@ -56,6 +57,11 @@ MSL_API const char *msl_version(void);
 
 /* A static English sentence for an msl_err value (never NULL). */
 MSL_API const char *msl_strerror(int err);
+
+/* The symbol of an msl_err value as a static string ("MSL_OK",
+ * "MSL_ERR_QUEUE_FULL"), for logs and JSON; "MSL_ERR_UNKNOWN" for a value
+ * that is no error code (never NULL). */
+MSL_API const char *msl_err_name(int err);
 
 /* ======================================================================
  * Local mailslots: the Win32 mailslot API on POSIX (api/msl_local.c).

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "mailslot.h"
+#include "msl_proto_err.h"
 
 /* The codec is linked into the library and the tools but its ABI is not
  * public yet: its functions stay hidden in libmailslot.so. */

@@ -47,6 +47,7 @@
 #include <stdint.h>
 
 #include "mailslot.h"
+#include "msl_proto_err.h"
 
 #define MSL_LHDR_VERSION 1
 #define MSL_LHDR_LEN 4        /* the base header */
