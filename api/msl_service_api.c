@@ -165,7 +165,7 @@ int msl_service_query_status(char *buf, size_t cap) {
   if (n >= 0 && strncmp(rep, "ok\n", 3) != 0)
     n = strncmp(rep, "err ", 4) == 0 ? atoi(rep + 4) : MSL_ERR_INVALID;
   else if (n >= 0 && (size_t)n - 3 >= cap)
-    n = MSL_ERR_OVERFLOW;
+    n = MSL_ERR_BUFFER_TOO_SMALL;
   else if (n >= 0) {
     memcpy(buf, rep + 3, (size_t)n - 3 + 1);
     n -= 3;

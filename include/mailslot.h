@@ -28,11 +28,11 @@ extern "C" {
  * is never given to another code. Not public, never returned by a
  * function of this header: -500, -504, -505, -507 and -508 (the wire
  * codec's own reasons why an input does not decode; a public function
- * reports such an input as MSL_ERR_INVALID).
+ * reports such an input as MSL_ERR_INVALID). Retired: -501 (merged into
+ * MSL_ERR_BUFFER_TOO_SMALL).
  */
 typedef enum msl_err {
   MSL_OK = 0,
-  MSL_ERR_OVERFLOW = -501,    /* output buffer too small */
   MSL_ERR_INVALID = -502,     /* a field holds a value the format forbids */
   MSL_ERR_NAME = -503,        /* malformed NetBIOS name */
   MSL_ERR_UNSUPPORTED = -506, /* well-formed but of a kind not handled */
@@ -45,7 +45,10 @@ typedef enum msl_err {
   MSL_ERR_EXISTS = -530,       /* a mailslot with that name already exists */
   MSL_ERR_NOT_FOUND = -531,    /* no mailslot with that name (or it closed) */
   MSL_ERR_TIMEOUT = -532,      /* no message arrived within the timeout */
-  MSL_ERR_BUFFER_TOO_SMALL = -533, /* next message is larger than the buffer */
+  /* The caller's buffer is too small for the result (msl_read: for the
+   * next message, which is kept; msl_rundir, msl_service_status: for the
+   * text). */
+  MSL_ERR_BUFFER_TOO_SMALL = -533,
   MSL_ERR_QUEUE_FULL = -534,   /* the mailslot's queue is full; not sent */
   MSL_ERR_BAD_PATH = -535,     /* not a valid \\.\mailslot\NAME path */
   MSL_ERR_ACCESS = -536,       /* wrong handle kind, or permission denied */
@@ -259,7 +262,7 @@ MSL_API int msl_serve(msl_handle *h, uint32_t timeout_ms);
  * The directory holding this process's local mailslots (MAILSLOT_RUNDIR,
  * else /run/mailslot for root, $XDG_RUNTIME_DIR/mailslot or
  * /tmp/mailslot-UID otherwise), NUL-terminated into buf.
- * @return its length, or MSL_ERR_ARG / MSL_ERR_OVERFLOW.
+ * @return its length, or MSL_ERR_ARG / MSL_ERR_BUFFER_TOO_SMALL.
  */
 MSL_API int msl_rundir(char *buf, size_t cap);
 
@@ -435,7 +438,7 @@ MSL_API int msl_service_start(const msl_service_config *cfg,
                               msl_service **out);
 
 /** The service's counters as "name value" lines into buf (NUL-terminated).
- *  Returns the length or MSL_ERR_ARG / MSL_ERR_OVERFLOW. */
+ *  Returns the length or MSL_ERR_ARG / MSL_ERR_BUFFER_TOO_SMALL. */
 MSL_API int msl_service_status(msl_service *s, char *buf, size_t cap);
 
 /**
@@ -455,7 +458,7 @@ MSL_API void msl_service_stop(msl_service *s);
  * Asks mailslotd (through its control socket) for its counters, as
  * msl_service_status() prints them.
  * @return the length, MSL_ERR_NOT_FOUND (no mailslotd), MSL_ERR_TIMEOUT,
- *         MSL_ERR_OVERFLOW, MSL_ERR_SYSTEM.
+ *         MSL_ERR_BUFFER_TOO_SMALL, MSL_ERR_SYSTEM.
  */
 MSL_API int msl_service_query_status(char *buf, size_t cap);
 

@@ -106,7 +106,7 @@ int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
   if (n == 0)
     return MSL_ERR_NOT_FOUND;
   if ((size_t)n > cap - 1)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   reply[n] = '\0';
   return (int)n;
 }

@@ -25,7 +25,7 @@ int msl_ctl_connect(void);
  * connected socket and waits up to timeout_ms for the reply, stored
  * NUL-terminated in reply[cap].
  * @return the reply length, MSL_ERR_TIMEOUT, MSL_ERR_NOT_FOUND (daemon
- *         closed without answering), MSL_ERR_OVERFLOW, MSL_ERR_SYSTEM.
+ *         closed without answering), MSL_ERR_BUFFER_TOO_SMALL, MSL_ERR_SYSTEM.
  */
 int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
                  char *reply, size_t cap, int timeout_ms);

@@ -51,7 +51,7 @@ static int resolve(char *buf, size_t cap, int *kind) {
     n = snprintf(buf, cap, "/tmp/mailslot-%lu", (unsigned long)geteuid());
   }
   if (n < 0 || (size_t)n >= cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   return n;
 }
 
@@ -135,12 +135,12 @@ int msl_rundir_ctl_path(char *buf, size_t cap) {
     if ((n = resolve(buf, cap, &kind)) < 0)
       return n;
     if ((size_t)n + 1 >= cap)
-      return MSL_ERR_OVERFLOW;
+      return MSL_ERR_BUFFER_TOO_SMALL;
     buf[n++] = 'd'; /* /run/mailslot -> /run/mailslotd */
     buf[n] = '\0';
   }
   if (n < 0 || (size_t)n >= cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   return n;
 }
 

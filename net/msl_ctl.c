@@ -144,7 +144,7 @@ int msl_ctl_recv(int conn, uint8_t *buf, size_t cap, int *fd) {
     if (*fd >= 0)
       close(*fd);
     *fd = -1;
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   }
   return (int)n;
 }

@@ -585,7 +585,7 @@ int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap) {
     off += (size_t)n;
   }
   if (off >= cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   if (d->sink.format_status) { /* what became of the messages */
     int k = d->sink.format_status(d->sink.ctx, buf + off, cap - off);
     if (k < 0)

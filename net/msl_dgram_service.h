@@ -321,7 +321,7 @@ int msl_dgram_forward(msl_dgram_sender *s, const msl_dgram_dest *dest, int fd,
 /**
  * Writes the counters as "name value\n" lines (plus the reassembler's and
  * the sink's) into buf. Returns the length (NUL excluded) or
- * MSL_ERR_OVERFLOW.
+ * MSL_ERR_BUFFER_TOO_SMALL.
  */
 int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap);
 

@@ -752,7 +752,7 @@ int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
 }
 
 /* "ns_name H1<00> STATE [DEFENDER]" for each name, at buf (cap bytes).
- * Returns the length or MSL_ERR_OVERFLOW. */
+ * Returns the length or MSL_ERR_BUFFER_TOO_SMALL. */
 static int format_names(const msl_ns *ns, char *buf, size_t cap) {
   static const char *st[] = {"idle", "registering", "registered", "released"};
   size_t off = 0;
@@ -766,7 +766,7 @@ static int format_names(const msl_ns *ns, char *buf, size_t cap) {
                 : snprintf(buf + off, cap - off, "ns_name %s %s\n", b,
                            st[ns->state]);
     if (n < 0 || (size_t)n >= cap - off)
-      return MSL_ERR_OVERFLOW;
+      return MSL_ERR_BUFFER_TOO_SMALL;
     off += (size_t)n;
   }
   return (int)off;
@@ -804,7 +804,7 @@ int msl_ns_format_counters(const msl_ns *ns, uint64_t now, char *buf,
       (unsigned long long)c->random_errors,
       (unsigned long long)c->log_suppressed, ns->n_cache);
   if (n < 0 || (size_t)n >= cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   int k = format_names(ns, buf + n, cap - (size_t)n);
   if (k < 0)
     return k;

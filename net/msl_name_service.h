@@ -433,7 +433,7 @@ void msl_ns_cache_put(msl_ns *ns, const msl_nbname *name, uint32_t ip,
  *    wins_name H1<00> releasing 198.18.1.2 try 1
  *    wins_name H1<00> released 198.18.1.2
  *    wins_name H1<00> off -
- *  Returns the length or MSL_ERR_OVERFLOW. */
+ *  Returns the length or MSL_ERR_BUFFER_TOO_SMALL. */
 int msl_ns_format_counters(const msl_ns *ns, uint64_t now, char *buf,
                            size_t cap);
 
@@ -637,7 +637,7 @@ void msl_ns_aq_cancel(msl_ns_aq *q);
 
 /**
  * "ok IP FLAGS\n", the reply to "resolve" (FLAGS the NB_FLAGS in hex).
- * @return the length or MSL_ERR_OVERFLOW.
+ * @return the length or MSL_ERR_BUFFER_TOO_SMALL.
  */
 int msl_ns_ctl_format(uint32_t ip, uint16_t nb_flags, char *out, size_t cap);
 

@@ -691,5 +691,5 @@ int msl_ns_parse_name(const char *text, char *name, size_t cap,
 int msl_ns_ctl_format(uint32_t ip, uint16_t nb_flags, char *out, size_t cap) {
   int n = snprintf(out, cap, "ok %u.%u.%u.%u %04x\n", ip >> 24,
                    (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, nb_flags);
-  return n < 0 || (size_t)n >= cap ? MSL_ERR_OVERFLOW : n;
+  return n < 0 || (size_t)n >= cap ? MSL_ERR_BUFFER_TOO_SMALL : n;
 }

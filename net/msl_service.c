@@ -325,7 +325,7 @@ int msl_svc_format_status(msl_svc *s, char *buf, size_t cap) {
                    (unsigned long long)s->dns_lookups,
                    (unsigned long long)s->iface_changes);
   if (m < 0 || (size_t)m >= cap - (size_t)n)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   n += m;
   if (s->nss) {
     int k = msl_ns_format_counters(msl_ns_svc_ns(s->nss), msl_now_ms(),

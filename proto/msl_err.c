@@ -18,7 +18,6 @@ typedef struct err_row {
 static const err_row rows[] = {
     E_PUB(MSL_OK, "success"),
     E_INT(MSL_ERR_TRUNCATED, "input ends inside a field (truncated)"),
-    E_PUB(MSL_ERR_OVERFLOW, "output buffer too small"),
     E_PUB(MSL_ERR_INVALID, "field holds a value the format forbids"),
     E_PUB(MSL_ERR_NAME, "malformed NetBIOS name"),
     E_INT(MSL_ERR_NAME_LOOP, "NetBIOS name compression loop or forward pointer"),
@@ -34,8 +33,7 @@ static const err_row rows[] = {
     E_PUB(MSL_ERR_EXISTS, "a mailslot with that name already exists"),
     E_PUB(MSL_ERR_NOT_FOUND, "no mailslot with that name"),
     E_PUB(MSL_ERR_TIMEOUT, "no message arrived within the timeout"),
-    E_PUB(MSL_ERR_BUFFER_TOO_SMALL,
-        "buffer too small for the next message (message kept)"),
+    E_PUB(MSL_ERR_BUFFER_TOO_SMALL, "buffer too small for the result"),
     E_PUB(MSL_ERR_QUEUE_FULL, "mailslot queue full, message not sent"),
     E_PUB(MSL_ERR_BAD_PATH, "invalid mailslot path"),
     E_PUB(MSL_ERR_ACCESS, "access denied"),

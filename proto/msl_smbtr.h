@@ -190,7 +190,7 @@ MSL_PROTO_API int msl_smbtr_decode(msl_smbtr *out, const uint8_t *p, size_t len)
  * NULL view pointer with a non-zero length other than pad),
  * MSL_ERR_INVALID (inconsistent counts or offsets, bad name),
  * MSL_ERR_TOO_BIG (longer than MSL_SMBTR_MAX_LEN without
- * MSL_SMBTR_F_NOLIMIT, or longer than 65535), MSL_ERR_OVERFLOW (cap too
+ * MSL_SMBTR_F_NOLIMIT, or longer than 65535), MSL_ERR_BUFFER_TOO_SMALL (cap too
  * small; buf may be NULL with cap 0 to ask for nothing but this error).
  */
 MSL_PROTO_API int msl_smbtr_encode(const msl_smbtr *m, uint8_t *buf, size_t cap);

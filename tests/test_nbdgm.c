@@ -583,10 +583,10 @@ static void test_encode_overflow(void **state) {
   for (size_t cap = 0; cap < sizeof(v_ad_unique); cap++) {
     uint8_t *b = malloc(cap ? cap : 1);
     assert_non_null(b);
-    assert_int_equal(msl_nbdgm_encode(&m, b, cap), MSL_ERR_OVERFLOW);
+    assert_int_equal(msl_nbdgm_encode(&m, b, cap), MSL_ERR_BUFFER_TOO_SMALL);
     free(b);
   }
-  assert_int_equal(msl_nbdgm_encode(&m, NULL, 0), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_nbdgm_encode(&m, NULL, 0), MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_nbdgm_encode(&m, out, sizeof(v_ad_unique)),
                    (int)sizeof(v_ad_unique));
   /* A view with a NULL pointer and a length is refused. */
@@ -747,7 +747,7 @@ static void test_fragment_limits(void **state) {
 
   /* Overflow does not advance the iterator. */
   assert_int_equal(msl_nbdgm_fragment_init(&it, &t, big, 1000, 548), 0);
-  assert_int_equal(msl_nbdgm_fragment(&it, buf, 100), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_nbdgm_fragment(&it, buf, 100), MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_nbdgm_fragment(&it, buf, sizeof(buf)), 548);
   assert_int_equal(buf[1] & 3, 3);
   assert_int_equal(msl_nbdgm_fragment(NULL, buf, sizeof(buf)), MSL_ERR_ARG);

@@ -512,7 +512,7 @@ static void test_encode_errors(void **state) {
     uint8_t *b = malloc(cap ? cap : 1);
     assert_non_null(b);
     assert_int_equal(msl_smbtr_encode(&m, cap ? b : NULL, cap),
-                     MSL_ERR_OVERFLOW);
+                     MSL_ERR_BUFFER_TOO_SMALL);
     free(b);
   }
   assert_int_equal(msl_smbtr_encode(NULL, out, sizeof(out)), MSL_ERR_ARG);
