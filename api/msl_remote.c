@@ -362,5 +362,5 @@ int msl_remote_max_message(const char *path, unsigned flags) {
       return MSL_ERR_NAME;
   }
   r = msl_dgram_max_message(&d);
-  return r == MSL_ERR_TOO_BIG || r == MSL_ERR_ARG ? MSL_ERR_BAD_PATH : r;
+  return r == MSL_ERR_MSG_TOO_BIG || r == MSL_ERR_ARG ? MSL_ERR_BAD_PATH : r;
 }

@@ -28,8 +28,8 @@ extern "C" {
  * is never given to another code. Not public, never returned by a
  * function of this header: -500, -504, -505, -507 and -508 (the wire
  * codec's own reasons why an input does not decode; a public function
- * reports such an input as MSL_ERR_INVALID). Retired: -501 (merged into
- * MSL_ERR_BUFFER_TOO_SMALL).
+ * reports such an input as MSL_ERR_INVALID). Retired: -501 and -511
+ * (merged into MSL_ERR_BUFFER_TOO_SMALL and MSL_ERR_MSG_TOO_BIG).
  */
 typedef enum msl_err {
   MSL_OK = 0,
@@ -38,7 +38,6 @@ typedef enum msl_err {
   MSL_ERR_UNSUPPORTED = -506, /* well-formed but of a kind not handled */
   MSL_ERR_LIMIT = -509,       /* a configured cap would be exceeded */
   MSL_ERR_ARG = -510,         /* invalid argument from the caller */
-  MSL_ERR_TOO_BIG = -511,     /* message larger than the format allows */
   MSL_ERR_NOMEM = -512,       /* allocation failed */
   MSL_ERR_SYSTEM = -513,      /* a system call failed; see errno */
   /* Local mailslots (api/msl_local.c), numbered from -530. */
@@ -52,7 +51,9 @@ typedef enum msl_err {
   MSL_ERR_QUEUE_FULL = -534,   /* the mailslot's queue is full; not sent */
   MSL_ERR_BAD_PATH = -535,     /* not a valid \\.\mailslot\NAME path */
   MSL_ERR_ACCESS = -536,       /* wrong handle kind, or permission denied */
-  MSL_ERR_MSG_TOO_BIG = -537,  /* message exceeds the mailslot's maximum */
+  /* A message larger than the mailslot's maximum, or than the format (a
+   * network datagram, an SMB) can carry; nothing was sent. */
+  MSL_ERR_MSG_TOO_BIG = -537,
 } msl_err;
 
 /* The library's version, "MAJOR.MINOR.PATCH" (see mailslot_version.h). */

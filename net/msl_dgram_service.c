@@ -382,7 +382,7 @@ int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
   if (max < 0)
     return max;
   if (len > (size_t)max)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
   int r = msl_smbtr_init_write(&t, dest->mailslot, data, len,
                                MSL_SMBTR_WINDOWS_CLIENT);
   if (r < 0)
@@ -537,7 +537,7 @@ int msl_dgram_forward(msl_dgram_sender *s, const msl_dgram_dest *dest, int fd,
                                                    : msl_err_from_errno(errno);
   if (n == 0)
     return MSL_ERR_NOT_FOUND; /* a message always has its 4-byte header */
-  int off = (size_t)n > cap ? MSL_ERR_TOO_BIG
+  int off = (size_t)n > cap ? MSL_ERR_MSG_TOO_BIG
                             : msl_lhdr_decode(&h, NULL, buf, (size_t)n);
   int r = off < 0 ? off
                   : msl_dgram_send(s, dest, buf + off, (size_t)n - (size_t)off);

@@ -223,7 +223,7 @@ void msl_dgram_sender_free(msl_dgram_sender *s);
  * what fits a 576-byte UDP payload with dest->name's scope on both names
  * (406 for a 5-8 character name without a scope); with dest->fragment,
  * what fits a 65535-byte SMB. Negative msl_err for a bad mailslot name
- * (MSL_ERR_TOO_BIG: not even an empty message fits 576 bytes).
+ * (MSL_ERR_MSG_TOO_BIG: not even an empty message fits 576 bytes).
  */
 int msl_dgram_max_message(const msl_dgram_dest *dest);
 
@@ -235,7 +235,7 @@ int msl_dgram_max_message(const msl_dgram_dest *dest);
  * dest->fit576: over 576 bytes of UDP payload) is fragmented [RFC 1002
  * §5.3.1] into 576-byte IP datagrams when dest->fragment, else refused.
  * @return 0 (sent at least once; per-target failures are counted in
- *         s->errors), or MSL_ERR_ARG, MSL_ERR_TOO_BIG (over
+ *         s->errors), or MSL_ERR_ARG, MSL_ERR_MSG_TOO_BIG (over
  *         msl_dgram_max_message), MSL_ERR_NOT_FOUND (group send with no
  *         interface), MSL_ERR_QUEUE_FULL / MSL_ERR_SYSTEM (every send
  *         failed).

@@ -27,7 +27,6 @@ static const err_row rows[] = {
     E_INT(MSL_ERR_NOT_MAILSLOT, "SMB message is not a mailslot write"),
     E_PUB(MSL_ERR_LIMIT, "a configured limit would be exceeded"),
     E_PUB(MSL_ERR_ARG, "invalid argument"),
-    E_PUB(MSL_ERR_TOO_BIG, "message too large for the format"),
     E_PUB(MSL_ERR_NOMEM, "out of memory"),
     E_PUB(MSL_ERR_SYSTEM, "system call failed"),
     E_PUB(MSL_ERR_EXISTS, "a mailslot with that name already exists"),
@@ -37,7 +36,8 @@ static const err_row rows[] = {
     E_PUB(MSL_ERR_QUEUE_FULL, "mailslot queue full, message not sent"),
     E_PUB(MSL_ERR_BAD_PATH, "invalid mailslot path"),
     E_PUB(MSL_ERR_ACCESS, "access denied"),
-    E_PUB(MSL_ERR_MSG_TOO_BIG, "message larger than the mailslot's maximum size"),
+    E_PUB(MSL_ERR_MSG_TOO_BIG,
+          "message larger than the mailslot's (or the format's) maximum size"),
 };
 
 static const err_row *find(int err) {

@@ -618,7 +618,7 @@ int msl_netlogon_utf16_to_utf8(msl_view s, char *buf, size_t cap,
         buf[out] = (char)u[i];
   }
   if (out > (size_t)INT32_MAX - 1)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
   if (out + 1 > cap)
     return MSL_ERR_BUFFER_TOO_SMALL;
   buf[out] = 0;
