@@ -33,24 +33,42 @@ extern "C" {
  */
 typedef enum msl_err {
   MSL_OK = 0,
-  MSL_ERR_INVALID = -502,     /* a field holds a value the format forbids */
-  MSL_ERR_NAME = -503,        /* malformed NetBIOS name */
-  MSL_ERR_UNSUPPORTED = -506, /* well-formed but of a kind not handled */
-  MSL_ERR_LIMIT = -509,       /* a configured cap would be exceeded */
-  MSL_ERR_ARG = -510,         /* invalid argument from the caller */
-  MSL_ERR_NOMEM = -512,       /* allocation failed */
-  MSL_ERR_SYSTEM = -513,      /* a system call failed; see errno */
-  /* Local mailslots (api/msl_local.c), numbered from -530. */
-  MSL_ERR_EXISTS = -530,       /* a mailslot with that name already exists */
-  MSL_ERR_NOT_FOUND = -531,    /* no mailslot with that name (or it closed) */
-  MSL_ERR_TIMEOUT = -532,      /* no message arrived within the timeout */
+  /* Input from outside (a packet, a file, a setting's value, a reply of
+   * mailslotd or of a reader) that does not parse or holds a value its
+   * format forbids. */
+  MSL_ERR_INVALID = -502,
+  /* Not a valid NetBIOS name (a host, domain or workgroup name, a scope). */
+  MSL_ERR_NAME = -503,
+  /* Well-formed, but of a kind or version not handled here (a network
+   * path where only local ones are, a mailslotd too old for a request). */
+  MSL_ERR_UNSUPPORTED = -506,
+  /* A cap on how many would be exceeded: this user's share of mailslotd
+   * (network writers open through it, requests waiting for a name), a
+   * table of fixed size. Waiting for a reader does not clear it; ending
+   * some of them (closing handles) does. Compare MSL_ERR_QUEUE_FULL. */
+  MSL_ERR_TOO_MANY = -509,
+  MSL_ERR_ARG = -510,    /* invalid argument from the caller */
+  MSL_ERR_NOMEM = -512,  /* allocation failed */
+  MSL_ERR_SYSTEM = -513, /* a system call failed; errno tells */
+  /* The name or port is taken: a mailslot with that name exists, the UDP
+   * port is bound, a mailslotd already runs there. */
+  MSL_ERR_EXISTS = -530,
+  /* No mailslot with that name: nobody created it, or its reader closed
+   * (for a writer: the other end of its socket is gone). */
+  MSL_ERR_NOT_FOUND = -531,
+  MSL_ERR_TIMEOUT = -532, /* nothing arrived within the timeout */
   /* The caller's buffer is too small for the result (msl_read: for the
    * next message, which is kept; msl_rundir, msl_service_status: for the
    * text). */
   MSL_ERR_BUFFER_TOO_SMALL = -533,
-  MSL_ERR_QUEUE_FULL = -534,   /* the mailslot's queue is full; not sent */
-  MSL_ERR_BAD_PATH = -535,     /* not a valid \\.\mailslot\NAME path */
-  MSL_ERR_ACCESS = -536,       /* wrong handle kind, or permission denied */
+  /* A queue has no room now (the mailslot's, a socket's): nothing was
+   * sent; the same call can succeed once the reader catches up
+   * (msl_write_wait waits for that). */
+  MSL_ERR_QUEUE_FULL = -534,
+  MSL_ERR_BAD_PATH = -535, /* not a valid mailslot path */
+  /* Not allowed: the handle has no such right (a reader cannot write, a
+   * writer cannot read), or the user lacks the permission. */
+  MSL_ERR_ACCESS = -536,
   /* A message larger than the mailslot's maximum, or than the format (a
    * network datagram, an SMB) can carry; nothing was sent. */
   MSL_ERR_MSG_TOO_BIG = -537,
@@ -364,10 +382,10 @@ MSL_API void msl_service_config_free(msl_service_config *cfg);
  * file settings ("relay-cert", "relay-key", "relay-ca") are checked now
  * (readable; a key no one but its owner may read).
  * @return 0, or MSL_ERR_ARG (NULL cfg or key, or an unknown key),
- *         MSL_ERR_INVALID (a value the setting does not take), MSL_ERR_LIMIT
- *         (a list is full), MSL_ERR_ACCESS (a file that cannot be read, or
- *         a key others may read), MSL_ERR_NOMEM. On error,
- *         msl_service_config_error() tells why.
+ *         MSL_ERR_INVALID (a value the setting does not take),
+ *         MSL_ERR_TOO_MANY (a list is full), MSL_ERR_ACCESS (a file that
+ *         cannot be read, or a key others may read), MSL_ERR_NOMEM. On
+ *         error, msl_service_config_error() tells why.
  */
 MSL_API int msl_service_config_set(msl_service_config *cfg, const char *key,
                                    const char *value);

@@ -141,7 +141,7 @@ static int start_dns(msl_svc *s, pending *p, const char *host) {
 /* Parks the request of connection cfd until the query lk asks for (a
  * name, an address's node status, or a host from the system resolver)
  * ends. Returns 1 (parked: cfd and *pass are the entry's now), 0 (nothing
- * to ask, or no socket: *rp says so, replay at once) or MSL_ERR_LIMIT
+ * to ask, or no socket: *rp says so, replay at once) or MSL_ERR_TOO_MANY
  * (also: too many lookup threads) / MSL_ERR_NOMEM / MSL_ERR_SYSTEM. */
 static int defer(msl_svc *s, int cfd, uid_t uid, const uint8_t *b,
                  size_t len, int *pass, const lookup *lk, replay *rp,
@@ -149,7 +149,7 @@ static int defer(msl_svc *s, int cfd, uid_t uid, const uint8_t *b,
   if (s->npend == MSL_SERVICE_PENDING_MAX ||
       msl_svc_uid_count(s, UID_PENDING, uid) >= MSL_SERVICE_PENDING_PER_UID) {
     s->ctl_uid_limited += s->npend < MSL_SERVICE_PENDING_MAX;
-    return MSL_ERR_LIMIT;
+    return MSL_ERR_TOO_MANY;
   }
   pending *p = &s->pend[s->npend];
   p->dns = NULL;
@@ -307,7 +307,7 @@ static int add_writer(msl_svc *s, int cfd, uid_t uid, int pass,
     s->ctl_uid_limited += s->nrem < MSL_SERVICE_REMOTES_MAX;
     slog(s, MSL_LOG_WARN, "control: uid %lu: too many writers open",
          (unsigned long)uid);
-    reply_err(cfd, MSL_ERR_LIMIT);
+    reply_err(cfd, MSL_ERR_TOO_MANY);
     return 0;
   }
   s->rem[s->nrem].fd = pass;

@@ -71,7 +71,7 @@ int msl_sysres_start(const char *host, msl_sysres **out) {
     return MSL_ERR_ARG;
   if (atomic_fetch_add(&live, 1) >= MSL_SYSRES_THREADS_MAX) {
     atomic_fetch_sub(&live, 1);
-    return MSL_ERR_LIMIT;
+    return MSL_ERR_TOO_MANY;
   }
   msl_sysres *j = calloc(1, sizeof(*j));
   if (!j) {

@@ -34,7 +34,7 @@ typedef struct msl_sysres msl_sysres;
  * host is copied.
  * @return 0 (*out set: poll msl_sysres_fd, then msl_sysres_result;
  *         msl_sysres_free in any case), MSL_ERR_ARG (NULL, or host too
- *         long), MSL_ERR_LIMIT (MSL_SYSRES_THREADS_MAX running),
+ *         long), MSL_ERR_TOO_MANY (MSL_SYSRES_THREADS_MAX running),
  *         MSL_ERR_NOMEM, MSL_ERR_SYSTEM (no eventfd or thread).
  */
 int msl_sysres_start(const char *host, msl_sysres **out);

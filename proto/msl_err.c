@@ -25,7 +25,7 @@ static const err_row rows[] = {
     E_PUB(MSL_ERR_UNSUPPORTED, "message kind not supported"),
     E_INT(MSL_ERR_NOT_SMB, "user data is not an SMB message"),
     E_INT(MSL_ERR_NOT_MAILSLOT, "SMB message is not a mailslot write"),
-    E_PUB(MSL_ERR_LIMIT, "a configured limit would be exceeded"),
+    E_PUB(MSL_ERR_TOO_MANY, "too many at once (a limit on how many was reached)"),
     E_PUB(MSL_ERR_ARG, "invalid argument"),
     E_PUB(MSL_ERR_NOMEM, "out of memory"),
     E_PUB(MSL_ERR_SYSTEM, "system call failed"),

@@ -343,7 +343,7 @@ int msl_nbns_encode(const msl_nbns *m, uint8_t *buf, size_t cap) {
     return MSL_ERR_ARG;
   if (m->qdcount > MSL_NBNS_MAX_QD || m->ancount > MSL_NBNS_MAX_RR ||
       m->nscount > MSL_NBNS_MAX_RR || m->arcount > MSL_NBNS_MAX_RR)
-    return MSL_ERR_LIMIT;
+    return MSL_ERR_TOO_MANY;
   if (m->trailer.len && !m->trailer.ptr)
     return MSL_ERR_ARG;
   msl_wr w;

@@ -629,7 +629,7 @@ static void test_counts(void **state) {
   assert_int_equal(m.qdcount, 9);
   assert_int_equal(m.over, 1);
   assert_int_equal(m.qd[7].name.ptr, 12);
-  assert_int_equal(msl_nbns_encode(&m, out, sizeof out), MSL_ERR_LIMIT);
+  assert_int_equal(msl_nbns_encode(&m, out, sizeof out), MSL_ERR_TOO_MANY);
   m.qdcount = 8;
   assert_int_equal(msl_nbns_encode(&m, out, sizeof out), (int)len - 6);
 }
