@@ -70,13 +70,13 @@ static int direct_namer(void *user, uint32_t ip, const char *scope,
   int r = msl_ns_ipcache_get(&ipnames, ip, scope, msl_now_ms(), name);
   pthread_mutex_unlock(&ipname_mu);
   if (r >= 0)
-    return r ? 0 : MSL_ERR_NOT_FOUND;
+    return r ? 0 : MSL_ERR_NAME_NOT_FOUND;
   const char *e = getenv("MAILSLOT_NAME_PORT");
   long v = e ? strtol(e, NULL, 10) : 0;
   uint16_t port = v > 0 && v < 65536 ? (uint16_t)v : MSL_NBNS_PORT;
   r = msl_ns_status_name(ip, port, scope, MSL_NS_STATUS_TRIES,
                          MSL_NS_STATUS_WAIT_MS, name);
-  if (r < 0 && r != MSL_ERR_NOT_FOUND)
+  if (r < 0 && r != MSL_ERR_NAME_NOT_FOUND)
     return r; /* no socket: ask again next time */
   pthread_mutex_lock(&ipname_mu);
   msl_ns_ipcache_put(&ipnames, ip, scope, r == 0 ? name : NULL, msl_now_ms());
@@ -168,7 +168,7 @@ static int open_direct(const char *path, const msl_remote_opts *o,
   if ((r = msl_ifaces_list(&d->ifs, ifs, nifs)) < 0)
     goto fail;
   if (d->dest.group && d->ifs.n == 0) {
-    r = MSL_ERR_NOT_FOUND;
+    r = MSL_ERR_NO_INTERFACE;
     goto fail;
   }
   /* Port 138 when we may have it (replies go there), else any port. */
@@ -217,7 +217,7 @@ static int open_via_daemon(const char *path, unsigned flags, int peer,
   *answered = 0;
   int fd = msl_ctl_connect();
   if (fd < 0)
-    return fd == MSL_ERR_ACCESS ? MSL_ERR_NOT_FOUND : fd;
+    return fd == MSL_ERR_ACCESS ? MSL_ERR_NO_SERVICE : fd;
   *answered = 1;
   int n = snprintf(req, sizeof(req), "open %u %s", flags, path);
   if (n < 0 || (size_t)n >= sizeof(req)) {
@@ -228,7 +228,7 @@ static int open_via_daemon(const char *path, unsigned flags, int peer,
                    CTL_TIMEOUT_MS);
   close(fd);
   if (n < 0)
-    return n == MSL_ERR_NOT_FOUND ? MSL_ERR_SYSTEM : n;
+    return n == MSL_ERR_NO_SERVICE ? MSL_ERR_SYSTEM : n;
   if (strncmp(rep, "ok ", 3) == 0) {
     long v = strtol(rep + 3, NULL, 10);
     if (v < 0)

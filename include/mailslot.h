@@ -72,6 +72,15 @@ typedef enum msl_err {
   /* A message larger than the mailslot's maximum, or than the format (a
    * network datagram, an SMB) can carry; nothing was sent. */
   MSL_ERR_MSG_TOO_BIG = -537,
+  /* mailslotd (or an embedded service) is not running: no control
+   * socket, nobody listening on it, or it closed without answering. */
+  MSL_ERR_NO_SERVICE = -538,
+  /* No up IPv4 interface to send a group or broadcast message on, or an
+   * interface the caller named is not an up IPv4 interface. */
+  MSL_ERR_NO_INTERFACE = -539,
+  /* Nobody answers for that name: not ours, not in the cache, no answer
+   * to a NetBIOS name query (broadcast or WINS), not known to DNS. */
+  MSL_ERR_NAME_NOT_FOUND = -540,
 } msl_err;
 
 /* The library's version, "MAJOR.MINOR.PATCH" (see mailslot_version.h). */
@@ -315,9 +324,10 @@ MSL_API int msl_rundir(char *buf, size_t cap);
  * msl_open() with flags (MSL_OPEN_*; local paths ignore them).
  * @return as msl_open(), plus for network paths: MSL_ERR_NAME (host or
  *         domain not a valid NetBIOS name), MSL_ERR_ACCESS / MSL_ERR_SYSTEM
- *         (no socket could be opened), MSL_ERR_NOT_FOUND (a group send and
- *         no up IPv4 interface), MSL_ERR_TIMEOUT (mailslotd did not
- *         answer).
+ *         (no socket could be opened), MSL_ERR_NO_INTERFACE (a group send
+ *         and no up IPv4 interface), MSL_ERR_NAME_NOT_FOUND (a host
+ *         written as a DNS name that does not resolve), MSL_ERR_TIMEOUT
+ *         (mailslotd did not answer).
  */
 MSL_API int msl_open_ex(const char *path, unsigned flags, msl_handle **out);
 
@@ -450,7 +460,8 @@ MSL_API void msl_service_request_stop(msl_service *s);
  * @return 0, or MSL_ERR_ARG (bad configuration), MSL_ERR_ACCESS (the port
  *         needs privilege: root or CAP_NET_BIND_SERVICE), MSL_ERR_EXISTS
  *         (the port is in use, or a mailslotd owns the run directory),
- *         MSL_ERR_NOT_FOUND (an interface named in the config is not up),
+ *         MSL_ERR_NO_INTERFACE (an interface named in the config is not
+ *         up),
  *         MSL_ERR_NOMEM, MSL_ERR_SYSTEM.
  */
 MSL_API int msl_service_start(const msl_service_config *cfg,
@@ -476,7 +487,7 @@ MSL_API void msl_service_stop(msl_service *s);
 /**
  * Asks mailslotd (through its control socket) for its counters, as
  * msl_service_status() prints them.
- * @return the length, MSL_ERR_NOT_FOUND (no mailslotd), MSL_ERR_TIMEOUT,
+ * @return the length, MSL_ERR_NO_SERVICE (no mailslotd), MSL_ERR_TIMEOUT,
  *         MSL_ERR_BUFFER_TOO_SMALL, MSL_ERR_SYSTEM.
  */
 MSL_API int msl_service_query_status(char *buf, size_t cap);
@@ -495,7 +506,7 @@ typedef struct msl_service_identity {
  * dc-ping put them in their datagrams: replies sent to that name reach
  * this host). Strings are NUL-terminated; a name may hold any byte but
  * NUL and '.'.
- * @return 0, or MSL_ERR_ARG (NULL out), MSL_ERR_NOT_FOUND (no mailslotd),
+ * @return 0, or MSL_ERR_ARG (NULL out), MSL_ERR_NO_SERVICE (no mailslotd),
  *         MSL_ERR_ACCESS (its control socket fails the ownership checks),
  *         MSL_ERR_TIMEOUT, MSL_ERR_UNSUPPORTED (a mailslotd too old to
  *         tell), MSL_ERR_INVALID (a reply that does not parse),

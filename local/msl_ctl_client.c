@@ -43,10 +43,12 @@ int msl_ctl_connect(void) {
   uid_t owner;
   int sfd = find_socket(&owner);
   if (sfd < 0)
-    return sfd;
+    return sfd == MSL_ERR_NOT_FOUND ? MSL_ERR_NO_SERVICE : sfd;
   int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   int r = fd < 0 ? MSL_ERR_SYSTEM : msl_connect_inode(fd, sfd);
   close(sfd);
+  if (r == MSL_ERR_NOT_FOUND)
+    r = MSL_ERR_NO_SERVICE; /* a socket file nobody listens on */
   struct ucred u;
   socklen_t ul = sizeof(u);
   if (r == 0 && (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &u, &ul) != 0 ||
@@ -58,6 +60,13 @@ int msl_ctl_connect(void) {
     return r;
   }
   return fd;
+}
+
+/* A failed call on the connection: a daemon that went away is no
+ * daemon. */
+static int call_err(int e) {
+  int r = msl_err_from_errno(e);
+  return r == MSL_ERR_NOT_FOUND ? MSL_ERR_NO_SERVICE : r;
 }
 
 int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
@@ -88,7 +97,7 @@ int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
     n = sendmsg(fd, &mh, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return msl_err_from_errno(errno);
+    return call_err(errno);
   struct pollfd pf = {fd, POLLIN, 0};
   int pr;
   do
@@ -102,9 +111,9 @@ int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
     n = recv(fd, reply, cap - 1, MSG_TRUNC);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return msl_err_from_errno(errno);
+    return call_err(errno);
   if (n == 0)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NO_SERVICE;
   if ((size_t)n > cap - 1)
     return MSL_ERR_BUFFER_TOO_SMALL;
   reply[n] = '\0';

@@ -14,9 +14,10 @@
 
 /**
  * Connects to the daemon's control socket.
- * @return the connected fd, or MSL_ERR_NOT_FOUND (no daemon: no directory,
- *         no socket, or nobody listening), MSL_ERR_ACCESS (the directory or
- *         the socket fails the checks, or no permission), MSL_ERR_SYSTEM.
+ * @return the connected fd, or MSL_ERR_NO_SERVICE (no daemon: no
+ *         directory, no socket, or nobody listening), MSL_ERR_ACCESS (the
+ *         directory or the socket fails the checks, or no permission),
+ *         MSL_ERR_SYSTEM.
  */
 int msl_ctl_connect(void);
 
@@ -24,7 +25,7 @@ int msl_ctl_connect(void);
  * Sends req (len bytes, with pass_fd attached unless it is -1) on a
  * connected socket and waits up to timeout_ms for the reply, stored
  * NUL-terminated in reply[cap].
- * @return the reply length, MSL_ERR_TIMEOUT, MSL_ERR_NOT_FOUND (daemon
+ * @return the reply length, MSL_ERR_TIMEOUT, MSL_ERR_NO_SERVICE (daemon
  *         closed without answering), MSL_ERR_BUFFER_TOO_SMALL, MSL_ERR_SYSTEM.
  */
 int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,

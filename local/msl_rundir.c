@@ -62,11 +62,14 @@ int msl_rundir_path(char *buf, size_t cap) {
 
 int msl_rundir(char *buf, size_t cap) { return msl_rundir_path(buf, cap); }
 
-/* mkdir with mode past the umask; an existing entry is fine. */
+/* mkdir with mode past the umask; an existing entry is fine. A missing
+ * parent is no missing mailslot: MSL_ERR_SYSTEM, errno ENOENT. */
 static int make_dir(const char *path, mode_t mode) {
   if (mkdir(path, mode) == 0)
     return chmod(path, mode) == 0 ? 0 : msl_err_from_errno(errno);
-  return errno == EEXIST ? 0 : msl_err_from_errno(errno);
+  if (errno == EEXIST)
+    return 0;
+  return errno == ENOENT ? MSL_ERR_SYSTEM : msl_err_from_errno(errno);
 }
 
 static int open_kind(int create, int *dirfd, char *path, size_t cap,

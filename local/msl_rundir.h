@@ -42,7 +42,8 @@ int msl_rundir_path(char *buf, size_t cap);
  * its path into path[cap]. With create, missing directories are made: 0700
  * for per-user ones (an existing /tmp/mailslot-UID must be ours and 0700),
  * 01777 for /run/mailslot. Returns 0, MSL_ERR_NOT_FOUND (missing and not
- * create), MSL_ERR_ACCESS, MSL_ERR_BUFFER_TOO_SMALL or MSL_ERR_SYSTEM.
+ * create), MSL_ERR_ACCESS, MSL_ERR_BUFFER_TOO_SMALL or MSL_ERR_SYSTEM
+ * (errno ENOENT: with create, a parent is missing).
  */
 int msl_rundir_open(int create, int *dirfd, char *path, size_t cap);
 

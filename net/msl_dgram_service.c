@@ -410,7 +410,7 @@ int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
     return send_one(s, &tmpl, (size_t)smb_len, dest, dest->ip, 0);
   }
   if (!s->ifs || s->ifs->n == 0)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NO_INTERFACE;
   if (s->tap && !(dest->fragment && (size_t)smb_len > MSL_SMBTR_MAX_LEN)) {
     tmpl.id = s->next_id;
     s->tap(s->tap_user, &tmpl);
@@ -518,7 +518,7 @@ int msl_dgram_dest_resolve_ex(msl_dgram_dest *out, const char *path,
   /* Not a host we can find: a domain (or workgroup) name, unless it was
    * written as a DNS name. */
   if (p.host_dotted)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   out->group = 1;
   return 0;
 }

@@ -294,7 +294,7 @@ int msl_ns_own_flags(const msl_ns *ns, const msl_nbname *name,
                      uint16_t *nb_flags) {
   int idx = ns && name ? find_held(ns, name) : -1;
   if (idx < 0)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   if (nb_flags)
     *nb_flags = msl_nsi_nb_flags(ns, &ns->names[idx]);
   return 0;
@@ -653,12 +653,12 @@ int msl_ns_cache_get(msl_ns *ns, const msl_nbname *name, uint64_t now,
       continue;
     if (now >= ns->cache[i].expires) {
       ns->cache[i] = ns->cache[--ns->n_cache];
-      return MSL_ERR_NOT_FOUND;
+      return MSL_ERR_NAME_NOT_FOUND;
     }
     *ip = ns->cache[i].ip;
     return 0;
   }
-  return MSL_ERR_NOT_FOUND;
+  return MSL_ERR_NAME_NOT_FOUND;
 }
 
 void msl_ns_cache_put(msl_ns *ns, const msl_nbname *name, uint32_t ip,
@@ -705,10 +705,10 @@ int msl_ns_ipcache_get(msl_ns_ipcache *c, uint32_t ip, const char *scope,
     return MSL_ERR_ARG;
   msl_ns_ipname *e = ipcache_find(c, ip, scope);
   if (!e)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   if (now >= e->expires) {
     *e = c->e[--c->n];
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   }
   if (e->found && nb)
     *nb = e->nb;
@@ -748,7 +748,7 @@ int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
     if (msl_nbname_from_raw(out, e->name, scope) == 0)
       return 0;
   }
-  return MSL_ERR_NOT_FOUND;
+  return MSL_ERR_NAME_NOT_FOUND;
 }
 
 /* "ns_name H1<00> STATE [DEFENDER]" for each name, at buf (cap bytes).

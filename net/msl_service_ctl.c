@@ -12,7 +12,7 @@ static int own_name_resolver(void *user, const char *name, const char *scope,
   if (msl_nbname_make(&a, name, MSL_NB_WORKSTATION, scope) != 0 ||
       msl_nbname_make(&b, s->name, MSL_NB_WORKSTATION, s->scope) != 0 ||
       !msl_nbname_equal(&a, &b))
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   *ip = s->ifs.n ? s->ifs.v[0].addr : 0x7f000001u;
   return 0;
 }
@@ -21,7 +21,7 @@ static int own_name_resolver(void *user, const char *name, const char *scope,
  * from the network here. On the first pass an unknown name is noted and
  * answered with a placeholder (which also skips the system resolver):
  * the request then waits for a query (defer). On the replay, the query's
- * answer, or NOT_FOUND as the blocking resolver gave (then the system
+ * answer, or NAME_NOT_FOUND as the blocking resolver gave (then the system
  * resolver, dns_resolver). */
 static int ns_resolver(void *user, const char *name, const char *scope,
                        uint32_t *ip) {
@@ -29,14 +29,14 @@ static int ns_resolver(void *user, const char *name, const char *scope,
   msl_nbname nb;
   if (msl_ns_svc_make_name(lk->s->nss, name, MSL_NB_WORKSTATION, scope,
                            &nb) < 0)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   if (msl_ns_svc_lookup(lk->s->nss, &nb, msl_now_ms(), ip, NULL) == 0)
     return 0;
   if (lk->done) {
     if (!lk->done->answered || !lk->done->q ||
         lk->done->q->kind != MSL_NS_AQ_NAME ||
         !msl_nbname_equal(&nb, &lk->done->q->nb))
-      return MSL_ERR_NOT_FOUND;
+      return MSL_ERR_NAME_NOT_FOUND;
     *ip = lk->done->q->ans.ip;
     return 0;
   }
@@ -50,26 +50,26 @@ static int ns_resolver(void *user, const char *name, const char *scope,
 /* \\1.2.3.4\...: the address's name from our names or the address
  * cache. On the first pass an unknown address is noted (the request then
  * waits for a node status, defer); on the replay, the query's name, or
- * NOT_FOUND ("*"<00>, as before) when it gave none. */
+ * NAME_NOT_FOUND ("*"<00>, as before) when it gave none. */
 static int ns_addr_namer(void *user, uint32_t ip, const char *scope,
                          msl_nbname *name) {
   lookup *lk = user;
   (void)scope; /* ours, as the name service's */
   int r = msl_ns_svc_ip_lookup(lk->s->nss, ip, msl_now_ms(), name);
   if (r >= 0)
-    return r ? 0 : MSL_ERR_NOT_FOUND;
+    return r ? 0 : MSL_ERR_NAME_NOT_FOUND;
   if (lk->done) {
     const msl_ns_aq *q = lk->done->q;
     if (!lk->done->answered || !q || q->kind != MSL_NS_AQ_STATUS ||
         q->ip != ip)
-      return MSL_ERR_NOT_FOUND;
+      return MSL_ERR_NAME_NOT_FOUND;
     *name = q->found;
     return 0;
   }
   lk->missed = 1;
   lk->kind = MSL_NS_AQ_STATUS;
   lk->ip = ip;
-  return MSL_ERR_NOT_FOUND;
+  return MSL_ERR_NAME_NOT_FOUND;
 }
 
 /* The system resolver step (/etc/hosts, DNS) after a NetBIOS miss: never
@@ -80,9 +80,10 @@ static int dns_resolver(void *user, const char *host, uint32_t *ip) {
   lookup *lk = user;
   if (lk->done && lk->done->dns &&
       strcmp(host, msl_sysres_host(lk->done->dns)) == 0)
-    return msl_sysres_result(lk->done->dns, ip) == 0 ? 0 : MSL_ERR_NOT_FOUND;
+    return msl_sysres_result(lk->done->dns, ip) == 0 ? 0
+                                                     : MSL_ERR_NAME_NOT_FOUND;
   if (strlen(host) > MSL_SYSRES_HOST_MAX)
-    return MSL_ERR_NOT_FOUND; /* msl_dgram_path_parse allows 253 */
+    return MSL_ERR_NAME_NOT_FOUND; /* msl_dgram_path_parse allows 253 */
   lk->missed = 1;
   lk->kind = LK_DNS;
   strcpy(lk->host, host);
@@ -225,7 +226,7 @@ static int handle_resolve(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
       ip = q->ans.ip;
       fl = q->ans.nb_flags;
     } else if (r == 0)
-      r = MSL_ERR_NOT_FOUND;
+      r = MSL_ERR_NAME_NOT_FOUND;
   }
   int n = r < 0 ? r : msl_ns_ctl_format(ip, fl, out, sizeof(out));
   if (n < 0)
@@ -390,7 +391,7 @@ static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
       r = 0; /* no room to wait: "*"<00> (dest has it), as before */
   }
   if (r == 0 && dest.group && s->ifs.n == 0)
-    r = MSL_ERR_NOT_FOUND;
+    r = MSL_ERR_NO_INTERFACE;
   if (r < 0) {
     s->ctl_refused++;
     slog(s, MSL_LOG_DEBUG, "control: %s %s refused: %s",
