@@ -20,6 +20,7 @@
 #include "msl_local.h"
 #include "msl_name_service.h"
 #include "msl_path.h"
+#include "msl_proto_err.h"
 #include "msl_udp.h"
 
 #define CTL_TIMEOUT_MS 5000
@@ -236,11 +237,7 @@ static int open_via_daemon(const char *path, unsigned flags, int peer,
     *max = (size_t)v;
     return 0;
   }
-  if (strncmp(rep, "err ", 4) == 0) {
-    int e = atoi(rep + 4);
-    return e < 0 ? e : MSL_ERR_INVALID;
-  }
-  return MSL_ERR_INVALID;
+  return msl_ctl_reply_err(rep);
 }
 
 /* One end of a new pair whose other end sends to path: the daemon's, or
@@ -263,7 +260,7 @@ static int connect_writer(const char *path, const msl_remote_opts *o,
   }
   if (r < 0) {
     close(sv[0]);
-    return r;
+    return msl_err_public(r);
   }
   return sv[0];
 }

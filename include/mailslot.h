@@ -160,7 +160,8 @@ typedef struct msl_msg_info {
  *         "\\.\mailslot\" prefix, empty, too long or bad characters, or
  *         a remote host), MSL_ERR_EXISTS (a live reader owns the name),
  *         MSL_ERR_ACCESS (run directory not usable), MSL_ERR_NOMEM,
- *         MSL_ERR_SYSTEM (errno tells).
+ *         MSL_ERR_SYSTEM (errno tells; ENOENT: the run directory's parent
+ *         is missing).
  */
 MSL_API int msl_create(const char *path, uint32_t max_msg_size,
                        uint32_t read_timeout_ms, msl_handle **out);
@@ -169,11 +170,10 @@ MSL_API int msl_create(const char *path, uint32_t max_msg_size,
  * Opens the existing mailslot `path` for writing; the writer handle is
  * returned in *out. Local paths ("\\.\mailslot\...") and network paths
  * ("\\HOST\...", "\\DOMAIN\...", "\\*\...": see msl_open_ex below).
- * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED (a
- *         network path in a program built without the network part),
- *         MSL_ERR_NOT_FOUND (nobody created it, or its reader died),
- *         MSL_ERR_ACCESS (no write permission), MSL_ERR_NOMEM,
- *         MSL_ERR_SYSTEM; for network paths, those of msl_open_ex.
+ * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_NOT_FOUND (nobody
+ *         created it, or its reader died), MSL_ERR_ACCESS (no write
+ *         permission), MSL_ERR_NOMEM, MSL_ERR_SYSTEM; for network paths,
+ *         those of msl_open_ex.
  */
 MSL_API int msl_open(const char *path, msl_handle **out);
 
@@ -204,7 +204,9 @@ MSL_API int msl_read_ex(msl_handle *h, void *buf, size_t cap,
  *         MSL_ERR_MSG_TOO_BIG (len exceeds the slot's maximum; nothing is
  *         delivered), MSL_ERR_QUEUE_FULL (the slot's queue is full; nothing
  *         is delivered, try later), MSL_ERR_NOT_FOUND (the reader closed),
- *         MSL_ERR_SYSTEM.
+ *         MSL_ERR_NOMEM, MSL_ERR_SYSTEM. A network handle whose sender
+ *         went away (mailslotd closes idle writers, or restarted) opens it
+ *         again first, and may fail as msl_open_ex does.
  */
 MSL_API int msl_write(msl_handle *h, const void *buf, size_t len);
 
@@ -228,7 +230,8 @@ MSL_API int msl_get_info(msl_handle *h, uint32_t *max_msg_size,
                          uint32_t *read_timeout);
 
 /** SetMailslotInfo(): sets the reader's read timeout. 0 or MSL_ERR_ARG /
- *  MSL_ERR_ACCESS. */
+ *  MSL_ERR_ACCESS (h is a writer) / MSL_ERR_SYSTEM (publishing it for
+ *  msl_stat failed). */
 MSL_API int msl_set_timeout(msl_handle *h, uint32_t read_timeout_ms);
 
 /**
@@ -252,8 +255,9 @@ MSL_API void msl_close(msl_handle *h);
  * publishes it: *max_msg_size (as given to msl_create), *read_timeout
  * (kept current by msl_set_timeout) and *reader_pid. Any pointer may be
  * NULL. For the queue (next size, count) ask the reader: msl_query().
- * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED,
- *         MSL_ERR_NOT_FOUND (no live reader), MSL_ERR_ACCESS.
+ * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED (a
+ *         network path), MSL_ERR_NOT_FOUND (no live reader),
+ *         MSL_ERR_ACCESS, MSL_ERR_SYSTEM.
  */
 MSL_API int msl_stat(const char *path, uint32_t *max_msg_size,
                      uint32_t *read_timeout, long *reader_pid);
@@ -268,8 +272,10 @@ MSL_API int msl_stat(const char *path, uint32_t *max_msg_size,
  * message. Needs the same permission as writing. Any pointer may be NULL.
  * @return 0, or MSL_ERR_TIMEOUT (the reader did not answer in time: it is
  *         busy, stopped, or not reading), MSL_ERR_NOT_FOUND (no reader, or
- *         it closed or dropped the request), MSL_ERR_ACCESS, MSL_ERR_ARG,
- *         MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED, MSL_ERR_SYSTEM.
+ *         it closed or dropped the request), MSL_ERR_INVALID (its answer
+ *         does not parse), MSL_ERR_UNSUPPORTED (a network path, or an
+ *         answer of another version), MSL_ERR_ACCESS, MSL_ERR_ARG,
+ *         MSL_ERR_BAD_PATH, MSL_ERR_NOMEM, MSL_ERR_SYSTEM.
  */
 MSL_API int msl_query(const char *path, uint32_t wait_ms,
                       uint32_t *max_msg_size, uint32_t *next_size,
@@ -325,9 +331,13 @@ MSL_API int msl_rundir(char *buf, size_t cap);
  * @return as msl_open(), plus for network paths: MSL_ERR_NAME (host or
  *         domain not a valid NetBIOS name), MSL_ERR_ACCESS / MSL_ERR_SYSTEM
  *         (no socket could be opened), MSL_ERR_NO_INTERFACE (a group send
- *         and no up IPv4 interface), MSL_ERR_NAME_NOT_FOUND (a host
- *         written as a DNS name that does not resolve), MSL_ERR_TIMEOUT
- *         (mailslotd did not answer).
+ *         and no up IPv4 interface, or $MAILSLOT_INTERFACE is not one),
+ *         MSL_ERR_NAME_NOT_FOUND (a host written as a DNS name that does
+ *         not resolve), MSL_ERR_MSG_TOO_BIG (MSL_OPEN_FIT576 and a scope
+ *         that leave no room for a message), MSL_ERR_TOO_MANY (this
+ *         user's share of mailslotd is used up: writers open through it,
+ *         requests waiting for a name), MSL_ERR_TIMEOUT (mailslotd did not
+ *         answer), MSL_ERR_INVALID (mailslotd's answer does not parse).
  */
 MSL_API int msl_open_ex(const char *path, unsigned flags, msl_handle **out);
 
@@ -457,12 +467,14 @@ MSL_API void msl_service_request_stop(msl_service *s);
  * It binds UDP dgram_port on every address and, unless MSL_SERVICE_NO_CTL,
  * the control socket in the run directory, then delivers datagrams for our
  * names to this host's local mailslots (any process's) as mailslotd does.
- * @return 0, or MSL_ERR_ARG (bad configuration), MSL_ERR_ACCESS (the port
- *         needs privilege: root or CAP_NET_BIND_SERVICE), MSL_ERR_EXISTS
- *         (the port is in use, or a mailslotd owns the run directory),
- *         MSL_ERR_NO_INTERFACE (an interface named in the config is not
- *         up),
- *         MSL_ERR_NOMEM, MSL_ERR_SYSTEM.
+ * @return 0, or MSL_ERR_ARG (bad configuration, a name, workgroup or
+ *         scope that is no NetBIOS name included), MSL_ERR_ACCESS (the
+ *         port needs privilege: root or CAP_NET_BIND_SERVICE; a relay key
+ *         others may read), MSL_ERR_EXISTS (the port is in use, or a
+ *         mailslotd owns the run directory), MSL_ERR_NO_INTERFACE (an
+ *         interface named in the config is not up), MSL_ERR_INVALID (a
+ *         relay certificate, key or CA that does not load), MSL_ERR_NOMEM,
+ *         MSL_ERR_SYSTEM.
  */
 MSL_API int msl_service_start(const msl_service_config *cfg,
                               msl_service **out);
@@ -487,8 +499,11 @@ MSL_API void msl_service_stop(msl_service *s);
 /**
  * Asks mailslotd (through its control socket) for its counters, as
  * msl_service_status() prints them.
- * @return the length, MSL_ERR_NO_SERVICE (no mailslotd), MSL_ERR_TIMEOUT,
- *         MSL_ERR_BUFFER_TOO_SMALL, MSL_ERR_SYSTEM.
+ * @return the length, MSL_ERR_ARG (NULL buf, cap 0), MSL_ERR_NO_SERVICE
+ *         (no mailslotd), MSL_ERR_ACCESS (its control socket fails the
+ *         ownership checks), MSL_ERR_TIMEOUT, MSL_ERR_BUFFER_TOO_SMALL,
+ *         MSL_ERR_INVALID (a reply that does not parse), MSL_ERR_NOMEM,
+ *         MSL_ERR_SYSTEM.
  */
 MSL_API int msl_service_query_status(char *buf, size_t cap);
 

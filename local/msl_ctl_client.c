@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "msl_ctl.h"
+#include "msl_proto_err.h"
 #include "msl_rundir.h"
 #include "msl_slotdir.h"
 #include "msl_syserr.h"
@@ -115,7 +118,17 @@ int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
   if (n == 0)
     return MSL_ERR_NO_SERVICE;
   if ((size_t)n > cap - 1)
-    return MSL_ERR_BUFFER_TOO_SMALL;
+    return MSL_ERR_INVALID; /* longer than any reply to this request */
   reply[n] = '\0';
   return (int)n;
+}
+
+int msl_ctl_reply_err(const char *reply) {
+  if (!reply || strncmp(reply, "err ", 4) != 0)
+    return MSL_ERR_INVALID;
+  char *end;
+  long e = strtol(reply + 4, &end, 10);
+  if (end == reply + 4 || (*end && *end != '\n') || e >= 0 || e < INT_MIN)
+    return MSL_ERR_INVALID;
+  return msl_err_public((int)e);
 }

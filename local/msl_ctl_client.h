@@ -26,9 +26,18 @@ int msl_ctl_connect(void);
  * connected socket and waits up to timeout_ms for the reply, stored
  * NUL-terminated in reply[cap].
  * @return the reply length, MSL_ERR_TIMEOUT, MSL_ERR_NO_SERVICE (daemon
- *         closed without answering), MSL_ERR_BUFFER_TOO_SMALL, MSL_ERR_SYSTEM.
+ *         closed without answering), MSL_ERR_INVALID (a reply that does
+ *         not fit reply[cap]: the caller sizes it for any valid reply),
+ *         MSL_ERR_SYSTEM.
  */
 int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
                  char *reply, size_t cap, int timeout_ms);
+
+/**
+ * The error of a reply "err CODE\n" as a public function may return it:
+ * CODE when it is a public msl_err, else (a codec-internal code, a number
+ * that is no code, a reply of another form) MSL_ERR_INVALID.
+ */
+int msl_ctl_reply_err(const char *reply);
 
 #endif /* MSL_CTL_CLIENT_H */

@@ -907,7 +907,9 @@ static int query_slot(int s, const struct timespec *dl, msl_lhdr_reply *v) {
     uint8_t b[MSL_LHDR_REPLY_LEN + 1];
     ssize_t n = recv(sp[0], b, sizeof(b), MSG_DONTWAIT);
     if (n > 0) {
-      r = msl_lhdr_reply_decode(v, b, (size_t)n);
+      /* A reply that does not decode: MSL_ERR_INVALID, never the
+       * codec's reason. */
+      r = msl_err_public(msl_lhdr_reply_decode(v, b, (size_t)n));
       goto out;
     }
     if (n == 0) {

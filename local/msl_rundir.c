@@ -63,20 +63,30 @@ int msl_rundir_path(char *buf, size_t cap) {
 int msl_rundir(char *buf, size_t cap) { return msl_rundir_path(buf, cap); }
 
 /* mkdir with mode past the umask; an existing entry is fine. A missing
- * parent is no missing mailslot: MSL_ERR_SYSTEM, errno ENOENT. */
+ * parent is no missing mailslot: MSL_ERR_SYSTEM (errno ENOENT, ENOTDIR). */
 static int make_dir(const char *path, mode_t mode) {
   if (mkdir(path, mode) == 0)
     return chmod(path, mode) == 0 ? 0 : msl_err_from_errno(errno);
   if (errno == EEXIST)
     return 0;
-  return errno == ENOENT ? MSL_ERR_SYSTEM : msl_err_from_errno(errno);
+  return errno == ENOENT || errno == ENOTDIR ? MSL_ERR_SYSTEM
+                                              : msl_err_from_errno(errno);
+}
+
+/* A directory path that does not fit the caller's buffer (sized for any
+ * usable path): no path the system would take either. */
+static int path_result(int n) {
+  if (n != MSL_ERR_BUFFER_TOO_SMALL)
+    return n;
+  errno = ENAMETOOLONG;
+  return MSL_ERR_SYSTEM;
 }
 
 static int open_kind(int create, int *dirfd, char *path, size_t cap,
                      int *kind) {
   int n = resolve(path, cap, kind);
   if (n < 0)
-    return n;
+    return path_result(n);
   if (!dirfd)
     return MSL_ERR_ARG;
   if (create) {
@@ -163,7 +173,7 @@ static int ctl_check(int fd, uid_t *owner) {
 int msl_rundir_ctl_open(int *dirfd, char *path, size_t cap, uid_t *owner) {
   int n = msl_rundir_ctl_path(path, cap);
   if (n < 0)
-    return n;
+    return path_result(n);
   if (!dirfd)
     return MSL_ERR_ARG;
   int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -181,7 +191,7 @@ int msl_rundir_ctl_open(int *dirfd, char *path, size_t cap, uid_t *owner) {
 int msl_rundir_ctl_prepare(uid_t owner, int *dirfd, char *path, size_t cap) {
   int n = msl_rundir_ctl_path(path, cap);
   if (n < 0)
-    return n;
+    return path_result(n);
   if (!dirfd)
     return MSL_ERR_ARG;
   int r = make_dir(path, 0755);

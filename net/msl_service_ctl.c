@@ -392,6 +392,9 @@ static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
   }
   if (r == 0 && dest.group && s->ifs.n == 0)
     r = MSL_ERR_NO_INTERFACE;
+  int max = r == 0 ? msl_dgram_max_message(&dest) : 0;
+  if (max < 0)
+    r = max; /* no message fits (a scope too long for --fit576) */
   if (r < 0) {
     s->ctl_refused++;
     slog(s, MSL_LOG_DEBUG, "control: %s %s refused: %s",
