@@ -397,8 +397,8 @@ static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
     r = max; /* no message fits (a scope too long for --fit576) */
   if (r < 0) {
     s->ctl_refused++;
-    slog(s, MSL_LOG_DEBUG, "control: %s %s refused: %s",
-         is_open ? "open" : "send", path, msl_strerror(r));
+    slog(s, MSL_LOG_DEBUG, "control: %s %s refused: %s (%s)",
+         is_open ? "open" : "send", path, msl_strerror(r), msl_err_name(r));
     reply_err(cfd, r);
   } else if (is_send) {
     send_now(s, cfd, &dest, b + hl, len - hl);
