@@ -36,7 +36,7 @@ static const err_row rows[] = {
                           "use (a port, a running mailslotd)"),
     E_PUB(MSL_ERR_NOT_FOUND,
           "no mailslot with that name (or its reader closed)"),
-    E_PUB(MSL_ERR_TIMEOUT, "no message arrived within the timeout"),
+    E_PUB(MSL_ERR_TIMEOUT, "nothing arrived within the timeout"),
     E_PUB(MSL_ERR_BUFFER_TOO_SMALL, "buffer too small for the result"),
     E_PUB(MSL_ERR_QUEUE_FULL, "mailslot queue full, message not sent"),
     E_PUB(MSL_ERR_BAD_PATH, "invalid mailslot path"),

@@ -312,8 +312,8 @@ static void test_query_short_reply_is_invalid(void **state) {
 /* A mailslotd answering "err N" with a codec code or with a number that is
  * no code at all: the callers see MSL_ERR_INVALID, never N. */
 static void ctl_reply(const char *reply, int (*call)(void)) {
-  peer d = {bound(SOCK_SEQPACKET, getenv("MAILSLOT_CTLDIR"), MSL_CTL_NAME),
-            0, reply, strlen(reply), 0};
+  peer d = {bound(SOCK_SEQPACKET, getenv("MAILSLOT_CTLDIR"), MSL_CTL_NAME), 0,
+            reply, strlen(reply), 0};
   peer_start(&d);
   int rc = call();
   peer_stop(&d);
@@ -341,8 +341,8 @@ static void test_daemon_codes_are_public(void **state) {
   snprintf(bad, sizeof(bad), "err %d\n", MSL_ERR_NOT_MAILSLOT);
   ctl_reply(bad, call_open);
   /* A public code passes unchanged; no daemon at all is NO_SERVICE. */
-  peer d = {bound(SOCK_SEQPACKET, getenv("MAILSLOT_CTLDIR"), MSL_CTL_NAME),
-            0, "err -509\n", 9, 0};
+  peer d = {bound(SOCK_SEQPACKET, getenv("MAILSLOT_CTLDIR"), MSL_CTL_NAME), 0,
+            "err -509\n", 9, 0};
   peer_start(&d);
   assert_int_equal(call_open(), MSL_ERR_TOO_MANY);
   peer_stop(&d);
