@@ -20,6 +20,7 @@
 #include "msl_local.h"
 #include "msl_name_service.h"
 #include "msl_path.h"
+#include "msl_proto_err.h"
 #include "msl_udp.h"
 
 #define CTL_TIMEOUT_MS 5000
@@ -70,13 +71,13 @@ static int direct_namer(void *user, uint32_t ip, const char *scope,
   int r = msl_ns_ipcache_get(&ipnames, ip, scope, msl_now_ms(), name);
   pthread_mutex_unlock(&ipname_mu);
   if (r >= 0)
-    return r ? 0 : MSL_ERR_NOT_FOUND;
+    return r ? 0 : MSL_ERR_NAME_NOT_FOUND;
   const char *e = getenv("MAILSLOT_NAME_PORT");
   long v = e ? strtol(e, NULL, 10) : 0;
   uint16_t port = v > 0 && v < 65536 ? (uint16_t)v : MSL_NBNS_PORT;
   r = msl_ns_status_name(ip, port, scope, MSL_NS_STATUS_TRIES,
                          MSL_NS_STATUS_WAIT_MS, name);
-  if (r < 0 && r != MSL_ERR_NOT_FOUND)
+  if (r < 0 && r != MSL_ERR_NAME_NOT_FOUND)
     return r; /* no socket: ask again next time */
   pthread_mutex_lock(&ipname_mu);
   msl_ns_ipcache_put(&ipnames, ip, scope, r == 0 ? name : NULL, msl_now_ms());
@@ -168,7 +169,7 @@ static int open_direct(const char *path, const msl_remote_opts *o,
   if ((r = msl_ifaces_list(&d->ifs, ifs, nifs)) < 0)
     goto fail;
   if (d->dest.group && d->ifs.n == 0) {
-    r = MSL_ERR_NOT_FOUND;
+    r = MSL_ERR_NO_INTERFACE;
     goto fail;
   }
   /* Port 138 when we may have it (replies go there), else any port. */
@@ -217,7 +218,7 @@ static int open_via_daemon(const char *path, unsigned flags, int peer,
   *answered = 0;
   int fd = msl_ctl_connect();
   if (fd < 0)
-    return fd == MSL_ERR_ACCESS ? MSL_ERR_NOT_FOUND : fd;
+    return fd == MSL_ERR_ACCESS ? MSL_ERR_NO_SERVICE : fd;
   *answered = 1;
   int n = snprintf(req, sizeof(req), "open %u %s", flags, path);
   if (n < 0 || (size_t)n >= sizeof(req)) {
@@ -228,7 +229,7 @@ static int open_via_daemon(const char *path, unsigned flags, int peer,
                    CTL_TIMEOUT_MS);
   close(fd);
   if (n < 0)
-    return n == MSL_ERR_NOT_FOUND ? MSL_ERR_SYSTEM : n;
+    return n == MSL_ERR_NO_SERVICE ? MSL_ERR_SYSTEM : n;
   if (strncmp(rep, "ok ", 3) == 0) {
     long v = strtol(rep + 3, NULL, 10);
     if (v < 0)
@@ -236,11 +237,7 @@ static int open_via_daemon(const char *path, unsigned flags, int peer,
     *max = (size_t)v;
     return 0;
   }
-  if (strncmp(rep, "err ", 4) == 0) {
-    int e = atoi(rep + 4);
-    return e < 0 ? e : MSL_ERR_INVALID;
-  }
-  return MSL_ERR_INVALID;
+  return msl_ctl_reply_err(rep);
 }
 
 /* One end of a new pair whose other end sends to path: the daemon's, or
@@ -263,7 +260,7 @@ static int connect_writer(const char *path, const msl_remote_opts *o,
   }
   if (r < 0) {
     close(sv[0]);
-    return r;
+    return msl_err_public(r);
   }
   return sv[0];
 }
@@ -362,5 +359,5 @@ int msl_remote_max_message(const char *path, unsigned flags) {
       return MSL_ERR_NAME;
   }
   r = msl_dgram_max_message(&d);
-  return r == MSL_ERR_TOO_BIG || r == MSL_ERR_ARG ? MSL_ERR_BAD_PATH : r;
+  return r == MSL_ERR_MSG_TOO_BIG || r == MSL_ERR_ARG ? MSL_ERR_BAD_PATH : r;
 }

@@ -19,6 +19,7 @@
 #include "msl_ctl.h"
 #include "msl_ctl_client.h"
 #include "msl_deliver.h"
+#include "msl_proto_err.h"
 #include "msl_rundir.h"
 #include "msl_service.h"
 #include "msl_service_config_int.h"
@@ -93,7 +94,7 @@ int msl_service_create(const msl_service_config *cfg, msl_service **out) {
   free(v);
   if (r < 0) {
     msl_service_stop(s);
-    return r;
+    return msl_err_public(r);
   }
   *out = s;
   return 0;
@@ -163,9 +164,9 @@ int msl_service_query_status(char *buf, size_t cap) {
               : MSL_ERR_NOMEM;
   close(fd);
   if (n >= 0 && strncmp(rep, "ok\n", 3) != 0)
-    n = strncmp(rep, "err ", 4) == 0 ? atoi(rep + 4) : MSL_ERR_INVALID;
+    n = msl_ctl_reply_err(rep);
   else if (n >= 0 && (size_t)n - 3 >= cap)
-    n = MSL_ERR_OVERFLOW;
+    n = MSL_ERR_BUFFER_TOO_SMALL;
   else if (n >= 0) {
     memcpy(buf, rep + 3, (size_t)n - 3 + 1);
     n -= 3;

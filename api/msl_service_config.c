@@ -83,7 +83,7 @@ int msl_cfg_add(msl_service_config *c, enum cfg_list l, const char *v) {
       [L_IFACES] = "interface", [L_WINS] = "wins", [L_PEERS] = "relay-peer",
       [L_PINS] = "relay-pin", [L_ALLOW] = "relay-allow"};
   if (s->n == s->max)
-    return msl_cfg_fail(c, MSL_ERR_LIMIT, "at most %zu '%s' entries",
+    return msl_cfg_fail(c, MSL_ERR_TOO_MANY, "at most %zu '%s' entries",
                         s->max, key[l]);
   if (!(s->v[s->n] = strdup(v)))
     return msl_cfg_fail(c, MSL_ERR_NOMEM, "out of memory");

@@ -22,33 +22,65 @@ extern "C" {
 
 /*
  * Error codes. 0 is success; errors are negative, in [-599, -500], so a
- * function can return a length or an error in one int.
+ * function can return a length or an error in one int. Each code has one
+ * meaning; msl_strerror() says it in a sentence, msl_err_name() gives its
+ * symbol (for logs and JSON). A code keeps its value for good and a value
+ * is never given to another code. Not public, never returned by a
+ * function of this header: -500, -504, -505, -507 and -508 (the wire
+ * codec's own reasons why an input does not decode; a public function
+ * reports such an input as MSL_ERR_INVALID). Retired: -501 and -511
+ * (merged into MSL_ERR_BUFFER_TOO_SMALL and MSL_ERR_MSG_TOO_BIG).
  */
 typedef enum msl_err {
   MSL_OK = 0,
-  MSL_ERR_TRUNCATED = -500,   /* input ended inside a field */
-  MSL_ERR_OVERFLOW = -501,    /* output buffer too small */
-  MSL_ERR_INVALID = -502,     /* a field holds a value the format forbids */
-  MSL_ERR_NAME = -503,        /* malformed NetBIOS name */
-  MSL_ERR_NAME_LOOP = -504,   /* name compression pointer loop or forward jump */
-  MSL_ERR_NAME_PTR = -505,    /* compression pointer where none is allowed */
-  MSL_ERR_UNSUPPORTED = -506, /* well-formed but of a kind not handled */
-  MSL_ERR_NOT_SMB = -507,     /* user data is not an SMB */
-  MSL_ERR_NOT_MAILSLOT = -508,/* SMB is not a mailslot write */
-  MSL_ERR_LIMIT = -509,       /* a configured cap would be exceeded */
-  MSL_ERR_ARG = -510,         /* invalid argument from the caller */
-  MSL_ERR_TOO_BIG = -511,     /* message larger than the format allows */
-  MSL_ERR_NOMEM = -512,       /* allocation failed */
-  MSL_ERR_SYSTEM = -513,      /* a system call failed; see errno */
-  /* Local mailslots (api/msl_local.c), numbered from -530. */
-  MSL_ERR_EXISTS = -530,       /* a mailslot with that name already exists */
-  MSL_ERR_NOT_FOUND = -531,    /* no mailslot with that name (or it closed) */
-  MSL_ERR_TIMEOUT = -532,      /* no message arrived within the timeout */
-  MSL_ERR_BUFFER_TOO_SMALL = -533, /* next message is larger than the buffer */
-  MSL_ERR_QUEUE_FULL = -534,   /* the mailslot's queue is full; not sent */
-  MSL_ERR_BAD_PATH = -535,     /* not a valid \\.\mailslot\NAME path */
-  MSL_ERR_ACCESS = -536,       /* wrong handle kind, or permission denied */
-  MSL_ERR_MSG_TOO_BIG = -537,  /* message exceeds the mailslot's maximum */
+  /* Input from outside (a packet, a file, a setting's value, a reply of
+   * mailslotd or of a reader) that does not parse or holds a value its
+   * format forbids. */
+  MSL_ERR_INVALID = -502,
+  /* Not a valid NetBIOS name (a host, domain or workgroup name, a scope). */
+  MSL_ERR_NAME = -503,
+  /* Well-formed, but of a kind or version not handled here (a network
+   * path where only local ones are, a mailslotd too old for a request). */
+  MSL_ERR_UNSUPPORTED = -506,
+  /* A cap on how many would be exceeded: this user's share of mailslotd
+   * (network writers open through it, requests waiting for a name), a
+   * table of fixed size. Waiting for a reader does not clear it; ending
+   * some of them (closing handles) does. Compare MSL_ERR_QUEUE_FULL. */
+  MSL_ERR_TOO_MANY = -509,
+  MSL_ERR_ARG = -510,    /* invalid argument from the caller */
+  MSL_ERR_NOMEM = -512,  /* allocation failed */
+  MSL_ERR_SYSTEM = -513, /* a system call failed; errno tells */
+  /* The name or port is taken: a mailslot with that name exists, the UDP
+   * port is bound, a mailslotd already runs there. */
+  MSL_ERR_EXISTS = -530,
+  /* No mailslot with that name: nobody created it, or its reader closed
+   * (for a writer: the other end of its socket is gone). */
+  MSL_ERR_NOT_FOUND = -531,
+  MSL_ERR_TIMEOUT = -532, /* nothing arrived within the timeout */
+  /* The caller's buffer is too small for the result (msl_read: for the
+   * next message, which is kept; msl_rundir, msl_service_status: for the
+   * text). */
+  MSL_ERR_BUFFER_TOO_SMALL = -533,
+  /* A queue has no room now (the mailslot's, a socket's): nothing was
+   * sent; the same call can succeed once the reader catches up
+   * (msl_write_wait waits for that). */
+  MSL_ERR_QUEUE_FULL = -534,
+  MSL_ERR_BAD_PATH = -535, /* not a valid mailslot path */
+  /* Not allowed: the handle has no such right (a reader cannot write, a
+   * writer cannot read), or the user lacks the permission. */
+  MSL_ERR_ACCESS = -536,
+  /* A message larger than the mailslot's maximum, or than the format (a
+   * network datagram, an SMB) can carry; nothing was sent. */
+  MSL_ERR_MSG_TOO_BIG = -537,
+  /* mailslotd (or an embedded service) is not running: no control
+   * socket, nobody listening on it, or it closed without answering. */
+  MSL_ERR_NO_SERVICE = -538,
+  /* No up IPv4 interface to send a group or broadcast message on, or an
+   * interface the caller named is not an up IPv4 interface. */
+  MSL_ERR_NO_INTERFACE = -539,
+  /* Nobody answers for that name: not ours, not in the cache, no answer
+   * to a NetBIOS name query (broadcast or WINS), not known to DNS. */
+  MSL_ERR_NAME_NOT_FOUND = -540,
 } msl_err;
 
 /* The library's version, "MAJOR.MINOR.PATCH" (see mailslot_version.h). */
@@ -56,6 +88,11 @@ MSL_API const char *msl_version(void);
 
 /* A static English sentence for an msl_err value (never NULL). */
 MSL_API const char *msl_strerror(int err);
+
+/* The symbol of an msl_err value as a static string ("MSL_OK",
+ * "MSL_ERR_QUEUE_FULL"), for logs and JSON; "MSL_ERR_UNKNOWN" for a value
+ * that is no error code (never NULL). */
+MSL_API const char *msl_err_name(int err);
 
 /* ======================================================================
  * Local mailslots: the Win32 mailslot API on POSIX (api/msl_local.c).
@@ -123,7 +160,8 @@ typedef struct msl_msg_info {
  *         "\\.\mailslot\" prefix, empty, too long or bad characters, or
  *         a remote host), MSL_ERR_EXISTS (a live reader owns the name),
  *         MSL_ERR_ACCESS (run directory not usable), MSL_ERR_NOMEM,
- *         MSL_ERR_SYSTEM (errno tells).
+ *         MSL_ERR_SYSTEM (errno tells; ENOENT: the run directory's parent
+ *         is missing).
  */
 MSL_API int msl_create(const char *path, uint32_t max_msg_size,
                        uint32_t read_timeout_ms, msl_handle **out);
@@ -132,11 +170,10 @@ MSL_API int msl_create(const char *path, uint32_t max_msg_size,
  * Opens the existing mailslot `path` for writing; the writer handle is
  * returned in *out. Local paths ("\\.\mailslot\...") and network paths
  * ("\\HOST\...", "\\DOMAIN\...", "\\*\...": see msl_open_ex below).
- * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED (a
- *         network path in a program built without the network part),
- *         MSL_ERR_NOT_FOUND (nobody created it, or its reader died),
- *         MSL_ERR_ACCESS (no write permission), MSL_ERR_NOMEM,
- *         MSL_ERR_SYSTEM; for network paths, those of msl_open_ex.
+ * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_NOT_FOUND (nobody
+ *         created it, or its reader died), MSL_ERR_ACCESS (no write
+ *         permission), MSL_ERR_NOMEM, MSL_ERR_SYSTEM; for network paths,
+ *         those of msl_open_ex.
  */
 MSL_API int msl_open(const char *path, msl_handle **out);
 
@@ -167,7 +204,9 @@ MSL_API int msl_read_ex(msl_handle *h, void *buf, size_t cap,
  *         MSL_ERR_MSG_TOO_BIG (len exceeds the slot's maximum; nothing is
  *         delivered), MSL_ERR_QUEUE_FULL (the slot's queue is full; nothing
  *         is delivered, try later), MSL_ERR_NOT_FOUND (the reader closed),
- *         MSL_ERR_SYSTEM.
+ *         MSL_ERR_NOMEM, MSL_ERR_SYSTEM. A network handle whose sender
+ *         went away (mailslotd closes idle writers, or restarted) opens it
+ *         again first, and may fail as msl_open_ex does.
  */
 MSL_API int msl_write(msl_handle *h, const void *buf, size_t len);
 
@@ -191,7 +230,8 @@ MSL_API int msl_get_info(msl_handle *h, uint32_t *max_msg_size,
                          uint32_t *read_timeout);
 
 /** SetMailslotInfo(): sets the reader's read timeout. 0 or MSL_ERR_ARG /
- *  MSL_ERR_ACCESS. */
+ *  MSL_ERR_ACCESS (h is a writer) / MSL_ERR_SYSTEM (publishing it for
+ *  msl_stat failed). */
 MSL_API int msl_set_timeout(msl_handle *h, uint32_t read_timeout_ms);
 
 /**
@@ -215,8 +255,9 @@ MSL_API void msl_close(msl_handle *h);
  * publishes it: *max_msg_size (as given to msl_create), *read_timeout
  * (kept current by msl_set_timeout) and *reader_pid. Any pointer may be
  * NULL. For the queue (next size, count) ask the reader: msl_query().
- * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED,
- *         MSL_ERR_NOT_FOUND (no live reader), MSL_ERR_ACCESS.
+ * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED (a
+ *         network path), MSL_ERR_NOT_FOUND (no live reader),
+ *         MSL_ERR_ACCESS, MSL_ERR_SYSTEM.
  */
 MSL_API int msl_stat(const char *path, uint32_t *max_msg_size,
                      uint32_t *read_timeout, long *reader_pid);
@@ -231,8 +272,10 @@ MSL_API int msl_stat(const char *path, uint32_t *max_msg_size,
  * message. Needs the same permission as writing. Any pointer may be NULL.
  * @return 0, or MSL_ERR_TIMEOUT (the reader did not answer in time: it is
  *         busy, stopped, or not reading), MSL_ERR_NOT_FOUND (no reader, or
- *         it closed or dropped the request), MSL_ERR_ACCESS, MSL_ERR_ARG,
- *         MSL_ERR_BAD_PATH, MSL_ERR_UNSUPPORTED, MSL_ERR_SYSTEM.
+ *         it closed or dropped the request), MSL_ERR_INVALID (its answer
+ *         does not parse), MSL_ERR_UNSUPPORTED (a network path, or an
+ *         answer of another version), MSL_ERR_ACCESS, MSL_ERR_ARG,
+ *         MSL_ERR_BAD_PATH, MSL_ERR_NOMEM, MSL_ERR_SYSTEM.
  */
 MSL_API int msl_query(const char *path, uint32_t wait_ms,
                       uint32_t *max_msg_size, uint32_t *next_size,
@@ -253,7 +296,7 @@ MSL_API int msl_serve(msl_handle *h, uint32_t timeout_ms);
  * The directory holding this process's local mailslots (MAILSLOT_RUNDIR,
  * else /run/mailslot for root, $XDG_RUNTIME_DIR/mailslot or
  * /tmp/mailslot-UID otherwise), NUL-terminated into buf.
- * @return its length, or MSL_ERR_ARG / MSL_ERR_OVERFLOW.
+ * @return its length, or MSL_ERR_ARG / MSL_ERR_BUFFER_TOO_SMALL.
  */
 MSL_API int msl_rundir(char *buf, size_t cap);
 
@@ -287,9 +330,14 @@ MSL_API int msl_rundir(char *buf, size_t cap);
  * msl_open() with flags (MSL_OPEN_*; local paths ignore them).
  * @return as msl_open(), plus for network paths: MSL_ERR_NAME (host or
  *         domain not a valid NetBIOS name), MSL_ERR_ACCESS / MSL_ERR_SYSTEM
- *         (no socket could be opened), MSL_ERR_NOT_FOUND (a group send and
- *         no up IPv4 interface), MSL_ERR_TIMEOUT (mailslotd did not
- *         answer).
+ *         (no socket could be opened), MSL_ERR_NO_INTERFACE (a group send
+ *         and no up IPv4 interface, or $MAILSLOT_INTERFACE is not one),
+ *         MSL_ERR_NAME_NOT_FOUND (a host written as a DNS name that does
+ *         not resolve), MSL_ERR_MSG_TOO_BIG (MSL_OPEN_FIT576 and a scope
+ *         that leave no room for a message), MSL_ERR_TOO_MANY (this
+ *         user's share of mailslotd is used up: writers open through it,
+ *         requests waiting for a name), MSL_ERR_TIMEOUT (mailslotd did not
+ *         answer), MSL_ERR_INVALID (mailslotd's answer does not parse).
  */
 MSL_API int msl_open_ex(const char *path, unsigned flags, msl_handle **out);
 
@@ -354,10 +402,10 @@ MSL_API void msl_service_config_free(msl_service_config *cfg);
  * file settings ("relay-cert", "relay-key", "relay-ca") are checked now
  * (readable; a key no one but its owner may read).
  * @return 0, or MSL_ERR_ARG (NULL cfg or key, or an unknown key),
- *         MSL_ERR_INVALID (a value the setting does not take), MSL_ERR_LIMIT
- *         (a list is full), MSL_ERR_ACCESS (a file that cannot be read, or
- *         a key others may read), MSL_ERR_NOMEM. On error,
- *         msl_service_config_error() tells why.
+ *         MSL_ERR_INVALID (a value the setting does not take),
+ *         MSL_ERR_TOO_MANY (a list is full), MSL_ERR_ACCESS (a file that
+ *         cannot be read, or a key others may read), MSL_ERR_NOMEM. On
+ *         error, msl_service_config_error() tells why.
  */
 MSL_API int msl_service_config_set(msl_service_config *cfg, const char *key,
                                    const char *value);
@@ -419,17 +467,20 @@ MSL_API void msl_service_request_stop(msl_service *s);
  * It binds UDP dgram_port on every address and, unless MSL_SERVICE_NO_CTL,
  * the control socket in the run directory, then delivers datagrams for our
  * names to this host's local mailslots (any process's) as mailslotd does.
- * @return 0, or MSL_ERR_ARG (bad configuration), MSL_ERR_ACCESS (the port
- *         needs privilege: root or CAP_NET_BIND_SERVICE), MSL_ERR_EXISTS
- *         (the port is in use, or a mailslotd owns the run directory),
- *         MSL_ERR_NOT_FOUND (an interface named in the config is not up),
- *         MSL_ERR_NOMEM, MSL_ERR_SYSTEM.
+ * @return 0, or MSL_ERR_ARG (bad configuration, a name, workgroup or
+ *         scope that is no NetBIOS name included), MSL_ERR_ACCESS (the
+ *         port needs privilege: root or CAP_NET_BIND_SERVICE; a relay key
+ *         others may read), MSL_ERR_EXISTS (the port is in use, or a
+ *         mailslotd owns the run directory), MSL_ERR_NO_INTERFACE (an
+ *         interface named in the config is not up), MSL_ERR_INVALID (a
+ *         relay certificate, key or CA that does not load), MSL_ERR_NOMEM,
+ *         MSL_ERR_SYSTEM.
  */
 MSL_API int msl_service_start(const msl_service_config *cfg,
                               msl_service **out);
 
 /** The service's counters as "name value" lines into buf (NUL-terminated).
- *  Returns the length or MSL_ERR_ARG / MSL_ERR_OVERFLOW. */
+ *  Returns the length or MSL_ERR_ARG / MSL_ERR_BUFFER_TOO_SMALL. */
 MSL_API int msl_service_status(msl_service *s, char *buf, size_t cap);
 
 /**
@@ -448,8 +499,11 @@ MSL_API void msl_service_stop(msl_service *s);
 /**
  * Asks mailslotd (through its control socket) for its counters, as
  * msl_service_status() prints them.
- * @return the length, MSL_ERR_NOT_FOUND (no mailslotd), MSL_ERR_TIMEOUT,
- *         MSL_ERR_OVERFLOW, MSL_ERR_SYSTEM.
+ * @return the length, MSL_ERR_ARG (NULL buf, cap 0), MSL_ERR_NO_SERVICE
+ *         (no mailslotd), MSL_ERR_ACCESS (its control socket fails the
+ *         ownership checks), MSL_ERR_TIMEOUT, MSL_ERR_BUFFER_TOO_SMALL,
+ *         MSL_ERR_INVALID (a reply that does not parse), MSL_ERR_NOMEM,
+ *         MSL_ERR_SYSTEM.
  */
 MSL_API int msl_service_query_status(char *buf, size_t cap);
 
@@ -467,7 +521,7 @@ typedef struct msl_service_identity {
  * dc-ping put them in their datagrams: replies sent to that name reach
  * this host). Strings are NUL-terminated; a name may hold any byte but
  * NUL and '.'.
- * @return 0, or MSL_ERR_ARG (NULL out), MSL_ERR_NOT_FOUND (no mailslotd),
+ * @return 0, or MSL_ERR_ARG (NULL out), MSL_ERR_NO_SERVICE (no mailslotd),
  *         MSL_ERR_ACCESS (its control socket fails the ownership checks),
  *         MSL_ERR_TIMEOUT, MSL_ERR_UNSUPPORTED (a mailslotd too old to
  *         tell), MSL_ERR_INVALID (a reply that does not parse),

@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,8 +15,10 @@
 #include <unistd.h>
 
 #include "msl_ctl.h"
+#include "msl_proto_err.h"
 #include "msl_rundir.h"
 #include "msl_slotdir.h"
+#include "msl_syserr.h"
 
 /* The checked socket inode in the control directory: an O_PATH fd, or a
  * negative msl_err. *owner: the directory's owner. */
@@ -24,7 +28,7 @@ static int find_socket(uid_t *owner) {
   if (r < 0)
     return r;
   int sfd = openat(dfd, MSL_CTL_NAME, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  r = sfd < 0 ? msl_slot_errno(errno) : 0;
+  r = sfd < 0 ? msl_err_from_errno(errno) : 0;
   close(dfd);
   struct stat st;
   if (r == 0 && (fstat(sfd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
@@ -42,10 +46,12 @@ int msl_ctl_connect(void) {
   uid_t owner;
   int sfd = find_socket(&owner);
   if (sfd < 0)
-    return sfd;
+    return sfd == MSL_ERR_NOT_FOUND ? MSL_ERR_NO_SERVICE : sfd;
   int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   int r = fd < 0 ? MSL_ERR_SYSTEM : msl_connect_inode(fd, sfd);
   close(sfd);
+  if (r == MSL_ERR_NOT_FOUND)
+    r = MSL_ERR_NO_SERVICE; /* a socket file nobody listens on */
   struct ucred u;
   socklen_t ul = sizeof(u);
   if (r == 0 && (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &u, &ul) != 0 ||
@@ -57,6 +63,13 @@ int msl_ctl_connect(void) {
     return r;
   }
   return fd;
+}
+
+/* A failed call on the connection: a daemon that went away is no
+ * daemon. */
+static int call_err(int e) {
+  int r = msl_err_from_errno(e);
+  return r == MSL_ERR_NOT_FOUND ? MSL_ERR_NO_SERVICE : r;
 }
 
 int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
@@ -87,8 +100,7 @@ int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
     n = sendmsg(fd, &mh, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return errno == EPIPE || errno == ECONNRESET ? MSL_ERR_NOT_FOUND
-                                                 : MSL_ERR_SYSTEM;
+    return call_err(errno);
   struct pollfd pf = {fd, POLLIN, 0};
   int pr;
   do
@@ -102,11 +114,21 @@ int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
     n = recv(fd, reply, cap - 1, MSG_TRUNC);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return errno == ECONNRESET ? MSL_ERR_NOT_FOUND : MSL_ERR_SYSTEM;
+    return call_err(errno);
   if (n == 0)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NO_SERVICE;
   if ((size_t)n > cap - 1)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_INVALID; /* longer than any reply to this request */
   reply[n] = '\0';
   return (int)n;
+}
+
+int msl_ctl_reply_err(const char *reply) {
+  if (!reply || strncmp(reply, "err ", 4) != 0)
+    return MSL_ERR_INVALID;
+  char *end;
+  long e = strtol(reply + 4, &end, 10);
+  if (end == reply + 4 || (*end && *end != '\n') || e >= 0 || e < INT_MIN)
+    return MSL_ERR_INVALID;
+  return msl_err_public((int)e);
 }

@@ -14,9 +14,10 @@
 
 /**
  * Connects to the daemon's control socket.
- * @return the connected fd, or MSL_ERR_NOT_FOUND (no daemon: no directory,
- *         no socket, or nobody listening), MSL_ERR_ACCESS (the directory or
- *         the socket fails the checks, or no permission), MSL_ERR_SYSTEM.
+ * @return the connected fd, or MSL_ERR_NO_SERVICE (no daemon: no
+ *         directory, no socket, or nobody listening), MSL_ERR_ACCESS (the
+ *         directory or the socket fails the checks, or no permission),
+ *         MSL_ERR_SYSTEM.
  */
 int msl_ctl_connect(void);
 
@@ -24,10 +25,19 @@ int msl_ctl_connect(void);
  * Sends req (len bytes, with pass_fd attached unless it is -1) on a
  * connected socket and waits up to timeout_ms for the reply, stored
  * NUL-terminated in reply[cap].
- * @return the reply length, MSL_ERR_TIMEOUT, MSL_ERR_NOT_FOUND (daemon
- *         closed without answering), MSL_ERR_OVERFLOW, MSL_ERR_SYSTEM.
+ * @return the reply length, MSL_ERR_TIMEOUT, MSL_ERR_NO_SERVICE (daemon
+ *         closed without answering), MSL_ERR_INVALID (a reply that does
+ *         not fit reply[cap]: the caller sizes it for any valid reply),
+ *         MSL_ERR_SYSTEM.
  */
 int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
                  char *reply, size_t cap, int timeout_ms);
+
+/**
+ * The error of a reply "err CODE\n" as a public function may return it:
+ * CODE when it is a public msl_err, else (a codec-internal code, a number
+ * that is no code, a reply of another form) MSL_ERR_INVALID.
+ */
+int msl_ctl_reply_err(const char *reply);
 
 #endif /* MSL_CTL_CLIENT_H */

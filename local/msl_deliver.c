@@ -392,7 +392,7 @@ static int sink_format_status(void *ctx, char *buf, size_t cap) {
       (unsigned long long)c->too_big, (unsigned long long)c->deliver_errors,
       (unsigned long long)c->deferred, (unsigned long long)c->reader_gone,
       (unsigned long long)c->stalls, d->held_n, d->held_bytes);
-  return n < 0 || (size_t)n >= cap ? MSL_ERR_OVERFLOW : n;
+  return n < 0 || (size_t)n >= cap ? MSL_ERR_BUFFER_TOO_SMALL : n;
 }
 
 msl_sink msl_deliver_sink(msl_deliver *d) {

@@ -34,6 +34,7 @@
 #include "msl_path.h"
 #include "msl_rundir.h"
 #include "msl_slotdir.h"
+#include "msl_syserr.h"
 
 enum { H_READER = 1, H_WRITER = 2 };
 /* msl_read_ex internal: look again (not a length, not an msl_err). */
@@ -501,7 +502,7 @@ static int bind_reader(msl_handle *h, const char *dir, const msl_slot_names *n) 
       setsockopt(h->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) != 0)
     return MSL_ERR_SYSTEM;
   if (bind(h->fd, (struct sockaddr *)&sa, salen) != 0)
-    return msl_slot_errno(errno);
+    return msl_err_from_errno(errno);
   if ((r = msl_slot_sock_allow_group(h->dir_fd, n->sock)) < 0)
     unlinkat(h->dir_fd, n->sock, 0);
   return r;
@@ -540,7 +541,7 @@ int msl_create(const char *path, uint32_t max_msg_size,
   /* We hold the lock: a socket file left here is a dead reader's. */
   if ((r = write_meta(h)) < 0 ||
       (unlinkat(h->dir_fd, n.sock, 0) != 0 && errno != ENOENT &&
-       (r = msl_slot_errno(errno)) < 0) ||
+       (r = msl_err_from_errno(errno)) < 0) ||
       (r = bind_reader(h, dir, &n)) < 0) {
     unlinkat(h->dir_fd, n.lock, 0);
     goto fail;
@@ -888,7 +889,7 @@ static int query_slot(int s, const struct timespec *dl, msl_lhdr_reply *v) {
     if (errno == EINTR)
       continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      r = msl_slot_errno(errno);
+      r = msl_err_from_errno(errno);
       goto out;
     }
     struct pollfd pf = {s, POLLOUT, 0}; /* the slot's queue is full */
@@ -906,7 +907,9 @@ static int query_slot(int s, const struct timespec *dl, msl_lhdr_reply *v) {
     uint8_t b[MSL_LHDR_REPLY_LEN + 1];
     ssize_t n = recv(sp[0], b, sizeof(b), MSG_DONTWAIT);
     if (n > 0) {
-      r = msl_lhdr_reply_decode(v, b, (size_t)n);
+      /* A reply that does not decode: MSL_ERR_INVALID, never the
+       * codec's reason. */
+      r = msl_err_public(msl_lhdr_reply_decode(v, b, (size_t)n));
       goto out;
     }
     if (n == 0) {
@@ -914,7 +917,7 @@ static int query_slot(int s, const struct timespec *dl, msl_lhdr_reply *v) {
       goto out;
     }
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      r = msl_slot_errno(errno);
+      r = msl_err_from_errno(errno);
       goto out;
     }
     struct pollfd pf = {sp[0], POLLIN, 0};
@@ -994,7 +997,7 @@ int msl_local_send(msl_handle *h, const void *buf, size_t len,
       return 0;
     if (errno == EINTR)
       continue;
-    int r = msl_slot_errno(errno);
+    int r = msl_err_from_errno(errno);
     if (r == MSL_ERR_NOT_FOUND && h->reopen && !reopened++) {
       if ((r = reopen_writer(h, gen)) == 0)
         continue; /* once more, on the new connection */

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "msl_syserr.h"
+
 enum { KIND_ENV, KIND_ROOT, KIND_HOST, KIND_XDG, KIND_TMP };
 
 /* The host-wide directory: mailslot names are unique per host (as on
@@ -49,7 +51,7 @@ static int resolve(char *buf, size_t cap, int *kind) {
     n = snprintf(buf, cap, "/tmp/mailslot-%lu", (unsigned long)geteuid());
   }
   if (n < 0 || (size_t)n >= cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   return n;
 }
 
@@ -60,35 +62,31 @@ int msl_rundir_path(char *buf, size_t cap) {
 
 int msl_rundir(char *buf, size_t cap) { return msl_rundir_path(buf, cap); }
 
-static int errno_err(int e) {
-  switch (e) {
-  case ENOENT:
-  case ENOTDIR:
-    return MSL_ERR_NOT_FOUND;
-  case EACCES:
-  case EPERM:
-  case EROFS:
-  case ELOOP:
-    return MSL_ERR_ACCESS;
-  case ENOMEM:
-    return MSL_ERR_NOMEM;
-  default:
-    return MSL_ERR_SYSTEM;
-  }
-}
-
-/* mkdir with mode past the umask; an existing entry is fine. */
+/* mkdir with mode past the umask; an existing entry is fine. A missing
+ * parent is no missing mailslot: MSL_ERR_SYSTEM (errno ENOENT, ENOTDIR). */
 static int make_dir(const char *path, mode_t mode) {
   if (mkdir(path, mode) == 0)
-    return chmod(path, mode) == 0 ? 0 : errno_err(errno);
-  return errno == EEXIST ? 0 : errno_err(errno);
+    return chmod(path, mode) == 0 ? 0 : msl_err_from_errno(errno);
+  if (errno == EEXIST)
+    return 0;
+  return errno == ENOENT || errno == ENOTDIR ? MSL_ERR_SYSTEM
+                                              : msl_err_from_errno(errno);
+}
+
+/* A directory path that does not fit the caller's buffer (sized for any
+ * usable path): no path the system would take either. */
+static int path_result(int n) {
+  if (n != MSL_ERR_BUFFER_TOO_SMALL)
+    return n;
+  errno = ENAMETOOLONG;
+  return MSL_ERR_SYSTEM;
 }
 
 static int open_kind(int create, int *dirfd, char *path, size_t cap,
                      int *kind) {
   int n = resolve(path, cap, kind);
   if (n < 0)
-    return n;
+    return path_result(n);
   if (!dirfd)
     return MSL_ERR_ARG;
   if (create) {
@@ -100,7 +98,7 @@ static int open_kind(int create, int *dirfd, char *path, size_t cap,
    * the directory, as documented, not read permission. */
   int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
-    return errno_err(errno);
+    return msl_err_from_errno(errno);
   if (*kind == KIND_TMP) {
     /* /tmp is shared: refuse a directory someone else planted for us. */
     struct stat st;
@@ -150,12 +148,12 @@ int msl_rundir_ctl_path(char *buf, size_t cap) {
     if ((n = resolve(buf, cap, &kind)) < 0)
       return n;
     if ((size_t)n + 1 >= cap)
-      return MSL_ERR_OVERFLOW;
+      return MSL_ERR_BUFFER_TOO_SMALL;
     buf[n++] = 'd'; /* /run/mailslot -> /run/mailslotd */
     buf[n] = '\0';
   }
   if (n < 0 || (size_t)n >= cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   return n;
 }
 
@@ -175,12 +173,12 @@ static int ctl_check(int fd, uid_t *owner) {
 int msl_rundir_ctl_open(int *dirfd, char *path, size_t cap, uid_t *owner) {
   int n = msl_rundir_ctl_path(path, cap);
   if (n < 0)
-    return n;
+    return path_result(n);
   if (!dirfd)
     return MSL_ERR_ARG;
   int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    return errno_err(errno);
+    return msl_err_from_errno(errno);
   int r = ctl_check(fd, owner);
   if (r < 0) {
     close(fd);
@@ -193,7 +191,7 @@ int msl_rundir_ctl_open(int *dirfd, char *path, size_t cap, uid_t *owner) {
 int msl_rundir_ctl_prepare(uid_t owner, int *dirfd, char *path, size_t cap) {
   int n = msl_rundir_ctl_path(path, cap);
   if (n < 0)
-    return n;
+    return path_result(n);
   if (!dirfd)
     return MSL_ERR_ARG;
   int r = make_dir(path, 0755);
@@ -205,7 +203,7 @@ int msl_rundir_ctl_prepare(uid_t owner, int *dirfd, char *path, size_t cap) {
      * away: never one someone else made for us. */
     if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
         lchown(path, owner, (gid_t)-1) != 0)
-      return errno_err(errno);
+      return msl_err_from_errno(errno);
   }
   uid_t got;
   if ((r = msl_rundir_ctl_open(dirfd, path, cap, &got)) < 0)

@@ -33,7 +33,7 @@
 /**
  * Resolves the run directory into buf (NUL-terminated); no file system
  * access beyond a stat of /run/mailslot. Returns its length, MSL_ERR_ARG,
- * or MSL_ERR_OVERFLOW.
+ * or MSL_ERR_BUFFER_TOO_SMALL.
  */
 int msl_rundir_path(char *buf, size_t cap);
 
@@ -42,7 +42,9 @@ int msl_rundir_path(char *buf, size_t cap);
  * its path into path[cap]. With create, missing directories are made: 0700
  * for per-user ones (an existing /tmp/mailslot-UID must be ours and 0700),
  * 01777 for /run/mailslot. Returns 0, MSL_ERR_NOT_FOUND (missing and not
- * create), MSL_ERR_ACCESS, MSL_ERR_OVERFLOW or MSL_ERR_SYSTEM.
+ * create), MSL_ERR_ACCESS or MSL_ERR_SYSTEM (errno tells; ENOENT or
+ * ENOTDIR: with create, a parent is missing; ENAMETOOLONG: the path does
+ * not fit path[cap]).
  */
 int msl_rundir_open(int create, int *dirfd, char *path, size_t cap);
 
@@ -56,7 +58,7 @@ int msl_rundir_open(int create, int *dirfd, char *path, size_t cap);
 int msl_rundir_prepare(gid_t gid, int *dirfd, char *path, size_t cap);
 
 /** The control directory's path into buf (see above). Returns its length,
- *  MSL_ERR_ARG or MSL_ERR_OVERFLOW. */
+ *  MSL_ERR_ARG or MSL_ERR_BUFFER_TOO_SMALL. */
 int msl_rundir_ctl_path(char *buf, size_t cap);
 
 /**
@@ -64,7 +66,7 @@ int msl_rundir_ctl_path(char *buf, size_t cap);
  * directory, not a symlink, writable by its owner only; *owner gets that
  * owner's uid (the daemon's user).
  * @return 0, MSL_ERR_NOT_FOUND (missing), MSL_ERR_ACCESS (fails the
- *         checks), MSL_ERR_OVERFLOW, MSL_ERR_SYSTEM.
+ *         checks), MSL_ERR_SYSTEM (as msl_rundir_open).
  */
 int msl_rundir_ctl_open(int *dirfd, char *path, size_t cap, uid_t *owner);
 

@@ -13,34 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msl_syserr.h"
+
 #define LOCK_MODE 0644 /* everyone may read the metadata, only its owner
                           may change it */
-
-int msl_slot_errno(int e) {
-  switch (e) {
-  case ENOENT:
-  case ENOTDIR:
-  case ECONNREFUSED:
-  case ENOTCONN:
-  case ECONNRESET:
-  case EPIPE:
-    return MSL_ERR_NOT_FOUND;
-  case EACCES:
-  case EPERM:
-  case EROFS:
-  case ELOOP: /* O_NOFOLLOW met a symlink */
-    return MSL_ERR_ACCESS;
-  case EAGAIN:
-  case ENOBUFS:
-    return MSL_ERR_QUEUE_FULL;
-  case EMSGSIZE:
-    return MSL_ERR_MSG_TOO_BIG;
-  case ENOMEM:
-    return MSL_ERR_NOMEM;
-  default:
-    return MSL_ERR_SYSTEM;
-  }
-}
 
 int msl_slot_names_of(const msl_path *p, msl_slot_names *n) {
   if (!p || !n)
@@ -71,7 +47,7 @@ static int lock_new(int dirfd, const msl_slot_names *n) {
                   O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                   LOCK_MODE);
   if (fd < 0)
-    return errno == EEXIST ? -EEXIST : msl_slot_errno(errno);
+    return errno == EEXIST ? -EEXIST : msl_err_from_errno(errno);
   /* Readable by the writers whatever the umask. */
   if (fchmod(fd, LOCK_MODE) != 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int e = errno;
@@ -90,7 +66,7 @@ static int lock_stale(int dirfd, const msl_slot_names *n) {
   int fd = openat(dirfd, n->lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
                                       O_NONBLOCK);
   if (fd < 0)
-    return errno == ENOENT ? 0 : msl_slot_errno(errno);
+    return errno == ENOENT ? 0 : msl_err_from_errno(errno);
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
@@ -106,9 +82,9 @@ static int lock_stale(int dirfd, const msl_slot_names *n) {
    * only its owner (or the directory's) may remove it. */
   if (still_there(dirfd, n->lock, fd)) {
     if (unlinkat(dirfd, n->sock, 0) != 0 && errno != ENOENT)
-      r = msl_slot_errno(errno);
+      r = msl_err_from_errno(errno);
     else if (unlinkat(dirfd, n->lock, 0) != 0 && errno != ENOENT)
-      r = msl_slot_errno(errno);
+      r = msl_err_from_errno(errno);
   }
   close(fd);
   return r;
@@ -180,10 +156,10 @@ int msl_slot_lookup(int dirfd, const msl_slot_names *n, msl_slot_ref *ref) {
   ref->sock_fd = ref->lock_fd = -1;
   ref->lock_fd = openat(dirfd, n->lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
                                             O_NONBLOCK);
-  int r = ref->lock_fd < 0 ? msl_slot_errno(errno) : 0;
+  int r = ref->lock_fd < 0 ? msl_err_from_errno(errno) : 0;
   if (r == 0) {
     ref->sock_fd = openat(dirfd, n->sock, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    r = ref->sock_fd < 0 ? msl_slot_errno(errno) : 0;
+    r = ref->sock_fd < 0 ? msl_err_from_errno(errno) : 0;
   }
   if (r == 0 && (fstat(ref->lock_fd, &lk) != 0 ||
                  fstat(ref->sock_fd, &ref->sock_st) != 0))
@@ -211,7 +187,7 @@ int msl_connect_inode(int fd, int path_fd) {
                              (size_t)n + 1);
   if (connect(fd, (struct sockaddr *)&sa, sl) == 0)
     return 0;
-  return errno == EAGAIN ? MSL_ERR_QUEUE_FULL : msl_slot_errno(errno);
+  return msl_err_from_errno(errno);
 }
 
 int msl_slot_connect(int fd, const msl_slot_ref *ref) {

@@ -116,7 +116,4 @@ int msl_slot_connect(int fd, const msl_slot_ref *ref);
  */
 int msl_slot_sock_allow_group(int dirfd, const char *sock);
 
-/** Maps an errno of a file or socket call to an msl_err. */
-int msl_slot_errno(int e);
-
 #endif /* MSL_SLOTDIR_H */

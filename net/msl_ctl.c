@@ -13,20 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-
-static int sys_err(int e) {
-  switch (e) {
-  case ENOENT:
-  case ECONNREFUSED:
-  case ENOTDIR:
-    return MSL_ERR_NOT_FOUND;
-  case EACCES:
-  case EPERM:
-    return MSL_ERR_ACCESS;
-  default:
-    return MSL_ERR_SYSTEM;
-  }
-}
+#include "msl_syserr.h"
 
 /* "<dir>/<name>", or through /proc/self/fd when that is too long. */
 static int sockaddr_in_dir(int dir_fd, const char *dir, struct sockaddr_un *sa,
@@ -70,7 +57,7 @@ int msl_ctl_listen(msl_ctl *c, int dir_fd, const char *dir) {
     /* EADDRINUSE: a file is there. Only the daemon's user can write the
      * directory, so it is a daemon's socket: live, or left by a dead one. */
     if (errno != EADDRINUSE || tries) {
-      r = sys_err(errno);
+      r = msl_err_from_errno(errno);
       goto fail;
     }
     /* Someone's file: a live daemon answers, a dead one's refuses. */
@@ -84,7 +71,7 @@ int msl_ctl_listen(msl_ctl *c, int dir_fd, const char *dir) {
       goto fail;
     }
     if (e != ECONNREFUSED && e != ENOENT) {
-      r = sys_err(e);
+      r = msl_err_from_errno(e);
       goto fail;
     }
     unlinkat(c->dir_fd, MSL_CTL_NAME, 0);
@@ -92,7 +79,7 @@ int msl_ctl_listen(msl_ctl *c, int dir_fd, const char *dir) {
   /* Any local user may ask for status or send through the daemon. */
   if (fchmodat(c->dir_fd, MSL_CTL_NAME, 0666, 0) != 0 ||
       listen(c->fd, 256) != 0) {
-    r = sys_err(errno);
+    r = msl_err_from_errno(errno);
     unlinkat(c->dir_fd, MSL_CTL_NAME, 0);
     goto fail;
   }
@@ -157,7 +144,7 @@ int msl_ctl_recv(int conn, uint8_t *buf, size_t cap, int *fd) {
     if (*fd >= 0)
       close(*fd);
     *fd = -1;
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   }
   return (int)n;
 }

@@ -13,6 +13,7 @@
 #include "msl_lhdr.h"
 #include "msl_path.h"
 #include "msl_sysres.h"
+#include "msl_syserr.h"
 
 typedef struct dedupe_ent {
   uint64_t hash;
@@ -381,7 +382,7 @@ int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
   if (max < 0)
     return max;
   if (len > (size_t)max)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
   int r = msl_smbtr_init_write(&t, dest->mailslot, data, len,
                                MSL_SMBTR_WINDOWS_CLIENT);
   if (r < 0)
@@ -409,7 +410,7 @@ int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
     return send_one(s, &tmpl, (size_t)smb_len, dest, dest->ip, 0);
   }
   if (!s->ifs || s->ifs->n == 0)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NO_INTERFACE;
   if (s->tap && !(dest->fragment && (size_t)smb_len > MSL_SMBTR_MAX_LEN)) {
     tmpl.id = s->next_id;
     s->tap(s->tap_user, &tmpl);
@@ -517,7 +518,7 @@ int msl_dgram_dest_resolve_ex(msl_dgram_dest *out, const char *path,
   /* Not a host we can find: a domain (or workgroup) name, unless it was
    * written as a DNS name. */
   if (p.host_dotted)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   out->group = 1;
   return 0;
 }
@@ -533,11 +534,10 @@ int msl_dgram_forward(msl_dgram_sender *s, const msl_dgram_dest *dest, int fd,
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return errno == EAGAIN || errno == EWOULDBLOCK ? 0
-           : errno == ECONNRESET                   ? MSL_ERR_NOT_FOUND
-                                                   : MSL_ERR_SYSTEM;
+                                                   : msl_err_from_errno(errno);
   if (n == 0)
     return MSL_ERR_NOT_FOUND; /* a message always has its 4-byte header */
-  int off = (size_t)n > cap ? MSL_ERR_TOO_BIG
+  int off = (size_t)n > cap ? MSL_ERR_MSG_TOO_BIG
                             : msl_lhdr_decode(&h, NULL, buf, (size_t)n);
   int r = off < 0 ? off
                   : msl_dgram_send(s, dest, buf + off, (size_t)n - (size_t)off);
@@ -585,7 +585,7 @@ int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap) {
     off += (size_t)n;
   }
   if (off >= cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   if (d->sink.format_status) { /* what became of the messages */
     int k = d->sink.format_status(d->sink.ctx, buf + off, cap - off);
     if (k < 0)

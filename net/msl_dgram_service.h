@@ -223,7 +223,7 @@ void msl_dgram_sender_free(msl_dgram_sender *s);
  * what fits a 576-byte UDP payload with dest->name's scope on both names
  * (406 for a 5-8 character name without a scope); with dest->fragment,
  * what fits a 65535-byte SMB. Negative msl_err for a bad mailslot name
- * (MSL_ERR_TOO_BIG: not even an empty message fits 576 bytes).
+ * (MSL_ERR_MSG_TOO_BIG: not even an empty message fits 576 bytes).
  */
 int msl_dgram_max_message(const msl_dgram_dest *dest);
 
@@ -235,29 +235,29 @@ int msl_dgram_max_message(const msl_dgram_dest *dest);
  * dest->fit576: over 576 bytes of UDP payload) is fragmented [RFC 1002
  * §5.3.1] into 576-byte IP datagrams when dest->fragment, else refused.
  * @return 0 (sent at least once; per-target failures are counted in
- *         s->errors), or MSL_ERR_ARG, MSL_ERR_TOO_BIG (over
- *         msl_dgram_max_message), MSL_ERR_NOT_FOUND (group send with no
- *         interface), MSL_ERR_QUEUE_FULL / MSL_ERR_SYSTEM (every send
+ *         s->errors), or MSL_ERR_ARG, MSL_ERR_MSG_TOO_BIG (over
+ *         msl_dgram_max_message), MSL_ERR_NO_INTERFACE (group send with
+ *         no interface), MSL_ERR_QUEUE_FULL / MSL_ERR_SYSTEM (every send
  *         failed).
  */
 int msl_dgram_send(msl_dgram_sender *s, const msl_dgram_dest *dest,
                    const uint8_t *data, size_t len);
 
 /* A NetBIOS name resolver: fills *ip (host order) for name<00>, returns 0,
- * or MSL_ERR_NOT_FOUND. The name service (issue 6) plugs in here. */
+ * or MSL_ERR_NAME_NOT_FOUND. The name service (issue 6) plugs in here. */
 typedef int (*msl_dgram_resolver)(void *user, const char *name,
                                   const char *scope, uint32_t *ip);
 
 /* The other way: the NetBIOS name of the host at ip (host order), in
  * scope, to address a datagram to. Fills *name (HOST<00> in scope) and
- * returns 0, or MSL_ERR_NOT_FOUND (keep "*"<00>). A node-status client
+ * returns 0, or MSL_ERR_NAME_NOT_FOUND (keep "*"<00>). A node-status client
  * (net/msl_name_service.h) plugs in here. */
 typedef int (*msl_dgram_addr_namer)(void *user, uint32_t ip,
                                     const char *scope, msl_nbname *name);
 
 /* The system resolver step (after a NetBIOS miss): fills *ip (host order)
  * for host as written (a NetBIOS or a DNS name), returns 0 or
- * MSL_ERR_NOT_FOUND. NULL: msl_sysres_lookup (getaddrinfo, blocking). The
+ * MSL_ERR_NAME_NOT_FOUND. NULL: msl_sysres_lookup (getaddrinfo, blocking). The
  * service's hook answers from a lookup run off its loop instead. */
 typedef int (*msl_dgram_host_resolver)(void *user, const char *host,
                                        uint32_t *ip);
@@ -289,7 +289,7 @@ typedef int (*msl_dgram_host_resolver)(void *user, const char *host,
  * also hooks the system resolver step: msl_dgram_dest_resolve_ex).
  * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH (not a valid network path:
  *         a local path is refused too), MSL_ERR_NAME (bad NetBIOS name),
- *         MSL_ERR_NOT_FOUND (a DNS name that does not resolve).
+ *         MSL_ERR_NAME_NOT_FOUND (a DNS name that does not resolve).
  */
 int msl_dgram_dest_resolve(msl_dgram_dest *out, const char *path,
                            const char *workgroup, const char *scope,
@@ -321,7 +321,7 @@ int msl_dgram_forward(msl_dgram_sender *s, const msl_dgram_dest *dest, int fd,
 /**
  * Writes the counters as "name value\n" lines (plus the reassembler's and
  * the sink's) into buf. Returns the length (NUL excluded) or
- * MSL_ERR_OVERFLOW.
+ * MSL_ERR_BUFFER_TOO_SMALL.
  */
 int msl_dgram_format_counters(const msl_dgram *d, char *buf, size_t cap);
 

@@ -62,7 +62,7 @@ int msl_ifaces_list(msl_ifaces *out, const char *const *filter,
   freeifaddrs(all);
   for (size_t i = 0; i < nfilter; i++)
     if (!used[i])
-      return MSL_ERR_NOT_FOUND;
+      return MSL_ERR_NO_INTERFACE;
   return (int)out->n;
 }
 

@@ -39,7 +39,7 @@ typedef struct msl_ifaces {
  *                which is how unprivileged tests get a broadcast target.
  * @return the number of entries (>= 0; 0 means no usable interface), or
  *         MSL_ERR_ARG (NULL out, filter NULL with nfilter > 0),
- *         MSL_ERR_NOT_FOUND (a filter entry matched no up IPv4 interface;
+ *         MSL_ERR_NO_INTERFACE (a filter entry matched no up IPv4 interface;
  *         errno is not set), MSL_ERR_SYSTEM (getifaddrs failed).
  */
 int msl_ifaces_list(msl_ifaces *out, const char *const *filter,

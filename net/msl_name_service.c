@@ -294,7 +294,7 @@ int msl_ns_own_flags(const msl_ns *ns, const msl_nbname *name,
                      uint16_t *nb_flags) {
   int idx = ns && name ? find_held(ns, name) : -1;
   if (idx < 0)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   if (nb_flags)
     *nb_flags = msl_nsi_nb_flags(ns, &ns->names[idx]);
   return 0;
@@ -653,12 +653,12 @@ int msl_ns_cache_get(msl_ns *ns, const msl_nbname *name, uint64_t now,
       continue;
     if (now >= ns->cache[i].expires) {
       ns->cache[i] = ns->cache[--ns->n_cache];
-      return MSL_ERR_NOT_FOUND;
+      return MSL_ERR_NAME_NOT_FOUND;
     }
     *ip = ns->cache[i].ip;
     return 0;
   }
-  return MSL_ERR_NOT_FOUND;
+  return MSL_ERR_NAME_NOT_FOUND;
 }
 
 void msl_ns_cache_put(msl_ns *ns, const msl_nbname *name, uint32_t ip,
@@ -705,10 +705,10 @@ int msl_ns_ipcache_get(msl_ns_ipcache *c, uint32_t ip, const char *scope,
     return MSL_ERR_ARG;
   msl_ns_ipname *e = ipcache_find(c, ip, scope);
   if (!e)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   if (now >= e->expires) {
     *e = c->e[--c->n];
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   }
   if (e->found && nb)
     *nb = e->nb;
@@ -748,11 +748,11 @@ int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
     if (msl_nbname_from_raw(out, e->name, scope) == 0)
       return 0;
   }
-  return MSL_ERR_NOT_FOUND;
+  return MSL_ERR_NAME_NOT_FOUND;
 }
 
 /* "ns_name H1<00> STATE [DEFENDER]" for each name, at buf (cap bytes).
- * Returns the length or MSL_ERR_OVERFLOW. */
+ * Returns the length or MSL_ERR_BUFFER_TOO_SMALL. */
 static int format_names(const msl_ns *ns, char *buf, size_t cap) {
   static const char *st[] = {"idle", "registering", "registered", "released"};
   size_t off = 0;
@@ -766,7 +766,7 @@ static int format_names(const msl_ns *ns, char *buf, size_t cap) {
                 : snprintf(buf + off, cap - off, "ns_name %s %s\n", b,
                            st[ns->state]);
     if (n < 0 || (size_t)n >= cap - off)
-      return MSL_ERR_OVERFLOW;
+      return MSL_ERR_BUFFER_TOO_SMALL;
     off += (size_t)n;
   }
   return (int)off;
@@ -804,7 +804,7 @@ int msl_ns_format_counters(const msl_ns *ns, uint64_t now, char *buf,
       (unsigned long long)c->random_errors,
       (unsigned long long)c->log_suppressed, ns->n_cache);
   if (n < 0 || (size_t)n >= cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   int k = format_names(ns, buf + n, cap - (size_t)n);
   if (k < 0)
     return k;

@@ -400,7 +400,7 @@ int msl_ns_wins_busy(const msl_ns *ns);
 int msl_ns_is_ours(const msl_ns *ns, const msl_nbname *name);
 
 /** When name is one of ours (not in conflict): 0 and its NB_FLAGS in
- *  *nb_flags (if not NULL); else MSL_ERR_NOT_FOUND. */
+ *  *nb_flags (if not NULL); else MSL_ERR_NAME_NOT_FOUND. */
 int msl_ns_own_flags(const msl_ns *ns, const msl_nbname *name,
                      uint16_t *nb_flags);
 
@@ -409,7 +409,7 @@ int msl_ns_is_own_addr(const msl_ns *ns, uint32_t ip);
 
 /**
  * The cached address of name (in any scope given by the name), if its TTL
- * has not passed at now. Returns 0 and fills *ip, or MSL_ERR_NOT_FOUND.
+ * has not passed at now. Returns 0 and fills *ip, or MSL_ERR_NAME_NOT_FOUND.
  */
 int msl_ns_cache_get(msl_ns *ns, const msl_nbname *name, uint64_t now,
                      uint32_t *ip);
@@ -433,13 +433,13 @@ void msl_ns_cache_put(msl_ns *ns, const msl_nbname *name, uint32_t ip,
  *    wins_name H1<00> releasing 198.18.1.2 try 1
  *    wins_name H1<00> released 198.18.1.2
  *    wins_name H1<00> off -
- *  Returns the length or MSL_ERR_OVERFLOW. */
+ *  Returns the length or MSL_ERR_BUFFER_TOO_SMALL. */
 int msl_ns_format_counters(const msl_ns *ns, uint64_t now, char *buf,
                            size_t cap);
 
 /**
  * What an address of scope is known to be called at now: 1 and *nb (its
- * HOST<00>), 0 (it gave no name: keep "*"<00>), or MSL_ERR_NOT_FOUND (not
+ * HOST<00>), 0 (it gave no name: keep "*"<00>), or MSL_ERR_NAME_NOT_FOUND (not
  * known, or expired: ask it). nb may be NULL.
  */
 int msl_ns_ipcache_get(msl_ns_ipcache *c, uint32_t ip, const char *scope,
@@ -456,7 +456,7 @@ void msl_ns_ipcache_put(msl_ns_ipcache *c, uint32_t ip, const char *scope,
  * (ACT set, neither in conflict nor being deregistered) name with suffix
  * <00>, as Samba's name_status_find picks it. Group names, other suffixes
  * (<20>, <03>, <1D>...) are skipped. *out gets that name in scope.
- * @return 0, or MSL_ERR_NOT_FOUND (no such name: empty table too),
+ * @return 0, or MSL_ERR_NAME_NOT_FOUND (no such name: empty table too),
  *         MSL_ERR_ARG.
  */
 int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
@@ -469,7 +469,7 @@ int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
  * unreachable" ends it at once; an answer counts only from ip, with the
  * TRN_ID and the question's name), and picks the name with
  * msl_ns_pick_host_name.
- * @return 0 and *out, MSL_ERR_NOT_FOUND (no answer, refused, or no unique
+ * @return 0 and *out, MSL_ERR_NAME_NOT_FOUND (no answer, refused, or no unique
  *         <00> name in the answer), MSL_ERR_ARG, MSL_ERR_SYSTEM (no
  *         socket, or no random bytes).
  */
@@ -545,7 +545,7 @@ msl_ns *msl_ns_svc_ns(msl_ns_svc *s);
 /**
  * What the service knows without asking the network: our own names, then
  * the cache, for nb (a name made with msl_ns_svc_make_name). Nothing is sent.
- * @return 0 and *ip (and *nb_flags unless NULL), or MSL_ERR_NOT_FOUND
+ * @return 0 and *ip (and *nb_flags unless NULL), or MSL_ERR_NAME_NOT_FOUND
  *         (not known: ask the network, msl_ns_aq_start), MSL_ERR_ARG.
  */
 int msl_ns_svc_lookup(msl_ns_svc *s, const msl_nbname *nb, uint64_t now,
@@ -556,7 +556,7 @@ int msl_ns_svc_lookup(msl_ns_svc *s, const msl_nbname *nb, uint64_t now,
  * scope: one of our addresses is our HOST<00>; an interface's broadcast
  * address, or an address not known yet, is not asked here.
  * @return 1 and *nb (unless NULL), 0 (known to have no name, or a
- *         broadcast address: keep "*"<00>), MSL_ERR_NOT_FOUND (ask it:
+ *         broadcast address: keep "*"<00>), MSL_ERR_NAME_NOT_FOUND (ask it:
  *         msl_ns_aq_start_status), MSL_ERR_ARG.
  */
 int msl_ns_svc_ip_lookup(msl_ns_svc *s, uint32_t ip, uint64_t now,
@@ -606,7 +606,7 @@ typedef struct msl_ns_aq {
 /**
  * Starts a query for nb at now: opens the socket and sends the first try.
  * @return 0 (in progress: poll q->fd, call msl_ns_aq_step),
- *         MSL_ERR_NOT_FOUND (nobody to ask: no WINS, no interface),
+ *         MSL_ERR_NAME_NOT_FOUND (nobody to ask: no WINS, no interface),
  *         MSL_ERR_SYSTEM (no socket, no random bytes). Nothing to cancel
  *         unless 0.
  */
@@ -615,7 +615,7 @@ int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
 
 /**
  * Starts a node-status query of ip at now (kind MSL_NS_AQ_STATUS).
- * @return 0 (in progress), MSL_ERR_NOT_FOUND (the first send failed: the
+ * @return 0 (in progress), MSL_ERR_NAME_NOT_FOUND (the first send failed: the
  *         "no name" is cached), MSL_ERR_SYSTEM, MSL_ERR_ARG.
  */
 int msl_ns_aq_start_status(msl_ns_svc *s, msl_ns_aq *q, uint32_t ip,
@@ -625,7 +625,7 @@ int msl_ns_aq_start_status(msl_ns_svc *s, msl_ns_aq *q, uint32_t ip,
  * Reads q's answers (when readable) and runs its timers at now.
  * @return 0 (in progress; *wait = ms until its next timer), 1 (answered:
  *         q->ans, or q->found for a node status; also cached),
- *         MSL_ERR_NOT_FOUND (every try went unanswered; for a node status
+ *         MSL_ERR_NAME_NOT_FOUND (every try went unanswered; for a node status
  *         also: refused, or a table with no unique <00> name). The socket
  *         is closed when it returns non-zero.
  */
@@ -637,7 +637,7 @@ void msl_ns_aq_cancel(msl_ns_aq *q);
 
 /**
  * "ok IP FLAGS\n", the reply to "resolve" (FLAGS the NB_FLAGS in hex).
- * @return the length or MSL_ERR_OVERFLOW.
+ * @return the length or MSL_ERR_BUFFER_TOO_SMALL.
  */
 int msl_ns_ctl_format(uint32_t ip, uint16_t nb_flags, char *out, size_t cap);
 

@@ -249,7 +249,7 @@ int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
     }
   }
   close(fd);
-  return r == 1 ? 0 : MSL_ERR_NOT_FOUND;
+  return r == 1 ? 0 : MSL_ERR_NAME_NOT_FOUND;
 }
 
 /* ---- the service's glue ---- */
@@ -456,7 +456,7 @@ int msl_ns_svc_lookup(msl_ns_svc *s, const msl_nbname *nb, uint64_t now,
       *nb_flags = fl;
     return 0;
   }
-  return MSL_ERR_NOT_FOUND;
+  return MSL_ERR_NAME_NOT_FOUND;
 }
 
 static const char *our_scope(const msl_ns_svc *s) {
@@ -516,7 +516,7 @@ static int aq_send(msl_ns_svc *s, msl_ns_aq *q) {
 
 /* Sends the next try: another in this stage, else the first of the next
  * stage (a failed send ends its stage, as in msl_ns_query). Returns 0, or
- * MSL_ERR_NOT_FOUND when every stage is done. */
+ * MSL_ERR_NAME_NOT_FOUND when every stage is done. */
 static int aq_next(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
   int status = q->kind == MSL_NS_AQ_STATUS;
   size_t stages = status ? 1 : s->ns.cfg.n_ifs;
@@ -528,7 +528,7 @@ static int aq_next(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
       q->stage++;
       q->tries = 0;
       if (q->stage >= 0 && (size_t)q->stage >= stages)
-        return MSL_ERR_NOT_FOUND;
+        return MSL_ERR_NAME_NOT_FOUND;
       continue;
     }
     q->tries++;
@@ -551,7 +551,7 @@ int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
   memset(q, 0, sizeof(*q));
   q->fd = -1;
   if (!s->ns.cfg.wins.n && s->ns.cfg.n_ifs == 0)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   q->kind = MSL_NS_AQ_NAME;
   q->nb = *nb;
   if (random_trn_id(&q->trn_id) < 0)
@@ -563,7 +563,7 @@ int msl_ns_aq_start(msl_ns_svc *s, msl_ns_aq *q, const msl_nbname *nb,
   setsockopt(q->fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
   if (aq_next(s, q, now) < 0) {
     msl_ns_aq_cancel(q);
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   }
   return 0;
 }
@@ -586,7 +586,7 @@ int msl_ns_aq_start_status(msl_ns_svc *s, msl_ns_aq *q, uint32_t ip,
   if (aq_next(s, q, now) < 0) {
     msl_ns_aq_cancel(q);
     msl_ns_ipcache_put(&s->ns.ipnames, ip, our_scope(s), NULL, now);
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   }
   return 0;
 }
@@ -645,18 +645,18 @@ static int aq_read(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
 int msl_ns_aq_step(msl_ns_svc *s, msl_ns_aq *q, int readable, uint64_t now,
                    uint64_t *wait) {
   if (!s || !q || q->fd < 0)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   int r = readable ? aq_read(s, q, now) : 0;
   if (r) {
     msl_ns_aq_cancel(q);
-    return r > 0 ? 1 : MSL_ERR_NOT_FOUND;
+    return r > 0 ? 1 : MSL_ERR_NAME_NOT_FOUND;
   }
   while (now >= q->next)
     if (aq_next(s, q, now) < 0) {
       msl_ns_aq_cancel(q);
       if (q->kind == MSL_NS_AQ_STATUS)
         msl_ns_ipcache_put(&s->ns.ipnames, q->ip, our_scope(s), NULL, now);
-      return MSL_ERR_NOT_FOUND;
+      return MSL_ERR_NAME_NOT_FOUND;
     }
   if (wait)
     *wait = q->next - now;
@@ -691,5 +691,5 @@ int msl_ns_parse_name(const char *text, char *name, size_t cap,
 int msl_ns_ctl_format(uint32_t ip, uint16_t nb_flags, char *out, size_t cap) {
   int n = snprintf(out, cap, "ok %u.%u.%u.%u %04x\n", ip >> 24,
                    (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, nb_flags);
-  return n < 0 || (size_t)n >= cap ? MSL_ERR_OVERFLOW : n;
+  return n < 0 || (size_t)n >= cap ? MSL_ERR_BUFFER_TOO_SMALL : n;
 }

@@ -340,7 +340,7 @@ static int format_name(const msl_ns *ns, const msl_ns_name *n, uint64_t now,
     msl_nsi_ipstr(ns->cfg.wins.addr[w->server], a);
   int k = snprintf(buf, cap, "wins_name %s %s %s", b, st, a);
   if (k < 0 || (size_t)k >= cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   int m;
   switch (w->state) {
   case MSL_NS_WINS_REGISTERING:
@@ -363,7 +363,8 @@ static int format_name(const msl_ns *ns, const msl_ns_name *n, uint64_t now,
   default:
     m = snprintf(buf + k, cap - (size_t)k, "\n");
   }
-  return m < 0 || (size_t)m >= cap - (size_t)k ? MSL_ERR_OVERFLOW : k + m;
+  return m < 0 || (size_t)m >= cap - (size_t)k ? MSL_ERR_BUFFER_TOO_SMALL
+                                               : k + m;
 }
 
 static int format_counters(const msl_ns *ns, char *buf, size_t cap) {
@@ -385,7 +386,7 @@ static int format_counters(const msl_ns *ns, char *buf, size_t cap) {
       (unsigned long long)c->wins_failovers, (unsigned long long)c->wins_silent,
       (unsigned long long)c->wins_releases_sent,
       (unsigned long long)c->wins_released);
-  return n < 0 || (size_t)n >= cap ? MSL_ERR_OVERFLOW : n;
+  return n < 0 || (size_t)n >= cap ? MSL_ERR_BUFFER_TOO_SMALL : n;
 }
 
 int msl_nsw_format(const msl_ns *ns, uint64_t now, char *buf, size_t cap) {

@@ -130,7 +130,7 @@ int msl_relay_proxy_query(msl_relay *r, const msl_nbname *name, uint64_t now,
 /**
  * "name value" lines (relay_*), then one "relay_peer ID key=value ..." line
  * per configured peer and per accepted link (docs/relay.md, "Status").
- * @return the length, or MSL_ERR_OVERFLOW.
+ * @return the length, or MSL_ERR_BUFFER_TOO_SMALL.
  */
 int msl_relay_format_status(msl_relay *r, char *buf, size_t cap,
                             uint64_t now);

@@ -56,7 +56,7 @@ int msl_relay_allow_add(msl_relay_allow *a, const char *slot) {
   if (!a || !slot)
     return MSL_ERR_ARG;
   if (a->n == MSL_RELAY_ALLOW_MAX)
-    return MSL_ERR_LIMIT;
+    return MSL_ERR_TOO_MANY;
   int r = allow_entry(slot, a->name[a->n]);
   if (r == 0)
     a->n++;

@@ -90,7 +90,7 @@ typedef struct msl_relay_allow {
 /**
  * Adds a mailslot name: "BROWSE", "\MAILSLOT\BROWSE", "net/netlogon" (any
  * case; "\MAILSLOT\" and '/' are normalised) or a prefix "NET\*".
- * @return 0, MSL_ERR_ARG (empty, a control byte, too long), MSL_ERR_LIMIT.
+ * @return 0, MSL_ERR_ARG (empty, a control byte, too long), MSL_ERR_TOO_MANY.
  */
 int msl_relay_allow_add(msl_relay_allow *a, const char *slot);
 

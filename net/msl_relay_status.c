@@ -155,5 +155,5 @@ int msl_relay_format_status(msl_relay *r, char *buf, size_t cap,
   put_n(&o, "peers", r->npeers);
   counters(&o, r);
   peer_lines(&o, r, now);
-  return o.over ? MSL_ERR_OVERFLOW : (int)o.off;
+  return o.over ? MSL_ERR_BUFFER_TOO_SMALL : (int)o.off;
 }

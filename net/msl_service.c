@@ -195,8 +195,9 @@ static int list_interfaces(msl_svc *s, const msl_svc_config *cfg) {
   int r = msl_ifaces_list(&s->ifs, cfg->interfaces, cfg->n_interfaces);
   if (r < 0) {
     slog(s, MSL_LOG_ERR, "%s",
-         r == MSL_ERR_NOT_FOUND ? "an --interface is not an up IPv4 interface"
-                                : "cannot list the network interfaces");
+         r == MSL_ERR_NO_INTERFACE
+             ? "an --interface is not an up IPv4 interface"
+             : "cannot list the network interfaces");
     return r;
   }
   if (s->ifs.n == 0)
@@ -325,7 +326,7 @@ int msl_svc_format_status(msl_svc *s, char *buf, size_t cap) {
                    (unsigned long long)s->dns_lookups,
                    (unsigned long long)s->iface_changes);
   if (m < 0 || (size_t)m >= cap - (size_t)n)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   n += m;
   if (s->nss) {
     int k = msl_ns_format_counters(msl_ns_svc_ns(s->nss), msl_now_ms(),
@@ -355,8 +356,8 @@ static void rescan(msl_svc *s, uint64_t now) {
   msl_ifaces nl;
   char what[400];
   int r = msl_ifaces_list(&nl, (const char *const *)s->filter, s->nfilter);
-  /* NOT_FOUND: an --interface is gone; the others are in nl. */
-  if (r < 0 && r != MSL_ERR_NOT_FOUND) {
+  /* NO_INTERFACE: an --interface is gone; the others are in nl. */
+  if (r < 0 && r != MSL_ERR_NO_INTERFACE) {
     slog(s, MSL_LOG_WARN, "interfaces: cannot list them: %s",
          msl_strerror(r));
     return;

@@ -84,7 +84,7 @@ void msl_svc_request_stop(msl_svc *s);
 void msl_svc_request_rescan(msl_svc *s);
 
 /** The counters as "name value" lines (thread-safe). Returns the length
- *  or MSL_ERR_OVERFLOW. */
+ *  or MSL_ERR_BUFFER_TOO_SMALL. */
 int msl_svc_status(msl_svc *s, char *buf, size_t cap);
 
 /** Closes everything and removes the control socket (NULL ignored). */

@@ -12,7 +12,7 @@ static int own_name_resolver(void *user, const char *name, const char *scope,
   if (msl_nbname_make(&a, name, MSL_NB_WORKSTATION, scope) != 0 ||
       msl_nbname_make(&b, s->name, MSL_NB_WORKSTATION, s->scope) != 0 ||
       !msl_nbname_equal(&a, &b))
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   *ip = s->ifs.n ? s->ifs.v[0].addr : 0x7f000001u;
   return 0;
 }
@@ -21,7 +21,7 @@ static int own_name_resolver(void *user, const char *name, const char *scope,
  * from the network here. On the first pass an unknown name is noted and
  * answered with a placeholder (which also skips the system resolver):
  * the request then waits for a query (defer). On the replay, the query's
- * answer, or NOT_FOUND as the blocking resolver gave (then the system
+ * answer, or NAME_NOT_FOUND as the blocking resolver gave (then the system
  * resolver, dns_resolver). */
 static int ns_resolver(void *user, const char *name, const char *scope,
                        uint32_t *ip) {
@@ -29,14 +29,14 @@ static int ns_resolver(void *user, const char *name, const char *scope,
   msl_nbname nb;
   if (msl_ns_svc_make_name(lk->s->nss, name, MSL_NB_WORKSTATION, scope,
                            &nb) < 0)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   if (msl_ns_svc_lookup(lk->s->nss, &nb, msl_now_ms(), ip, NULL) == 0)
     return 0;
   if (lk->done) {
     if (!lk->done->answered || !lk->done->q ||
         lk->done->q->kind != MSL_NS_AQ_NAME ||
         !msl_nbname_equal(&nb, &lk->done->q->nb))
-      return MSL_ERR_NOT_FOUND;
+      return MSL_ERR_NAME_NOT_FOUND;
     *ip = lk->done->q->ans.ip;
     return 0;
   }
@@ -50,26 +50,26 @@ static int ns_resolver(void *user, const char *name, const char *scope,
 /* \\1.2.3.4\...: the address's name from our names or the address
  * cache. On the first pass an unknown address is noted (the request then
  * waits for a node status, defer); on the replay, the query's name, or
- * NOT_FOUND ("*"<00>, as before) when it gave none. */
+ * NAME_NOT_FOUND ("*"<00>, as before) when it gave none. */
 static int ns_addr_namer(void *user, uint32_t ip, const char *scope,
                          msl_nbname *name) {
   lookup *lk = user;
   (void)scope; /* ours, as the name service's */
   int r = msl_ns_svc_ip_lookup(lk->s->nss, ip, msl_now_ms(), name);
   if (r >= 0)
-    return r ? 0 : MSL_ERR_NOT_FOUND;
+    return r ? 0 : MSL_ERR_NAME_NOT_FOUND;
   if (lk->done) {
     const msl_ns_aq *q = lk->done->q;
     if (!lk->done->answered || !q || q->kind != MSL_NS_AQ_STATUS ||
         q->ip != ip)
-      return MSL_ERR_NOT_FOUND;
+      return MSL_ERR_NAME_NOT_FOUND;
     *name = q->found;
     return 0;
   }
   lk->missed = 1;
   lk->kind = MSL_NS_AQ_STATUS;
   lk->ip = ip;
-  return MSL_ERR_NOT_FOUND;
+  return MSL_ERR_NAME_NOT_FOUND;
 }
 
 /* The system resolver step (/etc/hosts, DNS) after a NetBIOS miss: never
@@ -80,9 +80,10 @@ static int dns_resolver(void *user, const char *host, uint32_t *ip) {
   lookup *lk = user;
   if (lk->done && lk->done->dns &&
       strcmp(host, msl_sysres_host(lk->done->dns)) == 0)
-    return msl_sysres_result(lk->done->dns, ip) == 0 ? 0 : MSL_ERR_NOT_FOUND;
+    return msl_sysres_result(lk->done->dns, ip) == 0 ? 0
+                                                     : MSL_ERR_NAME_NOT_FOUND;
   if (strlen(host) > MSL_SYSRES_HOST_MAX)
-    return MSL_ERR_NOT_FOUND; /* msl_dgram_path_parse allows 253 */
+    return MSL_ERR_NAME_NOT_FOUND; /* msl_dgram_path_parse allows 253 */
   lk->missed = 1;
   lk->kind = LK_DNS;
   strcpy(lk->host, host);
@@ -141,7 +142,7 @@ static int start_dns(msl_svc *s, pending *p, const char *host) {
 /* Parks the request of connection cfd until the query lk asks for (a
  * name, an address's node status, or a host from the system resolver)
  * ends. Returns 1 (parked: cfd and *pass are the entry's now), 0 (nothing
- * to ask, or no socket: *rp says so, replay at once) or MSL_ERR_LIMIT
+ * to ask, or no socket: *rp says so, replay at once) or MSL_ERR_TOO_MANY
  * (also: too many lookup threads) / MSL_ERR_NOMEM / MSL_ERR_SYSTEM. */
 static int defer(msl_svc *s, int cfd, uid_t uid, const uint8_t *b,
                  size_t len, int *pass, const lookup *lk, replay *rp,
@@ -149,7 +150,7 @@ static int defer(msl_svc *s, int cfd, uid_t uid, const uint8_t *b,
   if (s->npend == MSL_SERVICE_PENDING_MAX ||
       msl_svc_uid_count(s, UID_PENDING, uid) >= MSL_SERVICE_PENDING_PER_UID) {
     s->ctl_uid_limited += s->npend < MSL_SERVICE_PENDING_MAX;
-    return MSL_ERR_LIMIT;
+    return MSL_ERR_TOO_MANY;
   }
   pending *p = &s->pend[s->npend];
   p->dns = NULL;
@@ -225,7 +226,7 @@ static int handle_resolve(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
       ip = q->ans.ip;
       fl = q->ans.nb_flags;
     } else if (r == 0)
-      r = MSL_ERR_NOT_FOUND;
+      r = MSL_ERR_NAME_NOT_FOUND;
   }
   int n = r < 0 ? r : msl_ns_ctl_format(ip, fl, out, sizeof(out));
   if (n < 0)
@@ -307,7 +308,7 @@ static int add_writer(msl_svc *s, int cfd, uid_t uid, int pass,
     s->ctl_uid_limited += s->nrem < MSL_SERVICE_REMOTES_MAX;
     slog(s, MSL_LOG_WARN, "control: uid %lu: too many writers open",
          (unsigned long)uid);
-    reply_err(cfd, MSL_ERR_LIMIT);
+    reply_err(cfd, MSL_ERR_TOO_MANY);
     return 0;
   }
   s->rem[s->nrem].fd = pass;
@@ -390,11 +391,14 @@ static int handle_request(msl_svc *s, int cfd, uid_t uid, uint8_t *b,
       r = 0; /* no room to wait: "*"<00> (dest has it), as before */
   }
   if (r == 0 && dest.group && s->ifs.n == 0)
-    r = MSL_ERR_NOT_FOUND;
+    r = MSL_ERR_NO_INTERFACE;
+  int max = r == 0 ? msl_dgram_max_message(&dest) : 0;
+  if (max < 0)
+    r = max; /* no message fits (a scope too long for --fit576) */
   if (r < 0) {
     s->ctl_refused++;
-    slog(s, MSL_LOG_DEBUG, "control: %s %s refused: %s",
-         is_open ? "open" : "send", path, msl_strerror(r));
+    slog(s, MSL_LOG_DEBUG, "control: %s %s refused: %s (%s)",
+         is_open ? "open" : "send", path, msl_strerror(r), msl_err_name(r));
     reply_err(cfd, r);
   } else if (is_send) {
     send_now(s, cfd, &dest, b + hl, len - hl);

@@ -50,7 +50,7 @@ typedef struct msl_sink {
    * reading the network until a flush or tick makes room. */
   int (*backlogged)(void *ctx, size_t batch);
   /* Its counters as "name value\n" lines; the length, or
-   * MSL_ERR_OVERFLOW. */
+   * MSL_ERR_BUFFER_TOO_SMALL. */
   int (*format_status)(void *ctx, char *buf, size_t cap);
 } msl_sink;
 

@@ -32,7 +32,7 @@ int msl_sysres_lookup(const char *host, uint32_t *ip) {
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_DGRAM;
   if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   const struct sockaddr_in *sin = (const void *)ai->ai_addr;
   *ip = ntohl(sin->sin_addr.s_addr);
   freeaddrinfo(ai);
@@ -71,7 +71,7 @@ int msl_sysres_start(const char *host, msl_sysres **out) {
     return MSL_ERR_ARG;
   if (atomic_fetch_add(&live, 1) >= MSL_SYSRES_THREADS_MAX) {
     atomic_fetch_sub(&live, 1);
-    return MSL_ERR_LIMIT;
+    return MSL_ERR_TOO_MANY;
   }
   msl_sysres *j = calloc(1, sizeof(*j));
   if (!j) {

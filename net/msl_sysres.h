@@ -22,7 +22,7 @@
 /**
  * Looks host up with getaddrinfo (AF_INET, blocking): the first address,
  * host order, in *ip.
- * @return 0, MSL_ERR_ARG, or MSL_ERR_NOT_FOUND (no such host, or the
+ * @return 0, MSL_ERR_ARG, or MSL_ERR_NAME_NOT_FOUND (no such host, or the
  *         resolver failed).
  */
 int msl_sysres_lookup(const char *host, uint32_t *ip);
@@ -34,7 +34,7 @@ typedef struct msl_sysres msl_sysres;
  * host is copied.
  * @return 0 (*out set: poll msl_sysres_fd, then msl_sysres_result;
  *         msl_sysres_free in any case), MSL_ERR_ARG (NULL, or host too
- *         long), MSL_ERR_LIMIT (MSL_SYSRES_THREADS_MAX running),
+ *         long), MSL_ERR_TOO_MANY (MSL_SYSRES_THREADS_MAX running),
  *         MSL_ERR_NOMEM, MSL_ERR_SYSTEM (no eventfd or thread).
  */
 int msl_sysres_start(const char *host, msl_sysres **out);
@@ -47,7 +47,7 @@ const char *msl_sysres_host(const msl_sysres *j);
 
 /**
  * Never blocks. @return 1 (still running), 0 (found: *ip, host order),
- * MSL_ERR_NOT_FOUND or MSL_ERR_ARG.
+ * MSL_ERR_NAME_NOT_FOUND or MSL_ERR_ARG.
  */
 int msl_sysres_result(const msl_sysres *j, uint32_t *ip);
 

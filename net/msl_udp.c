@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "msl_syserr.h"
+
 #define BATCH_MAX 64
 
 static void sin_set(struct sockaddr_in *sa, uint32_t ip, uint16_t port) {
@@ -38,9 +40,7 @@ int msl_udp_open(msl_udp *u, uint32_t ip, uint16_t port) {
     (void)setsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
   sin_set(&sa, ip, port);
   if (bind(u->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-    r = errno == EACCES || errno == EPERM  ? MSL_ERR_ACCESS
-        : errno == EADDRINUSE              ? MSL_ERR_EXISTS
-                                           : MSL_ERR_SYSTEM;
+    r = msl_err_from_errno(errno);
     goto fail;
   }
   if (getsockname(u->fd, (struct sockaddr *)&sa, &sl) != 0)

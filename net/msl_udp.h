@@ -45,7 +45,8 @@ typedef struct msl_udp_msg {
  * port 0 = an ephemeral port, stored in u->port). No SO_REUSEADDR: a
  * second service on the same port fails instead of silently sharing it.
  * @return 0, or MSL_ERR_ARG, MSL_ERR_ACCESS (a privileged port without
- *         the privilege), MSL_ERR_EXISTS (port in use), MSL_ERR_SYSTEM.
+ *         the privilege), MSL_ERR_EXISTS (port in use), MSL_ERR_NOMEM,
+ *         MSL_ERR_SYSTEM.
  *         On error u->fd is -1.
  */
 int msl_udp_open(msl_udp *u, uint32_t ip, uint16_t port);

@@ -287,9 +287,9 @@ MSL_PROTO_API int msl_browse_decode(msl_browse *out, const uint8_t *p, size_t le
 /**
  * Encodes a frame (the inverse of msl_browse_decode, trailing bytes
  * included): a decoded frame is reproduced byte for byte.
- * @return the length written, or MSL_ERR_OVERFLOW (cap too small; buf may
- *         be NULL with cap 0 to get nothing written), MSL_ERR_ARG (m NULL, a
- *         view with a NULL pointer, a variable name over 15 characters or
+ * @return the length written, or MSL_ERR_BUFFER_TOO_SMALL (cap too small; buf
+ *         may be NULL with cap 0 to get nothing written), MSL_ERR_ARG (m NULL,
+ *         a view with a NULL pointer, a variable name over 15 characters or
  *         holding a NUL, a comment over MSL_BROWSE_COMMENT_DECODE_MAX, a
  *         backup list that does not hold `count` names), MSL_ERR_UNSUPPORTED
  *         (unknown opcode).
@@ -383,7 +383,7 @@ MSL_PROTO_API int msl_browse_build_backup_list_request(msl_browse *m, uint8_t co
 /**
  * GetBackupListResponse (0x0A). The n names (n <= 255) are packed into the
  * caller's scratch buffer, which m->u.backup_resp.list then points to.
- * @return 0, MSL_ERR_ARG, or MSL_ERR_OVERFLOW when scratch is too small
+ * @return 0, MSL_ERR_ARG, or MSL_ERR_BUFFER_TOO_SMALL when scratch is too small
  *         (n * 16 bytes always suffice).
  */
 MSL_PROTO_API int msl_browse_build_backup_list_response(msl_browse *m, uint32_t token,

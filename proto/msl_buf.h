@@ -7,8 +7,8 @@
  * Length checks are written as `n > len - off` (never `p + n > end`).
  *
  * The writer mirrors it over a caller buffer: a write past the capacity sets
- * err = MSL_ERR_OVERFLOW but still advances `off`, so after encoding `off` is
- * the number of bytes the message needs.
+ * err = MSL_ERR_BUFFER_TOO_SMALL but still advances `off`, so after encoding
+ * `off` is the number of bytes the message needs.
  */
 #ifndef MSL_BUF_H
 #define MSL_BUF_H
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "mailslot.h"
+#include "msl_proto_err.h"
 
 /* The codec is linked into the library and the tools but its ABI is not
  * public yet: its functions stay hidden in libmailslot.so. */
@@ -40,7 +41,7 @@ typedef struct msl_wr {
   uint8_t *p;  /* caller buffer (may be NULL when cap == 0: size query) */
   size_t cap;  /* bytes available in p */
   size_t off;  /* bytes written, or needed when err is set */
-  int err;     /* 0 or MSL_ERR_OVERFLOW (sticky) */
+  int err;     /* 0 or MSL_ERR_BUFFER_TOO_SMALL (sticky) */
 } msl_wr;
 
 /* ---- reader ---- */
@@ -185,7 +186,7 @@ static inline void msl_wr_init(msl_wr *w, uint8_t *p, size_t cap) {
 /* Returns a place for n bytes, or NULL (then only the size is counted). */
 static inline uint8_t *msl_wr_reserve(msl_wr *w, size_t n) {
   if (w->err || n > w->cap - w->off) {
-    w->err = MSL_ERR_OVERFLOW;
+    w->err = MSL_ERR_BUFFER_TOO_SMALL;
     w->off = (n > SIZE_MAX - w->off) ? SIZE_MAX : w->off + n;
     return NULL;
   }
@@ -274,7 +275,7 @@ static inline int msl_wr_result(const msl_wr *w) {
   if (w->err)
     return w->err;
   if (w->off > (size_t)INT32_MAX)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   return (int)w->off;
 }
 

@@ -47,6 +47,7 @@
 #include <stdint.h>
 
 #include "mailslot.h"
+#include "msl_proto_err.h"
 
 #define MSL_LHDR_VERSION 1
 #define MSL_LHDR_LEN 4        /* the base header */
@@ -79,7 +80,8 @@ int msl_lhdr_decode(msl_lhdr *h, msl_msg_info *info, const uint8_t *p,
 /**
  * Encodes a header for a message: base only when info is NULL or local,
  * base + extension for MSL_ORIGIN_NETWORK. Returns the length written
- * (MSL_LHDR_LEN or MSL_LHDR_LEN + MSL_LHDR_EXT_LEN) or MSL_ERR_OVERFLOW.
+ * (MSL_LHDR_LEN or MSL_LHDR_LEN + MSL_LHDR_EXT_LEN) or
+ * MSL_ERR_BUFFER_TOO_SMALL.
  */
 int msl_lhdr_encode(const msl_msg_info *info, uint8_t *buf, size_t cap);
 
@@ -88,7 +90,8 @@ typedef struct msl_lhdr_reply {
   uint32_t max_msg_size, next_size, msg_count, read_timeout, status;
 } msl_lhdr_reply;
 
-/** Encodes an info reply; returns MSL_LHDR_REPLY_LEN or MSL_ERR_OVERFLOW. */
+/** Encodes an info reply; returns MSL_LHDR_REPLY_LEN or
+ *  MSL_ERR_BUFFER_TOO_SMALL. */
 int msl_lhdr_reply_encode(const msl_lhdr_reply *v, uint8_t *buf, size_t cap);
 
 /**

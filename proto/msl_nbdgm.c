@@ -176,7 +176,7 @@ static int encode_wr(const msl_nbdgm *m, msl_wr *w) {
     if (m->length_explicit)
       length = m->length;
     else if (length > 0xffff)
-      return MSL_ERR_TOO_BIG;
+      return MSL_ERR_MSG_TOO_BIG;
   }
   msl_wr_u8(w, m->type);
   msl_wr_u8(w, m->flags);
@@ -279,7 +279,7 @@ int msl_nbdgm_fragment_init(msl_nbdgm_frag *it, const msl_nbdgm *tmpl,
   if (!it || !tmpl || (!data && len) || !is_direct(tmpl->type))
     return MSL_ERR_ARG;
   if (len > MSL_NBDGM_MAX_USER_DATA)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
   size_t names =
       msl_nbname_wire_len(&tmpl->src) + msl_nbname_wire_len(&tmpl->dst);
   if (max_payload <= MSL_NBDGM_HDR_LEN + names)

@@ -202,10 +202,11 @@ MSL_PROTO_API int msl_nbdgm_decode_ex(msl_nbdgm *out, const uint8_t *p,
  * Encodes m into buf (cap bytes; buf may be NULL with cap 0 to ask the
  * size). Fields not used by m->type are ignored. DGM_LENGTH is computed
  * unless m->length_explicit. `trailing` is appended; `missing` is ignored.
- * Returns the length written (or needed, with MSL_ERR_OVERFLOW: call
+ * Returns the length written (or needed, with MSL_ERR_BUFFER_TOO_SMALL: call
  * msl_nbdgm_encoded_len first), or one of: MSL_ERR_ARG (NULL m, view with
- * NULL ptr and len > 0), MSL_ERR_UNSUPPORTED (unknown type), MSL_ERR_TOO_BIG
- * (computed DGM_LENGTH over 65535), MSL_ERR_OVERFLOW.
+ * NULL ptr and len > 0), MSL_ERR_UNSUPPORTED (unknown type),
+ * MSL_ERR_MSG_TOO_BIG (computed DGM_LENGTH over 65535),
+ * MSL_ERR_BUFFER_TOO_SMALL.
  */
 MSL_PROTO_API int msl_nbdgm_encode(const msl_nbdgm *m, uint8_t *buf, size_t cap);
 
@@ -270,7 +271,7 @@ typedef struct msl_nbdgm_frag {
  * and data are not copied: keep them alive while iterating.
  * Returns 0 or one of: MSL_ERR_ARG (NULL pointers, bad type, max_payload
  * leaving no room for user data after the header and names),
- * MSL_ERR_TOO_BIG (len over MSL_NBDGM_MAX_USER_DATA).
+ * MSL_ERR_MSG_TOO_BIG (len over MSL_NBDGM_MAX_USER_DATA).
  */
 MSL_PROTO_API int msl_nbdgm_fragment_init(msl_nbdgm_frag *it, const msl_nbdgm *tmpl,
                                     const uint8_t *data, size_t len,
@@ -281,7 +282,7 @@ MSL_PROTO_API size_t msl_nbdgm_fragment_count(const msl_nbdgm_frag *it);
 
 /*
  * Writes the next fragment into buf. Returns its length, 0 when every
- * fragment has been produced, or MSL_ERR_ARG / MSL_ERR_OVERFLOW (the
+ * fragment has been produced, or MSL_ERR_ARG / MSL_ERR_BUFFER_TOO_SMALL (the
  * iterator does not advance: retry with a larger buffer; max_payload bytes
  * always suffice).
  */

@@ -285,7 +285,7 @@ static int write_typed_rdata(msl_wr *w, const msl_nbns_rr *rr,
       return 0;
     }
     if (rr->nb_count > RDLEN_MAX / MSL_NBNS_NB_LEN)
-      return MSL_ERR_TOO_BIG;
+      return MSL_ERR_MSG_TOO_BIG;
     for (size_t i = 0; i < rr->nb_count; i++) {
       msl_nbns_nb e;
       if (!msl_nbns_rr_nb(rr, i, &e))
@@ -321,7 +321,7 @@ static int write_rr(msl_wr *w, const msl_nbns_rr *rr, uint16_t msg_flags) {
   msl_wr_u32be(w, rr->ttl);
   if (rr->rdata.ptr) {
     if (rr->rdata.len > RDLEN_MAX)
-      return MSL_ERR_TOO_BIG;
+      return MSL_ERR_MSG_TOO_BIG;
     msl_wr_u16be(w, (unsigned)rr->rdata.len);
     msl_wr_bytes(w, rr->rdata.ptr, rr->rdata.len);
     return 0;
@@ -333,7 +333,7 @@ static int write_rr(msl_wr *w, const msl_nbns_rr *rr, uint16_t msg_flags) {
     return rc;
   size_t rdlen = w->off - at - 2;
   if (rdlen > RDLEN_MAX)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
   msl_wr_put_u16be_at(w, at, (unsigned)rdlen);
   return 0;
 }
@@ -343,7 +343,7 @@ int msl_nbns_encode(const msl_nbns *m, uint8_t *buf, size_t cap) {
     return MSL_ERR_ARG;
   if (m->qdcount > MSL_NBNS_MAX_QD || m->ancount > MSL_NBNS_MAX_RR ||
       m->nscount > MSL_NBNS_MAX_RR || m->arcount > MSL_NBNS_MAX_RR)
-    return MSL_ERR_LIMIT;
+    return MSL_ERR_TOO_MANY;
   if (m->trailer.len && !m->trailer.ptr)
     return MSL_ERR_ARG;
   msl_wr w;

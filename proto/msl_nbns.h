@@ -314,12 +314,12 @@ MSL_PROTO_API int msl_nbns_decode_ex(msl_nbns *out, const uint8_t *p,
  * (count <= cap of its section). Returns the length written or:
  *  MSL_ERR_ARG       m is NULL, or a typed list/view is inconsistent with
  *                    its count
- *  MSL_ERR_LIMIT     a count exceeds what the struct stores (a decoded
+ *  MSL_ERR_TOO_MANY  a count exceeds what the struct stores (a decoded
  *                    packet that overflowed a section cannot be rebuilt)
- *  MSL_ERR_TOO_BIG   an RDATA longer than 65535 bytes
+ *  MSL_ERR_MSG_TOO_BIG  an RDATA longer than 65535 bytes
  *  MSL_ERR_NAME_PTR  a compressed name whose pointer is not below it
  *  MSL_ERR_NAME      a name whose scope_len exceeds MSL_NBNAME_SCOPE_MAX
- *  MSL_ERR_OVERFLOW  cap too small (the needed size is not reported)
+ *  MSL_ERR_BUFFER_TOO_SMALL  cap too small (the needed size is not reported)
  */
 MSL_PROTO_API int msl_nbns_encode(const msl_nbns *m, uint8_t *buf, size_t cap);
 

@@ -91,7 +91,7 @@ int msl_netlogon_dname_expand(const uint8_t *msg, size_t msg_len, size_t off,
         buf[out] = (char)label[i];
   }
   if (out + 1 > cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   buf[out] = 0;
   return (int)out;
 }
@@ -618,9 +618,9 @@ int msl_netlogon_utf16_to_utf8(msl_view s, char *buf, size_t cap,
         buf[out] = (char)u[i];
   }
   if (out > (size_t)INT32_MAX - 1)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
   if (out + 1 > cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   buf[out] = 0;
   return (int)out;
 }

@@ -272,7 +272,7 @@ MSL_PROTO_API int msl_netlogon_decode(msl_netlogon *out, const uint8_t *p,
  * copied as is, so a decoded message is reproduced byte for byte. DNS names
  * are copied raw, so their pointers stay valid only if the bytes before them
  * keep their length (edit decoded messages with care; build new ones with the
- * builders). Returns the length, or MSL_ERR_OVERFLOW (cap too small),
+ * builders). Returns the length, or MSL_ERR_BUFFER_TOO_SMALL (cap too small),
  * MSL_ERR_ARG (NULL m, odd UTF-16 length, a pad longer than 3 bytes,
  * sockaddr longer than 16, opcode without an encoder).
  */
@@ -291,7 +291,7 @@ MSL_PROTO_API int msl_netlogon_equal(const msl_netlogon *a, const msl_netlogon *
  * Label bytes are copied unchanged (a '.' inside a label is not escaped).
  * Writes a NUL. Returns the dotted length, or MSL_ERR_ARG, MSL_ERR_TRUNCATED,
  * MSL_ERR_NAME (label type 01/10, name too long), MSL_ERR_NAME_LOOP,
- * MSL_ERR_OVERFLOW (cap < length + 1).
+ * MSL_ERR_BUFFER_TOO_SMALL (cap < length + 1).
  */
 MSL_PROTO_API int msl_netlogon_dname_expand(const uint8_t *msg, size_t msg_len,
                                       size_t off, char *buf, size_t cap);
@@ -308,8 +308,8 @@ MSL_PROTO_API int msl_netlogon_dname_get(const msl_netlogon *m,
  * buf and writes a NUL. An unpaired surrogate becomes U+FFFD (EF BF BD), or
  * fails with MSL_ERR_INVALID under MSL_UTF16_STRICT. Returns the UTF-8
  * length (without the NUL), or MSL_ERR_ARG (odd length, NULL buf with
- * cap > 0), MSL_ERR_INVALID, MSL_ERR_OVERFLOW (cap < length + 1; 3 bytes per
- * 2-byte unit + 1 is always enough).
+ * cap > 0), MSL_ERR_INVALID, MSL_ERR_BUFFER_TOO_SMALL (cap < length + 1; 3
+ * bytes per 2-byte unit + 1 is always enough).
  */
 MSL_PROTO_API int msl_netlogon_utf16_to_utf8(msl_view s, char *buf, size_t cap,
                                        int flags);
@@ -326,8 +326,8 @@ MSL_PROTO_API const char *msl_netlogon_dsflag_name(uint32_t bit);
 /* ---- builders (what our tools send) ----
  * Strings are NUL-terminated UTF-8 (ASCII fields: bytes copied as is, must
  * not be longer than 255). Each returns the length written, or
- * MSL_ERR_OVERFLOW (cap too small), MSL_ERR_ARG (NULL string, invalid UTF-8,
- * bad option).
+ * MSL_ERR_BUFFER_TOO_SMALL (cap too small), MSL_ERR_ARG (NULL string, invalid
+ * UTF-8, bad option).
  */
 
 /*

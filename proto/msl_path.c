@@ -123,7 +123,7 @@ int msl_path_file_stem(const msl_path *p, char *buf, size_t cap) {
   if (n == 0)
     return MSL_ERR_BAD_PATH;
   if (n + 1 > cap)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   memcpy(buf, tmp, n);
   buf[n] = '\0';
   return (int)n;

@@ -57,7 +57,7 @@ int msl_path_parse(msl_path *out, const char *path);
  * letters, digits, '_', '.', '-' unchanged, '\' as '+', every other byte
  * as %XX, so different names give different stems.
  * @return the stem length, MSL_ERR_BAD_PATH when it would exceed
- *         MSL_PATH_FILE_MAX, or MSL_ERR_OVERFLOW when cap is too small.
+ *         MSL_PATH_FILE_MAX, or MSL_ERR_BUFFER_TOO_SMALL when cap is too small.
  */
 int msl_path_file_stem(const msl_path *p, char *buf, size_t cap);
 

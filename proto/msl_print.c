@@ -306,7 +306,7 @@ void msl_out_nbname(msl_out *o, const msl_nbname *n) {
 }
 
 int msl_out_result(const msl_out *o) {
-  return o->overflow ? MSL_ERR_OVERFLOW : (int)o->len;
+  return o->overflow ? MSL_ERR_BUFFER_TOO_SMALL : (int)o->len;
 }
 
 /* ---- shared by the printers ---- */
@@ -675,5 +675,5 @@ int msl_pr_end(msl_out *o, size_t start) {
   o->len = start;
   if (o->cap)
     o->buf[start] = '\0';
-  return MSL_ERR_OVERFLOW;
+  return MSL_ERR_BUFFER_TOO_SMALL;
 }

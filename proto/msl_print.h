@@ -10,7 +10,7 @@
  * overflow flag. A printer appends whole packets: if the packet does not
  * fit, the printer rolls `len` back to where the packet started (so the
  * buffer holds only complete lines), leaves `overflow` set and returns
- * MSL_ERR_OVERFLOW. The caller then writes out buf[0..len), calls
+ * MSL_ERR_BUFFER_TOO_SMALL. The caller then writes out buf[0..len), calls
  * msl_out_reset and prints the packet again; MSL_PRINT_OUT_MAX bytes
  * always hold one packet of any printer.
  */
@@ -124,7 +124,7 @@ MSL_PROTO_API void msl_out_json_str(msl_out *o, const uint8_t *p, size_t n);
 /** The printable form of a NetBIOS name (msl_nbname_format). */
 MSL_PROTO_API void msl_out_nbname(msl_out *o, const msl_nbname *n);
 
-/** o->len, or MSL_ERR_OVERFLOW when the overflow flag is set. */
+/** o->len, or MSL_ERR_BUFFER_TOO_SMALL when the overflow flag is set. */
 MSL_PROTO_API int msl_out_result(const msl_out *o);
 
 /* ---- the printers ---- */
@@ -146,8 +146,8 @@ enum msl_print_flag {
  * @param m  packet metadata; may be NULL (no time/address columns)
  * @param d  the dissection
  * @param flags  0 (reserved)
- * @return 0 or MSL_ERR_OVERFLOW (o->len rolled back to its value at entry),
- *         MSL_ERR_ARG (NULL o or d).
+ * @return 0 or MSL_ERR_BUFFER_TOO_SMALL (o->len rolled back to its value at
+ *         entry), MSL_ERR_ARG (NULL o or d).
  */
 MSL_PROTO_API int msl_print_summary(msl_out *o, const msl_pkt_meta *m,
                               const msl_dissect *d, unsigned flags);

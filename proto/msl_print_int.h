@@ -105,7 +105,7 @@ void msl_pr_nbns_shown(const msl_dissect *d, size_t n[4]);
 const char *msl_pr_nbns_info_opcode(unsigned opcode);
 
 /* Printer exit: NUL-terminates the buffer, rolls back to start on
- * overflow; returns 0 or MSL_ERR_OVERFLOW. */
+ * overflow; returns 0 or MSL_ERR_BUFFER_TOO_SMALL. */
 int msl_pr_end(msl_out *o, size_t start);
 
 #endif /* MSL_PRINT_INT_H */

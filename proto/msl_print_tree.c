@@ -795,7 +795,7 @@ int msl_print_tree(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
   if (!o || !d)
     return MSL_ERR_ARG;
   if (o->overflow)
-    return MSL_ERR_OVERFLOW;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   size_t start = o->len;
   if (m) {
     msl_pr_str(o, "Frame ");

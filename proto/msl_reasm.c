@@ -144,7 +144,7 @@ int msl_reasm_init(msl_reasm *r, void *mem, size_t mem_size,
   if (rc)
     return rc;
   if (mem_size < L.total)
-    return MSL_ERR_LIMIT;
+    return MSL_ERR_BUFFER_TOO_SMALL;
   resolve_shares(&r->lim, &L);
   uintptr_t a = (uintptr_t)mem;
   uint8_t *base = (uint8_t *)mem + ((ALIGN - a % ALIGN) % ALIGN);
@@ -500,7 +500,7 @@ static size_t chunks_missing(msl_reasm *r, struct msl_reasm_slot *s,
 
 /* Makes need more chunks available to s: within its source's share by
  * evicting the source's own oldest other datagrams, then in the pool by
- * evicting fair victims. MSL_ERR_LIMIT when the rules allow no more. */
+ * evicting fair victims. MSL_ERR_TOO_MANY when the rules allow no more. */
 static int room_for_chunks(msl_reasm *r, struct msl_reasm_slot *s,
                            size_t need) {
   struct msl_reasm_src *me = s->owner;
@@ -508,14 +508,14 @@ static int room_for_chunks(msl_reasm *r, struct msl_reasm_slot *s,
   while (me->chunks + need > share) {
     struct msl_reasm_slot *v = oldest_of(r, me, s);
     if (!v)
-      return MSL_ERR_LIMIT;
+      return MSL_ERR_TOO_MANY;
     evict(r, v, me);
   }
   while (need > r->nfree) {
     struct msl_reasm_slot *v =
         fair_victim(r, me, SHORT_OF_CHUNKS, me->chunks + need, s);
     if (!v)
-      return MSL_ERR_LIMIT;
+      return MSL_ERR_TOO_MANY;
     evict(r, v, me);
   }
   return 0;
@@ -553,11 +553,11 @@ static int store(msl_reasm *r, struct msl_reasm_slot *s, const piece *p,
                  size_t have, uint64_t now_ms) {
   int created = !s;
   if (created && !(s = start_datagram(r, p, now_ms)))
-    return reject(r, MSL_ERR_LIMIT);
+    return reject(r, MSL_ERR_TOO_MANY);
   if (room_for_chunks(r, s, chunks_missing(r, s, p))) {
     if (created)
       slot_free(r, s);
-    return reject(r, MSL_ERR_LIMIT);
+    return reject(r, MSL_ERR_TOO_MANY);
   }
   write_piece(r, s, p);
   s->have = have;
@@ -601,7 +601,7 @@ int msl_reasm_add(msl_reasm *r, const msl_nbdgm *frag, uint32_t udp_ip,
     return MSL_REASM_COMPLETE;
   }
   if (p.end > r->lim.max_datagram)
-    return reject(r, MSL_ERR_LIMIT);
+    return reject(r, MSL_ERR_MSG_TOO_BIG);
   struct msl_reasm_slot *s = find_slot(r, &p);
   size_t fresh = p.len;
   if (s && !fits(s, &p))

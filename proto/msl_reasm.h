@@ -123,7 +123,7 @@ MSL_PROTO_API size_t msl_reasm_mem_size(const msl_reasm_limits *lim);
  * lim may be NULL for the defaults; it is copied.
  * Returns 0 or MSL_ERR_ARG (NULL r or mem, a zero limit other than the
  * shares, max_datagram over MSL_REASM_MAX_DATAGRAM_LIMIT, a byte share
- * under one chunk) or MSL_ERR_LIMIT (mem_size below
+ * under one chunk) or MSL_ERR_BUFFER_TOO_SMALL (mem_size below
  * msl_reasm_mem_size(lim)).
  */
 MSL_PROTO_API int msl_reasm_init(msl_reasm *r, void *mem, size_t mem_size,
@@ -144,9 +144,9 @@ MSL_PROTO_API int msl_reasm_init(msl_reasm *r, void *mem, size_t mem_size,
  *                    overlap earlier ones with different values (the
  *                    pending datagram is dropped: which copy is right is
  *                    unknowable);
- *   MSL_ERR_LIMIT    fragment end over max_datagram, or not enough pool
- *                    within its source's share or from what the eviction
- *                    rules (Limits, above) may take.
+ *   MSL_ERR_MSG_TOO_BIG  fragment end over max_datagram;
+ *   MSL_ERR_TOO_MANY  not enough pool within its source's share or from
+ *                    what the eviction rules (Limits, above) may take.
  */
 MSL_PROTO_API int msl_reasm_add(msl_reasm *r, const msl_nbdgm *frag, uint32_t udp_ip,
                           uint16_t udp_port, uint64_t now_ms,

@@ -199,7 +199,7 @@ int msl_relay_frame_encode(const msl_relay_frame *f, uint8_t *buf,
   if (rc < 0)
     return rc;
   if (w.off - MSL_RELAY_LEN_FIELD > MSL_RELAY_BODY_MAX)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
   msl_wr_put_u16be_at(&w, 0, (unsigned)(w.off - MSL_RELAY_LEN_FIELD));
   return msl_wr_result(&w);
 }

@@ -115,8 +115,8 @@ MSL_PROTO_API int msl_relay_frame_decode(msl_relay_frame *out,
 /**
  * Encodes f (with its length field) into buf[0..cap).
  * @return the frame length, or MSL_ERR_ARG (NULL, a bad site ID, type,
- *         kind, message type, no user data), MSL_ERR_TOO_BIG (the body
- *         would exceed MSL_RELAY_BODY_MAX), MSL_ERR_OVERFLOW (cap).
+ *         kind, message type, no user data), MSL_ERR_MSG_TOO_BIG (the body
+ *         would exceed MSL_RELAY_BODY_MAX), MSL_ERR_BUFFER_TOO_SMALL (cap).
  */
 MSL_PROTO_API int msl_relay_frame_encode(const msl_relay_frame *f,
                                          uint8_t *buf, size_t cap);

@@ -150,7 +150,7 @@ int msl_smbtr_encode(const msl_smbtr *m, uint8_t *buf, size_t cap) {
   if (m->pad.len > MSL_SMBTR_MAX_LEN_NOLIMIT ||
       m->data.len > MSL_SMBTR_MAX_LEN_NOLIMIT ||
       m->trailing.len > MSL_SMBTR_MAX_LEN_NOLIMIT)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
   size_t doff = MSL_SMBTR_NAME_OFF + m->name.len + 1 + m->pad.len;
   if (doff != m->data_offset || m->data.len != m->data_count)
     return MSL_ERR_INVALID;
@@ -158,7 +158,7 @@ int msl_smbtr_encode(const msl_smbtr *m, uint8_t *buf, size_t cap) {
   size_t limit = (m->flags & MSL_SMBTR_F_NOLIMIT) ? MSL_SMBTR_MAX_LEN_NOLIMIT
                                                   : MSL_SMBTR_MAX_LEN;
   if (total > limit)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
 
   msl_wr_init(&w, buf, cap);
   msl_wr_bytes(&w, smb_magic, sizeof(smb_magic));
@@ -226,7 +226,7 @@ int msl_smbtr_init_write(msl_smbtr *m, const char *mailslot_name,
   if (style == MSL_SMBTR_WINDOWS_CLIENT)
     doff = (name_end + 3) & ~(size_t)3; /* aligned from the SMB start */
   if (len > MSL_SMBTR_MAX_LEN_NOLIMIT - doff)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
 
   memset(m, 0, sizeof(*m));
   m->command = MSL_SMBTR_CMD;
@@ -288,6 +288,6 @@ int msl_smbtr_max_data_in(const char *mailslot_name, size_t room) {
   size_t doff = (MSL_SMBTR_NAME_OFF + strlen(mailslot_name) + 1 + 3) &
                 ~(size_t)3;
   if (room < doff)
-    return MSL_ERR_TOO_BIG;
+    return MSL_ERR_MSG_TOO_BIG;
   return room - doff < (size_t)cap ? (int)(room - doff) : cap;
 }

@@ -189,8 +189,8 @@ MSL_PROTO_API int msl_smbtr_decode(msl_smbtr *out, const uint8_t *p, size_t len)
  * Returns the length written (the SMB length), or: MSL_ERR_ARG (NULL m, a
  * NULL view pointer with a non-zero length other than pad),
  * MSL_ERR_INVALID (inconsistent counts or offsets, bad name),
- * MSL_ERR_TOO_BIG (longer than MSL_SMBTR_MAX_LEN without
- * MSL_SMBTR_F_NOLIMIT, or longer than 65535), MSL_ERR_OVERFLOW (cap too
+ * MSL_ERR_MSG_TOO_BIG (longer than MSL_SMBTR_MAX_LEN without
+ * MSL_SMBTR_F_NOLIMIT, or longer than 65535), MSL_ERR_BUFFER_TOO_SMALL (cap too
  * small; buf may be NULL with cap 0 to ask for nothing but this error).
  */
 MSL_PROTO_API int msl_smbtr_encode(const msl_smbtr *m, uint8_t *buf, size_t cap);
@@ -203,7 +203,7 @@ MSL_PROTO_API int msl_smbtr_encode(const msl_smbtr *m, uint8_t *buf, size_t cap)
  * zero table. Returns 0 or: MSL_ERR_ARG (NULL m or name, NULL data with
  * len > 0, unknown style, name without the "\MAILSLOT\" prefix, nothing
  * after it, a control byte in it, or longer than MSL_SMBTR_NAME_MAX),
- * MSL_ERR_TOO_BIG (the SMB would exceed 65535 bytes). A message over the
+ * MSL_ERR_MSG_TOO_BIG (the SMB would exceed 65535 bytes). A message over the
  * 512-byte Windows cap is accepted here but refused by msl_smbtr_encode
  * unless the caller sets MSL_SMBTR_F_NOLIMIT in m->flags.
  */
@@ -227,7 +227,7 @@ MSL_PROTO_API int msl_smbtr_max_data(const char *mailslot_name);
  * (4-aligned data, the tightest), takes at most `room` bytes of SMB, and
  * never more than msl_smbtr_max_data: e.g. the room a 576-byte UDP payload
  * leaves after the datagram header and names (MSL_NBDGM_SAMBA_MAX_PAYLOAD).
- * Returns the size, or MSL_ERR_ARG (as msl_smbtr_max_data), MSL_ERR_TOO_BIG
+ * Returns the size, or MSL_ERR_ARG (as msl_smbtr_max_data), MSL_ERR_MSG_TOO_BIG
  * (not even an empty message fits).
  */
 MSL_PROTO_API int msl_smbtr_max_data_in(const char *mailslot_name,

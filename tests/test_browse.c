@@ -334,7 +334,7 @@ static void test_captures_round_trip(void **state) {
     /* Every smaller output buffer overflows without writing past it. */
     for (size_t c = 0; c < len; c++) {
       memset(out, 0xee, sizeof out);
-      assert_int_equal(msl_browse_encode(&m, out, c), MSL_ERR_OVERFLOW);
+      assert_int_equal(msl_browse_encode(&m, out, c), MSL_ERR_BUFFER_TOO_SMALL);
       assert_int_equal(out[c], 0xee);
     }
     free(copy);
@@ -790,7 +790,7 @@ static void test_build_replies(void **state) {
   /* scratch too small for the names */
   assert_int_equal(
       msl_browse_build_backup_list_response(&b, 1, names, 1, scratch, 15),
-      MSL_ERR_OVERFLOW);
+      MSL_ERR_BUFFER_TOO_SMALL);
   /* several names, walked back */
   const char *three[] = {"A", "BB", "CCC"};
   assert_int_equal(msl_browse_build_backup_list_response(
@@ -1026,7 +1026,7 @@ static void test_encode_args(void **state) {
   m.trailing.len = 4; /* trailing NULL with a length */
   assert_int_equal(msl_browse_encode(&m, out, sizeof out), MSL_ERR_ARG);
   assert_int_equal(msl_browse_build_become_backup(&m, "X"), 0);
-  assert_int_equal(msl_browse_encode(&m, NULL, 0), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_browse_encode(&m, NULL, 0), MSL_ERR_BUFFER_TOO_SMALL);
 }
 
 /* ---- LM 2.x on \MAILSLOT\LANMAN ---- */
@@ -1062,7 +1062,8 @@ static void test_lanman(void **state) {
                    (int)sizeof lm_vec);
   assert_memory_equal(out, lm_vec, sizeof lm_vec);
   for (size_t c = 0; c < sizeof lm_vec; c++)
-    assert_int_equal(msl_browse_encode_lanman(&b, out, c), MSL_ERR_OVERFLOW);
+    assert_int_equal(msl_browse_encode_lanman(&b, out, c),
+                     MSL_ERR_BUFFER_TOO_SMALL);
   /* every truncation */
   for (size_t k = 0; k < sizeof lm_vec; k++) {
     uint8_t *copy = malloc(k ? k : 1);

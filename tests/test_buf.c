@@ -116,14 +116,14 @@ static void test_writer(void **state) {
   /* Overflow is sticky and the needed size keeps counting. */
   msl_wr_u32le(&w, 1);
   msl_wr_zeros(&w, 3);
-  assert_int_equal(w.err, MSL_ERR_OVERFLOW);
+  assert_int_equal(w.err, MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(w.off, 15);
-  assert_int_equal(msl_wr_result(&w), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_wr_result(&w), MSL_ERR_BUFFER_TOO_SMALL);
   /* A size query with no buffer. */
   msl_wr_init(&w, NULL, 100);
   msl_wr_cstr(&w, "abc", 3);
   assert_int_equal(w.off, 4);
-  assert_int_equal(w.err, MSL_ERR_OVERFLOW);
+  assert_int_equal(w.err, MSL_ERR_BUFFER_TOO_SMALL);
 }
 
 int main(void) {

@@ -76,7 +76,8 @@ static void test_deliver_with_details(void **state) {
   assert_true(msl_dgram_format_counters(d, txt, sizeof(txt)) > 0);
   assert_non_null(strstr(txt, "delivered 1\n"));
   assert_non_null(strstr(txt, "received 1\n"));
-  assert_int_equal(msl_dgram_format_counters(d, txt, 10), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_dgram_format_counters(d, txt, 10),
+                   MSL_ERR_BUFFER_TOO_SMALL);
   msl_close(r);
   free_service(d);
 }
@@ -507,7 +508,7 @@ static int test_hres(void *user, const char *host, uint32_t *ip) {
   h->calls++;
   snprintf(h->asked, sizeof(h->asked), "%s", host);
   if (!h->found)
-    return MSL_ERR_NOT_FOUND;
+    return MSL_ERR_NAME_NOT_FOUND;
   *ip = h->ip;
   return 0;
 }
@@ -515,11 +516,11 @@ static int test_hres(void *user, const char *host, uint32_t *ip) {
 static int no_nb(void *user, const char *name, const char *scope,
                  uint32_t *ip) {
   (void)user, (void)name, (void)scope, (void)ip;
-  return MSL_ERR_NOT_FOUND;
+  return MSL_ERR_NAME_NOT_FOUND;
 }
 
 /* The hook replaces getaddrinfo after a NetBIOS miss, with the same
- * outcomes: an address, else a domain (plain name) or NOT_FOUND (DNS). */
+ * outcomes: an address, else a domain (plain name) or NAME_NOT_FOUND (DNS). */
 static void test_dest_host_hook(void **state) {
   (void)state;
   msl_dgram_dest d;
@@ -535,7 +536,7 @@ static void test_dest_host_hook(void **state) {
   assert_int_equal(msl_dgram_dest_resolve_ex(&d, "\\\\far.example\\mailslot\\x",
                                              "WG", NULL, 138, 0, no_nb, NULL,
                                              test_hres, &h),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(msl_dgram_dest_resolve_ex(&d, "\\\\OTHERDOM\\mailslot\\x",
                                              "WG", NULL, 138, 0, no_nb, NULL,
                                              test_hres, &h),
@@ -576,7 +577,7 @@ static void test_sysres_thread(void **state) {
   assert_int_equal(ip2, ip);
   /* Not a name getaddrinfo can find, whatever the host's resolver. */
   assert_int_equal(msl_sysres_start("bad..name", &j), 0);
-  assert_int_equal(sysres_wait(j, &ip), MSL_ERR_NOT_FOUND);
+  assert_int_equal(sysres_wait(j, &ip), MSL_ERR_NAME_NOT_FOUND);
   msl_sysres_free(j);
   char lng[MSL_SYSRES_HOST_MAX + 2];
   memset(lng, 'a', sizeof(lng) - 1);

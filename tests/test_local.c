@@ -170,7 +170,7 @@ static void test_path_stem(void **state) {
   longp[n + 30] = '\0';
   assert_int_equal(msl_path_parse(&q, longp), 0);
   assert_int_equal(msl_path_file_stem(&q, b, sizeof(b)), MSL_ERR_BAD_PATH);
-  assert_int_equal(msl_path_file_stem(&p, b, 5), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_path_file_stem(&p, b, 5), MSL_ERR_BUFFER_TOO_SMALL);
 }
 
 /* ---- the datagram header ---- */
@@ -204,7 +204,7 @@ static void test_lhdr(void **state) {
   /* every prefix of a valid header fails cleanly */
   for (int i = 0; i < n; i++)
     assert_true(msl_lhdr_decode(&h, &out, buf, (size_t)i) < 0);
-  assert_int_equal(msl_lhdr_encode(&in, buf, 10), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_lhdr_encode(&in, buf, 10), MSL_ERR_BUFFER_TOO_SMALL);
   /* other versions, ext_len without flag, short extension */
   uint8_t bad[44] = {2, 0, 0, 0};
   assert_int_equal(msl_lhdr_decode(&h, NULL, bad, 4), MSL_ERR_UNSUPPORTED);
@@ -239,7 +239,7 @@ static void test_lhdr(void **state) {
   rb[1] = MSL_LHDR_F_QUERY;
   assert_int_equal(msl_lhdr_reply_decode(&v2, rb, MSL_LHDR_REPLY_LEN),
                    MSL_ERR_INVALID);
-  assert_int_equal(msl_lhdr_reply_encode(&v, rb, 10), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_lhdr_reply_encode(&v, rb, 10), MSL_ERR_BUFFER_TOO_SMALL);
 }
 
 /* ---- create / open ---- */
@@ -510,7 +510,7 @@ static void test_rundirs_isolated(void **state) {
   snprintf(other, sizeof(other), "%s/other-host", g_rundir);
   assert_int_equal(msl_rundir(got, sizeof(got)), (int)strlen(g_rundir));
   assert_string_equal(got, g_rundir);
-  assert_int_equal(msl_rundir(got, 3), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_rundir(got, 3), MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_create(SLOT, 0, 0, &a), 0);
   setenv("MAILSLOT_RUNDIR", other, 1);
   assert_int_equal(msl_create(SLOT, 0, 0, &b), 0); /* made the dir, too */

@@ -289,7 +289,7 @@ static void test_conflict_one_name(void **st) {
   }
   assert_false(msl_ns_is_ours(&ns, &h1));
   assert_true(msl_ns_is_ours(&ns, &wg));
-  assert_int_equal(msl_ns_own_flags(&ns, &h1, NULL), MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_own_flags(&ns, &h1, NULL), MSL_ERR_NAME_NOT_FOUND);
   /* H1<00> is neither answered nor defended; MSLTEST<00> is answered. */
   g_n = 0;
   msl_nbns_build_query(&m, 0x1111, &h1, 1);
@@ -559,27 +559,27 @@ static void test_cache(void **st) {
   setup_ns(&ns, NULL, 0);
   msl_nbname_make(&a, "NMBD", 0, NULL);
   msl_nbname_make(&b, "OTHER", 0, NULL);
-  assert_int_equal(msl_ns_cache_get(&ns, &a, 0, &ip), MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_cache_get(&ns, &a, 0, &ip), MSL_ERR_NAME_NOT_FOUND);
   msl_ns_cache_put(&ns, &a, 0xC6120002u, 0, 10, 1000);
   assert_int_equal(msl_ns_cache_get(&ns, &a, 10999, &ip), 0);
   assert_int_equal(ip, 0xC6120002u);
-  assert_int_equal(msl_ns_cache_get(&ns, &b, 2000, &ip), MSL_ERR_NOT_FOUND);
-  assert_int_equal(msl_ns_cache_get(&ns, &a, 11000, &ip), MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_cache_get(&ns, &b, 2000, &ip),
+                   MSL_ERR_NAME_NOT_FOUND);
+  assert_int_equal(msl_ns_cache_get(&ns, &a, 11000, &ip),
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(ns.n_cache, 0);
   /* TTL 0 is not cached; a huge TTL is capped. */
   msl_ns_cache_put(&ns, &a, 1, 0, 0, 0);
   assert_int_equal(ns.n_cache, 0);
   msl_ns_cache_put(&ns, &a, 1, 0, 300000, 0);
-  assert_int_equal(msl_ns_cache_get(&ns, &a,
-                                    MSL_NS_CACHE_TTL_MAX * 1000u, &ip),
-                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_cache_get(&ns, &a, MSL_NS_CACHE_TTL_MAX * 1000u, &ip),
+                   MSL_ERR_NAME_NOT_FOUND);
   msl_ns_cache_put(&ns, &a, 1, 0, UINT32_MAX, 0);
   assert_int_equal(msl_ns_cache_get(&ns, &a,
                                     MSL_NS_CACHE_TTL_MAX * 1000u - 1, &ip),
                    0);
-  assert_int_equal(msl_ns_cache_get(&ns, &a,
-                                    MSL_NS_CACHE_TTL_MAX * 1000u, &ip),
-                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_cache_get(&ns, &a, MSL_NS_CACHE_TTL_MAX * 1000u, &ip),
+                   MSL_ERR_NAME_NOT_FOUND);
 }
 
 /* Resolver cache poisoning: positive query responses on the port, with
@@ -614,7 +614,8 @@ static void test_unsolicited_answers(void **st) {
   assert_int_equal(ns.n_cache, 1);
   assert_int_equal(msl_ns_cache_get(&ns, &a, 3000, &ip), 0);
   assert_int_equal(ip, 0xC6120002u);
-  assert_int_equal(msl_ns_cache_get(&ns, &b, 3000, &ip), MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_cache_get(&ns, &b, 3000, &ip),
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_true(logged(3, "dropped an unsolicited query answer from "
                         "198.18.0.3"));
 }
@@ -678,7 +679,7 @@ static void wait_readable(int fd) {
 
 /* The name query's schedule and order: WINS 2 x 1000 ms, then
  * the interface's broadcast MSL_NS_RETRY_COUNT x MSL_NS_RETRY_MS, then
- * NOT_FOUND; the clock is the caller's. */
+ * NAME_NOT_FOUND; the clock is the caller's. */
 static void test_async_query_schedule(void **st) {
   msl_ns_svc *s = open_loopback_svc();
   msl_nbname nb;
@@ -688,7 +689,7 @@ static void test_async_query_schedule(void **st) {
   (void)st;
   assert_int_equal(msl_ns_svc_make_name(s, "NOBODY", 0, NULL, &nb), 0);
   assert_int_equal(msl_ns_svc_lookup(s, &nb, t, &ip, NULL),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   /* Our queries, not our own registrations looped back (rx_own). */
   const msl_ns_counters *c = &msl_ns_svc_ns(s)->c;
   uint64_t rx0 = c->rx - c->rx_own;
@@ -713,7 +714,7 @@ static void test_async_query_schedule(void **st) {
   assert_int_equal(q.tries, MSL_NS_RETRY_COUNT);
   uint64_t end = t + 2000 + (uint64_t)MSL_NS_RETRY_COUNT * MSL_NS_RETRY_MS;
   assert_int_equal(msl_ns_aq_step(s, &q, 0, end - 1, &w), 0);
-  assert_int_equal(msl_ns_aq_step(s, &q, 0, end, &w), MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, end, &w), MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(q.fd, -1);
   msl_ns_aq_cancel(&q); /* idempotent */
   /* The broadcasts reached the port (our own socket here), each once. */
@@ -766,7 +767,7 @@ static void test_async_query_answer(void **st) {
   assert_true(q.fd >= 0);
   msl_ns_aq_cancel(&q);
   assert_int_equal(q.fd, -1);
-  assert_int_equal(msl_ns_aq_step(s, &q, 0, t, &w), MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_aq_step(s, &q, 0, t, &w), MSL_ERR_NAME_NOT_FOUND);
   msl_ns_svc_close(s);
 }
 
@@ -808,11 +809,11 @@ static void test_pick_host_name(void **st) {
   assert_true(msl_nbname_equal(&out, &want));
   /* Without it: only skipped kinds, then nothing at all. */
   assert_int_equal(msl_ns_pick_host_name(t, 6, NULL, &out),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(msl_ns_pick_host_name(t, 0, NULL, &out),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(msl_ns_pick_host_name(NULL, 0, NULL, &out),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(msl_ns_pick_host_name(NULL, 1, NULL, &out), MSL_ERR_ARG);
   assert_int_equal(msl_ns_pick_host_name(t, n, NULL, NULL), MSL_ERR_ARG);
 }
@@ -826,14 +827,14 @@ static void test_ipcache(void **st) {
   memset(&c, 0, sizeof(c));
   assert_int_equal(msl_nbname_make(&a, "HOSTA", 0, NULL), 0);
   assert_int_equal(msl_ns_ipcache_get(&c, PEER, NULL, t, &out),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   msl_ns_ipcache_put(&c, PEER, NULL, &a, t);
   msl_ns_ipcache_put(&c, OUR_IP, NULL, NULL, t);
   assert_int_equal(msl_ns_ipcache_get(&c, PEER, NULL, t, &out), 1);
   assert_true(msl_nbname_equal(&out, &a));
   assert_int_equal(msl_ns_ipcache_get(&c, PEER, "", t, NULL), 1);
   assert_int_equal(msl_ns_ipcache_get(&c, PEER, "other", t, &out),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(msl_ns_ipcache_get(&c, OUR_IP, NULL, t, &out), 0);
   /* A scope is kept as names carry it (upper case), asked as written. */
   msl_ns_ipcache_put(&c, PEER, "lab.example", NULL, t);
@@ -843,19 +844,19 @@ static void test_ipcache(void **st) {
   uint64_t pos = t + MSL_NS_IPNAME_TTL * 1000u;
   assert_int_equal(msl_ns_ipcache_get(&c, OUR_IP, NULL, neg - 1, &out), 0);
   assert_int_equal(msl_ns_ipcache_get(&c, OUR_IP, NULL, neg, &out),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(msl_ns_ipcache_get(&c, PEER, NULL, pos - 1, &out), 1);
   assert_int_equal(msl_ns_ipcache_get(&c, PEER, NULL, pos, &out),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(msl_ns_ipcache_get(&c, PEER, "LAB.EXAMPLE", pos, &out),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(c.n, 0);
   /* Bounded: a full cache replaces the entry that expires first. */
   for (uint32_t i = 0; i <= MSL_NS_IPNAME_MAX; i++)
     msl_ns_ipcache_put(&c, 0x0a000000u + i, NULL, &a, t + i);
   assert_int_equal(c.n, MSL_NS_IPNAME_MAX);
   assert_int_equal(msl_ns_ipcache_get(&c, 0x0a000000u, NULL, t, &out),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(msl_ns_ipcache_get(&c, 0x0a000000u + MSL_NS_IPNAME_MAX,
                                       NULL, t, &out),
                    1);
@@ -877,7 +878,8 @@ static void test_async_status(void **st) {
   assert_int_equal(msl_nbname_make(&want, "AQHOST", 0, NULL), 0);
   assert_int_equal(msl_ns_svc_ip_lookup(s, lo, t, &nb), 1);
   assert_true(msl_nbname_equal(&nb, &want));
-  assert_int_equal(msl_ns_svc_ip_lookup(s, lo2, t, &nb), MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_ns_svc_ip_lookup(s, lo2, t, &nb),
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(msl_ns_aq_start_status(s, &q, lo, t), 0);
   assert_int_equal(q.kind, MSL_NS_AQ_STATUS);
   assert_int_equal(q.tries, 1);
@@ -906,16 +908,15 @@ static void test_async_status(void **st) {
   for (int k = 1; r == 0 && k <= MSL_NS_STATUS_TRIES; k++)
     r = msl_ns_aq_step(s, &q, 1, t + (uint64_t)k * MSL_NS_STATUS_WAIT_MS,
                        &w);
-  assert_int_equal(r, MSL_ERR_NOT_FOUND);
+  assert_int_equal(r, MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(q.fd, -1);
   assert_int_equal(msl_ns_svc_ip_lookup(s, lo3, t + 1000, &nb), 0);
   msl_ns_svc_ns(s)->cfg.port = port;
   /* The blocking client where nobody listens: no name (its positive
    * path: tests/test_remote.c, against a responder thread). */
-  assert_int_equal(msl_ns_status_name(0x7f000001u, 9, NULL,
-                                      MSL_NS_STATUS_TRIES,
+  assert_int_equal(msl_ns_status_name(0x7f000001u, 9, NULL, MSL_NS_STATUS_TRIES,
                                       MSL_NS_STATUS_WAIT_MS, &nb),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NAME_NOT_FOUND);
   assert_int_equal(msl_ns_status_name(0x7f000001u, 9, NULL, 0, 1, &nb),
                    MSL_ERR_ARG);
   msl_ns_svc_close(s);

@@ -583,10 +583,10 @@ static void test_encode_overflow(void **state) {
   for (size_t cap = 0; cap < sizeof(v_ad_unique); cap++) {
     uint8_t *b = malloc(cap ? cap : 1);
     assert_non_null(b);
-    assert_int_equal(msl_nbdgm_encode(&m, b, cap), MSL_ERR_OVERFLOW);
+    assert_int_equal(msl_nbdgm_encode(&m, b, cap), MSL_ERR_BUFFER_TOO_SMALL);
     free(b);
   }
-  assert_int_equal(msl_nbdgm_encode(&m, NULL, 0), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_nbdgm_encode(&m, NULL, 0), MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_nbdgm_encode(&m, out, sizeof(v_ad_unique)),
                    (int)sizeof(v_ad_unique));
   /* A view with a NULL pointer and a length is refused. */
@@ -604,7 +604,7 @@ static void test_encode_too_big(void **state) {
       msl_nbdgm_init(&m, 0x10, 0, 1, 1, 138, &a, &a, big, 0xffff - 68), 0);
   assert_int_equal(msl_nbdgm_encoded_len(&m), 14 + 0xffff);
   m.data.len++;
-  assert_int_equal(msl_nbdgm_encode(&m, NULL, 0), MSL_ERR_TOO_BIG);
+  assert_int_equal(msl_nbdgm_encode(&m, NULL, 0), MSL_ERR_MSG_TOO_BIG);
   m.length_explicit = 1; /* as given: written, even though it disagrees */
   assert_int_equal(msl_nbdgm_encoded_len(&m), 14 + 0x10000);
 }
@@ -718,7 +718,7 @@ static void test_fragment_limits(void **state) {
   uint8_t buf[600];
   msl_nbdgm_frag it;
   assert_int_equal(msl_nbdgm_fragment_init(&it, &t, big, 0x10000, 548),
-                   MSL_ERR_TOO_BIG);
+                   MSL_ERR_MSG_TOO_BIG);
   assert_int_equal(msl_nbdgm_fragment_init(&it, &t, big, 0xffff, 14 + 68),
                    MSL_ERR_ARG);
   assert_int_equal(msl_nbdgm_fragment_init(&it, &t, NULL, 3, 548), MSL_ERR_ARG);
@@ -747,7 +747,7 @@ static void test_fragment_limits(void **state) {
 
   /* Overflow does not advance the iterator. */
   assert_int_equal(msl_nbdgm_fragment_init(&it, &t, big, 1000, 548), 0);
-  assert_int_equal(msl_nbdgm_fragment(&it, buf, 100), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_nbdgm_fragment(&it, buf, 100), MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_nbdgm_fragment(&it, buf, sizeof(buf)), 548);
   assert_int_equal(buf[1] & 3, 3);
   assert_int_equal(msl_nbdgm_fragment(NULL, buf, sizeof(buf)), MSL_ERR_ARG);

@@ -629,7 +629,7 @@ static void test_counts(void **state) {
   assert_int_equal(m.qdcount, 9);
   assert_int_equal(m.over, 1);
   assert_int_equal(m.qd[7].name.ptr, 12);
-  assert_int_equal(msl_nbns_encode(&m, out, sizeof out), MSL_ERR_LIMIT);
+  assert_int_equal(msl_nbns_encode(&m, out, sizeof out), MSL_ERR_TOO_MANY);
   m.qdcount = 8;
   assert_int_equal(msl_nbns_encode(&m, out, sizeof out), (int)len - 6);
 }
@@ -696,8 +696,8 @@ static void test_encode_errors(void **state) {
   size_t len = load(REG_XP);
   assert_int_equal(msl_nbns_decode(&m, pkt, len), 0);
   for (size_t cap = 0; cap < len; cap++)
-    assert_int_equal(msl_nbns_encode(&m, out, cap), MSL_ERR_OVERFLOW);
-  assert_int_equal(msl_nbns_encode(&m, NULL, 0), MSL_ERR_OVERFLOW);
+    assert_int_equal(msl_nbns_encode(&m, out, cap), MSL_ERR_BUFFER_TOO_SMALL);
+  assert_int_equal(msl_nbns_encode(&m, NULL, 0), MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_nbns_encode(NULL, out, sizeof out), MSL_ERR_ARG);
   /* Typed NB RDATA with more entries than storage. */
   m.ar[0].rdata.ptr = NULL;

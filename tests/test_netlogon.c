@@ -173,8 +173,9 @@ static void roundtrip(const uint8_t *p, size_t len, msl_netlogon *m) {
   assert_memory_equal(out, p, len);
   /* every smaller buffer overflows, a size query reports nothing else */
   for (size_t cap = 0; cap < len; cap++)
-    assert_int_equal(msl_netlogon_encode(m, out, cap), MSL_ERR_OVERFLOW);
-  assert_int_equal(msl_netlogon_encode(m, NULL, 0), MSL_ERR_OVERFLOW);
+    assert_int_equal(msl_netlogon_encode(m, out, cap),
+                     MSL_ERR_BUFFER_TOO_SMALL);
+  assert_int_equal(msl_netlogon_encode(m, NULL, 0), MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_netlogon_decode(&again, out, len), 0);
   assert_true(msl_netlogon_equal(m, &again));
 }
@@ -655,7 +656,7 @@ static void test_dname_expand(void **state) {
   /* caller buffer too small */
   static const uint8_t ab[] = {1, 'a', 1, 'b', 0};
   assert_int_equal(msl_netlogon_dname_expand(ab, 5, 0, buf, 3),
-                   MSL_ERR_OVERFLOW);
+                   MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_netlogon_dname_expand(ab, 5, 0, buf, 4), 3);
   assert_string_equal(buf, "a.b");
   assert_int_equal(msl_netlogon_dname_expand(ab, 5, 0, NULL, 4), MSL_ERR_ARG);
@@ -769,10 +770,11 @@ static void test_utf16(void **state) {
   assert_int_equal(
       msl_netlogon_utf16_to_utf8(v, buf, sizeof(buf), MSL_UTF16_STRICT), 9);
   assert_string_equal(buf, "\xf0\x9f\x98\x80\xc3\xa9\xe2\x82\xac");
-  assert_int_equal(msl_netlogon_utf16_to_utf8(v, buf, 9, 0), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_netlogon_utf16_to_utf8(v, buf, 9, 0),
+                   MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_netlogon_utf16_to_utf8(v, buf, 10, 0), 9);
   assert_int_equal(msl_netlogon_utf16_to_utf8(v, NULL, 0, 0),
-                   MSL_ERR_OVERFLOW);
+                   MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_netlogon_utf16_to_utf8(v, NULL, 5, 0), MSL_ERR_ARG);
   v.ptr = NULL;
   v.len = 0;

@@ -723,7 +723,8 @@ static void test_every_prefix(void **state) {
 }
 
 /* A buffer of every size from 0 up: the printer either succeeds with the
- * full text or fails with MSL_ERR_OVERFLOW leaving the buffer as it was. */
+ * full text or fails with MSL_ERR_BUFFER_TOO_SMALL leaving the buffer as it
+ * was. */
 static void test_overflow_every_size(void **state) {
   (void)state;
   static char ref[8192], small[8192];
@@ -750,9 +751,9 @@ static void test_overflow_every_size(void **state) {
         assert_memory_equal(small + before, ref, full);
         assert_int_equal(o.len, before + full);
       } else {
-        assert_int_equal(rc, MSL_ERR_OVERFLOW);
+        assert_int_equal(rc, MSL_ERR_BUFFER_TOO_SMALL);
         assert_int_equal(o.len, before);
-        assert_int_equal(msl_out_result(&o), MSL_ERR_OVERFLOW);
+        assert_int_equal(msl_out_result(&o), MSL_ERR_BUFFER_TOO_SMALL);
         if (cap) {
           assert_int_equal(small[before], '\0');
           if (before)
@@ -760,7 +761,7 @@ static void test_overflow_every_size(void **state) {
         }
         /* sticky: the next call fails at once */
         assert_int_equal(msl_print_summary(&o, NULL, &D, 0),
-                         MSL_ERR_OVERFLOW);
+                         MSL_ERR_BUFFER_TOO_SMALL);
         msl_out_reset(&o);
         assert_int_equal(o.len, 0);
         assert_int_equal(o.overflow, 0);
@@ -918,7 +919,7 @@ static void test_out_primitives(void **state) {
   /* a zero-capacity builder only overflows */
   msl_out_init(&o, NULL, 0);
   msl_out_char(&o, 'x');
-  assert_int_equal(msl_out_result(&o), MSL_ERR_OVERFLOW);
+  assert_int_equal(msl_out_result(&o), MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_print_json(NULL, NULL, &D, 0), MSL_ERR_ARG);
   assert_int_equal(msl_print_tree(&o, NULL, NULL, 0), MSL_ERR_ARG);
   assert_int_equal(msl_dissect_udp(NULL, 138, 138, NULL, 0, 0), MSL_ERR_ARG);

@@ -236,7 +236,8 @@ static void test_geometry_errors(void **state) {
   assert_int_equal(msl_reasm_add(&c->r, &f, IP_A, 138, 0, &o), MSL_ERR_INVALID);
   /* Beyond max_datagram (65535). */
   hand(&f, &t, MSL_NBDGM_FLAG_MORE, 0xfff0, z, 64);
-  assert_int_equal(msl_reasm_add(&c->r, &f, IP_A, 138, 0, &o), MSL_ERR_LIMIT);
+  assert_int_equal(msl_reasm_add(&c->r, &f, IP_A, 138, 0, &o),
+                   MSL_ERR_MSG_TOO_BIG);
   /* Last fragment ends at 40; a later one past it is refused. */
   hand(&f, &t, 0, 30, z, 10);
   assert_int_equal(msl_reasm_add(&c->r, &f, IP_A, 138, 0, &o), 0);
@@ -443,7 +444,8 @@ static void test_byte_cap(void **state) {
   /* B needs 2 more chunks for a middle piece: 1 free, nobody else to evict
    * (B itself never is): refused, B kept. */
   hand(&f, &tb, MSL_NBDGM_FLAG_MORE, 500, d + 500, 1000);
-  assert_int_equal(msl_reasm_add(&c->r, &f, IP_A, 138, 3, &o), MSL_ERR_LIMIT);
+  assert_int_equal(msl_reasm_add(&c->r, &f, IP_A, 138, 3, &o),
+                   MSL_ERR_TOO_MANY);
   assert_int_equal(c->r.pending, 1);
   /* A new C needs 2 chunks: the oldest incomplete (B) is evicted. */
   msl_nbdgm tc;
@@ -455,7 +457,8 @@ static void test_byte_cap(void **state) {
   assert_true(c->r.bytes_held <= lim.max_bytes);
   /* A datagram larger than the whole pool can never be held. */
   hand(&f, &tb, MSL_NBDGM_FLAG_FIRST | MSL_NBDGM_FLAG_MORE, 0, d, 2048);
-  assert_int_equal(msl_reasm_add(&c->r, &f, IP_A, 138, 5, &o), MSL_ERR_LIMIT);
+  assert_int_equal(msl_reasm_add(&c->r, &f, IP_A, 138, 5, &o),
+                   MSL_ERR_TOO_MANY);
   assert_int_equal(c->r.pending, 0); /* C evicted trying, B never created */
   assert_int_equal(c->r.bytes_held, 0);
   free_ctx(c);
@@ -470,7 +473,8 @@ static void test_init_errors(void **state) {
   assert_int_equal(sz, msl_reasm_mem_size(NULL));
   uint8_t *mem = malloc(sz + 1);
   assert_non_null(mem);
-  assert_int_equal(msl_reasm_init(&r, mem + 1, sz - 1, &lim), MSL_ERR_LIMIT);
+  assert_int_equal(msl_reasm_init(&r, mem + 1, sz - 1, &lim),
+                   MSL_ERR_BUFFER_TOO_SMALL);
   assert_int_equal(msl_reasm_init(&r, mem + 1, sz, &lim), 0); /* misaligned */
   assert_int_equal(msl_reasm_init(&r, NULL, sz, &lim), MSL_ERR_ARG);
   assert_int_equal(msl_reasm_init(NULL, mem, sz, &lim), MSL_ERR_ARG);
@@ -626,7 +630,7 @@ static void test_share_evicts_own_oldest(void **state) {
   assert_int_equal(c->r.evicted_own, 1);
   assert_int_equal(c->r.bytes_held, 3 * MSL_REASM_CHUNK);
   /* ...and A cannot grow id 3 past its share: refused, nothing evicted. */
-  assert_int_equal(add_rest(c, 3, IP_A, 1000, 1100, 1), MSL_ERR_LIMIT);
+  assert_int_equal(add_rest(c, 3, IP_A, 1000, 1100, 1), MSL_ERR_TOO_MANY);
   assert_int_equal(c->r.evicted, 1);
   assert_int_equal(add_rest(c, 1, IP_B, 500, 600, 0), MSL_REASM_COMPLETE);
   assert_int_equal(add_rest(c, 3, IP_A, 1000, 1024, 0), MSL_REASM_COMPLETE);
@@ -697,7 +701,7 @@ static void test_full_pool_takes_from_largest(void **state) {
    * C's 4 would be, C has nothing else: refused, nobody evicted. */
   assert_int_equal(
       add_rest(c, 3, ip_c, MSL_REASM_CHUNK, 4 * MSL_REASM_CHUNK, 1),
-      MSL_ERR_LIMIT);
+      MSL_ERR_TOO_MANY);
   assert_int_equal(c->r.evicted, 1);
   assert_int_equal(c->r.pending, 3);
   assert_int_equal(add_rest(c, 2, IP_B, 3 * MSL_REASM_CHUNK, 2000, 0),
@@ -726,7 +730,7 @@ static void test_many_spoofed_sources(void **state) {
       int rc = add_first(c, (uint16_t)i, ip, len);
       /* A full pool: no one holding less than the newcomer would gives way. */
       assert_true(rc == MSL_REASM_PENDING ||
-                  (round == 2 && rc == MSL_ERR_LIMIT));
+                  (round == 2 && rc == MSL_ERR_TOO_MANY));
       check_counters(&c->r);
     }
     assert_true(c->r.evicted_fair > 0);

@@ -67,7 +67,7 @@ static void test_allow(void **state) {
   assert_false(msl_relay_allow_match(&a, (const uint8_t *)"BROWSE", 6));
   for (size_t i = a.n; i < MSL_RELAY_ALLOW_MAX; i++)
     assert_int_equal(msl_relay_allow_add(&a, "X"), 0);
-  assert_int_equal(msl_relay_allow_add(&a, "Y"), MSL_ERR_LIMIT);
+  assert_int_equal(msl_relay_allow_add(&a, "Y"), MSL_ERR_TOO_MANY);
 }
 
 static void test_dedupe(void **state) {

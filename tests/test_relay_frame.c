@@ -237,13 +237,13 @@ static void test_encode_limits(void **state) {
   uint8_t small[16];
   make_dgram(&f, 0);
   assert_int_equal(msl_relay_frame_encode(&f, small, sizeof(small)),
-                   MSL_ERR_OVERFLOW);
+                   MSL_ERR_BUFFER_TOO_SMALL);
   f.u.dg.data.ptr = big;
   f.u.dg.data.len = sizeof(big);
-  assert_int_equal(msl_relay_frame_encode(&f, NULL, 0), MSL_ERR_TOO_BIG);
+  assert_int_equal(msl_relay_frame_encode(&f, NULL, 0), MSL_ERR_MSG_TOO_BIG);
   static uint8_t out[MSL_RELAY_FRAME_MAX + 1024];
   assert_int_equal(msl_relay_frame_encode(&f, out, sizeof(out)),
-                   MSL_ERR_TOO_BIG);
+                   MSL_ERR_MSG_TOO_BIG);
   make_dgram(&f, 0);
   strcpy(f.u.dg.origin, "bad site");
   assert_int_equal(msl_relay_frame_encode(&f, out, sizeof(out)), MSL_ERR_ARG);

@@ -420,11 +420,11 @@ static void test_paths(void **state) {
   assert_int_equal(msl_open_ex("\\\\bad host?\\mailslot\\x", 0, &h),
                    MSL_ERR_BAD_PATH);
   msl_dgram_dest d;
-  assert_int_equal(msl_dgram_dest_resolve(&d, "\\\\no-such-host.invalid\\"
-                                              "mailslot\\x",
-                                          "WG", NULL, 138, 0, NULL, NULL,
-                                          NULL),
-                   MSL_ERR_NOT_FOUND);
+  assert_int_equal(msl_dgram_dest_resolve(&d,
+                                          "\\\\no-such-host.invalid\\"
+                                          "mailslot\\x",
+                                          "WG", NULL, 138, 0, NULL, NULL, NULL),
+                   MSL_ERR_NAME_NOT_FOUND);
   /* A name nobody resolves is a domain. */
   assert_int_equal(msl_dgram_dest_resolve(&d, "\\\\SOMEDOMAIN\\mailslot\\x",
                                           "WG", NULL, 138, 0, NULL, NULL,
@@ -557,7 +557,7 @@ static void test_service_end_to_end(void **state) {
   msl_service_stop(s);
   /* Stopped: the control socket is gone, nothing is left behind. */
   assert_int_equal(msl_service_query_status(buf2, sizeof(buf2)),
-                   MSL_ERR_NOT_FOUND);
+                   MSL_ERR_NO_SERVICE);
 }
 
 /* The daemon closes a writer that stays idle (so a user's forgotten

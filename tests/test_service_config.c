@@ -127,12 +127,12 @@ static void test_lists_are_bounded(void **state) {
   for (int i = 0; i < CFG_IFACES_MAX; i++)
     assert_int_equal(msl_service_config_set(c, "interface", "eth0"), 0);
   assert_int_equal(msl_service_config_set(c, "interface", "eth1"),
-                   MSL_ERR_LIMIT);
+                   MSL_ERR_TOO_MANY);
   assert_error_has(c, "at most 16 'interface' entries");
   for (int i = 0; i < MSL_NS_WINS_MAX; i++)
     assert_int_equal(msl_service_config_set(c, "wins", "198.18.0.9"), 0);
   assert_int_equal(msl_service_config_set(c, "wins", "198.18.0.9"),
-                   MSL_ERR_LIMIT);
+                   MSL_ERR_TOO_MANY);
   msl_service_config_view(c, &v);
   assert_int_equal(v.svc.n_interfaces, CFG_IFACES_MAX);
   assert_int_equal(msl_service_config_unset(c, "interface"), 0);

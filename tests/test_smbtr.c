@@ -355,10 +355,10 @@ static void test_init_write_errors(void **state) {
                    0);
   assert_int_equal(msl_smbtr_init_write(&m, "\\MAILSLOT\\X", big, 65535 - 80,
                                         MSL_SMBTR_SAMBA),
-                   MSL_ERR_TOO_BIG);
+                   MSL_ERR_MSG_TOO_BIG);
   assert_int_equal(msl_smbtr_init_write(&m, "\\MAILSLOT\\X", big, sizeof(big),
                                         MSL_SMBTR_WINDOWS_CLIENT),
-                   MSL_ERR_TOO_BIG);
+                   MSL_ERR_MSG_TOO_BIG);
 }
 
 /* MS-MAIL <2>: 432 - ROUND_UP_4(name after the prefix), checked against
@@ -391,7 +391,8 @@ static void test_max_data(void **state) {
     assert_int_equal(msl_smbtr_init_write(&m, name, data, (size_t)max + 1,
                                           MSL_SMBTR_WINDOWS_CLIENT),
                      0);
-    assert_int_equal(msl_smbtr_encode(&m, out, sizeof(out)), MSL_ERR_TOO_BIG);
+    assert_int_equal(msl_smbtr_encode(&m, out, sizeof(out)),
+                     MSL_ERR_MSG_TOO_BIG);
     m.flags |= MSL_SMBTR_F_NOLIMIT;
     assert_int_equal(msl_smbtr_encode(&m, out, sizeof(out)), 513);
   }
@@ -490,7 +491,7 @@ static void test_big_roundtrip(void **state) {
   assert_int_equal(msl_smbtr_init_write(&m, "\\MAILSLOT\\BIG", data,
                                         sizeof(data), MSL_SMBTR_SAMBA),
                    0);
-  assert_int_equal(msl_smbtr_encode(&m, out, sizeof(out)), MSL_ERR_TOO_BIG);
+  assert_int_equal(msl_smbtr_encode(&m, out, sizeof(out)), MSL_ERR_MSG_TOO_BIG);
   m.flags = MSL_SMBTR_F_NOLIMIT;
   int n = msl_smbtr_encode(&m, out, sizeof(out));
   assert_int_equal(n, 69 + 14 + 1000);
@@ -512,7 +513,7 @@ static void test_encode_errors(void **state) {
     uint8_t *b = malloc(cap ? cap : 1);
     assert_non_null(b);
     assert_int_equal(msl_smbtr_encode(&m, cap ? b : NULL, cap),
-                     MSL_ERR_OVERFLOW);
+                     MSL_ERR_BUFFER_TOO_SMALL);
     free(b);
   }
   assert_int_equal(msl_smbtr_encode(NULL, out, sizeof(out)), MSL_ERR_ARG);
@@ -554,7 +555,7 @@ static void test_max_data_in(void **state) {
   assert_int_equal(msl_smbtr_max_data_in("\\MAILSLOT\\ABCDE", 9999), 424);
   assert_int_equal(msl_smbtr_max_data_in("\\MAILSLOT\\ABCDE", 88), 0);
   assert_int_equal(msl_smbtr_max_data_in("\\MAILSLOT\\ABCDE", 87),
-                   MSL_ERR_TOO_BIG);
+                   MSL_ERR_MSG_TOO_BIG);
   assert_int_equal(msl_smbtr_max_data_in(NULL, 494), MSL_ERR_ARG);
   assert_int_equal(msl_smbtr_max_data_in("BROWSE", 494), MSL_ERR_ARG);
   /* Each answer encodes to at most the room, one byte more does not. */

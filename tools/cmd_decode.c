@@ -67,7 +67,7 @@ static void on_line(const msl_pkt_meta *m, const msl_dissect *d, void *user) {
     decode_stats_add(r->st, m, d);
   if (r->quiet)
     return;
-  if (print_one(r, m, d) == MSL_ERR_OVERFLOW) {
+  if (print_one(r, m, d) == MSL_ERR_BUFFER_TOO_SMALL) {
     /* The printer rolled back: write out what is complete, try again in
      * the empty buffer, which MSL_PRINT_OUT_MAX bytes always suffice. */
     flush_out(r);

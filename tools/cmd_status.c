@@ -28,9 +28,7 @@ int cmd_status(int argc, char **argv) {
   char *buf = malloc(STATUS_MAX);
   int n = buf ? msl_service_query_status(buf, STATUS_MAX) : MSL_ERR_NOMEM;
   if (n < 0) {
-    fprintf(stderr, "mailslot status: %s\n",
-            n == MSL_ERR_NOT_FOUND ? "mailslotd is not running"
-                                   : msl_strerror(n));
+    fprintf(stderr, "mailslot status: %s\n", msl_strerror(n));
     free(buf);
     return EXIT_FAILED;
   }

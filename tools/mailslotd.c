@@ -450,7 +450,7 @@ static int show_status(const opts *o) {
   int n = msl_service_query_status(buf, STATUS_MAX);
   if (n < 0) {
     fprintf(stderr, "mailslotd: %s\n",
-            n == MSL_ERR_NOT_FOUND ? "not running (no control socket in "
+            n == MSL_ERR_NO_SERVICE ? "not running (no control socket in "
                                      "the run directory)"
                                    : msl_strerror(n));
     free(buf);

@@ -24,9 +24,9 @@ static void print_all(const msl_pkt_meta *m, const msl_dissect *d) {
              : p == 1 ? msl_print_tree(&o, m, d, MSL_PRINT_HEX)
                       : msl_print_json(&o, m, d, 0);
     /* On overflow the buffer rolls back to empty. */
-    if (rc == MSL_ERR_OVERFLOW && (o.len != 0 || small[0] != '\0'))
+    if (rc == MSL_ERR_BUFFER_TOO_SMALL && (o.len != 0 || small[0] != '\0'))
       abort();
-    if (rc != 0 && rc != MSL_ERR_OVERFLOW)
+    if (rc != 0 && rc != MSL_ERR_BUFFER_TOO_SMALL)
       abort();
     msl_out_init(&o, big, sizeof(big));
     rc = p == 0   ? msl_print_summary(&o, m, d, 0)

@@ -69,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int n = msl_netlogon_encode(&a, out, size);
   if (n < 0 || (size_t)n != size || memcmp(out, data, size))
     abort();
-  if (size && msl_netlogon_encode(&a, out, size - 1) != MSL_ERR_OVERFLOW)
+  if (size &&
+      msl_netlogon_encode(&a, out, size - 1) != MSL_ERR_BUFFER_TOO_SMALL)
     abort();
   if (msl_netlogon_decode(&b, out, size) != 0 || !msl_netlogon_equal(&a, &b))
     abort();

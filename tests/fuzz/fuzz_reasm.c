@@ -71,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
     }
     if (rc != MSL_REASM_PENDING && rc != MSL_REASM_COMPLETE &&
-        rc != MSL_ERR_INVALID && rc != MSL_ERR_LIMIT)
+        rc != MSL_ERR_INVALID && rc != MSL_ERR_MSG_TOO_BIG &&
+        rc != MSL_ERR_TOO_MANY)
       abort();
   }
   msl_reasm_expire(&r, now + 2000);

@@ -3,7 +3,7 @@
 # NetBIOS miss, a control request's host goes to getaddrinfo (/etc/hosts,
 # DNS) in a worker thread while the request waits as a pending entry: with
 # a DNS server that never answers, datagrams are delivered meanwhile, and
-# the request ends as the blocking code ended it (err NOT_FOUND for a DNS
+# the request ends as the blocking code ended it (err NAME_NOT_FOUND for a DNS
 # name); a name in /etc/hosts is found and the message delivered; a client
 # that hangs up during the lookup leaves nothing behind. Every check is an
 # ordering, never a duration.
@@ -12,7 +12,7 @@ ns_require_root
 ns_require_tools
 netns_setup 2
 
-NOT_FOUND=-531 # MSL_ERR_NOT_FOUND
+NAME_NOT_FOUND=-540 # MSL_ERR_NAME_NOT_FOUND
 DEAD_DNS=$NS_SUBNET.99
 
 # h1's system resolver: /etc/hosts (lib.sh's, plus a DNS-style name for
@@ -48,7 +48,7 @@ lp2=$LISTEN_PID
 
 # 1. "send" and "open" of DNS names nobody can resolve: both wait in the
 # system resolver (after their NetBIOS queries) together, a datagram from
-# h2 is delivered meanwhile, then both fail with NOT_FOUND.
+# h2 is delivered meanwhile, then both fail with NAME_NOT_FOUND.
 ctl 1 "$NS_TMP/r1" 'send 0 \\NOSUCH.example\mailslot\x\nnever sent'
 p1=$CTL_PID
 ctl 1 "$NS_TMP/r2" 'open 0 \\NOSUCH2.example\mailslot\x' --pass
@@ -68,9 +68,9 @@ msg "datagram delivered while two DNS lookups were pending"
 wait_exit "$p1" 60 || fail "send client exited with $?"
 wait_exit "$p2" 60 || fail "open client exited with $?"
 expect_eq "reply to send \\\\NOSUCH.example" "$(reply_of "$NS_TMP/r1")" \
-  "err $NOT_FOUND"
+  "err $NAME_NOT_FOUND"
 expect_eq "reply to open \\\\NOSUCH2.example" "$(reply_of "$NS_TMP/r2")" \
-  "err $NOT_FOUND"
+  "err $NAME_NOT_FOUND"
 expect_eq "h1 dns_lookups" "$(status_counter 1 dns_lookups)" 2
 expect_eq "h1 resolve_pending" "$(status_counter 1 resolve_pending)" 0
 wait_exit "$lp1" 30 || fail "h1's reader exited with $?"
@@ -115,4 +115,4 @@ daemon_status 1 >/dev/null || fail "mailslotd h1 does not answer status"
 daemon_stop 1 TERM || fail "mailslotd h1 exited with $? on SIGTERM"
 grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' \
   "$(h_dir 1)/mailslotd.log" && fail "mailslotd h1 log shows a sanitizer error"
-pass "deliveries go on during DNS lookups; 2 NOT_FOUND, 2 found; hang-up freed"
+pass "deliveries go on during DNS lookups; 2 not found, 2 found; hang-up freed"

@@ -59,13 +59,13 @@ int main(int argc, char **argv) {
   msl_handle *w;
   int r = msl_open("\\\\*\\mailslot\\installed", &w);
   if (r < 0) {
-    fprintf(stderr, "msl_open: %s (%d)\n", msl_strerror(r), r);
+    fprintf(stderr, "msl_open: %s (%s)\n", msl_strerror(r), msl_err_name(r));
     return 1;
   }
   r = msl_write(w, argv[1], strlen(argv[1]));
   msl_close(w);
   if (r < 0) {
-    fprintf(stderr, "msl_write: %s (%d)\n", msl_strerror(r), r);
+    fprintf(stderr, "msl_write: %s (%s)\n", msl_strerror(r), msl_err_name(r));
     return 1;
   }
   return argc == 2 ? 0 : 1;

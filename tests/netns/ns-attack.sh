@@ -134,7 +134,7 @@ if part w; then
   ctl 1 "$NS_TMP/rw" 'resolve H4'
   wait_exit "$CTL_PID" 30 || fail "w: the resolve client exited with $?"
   expect_eq "w: h1 resolving H4 (nobody has it)" "$(reply_of "$NS_TMP/rw")" \
-    "err -531"
+    "err -540"
   # A write to \\H4: to the domain H4 (a broadcast), never to h3.
   msl_send 1 '\\H4\mailslot\x' 'to nobody'
   grep -q '^answered' "$sn" ||

@@ -12,7 +12,7 @@ ns_require_root
 ns_require_tools
 netns_setup 2
 
-NOT_FOUND=-531 # MSL_ERR_NOT_FOUND
+NAME_NOT_FOUND=-540 # MSL_ERR_NAME_NOT_FOUND
 
 # h1 asks a WINS server that never answers (an unused address on the LAN)
 # before broadcasting: each query of h1 takes the longest schedule there is.
@@ -43,7 +43,7 @@ counter_is 1 resolve_pending -ge 1 ||
   fail "resolve no longer pending when the datagram arrived"
 msg "datagram delivered while 'resolve NOSUCHHOST' was pending"
 wait_exit "$p1" 30 || fail "resolve client exited with $?"
-expect_eq "reply to resolve NOSUCHHOST" "$(reply_of "$r")" "err $NOT_FOUND"
+expect_eq "reply to resolve NOSUCHHOST" "$(reply_of "$r")" "err $NAME_NOT_FOUND"
 
 # 2. Two resolves at once: both pending together, both answered.
 ctl 1 "$NS_TMP/r2" 'resolve NOSUCH2'
@@ -54,9 +54,9 @@ wait_for 10 "two resolves pending in h1" counter_is 1 resolve_pending -eq 2
 wait_exit "$p2" 30 || fail "resolve client 2 exited with $?"
 wait_exit "$p3" 30 || fail "resolve client 3 exited with $?"
 expect_eq "reply to resolve NOSUCH2" "$(reply_of "$NS_TMP/r2")" \
-  "err $NOT_FOUND"
+  "err $NAME_NOT_FOUND"
 expect_eq "reply to resolve NOSUCH3<20>" "$(reply_of "$NS_TMP/r3")" \
-  "err $NOT_FOUND"
+  "err $NAME_NOT_FOUND"
 expect_eq "h1 resolve_timeouts" "$(status_counter 1 resolve_timeouts)" 3
 expect_eq "h1 resolve_pending" "$(status_counter 1 resolve_pending)" 0
 
