@@ -118,7 +118,7 @@ void msl_decoder_packet(msl_decoder *dec, const msl_capture_pkt *pkt,
   if (msl_reasm_add(&dec->reasm, &d->nbdgm, pkt->src_ip, pkt->sport, now_ms,
                     &out) != MSL_REASM_COMPLETE)
     return;
-  msl_dissect_user_data(&dec->whole, &out.dgm, flags & ~MSL_DISSECT_TRUNCATED);
+  msl_dissect_user_data(&dec->whole, &out.dgm, flags & ~(unsigned)MSL_DISSECT_TRUNCATED);
   m.flags |= MSL_PKT_DGM_REASSEMBLED;
   cb(&m, &dec->whole, user);
 }

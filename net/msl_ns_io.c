@@ -261,7 +261,6 @@ struct msl_ns_svc {
   uint8_t rx[8][PKT_MAX];
 };
 
-void msl_ns_svc_receive(msl_ns_svc *s, uint64_t now);
 
 /* The state machine's random source: the kernel's CSPRNG. */
 static int svc_random(void *user, void *buf, size_t len) {

@@ -159,7 +159,7 @@ static size_t pending_inbound(const msl_relay *r, const char *addr,
     if (l->dead || l->outbound || l->state == L_UP)
       continue;
     n++;
-    *from_host += same_host(l->addr, addr);
+    *from_host += (size_t)same_host(l->addr, addr);
   }
   return n;
 }
@@ -203,7 +203,8 @@ static void peer_failed(msl_relay *r, size_t p, const char *why,
   pe->next_try = now + d;
   snprintf(pe->last_error, sizeof(pe->last_error), "%s", why);
   rlog(r, pe->failures <= 1 ? MSL_LOG_WARN : MSL_LOG_INFO,
-       "relay: peer %s: %s; next try in %.1f s", pe->text, why, d / 1000.0);
+       "relay: peer %s: %s; next try in %.1f s", pe->text, why,
+       (double)d / 1000.0);
 }
 
 static void peer_connect(msl_relay *r, size_t p, const struct sockaddr *sa,

@@ -114,7 +114,7 @@ const char *msl_sysres_host(const msl_sysres *j) { return j ? j->host : ""; }
 int msl_sysres_result(const msl_sysres *j, uint32_t *ip) {
   if (!j)
     return MSL_ERR_ARG;
-  if (!atomic_load_explicit(&((msl_sysres *)j)->done, memory_order_acquire))
+  if (!atomic_load_explicit(&j->done, memory_order_acquire))
     return 1;
   if (j->rc == 0 && ip)
     *ip = j->ip;

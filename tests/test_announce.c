@@ -146,7 +146,7 @@ static size_t build_request(uint8_t *buf, size_t cap, int fragment_flags) {
                                   (size_t)sn),
                    0);
   if (fragment_flags)
-    d.flags = (uint8_t)((d.flags & ~3u) | fragment_flags);
+    d.flags = (uint8_t)((d.flags & ~3u) | (unsigned)fragment_flags);
   int n = msl_nbdgm_encode(&d, buf, cap);
   assert_true(n > 0);
   return (size_t)n;

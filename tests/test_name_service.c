@@ -665,7 +665,8 @@ static msl_ns_svc *open_loopback_svc(void) {
   ifs.v[0].loopback = 1;
   msl_ns_wins_servers wins = {{0x7f000001u}, 1, 0};
   for (unsigned i = 0; i < 20 && r == MSL_ERR_EXISTS; i++)
-    r = msl_ns_svc_open(&s, (uint16_t)(20000 + (getpid() + i * 7919) % 40000),
+    r = msl_ns_svc_open(&s,
+                        (uint16_t)(20000 + ((unsigned)getpid() + i * 7919) % 40000),
                         "AQHOST", "AQWG", NULL, 0, &ifs, &wins, NULL, NULL, 0);
   assert_int_equal(r, 0);
   return s;
@@ -2100,7 +2101,7 @@ static void test_async_query_two_wins(void **st) {
   ifs.v[0].loopback = 1;
   msl_ns_wins_servers wins = {{0x7f000002u, 0x7f000003u}, 2, 0};
   for (unsigned i = 0; i < 20 && rc == MSL_ERR_EXISTS; i++)
-    rc = msl_ns_svc_open(&s, (uint16_t)(20000 + (getpid() + i * 7717) % 40000),
+    rc = msl_ns_svc_open(&s, (uint16_t)(20000 + ((unsigned)getpid() + i * 7717) % 40000),
                          "AQ2", "AQWG", NULL, 0, &ifs, &wins, NULL, NULL, 0);
   assert_int_equal(rc, 0);
   assert_int_equal(msl_ns_svc_make_name(s, "NOBODY", 0, NULL, &nb), 0);

@@ -661,7 +661,7 @@ static int all_cb(const struct walk_pkt *w, void *user) {
   assert_ptr_equal(strchr(s, '\n'), s + strlen(s) - 1);
   print(1, &m, &D);
   s = print(2, &m, &D);
-  a->json_ok += json_line_ok(s, strlen(s));
+  a->json_ok += (size_t)json_line_ok(s, strlen(s));
   a->packets++;
   return 0;
 }

@@ -53,7 +53,7 @@ static int collect(const struct walk_pkt *w, void *user) {
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* One full decode of a mailslot datagram, down to its payload. */
@@ -100,7 +100,7 @@ static double rate(size_t (*fn)(const struct pkt *), const struct pkt *set,
     calls += 64 * n;
     t = now();
   } while (t - t0 < secs);
-  return calls / (t - t0);
+  return (double)calls / (t - t0);
 }
 
 int main(int argc, char **argv) {

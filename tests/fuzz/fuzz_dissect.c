@@ -40,6 +40,7 @@ static void print_all(const msl_pkt_meta *m, const msl_dissect *d) {
   }
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static msl_dissect d;
   msl_pkt_meta m;

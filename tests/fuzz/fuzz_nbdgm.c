@@ -22,6 +22,7 @@ static void same(const msl_nbdgm *a, const msl_nbdgm *b) {
     abort();
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static uint8_t out[70000];
   msl_nbdgm m, m2, ml;

@@ -88,6 +88,7 @@ static int canonical(const msl_nbns_rr *rr, uint16_t flags) {
 
 static msl_nbns l;
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int rc = msl_nbns_decode(&a, data, size);
   /* Lenient: only MSL_ERR_NAME (a first label) and the up-front count

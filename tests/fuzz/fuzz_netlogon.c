@@ -58,6 +58,7 @@ static void touch(const msl_netlogon *m) {
   }
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   msl_netlogon a, b;
   if (msl_netlogon_decode(&a, data, size) != 0)

@@ -35,6 +35,7 @@ static void on_line(const msl_pkt_meta *m, const msl_dissect *d, void *user) {
     abort();
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char err[MSL_CAPTURE_ERRBUF_SIZE];
   if (size == 0 || size > (1u << 20))

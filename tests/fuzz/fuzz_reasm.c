@@ -14,6 +14,7 @@ static uint8_t pat(unsigned key, size_t i) {
   return (uint8_t)(i * 31 + key * 7 + (i >> 8));
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static uint8_t mem[1 << 20];
   static uint8_t buf[300];

@@ -32,6 +32,7 @@ static void same(const msl_relay_frame *a, const msl_relay_frame *b) {
   }
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static uint8_t out[MSL_RELAY_FRAME_MAX];
   msl_relay_frame f, g;

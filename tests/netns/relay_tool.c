@@ -157,7 +157,7 @@ static int cmd_send(int argc, char **argv) {
       return 1;
     sent += n > 0 ? n : 0;
     if (rate > 0) {
-      uint64_t due = t0 + (uint64_t)(sent * 1e9 / rate);
+      uint64_t due = t0 + (uint64_t)((double)sent * 1e9 / rate);
       struct timespec ts = {(time_t)(due / 1000000000u),
                             (long)(due % 1000000000u)};
       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
@@ -197,8 +197,9 @@ static void report(long got, long distinct, uint64_t first, uint64_t last,
   double secs = got > 1 ? (double)(last - first) / 1e9 : 0;
   qsort(lat, (size_t)nlat, sizeof(*lat), cmp_u64);
   printf("received=%ld distinct=%ld seconds=%.3f rate=%.0f p50_us=%.1f "
-         "p99_us=%.1f\n", got, distinct, secs, secs > 0 ? got / secs : 0,
-         nlat ? lat[nlat / 2] / 1e3 : 0, nlat ? lat[nlat * 99 / 100] / 1e3
+         "p99_us=%.1f\n", got, distinct, secs, secs > 0 ? (double)got / secs : 0,
+         nlat ? (double)lat[nlat / 2] / 1e3 : 0,
+         nlat ? (double)lat[nlat * 99 / 100] / 1e3
                                               : 0);
 }
 
@@ -225,9 +226,9 @@ static int cmd_recv(int argc, char **argv) {
   for (;;) {
     struct pollfd pf = {fd, POLLIN, 0};
     if (poll(&pf, 1, got ? idle : 1000) <= 0 &&
-        (got || (now_ns() - start) / 1e9 > max))
+        (got || (double)(now_ns() - start) / 1e9 > max))
       break;
-    if ((now_ns() - start) / 1e9 > max)
+    if ((double)(now_ns() - start) / 1e9 > max)
       break;
     uint8_t buf[2048];
     uint32_t seq;
@@ -302,7 +303,8 @@ static int cmd_tls_server(int argc, char **argv) {
     have -= off;
   }
   double secs = (double)(now_ns() - t0) / 1e9;
-  printf("received=%ld seconds=%.3f rate=%.0f\n", msgs, secs, msgs / secs);
+  printf("received=%ld seconds=%.3f rate=%.0f\n", msgs, secs,
+         (double)msgs / secs);
   return 0;
 }
 
