@@ -161,7 +161,7 @@ typedef struct msl_msg_info {
  *         a remote host), MSL_ERR_EXISTS (a live reader owns the name),
  *         MSL_ERR_ACCESS (run directory not usable), MSL_ERR_NOMEM,
  *         MSL_ERR_SYSTEM (errno tells; ENOENT: the run directory's parent
- *         is missing).
+ *         is missing; ENAMETOOLONG: $MAILSLOT_RUNDIR is too long).
  */
 MSL_API int msl_create(const char *path, uint32_t max_msg_size,
                        uint32_t read_timeout_ms, msl_handle **out);
@@ -171,9 +171,12 @@ MSL_API int msl_create(const char *path, uint32_t max_msg_size,
  * returned in *out. Local paths ("\\.\mailslot\...") and network paths
  * ("\\HOST\...", "\\DOMAIN\...", "\\*\...": see msl_open_ex below).
  * @return 0, or MSL_ERR_ARG, MSL_ERR_BAD_PATH, MSL_ERR_NOT_FOUND (nobody
- *         created it, or its reader died), MSL_ERR_ACCESS (no write
- *         permission), MSL_ERR_NOMEM, MSL_ERR_SYSTEM; for network paths,
- *         those of msl_open_ex.
+ *         created it, or its reader died; the run directory is missing),
+ *         MSL_ERR_ACCESS (no write permission), MSL_ERR_NOMEM,
+ *         MSL_ERR_SYSTEM; for network paths also MSL_ERR_NAME,
+ *         MSL_ERR_NO_INTERFACE, MSL_ERR_NAME_NOT_FOUND, MSL_ERR_TOO_MANY,
+ *         MSL_ERR_TIMEOUT and MSL_ERR_INVALID (their meanings:
+ *         msl_open_ex).
  */
 MSL_API int msl_open(const char *path, msl_handle **out);
 
@@ -193,7 +196,10 @@ MSL_API int msl_read(msl_handle *h, void *buf, size_t cap);
 
 /**
  * msl_read() with an explicit timeout (0, ms, or MSL_WAIT_FOREVER) instead
- * of the slot's, and the sender details in *info (may be NULL).
+ * of the slot's, and the sender details in *info (may be NULL). Returns
+ * what msl_read() returns: the length, or MSL_ERR_TIMEOUT,
+ * MSL_ERR_BUFFER_TOO_SMALL, MSL_ERR_ACCESS, MSL_ERR_ARG, MSL_ERR_NOMEM,
+ * MSL_ERR_SYSTEM.
  */
 MSL_API int msl_read_ex(msl_handle *h, void *buf, size_t cap,
                         msl_msg_info *info, uint32_t timeout_ms);
@@ -205,14 +211,22 @@ MSL_API int msl_read_ex(msl_handle *h, void *buf, size_t cap,
  *         delivered), MSL_ERR_QUEUE_FULL (the slot's queue is full; nothing
  *         is delivered, try later), MSL_ERR_NOT_FOUND (the reader closed),
  *         MSL_ERR_NOMEM, MSL_ERR_SYSTEM. A network handle whose sender
- *         went away (mailslotd closes idle writers, or restarted) opens it
- *         again first, and may fail as msl_open_ex does.
+ *         went away (mailslotd closes idle writers, or restarted) is
+ *         opened again by the write; when that fails, the write fails as
+ *         msl_open_ex would, so also with MSL_ERR_NAME,
+ *         MSL_ERR_NO_INTERFACE, MSL_ERR_NAME_NOT_FOUND, MSL_ERR_TOO_MANY,
+ *         MSL_ERR_TIMEOUT or MSL_ERR_INVALID.
  */
 MSL_API int msl_write(msl_handle *h, const void *buf, size_t len);
 
 /**
  * msl_write(), but while the queue is full waits up to timeout_ms (or
- * MSL_WAIT_FOREVER) for room. Returns MSL_ERR_QUEUE_FULL if still full.
+ * MSL_WAIT_FOREVER) for room. Returns MSL_ERR_QUEUE_FULL if still full;
+ * otherwise what msl_write() returns: 0, MSL_ERR_ACCESS, MSL_ERR_ARG,
+ * MSL_ERR_MSG_TOO_BIG, MSL_ERR_NOT_FOUND, MSL_ERR_NOMEM, MSL_ERR_SYSTEM,
+ * and for a network handle opened again MSL_ERR_NAME,
+ * MSL_ERR_NO_INTERFACE, MSL_ERR_NAME_NOT_FOUND, MSL_ERR_TOO_MANY,
+ * MSL_ERR_TIMEOUT, MSL_ERR_INVALID.
  */
 MSL_API int msl_write_wait(msl_handle *h, const void *buf, size_t len,
                            uint32_t timeout_ms);
@@ -230,8 +244,8 @@ MSL_API int msl_get_info(msl_handle *h, uint32_t *max_msg_size,
                          uint32_t *read_timeout);
 
 /** SetMailslotInfo(): sets the reader's read timeout. 0 or MSL_ERR_ARG /
- *  MSL_ERR_ACCESS (h is a writer) / MSL_ERR_SYSTEM (publishing it for
- *  msl_stat failed). */
+ *  MSL_ERR_ACCESS (h is a writer) / MSL_ERR_SYSTEM (the value could not
+ *  be published for msl_stat; the handle's timeout is set). */
 MSL_API int msl_set_timeout(msl_handle *h, uint32_t read_timeout_ms);
 
 /**
@@ -328,10 +342,13 @@ MSL_API int msl_rundir(char *buf, size_t cap);
 
 /**
  * msl_open() with flags (MSL_OPEN_*; local paths ignore them).
- * @return as msl_open(), plus for network paths: MSL_ERR_NAME (host or
- *         domain not a valid NetBIOS name), MSL_ERR_ACCESS / MSL_ERR_SYSTEM
- *         (no socket could be opened), MSL_ERR_NO_INTERFACE (a group send
- *         and no up IPv4 interface, or $MAILSLOT_INTERFACE is not one),
+ * @return 0, or for any path MSL_ERR_ARG, MSL_ERR_BAD_PATH,
+ *         MSL_ERR_NOT_FOUND, MSL_ERR_ACCESS, MSL_ERR_NOMEM, MSL_ERR_SYSTEM
+ *         (as msl_open), and for network paths: MSL_ERR_NAME (host or
+ *         domain not a valid NetBIOS name, or a bad $MAILSLOT_NAME /
+ *         $MAILSLOT_SCOPE), MSL_ERR_ACCESS / MSL_ERR_SYSTEM (no socket
+ *         could be opened), MSL_ERR_NO_INTERFACE (a group send and no up
+ *         IPv4 interface, or $MAILSLOT_INTERFACE is not one),
  *         MSL_ERR_NAME_NOT_FOUND (a host written as a DNS name that does
  *         not resolve), MSL_ERR_MSG_TOO_BIG (MSL_OPEN_FIT576 and a scope
  *         that leave no room for a message), MSL_ERR_TOO_MANY (this
@@ -447,7 +464,9 @@ MSL_API int msl_service_config_set_run_ids(msl_service_config *cfg,
  * run it in the calling thread with msl_service_run(). A daemon drops its
  * privileges in between (mailslotd). msl_service_stop() frees it once
  * msl_service_run() has returned.
- * @return as msl_service_start().
+ * @return what msl_service_start() returns: 0, or MSL_ERR_ARG,
+ *         MSL_ERR_ACCESS, MSL_ERR_EXISTS, MSL_ERR_NO_INTERFACE,
+ *         MSL_ERR_INVALID, MSL_ERR_NOMEM, MSL_ERR_SYSTEM.
  */
 MSL_API int msl_service_create(const msl_service_config *cfg,
                                msl_service **out);
@@ -469,11 +488,13 @@ MSL_API void msl_service_request_stop(msl_service *s);
  * names to this host's local mailslots (any process's) as mailslotd does.
  * @return 0, or MSL_ERR_ARG (bad configuration, a name, workgroup or
  *         scope that is no NetBIOS name included), MSL_ERR_ACCESS (the
- *         port needs privilege: root or CAP_NET_BIND_SERVICE; a relay key
- *         others may read), MSL_ERR_EXISTS (the port is in use, or a
- *         mailslotd owns the run directory), MSL_ERR_NO_INTERFACE (an
- *         interface named in the config is not up), MSL_ERR_INVALID (a
- *         relay certificate, key or CA that does not load), MSL_ERR_NOMEM,
+ *         port needs privilege: root or CAP_NET_BIND_SERVICE; a run or
+ *         control directory that cannot be used; a relay key others may
+ *         read or that cannot be read), MSL_ERR_EXISTS (the port is in
+ *         use, or a mailslotd owns the run directory),
+ *         MSL_ERR_NO_INTERFACE (an interface named in the config is not
+ *         up), MSL_ERR_INVALID (a relay certificate, key or CA that does
+ *         not load, or a key that is not the certificate's), MSL_ERR_NOMEM,
  *         MSL_ERR_SYSTEM.
  */
 MSL_API int msl_service_start(const msl_service_config *cfg,
