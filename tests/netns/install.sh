@@ -24,11 +24,34 @@ prefix=$(sed -n 's/^prefix = //p' "$MSL_BUILDDIR/Makefile")
 make -s -C "$MSL_BUILDDIR" install DESTDIR="$dest" >"$NS_TMP/install.log" 2>&1 ||
   fail "make install: $(tail -5 "$NS_TMP/install.log")"
 root=$dest$prefix
+# The man pages: every one of the source's docs/ (section 3: a page per
+# function family and a .so page for each other function).
+pages=
+for p in "$NS_SRCDIR"/../../docs/man3/*.3; do
+  pages="$pages share/man/man3/${p##*/}"
+done
 for f in sbin/mailslotd bin/mailslot include/mailslot.h \
   lib/pkgconfig/libmailslot.pc share/man/man8/mailslotd.8 \
-  share/man/man5/mailslotd.conf.5; do
+  share/man/man5/mailslotd.conf.5 share/man/man1/mailslot.1 \
+  share/man/man3/libmailslot.3 share/man/man3/msl_open.3 \
+  share/man/man3/msl_close.3 $pages; do
   [ -e "$root/$f" ] || fail "not installed: $prefix/$f"
 done
+# man finds them where they are installed; a .so page shows its family's.
+if command -v man >/dev/null 2>&1; then
+  for want in "3 msl_open man3/msl_open.3" "1 mailslot man1/mailslot.1"; do
+    read -r sec name file <<<"$want"
+    got=$(MANPATH="$root/share/man" man -w "$sec" "$name" 2>&1)
+    [ "$got" = "$root/share/man/$file" ] ||
+      fail "man -w $sec $name with MANPATH=$prefix/share/man: '$got', not $prefix/share/man/$file"
+  done
+  MANPATH="$root/share/man" MANWIDTH=80 man 3 msl_close 2>&1 |
+    grep -q '^ *msl_create()' ||
+    fail "man 3 msl_close does not show msl_create(3)"
+  msg "man -w 3 msl_open, man -w 1 mailslot and man 3 msl_close find the installed pages"
+else
+  msg "man not here: the installed pages are not looked up"
+fi
 unit=$(find "$dest" -name mailslotd.service | head -n 1)
 [ -n "$unit" ] || fail "the systemd unit is not installed"
 sysconfdir=$(sed -n 's/^sysconfdir = //p' "$MSL_BUILDDIR/Makefile" | sed "s|\${prefix}|$prefix|")
