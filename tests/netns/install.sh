@@ -66,6 +66,18 @@ LD_LIBRARY_PATH="$root/lib" "$root/sbin/mailslotd" --config "$dest$conf" --versi
 if command -v systemd-analyze >/dev/null 2>&1 && [ -d /usr/lib/systemd/system ]; then
   mkdir -p "$dest/usr/lib/systemd/system"
   cp -L /usr/lib/systemd/system/*.target "$dest/usr/lib/systemd/system/" 2>/dev/null
+  # A prefix whose unit directory systemd does not read (make distcheck's
+  # _inst): the unit is verified from /etc/systemd/system of the root.
+  udir=${unit%/*}
+  case ${udir#"$dest"} in
+    /etc/systemd/system | /usr/lib/systemd/system | /lib/systemd/system | \
+      /usr/local/lib/systemd/system) ;;
+    *)
+      mkdir -p "$dest/etc/systemd/system"
+      cp "$unit" "$dest/etc/systemd/system/"
+      msg "${udir#"$dest"} is no directory systemd reads: the unit is verified from /etc/systemd/system"
+      ;;
+  esac
   out=$(systemd-analyze verify --man=no --root="$dest" mailslotd.service 2>&1) ||
     fail "systemd-analyze verify: $out"
   [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
