@@ -3,10 +3,11 @@
 #  a. every MSL_API function of include/mailslot.h has a section-3 page,
 #     its own or a ".so" link, whose NAME lists it and whose SYNOPSIS
 #     holds its prototype as the header writes it;
-#  b. for each function, the MSL_ERR_* codes its page's ERRORS names (the
-#     tags of the ".SS" subsections that name the function) are the codes
-#     the header's comment right above its prototype names; a function
-#     returning int must name at least one;
+#  b. for each function returning int, the MSL_ERR_* codes its page's
+#     ERRORS names (the tags of the ".SS" subsections that name the
+#     function) are the codes the header's comment right above its
+#     prototype names, and it must name at least one; a function returning
+#     anything else has no ERRORS entries;
 #  c. every page renders without a warning (man --warnings, groff -ww);
 #  d. every option `mailslot --help` and each command's --help lists is an
 #     entry (a .TP tag) of mailslot(1): of OPTIONS, or of that command's
@@ -142,7 +143,13 @@ while IFS='	' read -r fn proto codes; do
     *"$want"*) ;;
     *) fail "$fn: the SYNOPSIS of $pn lacks the header's prototype: $want" ;;
   esac
-  # The error codes: the header's, the page's.
+  # The error codes: the header's, the page's. A function that returns no
+  # int returns no code (msl_err_name's comment names codes as examples of
+  # the strings it returns).
+  case $proto in
+    "int "*) ;;
+    *) codes= ;;
+  esac
   printf '%s\n' $codes | sed '/^$/d' | sort -u >"$tmp/h"
   case $proto in
     "int "*) [ -s "$tmp/h" ] ||
