@@ -253,6 +253,18 @@ netns_setup() {
   msg "LAN up: $n hosts in $NS_PREFIX-h1..h$n, tmp $NS_TMP"
 }
 
+# netns_daemons N: the usual start of a scenario: root and the built tools,
+# N hosts on one LAN, mailslotd (daemon_start's defaults) in each, then the
+# capture on br0.
+netns_daemons() {
+  local i
+  ns_require_root
+  ns_require_tools
+  netns_setup "$1"
+  for i in $(seq 1 "$1"); do daemon_start "$i"; done
+  capture_start
+}
+
 # ns_bridge BR: bridge BR in the bridge namespace (created once, like br0).
 ns_bridge() {
   brx ip link show "$1" >/dev/null 2>&1 && return 0

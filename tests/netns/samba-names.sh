@@ -12,53 +12,16 @@
 #     other names; we defend H1<00> against a registration request
 #     (negative response 0xAD86 on the wire).
 . "$(dirname "$0")/lib.sh"
-ns_require_root
-ns_require_tools
-command -v nmbd >/dev/null 2>&1 ||
-  skip "nmbd (Debian package samba) not installed"
-command -v nmblookup >/dev/null 2>&1 ||
-  skip "nmblookup (Debian package samba-common-bin) not installed"
-netns_setup 3
+. "$(dirname "$0")/samba-lib.sh"
+samba_lan 3
 capture_start
 
 # ---- Samba -----------------------------------------------------------------
-smb_conf() { # DIR NETBIOS-NAME [EXTRA-LINE]
-  mkdir -p "$1/lock" "$1/state" "$1/cache" "$1/pid" "$1/log" "$1/priv"
-  cat >"$1/smb.conf" <<CONF
-[global]
-  netbios name = $2
-  workgroup = $NS_WG
-  interfaces = eth0
-  bind interfaces only = yes
-  local master = yes
-  os level = 65
-  name resolve order = bcast
-  lock directory = $1/lock
-  state directory = $1/state
-  cache directory = $1/cache
-  pid directory = $1/pid
-  private dir = $1/priv
-  ncalrpc dir = $1/ncalrpc
-  log file = $1/log/log.%m
-  disable netbios = no
-  ${3:-}
-CONF
-}
-S=$NS_TMP/samba
-C=$NS_TMP/client
-smb_conf "$S" NMBD2 "wins support = yes"
-smb_conf "$C" CLIENT3
-hx_bg 2 nmbd --foreground --debug-stdout --debuglevel=3 \
-  --configfile="$S/smb.conf" >"$NS_TMP/nmbd.log" 2>&1 &
-NMBD_PID=$!
-ns_track "$NMBD_PID"
-wait_for 15 "nmbd to bind UDP 137" udp_bound 2 137
-# nmbd registers its names with broadcast requests, then answers for them.
-nmbd_has_name() {
-  hx 3 nmblookup -s "$C/smb.conf" -B "$NS_BCAST" NMBD2 2>/dev/null |
-    grep -q "^$(h_ip 2) NMBD2<00>"
-}
-wait_for 30 "nmbd to register NMBD2<00>" nmbd_has_name
+SMB_COMMON=("local master = yes" "os level = 65" "name resolve order = bcast")
+smb_conf "$S" NMBD2 "${SMB_COMMON[@]}" "wins support = yes"
+smb_conf "$C" CLIENT3 "${SMB_COMMON[@]}"
+nmbd_start 2 "$S" 3 137 "$NS_TMP/nmbd.log"
+nmbd_wait_name 3 2 NMBD2
 msg "$(nmbd --version) up in h2 (pid $NMBD_PID)"
 
 # nmbd is also the WINS server h1 asks first (--wins).
