@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msl_cmsg.h"
 #include "msl_lhdr.h"
 #include "msl_path.h"
 #include "msl_rundir.h"
@@ -870,18 +871,12 @@ static int query_slot(int s, const struct timespec *dl, msl_lhdr_reply *v) {
     struct cmsghdr align;
     char b[CMSG_SPACE(sizeof(int))];
   } ctl;
-  memset(&ctl, 0, sizeof(ctl));
   struct msghdr mh;
   memset(&mh, 0, sizeof(mh));
   mh.msg_iov = &iov;
   mh.msg_iovlen = 1;
-  mh.msg_control = ctl.b;
-  mh.msg_controllen = sizeof(ctl.b);
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &sp[1], sizeof(int));
+  msl_cmsg_set(&mh, ctl.b, sizeof(ctl.b), SOL_SOCKET, SCM_RIGHTS, &sp[1],
+               sizeof(int));
   int r;
   for (;;) {
     if (sendmsg(s, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
