@@ -2,8 +2,7 @@
  * Well-formed captures must round-trip byte for byte, both with RDATA copied
  * verbatim and with RDATA rebuilt from the decoded fields. For malformed-*
  * and truncated-* captures the number of decode failures is pinned.
- * Captures come from $MSL_CAPTURES_DIR, else $srcdir/../captures, else
- * captures/. */
+ * Captures: pcap_captures_dir (pcap_walk.h), else captures/. */
 #define _DEFAULT_SOURCE 1
 #include <setjmp.h>
 #include <stdarg.h>
@@ -201,25 +200,8 @@ static void test_truncated_capture(void **state) {
 }
 
 int main(void) {
-  const char *env = getenv("MSL_CAPTURES_DIR");
-  const char *srcdir = getenv("srcdir");
-  snprintf(dir, sizeof dir, "captures");
-  if (env && *env) {
-    snprintf(dir, sizeof dir, "%s", env);
-  } else if (srcdir && *srcdir) {
-    /* $srcdir/../captures, or $srcdir/captures when srcdir is the top. */
-    static const char *const subdirs[] = {"/../captures", "/captures"};
-    for (size_t i = 0; i < 2; i++) {
-      char cand[sizeof dir];
-      snprintf(cand, sizeof cand, "%s%s", srcdir, subdirs[i]);
-      DIR *d = opendir(cand);
-      if (d) {
-        closedir(d);
-        snprintf(dir, sizeof dir, "%s", cand);
-        break;
-      }
-    }
-  }
+  if (!pcap_captures_dir(dir, sizeof dir))
+    snprintf(dir, sizeof dir, "captures");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pinned_files),
       cmocka_unit_test(test_every_file),
