@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "msl_nbns.h"
+#include "nbns_canonical.h"
 #include "pcap_walk.h"
 
 /* Counts per file: `packets` from `tshark -r F -Y nbns | wc -l` (tshark
@@ -64,25 +65,9 @@ struct tally {
 
 static char dir[4096];
 
-/* A record whose RDATA the typed encoder reproduces exactly. */
-static int canonical(const msl_nbns_rr *rr, uint16_t flags) {
-  int wack = (flags & MSL_NBNS_F_RESPONSE) &&
-             ((flags & MSL_NBNS_F_OPCODE) >> 11) == MSL_NBNS_OP_WACK;
-  switch (rr->type) {
-  case MSL_NBNS_T_NB:
-    return wack ? rr->rdata.len == 2 : rr->nb_extra == 0;
-  case MSL_NBNS_T_NBSTAT:
-    return rr->rdata.len > 0 && rr->stats_len == MSL_NBNS_STATS_LEN;
-  case MSL_NBNS_T_A:
-    return rr->rdata.len == 4;
-  default:
-    return rr->rdata.len == 0;
-  }
-}
-
 static void clear_rdata(msl_nbns_rr *rr, size_t n, uint16_t flags, int *all) {
   for (size_t i = 0; i < n; i++) {
-    if (canonical(&rr[i], flags)) {
+    if (nbns_rr_canonical(&rr[i], flags)) {
       rr[i].rdata.ptr = NULL;
       rr[i].rdata.len = 0;
     } else {
