@@ -280,8 +280,7 @@ static size_t put_nul(char *buf, size_t cap, size_t pos) {
 }
 
 /* How both text forms end: the suffix byte in hex, ".scope", the NUL. */
-static size_t put_end(const msl_nbname *n, char *buf, size_t cap,
-                      size_t pos) {
+static size_t put_end(const msl_nbname *n, char *buf, size_t cap, size_t pos) {
   put_hex(buf, cap, &pos, n->raw[15]);
   if (n->scope_len) {
     put(buf, cap, &pos, '.');

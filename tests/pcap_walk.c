@@ -9,8 +9,8 @@
 #include "pcap_walk.h"
 
 #include <pcap/pcap.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msl_nbns.h"
 #include "../nbns_canonical.h"
+#include "msl_nbns.h"
 
 static msl_nbns a, b, c;
 static uint8_t out[70000], out2[70000];
