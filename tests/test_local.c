@@ -32,6 +32,7 @@
 #include "msl_local.h"
 #include "msl_path.h"
 #include "msl_rundir.h"
+#include "test_util.h"
 
 #define SLOT "\\\\.\\mailslot\\test_local"
 
@@ -52,11 +53,8 @@ static void rm_rundir(const char *dir) {
 /* Each test gets an empty run directory of its own. */
 static int setup(void **state) {
   (void)state;
-  snprintf(g_rundir, sizeof(g_rundir), "/tmp/msl-test-local-XXXXXX");
-  if (!mkdtemp(g_rundir))
-    return -1;
-  setenv("MAILSLOT_RUNDIR", g_rundir, 1);
-  return 0;
+  return test_tmpdir(g_rundir, sizeof(g_rundir), "test-local",
+                     "MAILSLOT_RUNDIR");
 }
 
 static int teardown(void **state) {
