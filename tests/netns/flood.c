@@ -44,16 +44,11 @@
 #include <unistd.h>
 
 #include "mailslot.h"
+#include "../mono_clock.h"
 
 #define MAX_DGRAM 1500
 #define MAX_BATCH 1024
 #define SEQ_LEN 16
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint32_t rnd(void) { /* xorshift64* */
