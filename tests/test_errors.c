@@ -205,9 +205,7 @@ static int setup_dirs(void **state) {
 
 static int teardown_dirs(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return test_rmtree(g_dir);
 }
 
 /* A peer that takes one request on fd and answers it with `reply`

@@ -44,12 +44,6 @@ static long long now_ms(void) {
   return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void rm_rundir(const char *dir) {
-  char cmd[512];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  assert_int_equal(system(cmd), 0);
-}
-
 /* Each test gets an empty run directory of its own. */
 static int setup(void **state) {
   (void)state;
@@ -59,7 +53,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  rm_rundir(g_rundir);
+  assert_int_equal(test_rmtree(g_rundir), 0);
   return 0;
 }
 

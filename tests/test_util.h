@@ -28,4 +28,11 @@ static inline int test_tmpdir(char *dir, size_t cap, const char *tag,
   return env ? setenv(env, dir, 1) : 0;
 }
 
+/* Removes dir and everything in it (rm -rf). 0, or -1. */
+static inline int test_rmtree(const char *dir) {
+  char cmd[512];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
 #endif /* MSL_TEST_UTIL_H */
