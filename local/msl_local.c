@@ -786,22 +786,22 @@ int msl_stat(const char *path, uint32_t *max_msg_size, uint32_t *read_timeout,
   return 0;
 }
 
-uint64_t msl_local_forged(msl_handle *h) {
+/* A counter of reader h, read under its lock; 0 when h is no reader. */
+static uint64_t reader_counter(msl_handle *h, const uint64_t *counter) {
   if (!h || h->kind != H_READER)
     return 0;
   pthread_mutex_lock(&h->mu);
-  uint64_t f = h->forged;
+  uint64_t v = *counter;
   pthread_mutex_unlock(&h->mu);
-  return f;
+  return v;
+}
+
+uint64_t msl_local_forged(msl_handle *h) {
+  return reader_counter(h, h ? &h->forged : NULL);
 }
 
 uint64_t msl_local_dropped(msl_handle *h) {
-  if (!h || h->kind != H_READER)
-    return 0;
-  pthread_mutex_lock(&h->mu);
-  uint64_t d = h->dropped;
-  pthread_mutex_unlock(&h->mu);
-  return d;
+  return reader_counter(h, h ? &h->dropped : NULL);
 }
 
 /* A reader's pollable fd is an epoll set of the socket and the eventfd that
