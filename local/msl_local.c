@@ -140,6 +140,14 @@ static int wait_lazy(lazy_deadline *d, struct pollfd *p, nfds_t n) {
   return wait_fds(p, n, &d->at);
 }
 
+/* wait_lazy for one fd and events: 1 when ready, 0 when the deadline
+ * passed, MSL_ERR_SYSTEM on failure. */
+static int wait_one(lazy_deadline *d, int fd, short events) {
+  struct pollfd pf = {fd, events, 0};
+  int w = wait_lazy(d, &pf, 1);
+  return w < 0 ? MSL_ERR_SYSTEM : w;
+}
+
 static void close_fd(int fd) {
   if (fd >= 0)
     close(fd);
@@ -848,14 +856,9 @@ int msl_serve(msl_handle *h, uint32_t timeout_ms) {
       return answered;
     if (full)
       return MSL_ERR_QUEUE_FULL; /* read first: the socket stays unread */
-    if (timeout_ms == 0)
-      return MSL_ERR_TIMEOUT;
-    struct pollfd pf = {h->fd, POLLIN, 0};
-    int w = wait_lazy(&dl, &pf, 1);
-    if (w == 0)
-      return MSL_ERR_TIMEOUT;
-    if (w < 0)
-      return MSL_ERR_SYSTEM;
+    int w = timeout_ms ? wait_one(&dl, h->fd, POLLIN) : 0;
+    if (w <= 0)
+      return w < 0 ? w : MSL_ERR_TIMEOUT;
   }
 }
 
@@ -1000,14 +1003,9 @@ int msl_local_send(msl_handle *h, const void *buf, size_t len,
     }
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       return r;
-    if (timeout_ms == 0)
-      return MSL_ERR_QUEUE_FULL;
-    struct pollfd pf = {h->fd, POLLOUT, 0};
-    int w = wait_lazy(&dl, &pf, 1);
-    if (w == 0)
-      return MSL_ERR_QUEUE_FULL;
-    if (w < 0)
-      return MSL_ERR_SYSTEM;
+    int w = timeout_ms ? wait_one(&dl, h->fd, POLLOUT) : 0;
+    if (w <= 0)
+      return w < 0 ? w : MSL_ERR_QUEUE_FULL;
   }
 }
 
