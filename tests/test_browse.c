@@ -298,6 +298,13 @@ static size_t cap_decode(const char *file, unsigned frame, uint8_t *p,
   return len;
 }
 
+/* msl_browse_sv_type_format of type is want. */
+static void sv_type_is(uint32_t type, const char *want) {
+  char t[128];
+  msl_browse_sv_type_format(type, t, sizeof t);
+  assert_string_equal(t, want);
+}
+
 static int view_is(msl_view v, const char *s) {
   return v.len == strlen(s) && (!v.len || !memcmp(v.ptr, s, v.len));
 }
@@ -398,9 +405,7 @@ static void test_host_announcement_xp(void **state) {
   assert_int_equal(a->signature, MSL_BROWSE_SIGNATURE);
   assert_int_equal(a->comment.len, 0); /* <13>: a single NUL */
   assert_int_equal(m.trailing.len, 0);
-  char t[128];
-  msl_browse_sv_type_format(a->server_type, t, sizeof t);
-  assert_string_equal(t, "WORKSTATION|SERVER|NT|POTENTIAL_BROWSER");
+  sv_type_is(a->server_type, "WORKSTATION|SERVER|NT|POTENTIAL_BROWSER");
 }
 
 /* Samba comments: samba-nmbd-lan.pcap frame 53 (a test script's host
@@ -442,9 +447,8 @@ static void test_local_master_2003(void **state) {
   /* Windows sends 0F 01 here, not the 01 0F of MS-BRWS <25>/<26>. */
   assert_int_equal(m.u.announce.browser_major, 0x0f);
   assert_int_equal(m.u.announce.browser_minor, 0x01);
-  char t[128];
-  msl_browse_sv_type_format(m.u.announce.server_type, t, sizeof t);
-  assert_string_equal(t, "WORKSTATION|SERVER|NT|SERVER_NT|MASTER_BROWSER|DFS");
+  sv_type_is(m.u.announce.server_type,
+             "WORKSTATION|SERVER|NT|SERVER_NT|MASTER_BROWSER|DFS");
 }
 
 /* DomainAnnouncement: windows-xp-browse-eapon1.pcap frame 3 (uninitialised
@@ -631,9 +635,7 @@ static void test_spec_example(void **state) {
                    0);
   encode_equals(&b, spec_lma, sizeof spec_lma);
   assert_true(msl_browse_equal(&m, &b));
-  char t[128];
-  msl_browse_sv_type_format(0x00051003, t, sizeof t);
-  assert_string_equal(t, "WORKSTATION|SERVER|NT|POTENTIAL_BROWSER|"
+  sv_type_is(0x00051003, "WORKSTATION|SERVER|NT|POTENTIAL_BROWSER|"
                          "MASTER_BROWSER");
 }
 
