@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "msl_cmsg.h"
 #include "msl_ctl.h"
 #include "msl_proto_err.h"
 #include "msl_rundir.h"
@@ -85,16 +86,9 @@ int msl_ctl_call(int fd, const void *req, size_t len, int pass_fd,
   memset(&mh, 0, sizeof(mh));
   mh.msg_iov = &iov;
   mh.msg_iovlen = 1;
-  if (pass_fd >= 0) {
-    memset(&cb, 0, sizeof(cb));
-    mh.msg_control = cb.b;
-    mh.msg_controllen = sizeof(cb.b);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-  }
+  if (pass_fd >= 0)
+    msl_cmsg_set(&mh, cb.b, sizeof(cb.b), SOL_SOCKET, SCM_RIGHTS, &pass_fd,
+                 sizeof(int));
   ssize_t n;
   do
     n = sendmsg(fd, &mh, MSG_NOSIGNAL);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msl_cmsg.h"
 #include "msl_lhdr.h"
 #include "msl_path.h"
 #include "msl_rundir.h"
@@ -137,6 +138,14 @@ static int wait_lazy(lazy_deadline *d, struct pollfd *p, nfds_t n) {
     d->set = 1;
   }
   return wait_fds(p, n, &d->at);
+}
+
+/* wait_lazy for one fd and events: 1 when ready, 0 when the deadline
+ * passed, MSL_ERR_SYSTEM on failure. */
+static int wait_one(lazy_deadline *d, int fd, short events) {
+  struct pollfd pf = {fd, events, 0};
+  int w = wait_lazy(d, &pf, 1);
+  return w < 0 ? MSL_ERR_SYSTEM : w;
 }
 
 static void close_fd(int fd) {
@@ -785,22 +794,22 @@ int msl_stat(const char *path, uint32_t *max_msg_size, uint32_t *read_timeout,
   return 0;
 }
 
-uint64_t msl_local_forged(msl_handle *h) {
+/* A counter of reader h, read under its lock; 0 when h is no reader. */
+static uint64_t reader_counter(msl_handle *h, const uint64_t *counter) {
   if (!h || h->kind != H_READER)
     return 0;
   pthread_mutex_lock(&h->mu);
-  uint64_t f = h->forged;
+  uint64_t v = *counter;
   pthread_mutex_unlock(&h->mu);
-  return f;
+  return v;
+}
+
+uint64_t msl_local_forged(msl_handle *h) {
+  return reader_counter(h, h ? &h->forged : NULL);
 }
 
 uint64_t msl_local_dropped(msl_handle *h) {
-  if (!h || h->kind != H_READER)
-    return 0;
-  pthread_mutex_lock(&h->mu);
-  uint64_t d = h->dropped;
-  pthread_mutex_unlock(&h->mu);
-  return d;
+  return reader_counter(h, h ? &h->dropped : NULL);
 }
 
 /* A reader's pollable fd is an epoll set of the socket and the eventfd that
@@ -847,14 +856,9 @@ int msl_serve(msl_handle *h, uint32_t timeout_ms) {
       return answered;
     if (full)
       return MSL_ERR_QUEUE_FULL; /* read first: the socket stays unread */
-    if (timeout_ms == 0)
-      return MSL_ERR_TIMEOUT;
-    struct pollfd pf = {h->fd, POLLIN, 0};
-    int w = wait_lazy(&dl, &pf, 1);
-    if (w == 0)
-      return MSL_ERR_TIMEOUT;
-    if (w < 0)
-      return MSL_ERR_SYSTEM;
+    int w = timeout_ms ? wait_one(&dl, h->fd, POLLIN) : 0;
+    if (w <= 0)
+      return w < 0 ? w : MSL_ERR_TIMEOUT;
   }
 }
 
@@ -870,18 +874,12 @@ static int query_slot(int s, const struct timespec *dl, msl_lhdr_reply *v) {
     struct cmsghdr align;
     char b[CMSG_SPACE(sizeof(int))];
   } ctl;
-  memset(&ctl, 0, sizeof(ctl));
   struct msghdr mh;
   memset(&mh, 0, sizeof(mh));
   mh.msg_iov = &iov;
   mh.msg_iovlen = 1;
-  mh.msg_control = ctl.b;
-  mh.msg_controllen = sizeof(ctl.b);
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &sp[1], sizeof(int));
+  msl_cmsg_set(&mh, ctl.b, sizeof(ctl.b), SOL_SOCKET, SCM_RIGHTS, &sp[1],
+               sizeof(int));
   int r;
   for (;;) {
     if (sendmsg(s, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
@@ -1005,14 +1003,9 @@ int msl_local_send(msl_handle *h, const void *buf, size_t len,
     }
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       return r;
-    if (timeout_ms == 0)
-      return MSL_ERR_QUEUE_FULL;
-    struct pollfd pf = {h->fd, POLLOUT, 0};
-    int w = wait_lazy(&dl, &pf, 1);
-    if (w == 0)
-      return MSL_ERR_QUEUE_FULL;
-    if (w < 0)
-      return MSL_ERR_SYSTEM;
+    int w = timeout_ms ? wait_one(&dl, h->fd, POLLOUT) : 0;
+    if (w <= 0)
+      return w < 0 ? w : MSL_ERR_QUEUE_FULL;
   }
 }
 

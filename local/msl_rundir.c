@@ -28,6 +28,12 @@ static int host_rundir_usable(void) {
          shared_mode(st.st_mode);
 }
 
+/* snprintf's n into cap bytes: n, or MSL_ERR_BUFFER_TOO_SMALL when it was
+ * cut (or failed). */
+static int fitted(int n, size_t cap) {
+  return n < 0 || (size_t)n >= cap ? MSL_ERR_BUFFER_TOO_SMALL : n;
+}
+
 static int resolve(char *buf, size_t cap, int *kind) {
   const char *env = getenv("MAILSLOT_RUNDIR");
   const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -50,9 +56,7 @@ static int resolve(char *buf, size_t cap, int *kind) {
     *kind = KIND_TMP;
     n = snprintf(buf, cap, "/tmp/mailslot-%lu", (unsigned long)geteuid());
   }
-  if (n < 0 || (size_t)n >= cap)
-    return MSL_ERR_BUFFER_TOO_SMALL;
-  return n;
+  return fitted(n, cap);
 }
 
 int msl_rundir_path(char *buf, size_t cap) {
@@ -138,22 +142,17 @@ int msl_rundir_prepare(gid_t gid, int *dirfd, char *path, size_t cap) {
 
 int msl_rundir_ctl_path(char *buf, size_t cap) {
   const char *env = getenv("MAILSLOT_CTLDIR");
-  int n;
+  int kind, n;
   if (!buf || !cap)
     return MSL_ERR_ARG;
-  if (env && *env) {
-    n = snprintf(buf, cap, "%s", env);
-  } else {
-    int kind;
-    if ((n = resolve(buf, cap, &kind)) < 0)
-      return n;
-    if ((size_t)n + 1 >= cap)
-      return MSL_ERR_BUFFER_TOO_SMALL;
-    buf[n++] = 'd'; /* /run/mailslot -> /run/mailslotd */
-    buf[n] = '\0';
-  }
-  if (n < 0 || (size_t)n >= cap)
+  if (env && *env)
+    return fitted(snprintf(buf, cap, "%s", env), cap);
+  if ((n = resolve(buf, cap, &kind)) < 0)
+    return n;
+  if ((size_t)n + 1 >= cap)
     return MSL_ERR_BUFFER_TOO_SMALL;
+  buf[n++] = 'd'; /* /run/mailslot -> /run/mailslotd */
+  buf[n] = '\0';
   return n;
 }
 

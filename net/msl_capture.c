@@ -223,6 +223,26 @@ static void pkt_common(msl_capture *c, const struct pcap_pkthdr *h,
   pkt->len = h->len;
 }
 
+/* Fills pkt from the UDP packet u in ip when its ports are ours; 0 when
+ * they are not. The caller says whether it is truncated. */
+static int udp_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
+                      const msl_ipv4 *ip, const msl_udp *u,
+                      msl_capture_pkt *pkt) {
+  int kind = port_kind(c, u->sport, u->dport);
+  if (kind < 0)
+    return 0;
+  pkt_common(c, h, pkt);
+  pkt->src_ip = ip->src;
+  pkt->dst_ip = ip->dst;
+  pkt->sport = u->sport;
+  pkt->dport = u->dport;
+  pkt->kind = (unsigned)kind;
+  pkt->payload = u->payload.ptr;
+  pkt->plen = u->payload.len;
+  pkt->udp_len = u->payload_len;
+  return 1;
+}
+
 /* An ICMP error quoting a UDP packet of ours (the first fragment of it:
  * later ones have no ports); 1 when it matches. The quoted packet's end
  * is usually not there (Linux quotes 548 bytes at most). */
@@ -237,18 +257,8 @@ static int quoted_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
       ip.proto != MSL_IPV4_PROTO_UDP || ip.frag_off ||
       msl_udp_parse(&u, ip.payload.ptr, ip.payload.len))
     return 0;
-  int kind = port_kind(c, u.sport, u.dport);
-  if (kind < 0)
+  if (!udp_to_pkt(c, h, &ip, &u, pkt))
     return 0;
-  pkt_common(c, h, pkt);
-  pkt->src_ip = ip.src;
-  pkt->dst_ip = ip.dst;
-  pkt->sport = u.sport;
-  pkt->dport = u.dport;
-  pkt->kind = (unsigned)kind;
-  pkt->payload = u.payload.ptr;
-  pkt->plen = u.payload.len;
-  pkt->udp_len = u.payload_len;
   pkt->truncated = h->caplen < h->len || outer->cut;
   pkt->quote_cut = ip.cut || u.cut;
   pkt->quoted = 1;
@@ -302,18 +312,8 @@ static int frame_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
       c->n.malformed++;
     return 0;
   }
-  int kind = port_kind(c, u.sport, u.dport);
-  if (kind < 0)
+  if (!udp_to_pkt(c, h, &ip, &u, pkt))
     return 0;
-  pkt_common(c, h, pkt);
-  pkt->src_ip = ip.src;
-  pkt->dst_ip = ip.dst;
-  pkt->sport = u.sport;
-  pkt->dport = u.dport;
-  pkt->kind = (unsigned)kind;
-  pkt->payload = u.payload.ptr;
-  pkt->plen = u.payload.len;
-  pkt->udp_len = u.payload_len;
   pkt->truncated = (!reassembled && h->caplen < h->len) || ip.cut || u.cut;
   pkt->ip_reassembled = reassembled;
   c->n.matched++;

@@ -88,6 +88,17 @@ int msl_link_ipv4(int dlt, const uint8_t *frame, size_t caplen, msl_view *ip) {
   return ethertype_ipv4(&r, type, ip);
 }
 
+/* The payload of declared length want at r: as much of it as was
+ * captured, *cut set when that is less. */
+static msl_view rd_payload(msl_rd *r, size_t want, int *cut) {
+  msl_view v;
+  size_t avail = msl_rd_left(r);
+  *cut = avail < want;
+  v.len = *cut ? avail : want;
+  v.ptr = msl_rd_bytes(r, v.len);
+  return v;
+}
+
 int msl_ipv4_parse(msl_ipv4 *ip, const uint8_t *p, size_t len) {
   msl_rd r;
   memset(ip, 0, sizeof *ip);
@@ -113,10 +124,7 @@ int msl_ipv4_parse(msl_ipv4 *ip, const uint8_t *p, size_t len) {
   ip->more_frags = (frag & 0x2000) != 0;
   ip->frag_off = (uint16_t)((frag & 0x1fff) * 8);
   ip->payload_len = ip->total_len - ihl;
-  size_t avail = msl_rd_left(&r);
-  ip->cut = avail < ip->payload_len;
-  ip->payload.len = ip->cut ? avail : ip->payload_len;
-  ip->payload.ptr = msl_rd_bytes(&r, ip->payload.len);
+  ip->payload = rd_payload(&r, ip->payload_len, &ip->cut);
   return 0;
 }
 
@@ -133,10 +141,7 @@ int msl_udp_parse(msl_udp *u, const uint8_t *p, size_t len) {
   if (ulen < 8)
     return MSL_ERR_INVALID;
   u->payload_len = (size_t)ulen - 8;
-  size_t avail = msl_rd_left(&r);
-  u->cut = avail < u->payload_len;
-  u->payload.len = u->cut ? avail : u->payload_len;
-  u->payload.ptr = msl_rd_bytes(&r, u->payload.len);
+  u->payload = rd_payload(&r, u->payload_len, &u->cut);
   return 0;
 }
 

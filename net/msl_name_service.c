@@ -219,18 +219,30 @@ void msl_ns_start(msl_ns *ns, uint64_t now) {
   registration_round(ns, 0, 0);
 }
 
+/* One step of a registration schedule (*step rounds sent, the next due
+ * at *next): a round of requests every MSL_NS_RETRY_MS, MSL_NS_RETRY_COUNT
+ * times, then the overwrite demand. The time to the next step, or 0 once
+ * the demand went out. */
+static uint64_t registration_step(msl_ns *ns, unsigned *step, uint64_t *next,
+                                  uint64_t now, int fresh_only) {
+  if (now < *next)
+    return *next - now;
+  if (*step < MSL_NS_RETRY_COUNT) {
+    (*step)++;
+    *next = now + MSL_NS_RETRY_MS;
+    registration_round(ns, 0, fresh_only);
+    return MSL_NS_RETRY_MS;
+  }
+  registration_round(ns, 1, fresh_only);
+  return 0;
+}
+
 /* The registration on interfaces added while the names are ours: same
  * schedule as msl_ns_tick's, no state change. */
 static uint64_t refresh_tick(msl_ns *ns, uint64_t now) {
-  if (now < ns->rnext)
-    return ns->rnext - now;
-  if (ns->rstep < MSL_NS_RETRY_COUNT) {
-    ns->rstep++;
-    ns->rnext = now + MSL_NS_RETRY_MS;
-    registration_round(ns, 0, 1);
-    return MSL_NS_RETRY_MS;
-  }
-  registration_round(ns, 1, 1);
+  uint64_t wait = registration_step(ns, &ns->rstep, &ns->rnext, now, 1);
+  if (wait)
+    return wait;
   ns->refreshing = 0;
   memset(ns->fresh, 0, sizeof(ns->fresh));
   msl_nsi_log(ns, 2, "names registered on the new interface(s)");
@@ -243,16 +255,10 @@ static uint64_t bnode_tick(msl_ns *ns, uint64_t now) {
     return refresh_tick(ns, now);
   if (ns->state != MSL_NS_REGISTERING)
     return UINT64_MAX;
-  if (now < ns->next)
-    return ns->next - now;
-  if (ns->step < MSL_NS_RETRY_COUNT) {
-    ns->step++;
-    ns->next = now + MSL_NS_RETRY_MS;
-    registration_round(ns, 0, 0);
-    return MSL_NS_RETRY_MS;
-  }
+  uint64_t wait = registration_step(ns, &ns->step, &ns->next, now, 0);
+  if (wait)
+    return wait;
   /* Nobody defended within the last retry timeout: the names are ours. */
-  registration_round(ns, 1, 0);
   ns->state = MSL_NS_REGISTERED;
   for (size_t i = 0; i < ns->n_names; i++) {
     char b[MSL_NBNAME_FMT_MAX];

@@ -335,22 +335,13 @@ int msl_ns_svc_open(msl_ns_svc **out, uint16_t port, const char *name,
     return MSL_ERR_NOMEM;
   s->u.fd = -1;
   size_t n = ns_ifaces_of(ifs, v);
-  memset(&c, 0, sizeof(c));
-  c.name = name;
-  c.workgroup = workgroup;
-  c.scope = scope;
-  c.flags = flags;
-  c.ifs = v;
-  c.n_ifs = n;
-  c.port = port;
-  c.send = svc_send;
-  c.user = s;
-  c.log = log;
-  c.log_user = log_user;
-  c.random = svc_random;
+  c = (msl_ns_config){.name = name, .workgroup = workgroup, .scope = scope,
+                       .flags = flags, .ifs = v, .n_ifs = n, .port = port,
+                       .send = svc_send, .user = s, .random = svc_random,
+                       .source_for = svc_source_for, .log = log,
+                       .log_user = log_user};
   if (wins)
     c.wins = *wins;
-  c.source_for = svc_source_for;
   if ((r = msl_random_bytes(&seed, sizeof(seed))) < 0 ||
       (r = msl_ns_init(&s->ns, &c, seed)) < 0)
     goto fail;

@@ -7,19 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "msl_log.h"
 #include "msl_random.h"
 
 static const msl_rl_rate log_rate = {1, 10}; /* provoked lines */
 
 void rlog(const msl_relay *r, int level, const char *fmt, ...) {
-  char msg[512];
   va_list ap;
-  if (!r->env.log || level > r->env.log_level)
-    return;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
+  msl_vlog(r->env.log, r->env.log_user, r->env.log_level, level, fmt, ap);
   va_end(ap);
-  r->env.log(r->env.log_user, level, msg);
 }
 
 void rlog_noisy(msl_relay *r, int level, uint64_t now, const char *fmt,

@@ -438,6 +438,18 @@ static int send_hello(msl_relay *r, size_t i) {
   return n > 0 ? queue_frame(r, l, r->fbuf, (size_t)n) : -1;
 }
 
+/* Moves link i to state once the step that prepared it succeeded (rc >= 0;
+ * 1 returned); closes the link when it ran out of memory (0 returned). */
+static int link_enter(msl_relay *r, size_t i, int rc, int state,
+                      uint64_t now) {
+  if (rc < 0) {
+    link_close(r, i, "out of memory", now);
+    return 0;
+  }
+  r->links[i].state = state;
+  return 1;
+}
+
 static void handshake(msl_relay *r, size_t i, uint64_t now) {
   rlink *l = &r->links[i];
   int rc = msl_tls_handshake(l->tls);
@@ -448,22 +460,15 @@ static void handshake(msl_relay *r, size_t i, uint64_t now) {
     link_refuse(r, i, msl_tls_reason(l->tls), msl_tls_detail(l->tls), now);
     return;
   }
-  if (send_hello(r, i) < 0) {
-    link_close(r, i, "out of memory", now);
-    return;
-  }
-  l->state = L_HELLO;
-  link_flush(r, i, now);
+  if (link_enter(r, i, send_hello(r, i), L_HELLO, now))
+    link_flush(r, i, now);
 }
 
 static void start_tls(msl_relay *r, size_t i, uint64_t now) {
   rlink *l = &r->links[i];
-  if (msl_tls_new(r->tls, l->fd, !l->outbound, &l->tls) < 0) {
-    link_close(r, i, "out of memory", now);
-    return;
-  }
-  l->state = L_TLS;
-  handshake(r, i, now);
+  if (link_enter(r, i, msl_tls_new(r->tls, l->fd, !l->outbound, &l->tls),
+                 L_TLS, now))
+    handshake(r, i, now);
 }
 
 /* An accepted connection's first byte: a TLS handshake record (0x16) or

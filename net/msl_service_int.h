@@ -6,6 +6,7 @@
 #ifndef MSL_SERVICE_INT_H
 #define MSL_SERVICE_INT_H
 
+#include "msl_log.h"
 #include "msl_service.h"
 
 #include <errno.h>
@@ -139,14 +140,10 @@ struct msl_svc {
 static inline void slog(const msl_svc *s, int level, const char *fmt,
                         ...) __attribute__((format(printf, 3, 4)));
 static inline void slog(const msl_svc *s, int level, const char *fmt, ...) {
-  char msg[512];
   va_list ap;
-  if (!s->cfg.log || level > s->cfg.log_level)
-    return;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
+  msl_vlog(s->cfg.log, s->cfg.log_user, s->cfg.log_level, level, fmt, ap);
   va_end(ap);
-  s->cfg.log(s->cfg.log_user, level, msg);
 }
 
 /* msl_service.c */

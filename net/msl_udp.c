@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "msl_cmsg.h"
 #include "msl_syserr.h"
 
 #define BATCH_MAX 64
@@ -139,14 +140,8 @@ int msl_udp_send(msl_udp *u, const void *p, size_t len, uint32_t dst,
     memset(&pi, 0, sizeof(pi));
     pi.ipi_ifindex = (int)ifindex;
     pi.ipi_spec_dst.s_addr = htonl(src);
-    memset(&cb, 0, sizeof(cb));
-    mh.msg_control = cb.buf;
-    mh.msg_controllen = sizeof(cb.buf);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof(pi));
-    memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    msl_cmsg_set(&mh, cb.buf, sizeof(cb.buf), IPPROTO_IP, IP_PKTINFO, &pi,
+                 sizeof(pi));
   }
   for (;;) {
     if (sendmsg(u->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)

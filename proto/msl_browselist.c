@@ -61,6 +61,20 @@ static void set_text(msl_browse_entry *e, msl_view v) {
   e->text_cut = v.len > n;
 }
 
+/* What every announcement (host or domain) says of its sender: opcode,
+ * address, type, OS version and comment. */
+static void set_announced(msl_browse_entry *e, const msl_browse *b,
+                          uint32_t ip) {
+  const msl_browse_announce *a = &b->u.announce;
+  e->opcode = b->opcode;
+  e->ip = ip;
+  e->has_type = 1;
+  e->server_type = a->server_type;
+  e->os_major = a->os_major;
+  e->os_minor = a->os_minor;
+  set_text(e, a->comment);
+}
+
 /* A host's own announcement (0x01, 0x0F) and, for 0x0F, its workgroup. */
 static int add_host(msl_browse_list *l, const msl_browse *b, uint32_t ip,
                     const uint8_t *dst) {
@@ -71,13 +85,7 @@ static int add_host(msl_browse_list *l, const msl_browse *b, uint32_t ip,
   v.name_len = copy_name(v.name, a->name, MSL_BROWSE_NAME_LEN);
   if (dst)
     v.wg_len = copy_name(v.wg, dst, MSL_BROWSE_NAME_MAX);
-  v.opcode = b->opcode;
-  v.ip = ip;
-  v.has_type = 1;
-  v.server_type = a->server_type;
-  v.os_major = a->os_major;
-  v.os_minor = a->os_minor;
-  set_text(&v, a->comment);
+  set_announced(&v, b, ip);
   v.local_master = b->opcode == MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT;
   int k = store(l, &v);
   if (!v.local_master || !v.wg_len)
@@ -104,13 +112,7 @@ static int add_domain(msl_browse_list *l, const msl_browse *b, uint32_t ip) {
   v.kind = MSL_BROWSE_ENTRY_WORKGROUP;
   v.name_len = v.wg_len = copy_name(v.name, a->name, MSL_BROWSE_NAME_LEN);
   memcpy(v.wg, v.name, v.name_len);
-  v.opcode = b->opcode;
-  v.ip = ip;
-  v.has_type = 1;
-  v.server_type = a->server_type;
-  v.os_major = a->os_major;
-  v.os_minor = a->os_minor;
-  set_text(&v, a->comment);
+  set_announced(&v, b, ip);
   return store(l, &v);
 }
 

@@ -272,6 +272,35 @@ static void put_str(char *buf, size_t cap, size_t *pos, const char *s) {
 }
 
 /* Wireshark's sentences for a name it cannot read [get_nbns_name]. */
+/* Terminates the text at pos (or at the end of buf); returns pos. */
+static size_t put_nul(char *buf, size_t cap, size_t pos) {
+  if (cap)
+    buf[pos < cap ? pos : cap - 1] = '\0';
+  return pos;
+}
+
+/* How both text forms end: the suffix byte in hex, ".scope", the NUL. */
+static size_t put_end(const msl_nbname *n, char *buf, size_t cap, size_t pos) {
+  put_hex(buf, cap, &pos, n->raw[15]);
+  if (n->scope_len) {
+    put(buf, cap, &pos, '.');
+    for (size_t i = 0; i < n->scope_len; i++)
+      put(buf, cap, &pos, n->scope[i]);
+  }
+  return put_nul(buf, cap, pos);
+}
+
+/* The end of the name's characters without their padding: spaces, or for
+ * "*" NULs. */
+static size_t chars_end(const msl_nbname *n) {
+  size_t end = MSL_NBNAME_MAX_CHARS;
+  int wildcard = n->raw[0] == '*';
+  while (end > 0 && (n->raw[end - 1] == ' ' ||
+                     (wildcard && end > 1 && n->raw[end - 1] == 0x00)))
+    end--;
+  return end;
+}
+
 static size_t format_illegal(const msl_nbname *n, char *buf, size_t cap) {
   size_t pos = 0;
   put_str(buf, cap, &pos, "Illegal NetBIOS name (");
@@ -294,19 +323,13 @@ static size_t format_illegal(const msl_nbname *n, char *buf, size_t cap) {
     break;
   }
   put(buf, cap, &pos, ')');
-  if (cap)
-    buf[pos < cap ? pos : cap - 1] = '\0';
-  return pos;
+  return put_nul(buf, cap, pos);
 }
 
 size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap) {
   if (msl_nbname_unreadable(n))
     return format_illegal(n, buf, cap);
-  size_t end = MSL_NBNAME_MAX_CHARS, pos = 0;
-  int wildcard = n->raw[0] == '*';
-  while (end > 0 && (n->raw[end - 1] == ' ' ||
-                     (wildcard && end > 1 && n->raw[end - 1] == 0x00)))
-    end--;
+  size_t end = chars_end(n), pos = 0;
   for (size_t i = 0; i < end; i++) {
     uint8_t c = n->raw[i];
     if (c >= 0x20 && c < 0x7f)
@@ -314,15 +337,7 @@ size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap) {
     else
       put_hex(buf, cap, &pos, c);
   }
-  put_hex(buf, cap, &pos, n->raw[15]);
-  if (n->scope_len) {
-    put(buf, cap, &pos, '.');
-    for (size_t i = 0; i < n->scope_len; i++)
-      put(buf, cap, &pos, n->scope[i]);
-  }
-  if (cap)
-    buf[pos < cap ? pos : cap - 1] = '\0';
-  return pos;
+  return put_end(n, buf, cap, pos);
 }
 
 /* ---- names as users type them (msl_nbname_parse_text) ---- */
@@ -423,11 +438,8 @@ static void put_esc(char *buf, size_t cap, size_t *pos, uint8_t c) {
 }
 
 size_t msl_nbname_format_escaped(const msl_nbname *n, char *buf, size_t cap) {
-  size_t end = MSL_NBNAME_MAX_CHARS, pos = 0;
+  size_t end = chars_end(n), pos = 0;
   int wildcard = n->raw[0] == '*';
-  while (end > 0 && (n->raw[end - 1] == ' ' ||
-                     (wildcard && end > 1 && n->raw[end - 1] == 0x00)))
-    end--;
   /* "*" reads back NUL-padded: any other padding is written out. */
   for (size_t i = 1; wildcard && end == 1 && i < MSL_NBNAME_MAX_CHARS; i++)
     if (n->raw[i] != 0x00)
@@ -439,15 +451,7 @@ size_t msl_nbname_format_escaped(const msl_nbname *n, char *buf, size_t cap) {
     else
       put_esc(buf, cap, &pos, c);
   }
-  put_hex(buf, cap, &pos, n->raw[15]);
-  if (n->scope_len) {
-    put(buf, cap, &pos, '.');
-    for (size_t i = 0; i < n->scope_len; i++)
-      put(buf, cap, &pos, n->scope[i]);
-  }
-  if (cap)
-    buf[pos < cap ? pos : cap - 1] = '\0';
-  return pos;
+  return put_end(n, buf, cap, pos);
 }
 
 int msl_nbname_equal(const msl_nbname *a, const msl_nbname *b) {

@@ -315,18 +315,10 @@ static void fill_out(msl_reasm_out *out, const msl_nbdgm *h, uint8_t flags,
                      const msl_nbname *src, const msl_nbname *dst,
                      const uint8_t *data, size_t len) {
   msl_nbdgm *d = &out->dgm;
-  memset(d, 0, sizeof(*d));
-  d->type = h->type;
+  /* msl_reasm_add checked the type and the data: this cannot fail. */
+  (void)msl_nbdgm_init(d, h->type, 0, h->id, h->src_ip, h->src_port, src, dst,
+                       data, len);
   d->flags = (uint8_t)(flags & ~MSL_NBDGM_FLAG_MORE);
-  d->id = h->id;
-  d->src_ip = h->src_ip;
-  d->src_port = h->src_port;
-  d->src = *src;
-  d->dst = *dst;
-  d->data.ptr = data;
-  d->data.len = len;
-  size_t l = msl_nbname_wire_len(src) + msl_nbname_wire_len(dst) + len;
-  d->length = (uint16_t)(l > 0xffff ? 0xffff : l);
 }
 
 static int reject(msl_reasm *r, int err) {

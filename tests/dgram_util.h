@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "msl_deliver.h"
+#include "test_util.h"
 #include "msl_dgram_service.h"
 
 /* Not every test file uses every helper. */
@@ -24,11 +25,7 @@ static char rundir[64];
 
 UTIL_FN int setup_all(void **state) {
   (void)state;
-  snprintf(rundir, sizeof(rundir), "/tmp/msl-dgs-XXXXXX");
-  if (!mkdtemp(rundir))
-    return -1;
-  setenv("MAILSLOT_RUNDIR", rundir, 1);
-  return 0;
+  return test_tmpdir(rundir, sizeof(rundir), "dgs", "MAILSLOT_RUNDIR");
 }
 
 UTIL_FN int teardown_all(void **state) {

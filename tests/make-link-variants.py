@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 
+from inet_csum import csum
+
 
 def read_pcap(path):
     data = open(path, 'rb').read()
@@ -70,15 +72,6 @@ def ip_of(frame):
             continue
         break
     return frame[off + 2:] if t == 0x0800 else None
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('>%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def ip_header(src, dst, ident, flags_off, proto, payload_len, options=b''):

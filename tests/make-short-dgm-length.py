@@ -19,6 +19,8 @@ Usage: make-short-dgm-length.py OUT.pcap
 import struct
 import sys
 
+from inet_csum import csum
+
 
 def nbname(name, suffix):
     raw = name.upper().ljust(15).encode() + bytes([suffix])
@@ -53,15 +55,6 @@ def dgram(mtype, flags, dgm_id, dst, suffix, slot, data, short_by=None,
         dlen = exact - short_by
     return struct.pack('>BBH4sHHH', mtype, flags, dgm_id,
                        bytes([198, 18, 0, 5]), 138, dlen, 0) + names + smb
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('>%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def frame(payload, ident, dst_ip):

@@ -10,7 +10,9 @@
 
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "msl_linklayer.h"
 
@@ -81,4 +83,30 @@ int pcap_walk(const char *path,
   }
   pcap_close(pc);
   return ret;
+}
+
+static int is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int pcap_captures_dir(char *dir, size_t cap) {
+  const char *env = getenv("MSL_CAPTURES_DIR");
+  if (env && *env) {
+    snprintf(dir, cap, "%s", env);
+    return is_dir(dir);
+  }
+  const char *src = getenv("srcdir");
+  const char *cands[4][2] = {{src, "/captures"},
+                             {src, "/../captures"},
+                             {".", "/captures"},
+                             {"..", "/captures"}};
+  for (size_t i = 0; i < 4; i++) {
+    if (!cands[i][0])
+      continue;
+    snprintf(dir, cap, "%s%s", cands[i][0], cands[i][1]);
+    if (is_dir(dir))
+      return 1;
+  }
+  return 0;
 }

@@ -39,4 +39,12 @@ struct walk_pkt {
 int pcap_walk(const char *path,
               int (*cb)(const struct walk_pkt *pkt, void *user), void *user);
 
+/*
+ * Writes the test captures' directory into dir (cap bytes): $MSL_CAPTURES_DIR
+ * when set, else the first of $srcdir/captures, $srcdir/../captures,
+ * ./captures and ../captures that is a directory. Returns 1 when dir is a
+ * directory, 0 when none is.
+ */
+int pcap_captures_dir(char *dir, size_t cap);
+
 #endif /* PCAP_WALK_H */

@@ -290,6 +290,21 @@ static size_t cap_vec(const char *file, unsigned frame, uint8_t *out,
   return 0;
 }
 
+/* cap_vec, then a decode into m that must succeed; returns the length. */
+static size_t cap_decode(const char *file, unsigned frame, uint8_t *p,
+                         size_t cap, msl_browse *m) {
+  size_t len = cap_vec(file, frame, p, cap);
+  assert_int_equal(msl_browse_decode(m, p, len), 0);
+  return len;
+}
+
+/* msl_browse_sv_type_format of type is want. */
+static void sv_type_is(uint32_t type, const char *want) {
+  char t[128];
+  msl_browse_sv_type_format(type, t, sizeof t);
+  assert_string_equal(t, want);
+}
+
 static int view_is(msl_view v, const char *s) {
   return v.len == strlen(s) && (!v.len || !memcmp(v.ptr, s, v.len));
 }
@@ -373,9 +388,8 @@ static void test_captures_truncated(void **state) {
 static void test_host_announcement_xp(void **state) {
   (void)state;
   uint8_t p[64];
-  size_t len = cap_vec("windows-xp-browse-eapon1.pcap", 77, p, sizeof p);
   msl_browse m;
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("windows-xp-browse-eapon1.pcap", 77, p, sizeof p, &m);
   const msl_browse_announce *a = &m.u.announce;
   assert_int_equal(m.opcode, MSL_BROWSE_HOST_ANNOUNCEMENT);
   assert_int_equal(a->update_count, 0);
@@ -391,9 +405,7 @@ static void test_host_announcement_xp(void **state) {
   assert_int_equal(a->signature, MSL_BROWSE_SIGNATURE);
   assert_int_equal(a->comment.len, 0); /* <13>: a single NUL */
   assert_int_equal(m.trailing.len, 0);
-  char t[128];
-  msl_browse_sv_type_format(a->server_type, t, sizeof t);
-  assert_string_equal(t, "WORKSTATION|SERVER|NT|POTENTIAL_BROWSER");
+  sv_type_is(a->server_type, "WORKSTATION|SERVER|NT|POTENTIAL_BROWSER");
 }
 
 /* Samba comments: samba-nmbd-lan.pcap frame 53 (a test script's host
@@ -404,20 +416,17 @@ static void test_announcement_comments(void **state) {
   (void)state;
   uint8_t p[128];
   msl_browse m;
-  size_t len = cap_vec("samba-nmbd-lan.pcap", 53, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("samba-nmbd-lan.pcap", 53, p, sizeof p, &m);
   assert_int_equal(m.u.announce.update_count, 1);
   assert_true(view_is(m.u.announce.comment, "peer comment"));
 
-  len = cap_vec("browse-getbackuplist-lmg-puzzle1.pcap", 106, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("browse-getbackuplist-lmg-puzzle1.pcap", 106, p, sizeof p, &m);
   assert_int_equal(m.u.announce.update_count, 0x18);
   assert_memory_equal(m.u.announce.name, "HERBIVORE", 10);
   assert_true(
       view_is(m.u.announce.comment, "Samba Server Version 3.2.0pre3-9.fc9"));
 
-  len = cap_vec("browse-hnode-ics-beckhoff-addroute1.pcapng", 50, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("browse-hnode-ics-beckhoff-addroute1.pcapng", 50, p, sizeof p, &m);
   assert_int_equal(m.opcode, MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT);
   assert_int_equal(m.u.announce.periodicity_ms, 180000);
   assert_true(view_is(m.u.announce.comment, "TI-VM server (Samba, Ubuntu)"));
@@ -428,10 +437,8 @@ static void test_announcement_comments(void **state) {
 static void test_local_master_2003(void **state) {
   (void)state;
   uint8_t p[64];
-  size_t len =
-      cap_vec("nbns-nodestatus-win2003-lma-dissector.pcap", 9, p, sizeof p);
   msl_browse m;
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("nbns-nodestatus-win2003-lma-dissector.pcap", 9, p, sizeof p, &m);
   assert_int_equal(m.opcode, MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT);
   assert_memory_equal(m.u.announce.name, "WINDOWS2003", 12);
   assert_int_equal(m.u.announce.os_major, 5);
@@ -440,9 +447,8 @@ static void test_local_master_2003(void **state) {
   /* Windows sends 0F 01 here, not the 01 0F of MS-BRWS <25>/<26>. */
   assert_int_equal(m.u.announce.browser_major, 0x0f);
   assert_int_equal(m.u.announce.browser_minor, 0x01);
-  char t[128];
-  msl_browse_sv_type_format(m.u.announce.server_type, t, sizeof t);
-  assert_string_equal(t, "WORKSTATION|SERVER|NT|SERVER_NT|MASTER_BROWSER|DFS");
+  sv_type_is(m.u.announce.server_type,
+             "WORKSTATION|SERVER|NT|SERVER_NT|MASTER_BROWSER|DFS");
 }
 
 /* DomainAnnouncement: windows-xp-browse-eapon1.pcap frame 3 (uninitialised
@@ -452,8 +458,7 @@ static void test_domain_announcement(void **state) {
   (void)state;
   uint8_t p[64];
   msl_browse m;
-  size_t len = cap_vec("windows-xp-browse-eapon1.pcap", 3, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("windows-xp-browse-eapon1.pcap", 3, p, sizeof p, &m);
   const msl_browse_announce *a = &m.u.announce;
   assert_int_equal(m.opcode, MSL_BROWSE_DOMAIN_ANNOUNCEMENT);
   assert_int_equal(a->periodicity_ms, 60000);
@@ -465,8 +470,7 @@ static void test_domain_announcement(void **state) {
   assert_int_equal(msl_browse_mysterious(a), 0x0304fe4c);
   assert_true(view_is(a->comment, "DJP95S0J"));
 
-  len = cap_vec("browse-win98-dos-netbeui-ndpi.pcap", 209, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("browse-win98-dos-netbeui-ndpi.pcap", 209, p, sizeof p, &m);
   assert_int_equal(m.u.announce.os_major, 4);
   assert_int_equal(m.u.announce.os_minor, 0);
   assert_int_equal(m.u.announce.server_type, 0x80402000);
@@ -474,8 +478,7 @@ static void test_domain_announcement(void **state) {
   assert_int_equal(m.u.announce.signature, 0);
   assert_true(view_is(m.u.announce.comment, "MDJR98"));
 
-  len = cap_vec("samba-nmbd-lan.pcap", 44, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("samba-nmbd-lan.pcap", 44, p, sizeof p, &m);
   assert_int_equal(m.u.announce.update_count, 3);
   assert_int_equal(msl_browse_mysterious(&m.u.announce), 0xaa55010f);
   assert_true(view_is(m.u.announce.comment, "LABSAMBA"));
@@ -488,15 +491,13 @@ static void test_announcement_request(void **state) {
   (void)state;
   uint8_t p[64];
   msl_browse m;
-  size_t len = cap_vec("windows-xp-browse-eapon1.pcap", 1, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  size_t len = cap_decode("windows-xp-browse-eapon1.pcap", 1, p, sizeof p, &m);
   assert_int_equal(m.opcode, MSL_BROWSE_ANNOUNCEMENT_REQUEST);
   assert_int_equal(m.u.req.reserved, 0);
   assert_true(view_is(m.u.req.response_name, "DJP95S0J"));
   assert_int_equal(m.trailing.len, 0);
 
-  len = cap_vec("samba-nmbd-lan.pcap", 42, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  len = cap_decode("samba-nmbd-lan.pcap", 42, p, sizeof p, &m);
   assert_int_equal(m.u.req.reserved, 1);
   assert_int_equal(m.u.req.response_name.len, 0);
   assert_true(view_is(m.trailing, "LABSAMBA"));
@@ -511,8 +512,7 @@ static void test_election(void **state) {
   (void)state;
   uint8_t p[64];
   msl_browse m;
-  size_t len = cap_vec("windows-xp-browse-eapon1.pcap", 82, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("windows-xp-browse-eapon1.pcap", 82, p, sizeof p, &m);
   const msl_browse_election *e = &m.u.election;
   assert_int_equal(m.opcode, MSL_BROWSE_REQUEST_ELECTION);
   assert_int_equal(e->version, MSL_BROWSE_ELECTION_VERSION);
@@ -530,14 +530,12 @@ static void test_election(void **state) {
   assert_int_equal(e->unused, 0);
   assert_true(view_is(e->server_name, "DJP95S0J"));
 
-  len = cap_vec("browse-win98-dos-netbeui-ndpi.pcap", 134, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("browse-win98-dos-netbeui-ndpi.pcap", 134, p, sizeof p, &m);
   assert_int_equal(m.u.election.criteria, 0);
   assert_int_equal(m.u.election.uptime_ms, 0);
   assert_true(view_is(m.u.election.server_name, "MDJR98"));
 
-  len = cap_vec("samba-nmbd-lan.pcap", 27, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  cap_decode("samba-nmbd-lan.pcap", 27, p, sizeof p, &m);
   assert_int_equal(m.u.election.criteria, 0x41010f8a);
   assert_int_equal(m.u.election.uptime_ms, 6000);
   char t[64];
@@ -564,8 +562,7 @@ static void test_backup_list(void **state) {
   assert_int_equal(msl_browse_decode(&m, p, len), 0);
   assert_int_equal(m.u.backup_req.token, 0xd8);
 
-  len = cap_vec(f, 82, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+  len = cap_decode(f, 82, p, sizeof p, &m);
   assert_int_equal(m.opcode, MSL_BROWSE_GET_BACKUP_LIST_RESPONSE);
   assert_int_equal(m.u.backup_resp.count, 1);
   assert_int_equal(m.u.backup_resp.token, 1);
@@ -586,8 +583,7 @@ static void test_name_frames(void **state) {
   uint8_t p[64];
   msl_browse m;
   size_t len =
-      cap_vec("browse-becomebackup-2016-suricata.pcap", 1, p, sizeof p);
-  assert_int_equal(msl_browse_decode(&m, p, len), 0);
+      cap_decode("browse-becomebackup-2016-suricata.pcap", 1, p, sizeof p, &m);
   assert_int_equal(m.opcode, MSL_BROWSE_BECOME_BACKUP);
   assert_true(view_is(m.u.name, "DESKTOP-V1FA0UQ"));
   len = cap_vec("netlogon-samlogon-pause-ex-ad-lab-signin.pcap", 639, p,
@@ -639,9 +635,7 @@ static void test_spec_example(void **state) {
                    0);
   encode_equals(&b, spec_lma, sizeof spec_lma);
   assert_true(msl_browse_equal(&m, &b));
-  char t[128];
-  msl_browse_sv_type_format(0x00051003, t, sizeof t);
-  assert_string_equal(t, "WORKSTATION|SERVER|NT|POTENTIAL_BROWSER|"
+  sv_type_is(0x00051003, "WORKSTATION|SERVER|NT|POTENTIAL_BROWSER|"
                          "MASTER_BROWSER");
 }
 

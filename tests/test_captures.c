@@ -93,35 +93,6 @@ struct tally {
 static char dir[4096];
 static int verbose; /* MSL_CAPTURES_VERBOSE=1: list every decode error */
 
-static int is_dir(const char *path) {
-  DIR *d = opendir(path);
-  if (!d)
-    return 0;
-  closedir(d);
-  return 1;
-}
-
-static int find_dir(void) {
-  const char *env = getenv("MSL_CAPTURES_DIR");
-  if (env && *env) {
-    snprintf(dir, sizeof(dir), "%s", env);
-    return is_dir(dir);
-  }
-  const char *src = getenv("srcdir");
-  const char *cands[4][2] = {{src, "/captures"},
-                             {src, "/../captures"},
-                             {".", "/captures"},
-                             {"..", "/captures"}};
-  for (size_t i = 0; i < 4; i++) {
-    if (!cands[i][0])
-      continue;
-    snprintf(dir, sizeof(dir), "%s%s", cands[i][0], cands[i][1]);
-    if (is_dir(dir))
-      return 1;
-  }
-  return 0;
-}
-
 static int has_prefix(const char *s, const char *p) {
   return strncmp(s, p, strlen(p)) == 0;
 }
@@ -202,7 +173,7 @@ static void test_all_captures(void **state) {
   static char names[MAX_FILES][256];
   int files = 0;
   verbose = getenv("MSL_CAPTURES_VERBOSE") != NULL;
-  if (!find_dir()) {
+  if (!pcap_captures_dir(dir, sizeof dir)) {
     fprintf(stderr, "no captures directory (set MSL_CAPTURES_DIR)\n");
     fail();
   }

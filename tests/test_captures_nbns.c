@@ -2,8 +2,7 @@
  * Well-formed captures must round-trip byte for byte, both with RDATA copied
  * verbatim and with RDATA rebuilt from the decoded fields. For malformed-*
  * and truncated-* captures the number of decode failures is pinned.
- * Captures come from $MSL_CAPTURES_DIR, else $srcdir/../captures, else
- * captures/. */
+ * Captures: pcap_captures_dir (pcap_walk.h), else captures/. */
 #define _DEFAULT_SOURCE 1
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +16,7 @@
 #include <cmocka.h>
 
 #include "msl_nbns.h"
+#include "nbns_canonical.h"
 #include "pcap_walk.h"
 
 /* Counts per file: `packets` from `tshark -r F -Y nbns | wc -l` (tshark
@@ -65,25 +65,9 @@ struct tally {
 
 static char dir[4096];
 
-/* A record whose RDATA the typed encoder reproduces exactly. */
-static int canonical(const msl_nbns_rr *rr, uint16_t flags) {
-  int wack = (flags & MSL_NBNS_F_RESPONSE) &&
-             ((flags & MSL_NBNS_F_OPCODE) >> 11) == MSL_NBNS_OP_WACK;
-  switch (rr->type) {
-  case MSL_NBNS_T_NB:
-    return wack ? rr->rdata.len == 2 : rr->nb_extra == 0;
-  case MSL_NBNS_T_NBSTAT:
-    return rr->rdata.len > 0 && rr->stats_len == MSL_NBNS_STATS_LEN;
-  case MSL_NBNS_T_A:
-    return rr->rdata.len == 4;
-  default:
-    return rr->rdata.len == 0;
-  }
-}
-
 static void clear_rdata(msl_nbns_rr *rr, size_t n, uint16_t flags, int *all) {
   for (size_t i = 0; i < n; i++) {
-    if (canonical(&rr[i], flags)) {
+    if (nbns_rr_canonical(&rr[i], flags)) {
       rr[i].rdata.ptr = NULL;
       rr[i].rdata.len = 0;
     } else {
@@ -201,25 +185,8 @@ static void test_truncated_capture(void **state) {
 }
 
 int main(void) {
-  const char *env = getenv("MSL_CAPTURES_DIR");
-  const char *srcdir = getenv("srcdir");
-  snprintf(dir, sizeof dir, "captures");
-  if (env && *env) {
-    snprintf(dir, sizeof dir, "%s", env);
-  } else if (srcdir && *srcdir) {
-    /* $srcdir/../captures, or $srcdir/captures when srcdir is the top. */
-    static const char *const subdirs[] = {"/../captures", "/captures"};
-    for (size_t i = 0; i < 2; i++) {
-      char cand[sizeof dir];
-      snprintf(cand, sizeof cand, "%s%s", srcdir, subdirs[i]);
-      DIR *d = opendir(cand);
-      if (d) {
-        closedir(d);
-        snprintf(dir, sizeof dir, "%s", cand);
-        break;
-      }
-    }
-  }
+  if (!pcap_captures_dir(dir, sizeof dir))
+    snprintf(dir, sizeof dir, "captures");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pinned_files),
       cmocka_unit_test(test_every_file),

@@ -32,6 +32,7 @@
 #include "msl_proto_err.h"
 #include "msl_slotdir.h"
 #include "msl_syserr.h"
+#include "test_util.h"
 
 /* ---- the codes, as the headers declare them ---- */
 
@@ -190,8 +191,7 @@ static char g_dir[64];
 
 static int setup_dirs(void **state) {
   (void)state;
-  snprintf(g_dir, sizeof(g_dir), "/tmp/msl-test-errors-XXXXXX");
-  if (!mkdtemp(g_dir))
+  if (test_tmpdir(g_dir, sizeof(g_dir), "test-errors", NULL))
     return -1;
   char run[128], ctl[128];
   snprintf(run, sizeof(run), "%s/run", g_dir);
@@ -205,9 +205,7 @@ static int setup_dirs(void **state) {
 
 static int teardown_dirs(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return test_rmtree(g_dir);
 }
 
 /* A peer that takes one request on fd and answers it with `reply`

@@ -32,6 +32,7 @@
 #include "msl_local.h"
 #include "msl_path.h"
 #include "msl_rundir.h"
+#include "test_util.h"
 
 #define SLOT "\\\\.\\mailslot\\test_local"
 
@@ -43,25 +44,16 @@ static long long now_ms(void) {
   return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void rm_rundir(const char *dir) {
-  char cmd[512];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  assert_int_equal(system(cmd), 0);
-}
-
 /* Each test gets an empty run directory of its own. */
 static int setup(void **state) {
   (void)state;
-  snprintf(g_rundir, sizeof(g_rundir), "/tmp/msl-test-local-XXXXXX");
-  if (!mkdtemp(g_rundir))
-    return -1;
-  setenv("MAILSLOT_RUNDIR", g_rundir, 1);
-  return 0;
+  return test_tmpdir(g_rundir, sizeof(g_rundir), "test-local",
+                     "MAILSLOT_RUNDIR");
 }
 
 static int teardown(void **state) {
   (void)state;
-  rm_rundir(g_rundir);
+  assert_int_equal(test_rmtree(g_rundir), 0);
   return 0;
 }
 

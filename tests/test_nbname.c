@@ -13,13 +13,13 @@
 
 #include "msl_nbname.h"
 
-static void encode_to(const msl_nbname *n, uint8_t *buf, size_t cap,
-                      size_t *len) {
+/* Encodes n into buf; returns the length. */
+static size_t encode_to(const msl_nbname *n, uint8_t *buf, size_t cap) {
   msl_wr w;
   msl_wr_init(&w, buf, cap);
   msl_nbname_encode(n, &w);
   assert_int_equal(w.err, 0);
-  *len = w.off;
+  return w.off;
 }
 
 static const char *fmt(const msl_nbname *n) {
@@ -36,7 +36,7 @@ static void test_rfc_fred(void **state) {
   uint8_t buf[64];
   size_t len;
   assert_int_equal(msl_nbname_make(&n, "fred", 0x20, NULL), 0);
-  encode_to(&n, buf, sizeof buf, &len);
+  len = encode_to(&n, buf, sizeof buf);
   assert_int_equal(len, 34);
   assert_int_equal(buf[0], 0x20);
   assert_memory_equal(buf + 1, "EGFCEFEECACACACACACACACACACACACA", 32);
@@ -49,9 +49,8 @@ static void test_wildcard(void **state) {
   (void)state;
   msl_nbname n;
   uint8_t buf[64];
-  size_t len;
   assert_int_equal(msl_nbname_make(&n, "*", 0x00, NULL), 0);
-  encode_to(&n, buf, sizeof buf, &len);
+  encode_to(&n, buf, sizeof buf);
   assert_memory_equal(buf + 1, "CKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 32);
   assert_string_equal(fmt(&n), "*<00>");
 }
@@ -62,9 +61,8 @@ static void test_msbrowse(void **state) {
   static const uint8_t raw[16] = "\x01\x02__MSBROWSE__\x02\x01";
   msl_nbname n;
   uint8_t buf[64];
-  size_t len;
   assert_int_equal(msl_nbname_from_raw(&n, raw, NULL), 0);
-  encode_to(&n, buf, sizeof buf, &len);
+  encode_to(&n, buf, sizeof buf);
   assert_memory_equal(buf + 1, "ABACFPFPENFDECFCEPFHFDEFFPFPACAB", 32);
   assert_string_equal(fmt(&n), "<01><02>__MSBROWSE__<02><01>");
 }
@@ -87,7 +85,7 @@ static void test_capture_query_name(void **state) {
   /* Re-encoding gives the same bytes. */
   uint8_t out[64];
   size_t olen;
-  encode_to(&n, out, sizeof out, &olen);
+  olen = encode_to(&n, out, sizeof out);
   assert_int_equal(olen, 34);
   assert_memory_equal(out, pkt + 12, 34);
 }
@@ -109,7 +107,7 @@ static void test_capture_scope(void **state) {
   assert_int_equal(msl_nbname_wire_len(&n), len);
   uint8_t out[64];
   size_t olen;
-  encode_to(&n, out, sizeof out, &olen);
+  olen = encode_to(&n, out, sizeof out);
   assert_int_equal(olen, len);
   assert_memory_equal(out, wire, len);
   msl_nbname m;
@@ -124,7 +122,7 @@ static void test_truncated_every_byte(void **state) {
   uint8_t wire[64];
   size_t len;
   assert_int_equal(msl_nbname_make(&n, "HOST", 0, "A.BC"), 0);
-  encode_to(&n, wire, sizeof wire, &len);
+  len = encode_to(&n, wire, sizeof wire);
   for (size_t cut = 0; cut < len; cut++) {
     msl_rd r;
     msl_rd_init(&r, wire, cut);
@@ -135,38 +133,39 @@ static void test_truncated_every_byte(void **state) {
   assert_int_equal(msl_nbname_decode(&n, &r, 1), 0);
 }
 
+/* msl_nbname_decode of the len bytes at p (pointers allowed or not). */
+static int decode_all(msl_nbname *n, const uint8_t *p, size_t len,
+                      int allow_ptr) {
+  msl_rd r;
+  msl_rd_init(&r, p, len);
+  return msl_nbname_decode(n, &r, allow_ptr);
+}
+
 static void test_bad_encoding(void **state) {
   (void)state;
   msl_nbname n;
   uint8_t wire[34];
-  msl_rd r;
   /* 'Q' is outside 'A'..'P'. */
   wire[0] = 32;
   memset(wire + 1, 'A', 32);
   wire[33] = 0;
   wire[5] = 'Q';
-  msl_rd_init(&r, wire, sizeof wire);
-  assert_int_equal(msl_nbname_decode(&n, &r, 0), MSL_ERR_NAME);
+  assert_int_equal(decode_all(&n, wire, sizeof wire, 0), MSL_ERR_NAME);
   /* Lower case is not first-level encoding either. */
   wire[5] = 'a';
-  msl_rd_init(&r, wire, sizeof wire);
-  assert_int_equal(msl_nbname_decode(&n, &r, 0), MSL_ERR_NAME);
+  assert_int_equal(decode_all(&n, wire, sizeof wire, 0), MSL_ERR_NAME);
   /* First label must be 32 bytes. */
   wire[5] = 'A';
   wire[0] = 31;
-  msl_rd_init(&r, wire, sizeof wire);
-  assert_int_equal(msl_nbname_decode(&n, &r, 0), MSL_ERR_NAME);
+  assert_int_equal(decode_all(&n, wire, sizeof wire, 0), MSL_ERR_NAME);
   /* Empty name. */
   wire[0] = 0;
-  msl_rd_init(&r, wire, sizeof wire);
-  assert_int_equal(msl_nbname_decode(&n, &r, 0), MSL_ERR_NAME);
+  assert_int_equal(decode_all(&n, wire, sizeof wire, 0), MSL_ERR_NAME);
   /* Reserved label types 0x40 and 0x80. */
   wire[0] = 0x40;
-  msl_rd_init(&r, wire, sizeof wire);
-  assert_int_equal(msl_nbname_decode(&n, &r, 1), MSL_ERR_NAME);
+  assert_int_equal(decode_all(&n, wire, sizeof wire, 1), MSL_ERR_NAME);
   wire[0] = 0x80;
-  msl_rd_init(&r, wire, sizeof wire);
-  assert_int_equal(msl_nbname_decode(&n, &r, 1), MSL_ERR_NAME);
+  assert_int_equal(decode_all(&n, wire, sizeof wire, 1), MSL_ERR_NAME);
 }
 
 /* Builds [name at 0][pointer bytes...] for compression tests. */
@@ -253,7 +252,7 @@ static void test_scope_limits(void **state) {
   assert_int_equal(msl_nbname_wire_len(&n), 255);
   uint8_t wire[300];
   size_t len;
-  encode_to(&n, wire, sizeof wire, &len);
+  len = encode_to(&n, wire, sizeof wire);
   assert_int_equal(len, 255);
   msl_rd r;
   msl_nbname m;
@@ -371,7 +370,7 @@ static void test_lenient_legal(void **state) {
   uint8_t wire[64];
   size_t len;
   assert_int_equal(msl_nbname_make(&a, "HOST", 0x20, "A.BC"), 0);
-  encode_to(&a, wire, sizeof wire, &len);
+  len = encode_to(&a, wire, sizeof wire);
   lenient_wire(&b, wire, len, 0, 0, len);
   assert_true(msl_nbname_equal(&a, &b));
   assert_int_equal(b.illegal, MSL_NBNAME_LEGAL);

@@ -42,30 +42,6 @@ static void test_json_validator(void **state) {
 
 static char dir[4096];
 
-static int is_dir(const char *p) {
-  struct stat st;
-  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int find_dir(void) {
-  const char *env = getenv("MSL_CAPTURES_DIR");
-  if (env && *env) {
-    snprintf(dir, sizeof(dir), "%s", env);
-    return is_dir(dir);
-  }
-  const char *src = getenv("srcdir");
-  const char *c[3][2] = {{src, "/captures"}, {".", "/captures"},
-                         {"..", "/captures"}};
-  for (int i = 0; i < 3; i++) {
-    if (!c[i][0])
-      continue;
-    snprintf(dir, sizeof(dir), "%s%s", c[i][0], c[i][1]);
-    if (is_dir(dir))
-      return 1;
-  }
-  return 0;
-}
-
 /* One packet copied out of a capture. */
 typedef struct pkt {
   unsigned long want;
@@ -106,7 +82,7 @@ static pkt P;
 /* Loads `frame` of captures/<file> into P (time 0.250000 for the tests). */
 static void load(const char *file, unsigned long frame) {
   char path[8192];
-  if (!find_dir())
+  if (!pcap_captures_dir(dir, sizeof dir))
     fail_msg("no captures directory (set MSL_CAPTURES_DIR)");
   snprintf(path, sizeof(path), "%s/%s", dir, file);
   memset(&P, 0, sizeof(P));
@@ -669,7 +645,7 @@ static int all_cb(const struct walk_pkt *w, void *user) {
 static void test_all_captures(void **state) {
   (void)state;
   walk_all a = {0, 0, 0};
-  if (!find_dir())
+  if (!pcap_captures_dir(dir, sizeof dir))
     fail_msg("no captures directory (set MSL_CAPTURES_DIR)");
   DIR *dp = opendir(dir);
   assert_non_null(dp);

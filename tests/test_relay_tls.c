@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "msl_tls.h"
+#include "test_util.h"
 
 static char dir[64];
 
@@ -110,9 +111,7 @@ static int make_pki(void **state) {
 
 static int remove_pki(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return test_rmtree(dir);
 }
 
 /* A context for site s ("a", "b", "x", "r"; key file k, default s.key). */

@@ -33,6 +33,7 @@
 #include "msl_nbns.h"
 #include "msl_remote.h"
 #include "msl_service.h"
+#include "test_util.h"
 
 static char rundir[64];
 static int cap_fd = -1;      /* the capture socket, 0.0.0.0:cap_port */
@@ -43,10 +44,8 @@ static int setup_all(void **state) {
   (void)state;
   struct sockaddr_in sa;
   socklen_t sl = sizeof(sa);
-  snprintf(rundir, sizeof(rundir), "/tmp/msl-rem-XXXXXX");
-  if (!mkdtemp(rundir))
+  if (test_tmpdir(rundir, sizeof(rundir), "rem", "MAILSLOT_RUNDIR"))
     return -1;
-  setenv("MAILSLOT_RUNDIR", rundir, 1);
   /* Bound to any address so the 127.255.255.255 broadcast arrives too. */
   cap_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   memset(&sa, 0, sizeof(sa));

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* Parses pairs of hex digits into out (at most cap bytes); returns the
  * count. A pair that is not hex fails the running test. */
@@ -15,6 +16,23 @@ static inline size_t unhex(const char *hex, uint8_t *out, size_t cap) {
     out[n++] = (uint8_t)v;
   }
   return n;
+}
+
+/* Makes a new directory /tmp/msl-TAG-XXXXXX, its name in dir (cap bytes);
+ * with env, sets that variable to it (MAILSLOT_RUNDIR). 0, or -1. */
+static inline int test_tmpdir(char *dir, size_t cap, const char *tag,
+                              const char *env) {
+  snprintf(dir, cap, "/tmp/msl-%s-XXXXXX", tag);
+  if (!mkdtemp(dir))
+    return -1;
+  return env ? setenv(env, dir, 1) : 0;
+}
+
+/* Removes dir and everything in it (rm -rf). 0, or -1. */
+static inline int test_rmtree(const char *dir) {
+  char cmd[512];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
 }
 
 #endif /* MSL_TEST_UTIL_H */

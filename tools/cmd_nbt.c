@@ -42,6 +42,16 @@ static void ip_str(uint32_t ip, char *b, size_t cap) {
            ip & 255);
 }
 
+/* A decimal number from lo to hi (strtol's syntax) into *out; 0 or -1. */
+static int parse_range(const char *s, long lo, long hi, long *out) {
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (*end || v < lo || v > hi)
+    return -1;
+  *out = v;
+  return 0;
+}
+
 static int parse_ip(const char *s, uint32_t *ip) {
   struct in_addr a;
   if (inet_pton(AF_INET, s, &a) != 1)
@@ -185,19 +195,16 @@ static int parse_opts(int argc, char **argv, nbt_opts *o, int resolve,
   optind = 1;
   while ((c = getopt_long(argc, argv, resolve ? "B:U:h" : "h", lo, NULL)) !=
          -1) {
-    char *end;
     long v;
     switch (c) {
     case O_JSON: o->json = 1; break;
     case O_TIMEOUT:
-      v = strtol(optarg, &end, 10);
-      if (*end || v < 1 || v > 600000)
+      if (parse_range(optarg, 1, 600000, &v))
         goto bad;
       o->timeout_ms = (int)v;
       break;
     case O_PORT:
-      v = strtol(optarg, &end, 10);
-      if (*end || v < 1 || v > 65535)
+      if (parse_range(optarg, 1, 65535, &v))
         goto bad;
       o->port = (uint16_t)v;
       break;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "msl_linklayer.h"
+#include "../mono_clock.h"
 
 #define MAX_FRAMES 8192
 #define TSHARK_SLICE 50000
@@ -40,12 +41,6 @@ struct frame {
 
 static struct frame frames[MAX_FRAMES];
 static size_t nframes;
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int is_netbios(const uint8_t *p, size_t n) {
   msl_view l3;
@@ -100,7 +95,7 @@ static volatile size_t sink;
 
 static double bare_loop(const char *path, size_t *count) {
   char err[PCAP_ERRBUF_SIZE];
-  double t0 = now();
+  double t0 = now_s();
   pcap_t *pc = pcap_open_offline(path, err);
   struct pcap_pkthdr *h;
   const u_char *d;
@@ -112,17 +107,17 @@ static double bare_loop(const char *path, size_t *count) {
     (*count)++;
   }
   pcap_close(pc);
-  return now() - t0;
+  return now_s() - t0;
 }
 
 static double run(const char *cmd) {
-  double t0 = now();
+  double t0 = now_s();
   int rc = system(cmd);
   if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
     fprintf(stderr, "bench: `%s` failed (%d)\n", cmd, rc);
     return -1;
   }
-  return now() - t0;
+  return now_s() - t0;
 }
 
 static double best_of(int n, const char *cmd) {

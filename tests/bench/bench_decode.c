@@ -14,6 +14,7 @@
 
 #include "pcap_walk.h"
 #include "msl_proto.h"
+#include "../mono_clock.h"
 
 #define MAX_PKTS 4096
 
@@ -48,12 +49,6 @@ static int collect(const struct walk_pkt *w, void *user) {
   set[*n].len = w->len;
   (*n)++;
   return 0;
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* One full decode of a mailslot datagram, down to its payload. */
@@ -92,13 +87,13 @@ static size_t copy_bytes(const struct pkt *k) {
 static double rate(size_t (*fn)(const struct pkt *), const struct pkt *set,
                    size_t n, double secs) {
   size_t calls = 0;
-  double t0 = now(), t;
+  double t0 = now_s(), t;
   do {
     for (int rep = 0; rep < 64; rep++)
       for (size_t i = 0; i < n; i++)
         sink += fn(&set[i]);
     calls += 64 * n;
-    t = now();
+    t = now_s();
   } while (t - t0 < secs);
   return (double)calls / (t - t0);
 }

@@ -20,15 +20,10 @@
 #include <unistd.h>
 
 #include "mailslot.h"
+#include "../mono_clock.h"
 
 #define THR_MSGS 200000
 #define LAT_ROUNDS 20000
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;

@@ -18,44 +18,19 @@ for c in smbtorture nmbd; do
   }
 done
 . "$(dirname "$0")/../netns/lib.sh"
+. "$(dirname "$0")/../netns/samba-lib.sh"
 ns_require_tools
 SECS=${BENCH_NS_SECONDS:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 netns_setup 3
 daemon_start 1 --server # smbtorture resolves the server name, H1<20>
 
-smb_conf() { # DIR NETBIOS-NAME
-  mkdir -p "$1/lock" "$1/state" "$1/cache" "$1/pid" "$1/log" "$1/priv"
-  cat >"$1/smb.conf" <<CONF
-[global]
-  netbios name = $2
-  workgroup = $NS_WG
-  interfaces = eth0
-  bind interfaces only = yes
-  name resolve order = bcast
-  lock directory = $1/lock
-  state directory = $1/state
-  cache directory = $1/cache
-  pid directory = $1/pid
-  private dir = $1/priv
-  ncalrpc dir = $1/ncalrpc
-  log file = $1/log/log.%m
-  disable netbios = no
-CONF
-}
 S=$NS_TMP/samba
 C=$NS_TMP/client
-smb_conf "$S" NMBD2
-smb_conf "$C" CLIENT3
-hx_bg 2 nmbd --foreground --debug-stdout --debuglevel=0 \
-  --configfile="$S/smb.conf" >"$NS_TMP/nmbd.log" 2>&1 &
-ns_track $!
-wait_for 15 "nmbd to bind UDP 137" udp_bound 2 137
-nmbd_has_name() {
-  hx 3 nmblookup -s "$C/smb.conf" -B "$NS_BCAST" NMBD2 2>/dev/null |
-    grep -q "^$(h_ip 2) NMBD2<00>"
-}
-wait_for 30 "nmbd to register NMBD2<00>" nmbd_has_name
+smb_conf "$S" NMBD2 "name resolve order = bcast"
+smb_conf "$C" CLIENT3 "name resolve order = bcast"
+nmbd_start 2 "$S" 0 137 "$NS_TMP/nmbd.log"
+nmbd_wait_name 3 2 NMBD2
 
 # Answers per second of one smbtorture run against HOST (best of ROUNDS).
 rate() {

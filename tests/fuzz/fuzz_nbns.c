@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../nbns_canonical.h"
 #include "msl_nbns.h"
 
 static msl_nbns a, b, c;
@@ -71,21 +72,6 @@ static void same(const msl_nbns *x, const msl_nbns *y, int raw) {
   same_view(x->trailer, y->trailer);
 }
 
-static int canonical(const msl_nbns_rr *rr, uint16_t flags) {
-  int wack = (flags & MSL_NBNS_F_RESPONSE) &&
-             ((flags & MSL_NBNS_F_OPCODE) >> 11) == MSL_NBNS_OP_WACK;
-  switch (rr->type) {
-  case MSL_NBNS_T_NB:
-    return wack ? rr->rdata.len == 2 : rr->nb_extra == 0;
-  case MSL_NBNS_T_NBSTAT:
-    return rr->rdata.len > 0 && rr->stats_len == MSL_NBNS_STATS_LEN;
-  case MSL_NBNS_T_A:
-    return rr->rdata.len == 4;
-  default:
-    return rr->rdata.len == 0;
-  }
-}
-
 static msl_nbns l;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -117,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint16_t cnt[3] = {b.ancount, b.nscount, b.arcount};
   for (size_t s = 0; s < 3; s++)
     for (size_t i = 0; i < cnt[s]; i++)
-      if (canonical(&sec[s][i], b.flags)) {
+      if (nbns_rr_canonical(&sec[s][i], b.flags)) {
         sec[s][i].rdata.ptr = NULL;
         sec[s][i].rdata.len = 0;
       }

@@ -65,12 +65,8 @@ counter_is 1 resolve_pending -eq 2 ||
   fail "requests no longer pending when the datagram arrived" \
     "(resolve_pending $(status_counter 1 resolve_pending))"
 msg "datagram delivered while two DNS lookups were pending"
-wait_exit "$p1" 60 || fail "send client exited with $?"
-wait_exit "$p2" 60 || fail "open client exited with $?"
-expect_eq "reply to send \\\\NOSUCH.example" "$(reply_of "$NS_TMP/r1")" \
-  "err $NAME_NOT_FOUND"
-expect_eq "reply to open \\\\NOSUCH2.example" "$(reply_of "$NS_TMP/r2")" \
-  "err $NAME_NOT_FOUND"
+ctl_reply "$p1" 60 "$NS_TMP/r1" 'send \\NOSUCH.example' "err $NAME_NOT_FOUND"
+ctl_reply "$p2" 60 "$NS_TMP/r2" 'open \\NOSUCH2.example' "err $NAME_NOT_FOUND"
 expect_eq "h1 dns_lookups" "$(status_counter 1 dns_lookups)" 2
 expect_eq "h1 resolve_pending" "$(status_counter 1 resolve_pending)" 0
 wait_exit "$lp1" 30 || fail "h1's reader exited with $?"
@@ -80,8 +76,7 @@ wait_exit "$lp1" 30 || fail "h1's reader exited with $?"
 # through `mailslot send`), delivered to h2 as H2<00>.
 d0=$(status_counter 1 dns_lookups)
 ctl 1 "$NS_TMP/r3" 'send 0 \\h2\mailslot\dnsok\nfrom /etc/hosts'
-wait_exit "$CTL_PID" 60 || fail "send client exited with $?"
-expect_eq "reply to send \\\\h2" "$(reply_of "$NS_TMP/r3")" "ok"
+ctl_reply "$CTL_PID" 60 "$NS_TMP/r3" 'send \\h2' ok
 msl_send 1 '\\h2.example\mailslot\dnsok' 'by DNS-style name'
 wait_exit "$lp2" 30 || fail "h2's reader exited with $?"
 expect_eq "first message at h2" "$(json_field "$out2" 1 data)" \
@@ -102,17 +97,7 @@ ctl 1 "$NS_TMP/r4" 'open 0 \\NOSUCH3.example\mailslot\x' --pass \
 p4=$CTL_PID
 wait_for 30 "the open to reach h1's system resolver" \
   counter_is 1 dns_lookups -gt "$d0"
-touch "$go"
-wait_exit "$p4" 30 || fail "hang-up client exited with $?"
-expect_eq "the passed fd after the hang-up" "$(reply_of "$NS_TMP/r4")" \
-  peer-closed
-wait_for 10 "the pending entry to go" counter_is 1 resolve_pending -eq 0
-expect_eq "h1 resolve_abandoned" "$(status_counter 1 resolve_abandoned)" 1
+ctl_hangup "$go" "$NS_TMP/r4" "$p4"
 wait_for 30 "h1's descriptors back to $fds" eval '[ "$(fd_count)" = "$fds" ]'
-kill -0 "$pid1" 2>/dev/null || fail "mailslotd h1 died"
-daemon_status 1 >/dev/null || fail "mailslotd h1 does not answer status"
-
-daemon_stop 1 TERM || fail "mailslotd h1 exited with $? on SIGTERM"
-grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' \
-  "$(h_dir 1)/mailslotd.log" && fail "mailslotd h1 log shows a sanitizer error"
+daemon_end_clean 1
 pass "deliveries go on during DNS lookups; 2 not found, 2 found; hang-up freed"

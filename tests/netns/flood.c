@@ -44,16 +44,11 @@
 #include <unistd.h>
 
 #include "mailslot.h"
+#include "../mono_clock.h"
 
 #define MAX_DGRAM 1500
 #define MAX_BATCH 1024
 #define SEQ_LEN 16
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint32_t rnd(void) { /* xorshift64* */
@@ -378,19 +373,28 @@ static int cmd_send(int argc, char **argv) {
   return 0;
 }
 
-static int cmd_udp_sink(int argc, char **argv) {
-  if (argc < 2)
-    return usage();
-  unsigned long idle = 2000;
-  double max = 60;
+/* The sinks' options after argv[1]: --idle MS, --max S and, where expect
+ * is not NULL, --expect N. 0, or -1 on anything else. */
+static int sink_opts(int argc, char **argv, unsigned long *idle, double *max,
+                     unsigned long *expect) {
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--idle"))
-      idle = strtoul(argv[i + 1], NULL, 10);
+      *idle = strtoul(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--max"))
-      max = atof(argv[i + 1]);
+      *max = atof(argv[i + 1]);
+    else if (expect && !strcmp(argv[i], "--expect"))
+      *expect = strtoul(argv[i + 1], NULL, 10);
     else
-      return usage();
+      return -1;
   }
+  return 0;
+}
+
+static int cmd_udp_sink(int argc, char **argv) {
+  unsigned long idle = 2000;
+  double max = 60;
+  if (argc < 2 || sink_opts(argc, argv, &idle, &max, NULL))
+    return usage();
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   struct sockaddr_in a;
   memset(&a, 0, sizeof a);
@@ -437,20 +441,10 @@ static int cmd_udp_sink(int argc, char **argv) {
 }
 
 static int cmd_slot_sink(int argc, char **argv) {
-  if (argc < 2)
-    return usage();
   unsigned long idle = 3000, expect = 0;
   double max = 120;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--idle"))
-      idle = strtoul(argv[i + 1], NULL, 10);
-    else if (!strcmp(argv[i], "--max"))
-      max = atof(argv[i + 1]);
-    else if (!strcmp(argv[i], "--expect"))
-      expect = strtoul(argv[i + 1], NULL, 10);
-    else
-      return usage();
-  }
+  if (argc < 2 || sink_opts(argc, argv, &idle, &max, &expect))
+    return usage();
   msl_handle *h;
   int rc = msl_create(argv[1], 0, 0, &h);
   if (rc < 0) {

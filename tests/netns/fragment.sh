@@ -5,13 +5,7 @@
 # 60-KiB message sent with fragmentation explicitly asked arrives whole.
 # Issue 5, "Sending" and "Receiving" (reassembly).
 . "$(dirname "$0")/lib.sh"
-ns_require_root
-ns_require_tools
-ns_require_cmd python3
-netns_setup 2
-daemon_start 1
-daemon_start 2
-capture_start
+netns_daemons 2
 
 out=$(h_dir 2)/listen.json
 listen_start 2 '\\.\mailslot\fragment' "$out" -c 2 --timeout 60000

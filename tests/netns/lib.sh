@@ -253,6 +253,18 @@ netns_setup() {
   msg "LAN up: $n hosts in $NS_PREFIX-h1..h$n, tmp $NS_TMP"
 }
 
+# netns_daemons N: the usual start of a scenario: root and the built tools,
+# N hosts on one LAN, mailslotd (daemon_start's defaults) in each, then the
+# capture on br0.
+netns_daemons() {
+  local i
+  ns_require_root
+  ns_require_tools
+  netns_setup "$1"
+  for i in $(seq 1 "$1"); do daemon_start "$i"; done
+  capture_start
+}
+
 # ns_bridge BR: bridge BR in the bridge namespace (created once, like br0).
 ns_bridge() {
   brx ip link show "$1" >/dev/null 2>&1 && return 0
@@ -411,6 +423,48 @@ daemon_stop() {
   pid=$(daemon_pid "$n")
   kill -"$sig" "$pid" 2>/dev/null || fail "mailslotd h$n (pid $pid) not running"
   wait_exit "$pid" 15
+}
+
+# no_sanitizer_error N...: fails when the mailslotd log of a host N shows
+# a sanitizer's report (AddressSanitizer, UBSan's "runtime error",
+# LeakSanitizer).
+no_sanitizer_error() {
+  local n
+  for n in "$@"; do
+    grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' \
+      "$(h_dir "$n")/mailslotd.log" &&
+      fail "mailslotd h$n log shows a sanitizer error"
+  done
+  return 0
+}
+
+# daemon_end_clean N: mailslotd in host N still runs and answers --status,
+# exits 0 on SIGTERM, and its log shows no sanitizer report.
+daemon_end_clean() {
+  kill -0 "$(daemon_pid "$1")" 2>/dev/null || fail "mailslotd h$1 died"
+  daemon_status "$1" >/dev/null ||
+    fail "mailslotd h$1 does not answer status"
+  daemon_stop "$1" TERM || fail "mailslotd h$1 exited with $? on SIGTERM"
+  no_sanitizer_error "$1"
+}
+
+# ctl_reply PID SECS REPLY WHAT WANT: the ctl client PID (its request WHAT)
+# exits 0 within SECS and its reply file REPLY says WANT.
+ctl_reply() {
+  wait_exit "$1" "$2" || fail "client for $4 exited with $?"
+  expect_eq "reply to $4" "$(reply_of "$3")" "$5"
+}
+
+# ctl_hangup GO REPLY PID: the ctl client PID, started with --hangup-on GO
+# and waiting in h1 on an open with a passed fd, hangs up: its passed fd
+# reads peer-closed (REPLY), and h1 drops the pending entry and counts it
+# abandoned.
+ctl_hangup() {
+  touch "$1"
+  wait_exit "$3" 30 || fail "hang-up client exited with $?"
+  expect_eq "the passed fd after the hang-up" "$(reply_of "$2")" peer-closed
+  wait_for 10 "the pending entry to go" counter_is 1 resolve_pending -eq 0
+  expect_eq "h1 resolve_abandoned" "$(status_counter 1 resolve_abandoned)" 1
 }
 
 # daemon_status N: prints `mailslotd --status` of host N.

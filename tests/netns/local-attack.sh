@@ -482,7 +482,5 @@ fi
 
 alive 1 end
 alive 2 end
-grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' \
-  "$(h_dir 1)/mailslotd.log" "$(h_dir 2)/mailslotd.log" &&
-  fail "a daemon's log shows a sanitizer error"
+no_sanitizer_error 1 2
 pass "parts $PARTS"

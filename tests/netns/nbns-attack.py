@@ -119,6 +119,20 @@ def sniff_wins(asker, wins, name, ip, out, secs):
             f.write("answered 0x%04x port %d\n" % (trn, sport))
 
 
+def answers_within(s, secs, pause):
+    """Counts the datagrams the non-blocking socket s receives in secs,
+    polling every pause seconds."""
+    got = 0
+    t = time.time() + secs
+    while time.time() < t:
+        try:
+            s.recv(2048)
+            got += 1
+        except BlockingIOError:
+            time.sleep(pause)
+    return got
+
+
 def status_flood(target, n, secs, out):
     star = bytes([32]) + b"CK" + b"AA" * 15 + b"\0"  # "*" + 15 NULs
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -130,20 +144,8 @@ def status_flood(target, n, secs, out):
         # Node status request [§4.2.17]: 0x0000, "*", NBSTAT (0x21), IN.
         s.sendto(header(0x7000 + i, 0, 1, 0, 0, 0) + star +
                  struct.pack(">HH", 0x21, 1), (target, 137))
-        t = time.time() + gap
-        while time.time() < t:
-            try:
-                s.recv(2048)
-                got += 1
-            except BlockingIOError:
-                time.sleep(0.001)
-    t = time.time() + 0.5  # the last answers in flight
-    while time.time() < t:
-        try:
-            s.recv(2048)
-            got += 1
-        except BlockingIOError:
-            time.sleep(0.01)
+        got += answers_within(s, gap, 0.001)
+    got += answers_within(s, 0.5, 0.01)  # the last answers in flight
     with open(out, "w") as f:
         f.write("%d\n" % got)
 

@@ -3,13 +3,8 @@
 # dropped and counted; one for a name that is not ours is ignored and
 # counted; both visible in `mailslotd --status`. Issue 5, "Receiving".
 . "$(dirname "$0")/lib.sh"
-ns_require_root
-ns_require_tools
-netns_setup 2
-daemon_start 1
-daemon_start 2
+netns_daemons 2
 FLOOD=$(flood_bin)
-capture_start
 
 daemon_status 2 >"$NS_TMP/status0.txt" ||
   fail "mailslotd --status failed in h2"

@@ -12,10 +12,7 @@
 #    listener too; B's own broadcasts still reach C.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/relay-lib.sh"
-ns_require_root
-ns_require_tools
-relay_topology
-relay_pki
+relay_lan
 SLOT='\\.\mailslot\faulttest'
 FAST="--relay-keepalive 1 --relay-reconnect-max 4"
 

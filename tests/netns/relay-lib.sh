@@ -20,6 +20,14 @@ site_net() { case $1 in A) echo 198.18.1 ;; B) echo 198.18.2 ;; *) echo 198.18.3
 rip() { echo "$(site_net "$(site_of "$1")").$1"; }
 relay_addr() { echo "$(rip "$1"):$RELAY_PORT"; }
 
+# relay_lan: root and the built tools, then relay_topology and relay_pki.
+relay_lan() {
+  ns_require_root
+  ns_require_tools
+  relay_topology
+  relay_pki
+}
+
 # relay_topology: the three sites and the router (8 namespaces).
 relay_topology() {
   ns_require_cmd openssl

@@ -15,10 +15,7 @@
 #  - Hub: B with --relay-hub, A and C call B only: the same, once each.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/relay-lib.sh"
-ns_require_root
-ns_require_tools
-relay_topology
-relay_pki
+relay_lan
 SLOT='\\.\mailslot\meshtest'
 HOSTS="1 2 3 5 6 8"
 

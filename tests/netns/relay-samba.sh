@@ -15,39 +15,17 @@
 #     And back: \\H2\mailslot\relayuni written in B reaches H2 in A.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/relay-lib.sh"
-ns_require_root
-ns_require_tools
-command -v nmbd >/dev/null 2>&1 || skip "nmbd (Debian package samba) not installed"
-command -v nmblookup >/dev/null 2>&1 ||
-  skip "nmblookup (Debian package samba-common-bin) not installed"
-relay_topology
-relay_pki
+. "$(dirname "$0")/samba-lib.sh"
+samba_require nmblookup
+relay_lan
 
-smb_conf() { # DIR NAME [EXTRA...]: a private smb.conf and its directories
-  local d=$1 name=$2
-  shift 2
-  mkdir -p "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/log" "$d/priv"
-  {
-    printf '[global]\n  netbios name = %s\n  workgroup = %s\n' "$name" "$NS_WG"
-    printf '  interfaces = eth0\n  bind interfaces only = yes\n'
-    printf '  name resolve order = bcast\n  disable netbios = no\n'
-    printf '  smb ports = 445\n  log file = %s/log/log.%%m\n' "$d"
-    for k in lock state cache pid; do printf '  %s directory = %s/%s\n' "$k" "$d" "$k"; done
-    printf '  private dir = %s/priv\n  ncalrpc dir = %s/ncalrpc\n' "$d" "$d"
-    for line in "$@"; do printf '  %s\n' "$line"; done
-  } >"$d/smb.conf"
-}
 S=$NS_TMP/samba
 C=$NS_TMP/client
-smb_conf "$S" SAMBA1 "domain logons = yes" "domain master = yes" \
-  "local master = yes" "preferred master = yes" "os level = 65" \
-  "server string = msl relay nmbd"
-smb_conf "$C" CLIENT2
-hx_bg 4 nmbd --foreground --debug-stdout --debuglevel=2 \
-  --configfile="$S/smb.conf" >"$NS_TMP/nmbd.log" 2>&1 &
-NMBD_PID=$!
-ns_track "$NMBD_PID"
-wait_for 15 "nmbd to bind UDP 138" udp_bound 4 138
+smb_conf "$S" SAMBA1 "name resolve order = bcast" "smb ports = 445" \
+  "domain logons = yes" "domain master = yes" "local master = yes" \
+  "preferred master = yes" "os level = 65" "server string = msl relay nmbd"
+smb_conf "$C" CLIENT2 "name resolve order = bcast" "smb ports = 445"
+nmbd_start 4 "$S" 2 138 "$NS_TMP/nmbd.log"
 msg "$(nmbd --version) in h4 (site B)"
 
 export MSL_ANNOUNCE_SCALE=30 # our hosts announce every 2 s (test-only)

@@ -17,10 +17,7 @@
 # reason.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/relay-lib.sh"
-ns_require_root
-ns_require_tools
-relay_topology
-relay_pki
+relay_lan
 A=$(relay_addr 1)
 LOG1=$(h_dir 1)/mailslotd.log
 

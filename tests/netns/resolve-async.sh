@@ -42,8 +42,7 @@ wait_for 10 "h1's reader to get the datagram" lines_at_least "$out1" 1
 counter_is 1 resolve_pending -ge 1 ||
   fail "resolve no longer pending when the datagram arrived"
 msg "datagram delivered while 'resolve NOSUCHHOST' was pending"
-wait_exit "$p1" 30 || fail "resolve client exited with $?"
-expect_eq "reply to resolve NOSUCHHOST" "$(reply_of "$r")" "err $NAME_NOT_FOUND"
+ctl_reply "$p1" 30 "$r" "resolve NOSUCHHOST" "err $NAME_NOT_FOUND"
 
 # 2. Two resolves at once: both pending together, both answered.
 ctl 1 "$NS_TMP/r2" 'resolve NOSUCH2'
@@ -51,12 +50,8 @@ p2=$CTL_PID
 ctl 1 "$NS_TMP/r3" 'resolve NOSUCH3<20>'
 p3=$CTL_PID
 wait_for 10 "two resolves pending in h1" counter_is 1 resolve_pending -eq 2
-wait_exit "$p2" 30 || fail "resolve client 2 exited with $?"
-wait_exit "$p3" 30 || fail "resolve client 3 exited with $?"
-expect_eq "reply to resolve NOSUCH2" "$(reply_of "$NS_TMP/r2")" \
-  "err $NAME_NOT_FOUND"
-expect_eq "reply to resolve NOSUCH3<20>" "$(reply_of "$NS_TMP/r3")" \
-  "err $NAME_NOT_FOUND"
+ctl_reply "$p2" 30 "$NS_TMP/r2" "resolve NOSUCH2" "err $NAME_NOT_FOUND"
+ctl_reply "$p3" 30 "$NS_TMP/r3" "resolve NOSUCH3<20>" "err $NAME_NOT_FOUND"
 expect_eq "h1 resolve_timeouts" "$(status_counter 1 resolve_timeouts)" 3
 expect_eq "h1 resolve_pending" "$(status_counter 1 resolve_pending)" 0
 
@@ -71,8 +66,7 @@ case $(reply_of "$NS_TMP/r4") in
 esac
 # "send" to \\H2 waits for H2<00>, then sends.
 ctl 1 "$NS_TMP/r5" 'send 0 \\H2\mailslot\async2\nby name, deferred send'
-wait_exit "$CTL_PID" 30 || fail "send client exited with $?"
-expect_eq "reply to send \\\\H2" "$(reply_of "$NS_TMP/r5")" "ok"
+ctl_reply "$CTL_PID" 30 "$NS_TMP/r5" 'send \\H2' ok
 wait_exit "$lp2" 30 || fail "h2's reader exited with $?"
 expect_eq "message at h2" "$(json_field "$out2" 1 data)" \
   'by name, deferred send'
@@ -95,17 +89,7 @@ p6=$CTL_PID
 wait_for 10 "the open to be pending in h1" counter_is 1 resolve_pending -ge 1
 wait_for 10 "h1's descriptors to include the pending request" \
   eval '[ "$(fd_count)" -ge $((fds + 3)) ]'
-touch "$go"
-wait_exit "$p6" 30 || fail "hang-up client exited with $?"
-expect_eq "the passed fd after the hang-up" "$(reply_of "$NS_TMP/r6")" \
-  peer-closed
-wait_for 10 "the pending entry to go" counter_is 1 resolve_pending -eq 0
-expect_eq "h1 resolve_abandoned" "$(status_counter 1 resolve_abandoned)" 1
+ctl_hangup "$go" "$NS_TMP/r6" "$p6"
 wait_for 10 "h1's descriptors back to $fds" eval '[ "$(fd_count)" = "$fds" ]'
-kill -0 "$pid1" 2>/dev/null || fail "mailslotd h1 died"
-daemon_status 1 >/dev/null || fail "mailslotd h1 does not answer status"
-
-daemon_stop 1 TERM || fail "mailslotd h1 exited with $? on SIGTERM"
-grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' \
-  "$(h_dir 1)/mailslotd.log" && fail "mailslotd h1 log shows a sanitizer error"
+daemon_end_clean 1
 pass "deliveries go on during queries; 3 timeouts, 3 answers; hang-up freed"

@@ -7,39 +7,17 @@
 #  6. `mailslot dc-ping WORKGROUP` gets nmbd's netlogon reply
 #  7. `mailslot browse` lists nmbd's host and workgroup
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/samba-lib.sh"
 ns_require_root
 ns_require_tools
-command -v nmbd >/dev/null 2>&1 || skip "nmbd (Debian package samba) not installed"
+samba_require
 netns_setup 2
 
 S=$NS_TMP/samba
-mkdir -p "$S/lock" "$S/state" "$S/cache" "$S/pid" "$S/log" "$S/priv"
-cat >"$S/smb.conf" <<CONF
-[global]
-  netbios name = SAMBA1
-  workgroup = $NS_WG
-  interfaces = eth0
-  bind interfaces only = yes
-  domain logons = yes
-  domain master = yes
-  local master = yes
-  preferred master = yes
-  os level = 65
-  lock directory = $S/lock
-  state directory = $S/state
-  cache directory = $S/cache
-  pid directory = $S/pid
-  private dir = $S/priv
-  log file = $S/log/log.%m
-  server string = msl interop nmbd
-  disable netbios = no
-  smb ports = 445
-CONF
-hx_bg 1 nmbd --foreground --debug-stdout --debuglevel=2 \
-  --configfile="$S/smb.conf" >"$S/nmbd.out" 2>&1 &
-NMBD_PID=$!
-ns_track "$NMBD_PID"
-wait_for 15 "nmbd to bind UDP 138" udp_bound 1 138
+smb_conf "$S" SAMBA1 "domain logons = yes" "domain master = yes" \
+  "local master = yes" "preferred master = yes" "os level = 65" \
+  "server string = msl interop nmbd" "smb ports = 445"
+nmbd_start 1 "$S" 2 138 "$S/nmbd.out"
 msg "nmbd $(nmbd --version) up (pid $NMBD_PID)"
 
 export MSL_ANNOUNCE_SCALE=30 # 60 s -> 2 s between our announcements

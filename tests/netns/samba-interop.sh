@@ -14,53 +14,17 @@
 #  4. resolve takes nmblookup's raw-name forms and finds nmbd's
 #     __MSBROWSE__<01> as nmblookup -M does.
 . "$(dirname "$0")/lib.sh"
-ns_require_root
-ns_require_tools
-command -v nmbd >/dev/null 2>&1 || skip "nmbd (Debian package samba) not installed"
-command -v nmblookup >/dev/null 2>&1 ||
-  skip "nmblookup (Debian package samba-common-bin) not installed"
-netns_setup 3
+. "$(dirname "$0")/samba-lib.sh"
+samba_lan 3
 capture_start
 
-S=$NS_TMP/samba
-C=$NS_TMP/client
-smb_conf() { # DIR NETBIOS-NAME EXTRA-LINES
-  mkdir -p "$1/lock" "$1/state" "$1/cache" "$1/pid" "$1/log" "$1/priv"
-  cat >"$1/smb.conf" <<CONF
-[global]
-  netbios name = $2
-  workgroup = $NS_WG
-  interfaces = eth0
-  bind interfaces only = yes
-  name resolve order = bcast
-  lock directory = $1/lock
-  state directory = $1/state
-  cache directory = $1/cache
-  pid directory = $1/pid
-  private dir = $1/priv
-  ncalrpc dir = $1/ncalrpc
-  log file = $1/log/log.%m
-  disable netbios = no
-  $3
-CONF
-}
-smb_conf "$S" SAMBA1 "domain logons = yes
-  domain master = yes
-  local master = yes
-  preferred master = yes
-  os level = 65"
-smb_conf "$C" CLIENT3 ""
+smb_conf "$S" SAMBA1 "name resolve order = bcast" "domain logons = yes" \
+  "domain master = yes" "local master = yes" "preferred master = yes" \
+  "os level = 65"
+smb_conf "$C" CLIENT3 "name resolve order = bcast"
 NMBD_LOG=$NS_TMP/nmbd.log
-hx_bg 1 nmbd --foreground --debug-stdout --debuglevel=4 \
-  --configfile="$S/smb.conf" >"$NMBD_LOG" 2>&1 &
-NMBD_PID=$!
-ns_track "$NMBD_PID"
-wait_for 15 "nmbd to bind UDP 138" udp_bound 1 138
-nmbd_has_name() {
-  hx 3 nmblookup -s "$C/smb.conf" -B "$NS_BCAST" SAMBA1 2>/dev/null |
-    grep -q "^$(h_ip 1) SAMBA1<00>"
-}
-wait_for 30 "nmbd to register SAMBA1<00>" nmbd_has_name
+nmbd_start 1 "$S" 4 138 "$NMBD_LOG"
+nmbd_wait_name 3 1 SAMBA1
 msg "$(nmbd --version) up in h1 (pid $NMBD_PID)"
 daemon_start 2 --name TOOLHOST
 registered() { [ "$(status_counter 2 ns_overwrites_sent)" -ge 2 ]; }

@@ -12,53 +12,16 @@
 #     other names; we defend H1<00> against a registration request
 #     (negative response 0xAD86 on the wire).
 . "$(dirname "$0")/lib.sh"
-ns_require_root
-ns_require_tools
-command -v nmbd >/dev/null 2>&1 ||
-  skip "nmbd (Debian package samba) not installed"
-command -v nmblookup >/dev/null 2>&1 ||
-  skip "nmblookup (Debian package samba-common-bin) not installed"
-netns_setup 3
+. "$(dirname "$0")/samba-lib.sh"
+samba_lan 3
 capture_start
 
 # ---- Samba -----------------------------------------------------------------
-smb_conf() { # DIR NETBIOS-NAME [EXTRA-LINE]
-  mkdir -p "$1/lock" "$1/state" "$1/cache" "$1/pid" "$1/log" "$1/priv"
-  cat >"$1/smb.conf" <<CONF
-[global]
-  netbios name = $2
-  workgroup = $NS_WG
-  interfaces = eth0
-  bind interfaces only = yes
-  local master = yes
-  os level = 65
-  name resolve order = bcast
-  lock directory = $1/lock
-  state directory = $1/state
-  cache directory = $1/cache
-  pid directory = $1/pid
-  private dir = $1/priv
-  ncalrpc dir = $1/ncalrpc
-  log file = $1/log/log.%m
-  disable netbios = no
-  ${3:-}
-CONF
-}
-S=$NS_TMP/samba
-C=$NS_TMP/client
-smb_conf "$S" NMBD2 "wins support = yes"
-smb_conf "$C" CLIENT3
-hx_bg 2 nmbd --foreground --debug-stdout --debuglevel=3 \
-  --configfile="$S/smb.conf" >"$NS_TMP/nmbd.log" 2>&1 &
-NMBD_PID=$!
-ns_track "$NMBD_PID"
-wait_for 15 "nmbd to bind UDP 137" udp_bound 2 137
-# nmbd registers its names with broadcast requests, then answers for them.
-nmbd_has_name() {
-  hx 3 nmblookup -s "$C/smb.conf" -B "$NS_BCAST" NMBD2 2>/dev/null |
-    grep -q "^$(h_ip 2) NMBD2<00>"
-}
-wait_for 30 "nmbd to register NMBD2<00>" nmbd_has_name
+SMB_COMMON=("local master = yes" "os level = 65" "name resolve order = bcast")
+smb_conf "$S" NMBD2 "${SMB_COMMON[@]}" "wins support = yes"
+smb_conf "$C" CLIENT3 "${SMB_COMMON[@]}"
+nmbd_start 2 "$S" 3 137 "$NS_TMP/nmbd.log"
+nmbd_wait_name 3 2 NMBD2
 msg "$(nmbd --version) up in h2 (pid $NMBD_PID)"
 
 # nmbd is also the WINS server h1 asks first (--wins).
@@ -210,26 +173,26 @@ kill -0 "$(daemon_pid 1)" || fail "h1's mailslotd died"
 # Clean shutdown releases our names (0x3010 from h1).
 daemon_stop 1 || fail "mailslotd h1 exit status $?"
 capture_stop 'nbns.flags == 0x3010 && ip.src == 198.18.0.1' 2
-n=$(capture_count 'nbns.flags == 0xad86 && ip.src == 198.18.0.1 && ip.dst == 198.18.0.3')
-[ "$n" -ge 1 ] || fail "item 3b: no 0xAD86 from h1 to h3 on the wire"
-n=$(capture_count 'nbns.flags == 0xad86 && ip.src == 198.18.0.2 && ip.dst == 198.18.0.3')
-[ "$n" -ge 1 ] || fail "item 3a: no 0xAD86 from nmbd on the wire"
+capture_has 'nbns.flags == 0xad86 && ip.src == 198.18.0.1 && ip.dst == 198.18.0.3' 1 ||
+  fail "item 3b: no 0xAD86 from h1 to h3 on the wire"
+capture_has 'nbns.flags == 0xad86 && ip.src == 198.18.0.2 && ip.dst == 198.18.0.3' 1 ||
+  fail "item 3a: no 0xAD86 from nmbd on the wire"
 # A name in conflict is not ours to release; the workgroup is.
 n=$(capture_count 'nbns.flags == 0x3010 && ip.src == 198.18.0.3 && nbns.name == "NMBD2<00>"')
 expect_eq "item 3a: releases of NMBD2<00> from h3" "$n" 0
-n=$(capture_count 'nbns.flags == 0x3010 && ip.src == 198.18.0.3')
-[ "$n" -ge 1 ] || fail "item 3a: h3 released nothing at its stop"
+capture_has 'nbns.flags == 0x3010 && ip.src == 198.18.0.3' 1 ||
+  fail "item 3a: h3 released nothing at its stop"
 # Our registration sequence: 3 broadcast requests, then the overwrite, per
 # name; nothing malformed.
 n=$(capture_count 'nbns.flags == 0x2910 && ip.src == 198.18.0.1 && nbns.name == "H1<00>"')
 expect_eq "registration requests for H1<00>" "$n" 3
 n=$(capture_count 'nbns.flags == 0x2810 && ip.src == 198.18.0.1 && nbns.name == "H1<00>"')
 expect_eq "overwrite demands for H1<00>" "$n" 1
-n=$(capture_count 'nbdgm.type == 0x10 && ip.src == 198.18.0.1 && ip.dst == 198.18.0.2 && nbdgm.destination_name == "NMBD2<00>"')
-[ "$n" -ge 1 ] || fail "item 1: no datagram to \\\\NMBD2 at $(h_ip 2)"
+capture_has 'nbdgm.type == 0x10 && ip.src == 198.18.0.1 && ip.dst == 198.18.0.2 && nbdgm.destination_name == "NMBD2<00>"' 1 ||
+  fail "item 1: no datagram to \\\\NMBD2 at $(h_ip 2)"
 # The daemon asked the WINS server (unicast query, no B flag) first.
-n=$(capture_count 'nbns.flags == 0x0100 && ip.src == 198.18.0.1 && ip.dst == 198.18.0.2 && nbns.name == "NMBD2<00>"')
-[ "$n" -ge 1 ] || fail "item 1: no unicast (WINS) query from h1's mailslotd"
+capture_has 'nbns.flags == 0x0100 && ip.src == 198.18.0.1 && ip.dst == 198.18.0.2 && nbns.name == "NMBD2<00>"' 1 ||
+  fail "item 1: no unicast (WINS) query from h1's mailslotd"
 bad=$(capture_count 'nbns && (_ws.malformed || _ws.expert.severity >= 0x600000)')
 expect_eq "malformed name-service packets" "$bad" 0
 msg "item 3b: H1<00> defended with 0xAD86; names released at shutdown"

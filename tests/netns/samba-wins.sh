@@ -23,13 +23,8 @@
 # 0x0000 and its answer 0x8500, ACT_ERR 0xAD86, refreshes 0x4000, releases
 # 0x3000; nothing malformed.
 . "$(dirname "$0")/lib.sh"
-ns_require_root
-ns_require_tools
-command -v nmbd >/dev/null 2>&1 ||
-  skip "nmbd (Debian package samba) not installed"
-command -v nmblookup >/dev/null 2>&1 ||
-  skip "nmblookup (Debian package samba-common-bin) not installed"
-netns_setup 5
+. "$(dirname "$0")/samba-lib.sh"
+samba_lan 5
 
 A=198.18.1
 B=198.18.2
@@ -63,40 +58,11 @@ wait_for 10 "h1 and h4 to reach each other through the router" routed
 capture_start brA
 
 # ---- nmbd as the WINS server ---------------------------------------------------
-smb_conf() { # DIR NETBIOS-NAME [EXTRA-LINE]...
-  local d=$1 name=$2
-  shift 2
-  mkdir -p "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/log" "$d/priv"
-  {
-    cat <<CONF
-[global]
-  netbios name = $name
-  workgroup = $NS_WG
-  interfaces = eth0
-  bind interfaces only = yes
-  lock directory = $d/lock
-  state directory = $d/state
-  cache directory = $d/cache
-  pid directory = $d/pid
-  private dir = $d/priv
-  ncalrpc dir = $d/ncalrpc
-  log file = $d/log/log.%m
-  disable netbios = no
-CONF
-    for l in "$@"; do echo "  $l"; done
-  } >"$d/smb.conf"
-}
-S=$NS_TMP/samba
-C=$NS_TMP/client
 # TTLs of 20 s: a name is kept only by refreshing it.
 smb_conf "$S" WINSRV "wins support = yes" "min wins ttl = 20" \
   "max wins ttl = 20" "local master = no"
 smb_conf "$C" CLIENT5 "name resolve order = wins" "wins server = $WINS"
-hx_bg 2 nmbd --foreground --debug-stdout --debuglevel=3 \
-  --configfile="$S/smb.conf" >"$NS_TMP/nmbd.log" 2>&1 &
-NMBD_PID=$!
-ns_track "$NMBD_PID"
-wait_for 15 "nmbd to bind UDP 137" udp_bound 2 137
+nmbd_start 2 "$S" 3 137 "$NS_TMP/nmbd.log"
 # wins_lookup N NAME: nmblookup in host N asks the WINS server (unicast,
 # RD) for NAME; prints its answer lines.
 wins_lookup() {

@@ -4,13 +4,7 @@
 # unprivileged senders go through mailslotd), the destination name and the
 # datagram type; a local message says "local". Issue 5, "Receiving".
 . "$(dirname "$0")/lib.sh"
-ns_require_root
-ns_require_tools
-ns_require_cmd python3
-netns_setup 2
-daemon_start 1
-daemon_start 2
-capture_start
+netns_daemons 2
 
 out=$(h_dir 2)/listen.json
 listen_start 2 '\\.\mailslot\source' "$out" -c 3 --timeout 30000

@@ -3,12 +3,7 @@
 # as a name the system resolver knows (/etc/hosts of the sender's
 # namespace), with the mailslot name in any case. Issue 5, "Sending".
 . "$(dirname "$0")/lib.sh"
-ns_require_root
-ns_require_tools
-netns_setup 2
-daemon_start 1
-daemon_start 2
-capture_start
+netns_daemons 2
 
 out=$(h_dir 2)/listen.json
 listen_start 2 '\\.\mailslot\unicast' "$out" -c 3 --timeout 30000
