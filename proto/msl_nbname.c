@@ -330,7 +330,14 @@ size_t msl_nbname_format(const msl_nbname *n, char *buf, size_t cap) {
   if (msl_nbname_unreadable(n))
     return format_illegal(n, buf, cap);
   size_t end = chars_end(n), pos = 0;
-  for (size_t i = 0; i < end; i++) {
+  if (cap >= MSL_NBNAME_FMT_MAX) {
+    /* Room for any name: the printable start (all of most names) copied
+     * in one move. */
+    memcpy(buf, n->raw, MSL_NBNAME_RAW_LEN);
+    while (pos < end && n->raw[pos] >= 0x20 && n->raw[pos] < 0x7f)
+      pos++;
+  }
+  for (size_t i = pos; i < end; i++) {
     uint8_t c = n->raw[i];
     if (c >= 0x20 && c < 0x7f)
       put(buf, cap, &pos, (char)c);

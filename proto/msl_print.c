@@ -4,7 +4,7 @@
 static const char hexd[] = "0123456789abcdef";
 
 /* "00" "01" ... "99": decimal numbers are written two digits at a time. */
-static const char dec2[200] = {
+const char msl_pr_dec2[200] = {
 #define D10(t)                                                                 \
   t, '0', t, '1', t, '2', t, '3', t, '4', t, '5', t, '6', t, '7', t, '8', t, '9'
     D10('0'), D10('1'), D10('2'), D10('3'), D10('4'),
@@ -76,26 +76,55 @@ static size_t dec_len(uint64_t v) {
 static void put_dec(char *end, uint64_t v) {
   while (v >= 100) {
     end -= 2;
-    memcpy(end, dec2 + 2 * (v % 100), 2);
+    memcpy(end, msl_pr_dec2 + 2 * (v % 100), 2);
     v /= 100;
   }
   if (v >= 10)
-    memcpy(end - 2, dec2 + 2 * v, 2);
+    memcpy(end - 2, msl_pr_dec2 + 2 * v, 2);
   else
     end[-1] = (char)('0' + v);
 }
 
-void msl_out_u64(msl_out *o, uint64_t v) {
+/* The four digits of v < 10000 at w. */
+static void put_dec4(char *w, uint32_t v) {
+  memcpy(w, msl_pr_dec2 + 2 * (v / 100), 2);
+  memcpy(w + 2, msl_pr_dec2 + 2 * (v % 100), 2);
+}
+
+size_t msl_pr_put_dec(char *w, uint64_t v) {
+  /* Most numbers are 16-bit fields: up to five digits without a loop. */
+  if (v >= 100 && v < 1000) {
+    w[0] = (char)('0' + v / 100);
+    memcpy(w + 1, msl_pr_dec2 + 2 * (v % 100), 2);
+    return 3;
+  }
+  if (v >= 1000 && v < 10000) {
+    put_dec4(w, (uint32_t)v);
+    return 4;
+  }
+  if (v >= 10000 && v < 100000) {
+    w[0] = (char)('0' + v / 10000);
+    put_dec4(w + 1, (uint32_t)(v % 10000));
+    return 5;
+  }
+  if (v >= 100000 && v < 100000000) { /* 6-8: two groups of four */
+    size_t k = msl_pr_put_u64(w, v / 10000);
+    put_dec4(w + k, (uint32_t)(v % 10000));
+    return k + 4;
+  }
   size_t n = dec_len(v);
-  char *w = msl_out_room(o, n);
+  put_dec(w + n, v);
+  return n;
+}
+
+void msl_out_u64(msl_out *o, uint64_t v) {
+  char *w = msl_out_room(o, MSL_PR_PUT_U64_MAX);
   if (w) {
-    put_dec(w + n, v);
-    msl_out_commit(o, n);
+    msl_out_commit(o, msl_pr_put_u64(w, v));
     return;
   }
-  char t[20];
-  put_dec(t + n, v);
-  msl_out_mem_slow(o, t, n);
+  char t[MSL_PR_PUT_U64_MAX];
+  msl_out_mem_slow(o, t, msl_pr_put_u64(t, v));
 }
 
 void msl_out_i64(msl_out *o, int64_t v) {
@@ -116,7 +145,7 @@ static void put_hex(char *end, uint64_t v, size_t n) {
   }
 }
 
-void msl_out_hex(msl_out *o, uint64_t v, unsigned digits) {
+size_t msl_pr_put_hex(char *w, uint64_t v, unsigned digits) {
   size_t n = 1;
   if (digits > 16)
     digits = 16;
@@ -124,15 +153,18 @@ void msl_out_hex(msl_out *o, uint64_t v, unsigned digits) {
     n++;
   if (n < digits)
     n = digits;
-  char *w = msl_out_room(o, n);
+  put_hex(w + n, v, n);
+  return n;
+}
+
+void msl_out_hex(msl_out *o, uint64_t v, unsigned digits) {
+  char *w = msl_out_room(o, 16);
   if (w) {
-    put_hex(w + n, v, n);
-    msl_out_commit(o, n);
+    msl_out_commit(o, msl_pr_put_hex(w, v, digits));
     return;
   }
   char t[16];
-  put_hex(t + n, v, n);
-  msl_out_mem_slow(o, t, n);
+  msl_out_mem_slow(o, t, msl_pr_put_hex(t, v, digits));
 }
 
 void msl_out_hex0x(msl_out *o, uint64_t v, unsigned digits) {
@@ -140,13 +172,22 @@ void msl_out_hex0x(msl_out *o, uint64_t v, unsigned digits) {
   msl_out_hex(o, v, digits);
 }
 
+/* Every byte's two hex digits: "000102...ff". */
+static const char hex2[512] = {
+#define H16(h)                                                                 \
+  h, '0', h, '1', h, '2', h, '3', h, '4', h, '5', h, '6', h, '7', h, '8', h,   \
+      '9', h, 'a', h, 'b', h, 'c', h, 'd', h, 'e', h, 'f'
+    H16('0'), H16('1'), H16('2'), H16('3'), H16('4'), H16('5'),
+    H16('6'), H16('7'), H16('8'), H16('9'), H16('a'), H16('b'),
+    H16('c'), H16('d'), H16('e'), H16('f')
+#undef H16
+};
+
 void msl_out_hexbytes(msl_out *o, const uint8_t *p, size_t n) {
   char *w = n <= SIZE_MAX / 2 ? msl_out_room(o, 2 * n) : NULL;
   if (w) {
-    for (size_t i = 0; i < n; i++) {
-      w[2 * i] = hexd[p[i] >> 4];
-      w[2 * i + 1] = hexd[p[i] & 0xf];
-    }
+    for (size_t i = 0; i < n; i++)
+      memcpy(w + 2 * i, hex2 + 2 * p[i], 2);
     msl_out_commit(o, 2 * n);
     return;
   }
@@ -163,144 +204,141 @@ void msl_out_hexbytes(msl_out *o, const uint8_t *p, size_t n) {
   msl_out_mem(o, t, k);
 }
 
-/* The dotted quad of a at t (at most 15 bytes); returns its length. */
-static size_t put_ipv4(char *t, uint32_t a) {
-  size_t k = 0;
-  for (int s = 24; s >= 0; s -= 8) {
-    uint32_t b = (a >> s) & 0xff;
-    size_t n = dec_len(b);
-    put_dec(t + k + n, b);
-    k += n;
-    if (s)
-      t[k++] = '.';
+/* One byte in decimal at w; returns its length (1-3). */
+static size_t put_octet(char *w, uint32_t b) {
+  if (b < 10) {
+    *w = (char)('0' + b);
+    return 1;
   }
-  return k;
+  if (b < 100) {
+    memcpy(w, msl_pr_dec2 + 2 * b, 2);
+    return 2;
+  }
+  *w = (char)('0' + b / 100);
+  memcpy(w + 1, msl_pr_dec2 + 2 * (b % 100), 2);
+  return 3;
+}
+
+size_t msl_pr_put_ipv4(char *w, uint32_t a) {
+  size_t k = put_octet(w, a >> 24);
+  w[k++] = '.';
+  k += put_octet(w + k, (a >> 16) & 0xff);
+  w[k++] = '.';
+  k += put_octet(w + k, (a >> 8) & 0xff);
+  w[k++] = '.';
+  return k + put_octet(w + k, a & 0xff);
 }
 
 void msl_out_ipv4(msl_out *o, uint32_t a) {
   char t[15]; /* 255.255.255.255 */
-  msl_out_mem(o, t, put_ipv4(t, a));
+  msl_out_mem(o, t, msl_pr_put_ipv4(t, a));
 }
 
 void msl_out_ipv4_bytes(msl_out *o, const uint8_t a[4]) {
   msl_out_ipv4(o, msl_pr_be32(a));
 }
 
-static int printable(uint8_t c) { return c >= 0x20 && c < 0x7f; }
+/*
+ * Bytes shown as themselves, or escaped: as display text (ESC_TEXT:
+ * printable ASCII as is, others <xx>), as a JSON string (ESC_JSON: \", \\,
+ * \n, \r, \t, \u00xx), or as a JSON string of display text (ESC_JSON_TEXT:
+ * \" and \\, others <xx>).
+ */
+enum esc { ESC_TEXT, ESC_JSON, ESC_JSON_TEXT };
 
-/* c as <xx> at w (4 bytes). */
-static void put_xx(char *w, uint8_t c) {
-  w[0] = '<';
-  w[1] = hexd[c >> 4];
-  w[2] = hexd[c & 0xf];
-  w[3] = '>';
+/* Longest escape of one byte: \u00xx. */
+#define ESC_MAX 6
+
+static int plain(uint8_t c, enum esc kind) {
+  return c >= 0x20 && c < 0x7f &&
+         (kind == ESC_TEXT || (c != '"' && c != '\\'));
 }
 
-static void out_xx(msl_out *o, uint8_t c) {
-  char t[4];
-  put_xx(t, c);
-  msl_out_mem(o, t, 4);
-}
-
-void msl_out_text(msl_out *o, const uint8_t *p, size_t n) {
-  /* Fast path: room for the worst case, every byte as <xx>. */
-  char *w = n <= SIZE_MAX / 4 ? msl_out_room(o, 4 * n) : NULL;
-  if (w) {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (printable(p[i])) {
-        w[k++] = (char)p[i];
-      } else {
-        put_xx(w + k, p[i]);
-        k += 4;
-      }
-    }
-    msl_out_commit(o, k);
-    return;
-  }
-  size_t run = 0; /* printable bytes not yet copied, ending at i */
-  for (size_t i = 0; i < n; i++) {
-    if (printable(p[i])) {
-      run++;
-      continue;
-    }
-    msl_out_mem(o, p + i - run, run);
-    run = 0;
-    out_xx(o, p[i]);
-  }
-  msl_out_mem(o, p + n - run, run);
-}
-
-/* Longest JSON escape of one byte: \u00xx. */
-#define JSON_ESC_MAX 6
-
-/* The JSON escape of c at w; returns its length (2 or 6). */
-static size_t put_json_esc(char *w, uint8_t c) {
+/* The escape of c at w (any c: ESC_TEXT writes even a printable byte as
+ * <xx>); returns its length (2 to 6). */
+static size_t put_esc(char *w, uint8_t c, enum esc kind) {
   char e = 0;
-  switch (c) {
-  case '"': e = '"'; break;
-  case '\\': e = '\\'; break;
-  case '\n': e = 'n'; break;
-  case '\r': e = 'r'; break;
-  case '\t': e = 't'; break;
+  if (kind != ESC_TEXT && (c == '"' || c == '\\'))
+    e = (char)c;
+  else if (kind == ESC_JSON)
+    e = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
+  if (kind != ESC_JSON && !e) { /* <xx> */
+    w[0] = '<';
+    w[1] = hexd[c >> 4];
+    w[2] = hexd[c & 0xf];
+    w[3] = '>';
+    return 4;
   }
   w[0] = '\\';
   if (e) {
     w[1] = e;
     return 2;
   }
-  w[1] = 'u';
-  w[2] = '0';
-  w[3] = '0';
+  memcpy(w + 1, "u00", 3);
   w[4] = hexd[c >> 4];
   w[5] = hexd[c & 0xf];
   return 6;
 }
 
-static void json_esc(msl_out *o, uint8_t c) {
-  char t[JSON_ESC_MAX];
-  msl_out_mem(o, t, put_json_esc(t, c));
+static void out_esc(msl_out *o, uint8_t c, enum esc kind) {
+  char t[ESC_MAX];
+  msl_out_mem(o, t, put_esc(t, c, kind));
 }
 
-static int json_plain(uint8_t c) {
-  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-void msl_out_json_str(msl_out *o, const uint8_t *p, size_t n) {
+/* p[0..n) escaped as kind says, in quotes when quote. */
+static void escaped(msl_out *o, const uint8_t *p, size_t n, enum esc kind,
+                    int quote) {
   /* Fast path: room for the quotes and every byte escaped. */
-  char *w = n <= (SIZE_MAX - 2) / JSON_ESC_MAX
-                ? msl_out_room(o, JSON_ESC_MAX * n + 2)
-                : NULL;
+  char *w = n <= (SIZE_MAX - 2) / ESC_MAX ? msl_out_room(o, ESC_MAX * n + 2)
+                                          : NULL;
   if (w) {
     size_t k = 0;
-    w[k++] = '"';
+    if (quote)
+      w[k++] = '"';
     for (size_t i = 0; i < n; i++) {
-      if (json_plain(p[i]))
+      if (plain(p[i], kind))
         w[k++] = (char)p[i];
       else
-        k += put_json_esc(w + k, p[i]);
+        k += put_esc(w + k, p[i], kind);
     }
-    w[k++] = '"';
+    if (quote)
+      w[k++] = '"';
     msl_out_commit(o, k);
     return;
   }
-  size_t run = 0;
-  msl_out_char(o, '"');
+  size_t run = 0; /* plain bytes not yet copied, ending at i */
+  if (quote)
+    msl_out_char(o, '"');
   for (size_t i = 0; i < n; i++) {
-    if (json_plain(p[i])) {
+    if (plain(p[i], kind)) {
       run++;
       continue;
     }
     msl_out_mem(o, p + i - run, run);
     run = 0;
-    json_esc(o, p[i]);
+    out_esc(o, p[i], kind);
   }
   msl_out_mem(o, p + n - run, run);
-  msl_out_char(o, '"');
+  if (quote)
+    msl_out_char(o, '"');
+}
+
+void msl_out_text(msl_out *o, const uint8_t *p, size_t n) {
+  escaped(o, p, n, ESC_TEXT, 0);
+}
+
+void msl_out_json_str(msl_out *o, const uint8_t *p, size_t n) {
+  escaped(o, p, n, ESC_JSON, 1);
 }
 
 void msl_out_nbname(msl_out *o, const msl_nbname *n) {
   char t[MSL_NBNAME_FMT_MAX];
+  char *w = msl_out_room(o, MSL_NBNAME_FMT_MAX);
+  if (w) { /* formatted in place (it stores the NUL) */
+    size_t k = msl_nbname_format(n, w, MSL_NBNAME_FMT_MAX);
+    o->len += k < MSL_NBNAME_FMT_MAX ? k : MSL_NBNAME_FMT_MAX - 1;
+    return;
+  }
   size_t k = msl_nbname_format(n, t, sizeof(t));
   msl_out_mem(o, t, k < sizeof(t) ? k : sizeof(t) - 1);
 }
@@ -311,74 +349,49 @@ int msl_out_result(const msl_out *o) {
 
 /* ---- shared by the printers ---- */
 
-void msl_pr_time(msl_out *o, const msl_pkt_meta *m) {
+size_t msl_pr_put_time(char *w, const msl_pkt_meta *m) {
   int64_t s = m->rel_sec;
   uint32_t us = m->rel_usec % 1000000u;
-  if (s < 0 && us) {
-    /* -1 s + 750000 us is -0.250000 */
-    msl_pr_char(o, '-');
-    msl_out_u64(o, (uint64_t)(-(s + 1)));
-    us = 1000000u - us;
+  size_t k = 0;
+  if (s < 0) {
+    /* -1 s + 750000 us is -0.250000; negated in unsigned arithmetic
+     * (-INT64_MIN does not fit int64_t) */
+    w[k++] = '-';
+    uint64_t a = 0 - (uint64_t)s;
+    if (us) {
+      a--;
+      us = 1000000u - us;
+    }
+    k += msl_pr_put_u64(w + k, a);
   } else {
-    msl_out_i64(o, s);
+    k += msl_pr_put_u64(w + k, (uint64_t)s);
   }
-  char t[7] = {'.'}; /* six digits, zero-padded */
-  memcpy(t + 1, dec2 + 2 * (us / 10000), 2);
-  memcpy(t + 3, dec2 + 2 * (us / 100 % 100), 2);
-  memcpy(t + 5, dec2 + 2 * (us % 100), 2);
-  msl_pr_mem(o, t, 7);
+  w[k] = '.'; /* six digits, zero-padded */
+  memcpy(w + k + 1, msl_pr_dec2 + 2 * (us / 10000), 2);
+  memcpy(w + k + 3, msl_pr_dec2 + 2 * (us / 100 % 100), 2);
+  memcpy(w + k + 5, msl_pr_dec2 + 2 * (us % 100), 2);
+  return k + 7;
+}
+
+void msl_pr_time(msl_out *o, const msl_pkt_meta *m) {
+  char t[MSL_PR_PUT_TIME_MAX];
+  msl_pr_mem(o, t, msl_pr_put_time(t, m));
 }
 
 void msl_pr_ipv4(msl_out *o, uint32_t addr, int json) {
   char t[17] = {'"'}; /* "255.255.255.255" */
   if (!json) {
-    msl_pr_mem(o, t, put_ipv4(t, addr));
+    msl_pr_mem(o, t, msl_pr_put_ipv4(t, addr));
     return;
   }
-  size_t k = 1 + put_ipv4(t + 1, addr);
+  size_t k = 1 + msl_pr_put_ipv4(t + 1, addr);
   t[k++] = '"';
   msl_pr_mem(o, t, k);
 }
 
 void msl_pr_ascii(msl_out *o, msl_view v, int json) {
-  if (!json) {
-    msl_out_text(o, v.ptr, v.len);
-    return;
-  }
-  /* The display form has only printable ASCII; escape it for JSON. The
-   * fast path has room for the quotes and every byte as <xx>. */
-  char *w = v.len <= (SIZE_MAX - 2) / 4 ? msl_out_room(o, 4 * v.len + 2)
-                                        : NULL;
-  if (w) {
-    size_t k = 0;
-    w[k++] = '"';
-    for (size_t i = 0; i < v.len; i++) {
-      uint8_t c = v.ptr[i];
-      if (json_plain(c)) {
-        w[k++] = (char)c;
-      } else if (c == '"' || c == '\\') {
-        w[k++] = '\\';
-        w[k++] = (char)c;
-      } else {
-        put_xx(w + k, c);
-        k += 4;
-      }
-    }
-    w[k++] = '"';
-    msl_out_commit(o, k);
-    return;
-  }
-  msl_pr_char(o, '"');
-  for (size_t i = 0; i < v.len; i++) {
-    uint8_t c = v.ptr[i];
-    if (json_plain(c))
-      msl_pr_char(o, (char)c);
-    else if (c == '"' || c == '\\')
-      json_esc(o, c);
-    else
-      out_xx(o, c);
-  }
-  msl_pr_char(o, '"');
+  /* JSON: the display form, which has only printable ASCII, escaped. */
+  escaped(o, v.ptr, v.len, json ? ESC_JSON_TEXT : ESC_TEXT, json);
 }
 
 static void utf8(msl_out *o, uint32_t cp) {
@@ -431,22 +444,22 @@ void msl_pr_utf16(msl_out *o, msl_view v, int json) {
     if (!pair && u >= 0xd800 && u < 0xe000)
       u = 0xfffd; /* unpaired surrogate */
     if (json) {
-      if (u < 0x80 && json_plain((uint8_t)u))
+      if (u < 0x80 && plain((uint8_t)u, ESC_JSON))
         msl_pr_char(o, (char)u);
       else if (u < 0x80)
-        json_esc(o, (uint8_t)u);
+        out_esc(o, (uint8_t)u, ESC_JSON);
       else
         json_u(o, u);
       if (pair)
         json_u(o, lo);
     } else if (u < 0x20 || u == 0x7f) {
-      out_xx(o, (uint8_t)u);
+      out_esc(o, (uint8_t)u, ESC_TEXT);
     } else {
       utf8(o, pair ? 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00) : u);
     }
   }
   if (msl_rd_left(&r))
-    out_xx(o, msl_rd_u8(&r));
+    out_esc(o, msl_rd_u8(&r), ESC_TEXT);
   if (json)
     msl_pr_char(o, '"');
 }
@@ -465,66 +478,33 @@ void msl_pr_dname(msl_out *o, const msl_netlogon *m,
   msl_pr_ascii(o, v, json);
 }
 
-void msl_pr_guid(msl_out *o, const uint8_t g[16]) {
+size_t msl_pr_put_guid(char *w, const uint8_t g[16]) {
   /* Data1..3 little-endian, Data4 as bytes. */
   static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6,
                                     8, 9, 10, 11, 12, 13, 14, 15};
+  size_t k = 0;
   for (int i = 0; i < 16; i++) {
     if (i == 4 || i == 6 || i == 8 || i == 10)
-      msl_pr_char(o, '-');
-    msl_out_hex(o, g[order[i]], 2);
+      w[k++] = '-';
+    w[k++] = hexd[g[order[i]] >> 4];
+    w[k++] = hexd[g[order[i]] & 0xf];
   }
+  return k;
 }
 
-void msl_pr_bits(msl_out *o, uint32_t v, const char *(*name)(uint32_t),
-                 const char *sep, int json) {
-  int first = 1;
-  for (int i = 0; i < 32; i++) {
-    uint32_t bit = (uint32_t)1 << i;
-    if (!(v & bit))
-      continue;
-    if (!first)
-      msl_pr_str(o, sep);
-    first = 0;
-    const char *s = name(bit);
-    if (json)
-      msl_pr_char(o, '"');
-    if (s) {
-      msl_pr_str(o, s);
-    } else {
-      msl_out_hex0x(o, bit, 8);
-    }
-    if (json)
-      msl_pr_char(o, '"');
+void msl_pr_guid(msl_out *o, const uint8_t g[16]) {
+  char t[36];
+  msl_pr_mem(o, t, msl_pr_put_guid(t, g));
+}
+
+size_t msl_pr_put_ether(char *w, const uint8_t a[6]) {
+  for (int i = 0; i < 6; i++) {
+    w[3 * i] = hexd[a[i] >> 4];
+    w[3 * i + 1] = hexd[a[i] & 0xf];
+    if (i < 5)
+      w[3 * i + 2] = ':';
   }
-}
-
-const char *msl_pr_sv_name(uint32_t bit) {
-  return msl_browse_sv_type_name(bit);
-}
-
-const char *msl_pr_role_name(uint32_t bit) {
-  return bit > 0xff ? NULL : msl_browse_role_name((uint8_t)bit);
-}
-
-const char *msl_pr_ntver_name(uint32_t bit) {
-  return msl_netlogon_ntversion_name(bit);
-}
-
-const char *msl_pr_dsflag_name(uint32_t bit) {
-  return msl_netlogon_dsflag_name(bit);
-}
-
-const char *msl_pr_nbns_hflag_name(uint32_t bit) {
-  switch (bit) {
-  case MSL_NBNS_F_RESPONSE: return "R";
-  case MSL_NBNS_F_AA: return "AA";
-  case MSL_NBNS_F_TC: return "TC";
-  case MSL_NBNS_F_RD: return "RD";
-  case MSL_NBNS_F_RA: return "RA";
-  case MSL_NBNS_F_B: return "B";
-  }
-  return NULL;
+  return 17;
 }
 
 void msl_pr_nbns_shown(const msl_dissect *d, size_t n[4]) {
@@ -537,19 +517,6 @@ void msl_pr_nbns_shown(const msl_dissect *d, size_t n[4]) {
     left -= c;
     n[s] = c < cap ? c : cap;
   }
-}
-
-const char *msl_pr_nbns_info_opcode(unsigned opcode) {
-  switch (opcode) {
-  case MSL_NBNS_OP_QUERY: return "Name query";
-  case MSL_NBNS_OP_REGISTER: return "Registration";
-  case MSL_NBNS_OP_RELEASE: return "Release";
-  case MSL_NBNS_OP_WACK: return "Wait for acknowledgment";
-  case MSL_NBNS_OP_REFRESH: return "Refresh";
-  case MSL_NBNS_OP_REFRESH_ALT: return "Refresh (alternate opcode)";
-  case MSL_NBNS_OP_MULTIHOMED: return "Multi-homed registration";
-  }
-  return NULL;
 }
 
 /* Why a layer failed, in words: the layer decides what an error means. */
@@ -666,7 +633,32 @@ void msl_print_error(msl_out *o, const msl_dissect *d) {
     o->buf[o->len] = '\0';
 }
 
-int msl_pr_end(msl_out *o, size_t start) {
+void msl_pr_err_at(msl_out *o, const msl_dissect *d, const char *before,
+                   const char *after) {
+  if (!d->err_at)
+    return;
+  msl_pr_str(o, before);
+  msl_pr_str(o, "at byte ");
+  msl_out_u64(o, d->err_off);
+  msl_pr_str(o, after);
+}
+
+void msl_pr_ipv4_pair(msl_out *o, uint32_t a, uint32_t b) {
+  char t[15 + 4 + 15];
+  size_t k = msl_pr_put_ipv4(t, a);
+  memcpy(t + k, " -> ", 4);
+  k += 4;
+  msl_pr_mem(o, t, k + msl_pr_put_ipv4(t + k, b));
+}
+
+int msl_pr_run(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
+               unsigned flags, msl_pr_body *body) {
+  if (!o || !d)
+    return MSL_ERR_ARG;
+  if (o->overflow)
+    return MSL_ERR_BUFFER_TOO_SMALL;
+  size_t start = o->len;
+  body(o, m, d, flags);
   if (!o->overflow) {
     if (o->cap)
       o->buf[o->len] = '\0';

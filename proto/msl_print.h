@@ -63,21 +63,29 @@ static inline void msl_out_commit(msl_out *o, size_t n) {
 /** msl_out_mem when the bytes may not fit: stores what fits, then overflows. */
 MSL_PROTO_API void msl_out_mem_slow(msl_out *o, const void *p, size_t n);
 
-/**
- * Appends n bytes. On overflow nothing more is written until a reset
- * (the bytes that fitted stay, the rest is dropped) and `overflow` is set.
- * Inline: a constant n (a string literal through msl_out_str) becomes a
- * few stores.
+/*
+ * Appends n bytes and returns 1 when they fit, without storing the NUL
+ * after them (msl_out_mem does; the printers do once at their end).
+ * Otherwise the bounded slow path stores what fits, sets `overflow`
+ * (nothing more is written until a reset) and 0 is returned. Inline: a
+ * constant n (a string literal through msl_out_str) becomes a few stores.
  */
-static inline void msl_out_mem(msl_out *o, const void *p, size_t n) {
+static inline int msl_out_put(msl_out *o, const void *p, size_t n) {
   char *w = msl_out_room(o, n);
   if (!w) {
     msl_out_mem_slow(o, p, n);
-    return;
+    return 0;
   }
   if (n) /* p may be NULL when n is 0 */
     memcpy(w, p, n);
-  msl_out_commit(o, n);
+  o->len += n;
+  return 1;
+}
+
+/** Appends n bytes (on overflow: as msl_out_put). */
+static inline void msl_out_mem(msl_out *o, const void *p, size_t n) {
+  if (msl_out_put(o, p, n))
+    o->buf[o->len] = '\0';
 }
 
 /** NUL-terminated s (its strlen is folded when s is a literal). */
@@ -85,15 +93,7 @@ static inline void msl_out_str(msl_out *o, const char *s) {
   msl_out_mem(o, s, strlen(s));
 }
 
-static inline void msl_out_char(msl_out *o, char c) {
-  char *w = msl_out_room(o, 1);
-  if (!w) {
-    msl_out_mem_slow(o, &c, 1);
-    return;
-  }
-  *w = c;
-  msl_out_commit(o, 1);
-}
+static inline void msl_out_char(msl_out *o, char c) { msl_out_mem(o, &c, 1); }
 
 /** n copies of c (indentation). */
 MSL_PROTO_API void msl_out_repeat(msl_out *o, char c, size_t n);
