@@ -14,6 +14,46 @@ uint64_t msl_fields_uint(const msl_field *f, const void *base) {
   return msl_fields_masked(f, msl_fields_raw(f, base));
 }
 
+size_t msl_fields_key_text(const msl_field *f, int second, char *buf,
+                           size_t cap) {
+  const char *k = second ? f->key2 : f->key;
+  size_t n = second ? f->k2len : f->klen;
+  n = n >= 3 ? n - 3 : 0; /* the quotes and the colon */
+  if (!cap)
+    return n;
+  size_t c = n < cap ? n : cap - 1;
+  memcpy(buf, k + (n ? 1 : 0), c);
+  buf[c] = '\0';
+  return n;
+}
+
+const char *msl_fields_type_name(const msl_field *f) {
+  static const char *const uints[4][3] = {
+      {"uint8", "uint8 hex", "uint8 enum"},
+      {"uint16", "uint16 hex", "uint16 enum"},
+      {"uint32", "uint32 hex", "uint32 enum"},
+      {"uint64", "uint64 hex", "uint64 enum"}};
+  static const char *const names[] = {
+      [MSL_FT_BOOL] = "bool",     [MSL_FT_TRUE] = "true",
+      [MSL_FT_IPV4] = "ipv4",     [MSL_FT_ETHER] = "ether",
+      [MSL_FT_GUID] = "guid",     [MSL_FT_NBNAME] = "nbname",
+      [MSL_FT_ASCII] = "string",  [MSL_FT_UTF16] = "string (UTF-16)",
+      [MSL_FT_DNAME] = "dns name", [MSL_FT_BYTES] = "bytes",
+      [MSL_FT_VERSION] = "version", [MSL_FT_STRLIST] = "strings",
+      [MSL_FT_LIST] = "list",     [MSL_FT_OBJECT] = "object",
+      [MSL_FT_RELTIME] = "time",  [MSL_FT_STR] = "name"};
+  if (f->type == MSL_FT_UINT) {
+    unsigned size = f->size ? f->size : 4; /* a getter's: 32 bits */
+    unsigned w = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+    if (f->k2bits || (f->flags & MSL_FF_BITLIST))
+      return w == 0 ? "uint8 bits" : w == 1 ? "uint16 bits" : "uint32 bits";
+    return uints[w][f->name || f->vals ? 2 : (f->flags & MSL_FF_HEX) ? 1 : 0];
+  }
+  return f->type < sizeof(names) / sizeof(*names) && names[f->type]
+             ? names[f->type]
+             : "?";
+}
+
 /* 1 when name() names bits, not values. */
 static int names_bits(const msl_field *f) {
   return f->k2bits || (f->flags & MSL_FF_BITLIST);

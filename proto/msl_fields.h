@@ -290,6 +290,20 @@ void msl_fields_text(msl_out *o, const msl_field_layout *l,
 /** The value of f in the struct at base, masked and shifted down. */
 uint64_t msl_fields_uint(const msl_field *f, const void *base);
 
+/* ---- describing the fields (mailslot decode --fields, tests) ---- */
+
+/**
+ * f's JSON key (second: the key of its value's or bits' names), without
+ * quotes and colon, into buf (NUL-terminated, cut to cap); returns its
+ * length, 0 when f has no such key.
+ */
+size_t msl_fields_key_text(const msl_field *f, int second, char *buf,
+                           size_t cap);
+
+/** f's type in words: "uint16", "uint8 hex", "uint32 bits", "bool",
+ * "ipv4", "nbname", "string", ... */
+const char *msl_fields_type_name(const msl_field *f);
+
 /* ---- the tables (msl_fields_<proto>.c) ---- */
 
 /* A protocol's field array, for listings and tests. */

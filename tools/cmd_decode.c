@@ -19,6 +19,7 @@
 #include "decode_stats.h"
 #include "msl_capture.h"
 #include "msl_decoder.h"
+#include "msl_fields.h"
 #include "msl_print.h"
 #include "progress.h"
 
@@ -147,6 +148,29 @@ static const char OUTPUT_HELP[] =
     "  --port N[:dgm|:ns]  also decode UDP port N (repeatable, at most 16)\n"
     "                    as the datagram (default) or name service\n";
 
+/*
+ * --fields: every field the printers show, from the field tables, as
+ * tab-separated columns: table, JSON key, tshark field name, -V label,
+ * type. A value's or bits' names under their own key are a row too (type
+ * "names"). "-" where a field has none.
+ */
+static void list_fields(FILE *out) {
+  fprintf(out, "# table\tjson_key\ttshark_field\tlabel\ttype\n");
+  for (size_t t = 0; msl_field_tables[t]; t++) {
+    const msl_field_table *tab = msl_field_tables[t];
+    for (size_t i = 0; i < tab->n; i++) {
+      const msl_field *f = &tab->fields[i];
+      char key[MSL_FIELD_KEY_MAX];
+      msl_fields_key_text(f, 0, key, sizeof key);
+      fprintf(out, "%s\t%s\t%s\t%s\t%s\n", tab->proto, *key ? key : "-",
+              f->abbrev ? f->abbrev : "-", f->label ? f->label : "-",
+              msl_fields_type_name(f));
+      if (msl_fields_key_text(f, 1, key, sizeof key))
+        fprintf(out, "%s\t%s\t-\t-\tnames\n", tab->proto, key);
+    }
+  }
+}
+
 static void decode_usage(FILE *out) {
   fprintf(out,
           "usage: mailslot decode [OPTIONS] FILE...\n"
@@ -160,6 +184,9 @@ static void decode_usage(FILE *out) {
           "options:\n%s"
           "  --no-progress     no progress bar (shown on a terminal for long "
           "files)\n"
+          "  --fields          list the fields the output shows (table, JSON "
+          "key, tshark\n"
+          "                    field name, -V label, type) and exit\n"
           "  -h, --help        this text\n\n"
           "Exit status: 0 every file was read to its end (malformed or "
           "truncated packets\nare reported in the output and do not count), "
@@ -250,6 +277,10 @@ int cmd_decode(int argc, char **argv) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       decode_usage(stdout);
+      return EXIT_OK;
+    }
+    if (!strcmp(a, "--fields")) {
+      list_fields(stdout);
       return EXIT_OK;
     }
     if (!strcmp(a, "--no-progress")) {
