@@ -168,6 +168,43 @@ static void test_bad_encoding(void **state) {
   assert_int_equal(decode_all(&n, wire, sizeof wire, 1), MSL_ERR_NAME);
 }
 
+/* The label decoder reads eight characters at a time: every byte value at
+ * every place of a label is refused unless it is 'A'..'P', and a legal
+ * label gives its bytes. */
+static void test_label_every_byte(void **state) {
+  (void)state;
+  uint8_t wire[34], raw[16];
+  msl_nbname n;
+  msl_rd r;
+  for (int i = 0; i < 16; i++)
+    raw[i] = (uint8_t)(0x11 * i + 7);
+  wire[0] = 32;
+  wire[33] = 0;
+  for (int pos = 0; pos < 32; pos++) {
+    for (int v = 0; v < 256; v++) {
+      for (int i = 0; i < 16; i++) {
+        wire[1 + 2 * i] = (uint8_t)('A' + (raw[i] >> 4));
+        wire[2 + 2 * i] = (uint8_t)('A' + (raw[i] & 15));
+      }
+      wire[1 + pos] = (uint8_t)v;
+      int legal = v >= 'A' && v <= 'P';
+      msl_rd_init(&r, wire, sizeof wire);
+      assert_int_equal(msl_nbname_decode(&n, &r, 0), legal ? 0 : MSL_ERR_NAME);
+      if (!legal)
+        continue;
+      uint8_t want = raw[pos / 2];
+      if (pos % 2)
+        want = (uint8_t)((want & 0xf0) | (v - 'A'));
+      else
+        want = (uint8_t)((want & 0x0f) | (v - 'A') << 4);
+      assert_int_equal(n.raw[pos / 2], want);
+      for (int i = 0; i < 16; i++)
+        if (i != pos / 2)
+          assert_int_equal(n.raw[i], raw[i]);
+    }
+  }
+}
+
 /* Builds [name at 0][pointer bytes...] for compression tests. */
 static size_t with_name_at_zero(uint8_t *buf, const uint8_t *tail, size_t tl) {
   msl_nbname n;
@@ -628,6 +665,7 @@ int main(void) {
       cmocka_unit_test(test_capture_scope),
       cmocka_unit_test(test_truncated_every_byte),
       cmocka_unit_test(test_bad_encoding),
+      cmocka_unit_test(test_label_every_byte),
       cmocka_unit_test(test_pointer),
       cmocka_unit_test(test_pointer_loops),
       cmocka_unit_test(test_scope_limits),
