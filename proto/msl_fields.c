@@ -358,13 +358,6 @@ void msl_fields_tree(msl_out *o, const msl_field_layout *l,
 
 /* ---- JSON, out of line ---- */
 
-const uint8_t msl_fields_json_plain[256] = {
-    [0x20] = 1, 1, 0 /* " */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* \ */, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* DEL */};
 
 void msl_fields_json_escaped(msl_out *o, char *w, const char *name) {
   o->len = (size_t)(w - o->buf);
@@ -423,7 +416,7 @@ static void json_nbname(msl_out *o, const msl_nbname *nm) {
   if (w) {
     k = msl_nbname_format(nm, w + 1, MSL_NBNAME_FMT_MAX);
     size_t i = 0;
-    while (i < k && msl_fields_json_plain[(uint8_t)w[1 + i]])
+    while (i < k && msl_pr_plain[1][(uint8_t)w[1 + i]])
       i++;
     if (i == k && k < MSL_NBNAME_FMT_MAX) {
       w[0] = '"';

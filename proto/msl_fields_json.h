@@ -37,9 +37,6 @@
 #define MSL_FIELDS_JSMALL_MAX                                                  \
   (2 * MSL_FIELDS_JKEY_MAX + MSL_PR_PUT_U64_MAX + MSL_FIELDS_JNAME_MAX + 2)
 
-/* 1 for the bytes a JSON string holds as they are (msl_fields.c). */
-extern const uint8_t msl_fields_json_plain[256];
-
 /* ---- out of line (msl_fields.c) ---- */
 
 /* `"key":` and a value of unbounded size (strings, bytes, lists,
@@ -178,7 +175,7 @@ MSL_FIELDS_INLINE char *msl_fields_put_name(char *w, const char *nm) {
   *w++ = '"';
   for (size_t i = 0; nm[i]; i++) {
     uint8_t ch = (uint8_t)nm[i];
-    if (i == MSL_FIELDS_JNAME_MAX || !msl_fields_json_plain[ch])
+    if (i == MSL_FIELDS_JNAME_MAX || !msl_pr_plain[1][ch])
       return NULL;
     *w++ = (char)ch;
   }

@@ -249,9 +249,24 @@ enum esc { ESC_TEXT, ESC_JSON, ESC_JSON_TEXT };
 /* Longest escape of one byte: \u00xx. */
 #define ESC_MAX 6
 
+/* [0]: printable ASCII, shown as is in display text; [1]: the same but
+ * the quote and the backslash, what a JSON string holds as is. */
+const uint8_t msl_pr_plain[2][256] = {
+    {[0x20] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* DEL */},
+    {[0x20] = 1, 1, 0 /* " */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* \ */, 1, 1, 1,
+     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* DEL */}};
+
 static int plain(uint8_t c, enum esc kind) {
-  return c >= 0x20 && c < 0x7f &&
-         (kind == ESC_TEXT || (c != '"' && c != '\\'));
+  return msl_pr_plain[kind != ESC_TEXT][c];
 }
 
 /* The escape of c at w (any c: ESC_TEXT writes even a printable byte as
@@ -292,11 +307,12 @@ static void escaped(msl_out *o, const uint8_t *p, size_t n, enum esc kind,
   char *w = n <= (SIZE_MAX - 2) / ESC_MAX ? msl_out_room(o, ESC_MAX * n + 2)
                                           : NULL;
   if (w) {
+    const uint8_t *as_is = msl_pr_plain[kind != ESC_TEXT];
     size_t k = 0;
     if (quote)
       w[k++] = '"';
     for (size_t i = 0; i < n; i++) {
-      if (plain(p[i], kind))
+      if (as_is[p[i]])
         w[k++] = (char)p[i];
       else
         k += put_esc(w + k, p[i], kind);

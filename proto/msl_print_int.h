@@ -40,6 +40,10 @@ static inline void msl_pr_u64(msl_out *o, uint64_t v) {
  * each can write is in its comment); return the bytes written. The
  * msl_out appends and the field interpreters use them after one room check.
  */
+/* Bytes shown as they are: [0] in display text (printable ASCII), [1] in a
+ * JSON string (the same but '"' and '\\'). */
+extern const uint8_t msl_pr_plain[2][256];
+
 /* "00" "01" ... "99" */
 extern const char msl_pr_dec2[200];
 /* Decimal, up to 20 bytes (MSL_PR_PUT_U64_MAX). */
