@@ -34,14 +34,14 @@ const char *msl_fields_type_name(const msl_field *f) {
       {"uint32", "uint32 hex", "uint32 enum"},
       {"uint64", "uint64 hex", "uint64 enum"}};
   static const char *const names[] = {
-      [MSL_FT_BOOL] = "bool",     [MSL_FT_TRUE] = "true",
-      [MSL_FT_IPV4] = "ipv4",     [MSL_FT_ETHER] = "ether",
-      [MSL_FT_GUID] = "guid",     [MSL_FT_NBNAME] = "nbname",
-      [MSL_FT_ASCII] = "string",  [MSL_FT_UTF16] = "string (UTF-16)",
-      [MSL_FT_DNAME] = "dns name", [MSL_FT_BYTES] = "bytes",
+      [MSL_FT_BOOL] = "bool",       [MSL_FT_TRUE] = "true",
+      [MSL_FT_IPV4] = "ipv4",       [MSL_FT_ETHER] = "ether",
+      [MSL_FT_GUID] = "guid",       [MSL_FT_NBNAME] = "nbname",
+      [MSL_FT_ASCII] = "string",    [MSL_FT_UTF16] = "string (UTF-16)",
+      [MSL_FT_DNAME] = "dns name",  [MSL_FT_BYTES] = "bytes",
       [MSL_FT_VERSION] = "version", [MSL_FT_STRLIST] = "strings",
-      [MSL_FT_LIST] = "list",     [MSL_FT_OBJECT] = "object",
-      [MSL_FT_RELTIME] = "time",  [MSL_FT_STR] = "name"};
+      [MSL_FT_LIST] = "list",       [MSL_FT_OBJECT] = "object",
+      [MSL_FT_RELTIME] = "time",    [MSL_FT_STR] = "name"};
   if (f->type == MSL_FT_UINT) {
     unsigned size = f->size ? f->size : 4; /* a getter's: 32 bits */
     unsigned w = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
@@ -157,10 +157,9 @@ static int string_value(msl_out *o, const msl_field *f, const void *b,
     msl_pr_utf16(o, msl_fields_view(f, b), json);
     return 1;
   case MSL_FT_DNAME:
-    msl_pr_dname(o, b,
-                 (const msl_netlogon_dname *)(const void *)msl_fields_bytes(f,
-                                                                            b),
-                 json);
+    msl_pr_dname(
+        o, b, (const msl_netlogon_dname *)(const void *)msl_fields_bytes(f, b),
+        json);
     return 1;
   case MSL_FT_BYTES:
     v = msl_fields_view(f, b);
@@ -358,7 +357,6 @@ void msl_fields_tree(msl_out *o, const msl_field_layout *l,
 
 /* ---- JSON, out of line ---- */
 
-
 void msl_fields_json_escaped(msl_out *o, char *w, const char *name) {
   o->len = (size_t)(w - o->buf);
   msl_out_json_str(o, (const uint8_t *)name, strlen(name));
@@ -449,8 +447,8 @@ static void json_list(msl_out *o, const msl_field *f, const msl_field_ctx *c) {
   msl_pr_char(o, ']');
 }
 
-void msl_fields_json_big(msl_out *o, const msl_field *f,
-                         const msl_field_ctx *c, int *n) {
+void msl_fields_json_big(msl_out *o, const msl_field *f, const msl_field_ctx *c,
+                         int *n) {
   const void *b = c->base;
   char *w = msl_out_room(o, MSL_FIELDS_JKEY_MAX);
   char t[MSL_FIELDS_JKEY_MAX];

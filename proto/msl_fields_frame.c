@@ -25,19 +25,18 @@ static const char *icmp_name(uint32_t v) {
 
 static const msl_field_layout quoted;
 
-#define META(label, abbrev, key, ft, member)                                   \
-  {label, abbrev, MSL_FKEY(key), .type = (ft), MSL_FAT(msl_pkt_meta, member)}
+#define MSL_FST msl_pkt_meta
 
 static const msl_field F[N_FIELDS] = {
-    [FRAME] = META("Frame", "frame.number", "frame", MSL_FT_UINT, frame),
+    [FRAME] = MSL_F("Frame", "frame.number", "frame", MSL_FT_UINT, frame),
     [TIME] = {"Time", "frame.time_relative", MSL_FKEY("time"),
               .type = MSL_FT_RELTIME},
-    [SRC] = META("Source", "ip.src", "src", MSL_FT_IPV4, src_ip),
-    [SPORT] = META("Source Port", "udp.srcport", "sport", MSL_FT_UINT, sport),
-    [DST] = META("Destination", "ip.dst", "dst", MSL_FT_IPV4, dst_ip),
-    [DPORT] = META("Destination Port", "udp.dstport", "dport", MSL_FT_UINT,
-                   dport),
-    [TRUNCATED] = META("Truncated", NULL, "truncated", MSL_FT_TRUE, truncated),
+    [SRC] = MSL_F("Source", "ip.src", "src", MSL_FT_IPV4, src_ip),
+    [SPORT] = MSL_F("Source Port", "udp.srcport", "sport", MSL_FT_UINT, sport),
+    [DST] = MSL_F("Destination", "ip.dst", "dst", MSL_FT_IPV4, dst_ip),
+    [DPORT] =
+        MSL_F("Destination Port", "udp.dstport", "dport", MSL_FT_UINT, dport),
+    [TRUNCATED] = MSL_F("Truncated", NULL, "truncated", MSL_FT_TRUE, truncated),
     [IP_REASSEMBLED] = {"IP reassembled", NULL, MSL_FKEY("ip_reassembled"),
                         .type = MSL_FT_TRUE, MSL_FAT(msl_pkt_meta, flags),
                         .mask = MSL_PKT_IP_REASSEMBLED},
@@ -45,21 +44,21 @@ static const msl_field F[N_FIELDS] = {
                          MSL_FKEY("dgm_reassembled"), .type = MSL_FT_TRUE,
                          MSL_FAT(msl_pkt_meta, flags),
                          .mask = MSL_PKT_DGM_REASSEMBLED},
-    [OUTER_SRC] = META("ICMP Source", "ip.src", "src", MSL_FT_IPV4, outer_src),
-    [OUTER_DST] = META("ICMP Destination", "ip.dst", "dst", MSL_FT_IPV4,
-                       outer_dst),
+    [OUTER_SRC] = MSL_F("ICMP Source", "ip.src", "src", MSL_FT_IPV4, outer_src),
+    [OUTER_DST] =
+        MSL_F("ICMP Destination", "ip.dst", "dst", MSL_FT_IPV4, outer_dst),
     [QUOTED] = {"Quoted", NULL, MSL_FKEY("quoted"), .type = MSL_FT_OBJECT,
                 .sub = &quoted},
-    [ICMP_TYPE] = META("ICMP Type", "icmp.type", "icmp_type", MSL_FT_UINT,
-                       icmp_type),
-    [ICMP_CODE] = META("ICMP Code", "icmp.code", "icmp_code", MSL_FT_UINT,
-                       icmp_code),
+    [ICMP_TYPE] =
+        MSL_F("ICMP Type", "icmp.type", "icmp_type", MSL_FT_UINT, icmp_type),
+    [ICMP_CODE] =
+        MSL_F("ICMP Code", "icmp.code", "icmp_code", MSL_FT_UINT, icmp_code),
     [ICMP_NAME] = {"ICMP Error", NULL, MSL_FKEY("icmp_name"),
                    .type = MSL_FT_STR, .get = icmp_type_code,
                    .name = icmp_name},
 };
 
-#undef META
+#undef MSL_FST
 
 static const msl_field_item frame_items[] = {
     MSL_FI(FRAME), MSL_FI(TIME), MSL_FI(SRC), MSL_FI(SPORT), MSL_FI(DST),

@@ -41,8 +41,8 @@
 
 /* `"key":` and a value of unbounded size (strings, bytes, lists,
  * objects), through the checked appends. */
-void msl_fields_json_big(msl_out *o, const msl_field *f,
-                         const msl_field_ctx *c, int *n);
+void msl_fields_json_big(msl_out *o, const msl_field *f, const msl_field_ctx *c,
+                         int *n);
 /* `"key_names":[...]`, through the checked appends. */
 void msl_fields_json_bits(msl_out *o, const msl_field *f, uint64_t v, int *n);
 /* A name that must be escaped, from w (o->len set there first). */
@@ -93,8 +93,7 @@ MSL_FIELDS_INLINE uint64_t msl_fields_raw(const msl_field *f,
   }
 }
 
-MSL_FIELDS_INLINE uint64_t msl_fields_masked(const msl_field *f,
-                                             uint64_t raw) {
+MSL_FIELDS_INLINE uint64_t msl_fields_masked(const msl_field *f, uint64_t raw) {
   return f->mask ? (raw & f->mask) >> msl_fields_shift(f->mask) : raw;
 }
 
@@ -113,8 +112,7 @@ MSL_FIELDS_INLINE const uint8_t *msl_fields_bytes(const msl_field *f,
 }
 
 /* The name of v (nul, or NULL, when it has none). */
-MSL_FIELDS_INLINE const char *msl_fields_name(const msl_field *f,
-                                              uint64_t v) {
+MSL_FIELDS_INLINE const char *msl_fields_name(const msl_field *f, uint64_t v) {
   const char *s = NULL;
   if (f->vals) {
     const msl_field_val *e = f->vals;
@@ -207,8 +205,8 @@ MSL_FIELDS_INLINE int msl_fields_json_is_small(unsigned type) {
  * its end).
  */
 MSL_FIELDS_INLINE char *msl_fields_json_small(msl_out *o, char *w,
-                                              const msl_field *f,
-                                              const void *b, int *n) {
+                                              const msl_field *f, const void *b,
+                                              int *n) {
   uint64_t v;
   w = msl_fields_put_key(w, f->key, f->klen, n);
   switch (f->type) {
@@ -225,8 +223,8 @@ MSL_FIELDS_INLINE char *msl_fields_json_small(msl_out *o, char *w,
     return msl_fields_json_name(o, msl_fields_put_key(w, f->key2, f->k2len, n),
                                 f, v);
   case MSL_FT_STR:
-    return msl_fields_json_name(
-        o, w, f, msl_fields_masked(f, msl_fields_raw(f, b)));
+    return msl_fields_json_name(o, w, f,
+                                msl_fields_masked(f, msl_fields_raw(f, b)));
   case MSL_FT_BOOL:
   case MSL_FT_TRUE:
     if (f->type == MSL_FT_TRUE || msl_fields_masked(f, msl_fields_raw(f, b))) {
@@ -294,8 +292,9 @@ MSL_FIELDS_INLINE void msl_fields_json_items(msl_out *o,
 #define MSL_FIELD_LAYOUT_DEF(storage, name, items, text, next)                 \
   MSL_FIELDS_JSON_FN(name, items)                                              \
   storage const msl_field_layout name = {                                      \
-      items, sizeof(items) / sizeof(*(items)), text,                           \
-      sizeof(text) / sizeof(*(text)), next, name##_json}
+      items, sizeof(items) / sizeof(*(items)),                                 \
+      text,  sizeof(text) / sizeof(*(text)),                                   \
+      next,  name##_json}
 #define MSL_FIELD_LAYOUT_DEF_NOTEXT(storage, name, items, next)                \
   MSL_FIELDS_JSON_FN(name, items)                                              \
   storage const msl_field_layout name = {                                      \

@@ -51,48 +51,48 @@ static void data_tail(msl_out *o, const msl_field_ctx *c) {
 
 static const msl_field F[N_FIELDS] = {
     [TYPE] = MSL_FX("Message Type", "nbdgm.type", "type", MSL_FT_UINT, type,
-                  MSL_FNAMEKEY("type"), .flags = MSL_FF_HEX, .digits = 2,
-                  .name = type_name),
+                    MSL_FNAMEKEY("type"), .flags = MSL_FF_HEX, .digits = 2,
+                    .name = type_name),
     [FLAGS] = MSL_FX("Flags", "nbdgm.flags", "flags", MSL_FT_UINT, flags,
-                   .flags = MSL_FF_HEX, .digits = 2),
+                     .flags = MSL_FF_HEX, .digits = 2),
     [RESERVED] = {"Reserved", NULL, .type = MSL_FT_BOOL,
                   MSL_FAT(msl_nbdgm, flags), .mask = MSL_NBDGM_FLAG_RESERVED,
                   .width = 8, .flags = MSL_FF_SET},
     [MORE] = FLAG("More fragments follow", "nbdgm.next", "more",
                   MSL_NBDGM_FLAG_MORE),
-    [FIRST] = FLAG("First fragment", "nbdgm.first", "first",
-                   MSL_NBDGM_FLAG_FIRST),
-    [NODE] = MSL_FX("Source node type", "nbdgm.node_type", "node", MSL_FT_UINT,
-                  flags, MSL_FNAMEKEY("node"), .mask = MSL_NBDGM_FLAG_SNT_MASK,
-                  .width = 8, .flags = MSL_FF_DOTTED, .name = node_name,
-                  .style = MSL_FN_NAME_NUM),
+    [FIRST] =
+        FLAG("First fragment", "nbdgm.first", "first", MSL_NBDGM_FLAG_FIRST),
+    [NODE] = MSL_FX(
+        "Source node type", "nbdgm.node_type", "node", MSL_FT_UINT, flags,
+        MSL_FNAMEKEY("node"), .mask = MSL_NBDGM_FLAG_SNT_MASK, .width = 8,
+        .flags = MSL_FF_DOTTED, .name = node_name, .style = MSL_FN_NAME_NUM),
     [ID] = MSL_FX("Datagram ID", "nbdgm.dgram_id", "id", MSL_FT_UINT, id,
-                .flags = MSL_FF_HEX, .digits = 4),
-    [SRC_IP] = MSL_F("Source IP", "nbdgm.src.ip", "src_ip", MSL_FT_IPV4, src_ip),
+                  .flags = MSL_FF_HEX, .digits = 4),
+    [SRC_IP] =
+        MSL_F("Source IP", "nbdgm.src.ip", "src_ip", MSL_FT_IPV4, src_ip),
     [SRC_PORT] = MSL_F("Source Port", "nbdgm.src.port", "src_port", MSL_FT_UINT,
-                     src_port),
-    [LENGTH] = MSL_FX("Datagram Length", "nbdgm.dgram_len", "length",
-                    MSL_FT_UINT, length,
-                    .unit = " bytes (names and user data)",
-                    .tail = length_tail),
+                       src_port),
+    [LENGTH] = MSL_FX(
+        "Datagram Length", "nbdgm.dgram_len", "length", MSL_FT_UINT, length,
+        .unit = " bytes (names and user data)", .tail = length_tail),
     [OFFSET] = MSL_F("Packet Offset", "nbdgm.pkt_offset", "offset", MSL_FT_UINT,
-                   offset),
+                     offset),
     [SRC_NAME] = MSL_F("Source Name", "nbdgm.source_name", "src_name",
-                     MSL_FT_NBNAME, src),
-    [ERROR_CODE] = MSL_FX("Error Code", "nbdgm.error_code", "error", MSL_FT_UINT,
-                        error_code, MSL_FNAMEKEY("error"),
-                        .flags = MSL_FF_HEX, .digits = 2, .name = error_name),
+                       MSL_FT_NBNAME, src),
+    [ERROR_CODE] = MSL_FX("Error Code", "nbdgm.error_code", "error",
+                          MSL_FT_UINT, error_code, MSL_FNAMEKEY("error"),
+                          .flags = MSL_FF_HEX, .digits = 2, .name = error_name),
     [DST_NAME] = MSL_F("Destination Name", "nbdgm.destination_name", "dst_name",
-                     MSL_FT_NBNAME, dst),
+                       MSL_FT_NBNAME, dst),
     [DATA_LEN] = MSL_FX("User Data", NULL, "data_len", MSL_FT_UINT, data.len,
-                      .unit = " bytes", .tail = data_tail),
+                        .unit = " bytes", .tail = data_tail),
     [MISSING] = MSL_F("Bytes missing", NULL, "missing", MSL_FT_UINT, missing),
     [SHORT_BY] = MSL_F("DGM_LENGTH short by", NULL, "length_short_by",
-                     MSL_FT_UINT, short_by),
+                       MSL_FT_UINT, short_by),
     [TRAILING] = MSL_F("Bytes after DGM_LENGTH", NULL, "trailing_hex",
-                     MSL_FT_BYTES, trailing),
+                       MSL_FT_BYTES, trailing),
     [DATA] = MSL_FX("Fragment data", NULL, "fragment_hex", MSL_FT_BYTES, data,
-                  .flags = MSL_FF_DUMP),
+                    .flags = MSL_FF_DUMP),
     [FRAGMENT] = {"Fragment", NULL, MSL_FKEY("fragment"), .type = MSL_FT_TRUE},
     [REASSEMBLED] = {"Reassembled", NULL, MSL_FKEY("reassembled"),
                      .type = MSL_FT_TRUE},
@@ -125,9 +125,7 @@ static int error_code(const msl_field_ctx *c) {
   return ((const msl_nbdgm *)c->base)->type == MSL_NBDGM_ERROR && !c->d->err;
 }
 
-static int dst(const msl_field_ctx *c) {
-  return have(c, MSL_NBDGM_HAVE_DST);
-}
+static int dst(const msl_field_ctx *c) { return have(c, MSL_NBDGM_HAVE_DST); }
 
 /* The user data, once the names were read. */
 static int user_data(const msl_field_ctx *c) {
@@ -170,9 +168,7 @@ static int text_src(const msl_field_ctx *c) {
          g->type <= MSL_NBDGM_BROADCAST;
 }
 
-static int text_dst(const msl_field_ctx *c) {
-  return text_names(c) && dst(c);
-}
+static int text_dst(const msl_field_ctx *c) { return text_names(c) && dst(c); }
 
 static int text_reassembled(const msl_field_ctx *c) {
   return text_names(c) && c->d->reassembled;

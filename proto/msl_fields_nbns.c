@@ -45,10 +45,13 @@ static const char *ont_name(uint32_t v) {
 }
 
 /* NM_FLAGS by their RFC names (the opcode and rcode bits are not flags). */
-static const msl_field_val hflags[] = {
-    {MSL_NBNS_F_RESPONSE, "R"}, {MSL_NBNS_F_AA, "AA"}, {MSL_NBNS_F_TC, "TC"},
-    {MSL_NBNS_F_RD, "RD"},       {MSL_NBNS_F_RA, "RA"}, {MSL_NBNS_F_B, "B"},
-    {0, NULL}};
+static const msl_field_val hflags[] = {{MSL_NBNS_F_RESPONSE, "R"},
+                                       {MSL_NBNS_F_AA, "AA"},
+                                       {MSL_NBNS_F_TC, "TC"},
+                                       {MSL_NBNS_F_RD, "RD"},
+                                       {MSL_NBNS_F_RA, "RA"},
+                                       {MSL_NBNS_F_B, "B"},
+                                       {0, NULL}};
 
 /* How many entries of section s are shown (0 questions, 1 answer, 2
  * authority, 3 additional records). */
@@ -87,7 +90,7 @@ static int rr_next(const msl_field_ctx *c, const msl_field *f,
     it->n = shown(c, f->arg);
   if (it->i >= it->n)
     return 0;
-  it->elem = f->arg == 1 ? &m->an[it->i]
+  it->elem = f->arg == 1   ? &m->an[it->i]
              : f->arg == 2 ? &m->ns[it->i]
                            : &m->ar[it->i];
   return 1;
@@ -158,32 +161,32 @@ static const msl_field F[N_FIELDS] = {
                      MSL_FBITSKEY("flags"), .flags = MSL_FF_HEX, .digits = 4,
                      .bmask = 0xffffu & ~(MSL_NBNS_F_OPCODE | MSL_NBNS_F_RCODE),
                      .vals = hflags),
-    [RESPONSE] = MSL_FX("Response", NB "flags.response", "response",
-                        MSL_FT_BOOL, flags, .mask = MSL_NBNS_F_RESPONSE,
-                        .width = 16),
-    [OPCODE] = MSL_FX("Opcode", NB "flags.opcode", "opcode", MSL_FT_UINT,
-                      flags, MSL_FNAMEKEY("opcode"), .mask = MSL_NBNS_F_OPCODE,
+    [RESPONSE] =
+        MSL_FX("Response", NB "flags.response", "response", MSL_FT_BOOL, flags,
+               .mask = MSL_NBNS_F_RESPONSE, .width = 16),
+    [OPCODE] = MSL_FX("Opcode", NB "flags.opcode", "opcode", MSL_FT_UINT, flags,
+                      MSL_FNAMEKEY("opcode"), .mask = MSL_NBNS_F_OPCODE,
                       .name = opcode_name),
-    [AUTHORITATIVE] = HDR_BIT("Authoritative", "flags.authoritative",
-                              MSL_NBNS_F_AA),
+    [AUTHORITATIVE] =
+        HDR_BIT("Authoritative", "flags.authoritative", MSL_NBNS_F_AA),
     [TRUNCATED] = HDR_BIT("Truncated", "flags.truncated", MSL_NBNS_F_TC),
-    [RECURSION_DESIRED] = HDR_BIT("Recursion desired", "flags.recdesired",
-                                  MSL_NBNS_F_RD),
-    [RECURSION_AVAILABLE] = HDR_BIT("Recursion available", "flags.recavail",
-                                    MSL_NBNS_F_RA),
+    [RECURSION_DESIRED] =
+        HDR_BIT("Recursion desired", "flags.recdesired", MSL_NBNS_F_RD),
+    [RECURSION_AVAILABLE] =
+        HDR_BIT("Recursion available", "flags.recavail", MSL_NBNS_F_RA),
     [BROADCAST] = HDR_BIT("Broadcast", "flags.broadcast", MSL_NBNS_F_B),
     [RCODE] = MSL_FX("Reply code", NB "flags.rcode", "rcode", MSL_FT_UINT,
                      flags, MSL_FNAMEKEY("rcode"), .mask = MSL_NBNS_F_RCODE,
                      .name = rcode_name),
     [QDCOUNT] = MSL_FNUM("Questions", NB "count.queries", "qdcount", qdcount),
     [ANCOUNT] = MSL_FNUM("Answer RRs", NB "count.answers", "ancount", ancount),
-    [NSCOUNT] = MSL_FNUM("Authority RRs", NB "count.auth_rr", "nscount",
-                         nscount),
-    [ARCOUNT] = MSL_FNUM("Additional RRs", NB "count.add_rr", "arcount",
-                         arcount),
-    [QUESTIONS] = {"Question", NULL, MSL_FKEY("questions"),
-                   .type = MSL_FT_LIST, .flags = MSL_FF_HEADING,
-                   .sub = &question, .next = question_next},
+    [NSCOUNT] =
+        MSL_FNUM("Authority RRs", NB "count.auth_rr", "nscount", nscount),
+    [ARCOUNT] =
+        MSL_FNUM("Additional RRs", NB "count.add_rr", "arcount", arcount),
+    [QUESTIONS] = {"Question", NULL, MSL_FKEY("questions"), .type = MSL_FT_LIST,
+                   .flags = MSL_FF_HEADING, .sub = &question,
+                   .next = question_next},
     [ANSWERS] = SECTION("Answer", "answers", 1),
     [AUTHORITY] = SECTION("Authority", "authority", 2),
     [ADDITIONAL] = SECTION("Additional", "additional", 3),
@@ -194,40 +197,39 @@ static const msl_field F[N_FIELDS] = {
                         msl_nbns_question, name.nb),
     [Q_TYPE] = TYPE(msl_nbns_question),
     [Q_CLASS] = CLASS(msl_nbns_question, qclass),
-    [RR_NAME] = MSL_FDEF("Name", NB "name", "name", MSL_FT_NBNAME,
-                         msl_nbns_rr, name.nb),
+    [RR_NAME] = MSL_FDEF("Name", NB "name", "name", MSL_FT_NBNAME, msl_nbns_rr,
+                         name.nb),
     [RR_TYPE] = TYPE(msl_nbns_rr),
     [RR_CLASS] = CLASS(msl_nbns_rr, rrclass),
     [RR_TTL] = FIELD("Time to live", "ttl", "ttl", MSL_FT_UINT, msl_nbns_rr,
                      ttl, .unit = " s"),
     [RR_DATA_LENGTH] = MSL_FDEF("Data length", NB "data_length", "data_length",
                                 MSL_FT_UINT, msl_nbns_rr, rdata.len),
-    [RR_WACK_FLAGS] = MSL_FDEFX("Request flags", NULL, "wack_flags",
-                                MSL_FT_UINT, msl_nbns_rr, wack_flags,
-                                .flags = MSL_FF_HEX, .digits = 4),
+    [RR_WACK_FLAGS] =
+        MSL_FDEFX("Request flags", NULL, "wack_flags", MSL_FT_UINT, msl_nbns_rr,
+                  wack_flags, .flags = MSL_FF_HEX, .digits = 4),
     [RR_ADDRESSES] = {"Addresses", NULL, MSL_FKEY("addresses"),
                       .type = MSL_FT_LIST, .sub = &nb_entry, .next = nb_next},
     [RR_EXTRA] = MSL_FDEF("Extra bytes", NULL, "extra_bytes", MSL_FT_UINT,
                           msl_nbns_rr, nb_extra),
-    [RR_NUM_NAMES] = MSL_FDEF("Number of names", NB "number_of_names",
-                              "number_of_names", MSL_FT_UINT, msl_nbns_rr,
-                              num_names),
+    [RR_NUM_NAMES] =
+        MSL_FDEF("Number of names", NB "number_of_names", "number_of_names",
+                 MSL_FT_UINT, msl_nbns_rr, num_names),
     [RR_NAMES] = {"Node names", NULL, MSL_FKEY("names"), .type = MSL_FT_LIST,
                   .sub = &node_name, .next = node_name_next},
-    [RR_STATISTICS] = MSL_FDEFX("Statistics", NULL, "statistics",
-                                MSL_FT_OBJECT, msl_nbns_rr, stats,
-                                .sub = &statistics),
-    [RR_ADDR] = MSL_FDEF("Address", NB "addr", "addr", MSL_FT_IPV4,
-                         msl_nbns_rr, a_addr),
+    [RR_STATISTICS] = MSL_FDEFX("Statistics", NULL, "statistics", MSL_FT_OBJECT,
+                                msl_nbns_rr, stats, .sub = &statistics),
+    [RR_ADDR] = MSL_FDEF("Address", NB "addr", "addr", MSL_FT_IPV4, msl_nbns_rr,
+                         a_addr),
     [RR_DATA] = MSL_FDEF("Data", NB "data", "data_hex", MSL_FT_BYTES,
                          msl_nbns_rr, rdata),
-    [NB_ADDR] = FIELD("Address", "addr", "addr", MSL_FT_IPV4, msl_nbns_nb,
-                      addr, .tail = nb_flags_tail),
-    [NB_GROUP] = NAME_BIT("Group name", "nb_flags.group", "group",
-                          msl_nbns_nb, MSL_NBNS_NB_G),
+    [NB_ADDR] = FIELD("Address", "addr", "addr", MSL_FT_IPV4, msl_nbns_nb, addr,
+                      .tail = nb_flags_tail),
+    [NB_GROUP] = NAME_BIT("Group name", "nb_flags.group", "group", msl_nbns_nb,
+                          MSL_NBNS_NB_G),
     [NB_ONT] = ONT("nb_flags.ont", msl_nbns_nb),
-    [NB_FLAGS] = MSL_FDEF("Name flags", NB "nb_flags", "nb_flags",
-                          MSL_FT_UINT, msl_nbns_nb, flags),
+    [NB_FLAGS] = MSL_FDEF("Name flags", NB "nb_flags", "nb_flags", MSL_FT_UINT,
+                          msl_nbns_nb, flags),
     [NN_NAME] = FIELD("Node name", "netbios_name", "name", MSL_FT_NBNAME,
                       msl_field_node_name, name, .tail = node_flags_tail),
     [NN_GROUP] = NAME_BIT("Group name", "name_flags.group", "group",
@@ -239,59 +241,57 @@ static const msl_field F[N_FIELDS] = {
                         msl_field_node_name, MSL_NBNS_NAME_DRG),
     [NN_CNF] = NAME_BIT("In conflict", "name_flags.cnf", "cnf",
                         msl_field_node_name, MSL_NBNS_NAME_CNF),
-    [NN_ACT] = NAME_BIT("Active", "name_flags.act", "act",
-                        msl_field_node_name, MSL_NBNS_NAME_ACT),
+    [NN_ACT] = NAME_BIT("Active", "name_flags.act", "act", msl_field_node_name,
+                        MSL_NBNS_NAME_ACT),
     [NN_PRM] = NAME_BIT("Permanent node name", "name_flags.prm", "prm",
                         msl_field_node_name, MSL_NBNS_NAME_PRM),
     [UNIT_ID] = MSL_FDEF("Unit ID", NB "unit_id", "unit_id", MSL_FT_ETHER,
                          msl_nbns_stats, unit_id),
     [JUMPERS] = STAT("Jumpers", "jumpers", jumpers),
     [TEST_RESULT] = STAT("Test result", "test_result", test_result),
-    [VERSION_NUMBER] = STAT("Version number", "version_number",
-                            version_number),
+    [VERSION_NUMBER] = STAT("Version number", "version_number", version_number),
     [PERIOD_OF_STATISTICS] = STAT("Period of statistics",
-                                  "period_of_statistics",
-                                  period_of_statistics),
+                                  "period_of_statistics", period_of_statistics),
     [NUMBER_OF_CRCS] = STAT("Number of CRCs", "num_crcs", number_of_crcs),
-    [NUMBER_ALIGNMENT_ERRORS] = STAT("Number of alignment errors",
-                                     "num_alignment_errors",
-                                     number_alignment_errors),
-    [NUMBER_OF_COLLISIONS] = STAT("Number of collisions", "num_collisions",
-                                  number_of_collisions),
-    [NUMBER_SEND_ABORTS] = STAT("Number of send aborts", "num_send_aborts",
-                                number_send_aborts),
-    [NUMBER_GOOD_SENDS] = STAT("Number of good sends", "num_good_sends",
-                               number_good_sends),
+    [NUMBER_ALIGNMENT_ERRORS] =
+        STAT("Number of alignment errors", "num_alignment_errors",
+             number_alignment_errors),
+    [NUMBER_OF_COLLISIONS] =
+        STAT("Number of collisions", "num_collisions", number_of_collisions),
+    [NUMBER_SEND_ABORTS] =
+        STAT("Number of send aborts", "num_send_aborts", number_send_aborts),
+    [NUMBER_GOOD_SENDS] =
+        STAT("Number of good sends", "num_good_sends", number_good_sends),
     [NUMBER_GOOD_RECEIVES] = STAT("Number of good receives",
                                   "num_good_receives", number_good_receives),
     /* tshark's names of these three differ from the keys */
     [NUMBER_RETRANSMITS] = STATX("Number of retransmits", NB "numretransmits",
                                  "num_retransmits", number_retransmits),
-    [NUMBER_NO_RESOURCE_CONDITIONS] = STAT("Number of no resource conditions",
-                                           "num_no_resource_conditions",
-                                           number_no_resource_conditions),
+    [NUMBER_NO_RESOURCE_CONDITIONS] =
+        STAT("Number of no resource conditions", "num_no_resource_conditions",
+             number_no_resource_conditions),
     /* (tshark shows one of the three command-block counts, the first) */
-    [NUMBER_FREE_COMMAND_BLOCKS] = STATX(
-        "Number of free command blocks", NB "numcommand_blocks",
-        "num_free_command_blocks", number_free_command_blocks),
-    [TOTAL_NUMBER_COMMAND_BLOCKS] = STATX(
-        "Total number of command blocks", NULL, "total_command_blocks",
-        total_number_command_blocks),
-    [MAX_TOTAL_NUMBER_COMMAND_BLOCKS] = STATX(
-        "Max total number of command blocks", NULL, "max_total_command_blocks",
-        max_total_number_command_blocks),
-    [NUMBER_PENDING_SESSIONS] = STATX(
-        "Number of pending sessions", NB "numpending_sessions",
-        "num_pending_sessions", number_pending_sessions),
-    [MAX_NUMBER_PENDING_SESSIONS] = STAT("Max number of pending sessions",
-                                         "max_num_pending_sessions",
-                                         max_number_pending_sessions),
-    [MAX_TOTAL_SESSIONS_POSSIBLE] = STAT("Max total sessions possible",
-                                         "max_total_sessions_possible",
-                                         max_total_sessions_possible),
-    [SESSION_DATA_PACKET_SIZE] = STAT("Session data packet size",
-                                      "session_data_packet_size",
-                                      session_data_packet_size),
+    [NUMBER_FREE_COMMAND_BLOCKS] =
+        STATX("Number of free command blocks", NB "numcommand_blocks",
+              "num_free_command_blocks", number_free_command_blocks),
+    [TOTAL_NUMBER_COMMAND_BLOCKS] =
+        STATX("Total number of command blocks", NULL, "total_command_blocks",
+              total_number_command_blocks),
+    [MAX_TOTAL_NUMBER_COMMAND_BLOCKS] =
+        STATX("Max total number of command blocks", NULL,
+              "max_total_command_blocks", max_total_number_command_blocks),
+    [NUMBER_PENDING_SESSIONS] =
+        STATX("Number of pending sessions", NB "numpending_sessions",
+              "num_pending_sessions", number_pending_sessions),
+    [MAX_NUMBER_PENDING_SESSIONS] =
+        STAT("Max number of pending sessions", "max_num_pending_sessions",
+             max_number_pending_sessions),
+    [MAX_TOTAL_SESSIONS_POSSIBLE] =
+        STAT("Max total sessions possible", "max_total_sessions_possible",
+             max_total_sessions_possible),
+    [SESSION_DATA_PACKET_SIZE] =
+        STAT("Session data packet size", "session_data_packet_size",
+             session_data_packet_size),
 };
 
 #undef NB

@@ -22,13 +22,14 @@ enum {
   N_FIELDS
 };
 
-static const msl_field_val commands[] = {
-    {MSL_SMBTR_CMD, "SMB_COM_TRANSACTION"}, {0, NULL}};
-static const msl_field_val opcodes[] = {
-    {MSL_SMBTR_OP_WRITE, "write mailslot"}, {0, NULL}};
+static const msl_field_val commands[] = {{MSL_SMBTR_CMD, "SMB_COM_TRANSACTION"},
+                                         {0, NULL}};
+static const msl_field_val opcodes[] = {{MSL_SMBTR_OP_WRITE, "write mailslot"},
+                                        {0, NULL}};
 static const msl_field_val classes[] = {
     {MSL_SMBTR_CLASS_RELIABLE, "reliable"},
-    {MSL_SMBTR_CLASS_UNRELIABLE, "unreliable & broadcast"}, {0, NULL}};
+    {MSL_SMBTR_CLASS_UNRELIABLE, "unreliable & broadcast"},
+    {0, NULL}};
 
 static msl_view security(const void *base) {
   const msl_smbtr *s = base;
@@ -40,24 +41,24 @@ static msl_view security(const void *base) {
 
 static const msl_field F[N_FIELDS] = {
     [COMMAND] = MSL_FX("Command", "smb.cmd", "command", MSL_FT_UINT, command,
-                     .flags = MSL_FF_HEX, .digits = 2, .vals = commands),
+                       .flags = MSL_FF_HEX, .digits = 2, .vals = commands),
     [STATUS] = MSL_FHEX("Status", "smb.nt_status", "status", status, 8),
     [FLAGS] = MSL_FHEX("Flags", "smb.flags", "flags", smb_flags, 2),
     [FLAGS_REPLY] = MSL_FBIT("Reply", "smb.flags.response", smb_flags, 0x80, 8),
-    [FLAGS_CANON] = MSL_FBIT("Canonicalized paths", "smb.flags.canon", smb_flags,
-                         0x10, 8),
-    [FLAGS_CASELESS] = MSL_FBIT("Case insensitive", "smb.flags.caseless",
-                            smb_flags, 0x08, 8),
+    [FLAGS_CANON] =
+        MSL_FBIT("Canonicalized paths", "smb.flags.canon", smb_flags, 0x10, 8),
+    [FLAGS_CASELESS] =
+        MSL_FBIT("Case insensitive", "smb.flags.caseless", smb_flags, 0x08, 8),
     [FLAGS2] = MSL_FHEX("Flags2", "smb.flags2", "flags2", smb_flags2, 4),
     [FLAGS2_UNICODE] = MSL_FBIT("Unicode strings", "smb.flags2.string",
-                            smb_flags2, 0x8000, 16),
+                                smb_flags2, 0x8000, 16),
     [FLAGS2_NT_STATUS] = MSL_FBIT("NT status codes", "smb.flags2.nt_error",
-                              smb_flags2, 0x4000, 16),
+                                  smb_flags2, 0x4000, 16),
     [FLAGS2_SIGNATURES] = MSL_FBIT("Security signatures", "smb.flags2.sec_sig",
-                               smb_flags2, 0x0004, 16),
-    [FLAGS2_LONG_NAMES] = MSL_FBIT("Long names allowed",
-                               "smb.flags2.long_names_allowed", smb_flags2,
-                               0x0001, 16),
+                                   smb_flags2, 0x0004, 16),
+    [FLAGS2_LONG_NAMES] =
+        MSL_FBIT("Long names allowed", "smb.flags2.long_names_allowed",
+                 smb_flags2, 0x0001, 16),
     [PID_HIGH] = MSL_FNUM("PID High", "smb.pid.high", "pid_high", pid_high),
     [SIGNATURE] = {"Signature", "smb.signature", MSL_FKEY("signature"),
                    .type = MSL_FT_BYTES, .getv = security},
@@ -67,49 +68,50 @@ static const msl_field F[N_FIELDS] = {
     [MID] = MSL_FNUM("Multiplex ID", "smb.mid", "mid", mid),
     [WORD_COUNT] = MSL_FNUM("Word Count", "smb.wct", "word_count", word_count),
     [TOTAL_PARAM_COUNT] = MSL_FNUM("Total Parameter Count", "smb.tpc",
-                              "total_param_count", total_param_count),
+                                   "total_param_count", total_param_count),
     [TOTAL_DATA_COUNT] = MSL_FNUM("Total Data Count", "smb.tdc",
-                             "total_data_count", total_data_count),
+                                  "total_data_count", total_data_count),
     [MAX_PARAM_COUNT] = MSL_FNUM("Max Parameter Count", "smb.mpc",
-                            "max_param_count", max_param_count),
-    [MAX_DATA_COUNT] = MSL_FNUM("Max Data Count", "smb.mdc", "max_data_count",
-                           max_data_count),
-    [MAX_SETUP_COUNT] = MSL_FNUM("Max Setup Count", "smb.msc", "max_setup_count",
-                            max_setup_count),
+                                 "max_param_count", max_param_count),
+    [MAX_DATA_COUNT] =
+        MSL_FNUM("Max Data Count", "smb.mdc", "max_data_count", max_data_count),
+    [MAX_SETUP_COUNT] = MSL_FNUM("Max Setup Count", "smb.msc",
+                                 "max_setup_count", max_setup_count),
     [TRANS_FLAGS] = MSL_FHEX("Transaction Flags", "smb.transaction.flags",
-                        "trans_flags", trans_flags, 4),
-    [TIMEOUT] = MSL_FX("Timeout", "smb.timeout", "timeout", MSL_FT_UINT, timeout,
-                     .unit = " ms"),
-    [PARAM_COUNT] = MSL_FNUM("Parameter Count", "smb.pc", "param_count",
-                        param_count),
-    [PARAM_OFFSET] = MSL_FNUM("Parameter Offset", "smb.po", "param_offset",
-                         param_offset),
+                             "trans_flags", trans_flags, 4),
+    [TIMEOUT] = MSL_FX("Timeout", "smb.timeout", "timeout", MSL_FT_UINT,
+                       timeout, .unit = " ms"),
+    [PARAM_COUNT] =
+        MSL_FNUM("Parameter Count", "smb.pc", "param_count", param_count),
+    [PARAM_OFFSET] =
+        MSL_FNUM("Parameter Offset", "smb.po", "param_offset", param_offset),
     [DATA_COUNT] = MSL_FNUM("Data Count", "smb.dc", "data_count", data_count),
-    [DATA_OFFSET] = MSL_FNUM("Data Offset", "smb.data_offset", "data_offset",
-                        data_offset),
-    [SETUP_COUNT] = MSL_FNUM("Setup Count", "smb.sc", "setup_count", setup_count),
+    [DATA_OFFSET] =
+        MSL_FNUM("Data Offset", "smb.data_offset", "data_offset", data_offset),
+    [SETUP_COUNT] =
+        MSL_FNUM("Setup Count", "smb.sc", "setup_count", setup_count),
     [BYTE_COUNT] = MSL_FNUM("Byte Count", "smb.bcc", "byte_count", byte_count),
     [TRANS_NAME] = MSL_F("Transaction Name", "smb.trans_name", "trans_name",
-                       MSL_FT_ASCII, name),
-    [MS_NAME] = MSL_F("Mailslot Name", "mailslot.name", "name", MSL_FT_ASCII,
-                    name),
-    [MS_OPCODE] = MSL_FX("Opcode", "mailslot.opcode", "opcode", MSL_FT_UINT,
-                       opcode, .vals = opcodes, .nul = "unknown",
-                       .style = MSL_FN_NUM_PNAME),
-    [MS_PRIORITY] = MSL_FNUM("Priority", "mailslot.priority", "priority",
-                        priority),
-    [MS_CLASS] = MSL_FX("Class", "mailslot.class", "class", MSL_FT_UINT,
-                      mailslot_class, .vals = classes, .nul = "unknown",
-                      .style = MSL_FN_NUM_PNAME),
+                         MSL_FT_ASCII, name),
+    [MS_NAME] =
+        MSL_F("Mailslot Name", "mailslot.name", "name", MSL_FT_ASCII, name),
+    [MS_OPCODE] =
+        MSL_FX("Opcode", "mailslot.opcode", "opcode", MSL_FT_UINT, opcode,
+               .vals = opcodes, .nul = "unknown", .style = MSL_FN_NUM_PNAME),
+    [MS_PRIORITY] =
+        MSL_FNUM("Priority", "mailslot.priority", "priority", priority),
+    [MS_CLASS] =
+        MSL_FX("Class", "mailslot.class", "class", MSL_FT_UINT, mailslot_class,
+               .vals = classes, .nul = "unknown", .style = MSL_FN_NUM_PNAME),
     [MS_SIZE] = MSL_FNUM("Size", "mailslot.size", "size", byte_count),
     [MS_DATA_LEN] = MSL_FX("Data", NULL, "data_len", MSL_FT_UINT, data.len,
-                         .unit = " bytes"),
+                           .unit = " bytes"),
     [MS_DATA] = MSL_FX("Data bytes", NULL, "data_hex", MSL_FT_BYTES, data,
-                     .flags = MSL_FF_DUMP),
+                       .flags = MSL_FF_DUMP),
     [MS_PADDING] = {"Padding", "smb.padding", .type = MSL_FT_BYTES,
                     MSL_FAT(msl_smbtr, pad)},
     [MS_TRAILING] = MSL_F("Bytes after the data", NULL, "trailing_hex",
-                        MSL_FT_BYTES, trailing),
+                          MSL_FT_BYTES, trailing),
 };
 
 #undef MSL_FST

@@ -9,8 +9,8 @@
  * Inline: the key, a literal, is copied in a few stores. */
 static inline void object(msl_out *o, const char *key, size_t klen,
                           const msl_field_layout *first,
-                          const msl_field_layout *body,
-                          const msl_field_ctx *c, int *n) {
+                          const msl_field_layout *body, const msl_field_ctx *c,
+                          int *n) {
   int k = 0;
   if ((*n)++)
     msl_pr_char(o, ',');
@@ -39,8 +39,8 @@ static void payload(msl_out *o, const msl_dissect *d, int *n) {
   if (d->layers & MSL_LAYER_BROWSE) {
     const msl_browse *b = &d->u.browse;
     msl_field_ctx c = {b, d, got(d, MSL_LAYER_BROWSE, b->err_off), 0, 0};
-    object(o, KEY("browse"), &msl_fl_browse_command,
-           msl_fields_browse_body(b), &c, n);
+    object(o, KEY("browse"), &msl_fl_browse_command, msl_fields_browse_body(b),
+           &c, n);
   }
   if (d->layers & MSL_LAYER_LANMAN) {
     const msl_browse_lanman *l = &d->u.lanman;
@@ -78,10 +78,9 @@ static void json(msl_out *o, const msl_pkt_meta *m, const msl_dissect *d,
   msl_pr_char(o, '{');
   if (m) {
     msl_field_ctx c = {m, d, SIZE_MAX, 0, 0};
-    msl_fields_json(o,
-                    (m->flags & MSL_PKT_QUOTED) ? &msl_fl_frame_quoted
-                                                : &msl_fl_frame,
-                    &c, &n);
+    msl_fields_json(
+        o, (m->flags & MSL_PKT_QUOTED) ? &msl_fl_frame_quoted : &msl_fl_frame,
+        &c, &n);
   }
   if (d->layers & MSL_LAYER_NBDGM) {
     msl_field_ctx c = {&d->nbdgm, d, SIZE_MAX, 0, 0};

@@ -12,13 +12,20 @@ static void sp(msl_out *o) { msl_pr_char(o, ' '); }
  * ("Name query", "Registration", ...; NULL when unknown). */
 static const char *nbns_info_opcode(unsigned opcode) {
   switch (opcode) {
-  case MSL_NBNS_OP_QUERY: return "Name query";
-  case MSL_NBNS_OP_REGISTER: return "Registration";
-  case MSL_NBNS_OP_RELEASE: return "Release";
-  case MSL_NBNS_OP_WACK: return "Wait for acknowledgment";
-  case MSL_NBNS_OP_REFRESH: return "Refresh";
-  case MSL_NBNS_OP_REFRESH_ALT: return "Refresh (alternate opcode)";
-  case MSL_NBNS_OP_MULTIHOMED: return "Multi-homed registration";
+  case MSL_NBNS_OP_QUERY:
+    return "Name query";
+  case MSL_NBNS_OP_REGISTER:
+    return "Registration";
+  case MSL_NBNS_OP_RELEASE:
+    return "Release";
+  case MSL_NBNS_OP_WACK:
+    return "Wait for acknowledgment";
+  case MSL_NBNS_OP_REFRESH:
+    return "Refresh";
+  case MSL_NBNS_OP_REFRESH_ALT:
+    return "Refresh (alternate opcode)";
+  case MSL_NBNS_OP_MULTIHOMED:
+    return "Multi-homed registration";
   }
   return NULL;
 }

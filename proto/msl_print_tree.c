@@ -137,13 +137,13 @@ static int layers(msl_out *o, const msl_dissect *d, unsigned flags) {
   if (d->layers & MSL_LAYER_NETLOGON)
     shown |= section(o, d, MSL_LAYER_NETLOGON, "Netlogon [MS-ADTS 6.3.1]",
                      &msl_fl_netlogon_command,
-                     msl_fields_netlogon_body(
-                         &d->u.netlogon, d->partial == MSL_LAYER_NETLOGON),
+                     msl_fields_netlogon_body(&d->u.netlogon,
+                                              d->partial == MSL_LAYER_NETLOGON),
                      &d->u.netlogon, SIZE_MAX, flags);
   if (d->layers & MSL_LAYER_NBNS)
-    shown |= section(o, d, MSL_LAYER_NBNS,
-                     "NetBIOS Name Service [RFC 1002 4.2]", &msl_fl_nbns, NULL,
-                     &d->nbns, SIZE_MAX, flags);
+    shown |=
+        section(o, d, MSL_LAYER_NBNS, "NetBIOS Name Service [RFC 1002 4.2]",
+                &msl_fl_nbns, NULL, &d->nbns, SIZE_MAX, flags);
   return shown;
 }
 

@@ -159,8 +159,7 @@ static void check_items(const msl_field_item *it, size_t n, int text) {
       continue;
     if (it[i].in != MSL_FIN_JSON && f->type != MSL_FT_TRUE)
       assert_non_null(f->label);
-    if (it[i].in != MSL_FIN_TREE && f->type != MSL_FT_VERSION &&
-        !f->klen)
+    if (it[i].in != MSL_FIN_TREE && f->type != MSL_FT_VERSION && !f->klen)
       fail_msg("JSON item %s has no key", f->label);
     assert_true(it[i].ind <= 2);
   }
@@ -184,9 +183,9 @@ static void check_layout(const msl_field_layout *l, int depth) {
 static void test_layouts(void **state) {
   (void)state;
   const msl_field_layout *const top[] = {
-      &msl_fl_frame,         &msl_fl_frame_quoted,  &msl_fl_nbdgm,
-      &msl_fl_smb,           &msl_fl_mailslot,      &msl_fl_browse_command,
-      &msl_fl_lanman,        &msl_fl_lanman_command, &msl_fl_netlogon_command,
+      &msl_fl_frame,  &msl_fl_frame_quoted,   &msl_fl_nbdgm,
+      &msl_fl_smb,    &msl_fl_mailslot,       &msl_fl_browse_command,
+      &msl_fl_lanman, &msl_fl_lanman_command, &msl_fl_netlogon_command,
       &msl_fl_nbns};
   for (size_t i = 0; i < sizeof(top) / sizeof(*top); i++)
     check_layout(top[i], 0);
