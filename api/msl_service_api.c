@@ -79,9 +79,11 @@ int msl_service_create(const msl_service_config *cfg, msl_service **out) {
   msl_service_config_view(cfg, v);
   const char *missing = msl_cfg_relay_missing(cfg);
   int r = missing ? MSL_ERR_ARG : prepare_dirs(&v->svc, s, ctl, sizeof(ctl));
-  if (missing && v->svc.log)
-    v->svc.log(v->svc.log_user, MSL_LOG_ERR, "the relay needs a setting "
-               "it lacks (msl_service_config_check tells which)");
+  if (missing && v->svc.log) {
+    char msg[80];
+    snprintf(msg, sizeof(msg), "the relay needs %s", missing);
+    v->svc.log(v->svc.log_user, MSL_LOG_ERR, msg);
+  }
   msl_deliver_config dc = {.dir_fd = s->run_fd};
   if (r == 0)
     r = msl_deliver_new(&dc, &s->dl);

@@ -91,7 +91,8 @@ int msl_cfg_add(msl_service_config *c, enum cfg_list l, const char *v) {
   return 0;
 }
 
-static void clear_list(cfg_strlist *s) {
+void msl_cfg_clear(msl_service_config *c, enum cfg_list l) {
+  cfg_strlist *s = &c->list[l];
   while (s->n)
     free(s->v[--s->n]);
 }
@@ -229,8 +230,8 @@ int msl_service_config_unset(msl_service_config *c, const char *key) {
   switch (k->kind) {
   case K_NBNAME:
   case K_STR: return msl_cfg_str(c, (enum cfg_str)k->arg, NULL);
-  case K_IFACE: clear_list(&c->list[L_IFACES]); return 0;
-  case K_WINS: clear_list(&c->list[L_WINS]); return 0;
+  case K_IFACE: msl_cfg_clear(c, L_IFACES); return 0;
+  case K_WINS: msl_cfg_clear(c, L_WINS); return 0;
   case K_DPORT: c->svc.dgram_port = 0; return 0;
   case K_NPORT: c->svc.name_port = 0; return 0;
   case K_LEVEL: c->svc.log_level = MSL_LOG_WARN; return 0;
@@ -259,7 +260,7 @@ void msl_service_config_free(msl_service_config *c) {
   for (int i = 0; i < S_COUNT; i++)
     free(c->str[i]);
   for (int l = 0; l < L_COUNT; l++)
-    clear_list(&c->list[l]);
+    msl_cfg_clear(c, (enum cfg_list)l);
   free(c);
 }
 

@@ -61,6 +61,7 @@ int msl_cfg_fail(msl_service_config *c, int r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int msl_cfg_str(msl_service_config *c, enum cfg_str i, const char *v);
 int msl_cfg_add(msl_service_config *c, enum cfg_list l, const char *v);
+void msl_cfg_clear(msl_service_config *c, enum cfg_list l);
 int msl_cfg_yes_no(const char *v, int *out);
 int msl_cfg_number(const char *s, unsigned long lo, unsigned long hi,
                    int with_unit, uint32_t *out);

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -102,55 +101,81 @@ static int set_number(msl_service_config *c, const num_def *d,
                       d->unit ? " (K, M, G allowed)" : "");
 }
 
-/* A setting with a value (every relay setting but relay-hub). */
-static int set_valued(msl_service_config *c, const char *key,
-                      const char *v) {
-  if (strcmp(key, "site") == 0)
-    return site_ok(v) ? msl_cfg_str(c, S_SITE, v)
+/* The relay's other settings: what a value must be and where it goes
+ * (slot: an enum cfg_str, or an enum cfg_list for the lists). */
+enum rkind { R_SITE, R_LISTEN, R_PEER, R_FILE, R_KEY_FILE, R_PIN, R_ALLOW,
+             R_HUB };
+
+typedef struct rkey_def {
+  const char *key;
+  enum rkind kind;
+  int slot;
+} rkey_def;
+
+static const rkey_def rkeys[] = {
+    {"site", R_SITE, S_SITE},          {"relay-listen", R_LISTEN, S_RLISTEN},
+    {"relay-peer", R_PEER, L_PEERS},   {"relay-cert", R_FILE, S_RCERT},
+    {"relay-key", R_KEY_FILE, S_RKEY}, {"relay-ca", R_FILE, S_RCA},
+    {"relay-pin", R_PIN, L_PINS},      {"relay-allow", R_ALLOW, L_ALLOW},
+    {"relay-hub", R_HUB, 0},
+};
+
+static const rkey_def *find_rkey(const char *key) {
+  for (size_t i = 0; i < sizeof(rkeys) / sizeof(rkeys[0]); i++)
+    if (strcmp(rkeys[i].key, key) == 0)
+      return &rkeys[i];
+  return NULL;
+}
+
+static int is_list(const rkey_def *k) {
+  return k->kind == R_PEER || k->kind == R_PIN || k->kind == R_ALLOW;
+}
+
+/* 0 when v is a value k takes, else the failure (reason set). */
+static int value_ok(msl_service_config *c, const rkey_def *k, const char *v) {
+  switch (k->kind) {
+  case R_SITE:
+    return site_ok(v) ? 0
                       : msl_cfg_fail(c, MSL_ERR_INVALID, "site '%.60s': 1 "
                                      "to 32 of A-Z a-z 0-9 . _ -", v);
-  int listen = strcmp(key, "relay-listen") == 0;
-  if (listen || strcmp(key, "relay-peer") == 0) {
-    if (!hostport_ok(v))
-      return msl_cfg_fail(c, MSL_ERR_INVALID, "'%.60s': ADDR:PORT expected "
-                          "(port 1-65535; [ADDR]:PORT for IPv6)", v);
-    return listen ? msl_cfg_str(c, S_RLISTEN, v) : msl_cfg_add(c, L_PEERS, v);
-  }
-  static const struct { const char *key; enum cfg_str s; } files[] = {
-      {"relay-cert", S_RCERT}, {"relay-key", S_RKEY}, {"relay-ca", S_RCA}};
-  for (size_t i = 0; i < 3; i++)
-    if (strcmp(key, files[i].key) == 0) {
-      int r = check_file(c, v, files[i].s == S_RKEY);
-      return r < 0 ? r : msl_cfg_str(c, files[i].s, v);
-    }
-  if (strcmp(key, "relay-pin") == 0)
-    return pin_ok(v) ? msl_cfg_add(c, L_PINS, v)
+  case R_LISTEN:
+  case R_PEER:
+    return hostport_ok(v) ? 0
+                          : msl_cfg_fail(c, MSL_ERR_INVALID, "'%.60s': "
+                                         "ADDR:PORT expected (port 1-65535; "
+                                         "[ADDR]:PORT for IPv6)", v);
+  case R_FILE:
+  case R_KEY_FILE: return check_file(c, v, k->kind == R_KEY_FILE);
+  case R_PIN:
+    return pin_ok(v) ? 0
                      : msl_cfg_fail(c, MSL_ERR_INVALID, "pin '%.60s': "
                                     "sha256:HEX (64 hex digits) or a "
                                     "certificate subject expected", v);
-  if (strcmp(key, "relay-allow") == 0)
-    return msl_relay_allow_valid(v) ? msl_cfg_add(c, L_ALLOW, v)
+  default:
+    return msl_relay_allow_valid(v) ? 0
                                     : msl_cfg_fail(c, MSL_ERR_INVALID,
                                                    "relay-allow '%.60s': not "
                                                    "a mailslot name", v);
-  return set_number(c, find_num(key), v);
+  }
 }
 
-static int is_relay_key(const char *key) {
-  return strcmp(key, "site") == 0 ||
-         (strncmp(key, "relay-", 6) == 0 &&
-          (find_num(key) || !strcmp(key, "relay-listen") ||
-           !strcmp(key, "relay-peer") || !strcmp(key, "relay-cert") ||
-           !strcmp(key, "relay-key") || !strcmp(key, "relay-ca") ||
-           !strcmp(key, "relay-pin") || !strcmp(key, "relay-allow") ||
-           !strcmp(key, "relay-hub")));
+/* A setting with a value (every relay setting but relay-hub). */
+static int set_valued(msl_service_config *c, const rkey_def *k,
+                      const char *v) {
+  int r = value_ok(c, k, v);
+  if (r < 0)
+    return r;
+  return is_list(k) ? msl_cfg_add(c, (enum cfg_list)k->slot, v)
+                    : msl_cfg_str(c, (enum cfg_str)k->slot, v);
 }
 
 int msl_cfg_relay_set(msl_service_config *c, const char *key,
                       const char *value, int *r) {
-  if (!is_relay_key(key))
+  const rkey_def *k = find_rkey(key);
+  const num_def *d = k ? NULL : find_num(key);
+  if (!k && !d)
     return 0;
-  if (strcmp(key, "relay-hub") == 0) {
+  if (k && k->kind == R_HUB) {
     *r = msl_cfg_yes_no(value, &c->relay.hub) == 0
              ? 0
              : msl_cfg_fail(c, MSL_ERR_INVALID, "'relay-hub': yes or no "
@@ -158,7 +183,7 @@ int msl_cfg_relay_set(msl_service_config *c, const char *key,
   } else if (!value || !*value) {
     *r = msl_cfg_fail(c, MSL_ERR_INVALID, "'%s' needs a value", key);
   } else {
-    *r = set_valued(c, key, value);
+    *r = k ? set_valued(c, k, value) : set_number(c, d, value);
   }
   if (*r == 0)
     c->relay_used = 1;
@@ -166,24 +191,15 @@ int msl_cfg_relay_set(msl_service_config *c, const char *key,
 }
 
 int msl_cfg_relay_unset(msl_service_config *c, const char *key) {
-  static const struct { const char *key; enum cfg_str s; } strs[] = {
-      {"site", S_SITE}, {"relay-listen", S_RLISTEN}, {"relay-cert", S_RCERT},
-      {"relay-key", S_RKEY}, {"relay-ca", S_RCA}};
-  static const struct { const char *key; enum cfg_list l; } lists[] = {
-      {"relay-peer", L_PEERS}, {"relay-pin", L_PINS}, {"relay-allow", L_ALLOW}};
-  if (!is_relay_key(key))
-    return 0;
-  for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-    if (strcmp(key, strs[i].key) == 0)
-      msl_cfg_str(c, strs[i].s, NULL);
-  for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
-    if (strcmp(key, lists[i].key) == 0)
-      while (c->list[lists[i].l].n)
-        free(c->list[lists[i].l].v[--c->list[lists[i].l].n]);
-  if (strcmp(key, "relay-hub") == 0)
-    c->relay.hub = 0;
-  const num_def *d = find_num(key);
+  const rkey_def *k = find_rkey(key);
+  const num_def *d = k ? NULL : find_num(key);
   if (d)
     *num_field(c, d) = 0;
-  return 1;
+  else if (k && k->kind == R_HUB)
+    c->relay.hub = 0;
+  else if (k && is_list(k))
+    msl_cfg_clear(c, (enum cfg_list)k->slot);
+  else if (k)
+    msl_cfg_str(c, (enum cfg_str)k->slot, NULL);
+  return k || d;
 }

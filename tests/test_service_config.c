@@ -205,6 +205,15 @@ static void test_relay_settings(void **state) {
   assert_int_equal(v.relay.hub, 1);
   assert_int_equal(msl_service_config_unset(c, "relay-peer"), 0);
   assert_int_equal(msl_service_config_check(c), MSL_ERR_ARG);
+  assert_int_equal(msl_service_config_unset(c, "relay-queue"), 0);
+  assert_int_equal(msl_service_config_unset(c, "relay-hub"), 0);
+  assert_int_equal(msl_service_config_unset(c, "site"), 0);
+  msl_service_config_view(c, &v);
+  assert_int_equal(v.relay.queue_bytes, 0); /* the default */
+  assert_int_equal(v.relay.hub, 0);
+  assert_null(v.relay.site);
+  assert_int_equal(msl_service_config_check(c), MSL_ERR_ARG);
+  assert_error_has(c, "the relay needs site");
   msl_service_config_free(c);
   unlink(cert);
   unlink(key);
