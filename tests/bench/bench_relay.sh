@@ -22,6 +22,8 @@
 #            through the relays, and by plain unicast through the router
 #            (the same path without relays): p50 and p99 of each, and the
 #            difference (the clocks are the same: one kernel).
+#  cpu:      the CPU time per message of each process of both paths
+#            (last round), to show where the relayed path spends it.
 # Best of BENCH_ROUNDS (3). Needs root: without it, says so and exits 0.
 if [ "$(id -u)" != 0 ]; then
   echo "bench_relay: SKIPPED: needs root to create network namespaces"
@@ -52,13 +54,28 @@ recv_start() {
 }
 recv_wait() { wait_exit "$RECV_PID" 120 || hard_error "receiver failed"; }
 
-relayed_round() { # sets RELAYED (messages/s)
+# cpu_ticks PID: user + system time of a daemon, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+# per_msg MICROSECONDS MESSAGES: CPU time per message, in us.
+per_msg() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.2f", n ? t / n : 0 }'; }
+
+relayed_round() { # sets RELAYED (messages/s), GOT and CPU_RELAYED
+  local a0 b0
   recv_start 4 --idle 1500 --max 100
+  a0=$(cpu_ticks "$(daemon_pid 1)") b0=$(cpu_ticks "$(daemon_pid 3)")
   hx 2 "$TOOL" send 198.18.1.255 --count "$COUNT" --size 200 --dst-name BENCHDOM \
     >"$NS_TMP/send.out" || hard_error "sender failed"
   recv_wait
   RELAYED=$(kv "$NS_TMP/recv.out" rate)
   GOT=$(kv "$NS_TMP/recv.out" received)
+  local a=$((($(cpu_ticks "$(daemon_pid 1)") - a0) * TICK_US))
+  local b=$((($(cpu_ticks "$(daemon_pid 3)") - b0) * TICK_US))
+  # The sender and relay A handle every datagram sent; B and h4 those
+  # that got through A's queue.
+  CPU_RELAYED="sender $(per_msg "$(kv "$NS_TMP/send.out" cpu_us)" "$COUNT"),\
+ relay A $(per_msg "$a" "$COUNT"), relay B $(per_msg "$b" "$GOT"),\
+ receiver $(per_msg "$(kv "$NS_TMP/recv.out" cpu_us)" "$GOT")"
 }
 
 tls_round() { # FRAME [--batch]: sets TLSRATE
@@ -68,10 +85,14 @@ tls_round() { # FRAME [--batch]: sets TLSRATE
   ns_track "$pid"
   wait_for 10 "TLS server" grep -q ready "$NS_TMP/tls.err"
   hx 1 "$TOOL" tls-client "$(rip 3):5555" "$PKI/a.pem" "$PKI/a.key" \
-    "$PKI/ca.pem" --count "$COUNT" --size "$1" ${2:-} ||
+    "$PKI/ca.pem" --count "$COUNT" --size "$1" ${2:-} >"$NS_TMP/tlsc.out" ||
     hard_error "TLS client failed"
   wait_exit "$pid" 60 || hard_error "TLS server failed: $(cat "$NS_TMP/tls.err")"
   TLSRATE=$(kv "$NS_TMP/tls.out" rate)
+  local got
+  got=$(kv "$NS_TMP/tls.out" received)
+  CPU_TLS="client $(per_msg "$(kv "$NS_TMP/tlsc.out" cpu_us)" "$got"),\
+ server $(per_msg "$(kv "$NS_TMP/tls.out" cpu_us)" "$got")"
 }
 
 best_relayed=0 best_tls=0 best_batch=0
@@ -85,6 +106,7 @@ for r in $(seq 1 "$ROUNDS"); do
   FRAME=$((frame / (frames ? frames : 1)))
   tls_round "$FRAME"
   plain=$TLSRATE
+  cpu_tls=$CPU_TLS
   tls_round "$FRAME" --batch
   batch=$TLSRATE
   printf '%-6s %14s %10s %14s %16s %7s\n' "$r" "$RELAYED" "$GOT" "$plain" \
@@ -96,6 +118,10 @@ done
 ratio=$(awk -v a="$best_relayed" -v b="$best_tls" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
 bratio=$(awk -v a="$best_relayed" -v b="$best_batch" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
 echo "frames of ${FRAME} bytes on the link (200-byte messages); best of $ROUNDS"
+# Where the time goes (last round): CPU per message of each process. The
+# relays' include the kernel's work done in their context: receiving and
+# sending broadcasts to every port of the site's bridge.
+echo "CPU us per message, relayed: $CPU_RELAYED; bare TLS: $cpu_tls"
 echo "relay A: $(daemon_status 1 | grep -E '^relay_(local_in|frames_out|drop_queue|drop_rate) ' | tr '\n' ' ')"
 echo "relay B: $(daemon_status 3 | grep -E '^relay_(frames_in|emitted|drop_send) ' | tr '\n' ' ')"
 
