@@ -12,7 +12,9 @@
 #    and NetBIOS datagram fragments are reassembled; snap-length cuts are
 #    reported as errors (tests/make-link-variants.py makes these inputs);
 #  - as root: `mailslot sniff -i lo -c 3 -w FILE` sees three UDP 138
-#    packets sent to 127.0.0.1, prints them, saves them and exits 0.
+#    packets sent to 127.0.0.1 (in a network namespace of its own, so the
+#    suite's other traffic on lo is not seen), prints them, saves them and
+#    exits 0.
 set -u
 builddir=${MSL_BUILDDIR:-.}
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -155,13 +157,12 @@ fi
 if [ "$(id -u)" != 0 ]; then
   echo "SKIP sniff: not root (capturing on lo needs root or CAP_NET_RAW)"
 else
-  "$bin" sniff -i lo -c 3 -w "$tmp/live.pcap" --json > "$tmp/live.jsonl" 2> "$tmp/live.err" &
-  pid=$!
-  sleep 1
-  python3 - <<'PY'
+  # In a network namespace of its own: lo there carries only what this
+  # test sends (the suite's other tests use the host's lo at the same time).
+  cat > "$tmp/send.py" <<'PY'
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-# Someone receives them (we, unless a daemon here does): no ICMP port
+# Someone receives them (we do): no ICMP port
 # unreachable quoting them (sniff would show those too).
 r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 try:
@@ -189,10 +190,17 @@ for i in range(3):
     s.sendto(hdr + names + smb, ('127.0.0.1', 138))
     time.sleep(0.05)
 PY
-  i=0
-  while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-  if kill -0 $pid 2>/dev/null; then kill -INT $pid; fi
-  wait $pid; rc=$?
+  unshare -n sh -c '
+    ip link set lo up || exit 9
+    "$1" sniff -i lo -c 3 -w "$2/live.pcap" --json > "$2/live.jsonl" 2> "$2/live.err" &
+    pid=$!
+    sleep 1
+    python3 "$2/send.py"
+    i=0
+    while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    if kill -0 $pid 2>/dev/null; then kill -INT $pid; fi
+    wait $pid' sh "$bin" "$tmp"
+  rc=$?
   if [ $rc = 0 ] && [ "$(wc -l < "$tmp/live.jsonl")" = 3 ] &&
      python3 -c "
 import json, sys
