@@ -1575,7 +1575,10 @@ static void test_blocking_clients_matching(void **st) {
   rs.status = 0;
   msl_nbname_make(&nb, "TARGET", 0, NULL);
   assert_int_equal(pthread_create(&th, NULL, respond, &rs), 0);
-  int n = msl_ns_query(&nb, 0x7f000003u, port_of(rs.fd), 0, 1, 500, 0, a, 4);
+  uint32_t dst = 0x7f000003u;
+  msl_ns_ask how = {.dst = &dst, .ndst = 1, .port = port_of(rs.fd),
+                    .tries = 1, .wait_ms = 500};
+  int n = msl_ns_query(&nb, &how, a, 4);
   assert_int_equal(pthread_join(th, &res), 0);
   assert_ptr_equal(res, &rs);
   assert_int_equal(n, 1);
