@@ -17,7 +17,7 @@ sees() {
     net | capture) echo include proto ;;
     local) echo include proto net ;;
     api) echo include proto net local ;;
-    tools) echo include proto net capture ;;
+    tools) echo include proto capture ;;
   esac
 }
 LAYERS="include proto net capture local api tools"
