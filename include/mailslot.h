@@ -550,6 +550,91 @@ typedef struct msl_service_identity {
  */
 MSL_API int msl_service_query_identity(msl_service_identity *out);
 
+/* ======================================================================
+ * NetBIOS name-service clients (api/msl_nbt.c), like nmblookup and
+ * `nbtstat -A`: they send from an ephemeral UDP port (no mailslotd
+ * needed), with unpredictable TRN_IDs, 3 requests 250 ms apart [RFC 1002
+ * §6 BCAST_REQ_RETRY_*], and take an answer only with that TRN_ID and
+ * name and, unless broadcast, from an address asked.
+ * ====================================================================== */
+
+/* msl_nb_opts.flags: the dst are broadcast addresses (nmblookup -B; else
+ * unicast, -U). */
+#define MSL_NB_BROADCAST 0x1u
+
+/* Where and how to ask. Zero it, then set what you need. */
+typedef struct msl_nb_opts {
+  const uint32_t *dst;  /* IPv4 addresses, network order (in_addr.s_addr);
+                           NULL with n_dst 0: the broadcast address of
+                           every up IPv4 interface but loopback */
+  size_t n_dst;
+  const char *scope;    /* NetBIOS scope ID; NULL or "" for none */
+  uint32_t timeout_ms;  /* answers are awaited this long (at most an
+                           hour); 0: 1000 */
+  uint16_t port;        /* the name-service port asked; 0: 137 */
+  uint16_t flags;       /* MSL_NB_BROADCAST */
+  uint32_t reserved[8]; /* zero: room for fields to come (1.x ABI) */
+} msl_nb_opts;
+
+/* An address of a name, as one node answered [RFC 1002 §4.2.13]. */
+typedef struct msl_nb_addr {
+  uint32_t addr;        /* NB_ADDRESS, network order */
+  uint32_t from;        /* the node that answered, network order */
+  uint32_t ttl;         /* seconds */
+  uint16_t nb_flags;    /* NB_FLAGS: 0x8000 group, 0x6000 the node type
+                           (0 B, 1 P, 2 M, 3 H) */
+  uint16_t reserved0;   /* zero */
+  uint32_t reserved[4]; /* zero: room for fields to come (1.x ABI) */
+} msl_nb_addr;
+
+/* One entry of a node's name table [RFC 1002 §4.2.18]. */
+typedef struct msl_nb_name {
+  uint8_t name[16];     /* raw NetBIOS name (15 bytes + suffix) */
+  uint16_t flags;       /* NAME_FLAGS: 0x8000 group, 0x6000 node type,
+                           0x1000 deregistering, 0x0800 conflict, 0x0400
+                           active, 0x0200 permanent */
+  uint16_t reserved0;   /* zero */
+  uint32_t reserved[2]; /* zero: room for fields to come (1.x ABI) */
+} msl_nb_name;
+
+/* What a node-status answer says besides its names. */
+typedef struct msl_nb_status {
+  uint32_t from;        /* the node that answered, network order */
+  uint32_t n_names;     /* names in its table (more than max: cut) */
+  uint8_t mac[6];       /* its UNIT_ID (MAC address) */
+  uint8_t reserved0[2]; /* zero */
+  uint32_t reserved[8]; /* zero: room for fields to come (1.x ABI) */
+} msl_nb_status;
+
+/**
+ * NetBIOS name query for name (16 raw bytes: 15 + suffix, as
+ * msl_msg_info.src_name) in opts->scope, sent to every opts->dst (opts
+ * NULL: all zero). Collects the answers for opts->timeout_ms: each
+ * address of each positive answer, once per node, at most max into out.
+ * @return the number stored (0: nobody answered), or MSL_ERR_ARG (NULL
+ *         name, out NULL with max > 0, reserved not zero, dst NULL with
+ *         n_dst > 0), MSL_ERR_NAME (bad scope), MSL_ERR_NO_INTERFACE (no
+ *         dst and no broadcast interface), MSL_ERR_NOMEM, MSL_ERR_SYSTEM
+ *         (no socket, no random bytes, a send failed).
+ */
+MSL_API int msl_nb_query(const uint8_t name[16], const msl_nb_opts *opts,
+                         msl_nb_addr *out, size_t max);
+
+/**
+ * Node status of ip (IPv4, network order): asks it for its name table
+ * (question "*" in opts->scope; opts->dst, n_dst and flags are not used)
+ * and waits at most opts->timeout_ms for the answer. At most max names go
+ * into names; *info (NULL: not wanted) gets the rest.
+ * @return the number of names stored, or MSL_ERR_NAME_NOT_FOUND (no
+ *         answer, a negative one, or refused: nothing listens on the
+ *         port), MSL_ERR_ARG (names NULL with max > 0, reserved not zero),
+ *         MSL_ERR_NAME (bad scope), MSL_ERR_NOMEM, MSL_ERR_SYSTEM (no
+ *         socket, no random bytes).
+ */
+MSL_API int msl_nb_node_status(uint32_t ip, const msl_nb_opts *opts,
+                               msl_nb_name *names, size_t max,
+                               msl_nb_status *info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -462,11 +462,25 @@ void msl_ns_ipcache_put(msl_ns_ipcache *c, uint32_t ip, const char *scope,
 int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
                           const char *scope, msl_nbname *out);
 
+/* Where and how a blocking client (msl_ns_query, msl_ns_status) asks. */
+typedef struct msl_ns_ask {
+  const uint32_t *dst; /* the addresses asked (host order); status: one */
+  size_t ndst;
+  uint16_t port;       /* their name-service port; 0: 137 */
+  int bcast;           /* query: the dst are broadcast addresses (B flag,
+                          SO_BROADCAST; an answer from anyone counts) */
+  int tries;           /* requests to every dst (>= 1), wait_ms apart */
+  int wait_ms;
+  int total_ms;        /* answers awaited this long after the first
+                          request; 0: tries x wait_ms */
+  int stop_first;      /* query: return at the first positive answer */
+} msl_ns_ask;
+
 /**
- * Blocking node-status client: asks ip:port (0: 137) for its name table
- * (question "*" in scope, unicast, a random TRN_ID) up to tries times,
- * wait_ms apart, from an ephemeral socket (IP_RECVERR: an ICMP "port
- * unreachable" ends it at once; an answer counts only from ip, with the
+ * Blocking node-status client: asks how->dst[0] for its name table
+ * (question "*" in scope, unicast, a random TRN_ID) on how's schedule,
+ * from an ephemeral socket (IP_RECVERR: an ICMP "port unreachable" ends
+ * it at once; an answer counts only from the address asked, with the
  * TRN_ID and the question's name), and picks the name with
  * msl_ns_pick_host_name.
  * @return 0 and *out, MSL_ERR_NAME_NOT_FOUND (no answer, refused, or no unique
@@ -475,6 +489,25 @@ int msl_ns_pick_host_name(const msl_nbns_node_name *names, size_t n,
  */
 int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
                        int tries, int wait_ms, msl_nbname *out);
+
+#define MSL_NS_TABLE_MAX 256 /* names of a node status kept */
+
+/* A node-status answer [RFC 1002 §4.2.18]. */
+typedef struct msl_ns_table {
+  msl_nbns_node_name names[MSL_NS_TABLE_MAX];
+  size_t n;
+  uint8_t mac[6]; /* UNIT_ID */
+} msl_ns_table;
+
+/**
+ * Blocking node-status client (msl_ns_status_name's rules) returning the
+ * whole name table of how->dst[0] (how->ndst must be 1).
+ * @return 0 and *out, MSL_ERR_NAME_NOT_FOUND (no answer, refused, a
+ *         negative answer), MSL_ERR_NAME (bad scope), MSL_ERR_ARG,
+ *         MSL_ERR_SYSTEM (no socket, or no random bytes).
+ */
+int msl_ns_status(const msl_ns_ask *how, const char *scope,
+                  msl_ns_table *out);
 
 /* One answer to msl_ns_query(). */
 typedef struct msl_ns_answer {
@@ -486,17 +519,16 @@ typedef struct msl_ns_answer {
 
 /**
  * Blocking name query from an ephemeral UDP socket: sends a query for name
- * to dst:port (broadcast when bcast: SO_BROADCAST and the B flag), up to
- * tries times, wait_ms apart, and collects answers until the last wait
- * ends (stop_first: return at the first positive answer). The TRN_ID is
- * random; an answer counts only with that TRN_ID and name, and for a
- * unicast query only from dst. Each NB entry of each positive response
- * is one answer; at most max are stored.
+ * to every how->dst on how's schedule and collects answers until its end
+ * (or the first positive one: stop_first). The TRN_ID is random; an
+ * answer counts only with that TRN_ID and name, and for a unicast query
+ * only from an address asked. Each NB entry of each positive response is
+ * one answer, but an address already stored from the same sender (the
+ * answer to a repeated request) is not stored again; at most max are.
  * @return the number of answers (0: nobody answered), MSL_ERR_ARG,
- *         MSL_ERR_SYSTEM (no socket, or no random bytes).
+ *         MSL_ERR_SYSTEM (no socket, no random bytes, a failed send).
  */
-int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
-                 int bcast, int tries, int wait_ms, int stop_first,
+int msl_ns_query(const msl_nbname *name, const msl_ns_ask *how,
                  msl_ns_answer *out, size_t max);
 
 

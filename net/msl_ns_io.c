@@ -64,27 +64,148 @@ static int status_request(uint16_t id, const char *scope, uint8_t *buf,
 }
 
 /* A packet received from `from` after asking ip for its node status with
- * TRN_ID id: 1 (its answer, with a name: *out), 0 (its answer without
- * one), -1 (anything else, from anyone else: ignore it). */
+ * TRN_ID id: 1 (its positive answer: the table in *t), 0 (its negative
+ * answer), -1 (anything else, from anyone else: ignore it). */
 static int status_answer(const uint8_t *p, size_t len, uint16_t id,
                          uint32_t ip, uint32_t from, const char *scope,
-                         msl_nbname *out) {
+                         msl_ns_table *t) {
   msl_nbns r;
-  msl_nbns_node_name names[256];
   msl_nbname star;
-  size_t n = 0;
   if (from != ip || msl_nbname_make(&star, "*", 0, scope) != 0 ||
       msl_nbns_decode(&r, p, len) != 0 ||
       !answers(&r, id, &star, MSL_NBNS_T_NBSTAT))
     return -1;
   if (msl_nbns_rcode(&r))
-    return 0; /* a negative answer: no name */
-  while (n < 256 && msl_nbns_rr_node_name(&r.an[0], n, &names[n]))
-    n++;
-  return msl_ns_pick_host_name(names, n, scope, out) == 0;
+    return 0;
+  t->n = 0;
+  while (t->n < MSL_NS_TABLE_MAX &&
+         msl_nbns_rr_node_name(&r.an[0], t->n, &t->names[t->n]))
+    t->n++;
+  memcpy(t->mac, r.an[0].stats.unit_id, sizeof(t->mac));
+  return 1;
 }
 
-/* ---- blocking query client ---- */
+/* ---- receiving and sending ---- */
+
+/* What a client makes of a datagram (p, len bytes) from `from`: 1 (its
+ * answer: done), 0 (wait on), -1 (finished without an answer). */
+typedef int (*ns_rx_fn)(void *user, const uint8_t *p, size_t len,
+                        uint32_t from);
+
+/* Hands what waits on fd to rx: rx's first non-zero verdict, 0 when
+ * nothing more waits, -1 at a socket error (IP_RECVERR: refused). */
+static int ns_receive(int fd, ns_rx_fn rx, void *user) {
+  uint8_t rb[PKT_MAX];
+  for (int i = 0; i < 16; i++) {
+    struct sockaddr_in from;
+    socklen_t fl = sizeof(from);
+    ssize_t n = recvfrom(fd, rb, sizeof(rb), MSG_DONTWAIT,
+                         (struct sockaddr *)&from, &fl);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    int r = rx(user, rb, (size_t)n, ntohl(from.sin_addr.s_addr));
+    if (r)
+      return r;
+  }
+  return 0;
+}
+
+/* Sends a request (len bytes) to ip:port (0: 137). 0 or -1. */
+static int ns_send(int fd, const uint8_t *p, size_t len, uint32_t ip,
+                   uint16_t port) {
+  struct sockaddr_in to = {.sin_family = AF_INET,
+                           .sin_port = htons(port ? port : MSL_NBNS_PORT),
+                           .sin_addr.s_addr = htonl(ip)};
+  return sendto(fd, p, len, MSG_DONTWAIT, (struct sockaddr *)&to,
+                sizeof(to)) < 0
+             ? -1
+             : 0;
+}
+
+/* A non-blocking socket for node status. Not connected (answers are
+ * matched by TRN_ID, name and source address in status_answer, the same
+ * rules as a name query's); IP_RECVERR still reports an ICMP "port
+ * unreachable" (nothing on the name port) as ECONNREFUSED.
+ * Returns the fd or MSL_ERR_SYSTEM. */
+static int status_socket(void) {
+  int one = 1;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return MSL_ERR_SYSTEM;
+  setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+  return fd;
+}
+
+/* A node-status client's matching rules (status_answer), as an ns_rx_fn;
+ * packets that answer nothing of ours add to *dropped (NULL: not
+ * counted). */
+typedef struct status_rx {
+  uint16_t id;
+  uint32_t ip;
+  const char *scope;
+  msl_ns_table *t;
+  uint64_t *dropped;
+} status_rx;
+
+static int on_status(void *user, const uint8_t *p, size_t len,
+                     uint32_t from) {
+  status_rx *s = user;
+  int r = status_answer(p, len, s->id, s->ip, from, s->scope, s->t);
+  if (r < 0 && s->dropped)
+    (*s->dropped)++;
+  return r < 0 ? 0 : r ? 1 : -1;
+}
+
+/* Reads what waits on a status socket asking ip: 1 (*t), 0 (nothing
+ * yet), -1 (finished without a table: refused, or a negative answer). */
+static int status_read(int fd, uint16_t id, uint32_t ip, const char *scope,
+                       msl_ns_table *t, uint64_t *dropped) {
+  status_rx s = {.id = id, .ip = ip, .scope = scope, .t = t,
+                 .dropped = dropped};
+  return ns_receive(fd, on_status, &s);
+}
+
+/* ---- blocking clients ---- */
+
+static int ask_ok(const msl_ns_ask *how) {
+  return how && how->dst && how->ndst && how->tries >= 1 &&
+         how->wait_ms >= 0 && how->total_ms >= 0;
+}
+
+/*
+ * Sends req (len bytes) to every how->dst, how->tries times how->wait_ms
+ * apart, and hands what arrives to rx until it decides or the deadline
+ * (how->total_ms after the first send; 0: tries x wait_ms) passes.
+ * Returns rx's 1 or -1, 0 at the deadline, MSL_ERR_SYSTEM when a send
+ * fails.
+ */
+static int ns_exchange(int fd, const uint8_t *req, size_t len,
+                       const msl_ns_ask *how, ns_rx_fn rx, void *user) {
+  uint64_t start = msl_now_ms(), next = start;
+  uint64_t end = start + (how->total_ms ? (uint64_t)how->total_ms
+                                        : (uint64_t)how->tries *
+                                              (uint64_t)how->wait_ms);
+  for (int sent = 0;;) {
+    uint64_t now = msl_now_ms();
+    if (sent < how->tries && now >= next && (sent == 0 || now < end)) {
+      for (size_t i = 0; i < how->ndst; i++)
+        if (ns_send(fd, req, len, how->dst[i], how->port) < 0)
+          return MSL_ERR_SYSTEM;
+      sent++;
+      next = now + (uint64_t)how->wait_ms;
+    }
+    if (now >= end)
+      return 0;
+    uint64_t until = sent < how->tries && next < end ? next : end;
+    struct pollfd pf = {fd, POLLIN, 0};
+    int r = poll(&pf, 1, (int)(until - now)) > 0 ? ns_receive(fd, rx, user)
+                                                 : 0;
+    if (r)
+      return r;
+  }
+}
 
 /* The NB entries of a response to our query for name with TRN_ID id (at
  * most max into out), received from `from`. Returns how many were
@@ -112,144 +233,105 @@ static int parse_answers(const uint8_t *p, size_t len, uint16_t id,
   return got;
 }
 
-int msl_ns_query(const msl_nbname *name, uint32_t dst, uint16_t port,
-                 int bcast, int tries, int wait_ms, int stop_first,
+/* A name query client's state, as an ns_rx_fn's user. */
+typedef struct query_rx {
+  uint16_t id;
+  const msl_nbname *name;
+  const msl_ns_ask *how;
+  msl_ns_answer *out;
+  size_t max, got;
+} query_rx;
+
+/* Whether `from` may answer: anyone a broadcast, else an address asked. */
+static int asked(const msl_ns_ask *how, uint32_t from) {
+  for (size_t i = 0; i < how->ndst && !how->bcast; i++)
+    if (how->dst[i] == from)
+      return 1;
+  return how->bcast;
+}
+
+static int stored(const msl_ns_answer *a, size_t n, const msl_ns_answer *e) {
+  for (size_t i = 0; i < n; i++)
+    if (a[i].ip == e->ip && a[i].from == e->from)
+      return 1;
+  return 0;
+}
+
+/* Keeps an answer's entries but those stored already (the answer to a
+ * repeated request); done at the first when stop_first. */
+static int on_query(void *user, const uint8_t *p, size_t len,
+                    uint32_t from) {
+  query_rx *q = user;
+  int k = asked(q->how, from) ? parse_answers(p, len, q->id, q->name, from,
+                                              q->out + q->got,
+                                              q->max - q->got)
+                              : -1;
+  size_t w = q->got;
+  for (int i = 0; i < k; i++) {
+    msl_ns_answer e = q->out[q->got + (size_t)i];
+    if (!stored(q->out, w, &e))
+      q->out[w++] = e;
+  }
+  q->got = w;
+  return q->how->stop_first && q->got;
+}
+
+int msl_ns_query(const msl_nbname *name, const msl_ns_ask *how,
                  msl_ns_answer *out, size_t max) {
   uint8_t buf[PKT_MAX];
   msl_nbns m;
-  int one = 1, fd, len;
-  size_t got = 0;
-  uint16_t id;
-  if (!name || (!out && max) || tries < 1 || wait_ms < 0)
+  int one = 1, len;
+  if (!name || (!out && max) || !ask_ok(how))
     return MSL_ERR_ARG;
-  if (random_trn_id(&id) < 0)
+  query_rx q = {.name = name, .how = how, .out = out, .max = max};
+  if (random_trn_id(&q.id) < 0)
     return MSL_ERR_SYSTEM;
-  if (msl_nbns_build_query(&m, id, name, bcast) != 0 ||
+  if (msl_nbns_build_query(&m, q.id, name, how->bcast) != 0 ||
       (len = msl_nbns_encode(&m, buf, sizeof(buf))) < 0)
     return MSL_ERR_ARG;
-  fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return MSL_ERR_SYSTEM;
-  if (bcast)
+  if (how->bcast)
     setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
-  struct sockaddr_in to = {.sin_family = AF_INET,
-                           .sin_port = htons(port ? port : MSL_NBNS_PORT),
-                           .sin_addr.s_addr = htonl(dst)};
-  for (int t = 0; t < tries && !(stop_first && got); t++) {
-    if (sendto(fd, buf, (size_t)len, 0, (struct sockaddr *)&to, sizeof(to)) <
-        0) {
-      close(fd);
-      return MSL_ERR_SYSTEM;
-    }
-    uint64_t end = msl_now_ms() + (uint64_t)wait_ms;
-    for (;;) {
-      uint64_t now = msl_now_ms();
-      if (now >= end || (stop_first && got))
-        break;
-      struct pollfd pf = {fd, POLLIN, 0};
-      if (poll(&pf, 1, (int)(end - now)) <= 0)
-        continue;
-      uint8_t rb[PKT_MAX];
-      struct sockaddr_in from;
-      socklen_t fl = sizeof(from);
-      ssize_t n = recvfrom(fd, rb, sizeof(rb), 0, (struct sockaddr *)&from,
-                           &fl);
-      if (n <= 0)
-        continue;
-      uint32_t src = ntohl(from.sin_addr.s_addr);
-      /* A unicast query is answered by the address asked, no other. */
-      int k = bcast || src == dst
-                  ? parse_answers(rb, (size_t)n, id, name, src, out + got,
-                                  max - got)
-                  : -1;
-      got += k > 0 ? (size_t)k : 0;
-    }
-  }
+  int r = ns_exchange(fd, buf, (size_t)len, how, on_query, &q);
   close(fd);
-  return (int)got;
+  return r == MSL_ERR_SYSTEM ? r : (int)q.got;
 }
 
-/* A non-blocking socket for node status. Not connected (answers are
- * matched by TRN_ID, name and source address in status_answer, the same
- * rules as a name query's); IP_RECVERR still reports an ICMP "port
- * unreachable" (nothing on the name port) as ECONNREFUSED.
- * Returns the fd or MSL_ERR_SYSTEM. */
-static int status_socket(void) {
-  int one = 1;
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0)
+int msl_ns_status(const msl_ns_ask *how, const char *scope,
+                  msl_ns_table *out) {
+  uint8_t buf[PKT_MAX];
+  if (!out || !ask_ok(how) || how->ndst != 1)
+    return MSL_ERR_ARG;
+  status_rx s = {.ip = how->dst[0], .scope = scope, .t = out};
+  if (random_trn_id(&s.id) < 0)
     return MSL_ERR_SYSTEM;
-  setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
-  return fd;
-}
-
-/* Sends a node-status request (len bytes) to ip:port. 0 or -1. */
-static int status_send(int fd, const uint8_t *p, size_t len, uint32_t ip,
-                       uint16_t port) {
-  struct sockaddr_in to = {.sin_family = AF_INET,
-                           .sin_port = htons(port ? port : MSL_NBNS_PORT),
-                           .sin_addr.s_addr = htonl(ip)};
-  return sendto(fd, p, len, MSG_DONTWAIT, (struct sockaddr *)&to,
-                sizeof(to)) < 0
-             ? -1
-             : 0;
-}
-
-/* Reads what waits on a status socket asking ip: 1 (*out), 0 (nothing
- * yet), -1 (finished without a name: refused, or a table without one).
- * Packets that answer nothing of ours add to *dropped (NULL: not
- * counted). */
-static int status_read(int fd, uint16_t id, uint32_t ip, const char *scope,
-                       msl_nbname *out, uint64_t *dropped) {
-  uint8_t rb[PKT_MAX];
-  for (int i = 0; i < 16; i++) {
-    struct sockaddr_in from;
-    socklen_t fl = sizeof(from);
-    ssize_t n = recvfrom(fd, rb, sizeof(rb), MSG_DONTWAIT,
-                         (struct sockaddr *)&from, &fl);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-    int r = status_answer(rb, (size_t)n, id, ip,
-                          ntohl(from.sin_addr.s_addr), scope, out);
-    if (r >= 0)
-      return r ? 1 : -1;
-    if (dropped)
-      (*dropped)++;
-  }
-  return 0;
+  int len = status_request(s.id, scope, buf, sizeof(buf));
+  if (len < 0)
+    return len;
+  int fd = status_socket();
+  if (fd < 0)
+    return fd;
+  /* A failed send: refused by an earlier ICMP error, or no route. */
+  int r = ns_exchange(fd, buf, (size_t)len, how, on_status, &s);
+  close(fd);
+  return r == 1 ? 0 : MSL_ERR_NAME_NOT_FOUND;
 }
 
 int msl_ns_status_name(uint32_t ip, uint16_t port, const char *scope,
                        int tries, int wait_ms, msl_nbname *out) {
-  uint8_t buf[PKT_MAX];
-  uint16_t id;
-  if (!out || tries < 1 || wait_ms < 0)
+  msl_ns_ask how = {.dst = &ip, .ndst = 1, .port = port, .tries = tries,
+                    .wait_ms = wait_ms};
+  msl_ns_table t;
+  if (!out)
     return MSL_ERR_ARG;
-  if (random_trn_id(&id) < 0)
-    return MSL_ERR_SYSTEM;
-  int len = status_request(id, scope, buf, sizeof(buf));
-  if (len < 0)
-    return len == MSL_ERR_NAME ? MSL_ERR_ARG : len;
-  int fd = status_socket();
-  if (fd < 0)
-    return fd;
-  int r = 0;
-  for (int t = 0; t < tries && r == 0; t++) {
-    if (status_send(fd, buf, (size_t)len, ip, port) < 0) {
-      r = -1; /* refused by an earlier ICMP error, or no route */
-      break;
-    }
-    uint64_t end = msl_now_ms() + (uint64_t)wait_ms;
-    for (uint64_t now = msl_now_ms(); r == 0 && now < end; now = msl_now_ms()) {
-      struct pollfd pf = {fd, POLLIN, 0};
-      if (poll(&pf, 1, (int)(end - now)) > 0)
-        r = status_read(fd, id, ip, scope, out, NULL);
-    }
-  }
-  close(fd);
-  return r == 1 ? 0 : MSL_ERR_NAME_NOT_FOUND;
+  int r = msl_ns_status(&how, scope, &t);
+  if (r < 0)
+    return r == MSL_ERR_NAME ? MSL_ERR_ARG : r;
+  return msl_ns_pick_host_name(t.names, t.n, scope, out) == 0
+             ? 0
+             : MSL_ERR_NAME_NOT_FOUND;
 }
 
 /* ---- the service's glue ---- */
@@ -484,8 +566,8 @@ static int aq_send(msl_ns_svc *s, msl_ns_aq *q) {
   int bcast = q->stage >= 0, len;
   if (q->kind == MSL_NS_AQ_STATUS) {
     len = status_request(q->trn_id, our_scope(s), buf, sizeof(buf));
-    return len < 0 || status_send(q->fd, buf, (size_t)len, q->ip,
-                                  s->ns.cfg.port) < 0
+    return len < 0 || ns_send(q->fd, buf, (size_t)len, q->ip,
+                              s->ns.cfg.port) < 0
                ? MSL_ERR_SYSTEM
                : 0;
   }
@@ -600,8 +682,12 @@ static int aq_source_ok(const msl_ns_svc *s, const msl_ns_aq *q,
 static int aq_read(msl_ns_svc *s, msl_ns_aq *q, uint64_t now) {
   uint8_t rb[PKT_MAX];
   if (q->kind == MSL_NS_AQ_STATUS) {
-    int r = status_read(q->fd, q->trn_id, q->ip, our_scope(s), &q->found,
+    msl_ns_table t;
+    int r = status_read(q->fd, q->trn_id, q->ip, our_scope(s), &t,
                         &s->ns.c.unsolicited_answers);
+    if (r > 0 && msl_ns_pick_host_name(t.names, t.n, our_scope(s),
+                                       &q->found) != 0)
+      r = -1; /* a table without a unique <00> name */
     if (r)
       msl_ns_ipcache_put(&s->ns.ipnames, q->ip, our_scope(s),
                          r > 0 ? &q->found : NULL, now);

@@ -1,21 +1,29 @@
 #!/bin/sh
-# The layers point down only (Makefile.am, docs/architecture.md):
+# The layers point down only (Makefile.am, README.md "Layout"):
 #   include/ (the public header) < proto/ < net/ < local/ < api/ < tools/
-# Every #include "x.h" of a file in one layer must name a header of its own
-# layer or of one below; no weak symbol anywhere (a static link must get
-# everything by ordinary references). Fails listing each violation.
+# with capture/ (the pcap reader, for decoding) beside net/: it sees proto/
+# only, and only tools/ sees it. tools/ use the public API, proto/ and
+# capture/, nothing of net/, local/ or api/ internals. Every #include "x.h"
+# of a file in one layer must name a header its layer may see (below);
+# no weak symbol anywhere (a static link must get everything by ordinary
+# references). Fails listing each violation.
 set -u
 src=${MSL_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$src" || exit 1
-rank() {
+# What a layer's files may include, besides their own layer's headers.
+sees() {
   case $1 in
-    include) echo 0 ;; proto) echo 1 ;; net) echo 2 ;; local) echo 3 ;;
-    api) echo 4 ;; tools) echo 5 ;; *) echo 9 ;;
+    proto) echo include ;;
+    net | capture) echo include proto ;;
+    local) echo include proto net ;;
+    api) echo include proto net local ;;
+    tools) echo include proto capture ;;
   esac
 }
+LAYERS="include proto net capture local api tools"
 # Where a header lives: the first layer directory that has it.
 home() {
-  for d in include proto net local api tools; do
+  for d in $LAYERS; do
     [ -f "$d/$1" ] && { echo "$d"; return; }
   done
   [ "$1" = mailslot_version.h ] && { echo include; return; }
@@ -23,18 +31,19 @@ home() {
 }
 bad=0
 checked=0
-for layer in proto net local api tools; do
-  mine=$(rank "$layer")
+for layer in proto net capture local api tools; do
+  ok=" $layer $(sees "$layer") "
   for f in "$layer"/*.c "$layer"/*.h; do
     [ -f "$f" ] || continue
     checked=$((checked + 1))
     for h in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
       d=$(home "$(basename "$h")")
-      r=$(rank "$d")
-      if [ "$r" -gt "$mine" ]; then
-        echo "FAIL: $f includes $h ($d/ is above $layer/)"
-        bad=$((bad + 1))
-      fi
+      case $ok in
+        *" $d "*) ;;
+        *)
+          echo "FAIL: $f includes $h ($layer/ sees only:$ok)"
+          bad=$((bad + 1)) ;;
+      esac
     done
     if grep -n '__attribute__ *(( *weak' "$f" >/dev/null 2>&1; then
       echo "FAIL: $f declares a weak symbol"

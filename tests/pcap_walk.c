@@ -1,7 +1,8 @@
 /*
  * Test support: IPv4/UDP walker over capture files (see pcap_walk.h). The
- * link, IPv4 and UDP layers are the library's (net/msl_linklayer.h), so the
- * tests read captures exactly as `mailslot decode` does, minus reassembly.
+ * link, IPv4 and UDP layers are capture/'s (capture/msl_linklayer.h), so
+ * the tests read captures exactly as `mailslot decode` does, minus
+ * reassembly.
  */
 /* pcap.h needs the BSD u_char/u_int types, hidden by -std=c11. */
 #define _DEFAULT_SOURCE 1

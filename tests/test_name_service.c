@@ -1575,7 +1575,10 @@ static void test_blocking_clients_matching(void **st) {
   rs.status = 0;
   msl_nbname_make(&nb, "TARGET", 0, NULL);
   assert_int_equal(pthread_create(&th, NULL, respond, &rs), 0);
-  int n = msl_ns_query(&nb, 0x7f000003u, port_of(rs.fd), 0, 1, 500, 0, a, 4);
+  uint32_t dst = 0x7f000003u;
+  msl_ns_ask how = {.dst = &dst, .ndst = 1, .port = port_of(rs.fd),
+                    .tries = 1, .wait_ms = 500};
+  int n = msl_ns_query(&nb, &how, a, 4);
   assert_int_equal(pthread_join(th, &res), 0);
   assert_ptr_equal(res, &rs);
   assert_int_equal(n, 1);
@@ -1592,6 +1595,59 @@ static void test_blocking_clients_matching(void **st) {
   assert_true(msl_nbname_equal(&nb, &want));
   close(rs.fd);
   close(rs.stranger);
+}
+
+/* The public clients (msl_nb_query, msl_nb_node_status) on net's: the
+ * same matching, in network order, and their arguments checked. */
+static void test_public_nb_clients(void **st) {
+  responder rs;
+  pthread_t th;
+  void *res = NULL;
+  uint8_t raw[16] = "TARGET         ";
+  msl_nb_addr a[4];
+  msl_nb_name names[4];
+  msl_nb_status info;
+  (void)st;
+  rs.fd = udp_on(0x7f000003u, 0);
+  rs.stranger = udp_on(0x7f000002u, 0);
+  rs.status = 0;
+  uint32_t dst = htonl(0x7f000003u);
+  msl_nb_opts o = {.dst = &dst, .n_dst = 1, .timeout_ms = 500,
+                   .port = port_of(rs.fd)};
+  assert_int_equal(pthread_create(&th, NULL, respond, &rs), 0);
+  assert_int_equal(msl_nb_query(raw, &o, a, 4), 1);
+  assert_int_equal(pthread_join(th, &res), 0);
+  assert_ptr_equal(res, &rs);
+  assert_int_equal(a[0].addr, htonl(0xC6120002u));
+  assert_int_equal(a[0].from, dst);
+  assert_int_equal(a[0].ttl, 60);
+  uint8_t junk[1024]; /* the query's repeats, unanswered */
+  while (recv(rs.fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+    ;
+  rs.status = 1;
+  assert_int_equal(pthread_create(&th, NULL, respond, &rs), 0);
+  assert_int_equal(msl_nb_node_status(dst, &o, names, 4, &info), 1);
+  assert_int_equal(pthread_join(th, &res), 0);
+  assert_memory_equal(names[0].name, "REAL           \x00", 16);
+  assert_int_equal(names[0].flags, MSL_NBNS_NAME_ACT);
+  assert_int_equal(info.n_names, 1);
+  assert_int_equal(info.from, dst);
+  close(rs.fd);
+  close(rs.stranger);
+  /* Nothing listens: refused at once; bad arguments. */
+  o.port = 9;
+  assert_int_equal(msl_nb_node_status(dst, &o, names, 4, NULL),
+                   MSL_ERR_NAME_NOT_FOUND);
+  assert_int_equal(msl_nb_node_status(dst, &o, NULL, 4, NULL), MSL_ERR_ARG);
+  assert_int_equal(msl_nb_query(NULL, &o, a, 4), MSL_ERR_ARG);
+  assert_int_equal(msl_nb_query(raw, &o, NULL, 4), MSL_ERR_ARG);
+  o.reserved[0] = 1;
+  assert_int_equal(msl_nb_query(raw, &o, a, 4), MSL_ERR_ARG);
+  o.reserved[0] = 0;
+  o.scope = "bad..scope";
+  assert_int_equal(msl_nb_query(raw, &o, a, 4), MSL_ERR_NAME);
+  assert_int_equal(msl_nb_node_status(dst, &o, names, 4, NULL),
+                   MSL_ERR_NAME);
 }
 
 /* ---- the WINS client (H-node) ---- */
@@ -2152,6 +2208,7 @@ int main(void) {
       cmocka_unit_test(test_async_query_matching),
       cmocka_unit_test(test_async_status_matching),
       cmocka_unit_test(test_blocking_clients_matching),
+      cmocka_unit_test(test_public_nb_clients),
       cmocka_unit_test(test_wins_register_refresh),
       cmocka_unit_test(test_wins_wack),
       cmocka_unit_test(test_wins_refusals),

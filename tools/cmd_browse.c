@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,11 +29,11 @@
 #include "mailslot.h"
 #include "msl_browse.h"
 #include "msl_browselist.h"
-#include "msl_clock.h"
 #include "msl_nbdgm.h"
 #include "msl_nbname.h"
 #include "msl_netlogon.h"
 #include "msl_smbtr.h"
+#include "tool_sys.h"
 
 #define MAX_BCAST 16
 #define PKT_MAX 1500
@@ -79,8 +78,7 @@ static int net_open(net *n, const char *name) {
   struct ifaddrs *ifa, *i;
   memset(n, 0, sizeof(*n));
   find_identity(&n->me, name);
-  if (getrandom(&n->id, sizeof(n->id), GRND_NONBLOCK) < 0)
-    n->id = (uint16_t)msl_now_ms();
+  tool_random(&n->id, sizeof(n->id));
   if (getifaddrs(&ifa) != 0)
     return -1;
   for (i = ifa; i && n->n < MAX_BCAST; i = i->ifa_next) {
@@ -204,9 +202,9 @@ typedef void (*on_message)(const uint8_t *p, size_t len, uint32_t ip,
  * NULL), to cb. Closes the socket and h. */
 static void collect(net *n, msl_handle *h, const char *slot, unsigned wait_s,
                     on_message cb, void *user) {
-  uint64_t end = msl_now_ms() + (uint64_t)wait_s * 1000u;
+  uint64_t end = tool_now_ms() + (uint64_t)wait_s * 1000u;
   static uint8_t buf[65536];
-  for (uint64_t t; (t = msl_now_ms()) < end;) {
+  for (uint64_t t; (t = tool_now_ms()) < end;) {
     struct pollfd pf[2] = {{n->fd, POLLIN, 0}, {h ? msl_fd(h) : -1, POLLIN, 0}};
     if (poll(pf, 2, (int)(end - t)) <= 0)
       continue;
@@ -539,9 +537,8 @@ int cmd_dc_ping(int argc, char **argv) {
   /* The reply mailslot, named as Windows names it: \MAILSLOT\NET\GETDCxxxx
    * (8 hex digits). Replies come back to our socket (see the top); the
    * local slot also catches any that are sent to port 138. */
-  uint32_t rnd = (uint32_t)msl_now_ms();
-  if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
-    rnd ^= (uint32_t)getpid();
+  uint32_t rnd;
+  tool_random(&rnd, sizeof(rnd));
   char slot[64], local[64];
   snprintf(slot, sizeof(slot), "\\MAILSLOT\\NET\\GETDC%08X", rnd);
   snprintf(local, sizeof(local), "\\\\.\\mailslot\\NET\\GETDC%08X", rnd);

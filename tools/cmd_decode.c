@@ -2,7 +2,7 @@
  * mailslot decode FILE... and mailslot sniff -i IFACE: NetBIOS datagrams and
  * name-service packets from capture files or a live interface, one line
  * per packet (default), a field tree (-V) or JSON Lines (--json), and an
- * optional summary (--stats). The work is in net/ (capture, link layers,
+ * optional summary (--stats). The work is in capture/ (capture, link layers,
  * reassembly: msl_capture.h, msl_decoder.h) and proto/ (dissector and
  * printers); this file parses arguments and moves text to stdout.
  */

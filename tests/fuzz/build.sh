@@ -5,7 +5,7 @@
 # proto/, fuzz_pcap also the capture code and libpcap, fuzz_ns also the
 # name-service state machine. Settings come from the environment: CC FLAGS
 # LIB_FLAGS CPPFLAGS PCAP_LIBS SRCDIR OBJDIR JOBS, the source lists PROTO_C
-# NET_C NS_C and the codec target names TARGETS.
+# CAPTURE_C NS_C and the codec target names TARGETS.
 set -u
 obj() { echo "$OBJDIR/$(echo "$1" | tr / _).o"; }
 objs() { for f in "$@"; do printf ' %s' "$(obj "$f")"; done; }
@@ -18,7 +18,7 @@ compile)
 link)
   t=$2 extra= libs=
   case $t in
-  pcap) extra=$(objs $NET_C) libs=$PCAP_LIBS ;;
+  pcap) extra=$(objs $CAPTURE_C) libs=$PCAP_LIBS ;;
   ns) extra=$(objs $NS_C) ;;
   esac
   echo "  FUZZLD   tests/fuzz/fuzz_$t"
@@ -27,7 +27,7 @@ link)
   exit 0 ;;
 esac
 mkdir -p "$OBJDIR" || exit 1
-for f in $PROTO_C $NET_C $NS_C; do echo "$f"; done | sort -u |
+for f in $PROTO_C $CAPTURE_C $NS_C; do echo "$f"; done | sort -u |
   xargs -P "$JOBS" -n 1 sh "$0" compile || exit 1
 for t in $TARGETS pcap ns; do echo "$t"; done |
   xargs -P "$JOBS" -n 1 sh "$0" link || exit 1

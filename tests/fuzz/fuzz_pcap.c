@@ -2,7 +2,7 @@
  * Fuzz target: arbitrary bytes as a capture file (pcap or pcapng), opened
  * with pcap_fopen_offline on fmemopen, every packet through the same path
  * as `mailslot decode`: link layer -> IPv4 (fragments reassembled) -> UDP
- * -> dissector with datagram reassembly (net/msl_decoder.h) -> the three
+ * -> dissector with datagram reassembly (capture/msl_decoder.h) -> the three
  * printers. Must never crash; printers must always succeed into a buffer of
  * MSL_PRINT_OUT_MAX bytes. Work per input is capped (packets and bytes).
  */
