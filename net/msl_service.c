@@ -147,6 +147,14 @@ static int open_dgram(msl_svc *s, const msl_svc_config *cfg, int server) {
   return 0;
 }
 
+/* The name service's lines, filtered by the service's log level like
+ * its own (the name service has no level of its own). */
+static void ns_log(void *user, int level, const char *msg) {
+  const msl_svc *s = user;
+  if (level <= s->cfg.log_level)
+    s->cfg.log(s->cfg.log_user, level, msg);
+}
+
 /* The name service (when cfg has its port), registering our names. */
 static int open_names(msl_svc *s, const msl_svc_config *cfg, int server) {
   msl_ns_wins_servers wins;
@@ -157,7 +165,8 @@ static int open_names(msl_svc *s, const msl_svc_config *cfg, int server) {
                       (cfg->flags & MSL_SERVICE_MESSENGER ? MSL_NS_MESSENGER
                                                           : 0) |
                           (server ? MSL_NS_SERVER : 0),
-                      &s->ifs, &wins, cfg->log, cfg->log_user, msl_now_ms());
+                      &s->ifs, &wins, cfg->log ? ns_log : NULL, s,
+                      msl_now_ms());
   if (r < 0)
     slog(s, MSL_LOG_ERR, "name service on UDP %u: %s", cfg->name_port,
          msl_strerror(r));
@@ -236,6 +245,7 @@ int msl_svc_new(const msl_svc_config *cfg, const msl_service_env *env,
   }
   slog(s, MSL_LOG_INFO, "%s<00> workgroup %s, UDP %u, %zu interface(s)",
        s->name, s->wg, s->udp.port, s->ifs.n);
+  s->started = 1;
   /* Borrowed from the caller and used up: not kept. */
   s->cfg.comment = NULL;
   s->cfg.wins = NULL;
@@ -248,6 +258,8 @@ int msl_svc_new(const msl_svc_config *cfg, const msl_service_env *env,
 void msl_svc_free(msl_svc *s) {
   if (!s)
     return;
+  if (s->started)
+    slog(s, MSL_LOG_INFO, "stopped");
   while (s->npend)
     msl_svc_drop_pending(s, s->npend - 1);
   for (size_t i = 0; i < s->nconns; i++)

@@ -97,6 +97,7 @@ typedef struct lookup {
 
 struct msl_svc {
   msl_svc_config cfg;
+  int started; /* its start was logged: its stop is too */
   msl_sink sink;
   char name[MSL_NBNAME_MAX_CHARS + 1];
   char wg[MSL_NBNAME_MAX_CHARS + 1];

@@ -433,8 +433,14 @@ static void test_paths(void **state) {
   assert_string_equal(d.mailslot, "\\MAILSLOT\\x");
 }
 
+/* The most verbose level the services logged at: their log level
+ * (error) must hold for every part of them, the name service included. */
+static int max_level_logged = -1;
+
 static void log_to_stderr(void *user, int level, const char *msg) {
   (void)user;
+  if (level > max_level_logged)
+    max_level_logged = level;
   fprintf(stderr, "service[%d]: %s\n", level, msg);
 }
 
@@ -452,6 +458,27 @@ static msl_service_config *lo_config(unsigned port) {
   assert_int_equal(msl_service_config_set(c, "log-level", "error"), 0);
   assert_int_equal(msl_service_config_set_log(c, log_to_stderr, NULL), 0);
   return c;
+}
+
+/* The service's log level holds for its name service too: registering
+ * HOSTB on loopback logs at info, which a "warning" level leaves out. */
+static void test_service_log_level(void **state) {
+  (void)state;
+  msl_service *s = NULL;
+  char p[16];
+  unsigned port = cap_port + 5u > 65535u ? 40005u : cap_port + 5u;
+  msl_service_config *c = lo_config(port);
+  snprintf(p, sizeof(p), "%u", port + 1);
+  assert_int_equal(msl_service_config_set(c, "name", "HOSTB"), 0);
+  assert_int_equal(msl_service_config_set(c, "name-port", p), 0);
+  assert_int_equal(msl_service_config_set(c, "no-control-socket", "yes"), 0);
+  assert_int_equal(msl_service_config_set(c, "log-level", "warning"), 0);
+  max_level_logged = -1;
+  assert_int_equal(msl_service_create(c, &s), 0);
+  msl_service_config_free(c);
+  msl_service_stop(s);
+  assert_true(max_level_logged <= MSL_LOG_WARN);
+  max_level_logged = -1;
 }
 
 /* Embedded service: a writer goes through its control socket, the
@@ -554,6 +581,8 @@ static void test_service_end_to_end(void **state) {
   assert_int_equal(msl_read_ex(r, got, sizeof(got), &info, 3000), 410);
   msl_close(r);
   msl_service_stop(s);
+  /* Its log level held for every part (start, names, stop): errors only. */
+  assert_int_equal(max_level_logged, -1);
   /* Stopped: the control socket is gone, nothing is left behind. */
   assert_int_equal(msl_service_query_status(buf2, sizeof(buf2)),
                    MSL_ERR_NO_SERVICE);
@@ -614,6 +643,7 @@ int main(void) {
       cmocka_unit_test(test_address_gets_name),
       cmocka_unit_test(test_paths),
       cmocka_unit_test(test_service_end_to_end),
+      cmocka_unit_test(test_service_log_level),
       cmocka_unit_test(test_idle_writer_reopened),
   };
   return cmocka_run_group_tests(tests, setup_all, teardown_all);

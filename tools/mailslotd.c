@@ -109,7 +109,6 @@ typedef struct opts {
   msl_service_config *cfg;
   const char *user, *group;
   int no_drop, status, json;
-  int level;       /* the log level, for mailslotd's own lines */
   unsigned cli_lists; /* bit per list key: the command line replaced it */
   int from_cli;       /* applying the command line (else a file) */
   char where[300];    /* "FILE:LINE" of the value being applied */
@@ -127,16 +126,6 @@ static void opt_error(const opts *o, const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
-}
-
-static int parse_level(const char *s) {
-  static const char *n[] = {"error", "warning", "info", "debug"};
-  for (int i = 0; i < 4; i++)
-    if (strcmp(s, n[i]) == 0 || (s[0] == '0' + i && !s[1]))
-      return i;
-  if (strcmp(s, "warn") == 0 || strcmp(s, "err") == 0)
-    return s[0] == 'w' ? 1 : 0;
-  return -1;
 }
 
 /* mailslotd's own options; every other one is a setting of the service
@@ -205,8 +194,6 @@ static int apply_setting(opts *o, const char *key, const char *arg) {
     opt_error(o, "%s", msl_service_config_error(o->cfg));
     return -1;
   }
-  if (strcmp(key, "log-level") == 0)
-    o->level = parse_level(arg);
   if (!o->relay_where[0] &&
       (strcmp(key, "site") == 0 || strncmp(key, "relay-", 6) == 0))
     snprintf(o->relay_where, sizeof(o->relay_where), "%s",
@@ -480,7 +467,6 @@ int main(int argc, char **argv) {
   memset(&o, 0, sizeof(o));
   if (msl_service_config_new(&o.cfg) < 0)
     return 1;
-  o.level = MSL_LOG_INFO;
   /* The daemon logs what it does and runs the name service. */
   if (msl_service_config_set(o.cfg, "log-level", "info") < 0 ||
       msl_service_config_set(o.cfg, "name-port", "137") < 0) {
@@ -524,8 +510,6 @@ int main(int argc, char **argv) {
   install_signals();
   r = msl_service_run(g_svc);
   msl_service_stop(g_svc);
-  if (o.level >= MSL_LOG_INFO)
-    log_sink(NULL, MSL_LOG_INFO, "stopped");
   /* A name conflict is no reason to stop (the name is given up, logged,
    * shown by --status): no exit status of its own any more. */
   return r < 0 ? 1 : 0;
