@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,6 +14,19 @@
 #include "msl_syserr.h"
 
 #define BATCH_MAX 64
+/* UDP segmentation offload: a segment fits an Ethernet frame (1500 - IP
+ * and UDP headers), at most 64 segments [UDP_MAX_SEGMENTS] and one IP
+ * packet's worth of bytes per send. */
+#define GSO_SEG_MAX 1472
+#define GSO_SEGS_MAX 64
+#define GSO_BYTES_MAX 65000
+
+/* The errors of a send the kernel would not segment: the device cannot
+ * checksum for it (EIO), the segment exceeds the path's MTU (EINVAL), or
+ * the kernel predates UDP_SEGMENT (ENOPROTOOPT, EOPNOTSUPP). */
+static int gso_refused(int e) {
+  return e == EIO || e == EINVAL || e == ENOPROTOOPT || e == EOPNOTSUPP;
+}
 
 static void sin_set(struct sockaddr_in *sa, uint32_t ip, uint16_t port) {
   memset(sa, 0, sizeof(*sa));
@@ -28,6 +42,7 @@ int msl_udp_open(msl_udp *u, uint32_t ip, uint16_t port) {
   if (!u)
     return MSL_ERR_ARG;
   u->kdrops = 0;
+  u->gso_off = 0;
   u->port = 0;
   u->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (u->fd < 0)
@@ -154,61 +169,115 @@ int msl_udp_send(msl_udp *u, const void *p, size_t len, uint32_t dst,
   }
 }
 
-/* The IP_PKTINFO that picks src and ifindex, into cb (room for one). */
-static size_t pktinfo(void *cb, size_t cap, uint32_t src, unsigned ifindex) {
+/* A control item appended at *used in cb (cap bytes, zeroed by the
+ * caller). */
+static void cmsg_add(void *cb, size_t cap, size_t *used, int level,
+                     int type, const void *data, size_t len) {
   struct msghdr mh;
-  struct in_pktinfo pi;
   memset(&mh, 0, sizeof(mh));
-  memset(cb, 0, cap);
-  mh.msg_control = cb;
-  mh.msg_controllen = cap;
-  memset(&pi, 0, sizeof(pi));
-  pi.ipi_ifindex = (int)ifindex;
-  pi.ipi_spec_dst.s_addr = htonl(src);
+  mh.msg_control = (char *)cb + *used;
+  mh.msg_controllen = cap - *used;
   struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = IPPROTO_IP;
-  c->cmsg_type = IP_PKTINFO;
-  c->cmsg_len = CMSG_LEN(sizeof(pi));
-  memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-  return CMSG_SPACE(sizeof(pi));
+  c->cmsg_level = level;
+  c->cmsg_type = type;
+  c->cmsg_len = CMSG_LEN(len);
+  memcpy(CMSG_DATA(c), data, len);
+  *used += CMSG_SPACE(len);
+}
+
+/* The IP_PKTINFO that picks src and ifindex (when either is set) and the
+ * UDP_SEGMENT size (when seg is not 0), into cb; the bytes used. */
+static size_t control(void *cb, size_t cap, const msl_udp_out *o,
+                      uint16_t seg) {
+  size_t used = 0;
+  memset(cb, 0, cap);
+  if (o->src || o->ifindex) {
+    struct in_pktinfo pi;
+    memset(&pi, 0, sizeof(pi));
+    pi.ipi_ifindex = (int)o->ifindex;
+    pi.ipi_spec_dst.s_addr = htonl(o->src);
+    cmsg_add(cb, cap, &used, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
+  }
+#ifdef UDP_SEGMENT
+  if (seg)
+    cmsg_add(cb, cap, &used, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg));
+#endif
+  return used;
+}
+
+/* How many datagrams from v[0] on go as one send with UDP segmentation
+ * offload [Linux UDP_SEGMENT]: the kernel cuts one buffer into datagrams
+ * of v[0].len, so a run needs the same route and length (its last may be
+ * shorter), each fitting an Ethernet frame. One send then crosses the
+ * stack, a bridge or a broadcast's loopback once instead of once each. */
+static size_t gso_run(const msl_udp *u, const msl_udp_out *v, size_t n) {
+  size_t k = 1, total = v[0].len;
+#ifdef UDP_SEGMENT
+  if (u->gso_off || v[0].len > GSO_SEG_MAX || !v[0].len)
+    return 1;
+  while (k < n && k < GSO_SEGS_MAX && v[k].dst == v[0].dst &&
+         v[k].port == v[0].port && v[k].src == v[0].src &&
+         v[k].ifindex == v[0].ifindex && v[k].len && v[k].len <= v[0].len &&
+         total + v[k].len <= GSO_BYTES_MAX) {
+    total += v[k].len;
+    if (v[k++].len < v[0].len) /* a shorter one must be the last */
+      break;
+  }
+#else
+  (void)u, (void)v, (void)n;
+#endif
+  return k;
 }
 
 int msl_udp_send_many(msl_udp *u, const msl_udp_out *v, size_t n) {
   struct mmsghdr mh[MSL_UDP_OUT_MAX];
   struct sockaddr_in sa[MSL_UDP_OUT_MAX];
   struct iovec iov[MSL_UDP_OUT_MAX];
+  size_t first[MSL_UDP_OUT_MAX + 1]; /* entry j: v[first[j]..first[j+1]) */
   union {
-    char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+             CMSG_SPACE(sizeof(uint16_t))];
     struct cmsghdr align;
   } cb[MSL_UDP_OUT_MAX];
   if (!u || u->fd < 0 || (!v && n) || n > MSL_UDP_OUT_MAX)
     return MSL_ERR_ARG;
+  size_t m = 0;
   memset(mh, 0, n * sizeof(mh[0]));
-  for (size_t i = 0; i < n; i++) {
-    sin_set(&sa[i], v[i].dst, v[i].port);
-    iov[i].iov_base = (void *)(uintptr_t)v[i].p;
-    iov[i].iov_len = v[i].len;
-    mh[i].msg_hdr.msg_name = &sa[i];
-    mh[i].msg_hdr.msg_namelen = sizeof(sa[i]);
-    mh[i].msg_hdr.msg_iov = &iov[i];
-    mh[i].msg_hdr.msg_iovlen = 1;
-    if (v[i].src || v[i].ifindex) {
-      mh[i].msg_hdr.msg_control = cb[i].buf;
-      mh[i].msg_hdr.msg_controllen =
-          pktinfo(cb[i].buf, sizeof(cb[i].buf), v[i].src, v[i].ifindex);
+  for (size_t i = 0; i < n; m++) {
+    size_t k = gso_run(u, v + i, n - i);
+    first[m] = i;
+    sin_set(&sa[m], v[i].dst, v[i].port);
+    for (size_t j = 0; j < k; j++) {
+      iov[i + j].iov_base = (void *)(uintptr_t)v[i + j].p;
+      iov[i + j].iov_len = v[i + j].len;
     }
+    mh[m].msg_hdr.msg_name = &sa[m];
+    mh[m].msg_hdr.msg_namelen = sizeof(sa[m]);
+    mh[m].msg_hdr.msg_iov = &iov[i];
+    mh[m].msg_hdr.msg_iovlen = k;
+    size_t used = control(cb[m].buf, sizeof(cb[m].buf), &v[i],
+                          k > 1 ? (uint16_t)v[i].len : 0);
+    mh[m].msg_hdr.msg_control = used ? cb[m].buf : NULL;
+    mh[m].msg_hdr.msg_controllen = used;
+    i += k;
   }
-  size_t sent = 0;
-  while (sent < n) {
-    int r = sendmmsg(u->fd, mh + sent, (unsigned)(n - sent),
+  first[m] = n;
+  size_t sent = 0; /* entries */
+  while (sent < m) {
+    int r = sendmmsg(u->fd, mh + sent, (unsigned)(m - sent),
                      MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r < 0 && errno == EINTR)
       continue;
+    if (r < 0 && first[sent + 1] - first[sent] > 1 && gso_refused(errno)) {
+      u->gso_off = 1; /* no offload here (or a smaller MTU): one by one */
+      int rest = msl_udp_send_many(u, v + first[sent], n - first[sent]);
+      return (int)first[sent] + (rest > 0 ? rest : 0);
+    }
     if (r <= 0)
       break;
     sent += (size_t)r;
   }
-  return (int)sent;
+  return (int)first[sent];
 }
 
 uint32_t msl_udp_source_for(uint32_t dst) {

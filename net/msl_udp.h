@@ -25,6 +25,8 @@ typedef struct msl_udp {
   uint16_t port;      /* bound port (host order) */
   uint32_t kdrops;    /* last SO_RXQ_OVFL value: datagrams the kernel
                          dropped on this socket (queue full) */
+  int gso_off;        /* the kernel refused a segmented send: msl_udp_send_many
+                         sends one datagram per message from then on */
 } msl_udp;
 
 /** One received datagram (filled by msl_udp_recv). */
