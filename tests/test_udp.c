@@ -26,21 +26,24 @@ typedef struct fix {
   msl_udp_out v[N];
 } fix;
 
+/* The three sockets of f, to open or close them alike. */
+#define SOCKETS(f) {&(f)->tx, &(f)->rx1, &(f)->rx2}
+
 static int setup(void **state) {
   fix *f = calloc(1, sizeof(*f));
   assert_non_null(f);
-  assert_int_equal(msl_udp_open(&f->tx, 0x7f000001u, 0), 0);
-  assert_int_equal(msl_udp_open(&f->rx1, 0x7f000001u, 0), 0);
-  assert_int_equal(msl_udp_open(&f->rx2, 0x7f000001u, 0), 0);
+  msl_udp *all[] = SOCKETS(f);
+  for (size_t i = 0; i < 3; i++)
+    assert_int_equal(msl_udp_open(all[i], 0x7f000001u, 0), 0);
   *state = f;
   return 0;
 }
 
 static int teardown(void **state) {
   fix *f = *state;
-  msl_udp_close(&f->tx);
-  msl_udp_close(&f->rx1);
-  msl_udp_close(&f->rx2);
+  msl_udp *all[] = SOCKETS(f);
+  for (size_t i = 0; i < 3; i++)
+    msl_udp_close(all[i]);
   free(f);
   return 0;
 }
