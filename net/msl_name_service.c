@@ -5,6 +5,7 @@
 #include "msl_ns_int.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -778,37 +779,47 @@ static int format_names(const msl_ns *ns, char *buf, size_t cap) {
   return (int)off;
 }
 
+/* The counters of the status, in its order: "ns_" + name, and where. */
+#define NS_COUNTER(f) {#f, offsetof(msl_ns_counters, f)}
+static const struct {
+  const char *name;
+  size_t off;
+} ns_counters[] = {
+    NS_COUNTER(rx),
+    NS_COUNTER(rx_bad),
+    NS_COUNTER(sent),
+    NS_COUNTER(send_errors),
+    NS_COUNTER(registrations_sent),
+    NS_COUNTER(overwrites_sent),
+    NS_COUNTER(releases_sent),
+    NS_COUNTER(queries_answered),
+    NS_COUNTER(node_status_answered),
+    NS_COUNTER(defended),
+    NS_COUNTER(conflicts),
+    NS_COUNTER(conflict_demands_ignored),
+    NS_COUNTER(unsolicited_responses),
+    NS_COUNTER(unsolicited_answers),
+    NS_COUNTER(status_rate_limited),
+    NS_COUNTER(query_rate_limited),
+    NS_COUNTER(random_errors),
+    NS_COUNTER(log_suppressed),
+};
+
 int msl_ns_format_counters(const msl_ns *ns, uint64_t now, char *buf,
                            size_t cap) {
   static const char *st[] = {"idle", "registering", "registered", "released"};
-  const msl_ns_counters *c = &ns->c;
-  int n = snprintf(
-      buf, cap,
-      "ns_state %s\nns_rx %llu\nns_rx_bad %llu\nns_sent %llu\n"
-      "ns_send_errors %llu\nns_registrations_sent %llu\n"
-      "ns_overwrites_sent %llu\nns_releases_sent %llu\n"
-      "ns_queries_answered %llu\nns_node_status_answered %llu\n"
-      "ns_defended %llu\nns_conflicts %llu\n"
-      "ns_conflict_demands_ignored %llu\nns_unsolicited_responses %llu\n"
-      "ns_unsolicited_answers %llu\nns_status_rate_limited %llu\n"
-      "ns_query_rate_limited %llu\nns_random_errors %llu\n"
-      "ns_log_suppressed %llu\nns_cache_entries %zu\n",
-      st[ns->state], (unsigned long long)c->rx,
-      (unsigned long long)c->rx_bad, (unsigned long long)c->sent,
-      (unsigned long long)c->send_errors,
-      (unsigned long long)c->registrations_sent,
-      (unsigned long long)c->overwrites_sent,
-      (unsigned long long)c->releases_sent,
-      (unsigned long long)c->queries_answered,
-      (unsigned long long)c->node_status_answered,
-      (unsigned long long)c->defended, (unsigned long long)c->conflicts,
-      (unsigned long long)c->conflict_demands_ignored,
-      (unsigned long long)c->unsolicited_responses,
-      (unsigned long long)c->unsolicited_answers,
-      (unsigned long long)c->status_rate_limited,
-      (unsigned long long)c->query_rate_limited,
-      (unsigned long long)c->random_errors,
-      (unsigned long long)c->log_suppressed, ns->n_cache);
+  int n = snprintf(buf, cap, "ns_state %s\n", st[ns->state]);
+  for (size_t i = 0; i < sizeof(ns_counters) / sizeof(*ns_counters); i++) {
+    uint64_t v;
+    if (n < 0 || (size_t)n >= cap)
+      return MSL_ERR_BUFFER_TOO_SMALL;
+    memcpy(&v, (const char *)&ns->c + ns_counters[i].off, sizeof(v));
+    n += snprintf(buf + n, cap - (size_t)n, "ns_%s %llu\n",
+                  ns_counters[i].name, (unsigned long long)v);
+  }
+  if (n >= 0 && (size_t)n < cap)
+    n += snprintf(buf + n, cap - (size_t)n, "ns_cache_entries %zu\n",
+                  ns->n_cache);
   if (n < 0 || (size_t)n >= cap)
     return MSL_ERR_BUFFER_TOO_SMALL;
   int k = format_names(ns, buf + n, cap - (size_t)n);
