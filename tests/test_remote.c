@@ -403,16 +403,20 @@ static void test_address_gets_name(void **state) {
 static void test_paths(void **state) {
   (void)state;
   msl_handle *h = (msl_handle *)1;
-  assert_true(msl_remote_is_remote("\\\\HOST\\mailslot\\x"));
-  assert_true(msl_remote_is_remote("\\\\*\\mailslot\\x"));
-  assert_true(msl_remote_is_remote("\\\\10.1.2.3\\mailslot\\x"));
-  assert_true(msl_remote_is_remote("\\\\host.example.org\\mailslot\\x"));
-  assert_false(msl_remote_is_remote("\\\\.\\mailslot\\x"));
-  assert_false(msl_remote_is_remote("\\\\HOST\\mailslot\\"));
-  assert_false(msl_remote_is_remote("\\\\HOST\\pipe\\x"));
-  assert_false(msl_remote_is_remote("\\\\bad host?\\mailslot\\x"));
-  assert_false(msl_remote_is_remote("\\\\HOST\\mailslot\\a:b"));
-  assert_false(msl_remote_is_remote(NULL));
+  static const str_verdict remote[] = {
+      {"\\\\HOST\\mailslot\\x", 1},
+      {"\\\\*\\mailslot\\x", 1},
+      {"\\\\10.1.2.3\\mailslot\\x", 1},
+      {"\\\\host.example.org\\mailslot\\x", 1},
+      {"\\\\.\\mailslot\\x", 0},
+      {"\\\\HOST\\mailslot\\", 0},
+      {"\\\\HOST\\pipe\\x", 0},
+      {"\\\\bad host?\\mailslot\\x", 0},
+      {"\\\\HOST\\mailslot\\a:b", 0},
+      {NULL, 0},
+  };
+  assert_verdicts(msl_remote_is_remote, remote,
+                  sizeof(remote) / sizeof(*remote));
   assert_int_equal(msl_remote_open_opts("\\\\.\\mailslot\\x", NULL, &h),
                    MSL_ERR_BAD_PATH);
   assert_null(h);
