@@ -34,6 +34,29 @@ static inline void assert_verdicts(int (*pred)(const char *),
                v[i].ok ? "accepted" : "refused");
 }
 
+/* How many elements the array a has. */
+#define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))
+
+/* Writes v as the big-endian 16-bit field at p: lengths, counts and name
+ * pointers (0xC000 | offset) on the wire. */
+static inline void put_be16(uint8_t *p, unsigned v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+/* A code and the name a naming function must give it. */
+typedef struct code_name {
+  unsigned code;
+  const char *name;
+} code_name;
+
+/* Checks name_of against every row of the table t (n rows). */
+static inline void assert_code_names(const char *(*name_of)(unsigned),
+                                     const code_name *t, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    assert_string_equal(name_of(t[i].code), t[i].name);
+}
+
 /* Makes a new directory /tmp/msl-TAG-XXXXXX, its name in dir (cap bytes);
  * with env, sets that variable to it (MAILSLOT_RUNDIR). 0, or -1. */
 static inline int test_tmpdir(char *dir, size_t cap, const char *tag,
