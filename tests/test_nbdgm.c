@@ -293,7 +293,7 @@ static size_t load(uint8_t *buf, const uint8_t *p, size_t len) {
 }
 
 static void set_len(uint8_t *b, unsigned v) {
-  put_be16(b + 10, v);
+  msl_put_u16be(b + 10, v);
 }
 
 static void test_dgm_length_smaller(void **state) {
@@ -426,9 +426,9 @@ static void test_name_pointer_rejected(void **state) {
   size_t n = load(b, v_xp_browse, sizeof(v_xp_browse));
   /* Destination name replaced by a pointer to the source name (offset 14),
    * legal in NBNS, forbidden in datagrams [RFC 1002 §4.1]. */
-  put_be16(b + 48, 0xc00e);
+  msl_put_u16be(b + 48, 0xc00e);
   assert_int_equal(msl_nbdgm_decode(&m, b, n), MSL_ERR_NAME_PTR);
-  put_be16(b + 14, 0xc030);
+  msl_put_u16be(b + 14, 0xc030);
   assert_int_equal(msl_nbdgm_decode(&m, b, n), MSL_ERR_NAME_PTR);
   /* Query request with a pointer. */
   uint8_t q[12] = {0x14, 0x02, 0, 1, 10, 0, 0, 1, 0, 138, 0xc0, 0x00};

@@ -499,16 +499,16 @@ static size_t build_chain(unsigned k) {
   static const uint8_t rr1[] = {0xC0, 0x0C, 0x00, 0x0A, 0x00, 0x01, 0, 0, 0, 0};
   memcpy(pkt + o, rr1, sizeof rr1);
   o += sizeof rr1;
-  put_be16(pkt + o, 2 * k);
+  msl_put_u16be(pkt + o, 2 * k);
   o += 2;
   size_t prev = 12;
   for (unsigned i = 0; i < k; i++) {
-    put_be16(pkt + o, (unsigned)(0xC000 | prev));
+    msl_put_u16be(pkt + o, (unsigned)(0xC000 | prev));
     prev = o;
     o += 2;
   }
   /* RR2: name = pointer to the chain's last link, NULL, IN, TTL 0, 0. */
-  put_be16(pkt + o, (unsigned)(0xC000 | prev));
+  msl_put_u16be(pkt + o, (unsigned)(0xC000 | prev));
   o += 2;
   static const uint8_t tail[] = {0x00, 0x0A, 0x00, 0x01, 0, 0, 0, 0, 0, 0};
   memcpy(pkt + o, tail, sizeof tail);
@@ -536,7 +536,7 @@ static void test_partial_compression(void **state) {
   pkt[5] = 2;                     /* QDCOUNT 2 */
   memcpy(pkt + len, pkt + 12, 33);
   len += 33;
-  put_be16(pkt + len, 0xC000 | 45);
+  msl_put_u16be(pkt + len, 0xC000 | 45);
   len += 2;
   memcpy(pkt + len, "\x00\x20\x00\x01", 4);
   len += 4;
@@ -591,9 +591,9 @@ static void test_rdlength_overflow(void **state) {
   (void)state;
   size_t len = load(REG_XP);
   /* RDLENGTH at 60..61: 0xFFFF and 7 both overrun the packet. */
-  put_be16(pkt + 60, 0xFFFF);
+  msl_put_u16be(pkt + 60, 0xFFFF);
   assert_int_equal(msl_nbns_decode(&m, pkt, len), MSL_ERR_TRUNCATED);
-  put_be16(pkt + 60, 7);
+  msl_put_u16be(pkt + 60, 7);
   assert_int_equal(msl_nbns_decode(&m, pkt, len), MSL_ERR_TRUNCATED);
   /* Shorter RDLENGTH leaves bytes after the record: reported as trailer. */
   pkt[61] = 4;

@@ -37,13 +37,6 @@ static inline void assert_verdicts(int (*pred)(const char *),
 /* How many elements the array a has. */
 #define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))
 
-/* Writes v as the big-endian 16-bit field at p: lengths, counts and name
- * pointers (0xC000 | offset) on the wire. */
-static inline void put_be16(uint8_t *p, unsigned v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
 /* A code and the name a naming function must give it. */
 typedef struct code_name {
   unsigned code;
