@@ -44,6 +44,46 @@ typedef struct msl_wr {
   int err;     /* 0 or MSL_ERR_BUFFER_TOO_SMALL (sticky) */
 } msl_wr;
 
+/* ---- byte order: the one place each width and order is spelled out ---- */
+
+static inline uint16_t msl_get_u16be(const uint8_t *q) {
+  return (uint16_t)((unsigned)q[0] << 8 | q[1]);
+}
+
+static inline uint16_t msl_get_u16le(const uint8_t *q) {
+  return (uint16_t)((unsigned)q[1] << 8 | q[0]);
+}
+
+static inline uint32_t msl_get_u32be(const uint8_t *q) {
+  return (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 |
+         q[3];
+}
+
+static inline uint32_t msl_get_u32le(const uint8_t *q) {
+  return (uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 | (uint32_t)q[1] << 8 |
+         q[0];
+}
+
+static inline void msl_put_u16be(uint8_t *q, unsigned v) {
+  q[0] = (uint8_t)(v >> 8);
+  q[1] = (uint8_t)v;
+}
+
+static inline void msl_put_u16le(uint8_t *q, unsigned v) {
+  q[0] = (uint8_t)v;
+  q[1] = (uint8_t)(v >> 8);
+}
+
+static inline void msl_put_u32be(uint8_t *q, uint32_t v) {
+  msl_put_u16be(q, (unsigned)(v >> 16));
+  msl_put_u16be(q + 2, (unsigned)(v & 0xffff));
+}
+
+static inline void msl_put_u32le(uint8_t *q, uint32_t v) {
+  msl_put_u16le(q, (unsigned)(v & 0xffff));
+  msl_put_u16le(q + 2, (unsigned)(v >> 16));
+}
+
 /* ---- reader ---- */
 
 static inline void msl_rd_init(msl_rd *r, const uint8_t *p, size_t len) {
@@ -73,46 +113,6 @@ static inline void msl_rd_fail(msl_rd *r, int err) {
     r->err = err;
 }
 
-static inline uint8_t msl_rd_u8(msl_rd *r) {
-  if (!msl_rd_need(r, 1))
-    return 0;
-  return r->p[r->off++];
-}
-
-static inline uint16_t msl_rd_u16be(msl_rd *r) {
-  if (!msl_rd_need(r, 2))
-    return 0;
-  const uint8_t *q = r->p + r->off;
-  r->off += 2;
-  return (uint16_t)((unsigned)q[0] << 8 | q[1]);
-}
-
-static inline uint16_t msl_rd_u16le(msl_rd *r) {
-  if (!msl_rd_need(r, 2))
-    return 0;
-  const uint8_t *q = r->p + r->off;
-  r->off += 2;
-  return (uint16_t)((unsigned)q[1] << 8 | q[0]);
-}
-
-static inline uint32_t msl_rd_u32be(msl_rd *r) {
-  if (!msl_rd_need(r, 4))
-    return 0;
-  const uint8_t *q = r->p + r->off;
-  r->off += 4;
-  return (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 |
-         q[3];
-}
-
-static inline uint32_t msl_rd_u32le(msl_rd *r) {
-  if (!msl_rd_need(r, 4))
-    return 0;
-  const uint8_t *q = r->p + r->off;
-  r->off += 4;
-  return (uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 | (uint32_t)q[1] << 8 |
-         q[0];
-}
-
 /* A view of the next n bytes (valid while the input is), or NULL. */
 static inline const uint8_t *msl_rd_bytes(msl_rd *r, size_t n) {
   if (!msl_rd_need(r, n))
@@ -120,6 +120,32 @@ static inline const uint8_t *msl_rd_bytes(msl_rd *r, size_t n) {
   const uint8_t *q = r->p + r->off;
   r->off += n;
   return q;
+}
+
+static inline uint8_t msl_rd_u8(msl_rd *r) {
+  if (!msl_rd_need(r, 1))
+    return 0;
+  return r->p[r->off++];
+}
+
+static inline uint16_t msl_rd_u16be(msl_rd *r) {
+  const uint8_t *q = msl_rd_bytes(r, 2);
+  return q ? msl_get_u16be(q) : 0;
+}
+
+static inline uint16_t msl_rd_u16le(msl_rd *r) {
+  const uint8_t *q = msl_rd_bytes(r, 2);
+  return q ? msl_get_u16le(q) : 0;
+}
+
+static inline uint32_t msl_rd_u32be(msl_rd *r) {
+  const uint8_t *q = msl_rd_bytes(r, 4);
+  return q ? msl_get_u32be(q) : 0;
+}
+
+static inline uint32_t msl_rd_u32le(msl_rd *r) {
+  const uint8_t *q = msl_rd_bytes(r, 4);
+  return q ? msl_get_u32le(q) : 0;
 }
 
 static inline void msl_rd_skip(msl_rd *r, size_t n) { (void)msl_rd_bytes(r, n); }
@@ -203,38 +229,26 @@ static inline void msl_wr_u8(msl_wr *w, unsigned v) {
 
 static inline void msl_wr_u16be(msl_wr *w, unsigned v) {
   uint8_t *q = msl_wr_reserve(w, 2);
-  if (q) {
-    q[0] = (uint8_t)(v >> 8);
-    q[1] = (uint8_t)v;
-  }
+  if (q)
+    msl_put_u16be(q, v);
 }
 
 static inline void msl_wr_u16le(msl_wr *w, unsigned v) {
   uint8_t *q = msl_wr_reserve(w, 2);
-  if (q) {
-    q[0] = (uint8_t)v;
-    q[1] = (uint8_t)(v >> 8);
-  }
+  if (q)
+    msl_put_u16le(q, v);
 }
 
 static inline void msl_wr_u32be(msl_wr *w, uint32_t v) {
   uint8_t *q = msl_wr_reserve(w, 4);
-  if (q) {
-    q[0] = (uint8_t)(v >> 24);
-    q[1] = (uint8_t)(v >> 16);
-    q[2] = (uint8_t)(v >> 8);
-    q[3] = (uint8_t)v;
-  }
+  if (q)
+    msl_put_u32be(q, v);
 }
 
 static inline void msl_wr_u32le(msl_wr *w, uint32_t v) {
   uint8_t *q = msl_wr_reserve(w, 4);
-  if (q) {
-    q[0] = (uint8_t)v;
-    q[1] = (uint8_t)(v >> 8);
-    q[2] = (uint8_t)(v >> 16);
-    q[3] = (uint8_t)(v >> 24);
-  }
+  if (q)
+    msl_put_u32le(q, v);
 }
 
 static inline void msl_wr_bytes(msl_wr *w, const void *src, size_t n) {
@@ -257,17 +271,13 @@ static inline void msl_wr_cstr(msl_wr *w, const void *s, size_t n) {
 
 /* Overwrites a big/little-endian u16 at an earlier offset (length fix-ups). */
 static inline void msl_wr_put_u16be_at(msl_wr *w, size_t at, unsigned v) {
-  if (!w->err && at <= w->off && 2 <= w->off - at) {
-    w->p[at] = (uint8_t)(v >> 8);
-    w->p[at + 1] = (uint8_t)v;
-  }
+  if (!w->err && at <= w->off && 2 <= w->off - at)
+    msl_put_u16be(w->p + at, v);
 }
 
 static inline void msl_wr_put_u16le_at(msl_wr *w, size_t at, unsigned v) {
-  if (!w->err && at <= w->off && 2 <= w->off - at) {
-    w->p[at] = (uint8_t)v;
-    w->p[at + 1] = (uint8_t)(v >> 8);
-  }
+  if (!w->err && at <= w->off && 2 <= w->off - at)
+    msl_put_u16le(w->p + at, v);
 }
 
 /* Length written (fits an int: proto messages are < 64 KiB) or the error. */

@@ -28,21 +28,8 @@ static void partial(msl_dissect *d, unsigned layer) {
   d->partial = layer;
 }
 
-/* Case-insensitive: "\MAILSLOT\" is matched that way by receivers. */
-static int name_is(msl_view n, const char *s) {
-  size_t i;
-  for (i = 0; i < n.len; i++) {
-    unsigned a = n.ptr[i], b = (unsigned char)s[i];
-    if (!b)
-      return 0;
-    if (a >= 'a' && a <= 'z')
-      a -= 32;
-    if (a != b)
-      return 0;
-  }
-  return s[i] == 0;
-}
-
+/* Case-insensitive: "\MAILSLOT\" is matched that way by receivers (s is
+ * upper case). */
 static int name_starts(msl_view n, const char *s) {
   size_t i;
   for (i = 0; s[i]; i++) {
@@ -57,6 +44,24 @@ static int name_starts(msl_view n, const char *s) {
   return 1;
 }
 
+static int name_is(msl_view n, const char *s) {
+  return n.len == strlen(s) && name_starts(n, s);
+}
+
+/* The outcome rc of decoding the mailslot payload as layer: the layer is
+ * there, or it failed at err_off and is shown as far as it was read once
+ * its first min_len bytes were. */
+static void payload_decoded(msl_dissect *d, unsigned layer, int rc,
+                            size_t base, size_t err_off, size_t min_len) {
+  if (!rc) {
+    d->layers |= layer;
+    return;
+  }
+  fail_at(d, layer, rc, base, err_off);
+  if (d->smb.data.len >= min_len)
+    partial(d, layer);
+}
+
 /* The mailslot payload by name; it starts at base (or NO_BASE). */
 static void dissect_payload(msl_dissect *d, size_t base) {
   msl_view n = d->smb.name, m = d->smb.data;
@@ -66,34 +71,18 @@ static void dissect_payload(msl_dissect *d, size_t base) {
        msl_browse_lanman_is_brws(m.ptr, m.len))) {
     d->payload = MSL_PAYLOAD_BROWSE;
     rc = msl_browse_decode(&d->u.browse, m.ptr, m.len);
-    if (!rc) {
-      d->layers |= MSL_LAYER_BROWSE;
-      return;
-    }
-    fail_at(d, MSL_LAYER_BROWSE, rc, base, d->u.browse.err_off);
-    if (m.len >= 1) /* the command at least */
-      partial(d, MSL_LAYER_BROWSE);
+    /* partial: the command at least */
+    payload_decoded(d, MSL_LAYER_BROWSE, rc, base, d->u.browse.err_off, 1);
   } else if (name_is(n, "\\MAILSLOT\\LANMAN")) {
     d->payload = MSL_PAYLOAD_LANMAN;
     rc = msl_browse_decode_lanman(&d->u.lanman, m.ptr, m.len);
-    if (!rc) {
-      d->layers |= MSL_LAYER_LANMAN;
-      return;
-    }
-    fail_at(d, MSL_LAYER_LANMAN, rc, base, d->u.lanman.err_off);
-    if (m.len >= 2)
-      partial(d, MSL_LAYER_LANMAN);
+    payload_decoded(d, MSL_LAYER_LANMAN, rc, base, d->u.lanman.err_off, 2);
   } else if (name_starts(n, "\\MAILSLOT\\NET\\") ||
              name_is(n, "\\MAILSLOT\\TEMP\\NETLOGON")) {
     d->payload = MSL_PAYLOAD_NETLOGON;
     rc = msl_netlogon_decode(&d->u.netlogon, m.ptr, m.len);
-    if (!rc) {
-      d->layers |= MSL_LAYER_NETLOGON;
-      return;
-    }
-    fail_at(d, MSL_LAYER_NETLOGON, rc, base, d->u.netlogon.err_off);
-    if (m.len >= 2)
-      partial(d, MSL_LAYER_NETLOGON);
+    payload_decoded(d, MSL_LAYER_NETLOGON, rc, base, d->u.netlogon.err_off,
+                    2);
   }
 }
 

@@ -83,8 +83,7 @@ void msl_pr_ipv4(msl_out *o, uint32_t addr, int json);
 
 /* Four network-order bytes as a host-order address. */
 static inline uint32_t msl_pr_be32(const uint8_t a[4]) {
-  return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 |
-         a[3];
+  return msl_get_u32be(a);
 }
 
 /* Relative time, 6 decimals ("0.250000", "-1.500000"). */

@@ -33,7 +33,7 @@ int msl_relay_frame_size(const uint8_t *p, size_t len, size_t *frame_len) {
     return MSL_ERR_ARG;
   if (len < MSL_RELAY_LEN_FIELD)
     return 0;
-  size_t body = (size_t)p[0] << 8 | p[1];
+  size_t body = msl_get_u16be(p);
   if (body == 0)
     return MSL_ERR_INVALID;
   *frame_len = MSL_RELAY_LEN_FIELD + body;

@@ -114,6 +114,17 @@ UTIL_FN size_t build(uint8_t *out, size_t cap, uint8_t type, uint16_t id,
   return (size_t)n;
 }
 
+/* Builds a datagram of type to dst<sfx> carrying text for slot, and gives
+ * it to d as from 0.0.0.1:138 at now (ms); returns d's verdict. */
+UTIL_FN int input_text(msl_dgram *d, uint8_t type, uint16_t id,
+                       const char *dst, uint8_t sfx, const char *slot,
+                       const char *text, uint64_t now) {
+  uint8_t pkt[1024];
+  size_t n = build(pkt, sizeof(pkt), type, id, dst, sfx, slot, text,
+                   strlen(text));
+  return msl_dgram_input(d, pkt, n, 1, 138, now);
+}
+
 UTIL_FN msl_handle *reader(const char *path, uint32_t max) {
   msl_handle *h = NULL;
   assert_int_equal(msl_create(path, max, 0, &h), 0);

@@ -298,6 +298,13 @@ static size_t cap_decode(const char *file, unsigned frame, uint8_t *p,
   return len;
 }
 
+/* The 16-byte name field holds want, NUL-terminated. */
+static void name16_is(const uint8_t name[16], const char *want) {
+  size_t n = strlen(want);
+  assert_int_equal(msl_browse_name16_len(name), n);
+  assert_memory_equal(name, want, n + 1);
+}
+
 /* msl_browse_sv_type_format of type is want. */
 static void sv_type_is(uint32_t type, const char *want) {
   char t[128];
@@ -394,8 +401,7 @@ static void test_host_announcement_xp(void **state) {
   assert_int_equal(m.opcode, MSL_BROWSE_HOST_ANNOUNCEMENT);
   assert_int_equal(a->update_count, 0);
   assert_int_equal(a->periodicity_ms, 720000);
-  assert_int_equal(msl_browse_name16_len(a->name), 8);
-  assert_memory_equal(a->name, "DJP95S0J", 8);
+  name16_is(a->name, "DJP95S0J");
   assert_int_equal(a->name[14], 0x01); /* XP leaves junk after the NUL */
   assert_int_equal(a->os_major, 5);
   assert_int_equal(a->os_minor, 1);
@@ -422,7 +428,7 @@ static void test_announcement_comments(void **state) {
 
   cap_decode("browse-getbackuplist-lmg-puzzle1.pcap", 106, p, sizeof p, &m);
   assert_int_equal(m.u.announce.update_count, 0x18);
-  assert_memory_equal(m.u.announce.name, "HERBIVORE", 10);
+  name16_is(m.u.announce.name, "HERBIVORE");
   assert_true(
       view_is(m.u.announce.comment, "Samba Server Version 3.2.0pre3-9.fc9"));
 
@@ -440,7 +446,7 @@ static void test_local_master_2003(void **state) {
   msl_browse m;
   cap_decode("nbns-nodestatus-win2003-lma-dissector.pcap", 9, p, sizeof p, &m);
   assert_int_equal(m.opcode, MSL_BROWSE_LOCAL_MASTER_ANNOUNCEMENT);
-  assert_memory_equal(m.u.announce.name, "WINDOWS2003", 12);
+  name16_is(m.u.announce.name, "WINDOWS2003");
   assert_int_equal(m.u.announce.os_major, 5);
   assert_int_equal(m.u.announce.os_minor, 2);
   assert_int_equal(m.u.announce.server_type, 0x00849003);
@@ -462,8 +468,7 @@ static void test_domain_announcement(void **state) {
   const msl_browse_announce *a = &m.u.announce;
   assert_int_equal(m.opcode, MSL_BROWSE_DOMAIN_ANNOUNCEMENT);
   assert_int_equal(a->periodicity_ms, 60000);
-  assert_int_equal(msl_browse_name16_len(a->name), 13);
-  assert_memory_equal(a->name, "ARBEITSGRUPPE", 13);
+  name16_is(a->name, "ARBEITSGRUPPE");
   assert_int_equal(a->os_major, MSL_BROWSE_DOMAIN_CONFIG_MAJOR);
   assert_int_equal(a->os_minor, MSL_BROWSE_DOMAIN_CONFIG_MINOR);
   assert_int_equal(a->server_type, MSL_SV_DOMAIN_ENUM | MSL_SV_NT);

@@ -85,12 +85,12 @@ static void test_deliver_with_details(void **state) {
 /* Mailslot names compare case-insensitively [MS-MAIL §2.2.1]. */
 static void test_case_insensitive(void **state) {
   (void)state;
-  uint8_t pkt[1024], buf[64];
+  uint8_t buf[64];
   msl_dgram *d = new_service(NULL);
   msl_handle *r = reader("\\\\.\\mailslot\\App\\Events", 0);
-  size_t n = build(pkt, sizeof(pkt), MSL_NBDGM_DIRECT_UNIQUE, 1, "HOSTA", 0,
-                   "\\mailslot\\aPP\\eVENTS", "x", 1);
-  assert_int_equal(msl_dgram_input(d, pkt, n, 1, 138, 0), MSL_DGRAM_DELIVERED);
+  assert_int_equal(input_text(d, MSL_NBDGM_DIRECT_UNIQUE, 1, "HOSTA", 0,
+                              "\\mailslot\\aPP\\eVENTS", "x", 0),
+                   MSL_DGRAM_DELIVERED);
   assert_int_equal(take(r, buf, sizeof(buf), NULL), 1);
   msl_close(r);
   free_service(d);
@@ -99,7 +99,7 @@ static void test_case_insensitive(void **state) {
 /* Every one of our names, DIRECT_UNIQUE and DIRECT_GROUP alike. */
 static void test_our_names(void **state) {
   (void)state;
-  uint8_t pkt[1024], buf[64];
+  uint8_t buf[64];
   msl_dgram *d = new_service(NULL);
   msl_handle *r = reader("\\\\.\\mailslot\\BROWSE", 0);
   struct {
@@ -110,9 +110,8 @@ static void test_our_names(void **state) {
   uint16_t id = 100;
   for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
     for (uint8_t t = MSL_NBDGM_DIRECT_UNIQUE; t <= MSL_NBDGM_BROADCAST; t++) {
-      size_t n = build(pkt, sizeof(pkt), t, id++, ours[i].n, ours[i].sfx,
-                       "\\MAILSLOT\\BROWSE", "b", 1);
-      assert_int_equal(msl_dgram_input(d, pkt, n, 1, 138, 0),
+      assert_int_equal(input_text(d, t, id++, ours[i].n, ours[i].sfx,
+                                  "\\MAILSLOT\\BROWSE", "b", 0),
                        MSL_DGRAM_DELIVERED);
       assert_int_equal(take(r, buf, sizeof(buf), NULL), 1);
     }
@@ -125,9 +124,8 @@ static void test_our_names(void **state) {
   } others[] = {{"HOSTB", 0x00}, {"LABWG", 0x1c}, {"HOSTA", 0x20},
                 {"HOSTA", 0x03}, {"OTHERWG", 0x00}};
   for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-    size_t n = build(pkt, sizeof(pkt), MSL_NBDGM_DIRECT_GROUP, id++,
-                     others[i].n, others[i].sfx, "\\MAILSLOT\\BROWSE", "b", 1);
-    assert_int_equal(msl_dgram_input(d, pkt, n, 1, 138, 0),
+    assert_int_equal(input_text(d, MSL_NBDGM_DIRECT_GROUP, id++, others[i].n,
+                                others[i].sfx, "\\MAILSLOT\\BROWSE", "b", 0),
                      MSL_DGRAM_NOT_OURS);
   }
   assert_int_equal(msl_dgram_counters_get(d)->not_ours, 5);
@@ -268,16 +266,14 @@ static void test_tcp_listening(void **state) {
 
 static void test_no_mailslot(void **state) {
   (void)state;
-  uint8_t pkt[1024];
   msl_dgram *d = new_service(NULL);
-  size_t n = build(pkt, sizeof(pkt), MSL_NBDGM_DIRECT_UNIQUE, 7, "HOSTA", 0,
-                   "\\MAILSLOT\\NOBODY", "x", 1);
-  assert_int_equal(msl_dgram_input(d, pkt, n, 1, 138, 0),
+  assert_int_equal(input_text(d, MSL_NBDGM_DIRECT_UNIQUE, 7, "HOSTA", 0,
+                              "\\MAILSLOT\\NOBODY", "x", 0),
                    MSL_DGRAM_NO_MAILSLOT);
   /* A name that cannot be a local mailslot name. */
-  n = build(pkt, sizeof(pkt), MSL_NBDGM_DIRECT_UNIQUE, 8, "HOSTA", 0,
-            "\\MAILSLOT\\a*b", "x", 1);
-  assert_int_equal(msl_dgram_input(d, pkt, n, 1, 138, 0), MSL_DGRAM_MALFORMED);
+  assert_int_equal(input_text(d, MSL_NBDGM_DIRECT_UNIQUE, 8, "HOSTA", 0,
+                              "\\MAILSLOT\\a*b", "x", 0),
+                   MSL_DGRAM_MALFORMED);
   assert_int_equal(dlc()->no_mailslot, 1);
   assert_int_equal(dlc()->bad_slot_name, 1);
   assert_int_equal(dlc()->delivered, 0);
@@ -301,9 +297,8 @@ static void test_duplicates(void **state) {
       msl_dgram_input(d, pkt, n, 1, 138, 5000 + MSL_DGRAM_DEDUPE_WINDOW_MS),
       MSL_DGRAM_DELIVERED);
   /* Another DGM_ID, same content: a new message. */
-  n = build(pkt, sizeof(pkt), MSL_NBDGM_DIRECT_GROUP, 10, "LABWG", 0,
-            "\\MAILSLOT\\DUP", "x", 1);
-  assert_int_equal(msl_dgram_input(d, pkt, n, 1, 138, 6001),
+  assert_int_equal(input_text(d, MSL_NBDGM_DIRECT_GROUP, 10, "LABWG", 0,
+                              "\\MAILSLOT\\DUP", "x", 6001),
                    MSL_DGRAM_DELIVERED);
   assert_int_equal(msl_dgram_counters_get(d)->duplicates, 1);
   for (int i = 0; i < 3; i++)
@@ -431,19 +426,18 @@ static void test_random(void **state) {
  * again. */
 static void test_local_limits(void **state) {
   (void)state;
-  uint8_t pkt[1024], buf[64];
+  uint8_t buf[64];
   msl_dgram *d = new_service(NULL);
   msl_handle *r = reader("\\\\.\\mailslot\\small", 4);
-  size_t n = build(pkt, sizeof(pkt), MSL_NBDGM_DIRECT_UNIQUE, 1, "HOSTA", 0,
-                   "\\MAILSLOT\\SMALL", "too long", 8);
-  assert_int_equal(msl_dgram_input(d, pkt, n, 1, 138, 0), MSL_DGRAM_DROPPED);
+  assert_int_equal(input_text(d, MSL_NBDGM_DIRECT_UNIQUE, 1, "HOSTA", 0,
+                              "\\MAILSLOT\\SMALL", "too long", 0),
+                   MSL_DGRAM_DROPPED);
   assert_int_equal(dlc()->too_big, 1);
   const int total = 1500; /* within one slot's share of the caps */
   int delivered = 0, held = 0;
   for (int i = 0; i < total; i++) {
-    n = build(pkt, sizeof(pkt), MSL_NBDGM_DIRECT_UNIQUE, (uint16_t)(i + 2),
-              "HOSTA", 0, "\\MAILSLOT\\SMALL", "ok", 2);
-    int v = msl_dgram_input(d, pkt, n, 1, 138, 0);
+    int v = input_text(d, MSL_NBDGM_DIRECT_UNIQUE, (uint16_t)(i + 2), "HOSTA",
+                       0, "\\MAILSLOT\\SMALL", "ok", 0);
     assert_true(v == MSL_DGRAM_DELIVERED || v == MSL_DGRAM_HELD);
     delivered += v == MSL_DGRAM_DELIVERED;
     held += v == MSL_DGRAM_HELD;
@@ -459,9 +453,9 @@ static void test_local_limits(void **state) {
   /* The cached writer now points at a dead reader: reopened; what it held
    * for the old reader is dropped and counted. */
   r = reader("\\\\.\\mailslot\\small", 0);
-  n = build(pkt, sizeof(pkt), MSL_NBDGM_DIRECT_UNIQUE, 9999, "HOSTA", 0,
-            "\\MAILSLOT\\SMALL", "again", 5);
-  assert_int_equal(msl_dgram_input(d, pkt, n, 1, 138, 0), MSL_DGRAM_DELIVERED);
+  assert_int_equal(input_text(d, MSL_NBDGM_DIRECT_UNIQUE, 9999, "HOSTA", 0,
+                              "\\MAILSLOT\\SMALL", "again", 0),
+                   MSL_DGRAM_DELIVERED);
   assert_int_equal(take(r, buf, sizeof(buf), NULL), 5);
   assert_int_equal(dlc()->reader_gone, (uint64_t)held);
   assert_int_equal(held_now(NULL), 0);

@@ -59,6 +59,13 @@ static int teardown(void **state) {
 
 /* ---- paths ---- */
 
+/* Creates SLOT (no size limit, no wait) into *r and opens a writer to it
+ * into *w. */
+static void slot_with_writer(msl_handle **r, msl_handle **w) {
+  assert_int_equal(msl_create(SLOT, 0, 0, r), 0);
+  assert_int_equal(msl_open(SLOT, w), 0);
+}
+
 static void test_path_valid(void **state) {
   (void)state;
   msl_path p;
@@ -386,8 +393,7 @@ static void test_buffer_too_small_keeps_message(void **state) {
   msl_handle *r, *w;
   uint8_t buf[64];
   uint32_t next, count;
-  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
-  assert_int_equal(msl_open(SLOT, &w), 0);
+  slot_with_writer(&r, &w);
   /* still in the kernel queue when the short read comes */
   assert_int_equal(msl_write(w, "0123456789", 10), 0);
   assert_int_equal(msl_write(w, "xy", 2), 0);
@@ -430,8 +436,7 @@ static void test_max_size(void **state) {
   msl_close(w);
   msl_close(r);
   /* 0 = any size, up to MSL_LOCAL_MSG_MAX */
-  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
-  assert_int_equal(msl_open(SLOT, &w), 0);
+  slot_with_writer(&r, &w);
   assert_int_equal(msl_write(w, big, MSL_LOCAL_MSG_MAX + 1),
                    MSL_ERR_MSG_TOO_BIG);
   assert_int_equal(msl_write(w, big, MSL_LOCAL_MSG_MAX), 0);
@@ -448,8 +453,7 @@ static void test_close_removes_name(void **state) {
   msl_handle *r, *w, *w2;
   char path[512];
   struct stat st;
-  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
-  assert_int_equal(msl_open(SLOT, &w), 0);
+  slot_with_writer(&r, &w);
   snprintf(path, sizeof(path), "%s/TEST_LOCAL.sock", g_rundir);
   assert_int_equal(stat(path, &st), 0);
   assert_true(S_ISSOCK(st.st_mode));
@@ -523,8 +527,7 @@ static void test_queue_full(void **state) {
   msl_handle *r, *w;
   int sent = 0, rc;
   uint32_t seq;
-  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
-  assert_int_equal(msl_open(SLOT, &w), 0);
+  slot_with_writer(&r, &w);
   for (seq = 0; seq < 100000; seq++) {
     rc = msl_write(w, &seq, sizeof(seq));
     if (rc != 0)
@@ -756,8 +759,7 @@ static void test_sigkill_reader(void **state) {
   assert_int_equal(msl_open(SLOT, &w), MSL_ERR_NOT_FOUND);
   assert_int_equal(msl_stat(SLOT, NULL, NULL, NULL), MSL_ERR_NOT_FOUND);
   /* and the name can be created again */
-  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
-  assert_int_equal(msl_open(SLOT, &w), 0);
+  slot_with_writer(&r, &w);
   assert_int_equal(msl_write(w, "again", 5), 0);
   char buf[8];
   assert_int_equal(msl_read(r, buf, sizeof(buf)), 5);
@@ -798,8 +800,7 @@ static void test_poll_fd(void **state) {
   msl_handle *r, *w;
   uint32_t count;
   char buf[8];
-  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
-  assert_int_equal(msl_open(SLOT, &w), 0);
+  slot_with_writer(&r, &w);
   int fd = msl_fd(r);
   assert_true(fd >= 0);
   assert_int_equal(msl_fd(r), fd);
@@ -1438,8 +1439,7 @@ static void test_query_errors(void **state) {
                    MSL_ERR_UNSUPPORTED);
   assert_int_equal(msl_query(SLOT, 100, NULL, NULL, NULL, NULL),
                    MSL_ERR_NOT_FOUND);
-  assert_int_equal(msl_create(SLOT, 0, 0, &r), 0);
-  assert_int_equal(msl_open(SLOT, &w), 0);
+  slot_with_writer(&r, &w);
   assert_int_equal(msl_serve(NULL, 0), MSL_ERR_ARG);
   assert_int_equal(msl_serve(w, 0), MSL_ERR_ACCESS);
   long long t0 = now_ms();

@@ -653,7 +653,11 @@ static void test_parse_and_args(void **st) {
 
 /* A name service on 127.0.0.1 (interface lo, broadcast 127.0.0.1) on a
  * free high port, asking WINS 127.0.0.1 (port 137: nobody answers). */
-static msl_ns_svc *open_loopback_svc(void) {
+/* The service `name` in AQWG on lo alone, asking wins, on the first free
+ * port of up to 20 tried (pid-based, stride apart). */
+static msl_ns_svc *open_lo_svc(const char *name,
+                               const msl_ns_wins_servers *wins,
+                               unsigned stride) {
   msl_ifaces ifs;
   msl_ns_svc *s = NULL;
   int r = MSL_ERR_EXISTS;
@@ -663,19 +667,51 @@ static msl_ns_svc *open_loopback_svc(void) {
   ifs.v[0].addr = ifs.v[0].bcast = 0x7f000001u;
   ifs.v[0].mask = 0xff000000u;
   ifs.v[0].loopback = 1;
-  msl_ns_wins_servers wins = {{0x7f000001u}, 1, 0};
   for (unsigned i = 0; i < 20 && r == MSL_ERR_EXISTS; i++)
-    r = msl_ns_svc_open(&s,
-                        (uint16_t)(20000 + ((unsigned)getpid() + i * 7919) % 40000),
-                        "AQHOST", "AQWG", NULL, 0, &ifs, &wins, NULL, NULL, 0);
+    r = msl_ns_svc_open(
+        &s, (uint16_t)(20000 + ((unsigned)getpid() + i * stride) % 40000), name,
+        "AQWG", NULL, 0, &ifs, wins, NULL, NULL, 0);
   assert_int_equal(r, 0);
   return s;
+}
+
+static msl_ns_svc *open_loopback_svc(void) {
+  msl_ns_wins_servers wins = {{0x7f000001u}, 1, 0};
+  return open_lo_svc("AQHOST", &wins, 7919);
 }
 
 /* Waits (poll, no deadline check) until fd is readable. */
 static void wait_readable(int fd) {
   struct pollfd pf = {fd, POLLIN, 0};
   assert_int_equal(poll(&pf, 1, 10000), 1);
+}
+
+/* Steps q each time its socket is readable (at time t) until a step ends
+ * it; that step's result. */
+static int step_when_readable(msl_ns_svc *s, msl_ns_aq *q, uint64_t t,
+                              uint64_t *w) {
+  int r = 0;
+  while (r == 0) {
+    wait_readable(q->fd);
+    r = msl_ns_aq_step(s, q, 1, t, w);
+  }
+  return r;
+}
+
+/* q asks s itself: serves s's socket (at t_svc) and steps q (at t_step)
+ * as each is readable, until a step ends q; that step's result. */
+static int serve_own_query(msl_ns_svc *s, msl_ns_aq *q, uint64_t t_svc,
+                           uint64_t t_step, uint64_t *w) {
+  int r = 0;
+  while (r == 0) {
+    struct pollfd pf[2] = {{msl_ns_svc_fd(s), POLLIN, 0}, {q->fd, POLLIN, 0}};
+    assert_true(poll(pf, 2, 10000) > 0);
+    if (pf[0].revents)
+      msl_ns_svc_receive(s, t_svc);
+    if (pf[1].revents)
+      r = msl_ns_aq_step(s, q, 1, t_step, w);
+  }
+  return r;
 }
 
 /* The name query's schedule and order: WINS 2 x 1000 ms, then
@@ -744,16 +780,7 @@ static void test_async_query_answer(void **st) {
   assert_int_equal(q.stage, 0);
   /* The service reads our broadcast query and answers it (the clock
    * stands still: only the answer can end the query). */
-  int r = 0;
-  while (r == 0) {
-    struct pollfd pf[2] = {{msl_ns_svc_fd(s), POLLIN, 0}, {q.fd, POLLIN, 0}};
-    assert_true(poll(pf, 2, 10000) > 0);
-    if (pf[0].revents)
-      msl_ns_svc_receive(s, t + 2000);
-    if (pf[1].revents)
-      r = msl_ns_aq_step(s, &q, 1, t + 2001, &w);
-  }
-  assert_int_equal(r, 1);
+  assert_int_equal(serve_own_query(s, &q, t + 2000, t + 2001, &w), 1);
   assert_int_equal(q.fd, -1);
   assert_int_equal(q.ans.ip, 0x7f000001u);
   assert_int_equal(msl_ns_cache_get(msl_ns_svc_ns(s), &nb, t + 2001, &ip), 0);
@@ -884,16 +911,7 @@ static void test_async_status(void **st) {
   assert_int_equal(msl_ns_aq_start_status(s, &q, lo, t), 0);
   assert_int_equal(q.kind, MSL_NS_AQ_STATUS);
   assert_int_equal(q.tries, 1);
-  int r = 0;
-  while (r == 0) {
-    struct pollfd pf[2] = {{msl_ns_svc_fd(s), POLLIN, 0}, {q.fd, POLLIN, 0}};
-    assert_true(poll(pf, 2, 10000) > 0);
-    if (pf[0].revents)
-      msl_ns_svc_receive(s, t);
-    if (pf[1].revents)
-      r = msl_ns_aq_step(s, &q, 1, t + 1, &w);
-  }
-  assert_int_equal(r, 1);
+  assert_int_equal(serve_own_query(s, &q, t, t + 1, &w), 1);
   assert_int_equal(q.fd, -1);
   assert_true(msl_nbname_equal(&q.found, &want));
   assert_int_equal(msl_ns_ipcache_get(&msl_ns_svc_ns(s)->ipnames, lo, NULL,
@@ -905,7 +923,7 @@ static void test_async_status(void **st) {
   uint16_t port = msl_ns_svc_ns(s)->cfg.port;
   msl_ns_svc_ns(s)->cfg.port = 9; /* discard: nobody (ICMP refused) */
   assert_int_equal(msl_ns_aq_start_status(s, &q, lo3, t), 0);
-  r = 0;
+  int r = 0;
   for (int k = 1; r == 0 && k <= MSL_NS_STATUS_TRIES; k++)
     r = msl_ns_aq_step(s, &q, 1, t + (uint64_t)k * MSL_NS_STATUS_WAIT_MS,
                        &w);
@@ -1432,12 +1450,7 @@ static void test_async_query_matching(void **st) {
   send_to(wins, &m, qp); /* "no such name": not counted, waits on */
   msl_nbns_build_query_response(&m, q.trn_id, &nb, 300, &good, 1);
   send_to(wins, &m, qp);
-  int r = 0;
-  while (r == 0) {
-    wait_readable(q.fd);
-    r = msl_ns_aq_step(s, &q, 1, t, &w);
-  }
-  assert_int_equal(r, 1);
+  assert_int_equal(step_when_readable(s, &q, t, &w), 1);
   assert_int_equal(c->unsolicited_answers, c0 + 3);
   assert_int_equal(q.ans.ip, 0xC6120002u);
   assert_int_equal(q.ans.from, 0x7f000001u);
@@ -1450,12 +1463,7 @@ static void test_async_query_matching(void **st) {
   assert_int_equal(q.stage, 0);
   msl_nbns_build_query_response(&m, q.trn_id, &other, 300, &good, 1);
   send_to(stranger, &m, port_of(q.fd));
-  r = 0;
-  while (r == 0) {
-    wait_readable(q.fd);
-    r = msl_ns_aq_step(s, &q, 1, t + 2000, &w);
-  }
-  assert_int_equal(r, 1);
+  assert_int_equal(step_when_readable(s, &q, t + 2000, &w), 1);
   assert_int_equal(q.ans.from, 0x7f000002u);
   close(wins);
   close(stranger);
@@ -1504,12 +1512,7 @@ static void test_async_status_matching(void **st) {
   assert_int_equal(c->unsolicited_answers, c0 + 3);
   msl_nbns_build_node_status_response(&m, q.trn_id, &star, &real, 1, NULL);
   send_to(target, &m, qp);
-  int r = 0;
-  while (r == 0) {
-    wait_readable(q.fd);
-    r = msl_ns_aq_step(s, &q, 1, t, &w);
-  }
-  assert_int_equal(r, 1);
+  assert_int_equal(step_when_readable(s, &q, t, &w), 1);
   msl_nbname_make(&want, "REAL", 0, NULL);
   assert_true(msl_nbname_equal(&q.found, &want));
   assert_int_equal(msl_ns_svc_ip_lookup(s, 0x7f000003u, t, &nb), 1);
@@ -2142,24 +2145,12 @@ static void test_wins_ifaces(void **st) {
 /* The asynchronous query asks each WINS server in turn (primary first,
  * 2 x 1000 ms each) before broadcasting. */
 static void test_async_query_two_wins(void **st) {
-  msl_ifaces ifs;
-  msl_ns_svc *s = NULL;
   msl_nbname nb;
   msl_ns_aq q;
   uint64_t t = 5000000, w = 0;
-  int rc = MSL_ERR_EXISTS;
   (void)st;
-  memset(&ifs, 0, sizeof(ifs));
-  ifs.n = 1;
-  memcpy(ifs.v[0].name, "lo", 3);
-  ifs.v[0].addr = ifs.v[0].bcast = 0x7f000001u;
-  ifs.v[0].mask = 0xff000000u;
-  ifs.v[0].loopback = 1;
   msl_ns_wins_servers wins = {{0x7f000002u, 0x7f000003u}, 2, 0};
-  for (unsigned i = 0; i < 20 && rc == MSL_ERR_EXISTS; i++)
-    rc = msl_ns_svc_open(&s, (uint16_t)(20000 + ((unsigned)getpid() + i * 7717) % 40000),
-                         "AQ2", "AQWG", NULL, 0, &ifs, &wins, NULL, NULL, 0);
-  assert_int_equal(rc, 0);
+  msl_ns_svc *s = open_lo_svc("AQ2", &wins, 7717);
   assert_int_equal(msl_ns_svc_make_name(s, "NOBODY", 0, NULL, &nb), 0);
   assert_int_equal(msl_ns_aq_start(s, &q, &nb, t), 0);
   assert_int_equal(q.stage, -2); /* the primary */

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "msl_nbdgm.h"
 
 /*
@@ -291,8 +293,7 @@ static size_t load(uint8_t *buf, const uint8_t *p, size_t len) {
 }
 
 static void set_len(uint8_t *b, unsigned v) {
-  b[10] = (uint8_t)(v >> 8);
-  b[11] = (uint8_t)v;
+  msl_put_u16be(b + 10, v);
 }
 
 static void test_dgm_length_smaller(void **state) {
@@ -425,11 +426,9 @@ static void test_name_pointer_rejected(void **state) {
   size_t n = load(b, v_xp_browse, sizeof(v_xp_browse));
   /* Destination name replaced by a pointer to the source name (offset 14),
    * legal in NBNS, forbidden in datagrams [RFC 1002 §4.1]. */
-  b[48] = 0xc0;
-  b[49] = 0x0e;
+  msl_put_u16be(b + 48, 0xc00e);
   assert_int_equal(msl_nbdgm_decode(&m, b, n), MSL_ERR_NAME_PTR);
-  b[14] = 0xc0;
-  b[15] = 0x30;
+  msl_put_u16be(b + 14, 0xc030);
   assert_int_equal(msl_nbdgm_decode(&m, b, n), MSL_ERR_NAME_PTR);
   /* Query request with a pointer. */
   uint8_t q[12] = {0x14, 0x02, 0, 1, 10, 0, 0, 1, 0, 138, 0xc0, 0x00};
@@ -609,13 +608,23 @@ static void test_encode_too_big(void **state) {
   assert_int_equal(msl_nbdgm_encoded_len(&m), 14 + 0x10000);
 }
 
+/* msl_nbdgm_type_name and msl_nbdgm_snt_name as assert_code_names calls
+ * them. */
+static const char *type_name(unsigned type) {
+  return msl_nbdgm_type_name((uint8_t)type);
+}
+
+static const char *snt_name(unsigned flags) {
+  return msl_nbdgm_snt_name((uint8_t)flags);
+}
+
 static void test_type_names(void **state) {
   (void)state;
-  assert_string_equal(msl_nbdgm_type_name(0x10), "DIRECT_UNIQUE");
-  assert_string_equal(msl_nbdgm_type_name(0x16), "NEGATIVE_QUERY_RESPONSE");
-  assert_string_equal(msl_nbdgm_snt_name(0x02), "B");
-  assert_string_equal(msl_nbdgm_snt_name(0x06), "P");
-  assert_string_equal(msl_nbdgm_snt_name(0xfb), "M");
+  static const code_name types[] = {{0x10, "DIRECT_UNIQUE"},
+                                    {0x16, "NEGATIVE_QUERY_RESPONSE"}};
+  static const code_name snts[] = {{0x02, "B"}, {0x06, "P"}, {0xfb, "M"}};
+  assert_code_names(type_name, types, ARRAY_LEN(types));
+  assert_code_names(snt_name, snts, ARRAY_LEN(snts));
 }
 
 /* ---- fragmentation [RFC 1002 §5.3.1] ---- */

@@ -87,13 +87,27 @@ static int ask(msl_ns *ns, const char *name, uint16_t id, uint64_t now) {
   return g_sent > before;
 }
 
+/* cmocka fixtures: the name service under test, its names registered or
+ * not yet. */
+static msl_ns g_ns;
+
+static int registered_ns(void **state) {
+  setup(&g_ns, 1);
+  *state = &g_ns;
+  return 0;
+}
+
+static int unregistered_ns(void **state) {
+  setup(&g_ns, 0);
+  *state = &g_ns;
+  return 0;
+}
+
 static void test_answers_for_remote_name(void **state) {
-  (void)state;
-  msl_ns ns;
+  msl_ns *ns = *state;
   msl_nbns r;
   msl_nbns_nb e;
-  setup(&ns, 1);
-  assert_true(ask(&ns, "HOSTB", 0x2222, 10000));
+  assert_true(ask(ns, "HOSTB", 0x2222, 10000));
   assert_int_equal(g_dst, PEER);
   assert_int_equal(msl_nbns_decode(&r, g_pkt, g_len), 0);
   assert_int_equal(r.trn_id, 0x2222);
@@ -105,46 +119,40 @@ static void test_answers_for_remote_name(void **state) {
   assert_int_equal(e.addr, OUR_IP);
   assert_int_equal(e.flags & MSL_NBNS_NB_G, 0); /* a unique name */
   /* Names the proxy does not know: no answer (B-nodes never say no). */
-  assert_false(ask(&ns, "NOBODY", 0x2223, 10000));
+  assert_false(ask(ns, "NOBODY", 0x2223, 10000));
   /* Our own name: answered as ever, without asking the proxy. */
   g_asked = 0;
-  assert_true(ask(&ns, "RELAYA", 0x2224, 10000));
+  assert_true(ask(ns, "RELAYA", 0x2224, 10000));
   assert_int_equal(g_asked, 0);
 }
 
 static void test_not_before_registered(void **state) {
-  (void)state;
-  msl_ns ns;
-  setup(&ns, 0);
-  assert_false(ask(&ns, "HOSTB", 0x3333, 0));
+  msl_ns *ns = *state;
+  assert_false(ask(ns, "HOSTB", 0x3333, 0));
   assert_int_equal(g_asked, 0);
 }
 
 static void test_rate_limited(void **state) {
-  (void)state;
-  msl_ns ns;
-  setup(&ns, 1);
+  msl_ns *ns = *state;
   int answered = 0;
   for (int i = 0; i < 10; i++)
-    answered += ask(&ns, "HOSTB", (uint16_t)(0x4000 + i), 10000);
+    answered += ask(ns, "HOSTB", (uint16_t)(0x4000 + i), 10000);
   assert_int_equal(answered, 3);
-  assert_true(ns.c.query_rate_limited >= 7);
+  assert_true(ns->c.query_rate_limited >= 7);
 }
 
 static void test_no_proxy(void **state) {
-  (void)state;
-  msl_ns ns;
-  setup(&ns, 1);
-  msl_ns_set_proxy(&ns, NULL, NULL);
-  assert_false(ask(&ns, "HOSTB", 0x5555, 10000));
+  msl_ns *ns = *state;
+  msl_ns_set_proxy(ns, NULL, NULL);
+  assert_false(ask(ns, "HOSTB", 0x5555, 10000));
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_answers_for_remote_name),
-      cmocka_unit_test(test_not_before_registered),
-      cmocka_unit_test(test_rate_limited),
-      cmocka_unit_test(test_no_proxy),
+      cmocka_unit_test_setup(test_answers_for_remote_name, registered_ns),
+      cmocka_unit_test_setup(test_not_before_registered, unregistered_ns),
+      cmocka_unit_test_setup(test_rate_limited, registered_ns),
+      cmocka_unit_test_setup(test_no_proxy, registered_ns),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

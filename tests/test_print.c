@@ -51,10 +51,7 @@ typedef struct pkt {
   msl_pkt_meta meta;
 } pkt;
 
-static uint32_t ip4(const uint8_t a[4]) {
-  return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 |
-         a[3];
-}
+static uint32_t ip4(const uint8_t a[4]) { return msl_get_u32be(a); }
 
 static void fill_meta(msl_pkt_meta *m, const struct walk_pkt *w) {
   memset(m, 0, sizeof(*m));

@@ -256,14 +256,17 @@ static void test_encode_limits(void **state) {
 
 static void test_site_valid(void **state) {
   (void)state;
-  assert_true(msl_relay_site_valid("A"));
-  assert_true(msl_relay_site_valid("paris-1.corp_x"));
-  assert_true(msl_relay_site_valid("0123456789abcdef0123456789abcdef"));
-  assert_false(msl_relay_site_valid("0123456789abcdef0123456789abcdefg"));
-  assert_false(msl_relay_site_valid(""));
-  assert_false(msl_relay_site_valid(NULL));
-  assert_false(msl_relay_site_valid("a b"));
-  assert_false(msl_relay_site_valid("caf\xc3\xa9"));
+  static const str_verdict sites[] = {
+      {"A", 1},
+      {"paris-1.corp_x", 1},
+      {"0123456789abcdef0123456789abcdef", 1},
+      {"0123456789abcdef0123456789abcdefg", 0},
+      {"", 0},
+      {NULL, 0},
+      {"a b", 0},
+      {"caf\xc3\xa9", 0},
+  };
+  assert_verdicts(msl_relay_site_valid, sites, sizeof(sites) / sizeof(*sites));
   assert_string_equal(msl_relay_type_name(MSL_RELAY_DGRAM), "DGRAM");
   assert_string_equal(msl_relay_type_name(0), "UNKNOWN");
 }

@@ -195,27 +195,39 @@ static void test_group_forms(void **state) {
   }
 }
 
+/* A path, open flags, and the largest message msl_remote_max_message
+ * must give for them (or its error). */
+typedef struct max_case {
+  const char *path;
+  unsigned flags;
+  int max;
+} max_case;
+
+static void assert_max_messages(const max_case *c, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (msl_remote_max_message(c[i].path, c[i].flags) != c[i].max)
+      fail_msg("%s (flags 0x%x): %d, not %d", c[i].path, c[i].flags,
+               msl_remote_max_message(c[i].path, c[i].flags), c[i].max);
+}
+
 /* The 512-byte SMB cap [MS-MAIL <2>]: 424 bytes for a 5-8 character name. */
 static void test_size_limit(void **state) {
   (void)state;
   static uint8_t msg[65536], pkt[2048];
   struct sockaddr_in from;
   msl_nbdgm g;
-  assert_int_equal(msl_remote_max_message("\\\\*\\mailslot\\abcd", 0), 428);
-  assert_int_equal(msl_remote_max_message("\\\\*\\mailslot\\BROWSE", 0), 424);
-  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcdefgh", 0),
-                   424);
-  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcdefghi", 0),
-                   420);
-  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\a\\b\\c\\d\\e\\f",
-                                          0),
-                   420); /* 11 characters */
-  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcdefghijklm", 0),
-                   416);
+  static const max_case cases[] = {
+      {"\\\\*\\mailslot\\abcd", 0, 428},
+      {"\\\\*\\mailslot\\BROWSE", 0, 424},
+      {"\\\\H\\mailslot\\abcdefgh", 0, 424},
+      {"\\\\H\\mailslot\\abcdefghi", 0, 420},
+      {"\\\\H\\mailslot\\a\\b\\c\\d\\e\\f", 0, 420}, /* 11 characters */
+      {"\\\\H\\mailslot\\abcdefghijklm", 0, 416},
+      {"\\\\.\\mailslot\\x", 0, MSL_ERR_BAD_PATH},
+  };
+  assert_max_messages(cases, sizeof(cases) / sizeof(*cases));
   assert_true(msl_remote_max_message("\\\\*\\mailslot\\BROWSE",
                                      MSL_OPEN_FRAGMENT) > 65000);
-  assert_int_equal(msl_remote_max_message("\\\\.\\mailslot\\x", 0),
-                   MSL_ERR_BAD_PATH);
   drain_capture();
   msl_handle *h = open_direct("\\\\127.0.0.1\\mailslot\\BROWSE", 0);
   assert_int_equal(msl_write(h, msg, 425), MSL_ERR_MSG_TOO_BIG);
@@ -237,13 +249,13 @@ static void test_fit576(void **state) {
   msl_nbdgm g;
   const unsigned fit = MSL_OPEN_FIT576;
   /* 576 - 14 - 68 - ROUND_UP_4(69 + 10 + n + 1): 406 for n = 5..8. */
-  assert_int_equal(msl_remote_max_message("\\\\*\\mailslot\\abcde", fit),
-                   406);
-  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcdefgh", fit),
-                   406);
-  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcd", fit),
-                   410);
-  assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcde", 0), 424);
+  static const max_case cases[] = {
+      {"\\\\*\\mailslot\\abcde", MSL_OPEN_FIT576, 406},
+      {"\\\\H\\mailslot\\abcdefgh", MSL_OPEN_FIT576, 406},
+      {"\\\\H\\mailslot\\abcd", MSL_OPEN_FIT576, 410},
+      {"\\\\H\\mailslot\\abcde", 0, 424},
+  };
+  assert_max_messages(cases, sizeof(cases) / sizeof(*cases));
   /* A scope lengthens both names (12 bytes each for LAB.EXAMPLE). */
   setenv("MAILSLOT_SCOPE", "lab.example", 1);
   assert_int_equal(msl_remote_max_message("\\\\H\\mailslot\\abcde", fit),
@@ -403,16 +415,20 @@ static void test_address_gets_name(void **state) {
 static void test_paths(void **state) {
   (void)state;
   msl_handle *h = (msl_handle *)1;
-  assert_true(msl_remote_is_remote("\\\\HOST\\mailslot\\x"));
-  assert_true(msl_remote_is_remote("\\\\*\\mailslot\\x"));
-  assert_true(msl_remote_is_remote("\\\\10.1.2.3\\mailslot\\x"));
-  assert_true(msl_remote_is_remote("\\\\host.example.org\\mailslot\\x"));
-  assert_false(msl_remote_is_remote("\\\\.\\mailslot\\x"));
-  assert_false(msl_remote_is_remote("\\\\HOST\\mailslot\\"));
-  assert_false(msl_remote_is_remote("\\\\HOST\\pipe\\x"));
-  assert_false(msl_remote_is_remote("\\\\bad host?\\mailslot\\x"));
-  assert_false(msl_remote_is_remote("\\\\HOST\\mailslot\\a:b"));
-  assert_false(msl_remote_is_remote(NULL));
+  static const str_verdict remote[] = {
+      {"\\\\HOST\\mailslot\\x", 1},
+      {"\\\\*\\mailslot\\x", 1},
+      {"\\\\10.1.2.3\\mailslot\\x", 1},
+      {"\\\\host.example.org\\mailslot\\x", 1},
+      {"\\\\.\\mailslot\\x", 0},
+      {"\\\\HOST\\mailslot\\", 0},
+      {"\\\\HOST\\pipe\\x", 0},
+      {"\\\\bad host?\\mailslot\\x", 0},
+      {"\\\\HOST\\mailslot\\a:b", 0},
+      {NULL, 0},
+  };
+  assert_verdicts(msl_remote_is_remote, remote,
+                  sizeof(remote) / sizeof(*remote));
   assert_int_equal(msl_remote_open_opts("\\\\.\\mailslot\\x", NULL, &h),
                    MSL_ERR_BAD_PATH);
   assert_null(h);
@@ -481,6 +497,19 @@ static void test_service_log_level(void **state) {
   max_level_logged = -1;
 }
 
+/* Polls the service's status (into buf) until it holds line, for up to
+ * tries times 10 ms; fails the test if it never does. */
+static void wait_status(msl_service *s, char *buf, size_t cap, const char *line,
+                        int tries) {
+  for (int i = 0; i < tries; i++) {
+    assert_true(msl_service_status(s, buf, cap) > 0);
+    if (strstr(buf, line))
+      return;
+    usleep(10000);
+  }
+  fail_msg("status never showed %s", line);
+}
+
 /* Embedded service: a writer goes through its control socket, the
  * datagram comes back to the same service on loopback and is delivered
  * to a local mailslot with its sender details. */
@@ -527,13 +556,7 @@ static void test_service_end_to_end(void **state) {
   assert_int_equal(msl_open("\\\\*\\mailslot\\e2e", &w), 0);
   assert_int_equal(msl_write(w, "own", 3), 0);
   msl_close(w);
-  for (int i = 0; i < 200; i++) {
-    assert_true(msl_service_status(s, buf, sizeof(buf)) > 0);
-    if (strstr(buf, "own_broadcasts 1\n"))
-      break;
-    usleep(10000);
-  }
-  assert_non_null(strstr(buf, "own_broadcasts 1\n"));
+  wait_status(s, buf, sizeof(buf), "own_broadcasts 1\n", 200);
   /* Group from another sender (a direct writer of this process, another
    * port): \\*\ to LABWG<00> on lo's broadcast address, fragmented. */
   msl_remote_opts o;
@@ -614,13 +637,7 @@ static void test_idle_writer_reopened(void **state) {
   assert_int_equal(msl_write(w, "first", 5), 0);
   assert_int_equal(msl_read_ex(r, buf, sizeof(buf), NULL, 3000), 5);
   /* Idle past the daemon's limit: closed on its side. */
-  for (int i = 0; i < 300; i++) {
-    assert_true(msl_service_status(s, buf, sizeof(buf)) > 0);
-    if (strstr(buf, "\nremote_writers 0\n"))
-      break;
-    usleep(10000);
-  }
-  assert_non_null(strstr(buf, "\nremote_writers 0\n"));
+  wait_status(s, buf, sizeof(buf), "\nremote_writers 0\n", 300);
   assert_non_null(strstr(buf, "\nctl_idle_closed 1\n"));
   assert_int_equal(msl_write(w, "second", 6), 0); /* reopened */
   assert_int_equal(msl_fd(w), fd);

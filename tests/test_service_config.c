@@ -26,6 +26,26 @@ static void assert_error_has(const msl_service_config *c, const char *part) {
     fail_msg("error '%s' lacks '%s'", msl_service_config_error(c), part);
 }
 
+/* One setting to make, what msl_service_config_set answers, and a part
+ * of the reason it gives (NULL: the reason is not checked). */
+typedef struct setting {
+  const char *key, *value;
+  int rc;
+  const char *reason;
+} setting;
+
+/* Makes the settings in order, each checked as its row says. */
+static void set_all(msl_service_config *c, const setting *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    int rc = msl_service_config_set(c, s[i].key, s[i].value);
+    if (rc != s[i].rc)
+      fail_msg("%s=%s: %d, not %d", s[i].key,
+               s[i].value ? s[i].value : "(null)", rc, s[i].rc);
+    if (s[i].reason)
+      assert_error_has(c, s[i].reason);
+  }
+}
+
 static void test_defaults_and_args(void **state) {
   (void)state;
   msl_cfg_view v;
@@ -50,31 +70,22 @@ static void test_defaults_and_args(void **state) {
 
 static void test_unknown_and_bad_values(void **state) {
   (void)state;
+  static const setting bad[] = {
+      {"nmae", "X", MSL_ERR_ARG, "unknown setting 'nmae'"},
+      {"name", "SIXTEENCHARSXXXX", MSL_ERR_INVALID, "1 to 15 characters"},
+      {"name", "", MSL_ERR_INVALID, NULL},
+      {"dgram-port", "0", MSL_ERR_INVALID, NULL},
+      {"dgram-port", "65536", MSL_ERR_INVALID, NULL},
+      {"dgram-port", "13x", MSL_ERR_INVALID, NULL},
+      {"dgram-port", "-1", MSL_ERR_INVALID, NULL},
+      {"name-port", "0", 0, NULL},
+      {"wins", "10.0.0", MSL_ERR_INVALID, "IPv4 address"},
+      {"messenger", "maybe", MSL_ERR_INVALID, NULL},
+      {"log-level", "loud", MSL_ERR_INVALID, NULL},
+      {"comment", NULL, MSL_ERR_INVALID, NULL},
+  };
   msl_service_config *c = cfg_new();
-  assert_int_equal(msl_service_config_set(c, "nmae", "X"), MSL_ERR_ARG);
-  assert_error_has(c, "unknown setting 'nmae'");
-  assert_int_equal(msl_service_config_set(c, "name", "SIXTEENCHARSXXXX"),
-                   MSL_ERR_INVALID);
-  assert_error_has(c, "1 to 15 characters");
-  assert_int_equal(msl_service_config_set(c, "name", ""), MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "dgram-port", "0"),
-                   MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "dgram-port", "65536"),
-                   MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "dgram-port", "13x"),
-                   MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "dgram-port", "-1"),
-                   MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "name-port", "0"), 0);
-  assert_int_equal(msl_service_config_set(c, "wins", "10.0.0"),
-                   MSL_ERR_INVALID);
-  assert_error_has(c, "IPv4 address");
-  assert_int_equal(msl_service_config_set(c, "messenger", "maybe"),
-                   MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "log-level", "loud"),
-                   MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "comment", NULL),
-                   MSL_ERR_INVALID);
+  set_all(c, bad, sizeof(bad) / sizeof(*bad));
   /* A good setting clears the reason. */
   assert_int_equal(msl_service_config_set(c, "name", "HOSTA"), 0);
   assert_string_equal(msl_service_config_error(c), "");
@@ -179,20 +190,19 @@ static void test_relay_settings(void **state) {
   assert_int_equal(msl_service_config_set(c, "relay-ca", cert), 0);
   assert_int_equal(msl_service_config_check(c), MSL_ERR_ARG);
   assert_error_has(c, "relay-listen or relay-peer");
-  assert_int_equal(msl_service_config_set(c, "relay-peer", "hostonly"),
-                   MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "relay-peer", "h:0"),
-                   MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "relay-peer", "[::1]:4455"), 0);
-  assert_int_equal(msl_service_config_set(c, "relay-allow", "NET\\*"), 0);
-  assert_int_equal(msl_service_config_set(c, "relay-allow", "bad\x01"),
-                   MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "relay-pin", "sha256:abc"),
-                   MSL_ERR_INVALID);
-  assert_int_equal(msl_service_config_set(c, "relay-queue", "1M"), 0);
-  assert_int_equal(msl_service_config_set(c, "relay-queue", "1K"),
-                   MSL_ERR_INVALID); /* under 4096 */
-  assert_int_equal(msl_service_config_set(c, "relay-hub", "yes"), 0);
+  static const setting peer_and_limits[] = {
+      {"relay-peer", "hostonly", MSL_ERR_INVALID, NULL},
+      {"relay-peer", "h:0", MSL_ERR_INVALID, NULL},
+      {"relay-peer", "[::1]:4455", 0, NULL},
+      {"relay-allow", "NET\\*", 0, NULL},
+      {"relay-allow", "bad\x01", MSL_ERR_INVALID, NULL},
+      {"relay-pin", "sha256:abc", MSL_ERR_INVALID, NULL},
+      {"relay-queue", "1M", 0, NULL},
+      {"relay-queue", "1K", MSL_ERR_INVALID, NULL}, /* under 4096 */
+      {"relay-hub", "yes", 0, NULL},
+  };
+  set_all(c, peer_and_limits,
+          sizeof(peer_and_limits) / sizeof(*peer_and_limits));
   assert_int_equal(msl_service_config_check(c), 0);
   msl_service_config_view(c, &v);
   assert_non_null(v.svc.relay);

@@ -120,37 +120,77 @@ static void put16(uint8_t *p, size_t off, unsigned v) {
   p[off + 1] = (uint8_t)(v >> 8);
 }
 
+/* The header and transaction fields of a decoded write, as a vector's
+ * reference lists them. */
+typedef struct smbtr_fields {
+  uint32_t status;
+  uint8_t smb_flags;
+  uint16_t smb_flags2, pid_high, tid, pid_low, uid, mid;
+  uint16_t total_param_count, total_data_count, max_param_count, max_data_count;
+  uint8_t max_setup_count;
+  uint16_t trans_flags;
+  uint32_t timeout;
+  uint16_t param_count, param_offset, data_count, data_offset;
+  uint16_t priority, mailslot_class, byte_count;
+  const char *name;
+  size_t pad_len;
+} smbtr_fields;
+
+/* Decodes the SMB in p and checks every field of want. */
+static void assert_smbtr_fields(msl_smbtr *m, const uint8_t *p, size_t len,
+                                const smbtr_fields *want) {
+  assert_int_equal(msl_smbtr_decode(m, p, len), 0);
+  assert_int_equal(m->status, want->status);
+  assert_int_equal(m->smb_flags, want->smb_flags);
+  assert_int_equal(m->smb_flags2, want->smb_flags2);
+  assert_int_equal(m->pid_high, want->pid_high);
+  assert_int_equal(m->tid, want->tid);
+  assert_int_equal(m->pid_low, want->pid_low);
+  assert_int_equal(m->uid, want->uid);
+  assert_int_equal(m->mid, want->mid);
+  assert_int_equal(m->total_param_count, want->total_param_count);
+  assert_int_equal(m->total_data_count, want->total_data_count);
+  assert_int_equal(m->max_param_count, want->max_param_count);
+  assert_int_equal(m->max_data_count, want->max_data_count);
+  assert_int_equal(m->max_setup_count, want->max_setup_count);
+  assert_int_equal(m->trans_flags, want->trans_flags);
+  assert_int_equal(m->timeout, want->timeout);
+  assert_int_equal(m->param_count, want->param_count);
+  assert_int_equal(m->param_offset, want->param_offset);
+  assert_int_equal(m->data_count, want->data_count);
+  assert_int_equal(m->data_offset, want->data_offset);
+  assert_int_equal(m->priority, want->priority);
+  assert_int_equal(m->mailslot_class, want->mailslot_class);
+  assert_int_equal(m->byte_count, want->byte_count);
+  assert_true(view_is(m->name, want->name));
+  assert_int_equal(m->pad.len, want->pad_len);
+}
+
 /* MS-MAIL §4: every field of the example, as its "Parsed:" section lists. */
 static void test_mail_example_fields(void **state) {
   (void)state;
-  msl_smbtr m;
-  assert_int_equal(msl_smbtr_decode(&m, mail_example, sizeof(mail_example)), 0);
-  assert_int_equal(m.status, 0);
-  assert_int_equal(m.smb_flags, 0x18);
-  assert_int_equal(m.smb_flags2, 0x0004);
-  assert_int_equal(m.pid_high, 0);
-  assert_int_equal(m.tid, 0);
-  assert_int_equal(m.pid_low, 0xfeff);
-  assert_int_equal(m.uid, 0);
-  assert_int_equal(m.mid, 0);
-  assert_int_equal(m.total_param_count, 0);
-  assert_int_equal(m.total_data_count, 36);
-  assert_int_equal(m.max_param_count, 2);
-  assert_int_equal(m.max_data_count, 0);
-  assert_int_equal(m.max_setup_count, 0);
   /* The dump has Flags 0x0002 (NO_RESPONSE) at offset 43 although the
    * "Parsed:" text only says "Do not disconnect TID": the bytes win. */
-  assert_int_equal(m.trans_flags, 0x0002);
-  assert_int_equal(m.timeout, 0);
-  assert_int_equal(m.param_count, 0);
-  assert_int_equal(m.param_offset, 104);
-  assert_int_equal(m.data_count, 36);
-  assert_int_equal(m.data_offset, 104);
-  assert_int_equal(m.priority, 0);
-  assert_int_equal(m.mailslot_class, MSL_SMBTR_CLASS_UNRELIABLE);
-  assert_int_equal(m.byte_count, 71);
-  assert_true(view_is(m.name, "\\MAILSLOT\\test1\\sample_mailslot"));
-  assert_int_equal(m.pad.len, 3);
+  static const smbtr_fields want = {
+      /* SMB header */
+      .smb_flags = 0x18,
+      .smb_flags2 = 0x0004,
+      .pid_low = 0xfeff,
+      /* transaction words */
+      .total_data_count = 36,
+      .max_param_count = 2,
+      .trans_flags = 0x0002,
+      .param_offset = 104,
+      .data_count = 36,
+      .data_offset = 104,
+      /* mailslot setup and bytes */
+      .mailslot_class = MSL_SMBTR_CLASS_UNRELIABLE,
+      .byte_count = 71,
+      .name = "\\MAILSLOT\\test1\\sample_mailslot",
+      .pad_len = 3,
+  };
+  msl_smbtr m;
+  assert_smbtr_fields(&m, mail_example, sizeof(mail_example), &want);
   assert_ptr_equal(m.pad.ptr, mail_example + 101);
   assert_ptr_equal(m.data.ptr, mail_example + 104);
   assert_int_equal(m.data.len, 36);
@@ -163,22 +203,19 @@ static void test_mail_example_fields(void **state) {
 /* windows-xp-browse-eapon1.pcap frame 7 against the MS-BRWS §4.1 fields. */
 static void test_brws_example_fields(void **state) {
   (void)state;
+  static const smbtr_fields want = {
+      /* transaction words */
+      .total_data_count = 33,
+      .timeout = 1000,
+      .data_count = 33,
+      .data_offset = 86,
+      /* mailslot setup and bytes */
+      .mailslot_class = MSL_SMBTR_CLASS_UNRELIABLE,
+      .byte_count = 50,
+      .name = "\\MAILSLOT\\BROWSE",
+  };
   msl_smbtr m;
-  assert_int_equal(msl_smbtr_decode(&m, xp_lma, sizeof(xp_lma)), 0);
-  assert_int_equal(m.smb_flags, 0);
-  assert_int_equal(m.smb_flags2, 0);
-  assert_int_equal(m.pid_low, 0);
-  assert_int_equal(m.total_data_count, 33);
-  assert_int_equal(m.max_param_count, 0);
-  assert_int_equal(m.timeout, 1000);
-  assert_int_equal(m.param_offset, 0);
-  assert_int_equal(m.data_count, 33);
-  assert_int_equal(m.data_offset, 86);
-  assert_int_equal(m.priority, 0);
-  assert_int_equal(m.mailslot_class, 2);
-  assert_int_equal(m.byte_count, 50);
-  assert_true(view_is(m.name, "\\MAILSLOT\\BROWSE"));
-  assert_int_equal(m.pad.len, 0);
+  assert_smbtr_fields(&m, xp_lma, sizeof(xp_lma), &want);
   assert_int_equal(m.data.ptr[0], 0x0f); /* Local Master Announcement */
 }
 

@@ -18,6 +18,38 @@ static inline size_t unhex(const char *hex, uint8_t *out, size_t cap) {
   return n;
 }
 
+/* A string and whether a predicate must accept it (1) or refuse it (0). */
+typedef struct str_verdict {
+  const char *s;
+  int ok;
+} str_verdict;
+
+/* Checks pred against every row of the table v (n rows). */
+static inline void assert_verdicts(int (*pred)(const char *),
+                                   const str_verdict *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!pred(v[i].s) != !v[i].ok)
+      fail_msg("\"%s\": %s, not %s", v[i].s ? v[i].s : "(null)",
+               v[i].ok ? "refused" : "accepted",
+               v[i].ok ? "accepted" : "refused");
+}
+
+/* How many elements the array a has. */
+#define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))
+
+/* A code and the name a naming function must give it. */
+typedef struct code_name {
+  unsigned code;
+  const char *name;
+} code_name;
+
+/* Checks name_of against every row of the table t (n rows). */
+static inline void assert_code_names(const char *(*name_of)(unsigned),
+                                     const code_name *t, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    assert_string_equal(name_of(t[i].code), t[i].name);
+}
+
 /* Makes a new directory /tmp/msl-TAG-XXXXXX, its name in dir (cap bytes);
  * with env, sets that variable to it (MAILSLOT_RUNDIR). 0, or -1. */
 static inline int test_tmpdir(char *dir, size_t cap, const char *tag,

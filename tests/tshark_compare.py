@@ -100,36 +100,41 @@ def guid_hex(s):
     return uuid.UUID(s).bytes_le.hex()
 
 
+def field(*path):
+    """Our one value at path (as g() finds it), where tshark has one."""
+    return lambda o: one(g(o, *path))
+
+
 OURS = {
     # NetBIOS datagram header [RFC 1002 4.4.1]
-    "nbdgm.type": lambda o: one(g(o, "nbdgm", "type")),
-    "nbdgm.flags": lambda o: one(g(o, "nbdgm", "flags")),
-    "nbdgm.dgram_id": lambda o: one(g(o, "nbdgm", "id")),
-    "nbdgm.src.ip": lambda o: one(g(o, "nbdgm", "src_ip")),
-    "nbdgm.src.port": lambda o: one(g(o, "nbdgm", "src_port")),
-    "nbdgm.dgram_len": lambda o: one(g(o, "nbdgm", "length")),
-    "nbdgm.pkt_offset": lambda o: one(g(o, "nbdgm", "offset")),
-    "nbdgm.error_code": lambda o: one(g(o, "nbdgm", "error")),
-    "nbdgm.source_name": lambda o: one(g(o, "nbdgm", "src_name")),
-    "nbdgm.destination_name": lambda o: one(g(o, "nbdgm", "dst_name")),
+    "nbdgm.type": field("nbdgm", "type"),
+    "nbdgm.flags": field("nbdgm", "flags"),
+    "nbdgm.dgram_id": field("nbdgm", "id"),
+    "nbdgm.src.ip": field("nbdgm", "src_ip"),
+    "nbdgm.src.port": field("nbdgm", "src_port"),
+    "nbdgm.dgram_len": field("nbdgm", "length"),
+    "nbdgm.pkt_offset": field("nbdgm", "offset"),
+    "nbdgm.error_code": field("nbdgm", "error"),
+    "nbdgm.source_name": field("nbdgm", "src_name"),
+    "nbdgm.destination_name": field("nbdgm", "dst_name"),
     # SMB / mailslot [MS-MAIL 2.2.1]
-    "smb.trans_name": lambda o: one(g(o, "smb", "trans_name")),
-    "mailslot.opcode": lambda o: one(g(o, "mailslot", "opcode")),
-    "mailslot.priority": lambda o: one(g(o, "mailslot", "priority")),
-    "mailslot.class": lambda o: one(g(o, "mailslot", "class")),
-    "mailslot.size": lambda o: one(g(o, "mailslot", "size")),
-    "mailslot.name": lambda o: one(g(o, "mailslot", "name")),
+    "smb.trans_name": field("smb", "trans_name"),
+    "mailslot.opcode": field("mailslot", "opcode"),
+    "mailslot.priority": field("mailslot", "priority"),
+    "mailslot.class": field("mailslot", "class"),
+    "mailslot.size": field("mailslot", "size"),
+    "mailslot.name": field("mailslot", "name"),
     # browser [MS-BRWS 2.2]
-    "browser.command": lambda o: one(g(o, "browse", "command")),
-    "browser.update_count": lambda o: one(g(o, "browse", "update_count")),
-    "browser.period": lambda o: one(g(o, "browse", "period")),
-    "browser.server": lambda o: one(g(o, "browse", "server")),
-    "browser.mb_server": lambda o: one(g(o, "browse", "mb_server")),
-    "browser.reset_cmd": lambda o: one(g(o, "browse", "reset_cmd")),
-    "browser.os_major": lambda o: one(g(o, "browse", "os_major")),
-    "browser.os_minor": lambda o: one(g(o, "browse", "os_minor")),
-    "browser.server_type": lambda o: one(g(o, "browse", "server_type")),
-    "browser.election.version": lambda o: one(g(o, "browse", "version")),
+    "browser.command": field("browse", "command"),
+    "browser.update_count": field("browse", "update_count"),
+    "browser.period": field("browse", "period"),
+    "browser.server": field("browse", "server"),
+    "browser.mb_server": field("browse", "mb_server"),
+    "browser.reset_cmd": field("browse", "reset_cmd"),
+    "browser.os_major": field("browse", "os_major"),
+    "browser.os_minor": field("browse", "os_minor"),
+    "browser.server_type": field("browse", "server_type"),
+    "browser.election.version": field("browse", "version"),
     # RequestElection: tshark shows the criteria's version bytes [MS-BRWS
     # 2.2.3] under the announcement's protocol version fields
     "browser.proto_major": lambda o: one(
@@ -138,73 +143,61 @@ OURS = {
     "browser.proto_minor": lambda o: one(
         (g(o, "browse", "criteria") >> 16) & 0xff
         if g(o, "browse", "command") == 8 else g(o, "browse", "proto_minor")),
-    "browser.sig": lambda o: one(g(o, "browse", "signature")),
-    "browser.comment": lambda o: one(g(o, "browse", "comment")),
+    "browser.sig": field("browse", "signature"),
+    "browser.comment": field("browse", "comment"),
     "browser.unused": lambda o: one(g(o, "browse", "unused"))
     if g(o, "browse", "command") == 2 else None,
-    "browser.response_computer_name":
-        lambda o: one(g(o, "browse", "response_computer_name")),
-    "browser.election.criteria": lambda o: one(g(o, "browse", "criteria")),
-    "browser.election.desire": lambda o: one(g(o, "browse", "criteria_role")),
-    "browser.election.os": lambda o: one(g(o, "browse", "criteria_os")),
-    "browser.uptime": lambda o: one(g(o, "browse", "uptime")),
-    "browser.backup.count": lambda o: one(g(o, "browse", "count")),
-    "browser.backup.token": lambda o: one(g(o, "browse", "token")),
+    "browser.response_computer_name": field("browse", "response_computer_name"),
+    "browser.election.criteria": field("browse", "criteria"),
+    "browser.election.desire": field("browse", "criteria_role"),
+    "browser.election.os": field("browse", "criteria_os"),
+    "browser.uptime": field("browse", "uptime"),
+    "browser.backup.count": field("browse", "count"),
+    "browser.backup.token": field("browse", "token"),
     "browser.backup.server": lambda o: g(o, "browse", "servers"),
-    "browser.browser_to_promote":
-        lambda o: one(g(o, "browse", "browser_to_promote")),
-    "browser.mysterious_field": lambda o: one(g(o, "browse", "mysterious")),
+    "browser.browser_to_promote": field("browse", "browser_to_promote"),
+    "browser.mysterious_field": field("browse", "mysterious"),
     # netlogon [MS-ADTS 6.3.1]
-    "smb_netlogon.command": lambda o: one(g(o, "netlogon", "command")),
-    "smb_netlogon.computer_name":
-        lambda o: one(g(o, "netlogon", "computer_name")),
+    "smb_netlogon.command": field("netlogon", "command"),
+    "smb_netlogon.computer_name": field("netlogon", "computer_name"),
     "smb_netlogon.unicode_computer_name":
-        lambda o: one(g(o, "netlogon", "unicode_computer_name")),
-    "smb_netlogon.server_name": lambda o: one(g(o, "netlogon", "server_name")),
-    "smb_netlogon.server_dns_name":
-        lambda o: one(g(o, "netlogon", "server_dns_name")),
-    "smb_netlogon.user_name": lambda o: one(g(o, "netlogon", "user_name")),
-    "smb_netlogon.domain_name": lambda o: one(g(o, "netlogon", "domain_name")),
-    "smb_netlogon.domain_dns_name":
-        lambda o: one(g(o, "netlogon", "domain_dns_name")),
-    "smb_netlogon.forest_dns_name":
-        lambda o: one(g(o, "netlogon", "forest_dns_name")),
-    "smb_netlogon.mailslot_name":
-        lambda o: one(g(o, "netlogon", "mailslot_name")),
-    "smb_netlogon.pdc_name": lambda o: one(g(o, "netlogon", "pdc_name")),
-    "smb_netlogon.unicode_pdc_name":
-        lambda o: one(g(o, "netlogon", "unicode_pdc_name")),
-    "smb_netlogon.nt_version": lambda o: one(g(o, "netlogon", "nt_version")),
-    "smb_netlogon.lmnt_token": lambda o: one(g(o, "netlogon", "lmnt_token")),
-    "smb_netlogon.lm_token": lambda o: one(g(o, "netlogon", "lm_token")),
-    "smb_netlogon.request_count":
-        lambda o: one(g(o, "netlogon", "request_count")),
+        field("netlogon", "unicode_computer_name"),
+    "smb_netlogon.server_name": field("netlogon", "server_name"),
+    "smb_netlogon.server_dns_name": field("netlogon", "server_dns_name"),
+    "smb_netlogon.user_name": field("netlogon", "user_name"),
+    "smb_netlogon.domain_name": field("netlogon", "domain_name"),
+    "smb_netlogon.domain_dns_name": field("netlogon", "domain_dns_name"),
+    "smb_netlogon.forest_dns_name": field("netlogon", "forest_dns_name"),
+    "smb_netlogon.mailslot_name": field("netlogon", "mailslot_name"),
+    "smb_netlogon.pdc_name": field("netlogon", "pdc_name"),
+    "smb_netlogon.unicode_pdc_name": field("netlogon", "unicode_pdc_name"),
+    "smb_netlogon.nt_version": field("netlogon", "nt_version"),
+    "smb_netlogon.lmnt_token": field("netlogon", "lmnt_token"),
+    "smb_netlogon.lm_token": field("netlogon", "lm_token"),
+    "smb_netlogon.request_count": field("netlogon", "request_count"),
     # tshark's "flags" of a SAM request is AllowableAccountControlBits
     "smb_netlogon.flags": lambda o: one(g(o, "netlogon", "account_control")
                                         if g(o, "netlogon", "command") == 0x12
                                         else g(o, "netlogon", "flags")),
-    "smb_netlogon.domain_sid_size":
-        lambda o: one(g(o, "netlogon", "domain_sid_size")),
+    "smb_netlogon.domain_sid_size": field("netlogon", "domain_sid_size"),
     "smb_netlogon.domain.guid": lambda o: one(
         guid_hex(g(o, "netlogon", "domain_guid")))
     if g(o, "netlogon", "domain_guid") else None,
-    "smb_netlogon.server_ip": lambda o: one(g(o, "netlogon", "server_ip")),
-    "smb_netlogon.server_site_name":
-        lambda o: one(g(o, "netlogon", "server_site_name")),
-    "smb_netlogon.client_site_name":
-        lambda o: one(g(o, "netlogon", "client_site_name")),
+    "smb_netlogon.server_ip": field("netlogon", "server_ip"),
+    "smb_netlogon.server_site_name": field("netlogon", "server_site_name"),
+    "smb_netlogon.client_site_name": field("netlogon", "client_site_name"),
     "smb_netlogon.unknown": netlogon_unknown,
     # tshark's raw bytes after a command it does not decode (0x18): our
     # payload after the 2-byte opcode
     "smb_netlogon.data": lambda o: one(g(o, "mailslot", "data_hex")[4:])
     if g(o, "netlogon") else None,
     # name service [RFC 1002 4.2]
-    "nbns.id": lambda o: one(g(o, "nbns", "id")),
-    "nbns.flags": lambda o: one(g(o, "nbns", "flags")),
-    "nbns.count.queries": lambda o: one(g(o, "nbns", "qdcount")),
-    "nbns.count.answers": lambda o: one(g(o, "nbns", "ancount")),
-    "nbns.count.auth_rr": lambda o: one(g(o, "nbns", "nscount")),
-    "nbns.count.add_rr": lambda o: one(g(o, "nbns", "arcount")),
+    "nbns.id": field("nbns", "id"),
+    "nbns.flags": field("nbns", "flags"),
+    "nbns.count.queries": field("nbns", "qdcount"),
+    "nbns.count.answers": field("nbns", "ancount"),
+    "nbns.count.auth_rr": field("nbns", "nscount"),
+    "nbns.count.add_rr": field("nbns", "arcount"),
     "nbns.name": lambda o: ([q["name"] for q in g(o, "nbns", "questions")] +
                             [r["name"] for r in nbns_rrs(o)])
     if g(o, "nbns", "questions") is not None else None,
@@ -424,6 +417,13 @@ def run_ours(cmd, path):
     return frames
 
 
+def covering_rule(path, fn, field, o, lay):
+    """The first of EXCEPTIONS, else of PENDING, that covers a value that
+    differs; None where none does."""
+    return next((e for e in EXCEPTIONS + PENDING
+                 if rule_applies(e, path, fn, field, o, lay)), None)
+
+
 def main():
     argv = sys.argv[1:]
     verbose = bool(argv) and argv[0] == "-v"
@@ -468,21 +468,15 @@ def main():
                     agree += 1
                     f_agree += 1
                     continue
-                exc = next((e for e in EXCEPTIONS
-                            if rule_applies(e, path, fn, field, o, lay)),
-                           None)
-                if exc:
-                    excepted += 1
-                    f_exc += 1
-                    used[id(exc)] = used.get(id(exc), 0) + 1
-                    continue
-                pend = next((e for e in PENDING
-                             if rule_applies(e, path, fn, field, o, lay)),
-                            None)
-                if pend:
-                    pending += 1
-                    f_pend += 1
-                    used[id(pend)] = used.get(id(pend), 0) + 1
+                rule = covering_rule(path, fn, field, o, lay)
+                if rule:
+                    if any(rule is e for e in EXCEPTIONS):
+                        excepted += 1
+                        f_exc += 1
+                    else:
+                        pending += 1
+                        f_pend += 1
+                    used[id(rule)] = used.get(id(rule), 0) + 1
                     continue
                 print(f"{path}: frame {fn}: {field}: tshark {tv} ours {ov}")
         if verbose:

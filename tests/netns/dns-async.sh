@@ -35,15 +35,12 @@ daemon_start 2 --name-port 1137
 daemon_start 1
 pid1=$(daemon_pid 1)
 
-# ctl, counter_is, reply_of: lib.sh.
-fd_count() { ls "/proc/$pid1/fd" | wc -l; }
+# ctl, counter_is, reply_of, fd_count, listen_in: lib.sh.
 reply_is_err() { case $(reply_of "$1") in "err "*) return 0 ;; esac; return 1; }
 
-out1=$(h_dir 1)/listen.json
-listen_start 1 '\\.\mailslot\dnsq' "$out1" -c 1 --timeout 60000
+listen_in 1 '\\.\mailslot\dnsq' -c 1 --timeout 60000
 lp1=$LISTEN_PID
-out2=$(h_dir 2)/listen.json
-listen_start 2 '\\.\mailslot\dnsok' "$out2" -c 2 --timeout 60000
+listen_in 2 '\\.\mailslot\dnsok' -c 2 --timeout 60000
 lp2=$LISTEN_PID
 
 # 1. "send" and "open" of DNS names nobody can resolve: both wait in the
@@ -56,7 +53,8 @@ p2=$CTL_PID
 wait_for 30 "both requests in h1's system resolver" \
   counter_is 1 dns_lookups -ge 2
 msl_send 2 '\\198.18.0.1\mailslot\dnsq' 'during the DNS wait'
-wait_for 10 "h1's reader to get the datagram" lines_at_least "$out1" 1
+wait_for 10 "h1's reader to get the datagram" \
+  lines_at_least "$(listen_out 1)" 1
 for r in "$NS_TMP/r1" "$NS_TMP/r2"; do
   [ -e "$r" ] && fail "a request was answered ($(reply_of "$r")) before" \
     "the datagram was delivered: the loop waited for getaddrinfo"
@@ -79,9 +77,9 @@ ctl 1 "$NS_TMP/r3" 'send 0 \\h2\mailslot\dnsok\nfrom /etc/hosts'
 ctl_reply "$CTL_PID" 60 "$NS_TMP/r3" 'send \\h2' ok
 msl_send 1 '\\h2.example\mailslot\dnsok' 'by DNS-style name'
 wait_exit "$lp2" 30 || fail "h2's reader exited with $?"
-expect_eq "first message at h2" "$(json_field "$out2" 1 data)" \
+expect_eq "first message at h2" "$(json_field "$(listen_out 2)" 1 data)" \
   'from /etc/hosts'
-expect_eq "second message at h2" "$(json_field "$out2" 2 data)" \
+expect_eq "second message at h2" "$(json_field "$(listen_out 2)" 2 data)" \
   'by DNS-style name'
 expect_eq "h1 lookups for h2 and h2.example" \
   "$(($(status_counter 1 dns_lookups) - d0))" 2
@@ -89,7 +87,7 @@ expect_eq "h1 lookups for h2 and h2.example" \
 # 3. A client hangs up while its open waits for the system resolver: the
 # entry goes at once, its passed fd is closed; the lookup's thread ends
 # on its own and its descriptor goes with it.
-fds=$(fd_count)
+fds=$(fd_count "$pid1")
 go=$NS_TMP/hangup
 d0=$(status_counter 1 dns_lookups)
 ctl 1 "$NS_TMP/r4" 'open 0 \\NOSUCH3.example\mailslot\x' --pass \
@@ -98,6 +96,7 @@ p4=$CTL_PID
 wait_for 30 "the open to reach h1's system resolver" \
   counter_is 1 dns_lookups -gt "$d0"
 ctl_hangup "$go" "$NS_TMP/r4" "$p4"
-wait_for 30 "h1's descriptors back to $fds" eval '[ "$(fd_count)" = "$fds" ]'
+wait_for 30 "h1's descriptors back to $fds" \
+  eval '[ "$(fd_count "$pid1")" = "$fds" ]'
 daemon_end_clean 1
 pass "deliveries go on during DNS lookups; 2 not found, 2 found; hang-up freed"

@@ -493,6 +493,18 @@ listen_start() {
   wait_for 10 "listener $path in h$n" slot_exists "$n" "$path" "$LISTEN_PID"
 }
 
+# listen_in N PATH [ARGS]: listen_start with host N's output file,
+# listen_out N (LISTEN_PID as there).
+listen_out() { echo "$(h_dir "$1")/listen.json"; }
+listen_in() {
+  local n=$1 path=$2
+  shift 2
+  listen_start "$n" "$path" "$(listen_out "$n")" "$@"
+}
+
+# fd_count PID: how many descriptors the process has open.
+fd_count() { ls "/proc/$1/fd" | wc -l; }
+
 slot_exists() {
   ! pid_gone "$3" || fail "mailslot listen $2 in h$1 exited early"
   hx "$1" "$MAILSLOT" info "$2" >/dev/null 2>&1

@@ -20,14 +20,11 @@ daemon_start 2 --server
 daemon_start 1 --wins "$NS_SUBNET.99"
 pid1=$(daemon_pid 1)
 
-# ctl, counter_is, reply_of: lib.sh.
-fd_count() { ls "/proc/$pid1/fd" | wc -l; }
+# ctl, counter_is, reply_of, fd_count, listen_in: lib.sh.
 
-out1=$(h_dir 1)/listen.json
-listen_start 1 '\\.\mailslot\async' "$out1" -c 2 --timeout 60000
+listen_in 1 '\\.\mailslot\async' -c 2 --timeout 60000
 lp1=$LISTEN_PID
-out2=$(h_dir 2)/listen.json
-listen_start 2 '\\.\mailslot\async2' "$out2" -c 1 --timeout 60000
+listen_in 2 '\\.\mailslot\async2' -c 1 --timeout 60000
 lp2=$LISTEN_PID
 
 # 1. A datagram is delivered while a resolve waits for its query.
@@ -36,7 +33,8 @@ ctl 1 "$r" 'resolve NOSUCHHOST'
 p1=$CTL_PID
 wait_for 10 "the resolve request to be sent" test -e "$r.sent"
 msl_send 2 '\\198.18.0.1\mailslot\async' 'while resolving'
-wait_for 10 "h1's reader to get the datagram" lines_at_least "$out1" 1
+wait_for 10 "h1's reader to get the datagram" \
+  lines_at_least "$(listen_out 1)" 1
 [ -e "$r" ] && fail "the resolve answered ($(reply_of "$r")) before the" \
   "datagram was delivered: the loop waited for the query"
 counter_is 1 resolve_pending -ge 1 ||
@@ -68,28 +66,29 @@ esac
 ctl 1 "$NS_TMP/r5" 'send 0 \\H2\mailslot\async2\nby name, deferred send'
 ctl_reply "$CTL_PID" 30 "$NS_TMP/r5" 'send \\H2' ok
 wait_exit "$lp2" 30 || fail "h2's reader exited with $?"
-expect_eq "message at h2" "$(json_field "$out2" 1 data)" \
+expect_eq "message at h2" "$(json_field "$(listen_out 2)" 1 data)" \
   'by name, deferred send'
 expect_eq "h1 queries for H2<20> and H2<00>" \
   "$(($(status_counter 1 resolve_queries) - q0))" 2
 # "open" (mailslot send through h2's daemon) waits for H1<00>.
 msl_send 2 '\\H1\mailslot\async' 'by name, deferred open'
 wait_exit "$lp1" 30 || fail "h1's reader exited with $?"
-expect_eq "second message at h1" "$(json_field "$out1" 2 data)" \
+expect_eq "second message at h1" "$(json_field "$(listen_out 1)" 2 data)" \
   'by name, deferred open'
 [ "$(status_counter 2 resolve_queries)" -ge 1 ] ||
   fail "h2 did not query H1 (resolve_queries 0)"
 
 # 4. A client hangs up while its open (with a passed fd) waits: the entry
 # goes, the passed fd is closed, the daemon answers on.
-fds=$(fd_count)
+fds=$(fd_count "$pid1")
 go=$NS_TMP/hangup
 ctl 1 "$NS_TMP/r6" 'open 0 \\NOSUCH4\mailslot\x' --pass --hangup-on "$go"
 p6=$CTL_PID
 wait_for 10 "the open to be pending in h1" counter_is 1 resolve_pending -ge 1
 wait_for 10 "h1's descriptors to include the pending request" \
-  eval '[ "$(fd_count)" -ge $((fds + 3)) ]'
+  eval '[ "$(fd_count "$pid1")" -ge $((fds + 3)) ]'
 ctl_hangup "$go" "$NS_TMP/r6" "$p6"
-wait_for 10 "h1's descriptors back to $fds" eval '[ "$(fd_count)" = "$fds" ]'
+wait_for 10 "h1's descriptors back to $fds" \
+  eval '[ "$(fd_count "$pid1")" = "$fds" ]'
 daemon_end_clean 1
 pass "deliveries go on during queries; 3 timeouts, 3 answers; hang-up freed"
