@@ -47,37 +47,54 @@ static int has_prefix(msl_view v, const char *prefix) {
   return v.len >= n && strncasecmp((const char *)v.ptr, prefix, n) == 0;
 }
 
+/* Decodes a payload and re-encodes it into scratch: the encoded length,
+ * or the decoder's error (negative, with *decoded 0). */
+typedef int (*round_trip_fn)(const msl_view *in, int *decoded);
+
+static int rt_browse(const msl_view *in, int *decoded) {
+  msl_browse b;
+  int rc = msl_browse_decode(&b, in->ptr, in->len);
+  *decoded = rc == 0;
+  return rc ? rc : msl_browse_encode(&b, scratch, sizeof scratch);
+}
+
+static int rt_lanman(const msl_view *in, int *decoded) {
+  msl_browse_lanman l;
+  int rc = msl_browse_decode_lanman(&l, in->ptr, in->len);
+  *decoded = rc == 0;
+  return rc ? rc : msl_browse_encode_lanman(&l, scratch, sizeof scratch);
+}
+
+static int rt_netlogon(const msl_view *in, int *decoded) {
+  msl_netlogon n;
+  int rc = msl_netlogon_decode(&n, in->ptr, in->len);
+  *decoded = rc == 0;
+  return rc ? rc : msl_netlogon_encode(&n, scratch, sizeof scratch);
+}
+
+/* The payload's round trip, counted in *count under layer. */
+static void verify_one(struct tally *t, unsigned long frame, const char *layer,
+                       unsigned long *count, round_trip_fn rt,
+                       const msl_view *data) {
+  int decoded;
+  int n = rt(data, &decoded);
+  (*count)++;
+  if (!decoded)
+    report_error(t, frame, layer, n);
+  else
+    compare(t, frame, layer, n, data->ptr, data->len);
+}
+
 static void verify_payload(struct tally *t, unsigned long frame,
                            const msl_smbtr *s) {
   if (has_prefix(s->name, "\\MAILSLOT\\BROWSE") ||
       (has_prefix(s->name, "\\MAILSLOT\\LANMAN") &&
-       msl_browse_lanman_is_brws(s->data.ptr, s->data.len))) {
-    msl_browse b;
-    int rc = msl_browse_decode(&b, s->data.ptr, s->data.len);
-    t->browse++;
-    if (rc)
-      return report_error(t, frame, "browse", rc);
-    compare(t, frame, "browse", msl_browse_encode(&b, scratch, sizeof scratch),
-            s->data.ptr, s->data.len);
-  } else if (has_prefix(s->name, "\\MAILSLOT\\LANMAN")) {
-    msl_browse_lanman l;
-    int rc = msl_browse_decode_lanman(&l, s->data.ptr, s->data.len);
-    t->browse++;
-    if (rc)
-      return report_error(t, frame, "lanman", rc);
-    compare(t, frame, "lanman",
-            msl_browse_encode_lanman(&l, scratch, sizeof scratch), s->data.ptr,
-            s->data.len);
-  } else if (has_prefix(s->name, "\\MAILSLOT\\NET\\")) {
-    msl_netlogon n;
-    int rc = msl_netlogon_decode(&n, s->data.ptr, s->data.len);
-    t->netlogon++;
-    if (rc)
-      return report_error(t, frame, "netlogon", rc);
-    compare(t, frame, "netlogon",
-            msl_netlogon_encode(&n, scratch, sizeof scratch), s->data.ptr,
-            s->data.len);
-  }
+       msl_browse_lanman_is_brws(s->data.ptr, s->data.len)))
+    verify_one(t, frame, "browse", &t->browse, rt_browse, &s->data);
+  else if (has_prefix(s->name, "\\MAILSLOT\\LANMAN"))
+    verify_one(t, frame, "lanman", &t->browse, rt_lanman, &s->data);
+  else if (has_prefix(s->name, "\\MAILSLOT\\NET\\"))
+    verify_one(t, frame, "netlogon", &t->netlogon, rt_netlogon, &s->data);
 }
 
 static void verify_datagram(struct tally *t, const msl_capture_pkt *pkt) {
