@@ -47,85 +47,79 @@ static int has_prefix(msl_view v, const char *prefix) {
   return v.len >= n && strncasecmp((const char *)v.ptr, prefix, n) == 0;
 }
 
-/* Decodes a payload and re-encodes it into scratch: the encoded length,
- * or the decoder's error (negative, with *decoded 0). */
-typedef int (*round_trip_fn)(const msl_view *in, int *decoded);
+/* Decodes in into *out and re-encodes it into scratch: the encoded
+ * length, or the decoder's error (negative, with *decoded 0). */
+typedef int (*round_trip_fn)(const msl_view *in, void *out, int *decoded);
 
-static int rt_browse(const msl_view *in, int *decoded) {
-  msl_browse b;
-  int rc = msl_browse_decode(&b, in->ptr, in->len);
-  *decoded = rc == 0;
-  return rc ? rc : msl_browse_encode(&b, scratch, sizeof scratch);
-}
+#define ROUND_TRIP(fn, type, decode, encode)                               \
+  static int fn(const msl_view *in, void *out, int *decoded) {             \
+    type *m = out;                                                         \
+    int rc = decode(m, in->ptr, in->len);                                  \
+    *decoded = rc == 0;                                                    \
+    return rc ? rc : encode(m, scratch, sizeof scratch);                   \
+  }
+ROUND_TRIP(rt_nbdgm, msl_nbdgm, msl_nbdgm_decode, msl_nbdgm_encode)
+ROUND_TRIP(rt_smbtr, msl_smbtr, msl_smbtr_decode, msl_smbtr_encode)
+ROUND_TRIP(rt_nbns, msl_nbns, msl_nbns_decode, msl_nbns_encode)
+ROUND_TRIP(rt_browse, msl_browse, msl_browse_decode, msl_browse_encode)
+ROUND_TRIP(rt_lanman, msl_browse_lanman, msl_browse_decode_lanman,
+           msl_browse_encode_lanman)
+ROUND_TRIP(rt_netlogon, msl_netlogon, msl_netlogon_decode,
+           msl_netlogon_encode)
 
-static int rt_lanman(const msl_view *in, int *decoded) {
-  msl_browse_lanman l;
-  int rc = msl_browse_decode_lanman(&l, in->ptr, in->len);
-  *decoded = rc == 0;
-  return rc ? rc : msl_browse_encode_lanman(&l, scratch, sizeof scratch);
-}
-
-static int rt_netlogon(const msl_view *in, int *decoded) {
-  msl_netlogon n;
-  int rc = msl_netlogon_decode(&n, in->ptr, in->len);
-  *decoded = rc == 0;
-  return rc ? rc : msl_netlogon_encode(&n, scratch, sizeof scratch);
-}
-
-/* The payload's round trip, counted in *count under layer. */
-static void verify_one(struct tally *t, unsigned long frame, const char *layer,
-                       unsigned long *count, round_trip_fn rt,
-                       const msl_view *data) {
+/* The round trip of data as layer, decoded into *out; 1 when it decoded
+ * (then compared), 0 (an error, reported). */
+static int verify_one(struct tally *t, unsigned long frame, const char *layer,
+                      round_trip_fn rt, const msl_view *data, void *out) {
   int decoded;
-  int n = rt(data, &decoded);
-  (*count)++;
+  int n = rt(data, out, &decoded);
   if (!decoded)
     report_error(t, frame, layer, n);
   else
     compare(t, frame, layer, n, data->ptr, data->len);
+  return decoded;
 }
 
 static void verify_payload(struct tally *t, unsigned long frame,
                            const msl_smbtr *s) {
+  union {
+    msl_browse b;
+    msl_browse_lanman l;
+    msl_netlogon n;
+  } u;
   if (has_prefix(s->name, "\\MAILSLOT\\BROWSE") ||
       (has_prefix(s->name, "\\MAILSLOT\\LANMAN") &&
-       msl_browse_lanman_is_brws(s->data.ptr, s->data.len)))
-    verify_one(t, frame, "browse", &t->browse, rt_browse, &s->data);
-  else if (has_prefix(s->name, "\\MAILSLOT\\LANMAN"))
-    verify_one(t, frame, "lanman", &t->browse, rt_lanman, &s->data);
-  else if (has_prefix(s->name, "\\MAILSLOT\\NET\\"))
-    verify_one(t, frame, "netlogon", &t->netlogon, rt_netlogon, &s->data);
+       msl_browse_lanman_is_brws(s->data.ptr, s->data.len))) {
+    t->browse++;
+    verify_one(t, frame, "browse", rt_browse, &s->data, &u);
+  } else if (has_prefix(s->name, "\\MAILSLOT\\LANMAN")) {
+    t->browse++;
+    verify_one(t, frame, "lanman", rt_lanman, &s->data, &u);
+  } else if (has_prefix(s->name, "\\MAILSLOT\\NET\\")) {
+    t->netlogon++;
+    verify_one(t, frame, "netlogon", rt_netlogon, &s->data, &u);
+  }
 }
 
 static void verify_datagram(struct tally *t, const msl_capture_pkt *pkt) {
+  const msl_view p = {pkt->payload, pkt->plen};
   msl_nbdgm d;
   msl_smbtr s;
   t->dgm++;
-  int rc = msl_nbdgm_decode(&d, pkt->payload, pkt->plen);
-  if (rc)
-    return report_error(t, pkt->frame, "datagram", rc);
-  compare(t, pkt->frame, "datagram",
-          msl_nbdgm_encode(&d, scratch, sizeof scratch), pkt->payload,
-          pkt->plen);
-  if (d.type < MSL_NBDGM_DIRECT_UNIQUE || d.type > MSL_NBDGM_BROADCAST)
+  if (!verify_one(t, pkt->frame, "datagram", rt_nbdgm, &p, &d) ||
+      d.type < MSL_NBDGM_DIRECT_UNIQUE || d.type > MSL_NBDGM_BROADCAST)
     return;
-  rc = msl_smbtr_decode(&s, d.data.ptr, d.data.len);
-  if (rc)
-    return report_error(t, pkt->frame, "smb", rc);
+  if (!verify_one(t, pkt->frame, "smb", rt_smbtr, &d.data, &s))
+    return;
   t->mailslot++;
-  compare(t, pkt->frame, "smb", msl_smbtr_encode(&s, scratch, sizeof scratch),
-          d.data.ptr, d.data.len);
   verify_payload(t, pkt->frame, &s);
 }
 
 static void verify_nbns(struct tally *t, const msl_capture_pkt *pkt) {
+  const msl_view p = {pkt->payload, pkt->plen};
   msl_nbns n;
   t->nbns++;
-  int rc = msl_nbns_decode(&n, pkt->payload, pkt->plen);
-  if (rc)
-    return report_error(t, pkt->frame, "name service", rc);
-  compare(t, pkt->frame, "name service",
-          msl_nbns_encode(&n, scratch, sizeof scratch), pkt->payload, pkt->plen);
+  verify_one(t, pkt->frame, "name service", rt_nbns, &p, &n);
 }
 
 static void on_packet(struct tally *t, const msl_capture_pkt *pkt) {
