@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cmd.h"
+#include "tool_sys.h"
 #include "mailslot.h"
 
 #define EXIT_TIMEOUT 4 /* listen: no message within --timeout */
@@ -174,12 +174,6 @@ static void listen_usage(FILE *f) {
              "  --json        one JSON object per message\n");
 }
 
-static long long now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 int cmd_listen(int argc, char **argv) {
   static const struct option opts[] = {
       {"max-size", required_argument, NULL, 'm'},
@@ -234,7 +228,7 @@ int cmd_listen(int argc, char **argv) {
   static uint8_t buf[MSL_LOCAL_MSG_MAX];
   int fd = msl_fd(h), status = EXIT_OK;
   unsigned long got = 0;
-  long long deadline = timeout == MSL_WAIT_FOREVER ? -1 : now_ms() + timeout;
+  long long deadline = timeout == MSL_WAIT_FOREVER ? -1 : (long long)tool_now_ms() + timeout;
   fprintf(stderr, "mailslot listen: listening on %s\n", path);
   while (!g_stop && (count == 0 || got < count)) {
     msl_msg_info mi;
@@ -242,7 +236,7 @@ int cmd_listen(int argc, char **argv) {
     if (n == MSL_ERR_TIMEOUT) {
       int wait = -1;
       if (deadline >= 0) {
-        long long left = deadline - now_ms();
+        long long left = deadline - (long long)tool_now_ms();
         if (left <= 0) {
           fprintf(stderr,
                   "mailslot listen: timeout: no message in %lu ms "
@@ -273,7 +267,7 @@ int cmd_listen(int argc, char **argv) {
       print_text(buf, (size_t)n);
     fflush(stdout);
     if (deadline >= 0)
-      deadline = now_ms() + timeout;
+      deadline = (long long)tool_now_ms() + timeout;
   }
   if (g_stop)
     fprintf(stderr, "mailslot listen: interrupted (%lu received)\n", got);

@@ -2,19 +2,15 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "progress.h"
+#include "tool_sys.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BAR_WIDTH 40
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return (double)tool_now_ms() / 1e3; }
 
 void progress_start(progress *p, const char *name, uint64_t total, int allow) {
   memset(p, 0, sizeof *p);
