@@ -174,7 +174,15 @@ static void listen_usage(FILE *f) {
              "  --json        one JSON object per message\n");
 }
 
-int cmd_listen(int argc, char **argv) {
+/* What mailslot listen was asked for. */
+typedef struct listen_opts {
+  uint32_t max, timeout, count;
+  int json;
+  const char *path;
+} listen_opts;
+
+/* Parses listen's arguments into *o: 0, 1 (help shown) or -1 (bad). */
+static int listen_parse(int argc, char **argv, listen_opts *o) {
   static const struct option opts[] = {
       {"max-size", required_argument, NULL, 'm'},
       {"timeout", required_argument, NULL, 't'},
@@ -182,54 +190,46 @@ int cmd_listen(int argc, char **argv) {
       {"json", no_argument, NULL, 'j'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  uint32_t max = 0, timeout = MSL_WAIT_FOREVER, count = 0;
-  int json = 0, c;
+  int c;
+  *o = (listen_opts){0, MSL_WAIT_FOREVER, 0, 0, NULL};
   optind = 1;
   while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-    switch (c) {
-    case 'm':
-      if (parse_u32(optarg, &max) < 0)
-        goto usage;
-      break;
-    case 't':
-      if (parse_u32(optarg, &timeout) < 0)
-        goto usage;
-      break;
-    case 'c':
-      if (parse_u32(optarg, &count) < 0 || count == 0)
-        goto usage;
-      break;
-    case 'j':
-      json = 1;
-      break;
-    case 'h':
+    if (c == 'h') {
       listen_usage(stdout);
-      return EXIT_OK;
-    default:
-      goto usage;
+      return 1;
     }
+    if ((c == 'm' && parse_u32(optarg, &o->max) < 0) ||
+        (c == 't' && parse_u32(optarg, &o->timeout) < 0) ||
+        (c == 'c' && (parse_u32(optarg, &o->count) < 0 || o->count == 0)) ||
+        !strchr("mtcj", c))
+      return -1;
+    o->json |= c == 'j';
   }
   if (optind != argc - 1)
-    goto usage;
-  const char *path = argv[optind];
-  msl_handle *h;
-  int rc = msl_create(path, max, timeout, &h);
-  if (rc < 0) {
-    fprintf(stderr, "mailslot listen: %s: %s\n", path, msl_strerror(rc));
-    return EXIT_FAILED;
-  }
-  /* Stop cleanly on signals, so the name is removed. */
+    return -1;
+  o->path = argv[optind];
+  return 0;
+}
+
+/* Stop cleanly on signals, so the name is removed. */
+static void listen_signals(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Prints what h receives until count messages, a signal, an error or
+ * timeout ms without a message; the exit status. */
+static int listen_loop(msl_handle *h, const listen_opts *o) {
   static uint8_t buf[MSL_LOCAL_MSG_MAX];
-  int fd = msl_fd(h), status = EXIT_OK;
+  uint32_t timeout = o->timeout, count = o->count;
+  int json = o->json, fd = msl_fd(h), status = EXIT_OK;
   unsigned long got = 0;
-  long long deadline = timeout == MSL_WAIT_FOREVER ? -1 : (long long)tool_now_ms() + timeout;
-  fprintf(stderr, "mailslot listen: listening on %s\n", path);
+  long long deadline =
+      timeout == MSL_WAIT_FOREVER ? -1 : (long long)tool_now_ms() + timeout;
   while (!g_stop && (count == 0 || got < count)) {
     msl_msg_info mi;
     int n = msl_read_ex(h, buf, sizeof(buf), &mi, 0);
@@ -271,11 +271,27 @@ int cmd_listen(int argc, char **argv) {
   }
   if (g_stop)
     fprintf(stderr, "mailslot listen: interrupted (%lu received)\n", got);
+  return status;
+}
+
+int cmd_listen(int argc, char **argv) {
+  listen_opts o;
+  msl_handle *h;
+  int rc = listen_parse(argc, argv, &o);
+  if (rc < 0)
+    listen_usage(stderr);
+  if (rc)
+    return rc < 0 ? EXIT_USAGE : EXIT_OK;
+  rc = msl_create(o.path, o.max, o.timeout, &h);
+  if (rc < 0) {
+    fprintf(stderr, "mailslot listen: %s: %s\n", o.path, msl_strerror(rc));
+    return EXIT_FAILED;
+  }
+  listen_signals();
+  fprintf(stderr, "mailslot listen: listening on %s\n", o.path);
+  int status = listen_loop(h, &o);
   msl_close(h);
   return status;
-usage:
-  listen_usage(stderr);
-  return EXIT_USAGE;
 }
 
 /* ---- send ---- */
