@@ -343,6 +343,50 @@ static int slurp(FILE *f, uint8_t *buf, size_t cap, size_t *len) {
   return ferror(f) ? -1 : 0;
 }
 
+/* The message from file (NULL: standard input) into buf: 0, or -1
+ * (reported). */
+static int read_message(const char *file, uint8_t *buf, size_t cap,
+                        size_t *len) {
+  FILE *f = file ? fopen(file, "rb") : stdin;
+  if (!f) {
+    fprintf(stderr, "mailslot send: %s: %s\n", file, strerror(errno));
+    return -1;
+  }
+  int r = slurp(f, buf, cap, len);
+  if (f != stdin)
+    fclose(f);
+  if (r < 0)
+    fprintf(stderr, "mailslot send: read error\n");
+  return r < 0 ? -1 : 0;
+}
+
+/* Reports the result rc of sending len bytes to path; the exit status. */
+static int send_outcome(const char *path, size_t len, unsigned oflags,
+                        int rc) {
+  int max = msl_remote_max_message(path, oflags);
+  if (rc == MSL_ERR_MSG_TOO_BIG && max >= 0) {
+    if (oflags & MSL_OPEN_FIT576)
+      fprintf(stderr,
+              "mailslot send: %s: %zu bytes is over the %d bytes that fit a "
+              "576-byte datagram (--fit576)\n",
+              path, len, max);
+    else
+      fprintf(stderr,
+              "mailslot send: %s: %zu bytes is over the %d-byte limit Windows "
+              "sets for this name; --fragment sends it as RFC 1002 fragments "
+              "(only libmailslot receivers reassemble them)\n",
+              path, len, max);
+    return EXIT_FAILED;
+  }
+  if (rc == 0)
+    warn_fit576(path, len, oflags);
+  if (rc < 0) {
+    fprintf(stderr, "mailslot send: %s: %s\n", path, msl_strerror(rc));
+    return EXIT_FAILED;
+  }
+  return EXIT_OK;
+}
+
 int cmd_send(int argc, char **argv) {
   static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
                                        {"wait", required_argument, NULL, 'w'},
@@ -387,19 +431,8 @@ int cmd_send(int argc, char **argv) {
   if (nargs == 2) {
     msg = (const uint8_t *)argv[optind + 1];
     len = strlen(argv[optind + 1]);
-  } else {
-    FILE *f = file ? fopen(file, "rb") : stdin;
-    if (!f) {
-      fprintf(stderr, "mailslot send: %s: %s\n", file, strerror(errno));
-      return EXIT_INPUT;
-    }
-    int r = slurp(f, buf, sizeof(buf), &len);
-    if (f != stdin)
-      fclose(f);
-    if (r < 0) {
-      fprintf(stderr, "mailslot send: read error\n");
-      return EXIT_INPUT;
-    }
+  } else if (read_message(file, buf, sizeof(buf), &len) < 0) {
+    return EXIT_INPUT;
   }
   msl_handle *h;
   int rc = msl_open_ex(path, oflags, &h);
@@ -407,28 +440,7 @@ int cmd_send(int argc, char **argv) {
     rc = msl_write_wait(h, msg, len, wait);
     msl_close(h);
   }
-  int max = msl_remote_max_message(path, oflags);
-  if (rc == MSL_ERR_MSG_TOO_BIG && max >= 0) {
-    if (oflags & MSL_OPEN_FIT576)
-      fprintf(stderr,
-              "mailslot send: %s: %zu bytes is over the %d bytes that fit a "
-              "576-byte datagram (--fit576)\n",
-              path, len, max);
-    else
-      fprintf(stderr,
-              "mailslot send: %s: %zu bytes is over the %d-byte limit Windows "
-              "sets for this name; --fragment sends it as RFC 1002 fragments "
-              "(only libmailslot receivers reassemble them)\n",
-              path, len, max);
-    return EXIT_FAILED;
-  }
-  if (rc == 0)
-    warn_fit576(path, len, oflags);
-  if (rc < 0) {
-    fprintf(stderr, "mailslot send: %s: %s\n", path, msl_strerror(rc));
-    return EXIT_FAILED;
-  }
-  return EXIT_OK;
+  return send_outcome(path, len, oflags, rc);
 usage:
   send_usage(stderr);
   return EXIT_USAGE;
