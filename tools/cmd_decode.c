@@ -349,69 +349,108 @@ int cmd_decode(int argc, char **argv) {
   return status;
 }
 
-int cmd_sniff(int argc, char **argv) {
-  struct run r = {.mode = MODE_SUMMARY, .live = 1, .prog = "sniff"};
-  msl_capture_opts opts;
-  const char *iface = NULL, *wfile = NULL;
-  uint64_t limit = 0;
-  msl_capture_opts_default(&opts);
-  opts.promisc = 1;
+/* What mailslot sniff was asked for, besides r and opts. */
+struct sniff_args {
+  const char *iface, *wfile;
+  uint64_t limit;
+};
+
+/* One of sniff's own options at argv[*i] into o (its value consumed):
+ * 1, 0 (not one of them) or -1 (bad value, reported). */
+static int sniff_opt(int argc, char **argv, int *i, msl_capture_opts *opts,
+                     struct sniff_args *o) {
+  const char *a = argv[*i];
+  if (!strcmp(a, "-p")) {
+    opts->promisc = 0;
+    return 1;
+  }
+  if ((strcmp(a, "-i") && strcmp(a, "-c") && strcmp(a, "-w") &&
+       strcmp(a, "-s")) ||
+      *i + 1 >= argc)
+    return 0;
+  const char *v = argv[++*i];
+  char *end;
+  unsigned long long n = 0;
+  if (a[1] == 'c' || a[1] == 's') {
+    errno = 0;
+    n = strtoull(v, &end, 10);
+    if (errno || end == v || *end || !n || (a[1] == 's' && n > INT_MAX)) {
+      fprintf(stderr, "mailslot sniff: bad value for %s\n", a);
+      return -1;
+    }
+  }
+  if (a[1] == 'i')
+    o->iface = v;
+  else if (a[1] == 'w')
+    o->wfile = v;
+  else if (a[1] == 'c')
+    o->limit = n;
+  else
+    opts->snaplen = (int)n;
+  return 1;
+}
+
+/* Parses sniff's arguments: 0, 1 (help shown) or -1 (reported). */
+static int sniff_parse(int argc, char **argv, struct run *r,
+                       msl_capture_opts *opts, struct sniff_args *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       sniff_usage(stdout);
-      return EXIT_OK;
+      return 1;
     }
-    int rc = output_opt(&r, &opts, argc, argv, &i);
-    if (rc < 0) {
+    int rc = output_opt(r, opts, argc, argv, &i);
+    if (rc < 0)
       fprintf(stderr, "mailslot sniff: bad value for %s\n", a);
-      return EXIT_USAGE;
+    if (rc == 0)
+      rc = sniff_opt(argc, argv, &i, opts, o);
+    if (rc < 0)
+      return -1;
+    if (rc == 0) {
+      fprintf(stderr, "mailslot sniff: unknown or incomplete option %s\n", a);
+      sniff_usage(stderr);
+      return -1;
     }
-    if (rc)
-      continue;
-    if (!strcmp(a, "-p")) {
-      opts.promisc = 0;
-      continue;
-    }
-    if ((!strcmp(a, "-i") || !strcmp(a, "-c") || !strcmp(a, "-w") ||
-         !strcmp(a, "-s")) &&
-        i + 1 < argc) {
-      const char *v = argv[++i];
-      char *end;
-      unsigned long long n = 0;
-      if (a[1] == 'c' || a[1] == 's') {
-        errno = 0;
-        n = strtoull(v, &end, 10);
-        if (errno || end == v || *end || !n || (a[1] == 's' && n > INT_MAX)) {
-          fprintf(stderr, "mailslot sniff: bad value for %s\n", a);
-          return EXIT_USAGE;
-        }
-      }
-      if (a[1] == 'i')
-        iface = v;
-      else if (a[1] == 'w')
-        wfile = v;
-      else if (a[1] == 'c')
-        limit = n;
-      else
-        opts.snaplen = (int)n;
-      continue;
-    }
-    fprintf(stderr, "mailslot sniff: unknown or incomplete option %s\n", a);
-    sniff_usage(stderr);
-    return EXIT_USAGE;
   }
-  if (!iface) {
+  if (!o->iface) {
     sniff_usage(stderr);
-    return EXIT_USAGE;
+    return -1;
   }
+  return 0;
+}
+
+/* The closing counts, on stderr. */
+static void sniff_counts(msl_capture *cap) {
+  uint64_t recv, drop;
+  msl_capture_counts cn;
+  msl_capture_get_counts(cap, &cn);
+  if (msl_capture_live_stats(cap, &recv, &drop) == 0)
+    fprintf(stderr,
+            "%llu NetBIOS packets, %llu frames captured, %llu received by "
+            "filter, %llu dropped\n",
+            (unsigned long long)cn.matched, (unsigned long long)cn.frames,
+            (unsigned long long)recv, (unsigned long long)drop);
+  else
+    fprintf(stderr, "%llu NetBIOS packets, %llu frames captured\n",
+            (unsigned long long)cn.matched, (unsigned long long)cn.frames);
+}
+
+int cmd_sniff(int argc, char **argv) {
+  struct run r = {.mode = MODE_SUMMARY, .live = 1, .prog = "sniff"};
+  struct sniff_args o = {NULL, NULL, 0};
+  msl_capture_opts opts;
+  msl_capture_opts_default(&opts);
+  opts.promisc = 1;
+  int rc = sniff_parse(argc, argv, &r, &opts, &o);
+  if (rc)
+    return rc < 0 ? EXIT_USAGE : EXIT_OK;
   char err[MSL_CAPTURE_ERRBUF_SIZE];
-  msl_capture *cap = msl_capture_open_live(iface, &opts, err);
+  msl_capture *cap = msl_capture_open_live(o.iface, &opts, err);
   if (!cap) {
     fprintf(stderr, "mailslot sniff: %s\n", err);
     return EXIT_INPUT;
   }
-  if (wfile && msl_capture_dump_open(cap, wfile, err) < 0) {
+  if (o.wfile && msl_capture_dump_open(cap, o.wfile, err) < 0) {
     fprintf(stderr, "mailslot sniff: %s\n", err);
     msl_capture_close(cap);
     return EXIT_INPUT;
@@ -430,23 +469,12 @@ int cmd_sniff(int argc, char **argv) {
   live_cap = cap;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  fprintf(stderr, "mailslot sniff: listening on %s (%s)\n", iface,
+  fprintf(stderr, "mailslot sniff: listening on %s (%s)\n", o.iface,
           msl_capture_dlt_name(cap));
   int status =
-      run_capture(&r, cap, dec, iface, limit) < 0 ? EXIT_INPUT : EXIT_OK;
+      run_capture(&r, cap, dec, o.iface, o.limit) < 0 ? EXIT_INPUT : EXIT_OK;
   finish_run(&r);
-  uint64_t recv, drop;
-  msl_capture_counts cn;
-  msl_capture_get_counts(cap, &cn);
-  if (msl_capture_live_stats(cap, &recv, &drop) == 0)
-    fprintf(stderr,
-            "%llu NetBIOS packets, %llu frames captured, %llu received by "
-            "filter, %llu dropped\n",
-            (unsigned long long)cn.matched, (unsigned long long)cn.frames,
-            (unsigned long long)recv, (unsigned long long)drop);
-  else
-    fprintf(stderr, "%llu NetBIOS packets, %llu frames captured\n",
-            (unsigned long long)cn.matched, (unsigned long long)cn.frames);
+  sniff_counts(cap);
   live_cap = NULL;
   msl_capture_close(cap);
   msl_decoder_free(dec);
