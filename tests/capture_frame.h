@@ -58,6 +58,14 @@ static inline void capture_copy_exact(msl_view v, uint8_t *out, size_t len) {
   memcpy(out, v.ptr, len);
 }
 
+/* The UDP payload of a frame, exactly len bytes, into out. */
+static inline void capture_udp(const char *file, unsigned long frame,
+                               uint8_t *out, size_t len) {
+  uint8_t udp[1500];
+  msl_view v = {udp, capture_udp_payload(file, frame, udp, sizeof udp)};
+  capture_copy_exact(v, out, len);
+}
+
 /* The SMB of a datagram frame (the NetBIOS datagram's user data), exactly
  * len bytes, into out. */
 static inline void capture_smb(const char *file, unsigned long frame,
@@ -81,6 +89,28 @@ static inline void capture_mailslot_data(const char *file,
   assert_int_equal(msl_nbdgm_decode(&d, udp, n), 0);
   assert_int_equal(msl_smbtr_decode(&s, d.data.ptr, d.data.len), 0);
   capture_copy_exact(s.data, out, len);
+}
+
+/* An array a test fills from one frame of a capture before it runs; the
+ * array's size is the length the frame's layer must have. */
+typedef struct captured {
+  const char *file;
+  unsigned long frame;
+  uint8_t *bytes;
+  size_t len;
+} captured;
+
+#define CAPTURED(file, frame, array) {file, frame, array, sizeof array}
+
+/* One of capture_udp, capture_smb and capture_mailslot_data. */
+typedef void capture_layer(const char *file, unsigned long frame,
+                           uint8_t *out, size_t len);
+
+/* Fills each of the n arrays of v with the layer of its frame. */
+static inline void capture_fill(capture_layer *layer, const captured *v,
+                                size_t n) {
+  for (size_t i = 0; i < n; i++)
+    layer(v[i].file, v[i].frame, v[i].bytes, v[i].len);
 }
 
 #endif /* MSL_CAPTURE_FRAME_H */

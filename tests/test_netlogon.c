@@ -43,20 +43,20 @@ static uint8_t sreq_60[77];
  * LOGON_SAM_LOGON_RESPONSE_EX, V5EX_WITH_IP (142 bytes). */
 static uint8_t ex17_5[142];
 
-/* Group setup: each array gets its frame's message, which must have the
- * length above. */
+/* Group setup: the arrays above are the netlogon messages of their
+ * frames. */
 static int load_captured_frames(void **state) {
   static const char lan[] = "samba-nmbd-lan.pcap";
   static const char signin[] = "netlogon-samlogon-pause-ex-ad-lab-signin.pcap";
+  static const captured frames[] = {
+      CAPTURED(lan, 54, pq_54),         CAPTURED(lan, 55, pr_55),
+      CAPTURED(signin, 58, sreq_58),    CAPTURED(signin, 59, sreq_59),
+      CAPTURED(signin, 60, sreq_60),
+      CAPTURED("netlogon-samlogon-unique-ad-lab-netshare-netbios-only.pcap", 5,
+               ex17_5),
+  };
   (void)state;
-  capture_mailslot_data(lan, 54, pq_54, sizeof pq_54);
-  capture_mailslot_data(lan, 55, pr_55, sizeof pr_55);
-  capture_mailslot_data(signin, 58, sreq_58, sizeof sreq_58);
-  capture_mailslot_data(signin, 59, sreq_59, sizeof sreq_59);
-  capture_mailslot_data(signin, 60, sreq_60, sizeof sreq_60);
-  capture_mailslot_data(
-      "netlogon-samlogon-unique-ad-lab-netshare-netbios-only.pcap", 5, ex17_5,
-      sizeof ex17_5);
+  capture_fill(capture_mailslot_data, frames, sizeof frames / sizeof frames[0]);
   return 0;
 }
 
