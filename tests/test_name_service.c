@@ -959,19 +959,24 @@ static msl_ns_iface ns_if(uint32_t addr, uint32_t bcast, unsigned idx) {
   return f;
 }
 
+/* The interface setup_ns configures, then a second one. */
+static const msl_ns_iface two_ifaces[2] = {
+    {.addr = OUR_IP, .mask = 0xFFFFFF00u, .bcast = BCAST, .ifindex = 2},
+    {.addr = IP2, .mask = 0xFFFFFF00u, .bcast = BCAST2, .ifindex = 3},
+};
+
 static void test_ifaces_added(void **st) {
   msl_ns ns;
   msl_nbns m, r;
   (void)st;
   setup_registered(&ns);
-  msl_ns_iface v[2] = {ns_if(OUR_IP, BCAST, 2), ns_if(IP2, BCAST2, 3)};
   /* The same list: nothing sent, nothing to register. */
-  assert_int_equal(msl_ns_set_ifaces(&ns, v, 1, 3000), 0);
+  assert_int_equal(msl_ns_set_ifaces(&ns, two_ifaces, 1, 3000), 0);
   assert_int_equal(g_n, 0);
   assert_int_equal(ns.refreshing, 0);
   /* A new interface: the three requests then the overwrite demand, on it
    * only, with TRN_IDs of their own; the names stay ours throughout. */
-  assert_int_equal(msl_ns_set_ifaces(&ns, v, 2, 3000), 1);
+  assert_int_equal(msl_ns_set_ifaces(&ns, two_ifaces, 2, 3000), 1);
   assert_int_equal(ns.state, MSL_NS_REGISTERED);
   assert_int_equal(g_n, 2);
   uint16_t id0 = 0;
@@ -1076,8 +1081,7 @@ static void test_ifaces_conflict(void **st) {
   msl_nbns m, r;
   (void)st;
   setup_registered(&ns);
-  msl_ns_iface v[2] = {ns_if(OUR_IP, BCAST, 2), ns_if(IP2, BCAST2, 3)};
-  msl_ns_set_ifaces(&ns, v, 2, 3000);
+  msl_ns_set_ifaces(&ns, two_ifaces, 2, 3000);
   decode_out(0, &r);
   msl_nbns_build_registration_response(&m, 0x4000, &our_h1, MSL_NBNS_RC_ACT, 0,
                                        PEER2, 0);
@@ -2091,9 +2095,8 @@ static void test_wins_ifaces(void **st) {
   setup_wins(&ns, 1);
   wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000);
   wins_reply(&ns, 1, 5, 0, 600, WINS1, 2000);
-  msl_ns_iface v[2] = {ns_if(OUR_IP, BCAST, 2), ns_if(IP2, BCAST2, 3)};
   g_n = 0;
-  assert_int_equal(msl_ns_set_ifaces(&ns, v + 1, 1, 3000), 1);
+  assert_int_equal(msl_ns_set_ifaces(&ns, two_ifaces + 1, 1, 3000), 1);
   size_t k = 0;
   for (size_t i = 0; i < g_n; i++)
     if (g_out[i].dst == WINS1) {
@@ -2108,7 +2111,7 @@ static void test_wins_ifaces(void **st) {
   setup_wins(&ns, 1);
   wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000);
   g_n = 0;
-  msl_ns_set_ifaces(&ns, v, 2, 3000);
+  msl_ns_set_ifaces(&ns, two_ifaces, 2, 3000);
   decode_out(0, &r);
   msl_nbns_build_registration_response(&m, r.trn_id, &our_h1, MSL_NBNS_RC_ACT,
                                        0, PEER2, 0);
