@@ -43,6 +43,17 @@ typedef struct sent {
 
 static sent g_out[64];
 static size_t g_n;
+/* The node's own names (the configuration's "h1" and "msltest"), made
+ * once by make_our_names. */
+static msl_nbname our_h1, our_wg;
+
+static int make_our_names(void **st) {
+  (void)st;
+  assert_int_equal(msl_nbname_make(&our_h1, "H1", 0, NULL), 0);
+  assert_int_equal(msl_nbname_make(&our_wg, "MSLTEST", 0, NULL), 0);
+  return 0;
+}
+
 static int g_count_only;  /* floods: count what goes out, keep nothing */
 static uint64_t g_total;  /* packets sent while g_count_only */
 
@@ -134,6 +145,12 @@ static void register_all(msl_ns *ns) {
   g_n = 0;
 }
 
+/* A node with the test configuration whose names are all registered. */
+static void setup_registered(msl_ns *ns) {
+  setup_ns(ns, NULL, 0);
+  register_all(ns);
+}
+
 /* Feeds m from src:sport at time `at`; returns how many packets went out. */
 static size_t feed_at(msl_ns *ns, const msl_nbns *m, uint32_t src,
                       uint16_t sport, uint64_t at) {
@@ -154,11 +171,8 @@ static size_t feed(msl_ns *ns, const msl_nbns *m, uint32_t src,
 static void test_registration_sequence(void **st) {
   msl_ns ns;
   msl_nbns m;
-  msl_nbname h1, wg;
   (void)st;
   setup_ns(&ns, NULL, 0);
-  msl_nbname_make(&h1, "H1", 0, NULL);
-  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
   assert_int_equal(ns.n_names, 2);
   msl_ns_start(&ns, 1000);
   assert_int_equal(ns.state, MSL_NS_REGISTERING);
@@ -176,10 +190,10 @@ static void test_registration_sequence(void **st) {
     assert_int_equal(m.trn_id, 0x4000 + i);
   }
   decode_out(0, &m);
-  assert_true(msl_nbname_equal(&m.qd[0].name.nb, &h1));
+  assert_true(msl_nbname_equal(&m.qd[0].name.nb, &our_h1));
   assert_int_equal(m.ar[0].nb_first.flags, 0x0000);
   decode_out(1, &m);
-  assert_true(msl_nbname_equal(&m.qd[0].name.nb, &wg));
+  assert_true(msl_nbname_equal(&m.qd[0].name.nb, &our_wg));
   assert_int_equal(m.ar[0].nb_first.flags, MSL_NBNS_NB_G);
   /* Nothing before 250 ms; the retransmissions keep their TRN_IDs. */
   assert_int_equal(msl_ns_tick(&ns, 1249), 1);
@@ -198,7 +212,7 @@ static void test_registration_sequence(void **st) {
   assert_int_equal(g_n, 8);
   decode_out(6, &m);
   assert_int_equal(m.flags, 0x2810);
-  assert_true(msl_nbname_equal(&m.qd[0].name.nb, &h1));
+  assert_true(msl_nbname_equal(&m.qd[0].name.nb, &our_h1));
   assert_int_equal(ns.state, MSL_NS_REGISTERED);
   assert_int_equal(ns.c.registrations_sent, 6);
   assert_int_equal(ns.c.overwrites_sent, 2);
@@ -230,43 +244,41 @@ static void test_messenger_server_names(void **st) {
 static void test_conflict_one_name(void **st) {
   msl_ns ns;
   msl_nbns m, r;
-  msl_nbname h1, wg, star;
+  msl_nbname star;
   msl_nbns_node_name e;
   char buf[2048];
   (void)st;
   setup_ns(&ns, NULL, 0);
-  msl_nbname_make(&h1, "H1", 0, NULL);
-  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
   msl_nbname_make(&star, "*", 0, NULL);
   msl_ns_start(&ns, 1000);
   assert_int_equal(ns.names[0].trn_id, 0x4000);
   assert_int_equal(ns.names[1].trn_id, 0x4001);
   /* A defence with another TRN_ID is not an answer to us. */
-  msl_nbns_build_registration_response(&m, 0x1234, &h1, MSL_NBNS_RC_ACT, 0,
+  msl_nbns_build_registration_response(&m, 0x1234, &our_h1, MSL_NBNS_RC_ACT, 0,
                                        PEER, 0);
   feed(&ns, &m, PEER, PORT);
   assert_false(ns.names[0].conflict);
   assert_int_equal(ns.c.unsolicited_responses, 1);
   assert_true(logged(1, "TRN_ID 0x1234 answers no request of ours"));
   /* Nor the TRN_ID of the other name. */
-  msl_nbns_build_registration_response(&m, 0x4001, &h1, MSL_NBNS_RC_ACT, 0,
+  msl_nbns_build_registration_response(&m, 0x4001, &our_h1, MSL_NBNS_RC_ACT, 0,
                                        PEER, 0);
   feed(&ns, &m, PEER, PORT);
   assert_false(ns.names[0].conflict);
   /* A group name is not defended: members share it. */
-  msl_nbns_build_registration_response(&m, 0x4001, &wg, MSL_NBNS_RC_ACT,
+  msl_nbns_build_registration_response(&m, 0x4001, &our_wg, MSL_NBNS_RC_ACT,
                                        MSL_NBNS_NB_G, PEER, 0);
   feed(&ns, &m, PEER, PORT);
   assert_false(ns.names[1].conflict);
   /* A conflict demand, even with our TRN_ID, is never obeyed. */
-  msl_nbns_build_conflict(&m, 0x4000, &h1, 0, PEER);
+  msl_nbns_build_conflict(&m, 0x4000, &our_h1, 0, PEER);
   assert_int_equal(m.flags, 0xAD87);
   feed(&ns, &m, PEER, PORT);
   assert_false(ns.names[0].conflict);
   assert_int_equal(ns.c.conflict_demands_ignored, 1);
   assert_int_equal(ns.c.conflicts, 0);
   /* 0xAD86 with H1's TRN_ID: H1<00> is lost, to PEER. */
-  msl_nbns_build_registration_response(&m, 0x4000, &h1, MSL_NBNS_RC_ACT, 0,
+  msl_nbns_build_registration_response(&m, 0x4000, &our_h1, MSL_NBNS_RC_ACT, 0,
                                        PEER, 0);
   assert_int_equal(m.flags, 0xAD86);
   assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
@@ -285,20 +297,21 @@ static void test_conflict_one_name(void **st) {
   assert_int_equal(g_n, 3); /* 2 requests + the overwrite, MSLTEST<00> */
   for (size_t i = 0; i < g_n; i++) {
     decode_out(i, &r);
-    assert_true(msl_nbname_equal(&r.qd[0].name.nb, &wg));
+    assert_true(msl_nbname_equal(&r.qd[0].name.nb, &our_wg));
   }
-  assert_false(msl_ns_is_ours(&ns, &h1));
-  assert_true(msl_ns_is_ours(&ns, &wg));
-  assert_int_equal(msl_ns_own_flags(&ns, &h1, NULL), MSL_ERR_NAME_NOT_FOUND);
+  assert_false(msl_ns_is_ours(&ns, &our_h1));
+  assert_true(msl_ns_is_ours(&ns, &our_wg));
+  assert_int_equal(msl_ns_own_flags(&ns, &our_h1, NULL),
+                   MSL_ERR_NAME_NOT_FOUND);
   /* H1<00> is neither answered nor defended; MSLTEST<00> is answered. */
   g_n = 0;
-  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  msl_nbns_build_query(&m, 0x1111, &our_h1, 1);
   assert_int_equal(feed(&ns, &m, PEER, 50000), 0);
-  msl_nbns_build_registration(&m, 0x7777, &h1, 0, PEER, 300000, 1);
+  msl_nbns_build_registration(&m, 0x7777, &our_h1, 0, PEER, 300000, 1);
   assert_int_equal(feed(&ns, &m, PEER, 50000), 0);
-  msl_nbns_build_node_status(&m, 0x2223, &h1, 0);
+  msl_nbns_build_node_status(&m, 0x2223, &our_h1, 0);
   assert_int_equal(feed(&ns, &m, PEER, 50000), 0);
-  msl_nbns_build_query(&m, 0x1112, &wg, 1);
+  msl_nbns_build_query(&m, 0x1112, &our_wg, 1);
   assert_int_equal(feed(&ns, &m, PEER, 50000), 1);
   /* Node status of "*" still lists it, flagged CNF (nbtstat: Conflict). */
   msl_nbns_build_node_status(&m, 0x2222, &star, 0);
@@ -320,7 +333,7 @@ static void test_conflict_one_name(void **st) {
   msl_ns_release(&ns, 3000);
   assert_int_equal(g_n, 1);
   decode_out(0, &r);
-  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &wg));
+  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &our_wg));
 }
 
 /* Remote stop with one packet, and its variants, once the names are
@@ -331,49 +344,48 @@ static void test_conflict_one_name(void **st) {
 static void test_conflict_demand_ignored(void **st) {
   msl_ns ns;
   msl_nbns m, r;
-  msl_nbname h1, other;
+  msl_nbname other;
   char buf[2048];
   (void)st;
   setup_ns(&ns, NULL, 0);
-  msl_nbname_make(&h1, "H1", 0, NULL);
   msl_nbname_make(&other, "H9", 0, NULL);
   register_all(&ns);
   g_nlog = 0;
-  msl_nbns_build_conflict(&m, 0x9999, &h1, 0, PEER);
+  msl_nbns_build_conflict(&m, 0x9999, &our_h1, 0, PEER);
   assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
   assert_int_equal(ns.c.conflict_demands_ignored, 1);
   assert_true(logged(1, "ignored a name conflict demand for H1<00> from "
                         "198.18.0.9"));
   /* Late or forged defences: the TRN_ID of the finished round, others. */
-  msl_nbns_build_registration_response(&m, 0x4000, &h1, MSL_NBNS_RC_ACT, 0,
+  msl_nbns_build_registration_response(&m, 0x4000, &our_h1, MSL_NBNS_RC_ACT, 0,
                                        PEER, 0);
   assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
-  msl_nbns_build_registration_response(&m, 0x0001, &h1, MSL_NBNS_RC_ACT, 0,
+  msl_nbns_build_registration_response(&m, 0x0001, &our_h1, MSL_NBNS_RC_ACT, 0,
                                        PEER, 0);
   assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
   /* Someone else's registration response, and a positive one. */
   msl_nbns_build_registration_response(&m, 0x0002, &other, MSL_NBNS_RC_ACT,
                                        0, PEER, 0);
   feed(&ns, &m, PEER, PORT);
-  msl_nbns_build_registration_response(&m, 0x0003, &h1, 0, 0, PEER, 0);
+  msl_nbns_build_registration_response(&m, 0x0003, &our_h1, 0, 0, PEER, 0);
   feed(&ns, &m, PEER, PORT);
   assert_int_equal(ns.c.unsolicited_responses, 4);
   assert_int_equal(ns.c.conflicts, 0);
   assert_false(ns.names[0].conflict);
   assert_int_equal(ns.state, MSL_NS_REGISTERED);
   /* Still ours: answered and defended. */
-  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  msl_nbns_build_query(&m, 0x1111, &our_h1, 1);
   assert_int_equal(feed(&ns, &m, PEER, 50000), 1);
   decode_out(0, &r);
   assert_int_equal(r.flags, 0x8500);
-  msl_nbns_build_registration(&m, 0x7777, &h1, 0, PEER, 300000, 1);
+  msl_nbns_build_registration(&m, 0x7777, &our_h1, 0, PEER, 300000, 1);
   assert_int_equal(feed(&ns, &m, PEER, 50000), 1);
   decode_out(1, &r);
   assert_int_equal(r.flags, 0xAD86);
   /* A flood of demands: all counted, the log gets MSL_NS_LOG_BURST lines
    * at once, then one a second, saying how many it left out. */
   g_nlog = 0;
-  msl_nbns_build_conflict(&m, 0x9998, &h1, 0, PEER);
+  msl_nbns_build_conflict(&m, 0x9998, &our_h1, 0, PEER);
   for (int i = 0; i < 100; i++)
     feed_at(&ns, &m, PEER, PORT, 10000);
   assert_int_equal(ns.c.conflict_demands_ignored, 101);
@@ -391,14 +403,12 @@ static void test_conflict_demand_ignored(void **st) {
 static void test_defend(void **st) {
   msl_ns ns;
   msl_nbns m, r;
-  msl_nbname h1, other, wg;
+  msl_nbname other;
   (void)st;
   setup_ns(&ns, NULL, 0);
-  msl_nbname_make(&h1, "H1", 0, NULL);
   msl_nbname_make(&other, "H9", 0, NULL);
-  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
   register_all(&ns);
-  msl_nbns_build_registration(&m, 0x7777, &h1, 0, PEER, 300000, 1);
+  msl_nbns_build_registration(&m, 0x7777, &our_h1, 0, PEER, 300000, 1);
   assert_int_equal(feed(&ns, &m, PEER, 40000), 1);
   decode_out(0, &r);
   assert_int_equal(r.flags, 0xAD86);
@@ -406,16 +416,16 @@ static void test_defend(void **st) {
   assert_int_equal(g_out[0].dst, PEER);
   assert_int_equal(g_out[0].port, 40000);
   assert_int_equal(r.ancount, 1);
-  assert_true(msl_nbname_equal(&r.an[0].name.nb, &h1));
+  assert_true(msl_nbname_equal(&r.an[0].name.nb, &our_h1));
   assert_int_equal(r.an[0].nb_first.addr, OUR_IP);
   assert_int_equal(ns.c.defended, 1);
   /* The overwrite demand is defended too; others' names and group names
    * are not. */
-  msl_nbns_build_overwrite(&m, 0x7778, &h1, 0, PEER, 300000);
+  msl_nbns_build_overwrite(&m, 0x7778, &our_h1, 0, PEER, 300000);
   assert_int_equal(feed(&ns, &m, PEER, PORT), 1);
   msl_nbns_build_registration(&m, 0x7779, &other, 0, PEER, 300000, 1);
   assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
-  msl_nbns_build_registration(&m, 0x777A, &wg, MSL_NBNS_NB_G, PEER, 300000,
+  msl_nbns_build_registration(&m, 0x777A, &our_wg, MSL_NBNS_NB_G, PEER, 300000,
                               1);
   assert_int_equal(feed(&ns, &m, PEER, PORT), 0);
   assert_int_equal(ns.state, MSL_NS_REGISTERED);
@@ -424,11 +434,10 @@ static void test_defend(void **st) {
 static void test_query_answer(void **st) {
   msl_ns ns;
   msl_nbns m, r;
-  msl_nbname h1, wg, other;
+  msl_nbname h1, other;
   (void)st;
   setup_ns(&ns, NULL, 0);
   msl_nbname_make(&h1, "h1", 0, NULL);
-  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
   msl_nbname_make(&other, "H1", 0x20, NULL);
   /* Not answered before the names are registered. */
   msl_ns_start(&ns, 1000);
@@ -448,7 +457,7 @@ static void test_query_answer(void **st) {
   assert_int_equal(r.an[0].nb_first.flags, 0);
   assert_int_equal(g_out[0].dst, PEER);
   assert_int_equal(g_out[0].port, 50000);
-  msl_nbns_build_query(&m, 0x1112, &wg, 0);
+  msl_nbns_build_query(&m, 0x1112, &our_wg, 0);
   assert_int_equal(feed(&ns, &m, PEER, 137), 1);
   decode_out(1, &r);
   assert_int_equal(r.an[0].nb_first.flags, MSL_NBNS_NB_G);
@@ -460,13 +469,11 @@ static void test_query_answer(void **st) {
 static void test_node_status(void **st) {
   msl_ns ns;
   msl_nbns m, r;
-  msl_nbname star, h1, other;
+  msl_nbname star, other;
   msl_nbns_node_name e;
   (void)st;
-  setup_ns(&ns, NULL, 0);
-  register_all(&ns);
+  setup_registered(&ns);
   msl_nbname_make(&star, "*", 0, NULL);
-  msl_nbname_make(&h1, "H1", 0, NULL);
   msl_nbname_make(&other, "H7", 0, NULL);
   msl_nbns_build_node_status(&m, 0x2222, &star, 0);
   assert_int_equal(feed(&ns, &m, PEER, 50001), 1);
@@ -482,7 +489,7 @@ static void test_node_status(void **st) {
   assert_int_equal(e.flags, MSL_NBNS_NAME_ACT | MSL_NBNS_NB_G);
   assert_memory_equal(r.an[0].stats.unit_id, "\x02\x11\x22\x33\x44\x55", 6);
   assert_int_equal(r.an[0].stats.number_good_sends, 0);
-  msl_nbns_build_node_status(&m, 0x2223, &h1, 0);
+  msl_nbns_build_node_status(&m, 0x2223, &our_h1, 0);
   assert_int_equal(feed(&ns, &m, PEER, 50001), 1);
   msl_nbns_build_node_status(&m, 0x2224, &other, 0);
   assert_int_equal(feed(&ns, &m, PEER, 50001), 0);
@@ -493,8 +500,7 @@ static void test_release(void **st) {
   msl_ns ns;
   msl_nbns r;
   (void)st;
-  setup_ns(&ns, NULL, 0);
-  register_all(&ns);
+  setup_registered(&ns);
   msl_ns_release(&ns, 3000);
   assert_int_equal(g_n, 2);
   for (size_t i = 0; i < 2; i++) {
@@ -529,18 +535,15 @@ static void test_scope(void **st) {
 static void test_own_and_malformed(void **st) {
   msl_ns ns;
   msl_nbns m;
-  msl_nbname h1;
   uint8_t b[512];
   (void)st;
-  setup_ns(&ns, NULL, 0);
-  register_all(&ns);
-  msl_nbname_make(&h1, "H1", 0, NULL);
+  setup_registered(&ns);
   /* Our own broadcast registration, looped back: not defended. */
-  msl_nbns_build_registration(&m, 0x4000, &h1, 0, OUR_IP, 300000, 1);
+  msl_nbns_build_registration(&m, 0x4000, &our_h1, 0, OUR_IP, 300000, 1);
   assert_int_equal(feed(&ns, &m, OUR_IP, PORT), 0);
   assert_int_equal(ns.c.rx_own, 1);
   /* Every prefix of a valid query: counted as bad, never answered. */
-  msl_nbns_build_query(&m, 0x5555, &h1, 1);
+  msl_nbns_build_query(&m, 0x5555, &our_h1, 1);
   int n = msl_nbns_encode(&m, b, sizeof(b));
   assert_true(n > 0);
   for (int len = 0; len < n; len++)
@@ -592,8 +595,7 @@ static void test_unsolicited_answers(void **st) {
   uint32_t ip = 0;
   const uint32_t evil = 0xC6120003u;
   (void)st;
-  setup_ns(&ns, NULL, 0);
-  register_all(&ns);
+  setup_registered(&ns);
   msl_nbname_make(&a, "H2", 0, NULL);
   msl_nbname_make(&b, "NEWNAME", 0, NULL);
   msl_ns_cache_put(&ns, &a, 0xC6120002u, 0, 300, 2000);
@@ -957,22 +959,24 @@ static msl_ns_iface ns_if(uint32_t addr, uint32_t bcast, unsigned idx) {
   return f;
 }
 
+/* The interface setup_ns configures, then a second one. */
+static const msl_ns_iface two_ifaces[2] = {
+    {.addr = OUR_IP, .mask = 0xFFFFFF00u, .bcast = BCAST, .ifindex = 2},
+    {.addr = IP2, .mask = 0xFFFFFF00u, .bcast = BCAST2, .ifindex = 3},
+};
+
 static void test_ifaces_added(void **st) {
   msl_ns ns;
   msl_nbns m, r;
-  msl_nbname h1;
   (void)st;
-  setup_ns(&ns, NULL, 0);
-  msl_nbname_make(&h1, "H1", 0, NULL);
-  register_all(&ns);
-  msl_ns_iface v[2] = {ns_if(OUR_IP, BCAST, 2), ns_if(IP2, BCAST2, 3)};
+  setup_registered(&ns);
   /* The same list: nothing sent, nothing to register. */
-  assert_int_equal(msl_ns_set_ifaces(&ns, v, 1, 3000), 0);
+  assert_int_equal(msl_ns_set_ifaces(&ns, two_ifaces, 1, 3000), 0);
   assert_int_equal(g_n, 0);
   assert_int_equal(ns.refreshing, 0);
   /* A new interface: the three requests then the overwrite demand, on it
    * only, with TRN_IDs of their own; the names stay ours throughout. */
-  assert_int_equal(msl_ns_set_ifaces(&ns, v, 2, 3000), 1);
+  assert_int_equal(msl_ns_set_ifaces(&ns, two_ifaces, 2, 3000), 1);
   assert_int_equal(ns.state, MSL_NS_REGISTERED);
   assert_int_equal(g_n, 2);
   uint16_t id0 = 0;
@@ -989,7 +993,7 @@ static void test_ifaces_added(void **st) {
   assert_true(id0 != 0x4000 && id0 != 0x4001);
   /* Meanwhile queries are answered (from the address facing the asker),
    * and our name is defended on both segments. */
-  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  msl_nbns_build_query(&m, 0x1111, &our_h1, 1);
   assert_int_equal(feed(&ns, &m, PEER2, 50000), 1);
   decode_out(2, &r);
   assert_int_equal(r.an[0].nb_first.addr, IP2);
@@ -997,14 +1001,14 @@ static void test_ifaces_added(void **st) {
   assert_int_equal(feed(&ns, &m, PEER, 50000), 1);
   decode_out(3, &r);
   assert_int_equal(r.an[0].nb_first.addr, OUR_IP);
-  msl_nbns_build_registration(&m, 0x7777, &h1, 0, PEER2, 300000, 1);
+  msl_nbns_build_registration(&m, 0x7777, &our_h1, 0, PEER2, 300000, 1);
   assert_int_equal(feed(&ns, &m, PEER2, PORT), 1);
   decode_out(4, &r);
   assert_int_equal(r.flags, 0xAD86);
   assert_int_equal(r.an[0].nb_first.addr, IP2);
   /* Our own requests, looped back from the new address, are ignored. */
   g_n = 0;
-  msl_nbns_build_registration(&m, id0, &h1, 0, IP2, 300000, 1);
+  msl_nbns_build_registration(&m, id0, &our_h1, 0, IP2, 300000, 1);
   assert_int_equal(feed(&ns, &m, IP2, PORT), 0);
   assert_int_equal(ns.c.defended, 1);
   /* The schedule: 250 ms apart, then the overwrite demand. */
@@ -1075,20 +1079,16 @@ static void test_ifaces_removed(void **st) {
 static void test_ifaces_conflict(void **st) {
   msl_ns ns;
   msl_nbns m, r;
-  msl_nbname h1;
   (void)st;
-  setup_ns(&ns, NULL, 0);
-  msl_nbname_make(&h1, "H1", 0, NULL);
-  register_all(&ns);
-  msl_ns_iface v[2] = {ns_if(OUR_IP, BCAST, 2), ns_if(IP2, BCAST2, 3)};
-  msl_ns_set_ifaces(&ns, v, 2, 3000);
+  setup_registered(&ns);
+  msl_ns_set_ifaces(&ns, two_ifaces, 2, 3000);
   decode_out(0, &r);
-  msl_nbns_build_registration_response(&m, 0x4000, &h1, MSL_NBNS_RC_ACT, 0,
+  msl_nbns_build_registration_response(&m, 0x4000, &our_h1, MSL_NBNS_RC_ACT, 0,
                                        PEER2, 0);
   feed(&ns, &m, PEER2, PORT);
   assert_int_equal(ns.state, MSL_NS_REGISTERED);
-  msl_nbns_build_registration_response(&m, r.trn_id, &h1, MSL_NBNS_RC_ACT, 0,
-                                       PEER2, 0);
+  msl_nbns_build_registration_response(&m, r.trn_id, &our_h1, MSL_NBNS_RC_ACT,
+                                       0, PEER2, 0);
   feed(&ns, &m, PEER2, PORT);
   assert_int_equal(ns.state, MSL_NS_REGISTERED);
   assert_true(ns.names[0].conflict);
@@ -1101,7 +1101,7 @@ static void test_ifaces_conflict(void **st) {
   msl_ns_tick(&ns, 3500);
   msl_ns_tick(&ns, 3750);
   assert_int_equal(g_n, 3);
-  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  msl_nbns_build_query(&m, 0x1111, &our_h1, 1);
   assert_int_equal(feed(&ns, &m, PEER, 50000), 0);
 }
 
@@ -1234,8 +1234,7 @@ static void test_status_rate_limited(void **st) {
   msl_nbname star;
   size_t out = 0;
   (void)st;
-  setup_ns(&ns, NULL, 0);
-  register_all(&ns);
+  setup_registered(&ns);
   msl_nbname_make(&star, "*", 0, NULL);
   msl_nbns_build_node_status(&m, 0x2222, &star, 0);
   g_count_only = 1;
@@ -1266,13 +1265,10 @@ static void small_query_limit(msl_ns_config *c) {
 static void test_query_rate_limited(void **st) {
   msl_ns ns;
   msl_nbns m;
-  msl_nbname h1;
   uint64_t out = 0;
   (void)st;
-  setup_ns(&ns, NULL, 0);
-  register_all(&ns);
-  msl_nbname_make(&h1, "H1", 0, NULL);
-  msl_nbns_build_query(&m, 0x1111, &h1, 0);
+  setup_registered(&ns);
+  msl_nbns_build_query(&m, 0x1111, &our_h1, 0);
   g_count_only = 1;
   for (int i = 0; i < 30000; i++)
     out += feed_at(&ns, &m, PEER, 50000, 10000 + (uint64_t)i / 30);
@@ -1477,7 +1473,7 @@ static void test_async_query_matching(void **st) {
 static void test_async_status_matching(void **st) {
   msl_ns_svc *s = open_loopback_svc();
   const msl_ns_counters *c = &msl_ns_svc_ns(s)->c;
-  msl_nbname star, h1, want, nb;
+  msl_nbname star, want, nb;
   msl_nbns m, req;
   msl_ns_aq q;
   uint8_t b[1024];
@@ -1494,7 +1490,6 @@ static void test_async_status_matching(void **st) {
   assert_int_equal(msl_nbns_decode(&req, b, (size_t)n), 0);
   assert_int_equal(req.trn_id, q.trn_id);
   msl_nbname_make(&star, "*", 0, NULL);
-  msl_nbname_make(&h1, "H1", 0, NULL);
   msl_nbns_node_name evil = {"EVIL           \x00", MSL_NBNS_NAME_ACT};
   msl_nbns_node_name real = {"REAL           \x00", MSL_NBNS_NAME_ACT};
   uint16_t qp = port_of(q.fd);
@@ -1506,7 +1501,7 @@ static void test_async_status_matching(void **st) {
                                       1, NULL);
   send_to(target, &m, qp);
   assert_int_equal(step_until(s, &q, t, c0 + 1), 0);
-  msl_nbns_build_node_status_response(&m, q.trn_id, &h1, &evil, 1, NULL);
+  msl_nbns_build_node_status_response(&m, q.trn_id, &our_h1, &evil, 1, NULL);
   send_to(target, &m, qp);
   assert_int_equal(step_until(s, &q, t, c0 + 2), 0);
   assert_int_equal(c->unsolicited_answers, c0 + 3);
@@ -1726,10 +1721,7 @@ static void status_has(const msl_ns *ns, uint64_t now, const char *line) {
 static void test_wins_register_refresh(void **st) {
   msl_ns ns;
   msl_nbns r;
-  msl_nbname h1, wg;
   (void)st;
-  msl_nbname_make(&h1, "H1", 0, NULL);
-  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
   setup_wins(&ns, 1);
   for (size_t i = 0; i < 2; i++) {
     decode_out(i, &r);
@@ -1741,7 +1733,7 @@ static void test_wins_register_refresh(void **st) {
     assert_int_equal(r.ar[0].nb_first.addr, OUR_IP);
     assert_int_equal(r.ar[0].nb_first.flags,
                      i ? MSL_NBNS_NB_G | MSL_NBNS_ONT_H : MSL_NBNS_ONT_H);
-    assert_true(msl_nbname_equal(&r.qd[0].name.nb, i ? &wg : &h1));
+    assert_true(msl_nbname_equal(&r.qd[0].name.nb, i ? &our_wg : &our_h1));
     assert_int_equal(r.trn_id, 0x4002 + i); /* not the broadcast round's */
   }
   assert_int_equal(ns.c.wins_registrations_sent, 2);
@@ -1768,7 +1760,7 @@ static void test_wins_register_refresh(void **st) {
   decode_out(0, &r);
   assert_int_equal(r.flags, 0x4000); /* refresh, opcode 8, unicast */
   assert_int_equal(g_out[0].dst, WINS1);
-  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &h1));
+  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &our_h1));
   assert_int_equal(r.ar[0].nb_first.addr, OUR_IP);
   status_has(&ns, 302000, "wins_name H1<00> refreshing 198.18.2.2 try 1\n");
   /* nmbd answers a refresh with opcode 5; a TTL below 5 minutes counts as
@@ -1796,9 +1788,7 @@ static void test_wins_register_refresh(void **st) {
 static void test_wins_wack(void **st) {
   msl_ns ns;
   msl_nbns m;
-  msl_nbname h1;
   (void)st;
-  msl_nbname_make(&h1, "H1", 0, NULL);
   setup_wins(&ns, 1);
   assert_int_equal(wins_wack(&ns, 0, 60, WINS1, 2000), 0);
   assert_int_equal(wins_wack(&ns, 1, 60, WINS1, 2000), 0);
@@ -1824,7 +1814,7 @@ static void test_wins_wack(void **st) {
   status_has(&ns, 30000, "ns_name H1<00> conflict 198.18.2.2\n");
   status_has(&ns, 30000, "ns_wins_refusals 1\n");
   /* It is not ours any more: not answered; the group still is. */
-  msl_nbns_build_query(&m, 0x1111, &h1, 1);
+  msl_nbns_build_query(&m, 0x1111, &our_h1, 1);
   assert_int_equal(feed_at(&ns, &m, PEER, 50000, 30001), 0);
   /* A WACK that never ends: its wait is over, the retries go on. */
   setup_wins(&ns, 1);
@@ -1895,9 +1885,7 @@ static void test_wins_refusals(void **st) {
 static void test_wins_failover(void **st) {
   msl_ns ns;
   msl_nbns r, m;
-  msl_nbname h1;
   (void)st;
-  msl_nbname_make(&h1, "H1", 0, NULL);
   setup_wins(&ns, 2);
   assert_int_equal(msl_ns_tick(&ns, 3250), MSL_NS_WINS_RETRY_MS);
   assert_int_equal(msl_ns_tick(&ns, 4750), MSL_NS_WINS_RETRY_MS);
@@ -1935,16 +1923,14 @@ static void test_wins_failover(void **st) {
   assert_true(logged(1, "no WINS server registered MSLTEST<00>"));
   status_has(&ns, 10750, "wins_name MSLTEST<00> silent - retry_in 300\n");
   /* Still a broadcast name: answered on the LAN. */
-  msl_nbname wg;
-  msl_nbname_make(&wg, "MSLTEST", 0, NULL);
-  msl_nbns_build_query(&m, 0x1111, &wg, 1);
+  msl_nbns_build_query(&m, 0x1111, &our_wg, 1);
   assert_int_equal(feed_at(&ns, &m, PEER, 50000, 10751), 1);
   /* 300 s later: the primary first again. */
   g_n = 0;
   msl_ns_tick(&ns, 310750);
   assert_true(g_n >= 1);
   decode_out(g_n - 1, &r);
-  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &wg));
+  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &our_wg));
   assert_int_equal(g_out[g_n - 1].dst, WINS1);
   assert_int_equal(r.flags, 0x2900);
   /* H1's refresh to the primary is silent: a registration with the
@@ -1961,7 +1947,7 @@ static void test_wins_failover(void **st) {
   size_t found = 0;
   for (size_t i = 0; i < g_n; i++) {
     decode_out(i, &r);
-    if (!msl_nbname_equal(&r.qd[0].name.nb, &h1))
+    if (!msl_nbname_equal(&r.qd[0].name.nb, &our_h1))
       continue;
     assert_int_equal(r.flags, 0x2900);
     assert_int_equal(g_out[i].dst, WINS2);
@@ -2105,15 +2091,12 @@ static void test_wins_release(void **st) {
 static void test_wins_ifaces(void **st) {
   msl_ns ns;
   msl_nbns r, m;
-  msl_nbname h1;
   (void)st;
-  msl_nbname_make(&h1, "H1", 0, NULL);
   setup_wins(&ns, 1);
   wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000);
   wins_reply(&ns, 1, 5, 0, 600, WINS1, 2000);
-  msl_ns_iface v[2] = {ns_if(OUR_IP, BCAST, 2), ns_if(IP2, BCAST2, 3)};
   g_n = 0;
-  assert_int_equal(msl_ns_set_ifaces(&ns, v + 1, 1, 3000), 1);
+  assert_int_equal(msl_ns_set_ifaces(&ns, two_ifaces + 1, 1, 3000), 1);
   size_t k = 0;
   for (size_t i = 0; i < g_n; i++)
     if (g_out[i].dst == WINS1) {
@@ -2128,10 +2111,10 @@ static void test_wins_ifaces(void **st) {
   setup_wins(&ns, 1);
   wins_reply(&ns, 0, 5, 0, 600, WINS1, 2000);
   g_n = 0;
-  msl_ns_set_ifaces(&ns, v, 2, 3000);
+  msl_ns_set_ifaces(&ns, two_ifaces, 2, 3000);
   decode_out(0, &r);
-  msl_nbns_build_registration_response(&m, r.trn_id, &h1, MSL_NBNS_RC_ACT, 0,
-                                       PEER2, 0);
+  msl_nbns_build_registration_response(&m, r.trn_id, &our_h1, MSL_NBNS_RC_ACT,
+                                       0, PEER2, 0);
   g_n = 0;
   feed_at(&ns, &m, PEER2, PORT, 3100);
   assert_true(ns.names[0].conflict);
@@ -2139,7 +2122,7 @@ static void test_wins_ifaces(void **st) {
   decode_out(0, &r);
   assert_int_equal(r.flags, 0x3000); /* given back to WINS */
   assert_int_equal(g_out[0].dst, WINS1);
-  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &h1));
+  assert_true(msl_nbname_equal(&r.qd[0].name.nb, &our_h1));
 }
 
 /* The asynchronous query asks each WINS server in turn (primary first,
@@ -2210,5 +2193,5 @@ int main(void) {
       cmocka_unit_test(test_wins_ifaces),
       cmocka_unit_test(test_async_query_two_wins),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, make_our_names, NULL);
 }
