@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "json_text.h"
 #include "mailslot.h"
 #include "msl_browse.h"
 #include "msl_browselist.h"
@@ -169,20 +170,6 @@ static void ipstr(uint32_t ip, char *b) {
            ip & 255);
 }
 
-static void json_str(const uint8_t *p, size_t n) {
-  putchar('"');
-  for (size_t i = 0; i < n; i++) {
-    unsigned c = p[i];
-    if (c == '"' || c == '\\')
-      printf("\\%c", c);
-    else if (c < 0x20 || c >= 0x7f)
-      printf("\\u%04x", c);
-    else
-      putchar((int)c);
-  }
-  putchar('"');
-}
-
 static void text_str(const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n; i++)
     putchar(p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?');
@@ -247,10 +234,10 @@ static void print_entry(const msl_browse_entry *e, int json) {
   ipstr(e->ip, ips);
   if (json) {
     printf("{\"kind\":\"%s\",\"name\":", host ? "host" : "workgroup");
-    json_str(e->name, e->name_len);
+    json_text(stdout, e->name, e->name_len, 0);
     if (host && e->wg_len) {
       printf(",\"workgroup\":");
-      json_str(e->wg, e->wg_len);
+      json_text(stdout, e->wg, e->wg_len, 0);
     }
     printf(",\"ip\":\"%s\",\"opcode\":\"%s\"", ips,
            msl_browse_opcode_name(e->opcode));
@@ -259,7 +246,7 @@ static void print_entry(const msl_browse_entry *e, int json) {
     if (host)
       printf(",\"os\":\"%u.%u\"", e->os_major, e->os_minor);
     printf(",\"%s\":", host ? "comment" : "master");
-    json_str(e->text, e->text_len);
+    json_text(stdout, e->text, e->text_len, 0);
     if (host)
       printf(",\"local_master\":%s", e->local_master ? "true" : "false");
     printf(",\"heard\":%lu}\n", (unsigned long)e->heard);
@@ -297,7 +284,7 @@ static void print_backups(const msl_browse *b, uint32_t ip, int json) {
     if (json) {
       if (k)
         putchar(',');
-      json_str(nm.ptr, nm.len);
+      json_text(stdout, nm.ptr, nm.len, 0);
     } else {
       putchar(' ');
       text_str(nm.ptr, nm.len);
@@ -465,9 +452,9 @@ static void print_netlogon(const uint8_t *p, size_t len, uint32_t ip,
   if (json) {
     printf("{\"ip\":\"%s\",\"opcode\":%u,\"type\":\"%s\",\"dc\":", ips,
            m.opcode, op ? op : "?");
-    json_str((const uint8_t *)a, strlen(a));
+    json_text(stdout, (const uint8_t *)a, strlen(a), 0);
     printf(",\"domain\":");
-    json_str((const uint8_t *)d, strlen(d));
+    json_text(stdout, (const uint8_t *)d, strlen(d), 0);
     printf("}\n");
   } else
     printf("%s  %s (0x%02x)  dc %s  domain %s\n", ips, op ? op : "?",

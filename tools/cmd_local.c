@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "json_text.h"
 #include "tool_sys.h"
 #include "mailslot.h"
 
@@ -97,26 +98,6 @@ static void print_text(const uint8_t *p, size_t n) {
   putchar('\n');
 }
 
-static void json_string(const uint8_t *p, size_t n) {
-  putchar('"');
-  for (size_t i = 0; i < n; i++) {
-    uint8_t c = p[i];
-    if (c == '"' || c == '\\')
-      printf("\\%c", c);
-    else if (c == '\n')
-      fputs("\\n", stdout);
-    else if (c == '\r')
-      fputs("\\r", stdout);
-    else if (c == '\t')
-      fputs("\\t", stdout);
-    else if (c < 0x20 || c == 0x7f)
-      printf("\\u%04x", c);
-    else
-      putchar(c); /* valid UTF-8 (checked by the caller) */
-  }
-  putchar('"');
-}
-
 /* A raw NetBIOS name as "NAME<xx>" (trailing spaces dropped). */
 static void json_nbname(const uint8_t raw[16]) {
   char s[16 * 4 + 8];
@@ -137,7 +118,7 @@ static void json_nbname(const uint8_t raw[16]) {
 static void print_json(const uint8_t *p, size_t n, const msl_msg_info *mi) {
   printf("{\"length\":%zu,\"data\":", n);
   if (is_utf8(p, n))
-    json_string(p, n);
+    json_text(stdout, p, n, 1);
   else
     fputs("null", stdout);
   fputs(",\"data_hex\":\"", stdout);

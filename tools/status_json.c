@@ -1,5 +1,6 @@
 /* mailslotd's status lines as JSON (see status_json.h). */
 #include "status_json.h"
+#include "json_text.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -7,20 +8,6 @@
 
 #define KEYS_MAX 1024
 #define TOKEN_MAX 1024
-
-static void json_string(FILE *f, const char *s, size_t n) {
-  fputc('"', f);
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\')
-      fprintf(f, "\\%c", c);
-    else if (c < 0x20)
-      fprintf(f, "\\u%04x", c);
-    else
-      fputc(c, f);
-  }
-  fputc('"', f);
-}
 
 static int is_number(const char *s, size_t n) {
   if (n == 0 || n > 20)
@@ -45,10 +32,10 @@ static void json_value(FILE *f, const char *s, size_t n) {
         i++;
       buf[k++] = s[i];
     }
-    json_string(f, buf, k);
+    json_text(f, (const uint8_t *)buf, k, 1);
     return;
   }
-  json_string(f, s, n);
+  json_text(f, (const uint8_t *)s, n, 1);
 }
 
 /* The next token of s at *pos: a word, or k="quoted text". */
@@ -85,7 +72,7 @@ static void json_object(FILE *f, const char *s, size_t len) {
       fputs(first ? "\"id\":" : "\"value\":", f);
       json_value(f, t, tl);
     } else {
-      json_string(f, t, (size_t)(eq - t));
+      json_text(f, (const uint8_t *)t, (size_t)(eq - t), 1);
       fputc(':', f);
       json_value(f, eq + 1, tl - (size_t)(eq - t) - 1);
     }
@@ -113,7 +100,7 @@ typedef struct line {
 
 static void emit_key(FILE *f, const line *ls, size_t n, size_t k) {
   int object, multi = is_multi(ls[k].val, ls[k].vlen, &object);
-  json_string(f, ls[k].key, ls[k].klen);
+  json_text(f, (const uint8_t *)ls[k].key, ls[k].klen, 1);
   fputc(':', f);
   if (!multi) {
     json_value(f, ls[k].val, ls[k].vlen);
@@ -127,7 +114,7 @@ static void emit_key(FILE *f, const line *ls, size_t n, size_t k) {
     if (object)
       json_object(f, ls[i].val, ls[i].vlen);
     else
-      json_string(f, ls[i].val, ls[i].vlen);
+      json_text(f, (const uint8_t *)ls[i].val, ls[i].vlen, 1);
   }
   fputc(']', f);
 }
