@@ -243,19 +243,22 @@ static int output_opt(struct run *r, msl_capture_opts *o, int argc, char **argv,
   return 1;
 }
 
-static int setup_run(struct run *r) {
+/* The output buffer, the statistics (if asked for) and a decoder for a
+ * run: the decoder, or NULL (reported, nothing left allocated). */
+static msl_decoder *setup_run(struct run *r) {
   size_t cap = 2 * (size_t)MSL_PRINT_OUT_MAX;
   char *buf = malloc(cap);
   static char stdout_buf[1 << 16];
-  if (!buf)
-    return -1;
-  msl_out_init(&r->out, buf, cap);
-  setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
-  if (r->stats && !(r->st = decode_stats_new())) {
-    free(buf);
-    return -1;
+  msl_decoder *dec = msl_decoder_new();
+  if (buf && dec && (!r->stats || (r->st = decode_stats_new()))) {
+    msl_out_init(&r->out, buf, cap);
+    setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
+    return dec;
   }
-  return 0;
+  fprintf(stderr, "mailslot %s: out of memory\n", r->prog);
+  free(buf);
+  msl_decoder_free(dec);
+  return NULL;
 }
 
 static void finish_run(struct run *r) {
@@ -309,12 +312,9 @@ int cmd_decode(int argc, char **argv) {
     decode_usage(stderr);
     return EXIT_USAGE;
   }
-  msl_decoder *dec = msl_decoder_new();
-  if (!dec || setup_run(&r) < 0) {
-    fprintf(stderr, "mailslot decode: out of memory\n");
-    msl_decoder_free(dec);
+  msl_decoder *dec = setup_run(&r);
+  if (!dec)
     return EXIT_FAILED;
-  }
   signal(SIGPIPE, SIG_DFL);
   int files_only = 0;
   for (int i = 1; i < argc; i++) {
@@ -455,10 +455,8 @@ int cmd_sniff(int argc, char **argv) {
     msl_capture_close(cap);
     return EXIT_INPUT;
   }
-  msl_decoder *dec = msl_decoder_new();
-  if (!dec || setup_run(&r) < 0) {
-    fprintf(stderr, "mailslot sniff: out of memory\n");
-    msl_decoder_free(dec);
+  msl_decoder *dec = setup_run(&r);
+  if (!dec) {
     msl_capture_close(cap);
     return EXIT_FAILED;
   }
