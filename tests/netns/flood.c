@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "subcmd.h"
 #include "mailslot.h"
 #include "../mono_clock.h"
 
@@ -234,15 +235,16 @@ static size_t build_bad(uint8_t *p, const struct tmpl *t, uint32_t seq,
   }
 }
 
+static const char usage_text[] =
+    "usage: flood send IP PORT COUNT [--mix] [--seconds S] [--size N]\n"
+    "             [--batch N] [--src-name N] [--dst-name N] [--slot NAME]\n"
+    "             [--src-ip IP] [--seed N] [--first-seq N]\n"
+    "             [--first-frags] [--rate N]\n"
+    "       flood udp-sink PORT [--idle MS] [--max S]\n"
+    "       flood slot-sink PATH [--idle MS] [--max S] [--expect N]\n";
+
 static int usage(void) {
-  fprintf(stderr,
-          "usage: flood send IP PORT COUNT [--mix] [--seconds S] [--size N]\n"
-          "             [--batch N] [--src-name N] [--dst-name N] "
-          "[--slot NAME]\n"
-          "             [--src-ip IP] [--seed N] [--first-seq N]\n"
-          "             [--first-frags] [--rate N]\n"
-          "       flood udp-sink PORT [--idle MS] [--max S]\n"
-          "       flood slot-sink PATH [--idle MS] [--max S] [--expect N]\n");
+  fputs(usage_text, stderr);
   return 2;
 }
 
@@ -503,14 +505,10 @@ static int cmd_slot_sink(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2)
-    return usage();
+  static const subcmd cmds[] = {{"send", cmd_send},
+                                {"udp-sink", cmd_udp_sink},
+                                {"slot-sink", cmd_slot_sink}};
   setvbuf(stdout, NULL, _IOLBF, 0);
-  if (!strcmp(argv[1], "send"))
-    return cmd_send(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "udp-sink"))
-    return cmd_udp_sink(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "slot-sink"))
-    return cmd_slot_sink(argc - 1, argv + 1);
-  return usage();
+  return subcmd_run(cmds, sizeof(cmds) / sizeof(*cmds), argc, argv,
+                    usage_text);
 }

@@ -51,6 +51,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "subcmd.h"
 #include "msl_nbdgm.h"
 #include "msl_smbtr.h"
 
@@ -389,18 +390,10 @@ static int cmd_tls_client(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: relay_tool send|recv|tls-server|tls-client ...\n");
-    return 2;
-  }
-  if (!strcmp(argv[1], "send"))
-    return cmd_send(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "recv"))
-    return cmd_recv(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "tls-server"))
-    return cmd_tls_server(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "tls-client"))
-    return cmd_tls_client(argc - 1, argv + 1);
-  fprintf(stderr, "relay_tool: unknown command %s\n", argv[1]);
-  return 2;
+  static const subcmd cmds[] = {{"send", cmd_send},
+                                {"recv", cmd_recv},
+                                {"tls-server", cmd_tls_server},
+                                {"tls-client", cmd_tls_client}};
+  return subcmd_run(cmds, sizeof(cmds) / sizeof(*cmds), argc, argv,
+                    "usage: relay_tool send|recv|tls-server|tls-client ...\n");
 }
