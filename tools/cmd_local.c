@@ -474,80 +474,94 @@ static int info_network(const char *path) {
   return EXIT_OK;
 }
 
-int cmd_info(int argc, char **argv) {
+/* Parses info's arguments: 0, 1 (help shown) or -1 (bad). */
+static int info_parse(int argc, char **argv, const char **path,
+                      uint32_t *wait) {
   static const struct option opts[] = {
       {"timeout", required_argument, NULL, 't'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  uint32_t wait = 1000;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case 't':
-      if (parse_u32(optarg, &wait) < 0)
-        goto usage;
-      break;
-    case 'h':
+    if (c == 'h') {
       info_usage(stdout);
-      return EXIT_OK;
-    default:
-      goto usage;
+      return 1;
     }
+    if (c != 't' || parse_u32(optarg, wait) < 0)
+      return -1;
   }
   if (optind != argc - 1)
-    goto usage;
-  const char *path = argv[optind];
-  if (msl_remote_max_message(path, MSL_OPEN_FRAGMENT) >= 0)
-    return info_network(path); /* a network path */
-  /* What the reader publishes in its lock file (any process may read it),
-   * then the queue, which only the reader can see: ask it. */
-  uint32_t max, timeout, next = 0, count = 0;
+    return -1;
+  *path = argv[optind];
+  return 0;
+}
+
+/* What a local slot's reader says about it (q: msl_query's result). */
+typedef struct slot_facts {
+  uint32_t max, timeout, next, count;
   long pid;
-  int rc = msl_stat(path, &max, &timeout, &pid);
-  if (rc < 0) {
-    fprintf(stderr, "mailslot info: %s: %s\n", path, msl_strerror(rc));
-    return EXIT_FAILED;
-  }
-  int q = msl_query(path, wait, &max, &next, &count, &timeout);
+  int q;
+} slot_facts;
+
+static void info_print(const char *path, const slot_facts *f) {
   char dir[4096];
   if (msl_rundir(dir, sizeof(dir)) < 0)
     dir[0] = '\0';
   printf("path:              %s\n", path);
-  if (max == 0)
+  if (f->max == 0)
     printf("max message size:  0 (any, up to %u)\n", MSL_LOCAL_MSG_MAX);
   else
-    printf("max message size:  %lu\n", (unsigned long)max);
-  if (q < 0) {
+    printf("max message size:  %lu\n", (unsigned long)f->max);
+  if (f->q < 0) {
     printf("next message size: unknown (no answer from the reader)\n");
     printf("messages waiting:  unknown (no answer from the reader)\n");
   } else {
-    if (next == MSL_NO_MESSAGE)
+    if (f->next == MSL_NO_MESSAGE)
       printf("next message size: no message\n");
     else
-      printf("next message size: %lu\n", (unsigned long)next);
-    printf("messages waiting:  %lu\n", (unsigned long)count);
+      printf("next message size: %lu\n", (unsigned long)f->next);
+    printf("messages waiting:  %lu\n", (unsigned long)f->count);
   }
-  if (timeout == MSL_WAIT_FOREVER)
+  if (f->timeout == MSL_WAIT_FOREVER)
     printf("read timeout:      forever\n");
   else
-    printf("read timeout:      %lu ms\n", (unsigned long)timeout);
-  printf("reader pid:        %ld\n", pid);
+    printf("read timeout:      %lu ms\n", (unsigned long)f->timeout);
+  printf("reader pid:        %ld\n", f->pid);
   printf("run directory:     %s\n", dir);
   fflush(stdout);
-  if (q == MSL_ERR_TIMEOUT) {
+}
+
+int cmd_info(int argc, char **argv) {
+  const char *path = NULL;
+  uint32_t wait = 1000;
+  int rc = info_parse(argc, argv, &path, &wait);
+  if (rc < 0)
+    info_usage(stderr);
+  if (rc)
+    return rc < 0 ? EXIT_USAGE : EXIT_OK;
+  if (msl_remote_max_message(path, MSL_OPEN_FRAGMENT) >= 0)
+    return info_network(path); /* a network path */
+  /* What the reader publishes in its lock file (any process may read it),
+   * then the queue, which only the reader can see: ask it. */
+  slot_facts f = {0, 0, 0, 0, 0, 0};
+  rc = msl_stat(path, &f.max, &f.timeout, &f.pid);
+  if (rc < 0) {
+    fprintf(stderr, "mailslot info: %s: %s\n", path, msl_strerror(rc));
+    return EXIT_FAILED;
+  }
+  f.q = msl_query(path, wait, &f.max, &f.next, &f.count, &f.timeout);
+  info_print(path, &f);
+  if (f.q == MSL_ERR_TIMEOUT) {
     fprintf(stderr,
             "mailslot info: %s: the reader (pid %ld) did not answer within "
             "%lu ms (it is busy, stopped, or not reading)\n",
-            path, pid, (unsigned long)wait);
+            path, f.pid, (unsigned long)wait);
     return EXIT_NO_ANSWER;
   }
-  if (q < 0) {
-    fprintf(stderr, "mailslot info: %s: %s\n", path, msl_strerror(q));
+  if (f.q < 0) {
+    fprintf(stderr, "mailslot info: %s: %s\n", path, msl_strerror(f.q));
     return EXIT_FAILED;
   }
   return EXIT_OK;
-usage:
-  info_usage(stderr);
-  return EXIT_USAGE;
 }
