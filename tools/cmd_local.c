@@ -39,6 +39,34 @@ static int parse_u32(const char *s, uint32_t *out) {
   return 0;
 }
 
+/* An option of a command (not -h) with its argument into ctx: 0, or -1
+ * (a bad value or an unknown option). */
+typedef int (*take_opt_fn)(int c, const char *arg, void *ctx);
+
+/* The options of argv (getopt_long over opts and shorts), each given to
+ * take, then the operands: with path, exactly one, stored there; without,
+ * they start at optind. 0, 1 (-h: usage on stdout) or -1 (bad). */
+static int parse_opts(int argc, char **argv, const struct option *opts,
+                      const char *shorts, void (*usage)(FILE *),
+                      take_opt_fn take, void *ctx, const char **path) {
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+    if (c == 'h') {
+      usage(stdout);
+      return 1;
+    }
+    if (take(c, optarg, ctx) < 0)
+      return -1;
+  }
+  if (!path)
+    return 0;
+  if (optind != argc - 1)
+    return -1;
+  *path = argv[optind];
+  return 0;
+}
+
 /* ---- output ---- */
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0. */
@@ -162,6 +190,17 @@ typedef struct listen_opts {
   const char *path;
 } listen_opts;
 
+static int listen_take(int c, const char *arg, void *ctx) {
+  listen_opts *o = ctx;
+  o->json |= c == 'j';
+  return (c == 'm' && parse_u32(arg, &o->max) < 0) ||
+                 (c == 't' && parse_u32(arg, &o->timeout) < 0) ||
+                 (c == 'c' && (parse_u32(arg, &o->count) < 0 || o->count == 0)) ||
+                 !strchr("mtcj", c)
+             ? -1
+             : 0;
+}
+
 /* Parses listen's arguments into *o: 0, 1 (help shown) or -1 (bad). */
 static int listen_parse(int argc, char **argv, listen_opts *o) {
   static const struct option opts[] = {
@@ -171,25 +210,9 @@ static int listen_parse(int argc, char **argv, listen_opts *o) {
       {"json", no_argument, NULL, 'j'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  int c;
   *o = (listen_opts){0, MSL_WAIT_FOREVER, 0, 0, NULL};
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-    if (c == 'h') {
-      listen_usage(stdout);
-      return 1;
-    }
-    if ((c == 'm' && parse_u32(optarg, &o->max) < 0) ||
-        (c == 't' && parse_u32(optarg, &o->timeout) < 0) ||
-        (c == 'c' && (parse_u32(optarg, &o->count) < 0 || o->count == 0)) ||
-        !strchr("mtcj", c))
-      return -1;
-    o->json |= c == 'j';
-  }
-  if (optind != argc - 1)
-    return -1;
-  o->path = argv[optind];
-  return 0;
+  return parse_opts(argc, argv, opts, "c:h", listen_usage, listen_take, o,
+                    &o->path);
 }
 
 /* Stop cleanly on signals, so the name is removed. */
@@ -368,6 +391,24 @@ static int send_outcome(const char *path, size_t len, unsigned oflags,
   return EXIT_OK;
 }
 
+/* What mailslot send was asked for, besides the operands. */
+typedef struct send_opts {
+  const char *file;
+  uint32_t wait;
+  unsigned oflags;
+} send_opts;
+
+static int send_take(int c, const char *arg, void *ctx) {
+  send_opts *o = ctx;
+  if (c == 'F' || c == '5')
+    o->oflags |= c == 'F' ? MSL_OPEN_FRAGMENT : MSL_OPEN_FIT576;
+  else if (c == 'f')
+    o->file = arg;
+  else if (c != 'w' || parse_u32(arg, &o->wait) < 0)
+    return -1;
+  return 0;
+}
+
 int cmd_send(int argc, char **argv) {
   static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
                                        {"wait", required_argument, NULL, 'w'},
@@ -375,33 +416,16 @@ int cmd_send(int argc, char **argv) {
                                        {"fit576", no_argument, NULL, '5'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-  const char *file = NULL;
-  uint32_t wait = 1000;
-  unsigned oflags = 0;
-  int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-    switch (c) {
-    case 'F':
-      oflags |= MSL_OPEN_FRAGMENT;
-      break;
-    case '5':
-      oflags |= MSL_OPEN_FIT576;
-      break;
-    case 'f':
-      file = optarg;
-      break;
-    case 'w':
-      if (parse_u32(optarg, &wait) < 0)
-        goto usage;
-      break;
-    case 'h':
-      send_usage(stdout);
-      return EXIT_OK;
-    default:
-      goto usage;
-    }
-  }
+  send_opts o = {NULL, 1000, 0};
+  int rc =
+      parse_opts(argc, argv, opts, "f:h", send_usage, send_take, &o, NULL);
+  if (rc > 0)
+    return EXIT_OK;
+  if (rc < 0)
+    goto usage;
+  const char *file = o.file;
+  uint32_t wait = o.wait;
+  unsigned oflags = o.oflags;
   int nargs = argc - optind;
   if (nargs < 1 || nargs > 2 || (nargs == 2 && file))
     goto usage;
@@ -416,7 +440,7 @@ int cmd_send(int argc, char **argv) {
     return EXIT_INPUT;
   }
   msl_handle *h;
-  int rc = msl_open_ex(path, oflags, &h);
+  rc = msl_open_ex(path, oflags, &h);
   if (rc == 0) {
     rc = msl_write_wait(h, msg, len, wait);
     msl_close(h);
@@ -474,6 +498,10 @@ static int info_network(const char *path) {
   return EXIT_OK;
 }
 
+static int info_take(int c, const char *arg, void *ctx) {
+  return c == 't' && parse_u32(arg, ctx) == 0 ? 0 : -1;
+}
+
 /* Parses info's arguments: 0, 1 (help shown) or -1 (bad). */
 static int info_parse(int argc, char **argv, const char **path,
                       uint32_t *wait) {
@@ -481,20 +509,8 @@ static int info_parse(int argc, char **argv, const char **path,
       {"timeout", required_argument, NULL, 't'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    if (c == 'h') {
-      info_usage(stdout);
-      return 1;
-    }
-    if (c != 't' || parse_u32(optarg, wait) < 0)
-      return -1;
-  }
-  if (optind != argc - 1)
-    return -1;
-  *path = argv[optind];
-  return 0;
+  return parse_opts(argc, argv, opts, "h", info_usage, info_take, wait,
+                    path);
 }
 
 /* What a local slot's reader says about it (q: msl_query's result). */
