@@ -193,12 +193,11 @@ typedef struct listen_opts {
 static int listen_take(int c, const char *arg, void *ctx) {
   listen_opts *o = ctx;
   o->json |= c == 'j';
-  return (c == 'm' && parse_u32(arg, &o->max) < 0) ||
-                 (c == 't' && parse_u32(arg, &o->timeout) < 0) ||
-                 (c == 'c' && (parse_u32(arg, &o->count) < 0 || o->count == 0)) ||
-                 !strchr("mtcj", c)
-             ? -1
-             : 0;
+  if (c == 'c')
+    return parse_u32(arg, &o->count) < 0 || o->count == 0 ? -1 : 0;
+  if (c == 'm' || c == 't')
+    return parse_u32(arg, c == 'm' ? &o->max : &o->timeout);
+  return c == 'j' ? 0 : -1;
 }
 
 /* Parses listen's arguments into *o: 0, 1 (help shown) or -1 (bad). */
