@@ -56,7 +56,7 @@ static void put(fix *f, size_t i, size_t len, const msl_udp *rx) {
 }
 
 /* Receives the datagrams v[] addressed to rx, in order, each alone. */
-static void expect_at(fix *f, const msl_udp *rx, size_t n) {
+static void expect_at(fix *f, msl_udp *rx, size_t n) {
   uint8_t buf[2100];
   for (size_t i = 0; i < n; i++) {
     if (f->v[i].port != rx->port)
@@ -64,7 +64,7 @@ static void expect_at(fix *f, const msl_udp *rx, size_t n) {
     struct pollfd pf = {rx->fd, POLLIN, 0};
     msl_udp_msg m = {.buf = buf, .cap = sizeof(buf)};
     assert_int_equal(poll(&pf, 1, 2000), 1);
-    assert_int_equal(msl_udp_recv((msl_udp *)rx, &m, 1), 1);
+    assert_int_equal(msl_udp_recv(rx, &m, 1), 1);
     assert_false(m.truncated);
     assert_int_equal(m.len, f->v[i].len);
     assert_memory_equal(buf, f->data[i], m.len);
