@@ -5,13 +5,17 @@
 #include "msl_capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "msl_ipreasm.h"
 #include "msl_linklayer.h"
+#include "msl_pcapmem.h"
 
 /* stdio buffer of a capture file: libpcap reads each record with two
  * freads, which the default 4 KiB buffer turns into a read(2) per few
@@ -19,7 +23,11 @@
 #define READ_BUF_SIZE (1u << 20)
 
 struct msl_capture {
-  pcap_t *pc;
+  pcap_t *pc;       /* NULL: a classic pcap file read from memory (mem) */
+  msl_pcapmem mem;
+  void *map;        /* the mapped file behind mem, or NULL */
+  size_t map_len;
+  int stop;         /* msl_capture_break on a file read from memory */
   pcap_dumper_t *dump;
   FILE *fp; /* the stream of an offline capture (for progress) */
   char *rbuf; /* its stdio buffer (READ_BUF_SIZE), freed after pcap_close */
@@ -52,18 +60,16 @@ static void seterr(char *errbuf, const char *what, const char *name,
     snprintf(errbuf, MSL_CAPTURE_ERRBUF_SIZE, "%s%s: %s", what, name, why);
 }
 
-/* Takes over pc and rbuf (the stdio buffer of pc's file, or NULL). */
-static msl_capture *setup(pcap_t *pc, char *rbuf, const msl_capture_opts *opts,
-                          const char *name, int live, char *errbuf) {
-  int dlt = pcap_datalink(pc);
+/* A capture of link type dlt (NULL, reported, when it is not one we
+ * decode or memory runs out). */
+static msl_capture *capture_new(int dlt, const msl_capture_opts *opts,
+                                const char *name, char *errbuf) {
   if (!msl_link_supported(dlt)) {
     char why[128];
     const char *dn = pcap_datalink_val_to_name(dlt);
     snprintf(why, sizeof why, "unsupported link type %d (%s)", dlt,
              dn ? dn : "unknown");
     seterr(errbuf, "", name, why);
-    pcap_close(pc);
-    free(rbuf);
     return NULL;
   }
   msl_capture *c = calloc(1, sizeof *c);
@@ -71,27 +77,91 @@ static msl_capture *setup(pcap_t *pc, char *rbuf, const msl_capture_opts *opts,
     c->ipr = msl_ipreasm_new(opts ? opts->ip_frag_pending : 0, 0);
   if (!c || !c->ipr) {
     seterr(errbuf, "", name, "out of memory");
-    if (c)
-      free(c);
+    free(c);
+    return NULL;
+  }
+  c->dlt = dlt;
+  if (opts)
+    c->opts = *opts;
+  if (c->opts.nports > MSL_CAPTURE_MAX_PORTS)
+    c->opts.nports = MSL_CAPTURE_MAX_PORTS;
+  return c;
+}
+
+/* Takes over pc and rbuf (the stdio buffer of pc's file, or NULL). */
+static msl_capture *setup(pcap_t *pc, char *rbuf, const msl_capture_opts *opts,
+                          const char *name, int live, char *errbuf) {
+  msl_capture *c = capture_new(pcap_datalink(pc), opts, name, errbuf);
+  if (!c) {
     pcap_close(pc);
     free(rbuf);
     return NULL;
   }
   c->pc = pc;
   c->rbuf = rbuf;
-  c->dlt = dlt;
   c->live = live;
   c->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
-  if (opts)
-    c->opts = *opts;
-  if (c->opts.nports > MSL_CAPTURE_MAX_PORTS)
-    c->opts.nports = MSL_CAPTURE_MAX_PORTS;
   if (!live) {
     c->fp = pcap_file(pc);
     struct stat st;
     if (c->fp && fstat(fileno(c->fp), &st) == 0 && S_ISREG(st.st_mode))
       c->size = (uint64_t)st.st_size;
   }
+  return c;
+}
+
+/* Link types whose pcap LINKTYPE_ value is the DLT_ value on every
+ * system: Ethernet, Linux cooked v1 and v2. Others go through libpcap,
+ * which maps them. */
+static int same_as_dlt(uint32_t linktype) {
+  return linktype == 1 || linktype == 113 || linktype == 276;
+}
+
+msl_capture *msl_capture_open_mem(const void *buf, size_t len,
+                                  const char *name,
+                                  const msl_capture_opts *opts,
+                                  char *errbuf) {
+  msl_pcapmem m;
+  if (errbuf)
+    errbuf[0] = 0;
+  if (msl_pcapmem_open(&m, buf, len) < 0 || !same_as_dlt(m.linktype)) {
+    seterr(errbuf, "", name, "not a classic pcap file read from memory");
+    return NULL;
+  }
+  msl_capture *c = capture_new((int)m.linktype, opts, name, errbuf);
+  if (!c)
+    return NULL;
+  c->mem = m;
+  c->nano = m.nano;
+  c->size = len;
+  return c;
+}
+
+/* path mapped and read from memory when it is a classic pcap file we take
+ * that way; NULL (nothing reported) for libpcap to open it. */
+static msl_capture *open_mapped(const char *path,
+                                const msl_capture_opts *opts, char *errbuf) {
+  struct stat st;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  void *map = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      st.st_size >= MSL_PCAPMEM_HDR)
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED)
+    return NULL;
+  msl_capture *c = msl_capture_open_mem(map, (size_t)st.st_size, path, opts,
+                                        NULL);
+  if (!c) {
+    munmap(map, (size_t)st.st_size);
+    return NULL;
+  }
+  (void)errbuf;
+  (void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+  c->map = map;
+  c->map_len = (size_t)st.st_size;
   return c;
 }
 
@@ -103,6 +173,9 @@ msl_capture *msl_capture_open_file(const char *path,
   /* What pcap_open_offline does ("-" is standard input), plus a large
    * stdio buffer for a file (standard input keeps its own). */
   int is_stdin = !strcmp(path, "-");
+  msl_capture *mc = is_stdin ? NULL : open_mapped(path, opts, errbuf);
+  if (mc)
+    return mc;
   FILE *fp = is_stdin ? stdin : fopen(path, "rb");
   if (!fp) {
     seterr(errbuf, "", path, strerror(errno));
@@ -186,6 +259,10 @@ msl_capture *msl_capture_open_live(const char *iface,
 }
 
 int msl_capture_dump_open(msl_capture *c, const char *path, char *errbuf) {
+  if (!c->pc) { /* only live captures are saved */
+    seterr(errbuf, "", path, "not a live capture");
+    return -1;
+  }
   c->dump = pcap_dump_open(c->pc, path);
   if (!c->dump) {
     seterr(errbuf, "", path, pcap_geterr(c->pc));
@@ -320,11 +397,28 @@ static int frame_to_pkt(msl_capture *c, const struct pcap_pkthdr *h,
   return 1;
 }
 
-int msl_capture_next(msl_capture *c, msl_capture_pkt *pkt) {
-  struct pcap_pkthdr *h;
-  const u_char *data;
+/* The next frame into *h and *data: 1, 0 (the end, or a break) or -1
+ * (c->err says why). */
+static int next_frame(msl_capture *c, struct pcap_pkthdr *h,
+                      const u_char **data) {
+  if (!c->pc) {
+    msl_pcaprec r;
+    const char *why = "";
+    int rc = c->stop ? 0 : msl_pcapmem_next(&c->mem, &r, &why);
+    if (rc < 0)
+      snprintf(c->err, sizeof c->err, "%s", why);
+    if (rc == 1) {
+      h->ts.tv_sec = (time_t)r.sec;
+      h->ts.tv_usec = (suseconds_t)r.frac; /* ns when c->nano */
+      h->caplen = r.caplen;
+      h->len = r.len;
+      *data = r.data;
+    }
+    return rc;
+  }
   for (;;) {
-    int rc = pcap_next_ex(c->pc, &h, &data);
+    struct pcap_pkthdr *ph;
+    int rc = pcap_next_ex(c->pc, &ph, data);
     if (rc == 0)
       continue; /* live read timeout */
     if (rc == PCAP_ERROR_BREAK)
@@ -333,18 +427,35 @@ int msl_capture_next(msl_capture *c, msl_capture_pkt *pkt) {
       snprintf(c->err, sizeof c->err, "%s", pcap_geterr(c->pc));
       return -1;
     }
+    *h = *ph;
+    return 1;
+  }
+}
+
+int msl_capture_next(msl_capture *c, msl_capture_pkt *pkt) {
+  struct pcap_pkthdr h;
+  const u_char *data;
+  for (;;) {
+    int rc = next_frame(c, &h, &data);
+    if (rc <= 0)
+      return rc;
     if (++c->n.frames == 1) {
-      c->origin_sec = (int64_t)h->ts.tv_sec;
-      c->origin_nsec = ts_nsec(c, h);
+      c->origin_sec = (int64_t)h.ts.tv_sec;
+      c->origin_nsec = ts_nsec(c, &h);
     }
     if (c->dump)
-      pcap_dump((u_char *)c->dump, h, data);
-    if (frame_to_pkt(c, h, data, pkt))
+      pcap_dump((u_char *)c->dump, &h, data);
+    if (frame_to_pkt(c, &h, data, pkt))
       return 1;
   }
 }
 
-void msl_capture_break(msl_capture *c) { pcap_breakloop(c->pc); }
+void msl_capture_break(msl_capture *c) {
+  if (c->pc)
+    pcap_breakloop(c->pc);
+  else
+    c->stop = 1;
+}
 
 const char *msl_capture_error(const msl_capture *c) { return c->err; }
 
@@ -373,7 +484,7 @@ int msl_capture_live_stats(msl_capture *c, uint64_t *received,
 }
 
 void msl_capture_progress(msl_capture *c, uint64_t *done, uint64_t *total) {
-  *done = 0;
+  *done = c->pc ? 0 : c->mem.off;
   *total = c->size;
   if (c->size && c->fp) {
     long pos = ftell(c->fp);
@@ -388,7 +499,10 @@ void msl_capture_close(msl_capture *c) {
     pcap_dump_flush(c->dump);
     pcap_dump_close(c->dump);
   }
-  pcap_close(c->pc); /* closes the file, which used rbuf */
+  if (c->pc)
+    pcap_close(c->pc); /* closes the file, which used rbuf */
+  if (c->map)
+    munmap(c->map, c->map_len);
   free(c->rbuf);
   msl_ipreasm_free(c->ipr);
   free(c);

@@ -108,6 +108,17 @@ msl_capture *msl_capture_open_fp(FILE *fp, const char *name,
                                  const msl_capture_opts *opts, char *errbuf);
 
 /**
+ * A classic pcap file already in memory, buf[0..len) (kept by the caller
+ * until msl_capture_close), read in place: only files in this host's byte
+ * order with Ethernet or Linux cooked (v1, v2) frames; NULL with errbuf
+ * for anything else, which msl_capture_open_fp reads. msl_capture_open_file
+ * maps a regular file and reads it this way when it can.
+ */
+msl_capture *msl_capture_open_mem(const void *buf, size_t len,
+                                  const char *name,
+                                  const msl_capture_opts *opts, char *errbuf);
+
+/**
  * Opens interface iface live with the BPF filter MSL_CAPTURE_FILTER plus
  * "or udp port N" per extra port. Needs capture privileges.
  */

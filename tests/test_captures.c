@@ -8,7 +8,8 @@
  *
  * Files named malformed-* or truncated-* must not crash; their decode
  * errors are counted and must equal the numbers in `expect` below. Every
- * other file must decode and round-trip every datagram.
+ * other file must decode and round-trip every datagram. Also: the
+ * in-place reader of classic pcap files (capture/msl_pcapmem.c).
  *
  * Where the captures are: $MSL_CAPTURES_DIR when set; else the first of
  * $srcdir/captures (automake sets srcdir to the top source directory for a
@@ -31,6 +32,7 @@
 #include <cmocka.h>
 
 #include "msl_nbdgm.h"
+#include "msl_pcapmem.h"
 #include "msl_smbtr.h"
 #include "pcap_walk.h"
 
@@ -369,10 +371,112 @@ static void test_walk_link_types(void **state) {
   assert_int_equal(pcap_walk("/nonexistent/x.pcap", log_pkt, &log), -1);
 }
 
+/* ---- capture/msl_pcapmem.c: classic pcap records read in place: the
+ * headers it takes and leaves to libpcap, records cut to the snap
+ * length, and the two ways a file can be cut short. ---- */
+
+static uint8_t file[256]; /* a classic pcap file being built */
+
+static void put32(size_t off, uint32_t v) { memcpy(file + off, &v, 4); }
+static void put16(size_t off, uint16_t v) { memcpy(file + off, &v, 2); }
+
+/* A file header (host order) with magic, snap length and link type. */
+static size_t header(uint32_t magic, uint32_t snaplen, uint32_t linktype) {
+  memset(file, 0, sizeof file);
+  put32(0, magic);
+  put16(4, 2);
+  put16(6, 4);
+  put32(16, snaplen);
+  put32(20, linktype);
+  return MSL_PCAPMEM_HDR;
+}
+
+/* A record at off: its header and caplen bytes of value fill. */
+static size_t record(size_t off, uint32_t sec, uint32_t frac, uint32_t caplen,
+                     uint32_t len, uint8_t fill) {
+  put32(off, sec);
+  put32(off + 4, frac);
+  put32(off + 8, caplen);
+  put32(off + 12, len);
+  memset(file + off + MSL_PCAPMEM_REC, fill, caplen);
+  return off + MSL_PCAPMEM_REC + caplen;
+}
+
+static void test_pcapmem_headers(void **state) {
+  (void)state;
+  msl_pcapmem m;
+  header(0xa1b2c3d4u, 65535, 1);
+  assert_int_equal(msl_pcapmem_open(&m, file, MSL_PCAPMEM_HDR), 0);
+  assert_false(m.nano);
+  assert_int_equal(m.linktype, 1);
+  assert_int_equal(m.snaplen, 65535);
+  header(0xa1b23c4du, 0, 113); /* nanoseconds; snap length 0: the most */
+  assert_int_equal(msl_pcapmem_open(&m, file, MSL_PCAPMEM_HDR), 0);
+  assert_true(m.nano);
+  assert_int_equal(m.snaplen, MSL_PCAPMEM_MAXSNAP);
+  /* For libpcap: the other byte order, another version, pcapng, short. */
+  header(0xd4c3b2a1u, 65535, 1);
+  assert_int_equal(msl_pcapmem_open(&m, file, MSL_PCAPMEM_HDR), -1);
+  header(0xa1b2c3d4u, 65535, 1);
+  put16(6, 3);
+  assert_int_equal(msl_pcapmem_open(&m, file, MSL_PCAPMEM_HDR), -1);
+  header(0x0a0d0d0au, 65535, 1);
+  assert_int_equal(msl_pcapmem_open(&m, file, MSL_PCAPMEM_HDR), -1);
+  header(0xa1b2c3d4u, 65535, 1);
+  assert_int_equal(msl_pcapmem_open(&m, file, MSL_PCAPMEM_HDR - 1), -1);
+  assert_int_equal(msl_pcapmem_open(&m, NULL, 100), -1);
+}
+
+static void test_pcapmem_records(void **state) {
+  (void)state;
+  msl_pcapmem m;
+  msl_pcaprec r;
+  const char *why = NULL;
+  size_t end = header(0xa1b2c3d4u, 20, 1);
+  end = record(end, 7, 999999, 10, 60, 0x11);
+  end = record(end, 8, 1, 30, 30, 0x22); /* over the snap length of 20 */
+  assert_int_equal(msl_pcapmem_open(&m, file, end), 0);
+  assert_int_equal(msl_pcapmem_next(&m, &r, &why), 1);
+  assert_int_equal(r.sec, 7);
+  assert_int_equal(r.frac, 999999);
+  assert_int_equal(r.caplen, 10);
+  assert_int_equal(r.len, 60);
+  assert_ptr_equal(r.data, file + MSL_PCAPMEM_HDR + MSL_PCAPMEM_REC);
+  assert_int_equal(msl_pcapmem_next(&m, &r, &why), 1);
+  assert_int_equal(r.caplen, 20); /* cut to the snap length, as libpcap */
+  assert_int_equal(r.data[19], 0x22);
+  assert_int_equal(msl_pcapmem_next(&m, &r, &why), 0);
+  assert_int_equal(msl_pcapmem_next(&m, &r, &why), 0);
+}
+
+static void test_pcapmem_cut_short(void **state) {
+  (void)state;
+  msl_pcapmem m;
+  msl_pcaprec r;
+  const char *why = NULL;
+  size_t end = record(header(0xa1b2c3d4u, 65535, 1), 1, 2, 40, 40, 0x33);
+  /* Inside the record's data, inside its header. */
+  assert_int_equal(msl_pcapmem_open(&m, file, end - 1), 0);
+  assert_int_equal(msl_pcapmem_next(&m, &r, &why), -1);
+  assert_non_null(strstr(why, "cut short"));
+  assert_int_equal(msl_pcapmem_open(&m, file, MSL_PCAPMEM_HDR + 15), 0);
+  assert_int_equal(msl_pcapmem_next(&m, &r, &why), -1);
+  assert_non_null(strstr(why, "record header"));
+  /* A length no capture has. */
+  record(MSL_PCAPMEM_HDR, 1, 2, 0, 0, 0);
+  put32(MSL_PCAPMEM_HDR + 8, MSL_PCAPMEM_MAXSNAP + 1);
+  assert_int_equal(msl_pcapmem_open(&m, file, sizeof file), 0);
+  assert_int_equal(msl_pcapmem_next(&m, &r, &why), -1);
+  assert_non_null(strstr(why, "longer"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_walk_link_types),
       cmocka_unit_test(test_all_captures),
+      cmocka_unit_test(test_pcapmem_headers),
+      cmocka_unit_test(test_pcapmem_records),
+      cmocka_unit_test(test_pcapmem_cut_short),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
- * Fuzz target: arbitrary bytes as a capture file (pcap or pcapng), opened
- * with pcap_fopen_offline on fmemopen, every packet through the same path
- * as `mailslot decode`: link layer -> IPv4 (fragments reassembled) -> UDP
+ * Fuzz target: arbitrary bytes as a capture file (pcap or pcapng), read in
+ * place (msl_capture_open_mem) and by libpcap on fmemopen, every packet
+ * through the same path as `mailslot decode`: link layer -> IPv4 (fragments reassembled) -> UDP
  * -> dissector with datagram reassembly (capture/msl_decoder.h) -> the three
  * printers. Must never crash; printers must always succeed into a buffer of
  * MSL_PRINT_OUT_MAX bytes. Work per input is capped (packets and bytes).
@@ -35,6 +35,20 @@ static void on_line(const msl_pkt_meta *m, const msl_dissect *d, void *user) {
     abort();
 }
 
+/* Every packet of cap (NULL: none) through the decoder; closes it. */
+static void run_capture(msl_capture *cap) {
+  msl_capture_pkt pkt;
+  if (!cap)
+    return;
+  msl_decoder_reset(dec);
+  for (int n = 0; n < MAX_PACKETS && msl_capture_next(cap, &pkt) == 1; n++) {
+    if (pkt.plen > pkt.udp_len || (pkt.plen && !pkt.payload))
+      abort();
+    msl_decoder_packet(dec, &pkt, on_line, NULL);
+  }
+  msl_capture_close(cap);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char err[MSL_CAPTURE_ERRBUF_SIZE];
@@ -65,17 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   opts.kinds[1] = MSL_CAPTURE_KIND_NBNS;
   opts.nports = 2;
   opts.ip_frag_pending = 4;
-  msl_capture *cap = msl_capture_open_fp(fp, "fuzz", &opts, err);
-  if (cap) {
-    msl_capture_pkt pkt;
-    msl_decoder_reset(dec);
-    for (int n = 0; n < MAX_PACKETS && msl_capture_next(cap, &pkt) == 1; n++) {
-      if (pkt.plen > pkt.udp_len || (pkt.plen && !pkt.payload))
-        abort();
-      msl_decoder_packet(dec, &pkt, on_line, NULL);
-    }
-    msl_capture_close(cap); /* closes fp */
-  }
+  /* Both readers: in place from memory (classic pcap files it takes),
+   * and libpcap on the stream. */
+  run_capture(msl_capture_open_mem(copy, size, "fuzz", &opts, err));
+  run_capture(msl_capture_open_fp(fp, "fuzz", &opts, err)); /* closes fp */
   free(copy);
   return 0;
 }
