@@ -131,60 +131,6 @@ int msl_udp_recv(msl_udp *u, msl_udp_msg *m, size_t n) {
   return got;
 }
 
-int msl_udp_send(msl_udp *u, const void *p, size_t len, uint32_t dst,
-                 uint16_t port, uint32_t src, unsigned ifindex) {
-  struct sockaddr_in sa;
-  struct iovec iov;
-  struct msghdr mh;
-  union {
-    char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-    struct cmsghdr align;
-  } cb;
-  if (!u || u->fd < 0 || (!p && len))
-    return MSL_ERR_ARG;
-  sin_set(&sa, dst, port);
-  iov.iov_base = (void *)(uintptr_t)p;
-  iov.iov_len = len;
-  memset(&mh, 0, sizeof(mh));
-  mh.msg_name = &sa;
-  mh.msg_namelen = sizeof(sa);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  if (src || ifindex) {
-    struct in_pktinfo pi;
-    memset(&pi, 0, sizeof(pi));
-    pi.ipi_ifindex = (int)ifindex;
-    pi.ipi_spec_dst.s_addr = htonl(src);
-    msl_cmsg_set(&mh, cb.buf, sizeof(cb.buf), IPPROTO_IP, IP_PKTINFO, &pi,
-                 sizeof(pi));
-  }
-  for (;;) {
-    if (sendmsg(u->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
-      return 0;
-    if (errno == EINTR)
-      continue;
-    return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS
-               ? MSL_ERR_QUEUE_FULL
-               : MSL_ERR_SYSTEM;
-  }
-}
-
-/* A control item appended at *used in cb (cap bytes, zeroed by the
- * caller). */
-static void cmsg_add(void *cb, size_t cap, size_t *used, int level,
-                     int type, const void *data, size_t len) {
-  struct msghdr mh;
-  memset(&mh, 0, sizeof(mh));
-  mh.msg_control = (char *)cb + *used;
-  mh.msg_controllen = cap - *used;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = level;
-  c->cmsg_type = type;
-  c->cmsg_len = CMSG_LEN(len);
-  memcpy(CMSG_DATA(c), data, len);
-  *used += CMSG_SPACE(len);
-}
-
 /* The IP_PKTINFO that picks src and ifindex (when either is set) and the
  * UDP_SEGMENT size (when seg is not 0), into cb; the bytes used. */
 static size_t control(void *cb, size_t cap, const msl_udp_out *o,
@@ -196,13 +142,46 @@ static size_t control(void *cb, size_t cap, const msl_udp_out *o,
     memset(&pi, 0, sizeof(pi));
     pi.ipi_ifindex = (int)o->ifindex;
     pi.ipi_spec_dst.s_addr = htonl(o->src);
-    cmsg_add(cb, cap, &used, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
+    msl_cmsg_add(cb, cap, &used, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
   }
 #ifdef UDP_SEGMENT
   if (seg)
-    cmsg_add(cb, cap, &used, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg));
+    msl_cmsg_add(cb, cap, &used, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg));
 #endif
   return used;
+}
+
+int msl_udp_send(msl_udp *u, const void *p, size_t len, uint32_t dst,
+                 uint16_t port, uint32_t src, unsigned ifindex) {
+  struct sockaddr_in sa;
+  struct iovec iov;
+  struct msghdr mh;
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    struct cmsghdr align;
+  } cb;
+  if (!u || u->fd < 0 || (!p && len))
+    return MSL_ERR_ARG;
+  const msl_udp_out o = {p, len, dst, port, src, ifindex};
+  sin_set(&sa, dst, port);
+  iov.iov_base = (void *)(uintptr_t)p;
+  iov.iov_len = len;
+  memset(&mh, 0, sizeof(mh));
+  mh.msg_name = &sa;
+  mh.msg_namelen = sizeof(sa);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_controllen = control(cb.buf, sizeof(cb.buf), &o, 0);
+  mh.msg_control = mh.msg_controllen ? cb.buf : NULL;
+  for (;;) {
+    if (sendmsg(u->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+      return 0;
+    if (errno == EINTR)
+      continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS
+               ? MSL_ERR_QUEUE_FULL
+               : MSL_ERR_SYSTEM;
+  }
 }
 
 /* How many datagrams from v[0] on go as one send with UDP segmentation
@@ -255,10 +234,11 @@ int msl_udp_send_many(msl_udp *u, const msl_udp_out *v, size_t n) {
     mh[m].msg_hdr.msg_namelen = sizeof(sa[m]);
     mh[m].msg_hdr.msg_iov = &iov[i];
     mh[m].msg_hdr.msg_iovlen = k;
-    size_t used = control(cb[m].buf, sizeof(cb[m].buf), &v[i],
-                          k > 1 ? (uint16_t)v[i].len : 0);
-    mh[m].msg_hdr.msg_control = used ? cb[m].buf : NULL;
-    mh[m].msg_hdr.msg_controllen = used;
+    mh[m].msg_hdr.msg_controllen = control(cb[m].buf, sizeof(cb[m].buf),
+                                           &v[i], k > 1 ? (uint16_t)v[i].len
+                                                        : 0);
+    mh[m].msg_hdr.msg_control = mh[m].msg_hdr.msg_controllen ? cb[m].buf
+                                                             : NULL;
     i += k;
   }
   first[m] = n;

@@ -51,6 +51,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "msl_cmsg.h"
 #include "subcmd.h"
 #include "msl_nbdgm.h"
 #include "msl_smbtr.h"
@@ -142,14 +143,9 @@ static int send_segmented(int fd, const struct sockaddr_in *to,
     struct cmsghdr align;
   } cb;
   uint16_t size = (uint16_t)seg;
-  struct msghdr mh = {(void *)(uintptr_t)to, sizeof(*to), iov, k,
-                      cb.buf, sizeof(cb.buf), 0};
-  memset(cb.buf, 0, sizeof(cb.buf));
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_UDP;
-  c->cmsg_type = UDP_SEGMENT;
-  c->cmsg_len = CMSG_LEN(sizeof(size));
-  memcpy(CMSG_DATA(c), &size, sizeof(size));
+  struct msghdr mh = {(void *)(uintptr_t)to, sizeof(*to), iov, k, NULL, 0, 0};
+  msl_cmsg_set(&mh, cb.buf, sizeof(cb.buf), SOL_UDP, UDP_SEGMENT, &size,
+               sizeof(size));
   return sendmsg(fd, &mh, 0) < 0 ? -1 : (int)k;
 }
 
