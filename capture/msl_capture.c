@@ -25,8 +25,7 @@
 struct msl_capture {
   pcap_t *pc;       /* NULL: a classic pcap file read from memory (mem) */
   msl_pcapmem mem;
-  void *map;        /* the mapped file behind mem, or NULL */
-  size_t map_len;
+  void *map;        /* the mapped file behind mem (size bytes), or NULL */
   int stop;         /* msl_capture_break on a file read from memory */
   pcap_dumper_t *dump;
   FILE *fp; /* the stream of an offline capture (for progress) */
@@ -140,7 +139,7 @@ msl_capture *msl_capture_open_mem(const void *buf, size_t len,
 /* path mapped and read from memory when it is a classic pcap file we take
  * that way; NULL (nothing reported) for libpcap to open it. */
 static msl_capture *open_mapped(const char *path,
-                                const msl_capture_opts *opts, char *errbuf) {
+                                const msl_capture_opts *opts) {
   struct stat st;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -158,10 +157,8 @@ static msl_capture *open_mapped(const char *path,
     munmap(map, (size_t)st.st_size);
     return NULL;
   }
-  (void)errbuf;
   (void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
   c->map = map;
-  c->map_len = (size_t)st.st_size;
   return c;
 }
 
@@ -173,7 +170,7 @@ msl_capture *msl_capture_open_file(const char *path,
   /* What pcap_open_offline does ("-" is standard input), plus a large
    * stdio buffer for a file (standard input keeps its own). */
   int is_stdin = !strcmp(path, "-");
-  msl_capture *mc = is_stdin ? NULL : open_mapped(path, opts, errbuf);
+  msl_capture *mc = is_stdin ? NULL : open_mapped(path, opts);
   if (mc)
     return mc;
   FILE *fp = is_stdin ? stdin : fopen(path, "rb");
@@ -502,7 +499,7 @@ void msl_capture_close(msl_capture *c) {
   if (c->pc)
     pcap_close(c->pc); /* closes the file, which used rbuf */
   if (c->map)
-    munmap(c->map, c->map_len);
+    munmap(c->map, (size_t)c->size);
   free(c->rbuf);
   msl_ipreasm_free(c->ipr);
   free(c);
