@@ -45,7 +45,8 @@ typedef int (*take_opt_fn)(int c, const char *arg, void *ctx);
 
 /* The options of argv (getopt_long over opts and shorts), each given to
  * take, then the operands: with path, exactly one, stored there; without,
- * they start at optind. 0, 1 (-h: usage on stdout) or -1 (bad). */
+ * they start at optind. 0, 1 (-h: usage on stdout) or -1 (bad: usage on
+ * stderr). */
 static int parse_opts(int argc, char **argv, const struct option *opts,
                       const char *shorts, void (*usage)(FILE *),
                       take_opt_fn take, void *ctx, const char **path) {
@@ -57,15 +58,19 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
       return 1;
     }
     if (take(c, optarg, ctx) < 0)
-      return -1;
+      break;
   }
-  if (!path)
+  if (c == -1 && (!path || optind == argc - 1)) {
+    if (path)
+      *path = argv[optind];
     return 0;
-  if (optind != argc - 1)
-    return -1;
-  *path = argv[optind];
-  return 0;
+  }
+  usage(stderr);
+  return -1;
 }
+
+/* The exit status of a command whose parse_opts gave rc (not 0). */
+static int parse_exit(int rc) { return rc < 0 ? EXIT_USAGE : EXIT_OK; }
 
 /* ---- output ---- */
 
@@ -200,7 +205,7 @@ static int listen_take(int c, const char *arg, void *ctx) {
   return c == 'j' ? 0 : -1;
 }
 
-/* Parses listen's arguments into *o: 0, 1 (help shown) or -1 (bad). */
+/* Parses listen's arguments into *o as parse_opts does. */
 static int listen_parse(int argc, char **argv, listen_opts *o) {
   static const struct option opts[] = {
       {"max-size", required_argument, NULL, 'm'},
@@ -281,10 +286,8 @@ int cmd_listen(int argc, char **argv) {
   listen_opts o;
   msl_handle *h;
   int rc = listen_parse(argc, argv, &o);
-  if (rc < 0)
-    listen_usage(stderr);
   if (rc)
-    return rc < 0 ? EXIT_USAGE : EXIT_OK;
+    return parse_exit(rc);
   rc = msl_create(o.path, o.max, o.timeout, &h);
   if (rc < 0) {
     fprintf(stderr, "mailslot listen: %s: %s\n", o.path, msl_strerror(rc));
@@ -418,16 +421,13 @@ int cmd_send(int argc, char **argv) {
   send_opts o = {NULL, 1000, 0};
   int rc =
       parse_opts(argc, argv, opts, "f:h", send_usage, send_take, &o, NULL);
-  if (rc > 0)
-    return EXIT_OK;
-  if (rc < 0)
-    goto usage;
-  const char *file = o.file;
-  uint32_t wait = o.wait;
-  unsigned oflags = o.oflags;
+  if (rc)
+    return parse_exit(rc);
   int nargs = argc - optind;
-  if (nargs < 1 || nargs > 2 || (nargs == 2 && file))
-    goto usage;
+  if (nargs < 1 || nargs > 2 || (nargs == 2 && o.file)) {
+    send_usage(stderr);
+    return EXIT_USAGE;
+  }
   const char *path = argv[optind];
   static uint8_t buf[MSL_LOCAL_MSG_MAX + 1];
   const uint8_t *msg = buf;
@@ -435,19 +435,16 @@ int cmd_send(int argc, char **argv) {
   if (nargs == 2) {
     msg = (const uint8_t *)argv[optind + 1];
     len = strlen(argv[optind + 1]);
-  } else if (read_message(file, buf, sizeof(buf), &len) < 0) {
+  } else if (read_message(o.file, buf, sizeof(buf), &len) < 0) {
     return EXIT_INPUT;
   }
   msl_handle *h;
-  rc = msl_open_ex(path, oflags, &h);
+  rc = msl_open_ex(path, o.oflags, &h);
   if (rc == 0) {
-    rc = msl_write_wait(h, msg, len, wait);
+    rc = msl_write_wait(h, msg, len, o.wait);
     msl_close(h);
   }
-  return send_outcome(path, len, oflags, rc);
-usage:
-  send_usage(stderr);
-  return EXIT_USAGE;
+  return send_outcome(path, len, o.oflags, rc);
 }
 
 /* ---- info ---- */
@@ -501,7 +498,7 @@ static int info_take(int c, const char *arg, void *ctx) {
   return c == 't' && parse_u32(arg, ctx) == 0 ? 0 : -1;
 }
 
-/* Parses info's arguments: 0, 1 (help shown) or -1 (bad). */
+/* Parses info's arguments as parse_opts does. */
 static int info_parse(int argc, char **argv, const char **path,
                       uint32_t *wait) {
   static const struct option opts[] = {
@@ -551,10 +548,8 @@ int cmd_info(int argc, char **argv) {
   const char *path = NULL;
   uint32_t wait = 1000;
   int rc = info_parse(argc, argv, &path, &wait);
-  if (rc < 0)
-    info_usage(stderr);
   if (rc)
-    return rc < 0 ? EXIT_USAGE : EXIT_OK;
+    return parse_exit(rc);
   if (msl_remote_max_message(path, MSL_OPEN_FRAGMENT) >= 0)
     return info_network(path); /* a network path */
   /* What the reader publishes in its lock file (any process may read it),
